@@ -1,0 +1,62 @@
+# Jiuzhu — two commands on a fresh machine with only Python 3.11+ and make:
+#   make run    the whole system (embedded Postgres unless DATABASE_URL is set)
+#   make test   the whole test suite
+SHELL := /bin/bash
+PY ?= python3
+TOOLS := .data/tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+RUN := $(UV) run --frozen --no-sync
+ROLE ?= bureau
+DIV ?= 350802
+
+.PHONY: run test pytest lint typecheck openapi openapi-check migrate token sync bench demo clean-data help
+
+help:
+	@echo "make run | make test | make migrate | make token ROLE=bureau DIV=350802 | make openapi | make bench"
+
+$(UV):
+	@$(PY) -m venv $(TOOLS)
+	@$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==0.13.8"
+
+$(VENV)/.synced: $(UV) uv.lock pyproject.toml $(wildcard libs/*/pyproject.toml services/*/pyproject.toml gateway/pyproject.toml)
+	@$(UV) sync --frozen --all-packages --python $(PY) --quiet
+	@touch $@
+
+sync: $(VENV)/.synced
+
+run: sync
+	@$(RUN) python -m jiuzhu_devtools.run
+
+migrate: sync
+	@$(RUN) python -m jiuzhu_devtools.migrate
+
+token: sync
+	@$(RUN) python -m jiuzhu_devtools.token --role $(ROLE) --div $(DIV)
+
+lint: sync
+	@$(RUN) ruff check .
+	@$(RUN) ruff format --check . >/dev/null || (echo "ruff format: files need formatting (run: $(UV) run ruff format .)"; $(RUN) ruff format --check .; exit 1)
+
+typecheck: sync
+	@$(RUN) mypy libs/kit/src gateway/src
+	@$(RUN) mypy services/staffing-calc/src services/procurement/src services/evaluation/src
+
+openapi: sync
+	@$(RUN) python -m jiuzhu_devtools.openapi write
+
+openapi-check: sync
+	@$(RUN) python -m jiuzhu_devtools.openapi check
+
+test: sync lint typecheck openapi-check pytest
+
+# The suite alone; TEST_DATABASE_URL picks a server, else the embedded one in .data/pg-test.
+pytest: sync
+	@$(RUN) python -m jiuzhu_devtools.testdb -- pytest -q $(PYTEST_ARGS)
+
+bench: sync
+	@$(RUN) python -m bench.run
+
+clean-data:
+	@$(RUN) python -m jiuzhu_devtools.pg stop || true
+	rm -rf .data/pg .data/pg-test

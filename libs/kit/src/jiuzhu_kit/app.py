@@ -1,0 +1,126 @@
+"""One way to assemble a Jiuzhu service: lifespan, middleware, errors, health, metrics, calendar."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from starlette.types import Scope
+
+from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import TokenVerifier
+from jiuzhu_kit.calendar import CalendarStore, calendar_router
+from jiuzhu_kit.db import UnitOfWorkMiddleware, classify_db_error, make_engine, make_sessionmaker
+from jiuzhu_kit.errors import InternalError, install_error_handlers, problem_response
+from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
+from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
+from jiuzhu_kit.settings import KitSettings
+from jiuzhu_kit.tables import KitTables
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    version: str
+    database: str | None = None
+
+
+def _maker(scope: Scope) -> Any:
+    return scope["app"].state.sessionmaker
+
+
+def create_app(
+    *,
+    service: str,
+    title: str,
+    version: str,
+    description: str,
+    settings: KitSettings,
+    tables: KitTables,
+    routers: Sequence[APIRouter],
+    openapi_tags: list[dict[str, Any]] | None = None,
+    on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    configure_logs: bool = True,
+) -> FastAPI:
+    if configure_logs:
+        configure_logging(service, settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings, service)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            if on_startup is not None:
+                await on_startup(app)
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title=title,
+        version=version,
+        description=description,
+        lifespan=lifespan,
+        root_path=settings.root_path,
+        openapi_tags=openapi_tags,
+        dependencies=[Depends(idempotency_guard)],
+    )
+    app.state.settings = settings
+    app.state.service = service
+    app.state.token_verifier = TokenVerifier(settings)
+    app.state.tables = tables
+    app.state.audit = AuditLog(tables.audit)
+    app.state.idempotency_table = tables.idempotency
+    if tables.calendar_day is not None and tables.calendar_year is not None:
+        app.state.calendar_store = CalendarStore(tables.calendar_day, tables.calendar_year, app.state.audit)
+
+    install_error_handlers(app)
+
+    async def on_db_error(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(request, classify_db_error(exc) or InternalError())
+
+    app.add_exception_handler(DBAPIError, on_db_error)
+    app.add_exception_handler(OSError, on_db_error)
+    app.add_exception_handler(IdempotentReplay, replay_handler)
+
+    metrics = Metrics(service)
+    app.state.metrics = metrics
+    app.add_middleware(UnitOfWorkMiddleware, maker_from_scope=_maker)
+    app.add_middleware(AccessLogMiddleware, metrics=metrics)
+    app.add_middleware(RequestIdMiddleware)
+
+    ops = APIRouter(tags=["operations"])
+
+    @ops.get("/healthz", response_model=Health)
+    async def healthz() -> Health:
+        """Alive: the process answers."""
+        return Health(status="ok", service=service, version=version)
+
+    @ops.get("/readyz", response_model=Health, responses={503: {"description": "database unreachable"}})
+    async def readyz(request: Request) -> Any:
+        """Ready: the database answers within 2 s."""
+        try:
+            async with asyncio.timeout(2):
+                async with request.app.state.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure means not ready
+            from jiuzhu_kit.db import DatabaseUnavailable
+
+            return problem_response(request, classify_db_error(exc) or DatabaseUnavailable())
+        return Health(status="ready", service=service, version=version, database="ok")
+
+    ops.add_api_route("/metrics", metrics.endpoint, methods=["GET"], include_in_schema=False)
+    app.include_router(ops)
+    if tables.calendar_day is not None:
+        app.include_router(calendar_router())
+    for router in routers:
+        app.include_router(router)
+    return app

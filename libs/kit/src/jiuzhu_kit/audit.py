@@ -1,0 +1,203 @@
+"""Append-only audit log, hash-chained per aggregate.
+
+Every write appends one event: actor, roles, jurisdiction, time, action, reason, the aggregate's
+state after the write and what changed. Each event's hash covers its content and the previous
+event's hash, so editing or deleting a row breaks `verify`. Any past version is the `data` of
+its event.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.observability import request_id_var
+
+GENESIS = "0" * 64
+
+
+def normalize(value: Any) -> Any:
+    """JSON-safe form that survives a JSONB round trip unchanged (no floats: they are rewritten)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, enum.Enum):
+        return normalize(value.value)
+    if isinstance(value, dict):
+        return {str(k): normalize(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [normalize(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    if hasattr(value, "model_dump"):
+        return normalize(value.model_dump(mode="json"))
+    return str(value)
+
+
+def diff(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, Any]:
+    b, a = before or {}, after or {}
+    return {k: [b.get(k), a.get(k)] for k in sorted(set(b) | set(a)) if b.get(k) != a.get(k)}
+
+
+def _canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    return hashlib.sha256(prev_hash.encode() + b"\n" + _canonical(fields)).hexdigest()
+
+
+def _hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
+    at = row["occurred_at"]
+    return {
+        "aggregate_type": row["aggregate_type"],
+        "aggregate_id": row["aggregate_id"],
+        "seq": row["seq"],
+        "action": row["action"],
+        "actor": row["actor"],
+        "actor_roles": row["actor_roles"],
+        "jurisdiction": row["jurisdiction"],
+        "request_id": row["request_id"],
+        "reason": row["reason"],
+        "occurred_at": at.astimezone(UTC).isoformat() if isinstance(at, datetime) else at,
+        "data": row["data"],
+        "changes": row["changes"],
+    }
+
+
+@dataclass(frozen=True)
+class Actor:
+    sub: str
+    roles: str
+    division: str | None
+
+    @classmethod
+    def of(cls, principal: Principal | None, fallback: str = "anonymous") -> Actor:
+        if principal is None:
+            return cls(sub=fallback, roles="", division=None)
+        return cls(sub=principal.sub, roles=",".join(sorted(principal.roles)), division=principal.division)
+
+
+SYSTEM = Actor(sub="system", roles="system", division=None)
+
+
+class AuditLog:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    async def append(
+        self,
+        session: AsyncSession,
+        *,
+        aggregate_type: str,
+        aggregate_id: Any,
+        action: str,
+        actor: Actor | Principal | None,
+        data: Any = None,
+        before: Any = None,
+        reason: str | None = None,
+        jurisdiction: str | None = None,
+    ) -> dict[str, Any]:
+        who = actor if isinstance(actor, Actor) else Actor.of(actor)
+        agg_id = str(aggregate_id)
+        # Serialise writers of one aggregate so the chain never forks, even without a row lock.
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+            {"k": f"audit:{aggregate_type}:{agg_id}"},
+        )
+        last = (
+            await session.execute(
+                select(self.table.c.seq, self.table.c.hash)
+                .where(self.table.c.aggregate_type == aggregate_type, self.table.c.aggregate_id == agg_id)
+                .order_by(self.table.c.seq.desc())
+                .limit(1)
+            )
+        ).first()
+        seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+        after_n = normalize(data)
+        before_n = normalize(before)
+        changes = (
+            diff(before_n, after_n) if isinstance(before_n, dict) and isinstance(after_n, dict) else None
+        )
+        row: dict[str, Any] = {
+            "aggregate_type": aggregate_type,
+            "aggregate_id": agg_id,
+            "seq": seq,
+            "action": action,
+            "actor": who.sub,
+            "actor_roles": who.roles,
+            "jurisdiction": jurisdiction or who.division,
+            "request_id": request_id_var.get(),
+            "reason": reason,
+            "occurred_at": datetime.now(UTC),
+            "data": after_n,
+            "changes": changes,
+        }
+        row["prev_hash"] = prev
+        row["hash"] = event_hash(prev, _hashed_fields(row))
+        await session.execute(self.table.insert().values(**row))
+        return row
+
+    async def history(
+        self, session: AsyncSession, aggregate_type: str, aggregate_id: Any
+    ) -> list[dict[str, Any]]:
+        rows = await session.execute(
+            select(self.table)
+            .where(
+                self.table.c.aggregate_type == aggregate_type, self.table.c.aggregate_id == str(aggregate_id)
+            )
+            .order_by(self.table.c.seq)
+        )
+        return [dict(r._mapping) for r in rows]
+
+    async def verify(self, session: AsyncSession, aggregate_type: str, aggregate_id: Any) -> VerifyResult:
+        events = await self.history(session, aggregate_type, aggregate_id)
+        return verify_chain(events)
+
+    async def count(self, session: AsyncSession, aggregate_type: str | None = None) -> int:
+        q = select(func.count()).select_from(self.table)
+        if aggregate_type:
+            q = q.where(self.table.c.aggregate_type == aggregate_type)
+        return int((await session.execute(q)).scalar_one())
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    events: int
+    broken_at_seq: int | None = None
+    reason: str | None = None
+    head_hash: str | None = None
+
+
+def verify_chain(events: list[dict[str, Any]]) -> VerifyResult:
+    prev = GENESIS
+    for expected_seq, ev in enumerate(events, start=1):
+        if ev["seq"] != expected_seq:
+            return VerifyResult(False, len(events), ev["seq"], "sequence gap (an event was removed)")
+        if ev["prev_hash"] != prev:
+            return VerifyResult(False, len(events), ev["seq"], "previous-hash mismatch")
+        if event_hash(prev, _hashed_fields(ev)) != ev["hash"]:
+            return VerifyResult(
+                False, len(events), ev["seq"], "content does not match its hash (row altered)"
+            )
+        prev = ev["hash"]
+    return VerifyResult(True, len(events), None, None, prev if events else None)

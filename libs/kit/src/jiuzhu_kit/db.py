@@ -1,0 +1,231 @@
+"""Engine and the request unit of work.
+
+One session per request, made lazily. For unsafe methods the response is held back until the
+session has committed, so a client never sees 2xx for a write that did not land; a failed commit
+becomes a 5xx problem. Services flush, never commit. Safe methods never commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import MetaData
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jiuzhu_kit.errors import Conflict, DomainError, InternalError, ServiceUnavailable
+from jiuzhu_kit.settings import KitSettings
+
+log = logging.getLogger("jiuzhu.db")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def service_metadata(schema: str) -> MetaData:
+    return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
+
+
+def make_engine(settings: KitSettings, application_name: str) -> AsyncEngine:
+    return create_async_engine(
+        settings.async_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={
+            "timeout": 5,
+            "command_timeout": max(1, settings.db_statement_timeout_ms // 1000 + 5),
+            "server_settings": {
+                "application_name": application_name,
+                "statement_timeout": str(settings.db_statement_timeout_ms),
+                "lock_timeout": "10000",
+            },
+        },
+    )
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+
+# A hook run inside the transaction, after the endpoint produced its response and before commit.
+ResponseHook = Callable[[AsyncSession, int, list[tuple[bytes, bytes]], bytes], Awaitable[None]]
+
+
+@dataclass
+class UnitOfWork:
+    maker: async_sessionmaker[AsyncSession]
+    _session: AsyncSession | None = None
+    before_commit: list[ResponseHook] = field(default_factory=list)
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            self._session = self.maker()
+        return self._session
+
+    @property
+    def started(self) -> bool:
+        return self._session is not None
+
+    async def commit(self, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        if self._session is None:
+            return
+        for hook in self.before_commit:
+            await hook(self._session, status, headers, body)
+        await self._session.commit()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()  # rolls back anything not committed
+            self._session = None
+
+
+class UnitOfWorkMiddleware:
+    """Plain ASGI: holds an unsafe request's response until its transaction committed."""
+
+    def __init__(
+        self, app: ASGIApp, maker_from_scope: Callable[[Scope], async_sessionmaker[AsyncSession]]
+    ) -> None:
+        self.app = app
+        self.maker_from_scope = maker_from_scope
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        uow = UnitOfWork(self.maker_from_scope(scope))
+        scope.setdefault("state", {})["uow"] = uow
+        if scope["method"] in SAFE_METHODS:
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                await uow.close()
+            return
+
+        start: Message | None = None
+        chunks: list[bytes] = []
+
+        async def hold(message: Message) -> None:
+            nonlocal start
+            if message["type"] == "http.response.start":
+                start = message
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            else:  # pragma: no cover - trailers etc.
+                await send(message)
+
+        try:
+            await self.app(scope, receive, hold)
+            assert start is not None, "app sent no response"
+            body = b"".join(chunks)
+            status = int(start["status"])
+            if status < 400 and uow.started:
+                try:
+                    await uow.commit(status, list(start.get("headers", [])), body)
+                except Exception as exc:  # the write did not land: say so, never 2xx
+                    log.exception("commit failed")
+                    err = classify_db_error(exc) or InternalError()
+                    start, body = _problem_messages(scope, err)
+        finally:
+            await uow.close()
+        await send(start)
+        await send({"type": "http.response.body", "body": body, "more_body": False})
+
+
+def _problem_messages(scope: Scope, err: DomainError) -> tuple[Message, bytes]:
+    from starlette.requests import Request as StarletteRequest
+
+    from jiuzhu_kit.errors import problem_response
+
+    resp = problem_response(StarletteRequest(scope), err)
+    return {"type": "http.response.start", "status": resp.status_code, "headers": resp.raw_headers}, bytes(
+        resp.body
+    )
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    uow = request.scope.get("state", {}).get("uow")
+    if not isinstance(uow, UnitOfWork):  # pragma: no cover - wiring error
+        raise RuntimeError("UnitOfWorkMiddleware is not installed")
+    return uow
+
+
+def get_session(request: Request) -> AsyncSession:
+    return get_uow(request).session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    code = "DATABASE_UNAVAILABLE"
+    zh = "数据库暂时不可用，请稍后重试"
+    en = "The database is temporarily unavailable; retry later"
+
+
+class ConcurrentUpdate(Conflict):
+    code = "CONCURRENT_UPDATE"
+    zh = "数据已被他人同时修改，请刷新后重试"
+    en = "The data was changed concurrently; reload and retry"
+
+
+class DuplicateRecord(Conflict):
+    code = "DUPLICATE"
+    zh = "记录已存在"
+    en = "The record already exists"
+
+
+_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (ConnectionError, OSError, TimeoutError)
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    orig: Any = getattr(exc, "orig", None)
+    for candidate in (orig, getattr(orig, "__cause__", None), exc.__cause__):
+        state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+        if state:
+            return str(state)
+    return None
+
+
+def classify_db_error(exc: BaseException) -> DomainError | None:
+    """Map database failures a client can act on to problems; None for real bugs (→ 500)."""
+    if isinstance(exc, DomainError):
+        return exc
+    if isinstance(exc, DBAPIError):
+        state = _sqlstate(exc)
+        if state in {"40001", "40P01", "55P03"}:  # serialization failure, deadlock, lock not available
+            return ConcurrentUpdate()
+        if state == "23505":
+            return DuplicateRecord()
+        if state == "57014":  # statement timeout
+            return ServiceUnavailable()
+        if (state and state.startswith(("08", "57P"))) or isinstance(exc, (OperationalError, InterfaceError)):
+            return DatabaseUnavailable()
+        if exc.connection_invalidated:
+            return DatabaseUnavailable()
+        return None
+    if isinstance(exc, _CONNECTION_ERRORS):
+        return DatabaseUnavailable()
+    name = type(exc).__name__
+    if name in {
+        "ConnectionDoesNotExistError",
+        "CannotConnectNowError",
+        "InterfaceError",
+        "PostgresConnectionError",
+    }:
+        return DatabaseUnavailable()
+    return None

@@ -1,0 +1,112 @@
+"""Alembic glue shared by every service: one schema, one history, version table in that schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from alembic import context
+from alembic.config import Config
+from sqlalchemy import MetaData, pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from jiuzhu_kit.settings import to_async_url
+
+
+def alembic_config(script_location: str, database_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", script_location)
+    cfg.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return cfg
+
+
+def run_env(metadata: MetaData) -> None:
+    """Body of each service's `migrations/env.py`."""
+    schema = metadata.schema
+    assert schema, "service metadata must name its schema"
+    config = context.config
+    url = config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL", "")
+
+    def include_name(name: str | None, type_: Any, parent_names: Any) -> bool:
+        if type_ == "schema":
+            return name == schema
+        return True
+
+    def do_run(connection: Connection) -> None:
+        connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        context.configure(
+            connection=connection,
+            target_metadata=metadata,
+            version_table_schema=schema,
+            include_schemas=True,
+            include_name=include_name,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+    if context.is_offline_mode():
+        context.configure(url=url, target_metadata=metadata, version_table_schema=schema, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    async def run_async() -> None:
+        engine = create_async_engine(to_async_url(url), poolclass=pool.NullPool)
+        async with engine.connect() as conn:
+            # Serialise concurrent migrators (several replicas starting at once).
+            await conn.execute(text("SELECT pg_advisory_lock(hashtext(:k))"), {"k": f"migrate:{schema}"})
+            await conn.run_sync(do_run)
+            await conn.commit()
+            await conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": f"migrate:{schema}"})
+        await engine.dispose()
+
+    asyncio.run(run_async())
+
+
+def upgrade(script_location: str, database_url: str, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(script_location, database_url), revision)
+
+
+def downgrade(script_location: str, database_url: str, revision: str = "base") -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(script_location, database_url), revision)
+
+
+def create_kit_tables(schema: str, *, calendar: bool = True) -> None:
+    """Initial-migration step: the kit's tables in `schema`, the audit trigger, the calendar seed."""
+    from alembic import op
+
+    from jiuzhu_kit.calendar import library_years, year_from_library
+    from jiuzhu_kit.db import service_metadata
+    from jiuzhu_kit.tables import KitTables, append_only_ddl
+
+    md = service_metadata(schema)
+    kit = KitTables(md, calendar=calendar)
+    bind = op.get_bind()
+    md.create_all(bind)
+    for stmt in append_only_ddl(schema):
+        op.execute(stmt)
+    if calendar and kit.calendar_day is not None and kit.calendar_year is not None:
+        days = []
+        years = library_years()
+        for y in years:
+            days += [
+                {"day": d.day, "is_working": d.is_working, "kind": d.kind, "name": d.name}
+                for d in year_from_library(y)
+            ]
+        op.bulk_insert(kit.calendar_day, days)
+        op.bulk_insert(kit.calendar_year, [{"year": y, "source": "chinesecalendar"} for y in years])
+
+
+def drop_kit_tables(schema: str) -> None:
+    from alembic import op
+
+    for name in ("calendar_year", "calendar_day", "idempotency_record", "audit_event"):
+        op.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}" CASCADE')
+    op.execute(f'DROP FUNCTION IF EXISTS "{schema}".audit_event_append_only() CASCADE')

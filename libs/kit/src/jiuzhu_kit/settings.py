@@ -1,0 +1,58 @@
+"""Service settings from the environment (pydantic-settings), one env prefix per service."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Secrets that ship in the repo for development; refused anywhere else.
+PLACEHOLDER_SECRETS = frozenset({"", "dev-secret-change-me", "change-me", "changeme", "secret", "dev"})
+DEV_JWT_SECRET = "dev-secret-change-me"
+
+
+class KitSettings(BaseSettings):
+    """Settings every service has. Subclass with `model_config = SettingsConfigDict(env_prefix=...)`.
+
+    DATABASE_URL is shared by all services (one Postgres); each service owns one schema.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="JIUZHU_", extra="ignore")
+
+    environment: Literal["dev", "test", "prod"] = Field(default="dev", validation_alias="JIUZHU_ENVIRONMENT")
+    database_url: str = Field(default="", validation_alias="DATABASE_URL")
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    db_statement_timeout_ms: int = 15_000
+    jwt_algorithm: Literal["HS256", "RS256"] = Field(default="HS256", validation_alias="JWT_ALGORITHM")
+    jwt_secret: str = Field(default=DEV_JWT_SECRET, validation_alias="JWT_SECRET")
+    jwt_public_key: str = Field(default="", validation_alias="JWT_PUBLIC_KEY")
+    jwt_issuer: str = Field(default="jiuzhu", validation_alias="JWT_ISSUER")
+    log_level: str = "INFO"
+    root_path: str = ""
+
+    @model_validator(mode="after")
+    def _refuse_placeholders_outside_dev(self) -> KitSettings:
+        if self.environment == "prod":
+            if self.jwt_algorithm == "HS256" and self.jwt_secret.strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError("JWT_SECRET is a placeholder; set a real secret outside dev")
+            if self.jwt_algorithm == "HS256" and len(self.jwt_secret) < 32:
+                raise ValueError("JWT_SECRET must be at least 32 characters in prod")
+            if self.jwt_algorithm == "RS256" and not self.jwt_public_key:
+                raise ValueError("JWT_PUBLIC_KEY is required for RS256")
+            if not self.database_url:
+                raise ValueError("DATABASE_URL is required in prod")
+        return self
+
+    @property
+    def async_database_url(self) -> str:
+        return to_async_url(self.database_url)
+
+
+def to_async_url(url: str) -> str:
+    """Accept the usual `postgresql://` form and use the asyncpg driver."""
+    for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    return url

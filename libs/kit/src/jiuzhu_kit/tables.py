@@ -1,0 +1,119 @@
+"""Tables every service keeps in its own schema: audit events, idempotency records, calendar."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+
+def audit_table(metadata: MetaData) -> Table:
+    return Table(
+        "audit_event",
+        metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("aggregate_type", String(64), nullable=False),
+        Column("aggregate_id", String(128), nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("action", String(128), nullable=False),
+        Column("actor", String(256), nullable=False),
+        Column("actor_roles", String(256), nullable=False, server_default=""),
+        Column("jurisdiction", String(12), nullable=True),
+        Column("request_id", String(128), nullable=True),
+        Column("reason", Text, nullable=True),
+        Column("occurred_at", DateTime(timezone=True), nullable=False),
+        Column("data", JSONB, nullable=True),
+        Column("changes", JSONB, nullable=True),
+        Column("prev_hash", String(64), nullable=False),
+        Column("hash", String(64), nullable=False),
+        UniqueConstraint("aggregate_type", "aggregate_id", "seq"),
+    )
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    return Table(
+        "idempotency_record",
+        metadata,
+        Column("principal", String(256), primary_key=True),
+        Column("key", String(255), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),
+        Column("status", SmallInteger, nullable=False),
+        Column("headers", JSONB, nullable=False),
+        Column("body", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+def calendar_tables(metadata: MetaData) -> tuple[Table, Table]:
+    day = Table(
+        "calendar_day",
+        metadata,
+        Column("day", Date, primary_key=True),
+        Column("is_working", Boolean, nullable=False),
+        # workday | weekend | holiday | makeup_workday (调休上班)
+        Column("kind", String(16), nullable=False),
+        Column("name", String(64), nullable=True),
+    )
+    year = Table(
+        "calendar_year",
+        metadata,
+        Column("year", Integer, primary_key=True),
+        Column("source", String(256), nullable=False),
+        Column("loaded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+    return day, year
+
+
+class KitTables:
+    """The kit's tables bound to one service's metadata (and so to its schema)."""
+
+    def __init__(self, metadata: MetaData, *, calendar: bool = True) -> None:
+        self.audit = audit_table(metadata)
+        self.idempotency = idempotency_table(metadata)
+        self.calendar_day: Table | None = None
+        self.calendar_year: Table | None = None
+        if calendar:
+            self.calendar_day, self.calendar_year = calendar_tables(metadata)
+
+    @property
+    def schema(self) -> str:
+        schema = self.audit.schema
+        assert schema is not None
+        return schema
+
+
+def append_only_ddl(schema: str) -> list[str]:
+    """Postgres trigger that refuses UPDATE/DELETE on the audit log (for the initial migration)."""
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION {schema}.audit_event_append_only() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            RAISE EXCEPTION 'audit_event is append-only' USING ERRCODE = 'insufficient_privilege';
+        END $$;
+        """,
+        f"""
+        CREATE TRIGGER audit_event_append_only
+        BEFORE UPDATE OR DELETE ON {schema}.audit_event
+        FOR EACH ROW EXECUTE FUNCTION {schema}.audit_event_append_only();
+        """,
+        f"""
+        CREATE TRIGGER audit_event_no_truncate
+        BEFORE TRUNCATE ON {schema}.audit_event
+        FOR EACH STATEMENT EXECUTE FUNCTION {schema}.audit_event_append_only();
+        """,
+    ]

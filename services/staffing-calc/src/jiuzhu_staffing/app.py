@@ -1,0 +1,26 @@
+"""The staffing-calc application (`uvicorn jiuzhu_staffing.app:create --factory`)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from jiuzhu_kit.app import create_app
+from jiuzhu_staffing import VERSION
+from jiuzhu_staffing.models import kit
+from jiuzhu_staffing.scenario.endpoints import router as scenario_router
+from jiuzhu_staffing.settings import Settings
+
+
+def create(settings: Settings | None = None) -> FastAPI:
+    return create_app(
+        service="staffing-calc",
+        title="Jiuzhu staffing-calc 人员配备与经费测算",
+        version=VERSION,
+        description=(
+            "Policy rules as versioned, cited data: staffing ratios, pay progression, working funds, "
+            "budgets, calculation tables (测算表) and compliance reports."
+        ),
+        settings=settings or Settings(),
+        tables=kit,
+        routers=[scenario_router],
+    )

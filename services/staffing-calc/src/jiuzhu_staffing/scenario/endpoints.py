@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
+from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.errors import responses
+from jiuzhu_staffing.scenario import service
+from jiuzhu_staffing.scenario.schemas import ScenarioIn, ScenarioOut
+
+router = APIRouter(prefix="/scenarios", tags=["scenarios"])
+
+Writer = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
+Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.AUDITOR, Role.FINANCE))]
+
+
+@router.post(
+    "",
+    response_model=ScenarioOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(JurisdictionForbidden),
+)
+async def save_scenario(
+    request: Request, session: SessionDep, principal: Writer, body: ScenarioIn
+) -> ScenarioOut:
+    """Save a calculation scenario for a division in your jurisdiction (audited)."""
+    scenario = await service.save(session, request.app.state.audit, principal, body)
+    return ScenarioOut.model_validate(scenario)
+
+
+@router.get("/{scenario_id}", response_model=ScenarioOut, responses=responses(service.ScenarioNotFound))
+async def get_scenario(session: SessionDep, principal: Reader, scenario_id: uuid.UUID) -> ScenarioOut:
+    return ScenarioOut.model_validate(await service.get(session, principal, scenario_id))
+
+
+@router.get(
+    "/{scenario_id}/events", response_model=list[AuditEventOut], responses=responses(service.ScenarioNotFound)
+)
+async def scenario_events(
+    request: Request, session: SessionDep, principal: Reader, scenario_id: uuid.UUID
+) -> list[AuditEventOut]:
+    """The scenario's audit history (every version)."""
+    await service.get(session, principal, scenario_id)
+    return await history_of(request, session, service.AGGREGATE, scenario_id)
+
+
+@router.get(
+    "/{scenario_id}/events/verify", response_model=VerifyOut, responses=responses(service.ScenarioNotFound)
+)
+async def verify_scenario_events(
+    request: Request, session: SessionDep, principal: Reader, scenario_id: uuid.UUID
+) -> VerifyOut:
+    """Check the scenario's hash chain."""
+    await service.get(session, principal, scenario_id)
+    return await verify_of(request, session, service.AGGREGATE, scenario_id)
