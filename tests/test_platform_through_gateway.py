@@ -11,14 +11,20 @@ from jiuzhu_devtools.testing import LiveStack
 
 async def test_each_service_answers_through_the_gateway(live_stack: LiveStack) -> None:
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=10) as c:
-        for prefix, name in (("staffing", "staffing-calc"), ("procurement", "procurement"), ("evaluation", "evaluation")):
+        for prefix, name in (
+            ("staffing", "staffing-calc"),
+            ("procurement", "procurement"),
+            ("evaluation", "evaluation"),
+        ):
             r = await c.get(f"/api/{prefix}/readyz", headers={"X-Request-ID": f"rid-{prefix}"})
             assert r.status_code == 200, r.text
             assert r.json()["service"] == name and r.json()["database"] == "ok"
             assert r.headers["x-request-id"] == f"rid-{prefix}"
 
 
-async def test_write_through_gateway_is_audited(live_stack: LiveStack, auth: Callable[..., dict[str, str]]) -> None:
+async def test_write_through_gateway_is_audited(
+    live_stack: LiveStack, auth: Callable[..., dict[str, str]]
+) -> None:
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=10) as c:
         r = await c.post(
             "/api/staffing/scenarios",
@@ -27,7 +33,9 @@ async def test_write_through_gateway_is_audited(live_stack: LiveStack, auth: Cal
         )
         assert r.status_code == 201, r.text
         sid = r.json()["id"]
-        events = (await c.get(f"/api/staffing/scenarios/{sid}/events", headers=auth("auditor", "350800"))).json()
+        events = (
+            await c.get(f"/api/staffing/scenarios/{sid}/events", headers=auth("auditor", "350800"))
+        ).json()
         assert events[0]["request_id"] == "e2e-write-1" and events[0]["actor"] == "user-bureau-350802"
         denied = await c.get(f"/api/staffing/scenarios/{sid}", headers=auth("bureau", "350803"))
         assert denied.status_code == 404

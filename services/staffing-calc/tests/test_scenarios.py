@@ -5,7 +5,9 @@ from collections.abc import Callable
 import httpx
 
 
-async def test_save_read_and_audit_a_scenario(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> None:
+async def test_save_read_and_audit_a_scenario(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
     body = {"division_code": "640181", "name": "灵武 2019", "inputs": {"units": 11}}
     r = await client.post("/scenarios", json=body, headers=auth("bureau", "640181"))
     assert r.status_code == 201, r.text
@@ -23,8 +25,16 @@ async def test_save_read_and_audit_a_scenario(client: httpx.AsyncClient, auth: C
 
 
 async def test_refusals_write_nothing(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> None:
-    r = await client.post("/scenarios", json={"division_code": "640104", "name": "x", "inputs": {}}, headers=auth("bureau", "640181"))
+    r = await client.post(
+        "/scenarios",
+        json={"division_code": "640104", "name": "x", "inputs": {}},
+        headers=auth("bureau", "640181"),
+    )
     assert r.status_code == 403
-    r = await client.post("/scenarios", json={"division_code": "640181", "name": "", "inputs": {}, "extra": 1}, headers=auth("bureau", "640181"))
+    r = await client.post(
+        "/scenarios",
+        json={"division_code": "640181", "name": "", "inputs": {}, "extra": 1},
+        headers=auth("bureau", "640181"),
+    )
     assert r.status_code == 422
     assert {e["pointer"] for e in r.json()["errors"]} == {"#/name", "#/extra"}

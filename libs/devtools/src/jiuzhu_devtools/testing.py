@@ -159,7 +159,17 @@ class LiveStack:
             env[f"{s.env_prefix}LOG_LEVEL"] = "WARNING"
         env.update(extra_env or {})
         self.env = env
-        base = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--no-access-log", "--log-level", "warning"]
+        base = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.commands: dict[str, list[str]] = {}
         for s in SERVICES:
