@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import sys
 
-from jiuzhu_devtools.services import SERVICES
+from jiuzhu_devtools.services import GATEWAY_MIGRATIONS, GATEWAY_SCHEMA, SERVICES
 from jiuzhu_kit.migrations import upgrade
 
 
 def migrate_all(database_url: str) -> None:
     for spec in SERVICES:
         upgrade(spec.migrations, database_url)
+    upgrade(GATEWAY_MIGRATIONS, database_url)
 
 
 def main() -> None:
@@ -21,7 +22,7 @@ def main() -> None:
 
         url = ensure_database(ensure_embedded(data_dir("run")), "jiuzhu")
     migrate_all(url)
-    print("migrated:", ", ".join(s.schema for s in SERVICES))
+    print("migrated:", ", ".join([*(s.schema for s in SERVICES), GATEWAY_SCHEMA]))
 
 
 if __name__ == "__main__":

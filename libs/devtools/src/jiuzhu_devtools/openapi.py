@@ -20,7 +20,6 @@ DIRS = {
 def render(package: str) -> str:
     mod = importlib.import_module(f"{package}.app")
     app = mod.create()
-    app.root_path = ""
     return json.dumps(app.openapi(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 

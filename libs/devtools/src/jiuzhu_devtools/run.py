@@ -36,7 +36,6 @@ def service_env(database_url: str, host: str = "127.0.0.1") -> dict[str, str]:
     env.setdefault("JIUZHU_ENVIRONMENT", "dev")
     for spec in SERVICES:
         env[f"GATEWAY_UPSTREAM_{spec.schema.upper()}"] = f"http://{host}:{spec.port}"
-        env[f"{spec.env_prefix}ROOT_PATH"] = spec.prefix
         env[f"{spec.schema.upper()}_SERVICE_URL"] = f"http://{host}:{spec.port}"
     return env
 

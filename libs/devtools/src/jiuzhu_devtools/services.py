@@ -32,3 +32,7 @@ SERVICES = (
     ServiceSpec("evaluation", "jiuzhu_evaluation", "evaluation", 8103, "/api/evaluation"),
 )
 GATEWAY_PORT = 8000
+
+# The gateway's own schema (API keys, its audit log) and alembic history.
+GATEWAY_SCHEMA = "gateway"
+GATEWAY_MIGRATIONS = "jiuzhu_gateway:migrations"

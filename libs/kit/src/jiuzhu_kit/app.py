@@ -69,7 +69,6 @@ def create_app(
         version=version,
         description=description,
         lifespan=lifespan,
-        root_path=settings.root_path,
         openapi_tags=openapi_tags,
         dependencies=[Depends(idempotency_guard)],
     )

@@ -82,7 +82,6 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         logging.getLogger(name).propagate = True
     # Our own access log (below) carries the request id; uvicorn's would not.
     logging.getLogger("uvicorn.access").disabled = True
-    logging.getLogger("jiuzhu").info("logging configured", extra={"service": service})
 
 
 class Metrics:

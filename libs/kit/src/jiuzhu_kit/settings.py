@@ -8,8 +8,8 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Secrets that ship in the repo for development; refused anywhere else.
-PLACEHOLDER_SECRETS = frozenset({"", "dev-secret-change-me", "change-me", "changeme", "secret", "dev"})
-DEV_JWT_SECRET = "dev-secret-change-me"
+DEV_JWT_SECRET = "dev-secret-change-me-not-for-production"
+PLACEHOLDER_SECRETS = frozenset({"", DEV_JWT_SECRET, "change-me", "changeme", "secret", "dev"})
 
 
 class KitSettings(BaseSettings):
@@ -30,7 +30,6 @@ class KitSettings(BaseSettings):
     jwt_public_key: str = Field(default="", validation_alias="JWT_PUBLIC_KEY")
     jwt_issuer: str = Field(default="jiuzhu", validation_alias="JWT_ISSUER")
     log_level: str = "INFO"
-    root_path: str = ""
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> KitSettings:
