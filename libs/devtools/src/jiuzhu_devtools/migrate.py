@@ -6,13 +6,12 @@ import os
 import sys
 
 from jiuzhu_devtools.services import GATEWAY_MIGRATIONS, GATEWAY_SCHEMA, SERVICES
-from jiuzhu_kit.migrations import upgrade
+from jiuzhu_kit.migrations import prepare
 
 
 def migrate_all(database_url: str) -> None:
-    for spec in SERVICES:
-        upgrade(spec.migrations, database_url)
-    upgrade(GATEWAY_MIGRATIONS, database_url)
+    """Every schema to head (services, then the gateway), then each package's reference data."""
+    prepare([*(s.package for s in SERVICES), GATEWAY_MIGRATIONS.split(":")[0]], database_url)
 
 
 def main() -> None:

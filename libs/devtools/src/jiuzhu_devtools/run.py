@@ -5,7 +5,6 @@ Data lives in `.data/pg` (embedded Postgres) unless DATABASE_URL is set, so a se
 
 from __future__ import annotations
 
-import importlib
 import os
 import signal
 import subprocess
@@ -16,18 +15,6 @@ import urllib.request
 from jiuzhu_devtools.migrate import migrate_all
 from jiuzhu_devtools.pg import data_dir, ensure_database, ensure_embedded, stop_embedded
 from jiuzhu_devtools.services import GATEWAY_PORT, SERVICES
-
-
-def load_reference(database_url: str) -> None:
-    """Each service may ship `<package>.reference.load(database_url)` for its reference data."""
-    for spec in SERVICES:
-        try:
-            mod = importlib.import_module(f"{spec.package}.reference")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{spec.package}.reference":
-                raise
-            continue
-        mod.load(database_url)
 
 
 def service_env(database_url: str, host: str = "127.0.0.1") -> dict[str, str]:
@@ -93,10 +80,8 @@ def main() -> None:
         database_url = ensure_database(ensure_embedded(data_dir("run")), "jiuzhu")
     else:
         database_url = os.environ["DATABASE_URL"]
-    print("migrating …", flush=True)
+    print("migrating and loading reference data …", flush=True)
     migrate_all(database_url)
-    print("loading reference data …", flush=True)
-    load_reference(database_url)
     env = service_env(database_url)
     procs = spawn_all(env)
     stopping = False

@@ -110,3 +110,40 @@ def drop_kit_tables(schema: str) -> None:
     for name in ("calendar_year", "calendar_day", "idempotency_record", "audit_event"):
         op.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}" CASCADE')
     op.execute(f'DROP FUNCTION IF EXISTS "{schema}".audit_event_append_only() CASCADE')
+
+
+def prepare(packages: list[str], database_url: str) -> list[str]:
+    """Upgrade each package's schema to head, then load its reference data if it ships any.
+
+    A package takes part by having `<pkg>.migrations` (alembic scripts) and optionally
+    `<pkg>.reference` with `load(database_url)`. Used by `make run` and the deploy migrate step.
+    """
+    import importlib
+    import importlib.util
+
+    done = []
+    for pkg in packages:
+        if importlib.util.find_spec(f"{pkg}.migrations") is None:
+            continue
+        upgrade(f"{pkg}:migrations", database_url)
+        done.append(pkg)
+    for pkg in packages:
+        if importlib.util.find_spec(f"{pkg}.reference") is not None:
+            importlib.import_module(f"{pkg}.reference").load(database_url)
+    return done
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m jiuzhu_kit.migrations jiuzhu_staffing jiuzhu_procurement …` with DATABASE_URL set."""
+    import sys
+
+    args = sys.argv[1:] if argv is None else argv
+    url = os.environ.get("DATABASE_URL", "")
+    if not url or not args:
+        raise SystemExit("usage: DATABASE_URL=… python -m jiuzhu_kit.migrations <package> [<package> …]")
+    done = prepare(args, url)
+    print("migrated and loaded reference data:", ", ".join(done))
+
+
+if __name__ == "__main__":
+    main()
