@@ -1,0 +1,1 @@
+"""Benchmarks: each `bench/<area>_*.py` exposes `main() -> list[dict]`; `make bench` runs them all."""
