@@ -39,7 +39,7 @@ lint: sync
 	@$(RUN) ruff format --check . >/dev/null || (echo "ruff format: files need formatting (run: $(UV) run ruff format .)"; $(RUN) ruff format --check .; exit 1)
 
 typecheck: sync
-	@$(RUN) mypy libs/kit/src gateway/src
+	@$(RUN) mypy libs/kit/src libs/devtools/src gateway/src
 	@$(RUN) mypy services/staffing-calc/src services/procurement/src services/evaluation/src
 
 openapi: sync

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 
 from jiuzhu_devtools.services import GATEWAY_MIGRATIONS, GATEWAY_SCHEMA, SERVICES
 from jiuzhu_kit.migrations import prepare
@@ -25,4 +24,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

