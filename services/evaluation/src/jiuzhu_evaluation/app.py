@@ -5,8 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jiuzhu_evaluation import VERSION
+from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
+from jiuzhu_evaluation.round.endpoints import router as round_router
 from jiuzhu_evaluation.settings import Settings
+from jiuzhu_evaluation.staff.endpoints import router as staff_router
+from jiuzhu_evaluation.survey.endpoints import router as survey_router
+from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
 
 
@@ -18,5 +23,5 @@ def create(settings: Settings | None = None) -> FastAPI:
         description=__import__("jiuzhu_evaluation").__doc__ or "",
         settings=settings or Settings(),
         tables=kit,
-        routers=[],
+        routers=[template_router, round_router, survey_router, consequence_router, staff_router],
     )

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from jiuzhu_evaluation.consequence import service
+from jiuzhu_evaluation.consequence.schemas import (
+    ContractorHistoryOut,
+    DebarmentSuggestionOut,
+    PaymentReleaseOut,
+)
+from jiuzhu_kit.auth import Principal, Role, current_principal, require_roles
+from jiuzhu_kit.db import SessionDep
+
+router = APIRouter(prefix="/consequences", tags=["consequences"])
+
+Reader = Annotated[Principal, Depends(current_principal)]
+Oversight = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.FINANCE, Role.AUDITOR))]
+UsccPath = Annotated[str, Path(pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")]
+
+
+@router.get("/payment-release", response_model=PaymentReleaseOut)
+async def payment_release(
+    session: SessionDep,
+    principal: Reader,
+    contract_id: uuid.UUID,
+    period: Annotated[str, Query(min_length=1, max_length=16)],
+) -> PaymentReleaseOut:
+    """May the payment tied to this contract and period be released? (procurement asks this)"""
+    return await service.payment_release(session, principal, contract_id, period)
+
+
+@router.get("/contractor-history/{uscc}", response_model=ContractorHistoryOut)
+async def contractor_history(session: SessionDep, principal: Reader, uscc: UsccPath) -> ContractorHistoryOut:
+    """The contractor's published results (used by procurement scoring)."""
+    return await service.contractor_history(session, uscc)
+
+
+@router.get("/debarment-suggestion/{uscc}", response_model=DebarmentSuggestionOut)
+async def debarment_suggestion(
+    session: SessionDep, principal: Oversight, uscc: UsccPath
+) -> DebarmentSuggestionOut:
+    """After a failing published result: a suggestion (never a decision) with its legal basis."""
+    return await service.debarment_suggestion(session, uscc)

@@ -1,0 +1,51 @@
+"""Who may read a round and who may score as which party (role + jurisdiction; no I/O)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jiuzhu_evaluation.round.models import EvaluationRound
+from jiuzhu_kit import divisions
+from jiuzhu_kit.auth import Principal, Role
+
+OVERSIGHT = (Role.BUREAU, Role.FINANCE, Role.AUDITOR)
+
+
+def _under_purchaser(principal: Principal, r: EvaluationRound) -> bool:
+    """A township / portal principal inside (or above) the purchaser's division."""
+    return divisions.covers(r.purchaser_division, principal.division) or principal.covers(
+        r.purchaser_division
+    )
+
+
+def can_read(principal: Principal, r: EvaluationRound) -> bool:
+    if principal.has(Role.ADMIN):
+        return True
+    if principal.has(*OVERSIGHT) and principal.covers(r.purchaser_division):
+        return True
+    if principal.has(Role.CONTRACTOR) and principal.org == r.contractor_uscc:
+        return True
+    if principal.has(Role.TOWNSHIP, Role.PORTAL) and _under_purchaser(principal, r):
+        return True
+    return principal.has(Role.EVALUATOR) and any(
+        p["party"] == "third_party" and p.get("scorer") in (None, principal.sub) for p in r.parties
+    )
+
+
+def can_score(principal: Principal, r: EvaluationRound, party: dict[str, Any]) -> bool:
+    if party.get("scorer") not in (None, principal.sub):
+        return False
+    if principal.has(Role.ADMIN):
+        return True
+    kind = party["party"]
+    if kind == "purchaser":
+        return principal.has(Role.BUREAU) and principal.covers(r.purchaser_division)
+    if kind == "third_party":
+        return principal.has(Role.EVALUATOR)
+    if kind == "recipients":  # through a portal, or entered by the bureau from a survey / paper forms
+        return (principal.has(Role.PORTAL) and _under_purchaser(principal, r)) or (
+            principal.has(Role.BUREAU) and principal.covers(r.purchaser_division)
+        )
+    # townships receiving staff (seed 002 六(二)); village committees collecting satisfaction (seed 004 四(四))
+    roles = (Role.TOWNSHIP,) if kind == "township" else (Role.TOWNSHIP, Role.PORTAL)
+    return principal.has(*roles) and divisions.covers(r.purchaser_division, principal.division)

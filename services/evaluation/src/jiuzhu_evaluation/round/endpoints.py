@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+
+from jiuzhu_evaluation.round import review, service
+from jiuzhu_evaluation.round.models import EvaluationRound
+from jiuzhu_evaluation.round.repository import RoundRepository
+from jiuzhu_evaluation.round.schemas import (
+    AppealDecisionIn,
+    AppealIn,
+    AppealOut,
+    PartyScoreOut,
+    PublicationOut,
+    RoundIn,
+    RoundOut,
+    ScoresIn,
+)
+from jiuzhu_kit import divisions
+from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, current_principal, require_roles
+from jiuzhu_kit.calendar import CalendarYearMissing
+from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.errors import responses
+from jiuzhu_kit.pagination import PageParams, page_params
+
+router = APIRouter(prefix="/rounds", tags=["rounds"])
+
+Bureau = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
+Reader = Annotated[Principal, Depends(current_principal)]
+Contractor = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
+
+
+async def _out(session: SessionDep, r: EvaluationRound) -> RoundOut:
+    return service.snapshot(r, await RoundRepository(session).sheets(r.id))
+
+
+@router.post(
+    "",
+    response_model=RoundOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        service.RoundExists, service.RecipientWeightTooLow, service.TemplateUnsuitable, JurisdictionForbidden
+    ),
+)
+async def open_round(request: Request, session: SessionDep, principal: Bureau, body: RoundIn) -> RoundOut:
+    """The purchaser opens a round for one contract and period, naming the parties and their weights."""
+    settings = request.app.state.settings
+    r = await service.open_round(
+        session,
+        request.app.state.audit,
+        principal,
+        body,
+        settings.recipient_weight_floor,
+        settings.appeal_working_days,
+    )
+    return await _out(session, r)
+
+
+@router.get("", response_model=list[RoundOut])
+async def list_rounds(
+    session: SessionDep,
+    principal: Reader,
+    page: Annotated[PageParams, Depends(page_params)],
+    contract_id: uuid.UUID | None = None,
+    status: str | None = Query(default=None, max_length=16),
+) -> list[RoundOut]:
+    """Rounds you may see: your jurisdiction's, or (contractor) your own."""
+    repo = RoundRepository(session)
+    if principal.has(Role.ADMIN) or principal.has(Role.BUREAU, Role.FINANCE, Role.AUDITOR):
+        rows = await repo.search(
+            contract_id=contract_id,
+            contractor_uscc=None,
+            division_prefix=divisions.prefix(principal.division),
+            status=status,
+            limit=page.limit,
+            offset=page.offset,
+        )
+    elif principal.has(Role.CONTRACTOR) and principal.org:
+        rows = await repo.search(
+            contract_id=contract_id,
+            contractor_uscc=principal.org,
+            division_prefix=None,
+            status=status,
+            limit=page.limit,
+            offset=page.offset,
+        )
+    else:
+        rows = []
+    return [service.snapshot(r) for r in rows]
+
+
+@router.get("/{round_id}", response_model=RoundOut, responses=responses(service.RoundNotFound))
+async def get_round(session: SessionDep, principal: Reader, round_id: uuid.UUID) -> RoundOut:
+    return await _out(session, await service.get_round(session, principal, round_id))
+
+
+@router.post(
+    "/{round_id}/scores",
+    response_model=PartyScoreOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        service.RoundNotFound,
+        service.RoundNotOpen,
+        service.PartyNotInRound,
+        service.PartyForbidden,
+        service.SurveyDataMissing,
+    ),
+)
+async def submit_scores(
+    request: Request, session: SessionDep, principal: Reader, round_id: uuid.UUID, body: ScoresIn
+) -> PartyScoreOut:
+    """One party's score sheet with evidence. The round closes itself once every party is in."""
+    _, sheet = await service.submit(session, request.app.state.audit, principal, round_id, body)
+    return PartyScoreOut.model_validate(sheet)
+
+
+@router.get(
+    "/{round_id}/scores", response_model=list[PartyScoreOut], responses=responses(service.RoundNotFound)
+)
+async def list_scores(session: SessionDep, principal: Reader, round_id: uuid.UUID) -> list[PartyScoreOut]:
+    """The parties' sheets (purchaser-side and oversight roles; the contractor sees the published view)."""
+    r = await service.get_round(session, principal, round_id)
+    if not (
+        principal.has(Role.ADMIN)
+        or (principal.has(Role.BUREAU, Role.FINANCE, Role.AUDITOR) and principal.covers(r.purchaser_division))
+    ):
+        raise service.RoundNotFound()
+    return [PartyScoreOut.model_validate(s) for s in await RoundRepository(session).sheets(r.id)]
+
+
+@router.post(
+    "/{round_id}/close",
+    response_model=RoundOut,
+    responses=responses(service.RoundNotFound, service.RoundIncomplete, service.InvalidTransition),
+)
+async def close_round(
+    request: Request, session: SessionDep, principal: Bureau, round_id: uuid.UUID
+) -> RoundOut:
+    """Close once every required party is in (optional parties still missing are left out)."""
+    r = await service.get_round(session, principal, round_id, lock=True)
+    principal.ensure_covers(r.purchaser_division)
+    await service.close(session, request.app.state.audit, principal, r)
+    return await _out(session, r)
+
+
+@router.post(
+    "/{round_id}/publish",
+    response_model=RoundOut,
+    responses=responses(service.RoundNotFound, service.InvalidTransition, CalendarYearMissing),
+)
+async def publish_round(
+    request: Request, session: SessionDep, principal: Bureau, round_id: uuid.UUID
+) -> RoundOut:
+    """Publish the result (公示); the appeal deadline is counted in working days on the kit calendar."""
+    r = await review.publish(
+        session, request.app.state.audit, request.app.state.calendar_store, principal, round_id
+    )
+    return await _out(session, r)
+
+
+@router.get(
+    "/{round_id}/publication",
+    response_model=PublicationOut,
+    responses=responses(service.RoundNotFound, review.NotPublished),
+)
+async def round_publication(session: SessionDep, principal: Reader, round_id: uuid.UUID) -> PublicationOut:
+    """The published result, recipients anonymised. Readable by every authenticated role."""
+    r = await RoundRepository(session).get(round_id)
+    if r is None:
+        raise service.RoundNotFound()
+    return await review.publication(session, r)
+
+
+@router.post(
+    "/{round_id}/appeals",
+    response_model=AppealOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        service.RoundNotFound,
+        review.AppealNotAllowed,
+        review.AppealWindowClosed,
+        review.AppealAlreadyFiled,
+        service.InvalidTransition,
+    ),
+)
+async def file_appeal(
+    request: Request, session: SessionDep, principal: Contractor, round_id: uuid.UUID, body: AppealIn
+) -> AppealOut:
+    """The contractor appeals a published result within the working-day window; recorded."""
+    return AppealOut.model_validate(
+        await review.appeal(session, request.app.state.audit, principal, round_id, body)
+    )
+
+
+@router.get("/{round_id}/appeals", response_model=list[AppealOut], responses=responses(service.RoundNotFound))
+async def list_appeals(session: SessionDep, principal: Reader, round_id: uuid.UUID) -> list[AppealOut]:
+    r = await service.get_round(session, principal, round_id)
+    return [AppealOut.model_validate(a) for a in await RoundRepository(session).appeals(r.id)]
+
+
+@router.post(
+    "/{round_id}/appeals/{appeal_id}/decision",
+    response_model=RoundOut,
+    responses=responses(service.RoundNotFound, review.AppealNotFound, review.AppealDecided),
+)
+async def decide_appeal(
+    request: Request,
+    session: SessionDep,
+    principal: Bureau,
+    round_id: uuid.UUID,
+    appeal_id: uuid.UUID,
+    body: AppealDecisionIn,
+) -> RoundOut:
+    """Dismiss (the published result stands) or uphold (scoring reopens as a new revision)."""
+    r, _ = await review.decide(session, request.app.state.audit, principal, round_id, appeal_id, body)
+    return await _out(session, r)
+
+
+@router.get(
+    "/{round_id}/events", response_model=list[AuditEventOut], responses=responses(service.RoundNotFound)
+)
+async def round_events(
+    request: Request, session: SessionDep, principal: Reader, round_id: uuid.UUID
+) -> list[AuditEventOut]:
+    """Every change of the round (scores, close, publication, appeals), hash-chained."""
+    r = await service.get_round(session, principal, round_id)
+    if not principal.has(Role.ADMIN, Role.BUREAU, Role.FINANCE, Role.AUDITOR):
+        raise service.RoundNotFound()
+    return await history_of(request, session, service.AGGREGATE, r.id)
+
+
+@router.get("/{round_id}/events/verify", response_model=VerifyOut, responses=responses(service.RoundNotFound))
+async def verify_round_events(
+    request: Request, session: SessionDep, principal: Reader, round_id: uuid.UUID
+) -> VerifyOut:
+    r = await service.get_round(session, principal, round_id)
+    return await verify_of(request, session, service.AGGREGATE, r.id)

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, status
+
+from jiuzhu_evaluation.staff import service
+from jiuzhu_evaluation.staff.schemas import (
+    AssessmentIn,
+    AssessmentOut,
+    OutcomesOut,
+    RenewalOut,
+    StaffOutcomes,
+    YearOutcome,
+)
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
+from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.errors import responses
+
+router = APIRouter(prefix="/staff-assessments", tags=["staff assessments"])
+
+Assessor = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
+Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR))]
+StaffRef = Annotated[str, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
+
+
+@router.post(
+    "",
+    response_model=AssessmentOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(service.AssessmentExists, service.NotStaffTemplate, JurisdictionForbidden),
+)
+async def assess(
+    request: Request, session: SessionDep, principal: Assessor, body: AssessmentIn
+) -> AssessmentOut:
+    """The annual assessment of one dispatched staff member against a staff template (seed 000 四(三))."""
+    return AssessmentOut.model_validate(
+        await service.assess(session, request.app.state.audit, principal, body)
+    )
+
+
+@router.get("", response_model=list[AssessmentOut])
+async def list_assessments(
+    session: SessionDep, principal: Reader, contract_id: uuid.UUID, staff_ref: StaffRef | None = None
+) -> list[AssessmentOut]:
+    return [
+        AssessmentOut.model_validate(a)
+        for a in await service.listing(session, principal, contract_id, staff_ref)
+    ]
+
+
+@router.get("/outcomes", response_model=OutcomesOut)
+async def outcomes(session: SessionDep, principal: Reader, contract_id: uuid.UUID) -> OutcomesOut:
+    """Per staff member and year: qualified true/false — the input of staffing-calc's budget projection."""
+    staff: dict[str, list[YearOutcome]] = {}
+    for a in await service.listing(session, principal, contract_id):
+        staff.setdefault(a.staff_ref, []).append(YearOutcome(year=a.year, qualified=a.qualified))
+    return OutcomesOut(
+        contract_id=contract_id, staff=[StaffOutcomes(staff_ref=k, years=v) for k, v in staff.items()]
+    )
+
+
+@router.get("/renewal", response_model=RenewalOut, responses=responses(service.NoAssessments))
+async def renewal(
+    session: SessionDep, principal: Reader, contract_id: uuid.UUID, staff_ref: StaffRef
+) -> RenewalOut:
+    """Continue next year? Renew after the 3-year term? (seed 000 四(三))"""
+    return await service.renewal(session, principal, contract_id, staff_ref)

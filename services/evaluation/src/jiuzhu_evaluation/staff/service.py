@@ -1,0 +1,186 @@
+"""Staff assessment rules (seed 000 四(三)): yearly 合格以上 → continue (and the +5% raise of
+seed 000 二(七)); 不合格 → not renewed; after the 3-year term, renewal only on a qualified
+comprehensive assessment — read here as: three annual assessments, none unqualified, and their
+mean total graded 合格 or better on the same template's bands.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_evaluation.round.service import _bands
+from jiuzhu_evaluation.staff.models import StaffAssessment
+from jiuzhu_evaluation.staff.schemas import AssessmentIn, AssessmentOut, RenewalOut
+from jiuzhu_evaluation.template import rules
+from jiuzhu_evaluation.template import service as templates
+from jiuzhu_kit import divisions
+from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+
+AGGREGATE = "staff_assessment"
+TERM_YEARS = 3  # seed 000 二(七): 合同期一般为3年
+BASIS = "seed 000 四(三): 年度考核合格以上继续聘用，不合格者不再续聘；3年合同期满经综合考核合格的可以续聘"
+
+
+class AssessmentExists(Conflict):
+    code = "STAFF_ASSESSMENT_EXISTS"
+    zh = "该人员本年度已有考核结果"
+    en = "This staff member already has an assessment for that year"
+
+
+class NotStaffTemplate(BadRequest):
+    code = "TEMPLATE_NOT_STAFF"
+    zh = "年度考核须使用人员考核模板 (kind=staff)，且不含计算型指标"
+    en = "Annual assessments need a staff template without computed indicators"
+
+
+class NoAssessments(NotFound):
+    code = "STAFF_ASSESSMENTS_NOT_FOUND"
+    zh = "未找到该人员的考核结果"
+    en = "No assessments found for this staff member"
+
+
+def score(dimensions: list[dict[str, Any]], values: dict[str, Decimal]) -> tuple[dict[str, Decimal], Decimal]:
+    indicators = {i["key"]: i for d in dimensions for i in d["indicators"]}
+    errors = [
+        FieldError(pointer=f"#/values/{k}", code="UNKNOWN_INDICATOR", detail="模板中没有此指标")
+        for k in values
+        if k not in indicators
+    ]
+    scores: dict[str, Decimal] = {}
+    for key, i in indicators.items():
+        if key not in values:
+            errors.append(FieldError(pointer=f"#/values/{key}", code="MISSING", detail="缺少该指标的评分"))
+            continue
+        try:
+            scores[key] = rules.indicator_score(i["type"], i["config"], values[key])
+        except ValueError as exc:
+            errors.append(FieldError(pointer=f"#/values/{key}", code="OUT_OF_RANGE", detail=str(exc)))
+    if errors:
+        raise ValidationFailed(errors)
+    total = rules.weighted(
+        (
+            Decimal(d["weight"]),
+            sum((Decimal(i["weight"]) * scores[i["key"]] for i in d["indicators"]), Decimal(0))
+            / rules.HUNDRED,
+        )
+        for d in dimensions
+    )
+    return scores, total
+
+
+async def assess(
+    session: AsyncSession, audit: AuditLog, principal: Principal, body: AssessmentIn
+) -> StaffAssessment:
+    principal.ensure_covers(body.division_code)
+    t = await (
+        templates.get(session, body.template_id)
+        if body.template_id
+        else templates.get_by_code(session, "staff-annual", None)
+    )
+    if t.kind != "staff" or any(i["type"] == "computed" for d in t.dimensions for i in d["indicators"]):
+        raise NotStaffTemplate()
+    scores, total = score(t.dimensions, body.values)
+    rounded = rules.round_score(total)
+    band = rules.grade_of(rounded, _bands(t))
+    existing = await session.execute(
+        select(StaffAssessment.id).where(
+            StaffAssessment.contract_id == body.contract_id,
+            StaffAssessment.staff_ref == body.staff_ref,
+            StaffAssessment.year == body.year,
+        )
+    )
+    if existing.first() is not None:
+        raise AssessmentExists()
+    a = StaffAssessment(
+        contract_id=body.contract_id,
+        staff_ref=body.staff_ref,
+        division_code=body.division_code,
+        year=body.year,
+        template_id=t.id,
+        template_code=t.code,
+        template_version=t.version,
+        values={k: str(v) for k, v in body.values.items()},
+        scores={k: str(v) for k, v in scores.items()},
+        total=rounded,
+        grade=band.label,
+        qualified=band.passed,
+        evidence=[e.model_dump(mode="json") for e in body.evidence],
+        assessed_by=principal.sub,
+    )
+    session.add(a)
+    await session.flush()  # the unique constraint settles a concurrent duplicate (409 DUPLICATE)
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=a.id,
+        action="staff.assessed",
+        actor=principal,
+        data=AssessmentOut.model_validate(a).model_dump(mode="json"),
+        jurisdiction=a.division_code,
+    )
+    return a
+
+
+async def listing(
+    session: AsyncSession, principal: Principal, contract_id: uuid.UUID, staff_ref: str | None = None
+) -> list[StaffAssessment]:
+    q = select(StaffAssessment).where(
+        StaffAssessment.contract_id == contract_id,
+        StaffAssessment.division_code.startswith(divisions.prefix(principal.division), autoescape=True),
+    )
+    if staff_ref:
+        q = q.where(StaffAssessment.staff_ref == staff_ref)
+    return list(
+        (await session.execute(q.order_by(StaffAssessment.staff_ref, StaffAssessment.year))).scalars()
+    )
+
+
+async def renewal(
+    session: AsyncSession, principal: Principal, contract_id: uuid.UUID, staff_ref: str
+) -> RenewalOut:
+    rows = await listing(session, principal, contract_id, staff_ref)
+    if not rows:
+        raise NoAssessments()
+    years = [a.year for a in rows]
+    base = dict(staff_ref=staff_ref, contract_id=contract_id, years_assessed=years, basis=BASIS)
+    failed = [a.year for a in rows if not a.qualified]
+    if failed:
+        return RenewalOut(
+            **base,
+            continue_next_year=False,
+            term_complete=len(rows) >= TERM_YEARS,
+            comprehensive_total=None,
+            comprehensive_grade=None,
+            eligible_for_renewal=False,
+            reason=f"{failed[0]} 年度考核不合格，不再续聘",
+        )
+    if len(rows) < TERM_YEARS:
+        return RenewalOut(
+            **base,
+            continue_next_year=True,
+            term_complete=False,
+            comprehensive_total=None,
+            comprehensive_grade=None,
+            eligible_for_renewal=None,
+            reason=f"已考核 {len(rows)} 年，均合格以上，继续聘用；合同期未满 {TERM_YEARS} 年",
+        )
+    last = rows[-TERM_YEARS:]
+    mean = rules.round_score(sum((a.total for a in last), Decimal(0)) / len(last))
+    t = await templates.get(session, last[-1].template_id)
+    band = rules.grade_of(mean, _bands(t))
+    return RenewalOut(
+        **base,
+        continue_next_year=band.passed,
+        term_complete=True,
+        comprehensive_total=f"{mean:.2f}",
+        comprehensive_grade=band.label,
+        eligible_for_renewal=band.passed,
+        reason=f"{TERM_YEARS} 年综合考核 {mean}（{band.label}），{'可以续聘' if band.passed else '不再续聘'}",
+    )

@@ -1,0 +1,272 @@
+"""Survey rules: codes (hash only, one answer each, even under concurrency), anonymous intake,
+results for those who may see them (the contractor sees aggregates only, never a response)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_evaluation.round import access
+from jiuzhu_evaluation.round import service as rounds
+from jiuzhu_evaluation.survey.models import Survey
+from jiuzhu_evaluation.survey.repository import SurveyRepository
+from jiuzhu_evaluation.survey.schemas import AnswerIn, IntakeOut, Rejected, SurveyIn, SurveyOut
+from jiuzhu_evaluation.template import service as templates
+from jiuzhu_kit import divisions
+from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import Principal, Role
+from jiuzhu_kit.errors import BadRequest, Conflict, Forbidden, NotFound
+
+AGGREGATE = "survey"
+TZ = ZoneInfo("Asia/Shanghai")
+# Crockford-style alphabet without look-alikes (0/O, 1/I/L); 16 characters ≈ 80 bits.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LEN = 16
+
+
+class SurveyNotFound(NotFound):
+    code = "SURVEY_NOT_FOUND"
+    zh = "未找到该问卷"
+    en = "Survey not found"
+
+
+class SurveyExists(Conflict):
+    code = "SURVEY_EXISTS"
+    zh = "该合同在此期间已有满意度问卷"
+    en = "This contract already has a survey for this period"
+
+
+class SurveyClosed(Conflict):
+    code = "SURVEY_CLOSED"
+    zh = "问卷已结束"
+    en = "The survey is closed"
+
+
+class CodeInvalid(BadRequest):
+    code = "SURVEY_CODE_INVALID"
+    zh = "问卷码无效"
+    en = "The survey code is invalid"
+
+
+class CodeUsed(Conflict):
+    code = "SURVEY_CODE_USED"
+    zh = "该问卷码已使用（每码仅可作答一次）"
+    en = "This code has already been used (one answer per code)"
+
+
+class AnswersInvalid(BadRequest):
+    code = "SURVEY_ANSWERS_INVALID"
+    zh = "答案无效: {why}"
+    en = "Invalid answers: {why}"
+
+
+class NoQuestions(BadRequest):
+    code = "SURVEY_NO_QUESTIONS"
+    zh = "服务对象评价的维度中没有李克特指标，请给出问题"
+    en = "The recipients' dimensions have no likert indicators; give the questions"
+
+
+def normalise(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch not in "- ")
+
+
+def code_hash(pepper: str, survey_id: uuid.UUID, code: str) -> bytes:
+    return hmac.new(pepper.encode(), survey_id.bytes + normalise(code).encode(), hashlib.sha256).digest()
+
+
+def new_code() -> str:
+    raw = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LEN))
+    return "-".join(raw[i : i + 4] for i in range(0, CODE_LEN, 4))
+
+
+def can_read(principal: Principal, s: Survey) -> bool:
+    if principal.has(Role.ADMIN) or (
+        principal.has(*access.OVERSIGHT) and principal.covers(s.purchaser_division)
+    ):
+        return True
+    if principal.has(Role.CONTRACTOR) and principal.org == s.contractor_uscc:
+        return True  # aggregates only: no endpoint returns a single response or code
+    return principal.has(Role.TOWNSHIP, Role.PORTAL) and (
+        divisions.covers(s.purchaser_division, principal.division) or principal.covers(s.purchaser_division)
+    )
+
+
+async def get(session: AsyncSession, principal: Principal | None, survey_id: uuid.UUID) -> Survey:
+    s = await SurveyRepository(session).get(survey_id)
+    if s is None or (principal is not None and not can_read(principal, s)):
+        raise SurveyNotFound()
+    return s
+
+
+async def _audit(
+    session: AsyncSession,
+    audit: AuditLog,
+    actor: Principal | None,
+    s: Survey,
+    action: str,
+    data: dict[str, object] | None = None,
+) -> None:
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=s.id,
+        action=action,
+        actor=actor,
+        data=data if data is not None else SurveyOut.model_validate(s).model_dump(mode="json"),
+        jurisdiction=s.purchaser_division,
+    )
+
+
+async def create(session: AsyncSession, audit: AuditLog, principal: Principal, body: SurveyIn) -> Survey:
+    questions = [q.model_dump() for q in body.questions]
+    if body.round_id is not None:
+        r = await rounds.get_round(session, principal, body.round_id)
+        contract_id, period, uscc, division = r.contract_id, r.period, r.contractor_uscc, r.purchaser_division
+        if not questions:
+            t = await templates.get(session, r.template_id)
+            party = next(p for p in r.parties if p["party"] == "recipients")
+            questions = [
+                {"key": i["key"], "text": i["name"]}
+                for i in rounds._party_indicators(t, party)
+                if i["type"] == "likert"
+            ]
+            if not questions:
+                raise NoQuestions()
+    else:
+        assert body.contract_id and body.period and body.contractor_uscc and body.purchaser_division
+        contract_id, period = body.contract_id, body.period
+        uscc, division = body.contractor_uscc, body.purchaser_division
+    principal.ensure_covers(division)
+    repo = SurveyRepository(session)
+    if await repo.by_contract_period(contract_id, period) is not None:
+        raise SurveyExists()
+    s = await repo.add(
+        Survey(
+            contract_id=contract_id,
+            period=period,
+            contractor_uscc=uscc,
+            purchaser_division=division,
+            title=body.title,
+            questions=questions,
+            points=body.points,
+            satisfied_min=body.satisfied_min,
+            min_sample=body.min_sample,
+            status="open",
+            created_by=principal.sub,
+        )
+    )
+    await _audit(session, audit, principal, s, "survey.created")
+    return s
+
+
+async def issue_codes(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    pepper: str,
+    survey_id: uuid.UUID,
+    count: int,
+) -> list[str]:
+    s = await get(session, principal, survey_id)
+    if not principal.covers(s.purchaser_division) or not principal.has(Role.BUREAU, Role.ADMIN):
+        raise Forbidden()
+    if s.status != "open":
+        raise SurveyClosed()
+    codes = [new_code() for _ in range(count)]
+    await SurveyRepository(session).add_codes(s.id, [code_hash(pepper, s.id, c) for c in codes])
+    # The codes themselves are never stored or logged; the audit records how many were issued.
+    await _audit(session, audit, principal, s, "survey.codes_issued", {"count": count})
+    return codes
+
+
+async def close(session: AsyncSession, audit: AuditLog, principal: Principal, survey_id: uuid.UUID) -> Survey:
+    s = await get(session, principal, survey_id)
+    principal.ensure_covers(s.purchaser_division)
+    s.status = "closed"
+    await session.flush()
+    await _audit(session, audit, principal, s, "survey.closed")
+    return s
+
+
+def _answers(s: Survey, item: AnswerIn) -> list[tuple[int, int]] | str:
+    index = {q["key"]: n for n, q in enumerate(s.questions)}
+    out = []
+    for key, value in item.answers.items():
+        if key not in index:
+            return f"未知问题 {key}"
+        if not 1 <= value <= s.points:
+            return f"{key} 的取值须在 1–{s.points} 之间"
+        out.append((index[key], value))
+    return out
+
+
+async def intake(
+    session: AsyncSession,
+    audit: AuditLog,
+    actor: Principal | None,
+    pepper: str,
+    s: Survey,
+    items: list[AnswerIn],
+    channel: str,
+) -> IntakeOut:
+    if s.status != "open":
+        raise SurveyClosed()
+    rejected: list[Rejected] = []
+    pending: dict[bytes, tuple[int, list[tuple[int, int]]]] = {}
+    for n, item in enumerate(items):
+        parsed = _answers(s, item)
+        h = code_hash(pepper, s.id, item.code)
+        if isinstance(parsed, str):
+            rejected.append(Rejected(index=n, reason="ANSWERS_INVALID"))
+        elif h in pending:
+            rejected.append(Rejected(index=n, reason="DUPLICATE_IN_BATCH"))
+        else:
+            pending[h] = (n, parsed)
+    repo = SurveyRepository(session)
+    won = await repo.use_codes(s.id, list(pending)) if pending else set()
+    for h, (n, _) in pending.items():
+        if h not in won:
+            rejected.append(Rejected(index=n, reason="CODE_USED_OR_INVALID"))
+    accepted = [pending[h][1] for h in pending if h in won]
+    day = datetime.now(TZ).date()  # the day only: a timestamp would help re-identify a respondent
+    await repo.add_responses(s.id, day, channel, accepted)
+    if accepted:
+        await _audit(
+            session,
+            audit,
+            actor,
+            s,
+            "survey.responses_received",
+            {"accepted": len(accepted), "rejected": len(rejected), "channel": channel},
+        )
+    return IntakeOut(accepted=len(accepted), rejected=sorted(rejected, key=lambda r: r.index))
+
+
+async def intake_one(
+    session: AsyncSession, audit: AuditLog, pepper: str, survey_id: uuid.UUID, item: AnswerIn
+) -> IntakeOut:
+    s = await get(session, None, survey_id)
+    parsed = _answers(s, item)
+    if isinstance(parsed, str):
+        raise AnswersInvalid(why=parsed)
+    out = await intake(session, audit, None, pepper, s, [item], "direct")
+    if out.rejected:
+        # Tell used from unknown only for a code that exists (80-bit codes cannot be guessed).
+        raise CodeUsed() if await _exists(session, pepper, s, item.code) else CodeInvalid()
+    return out
+
+
+async def _exists(session: AsyncSession, pepper: str, s: Survey, code: str) -> bool:
+    from sqlalchemy import select
+
+    from jiuzhu_evaluation.survey.models import SurveyCode
+
+    h = code_hash(pepper, s.id, code)
+    q = select(SurveyCode.used).where(SurveyCode.survey_id == s.id, SurveyCode.code_hash == h)
+    return (await session.execute(q)).scalar_one_or_none() is not None

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, status
+
+from jiuzhu_evaluation.template import service
+from jiuzhu_evaluation.template.schemas import TemplateBody, TemplateIn, TemplateOut
+from jiuzhu_kit.audit_api import AuditEventOut, history_of
+from jiuzhu_kit.auth import Principal, Role, current_principal, require_roles
+from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.errors import responses
+
+router = APIRouter(prefix="/templates", tags=["templates"])
+
+Writer = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
+Reader = Annotated[Principal, Depends(current_principal)]  # templates are not confidential
+
+
+@router.get("", response_model=list[TemplateOut])
+async def list_templates(
+    session: SessionDep, principal: Reader, kind: Literal["project", "staff"] | None = None
+) -> list[TemplateOut]:
+    """The newest version of every template (built-ins included)."""
+    rows = await service.list_latest(session, kind)
+    return [TemplateOut.model_validate(t) for t in rows]
+
+
+@router.post(
+    "",
+    response_model=TemplateOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(service.TemplateCodeTaken),
+)
+async def create_template(
+    request: Request, session: SessionDep, principal: Writer, body: TemplateIn
+) -> TemplateOut:
+    """A new template (version 1). Sibling weights must sum to exactly 100 (Decimal); audited."""
+    return TemplateOut.model_validate(await service.create(session, request.app.state.audit, principal, body))
+
+
+@router.post(
+    "/by-code/{code}/versions",
+    response_model=TemplateOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(service.TemplateNotFound, service.TemplateNotOwned),
+)
+async def version_template(
+    request: Request, session: SessionDep, principal: Writer, code: str, body: TemplateBody
+) -> TemplateOut:
+    """A new version of a template; earlier versions stay as they were (results keep theirs)."""
+    t = await service.new_version(session, request.app.state.audit, principal, code, body)
+    return TemplateOut.model_validate(t)
+
+
+@router.get("/by-code/{code}", response_model=TemplateOut, responses=responses(service.TemplateNotFound))
+async def template_by_code(
+    session: SessionDep, principal: Reader, code: str, version: Annotated[int | None, Query(ge=1)] = None
+) -> TemplateOut:
+    return TemplateOut.model_validate(await service.get_by_code(session, code, version))
+
+
+@router.get(
+    "/by-code/{code}/events",
+    response_model=list[AuditEventOut],
+    responses=responses(service.TemplateNotFound),
+)
+async def template_events(
+    request: Request, session: SessionDep, principal: Reader, code: str
+) -> list[AuditEventOut]:
+    await service.get_by_code(session, code, None)
+    return await history_of(request, session, service.AGGREGATE, code)
+
+
+@router.get("/{template_id}", response_model=TemplateOut, responses=responses(service.TemplateNotFound))
+async def get_template(session: SessionDep, principal: Reader, template_id: uuid.UUID) -> TemplateOut:
+    return TemplateOut.model_validate(await service.get(session, template_id))

@@ -1,0 +1,119 @@
+"""Template rules: versions are immutable; a new version is a new row; every write is audited."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_evaluation.template.models import IndicatorTemplate
+from jiuzhu_evaluation.template.repository import TemplateRepository
+from jiuzhu_evaluation.template.schemas import TemplateBody, TemplateIn, TemplateOut
+from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import Principal, Role
+from jiuzhu_kit.errors import Conflict, Forbidden, NotFound
+
+AGGREGATE = "indicator_template"
+
+
+class TemplateNotFound(NotFound):
+    code = "TEMPLATE_NOT_FOUND"
+    zh = "未找到该指标模板"
+    en = "Indicator template not found"
+
+
+class TemplateCodeTaken(Conflict):
+    code = "TEMPLATE_CODE_TAKEN"
+    zh = "模板代码已存在，请新建版本"
+    en = "The template code exists; create a new version instead"
+
+
+class TemplateNotOwned(Forbidden):
+    code = "TEMPLATE_NOT_OWNED"
+    zh = "只能为本辖区的模板新建版本（内置模板仅管理员可修订）"
+    en = "Only the owning jurisdiction may version this template (built-ins: admin only)"
+
+
+def _row(code: str, version: int, body: TemplateBody, principal: Principal) -> IndicatorTemplate:
+    dumped = body.model_dump(mode="json")
+    return IndicatorTemplate(
+        code=code,
+        version=version,
+        name=body.name,
+        kind=body.kind,
+        description=body.description,
+        citation=body.citation,
+        dimensions=dumped["dimensions"],
+        grade_bands=dumped["grade_bands"],
+        builtin=False,
+        owner_division=principal.division,
+        created_by=principal.sub,
+    )
+
+
+async def _audit(
+    session: AsyncSession, audit: AuditLog, principal: Principal, t: IndicatorTemplate, action: str
+) -> None:
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=t.code,
+        action=action,
+        actor=principal,
+        data=TemplateOut.model_validate(t).model_dump(mode="json"),
+    )
+
+
+async def create(
+    session: AsyncSession, audit: AuditLog, principal: Principal, data: TemplateIn
+) -> IndicatorTemplate:
+    repo = TemplateRepository(session)
+    if await repo.latest(data.code) is not None:
+        raise TemplateCodeTaken()
+    t = await repo.add(_row(data.code, 1, data, principal))
+    await _audit(session, audit, principal, t, "template.created")
+    return t
+
+
+async def new_version(
+    session: AsyncSession, audit: AuditLog, principal: Principal, code: str, data: TemplateBody
+) -> IndicatorTemplate:
+    repo = TemplateRepository(session)
+    current = await repo.latest(code, lock=True)  # serialise concurrent versioning of one code
+    if current is None:
+        raise TemplateNotFound()
+    if current.owner_division is None:
+        if not principal.has(Role.ADMIN):
+            raise TemplateNotOwned()
+    elif not principal.covers(current.owner_division):
+        raise TemplateNotOwned()
+    t = _row(code, current.version + 1, data, principal)
+    t.owner_division = current.owner_division
+    t = await repo.add(t)
+    await _audit(session, audit, principal, t, "template.versioned")
+    return t
+
+
+async def get(session: AsyncSession, template_id: uuid.UUID) -> IndicatorTemplate:
+    t = await TemplateRepository(session).get(template_id)
+    if t is None:
+        raise TemplateNotFound()
+    return t
+
+
+async def get_by_code(session: AsyncSession, code: str, version: int | None) -> IndicatorTemplate:
+    repo = TemplateRepository(session)
+    t = await (repo.latest(code) if version is None else repo.by_version(code, version))
+    if t is None:
+        raise TemplateNotFound()
+    return t
+
+
+async def list_latest(session: AsyncSession, kind: str | None) -> list[IndicatorTemplate]:
+    return await TemplateRepository(session).list_latest(kind)
+
+
+def indicators(t: IndicatorTemplate) -> dict[str, dict[str, Any]]:
+    """Indicator key → indicator (with its dimension key), for scoring."""
+    return {i["key"]: {**i, "dimension": d["key"]} for d in t.dimensions for i in d["indicators"]}

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from jiuzhu_devtools.testing import TEST_SECRET, service_client
+from jiuzhu_evaluation.app import create
+from jiuzhu_evaluation.settings import Settings
+from jiuzhu_evaluation.template.builtin import builtin_id
+
+LINGWU = "640181"  # 灵武市 (seed 002)
+USCC = "91640181MA7F3K2P1X"
+COMPREHENSIVE = str(builtin_id("social-assistance-comprehensive"))
+EVIDENCE = [{"kind": "report", "title": "半年评估报告", "sha256": "a" * 64}]
+
+# Full marks on the comprehensive template, per party's dimensions.
+PURCHASER_VALUES = {
+    "service_volume": "100",
+    "verification_accuracy": "96",
+    "late_cases": "0",
+    "records_complete": "100",
+    "staff_in_post": "1",
+    "finance_issues": "0",
+    "public_recognition": "5",
+    "valid_complaints": "0",
+}
+RECIPIENT_VALUES = {"overall_satisfaction": "5", "service_attitude": "5"}
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """This service alone on a fresh database: its tests never wait on another service's migrations."""
+    from jiuzhu_devtools.pg import drop_database, ensure_database
+    from jiuzhu_devtools.testing import _server_url
+    from jiuzhu_kit.migrations import prepare
+
+    server = _server_url()
+    name = f"jiuzhu_test_eval_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    url = ensure_database(server, name)
+    try:
+        prepare(["jiuzhu_evaluation"], url)
+        yield url
+    finally:
+        drop_database(server, name)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(DATABASE_URL=database_url, JWT_SECRET=TEST_SECRET, JIUZHU_ENVIRONMENT="test")
+    async with service_client(create(settings)) as c:
+        yield c
+
+
+def round_body(**over: Any) -> dict[str, Any]:
+    """Lingwu-style half-yearly round: bureau, township, recipients (seed 002 六(二))."""
+    body: dict[str, Any] = {
+        "contract_id": str(uuid.uuid4()),
+        "period_kind": "half_yearly",
+        "period": "2019-H1",
+        "contractor_uscc": USCC,
+        "purchaser_division": LINGWU,
+        "template_id": COMPREHENSIVE,
+        "parties": [
+            {
+                "party": "purchaser",
+                "weight": "40",
+                "dimensions": ["service_effectiveness", "project_management", "social_impact"],
+            },
+            {
+                "party": "township",
+                "weight": "30",
+                "dimensions": ["service_effectiveness", "project_management", "social_impact"],
+            },
+            {"party": "recipients", "weight": "30", "dimensions": ["recipient_satisfaction"]},
+        ],
+    }
+    body.update(over)
+    return body
+
+
+@pytest.fixture
+def open_round(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def make(**over: Any) -> dict[str, Any]:
+        r = await client.post("/rounds", json=round_body(**over), headers=auth("bureau", LINGWU))
+        assert r.status_code == 201, r.text
+        return dict(r.json())
+
+    return make
+
+
+@pytest.fixture
+def survey_with_codes(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> Callable[..., Awaitable[tuple[str, list[str]]]]:
+    async def make(round_id: str, n: int, **over: Any) -> tuple[str, list[str]]:
+        body = {"round_id": round_id, **over}
+        r = await client.post("/surveys", json=body, headers=auth("bureau", LINGWU))
+        assert r.status_code == 201, r.text
+        sid = r.json()["id"]
+        c = await client.post(f"/surveys/{sid}/codes", json={"count": n}, headers=auth("bureau", LINGWU))
+        assert c.status_code == 201, c.text
+        return sid, c.json()["codes"]
+
+    return make
