@@ -6,13 +6,21 @@ from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
 from jiuzhu_staffing import VERSION
+from jiuzhu_staffing.calculation.endpoints import router as calculation_router
 from jiuzhu_staffing.models import kit
+from jiuzhu_staffing.packs.endpoints import router as packs_router
+from jiuzhu_staffing.packs.registry import PackRegistry, default_registry
+from jiuzhu_staffing.regions.known import known
 from jiuzhu_staffing.scenario.endpoints import router as scenario_router
 from jiuzhu_staffing.settings import Settings
 
 
-def create(settings: Settings | None = None) -> FastAPI:
-    return create_app(
+def create(settings: Settings | None = None, packs: PackRegistry | None = None) -> FastAPI:
+    """Build the app. The rule packs are loaded and validated here: a bad pack stops start-up
+    with a PackError listing every problem."""
+    registry = packs or default_registry()
+    known()  # load the division dataset once, before the first request
+    app = create_app(
         service="staffing-calc",
         title="Jiuzhu staffing-calc 人员配备与经费测算",
         version=VERSION,
@@ -22,5 +30,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         ),
         settings=settings or Settings(),
         tables=kit,
-        routers=[scenario_router],
+        routers=[packs_router, calculation_router, scenario_router],
     )
+    app.state.packs = registry
+    return app

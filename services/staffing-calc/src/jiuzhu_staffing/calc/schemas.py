@@ -1,0 +1,176 @@
+"""Calculation inputs and outputs (pydantic). Counts are non-negative integers; money is Money."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from jiuzhu_kit import divisions
+from jiuzhu_kit.money import Money, non_negative
+
+Count = Annotated[int, Field(ge=0, le=100_000_000)]
+NonNegativeMoney = Annotated[Money, AfterValidator(non_negative)]
+PackRef = Annotated[
+    str, Field(pattern=r"^[a-z0-9-]{1,64}(@\d{1,6})?$", examples=["gd-city-plan", "lingwu@1"])
+]
+
+
+def _county_code(code: str) -> str:
+    divisions.validate_division_code(code)
+    if divisions.level(code) != "county":
+        raise ValueError("应为县级（6 位）行政区划代码")
+    return code
+
+
+CountyCode = Annotated[str, AfterValidator(_county_code)]
+
+
+class NursingHomeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+    government_run: bool = Field(description="由政府运营（公办公营）：须配专职管理人员")
+
+
+class TownshipIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100, examples=["崇兴镇"])
+    code: str | None = Field(default=None, pattern=r"^\d{9}$", description="统计用区划代码（9 位），可选")
+    kind: Literal["township", "street_office"] = "township"
+    assisted_households: Count = Field(default=0, description="辖区救助对象户数")
+    registered_population: Count = Field(default=0, description="户籍人口")
+    administrative_villages: Count = 0
+    urban_communities: Count = 0
+    residents_committees: Count = 0
+    villagers_committees: Count = 0
+    nursing_homes: list[NursingHomeIn] = Field(default_factory=list, max_length=200)
+
+
+class CountyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    division_code: CountyCode = Field(examples=["640181"])
+    name: str | None = Field(default=None, max_length=100)
+    assisted_households: Count | None = Field(default=None, description="全县救助对象户数；缺省为各乡镇之和")
+    townships: list[TownshipIn] = Field(default_factory=list, max_length=2000)
+
+
+class StaffingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    county: CountyIn
+    on: date = Field(description="测算日期：选用当日生效的规则包与参数")
+    pack: PackRef | None = Field(default=None, description="指定规则包（id 或 id@version）；缺省为当日生效者")
+
+
+class Explanation(BaseModel):
+    rule: str
+    rule_label: str
+    citation: str
+    inputs: dict[str, Any]
+    bracket: dict[str, str] | None = None
+    rounding: str | None = None
+    reading_zh: str
+
+
+class Figure(BaseModel):
+    unit_kind: str
+    unit_name: str
+    unit_code: str | None = None
+    role: str
+    people: int
+    explanation: Explanation
+
+
+class PackUsed(BaseModel):
+    id: str
+    version: int
+    content_hash: str
+    title: str
+    cite_as: str
+    jurisdiction: str
+    outside_jurisdiction: bool = False
+
+
+class StaffingResult(BaseModel):
+    division_code: str
+    county_name: str | None
+    on: date
+    pack: PackUsed
+    figures: list[Figure]
+    totals: dict[str, int] = Field(description="按岗位合计")
+    total: int
+
+
+Outcome = Literal["qualified", "unqualified"]
+FundingSource = Literal["working_funds", "assistance_subsidy_funds", "welfare_lottery_funds", "other"]
+
+
+class FundingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: FundingSource
+    annual_amount: NonNegativeMoney
+    document: str | None = Field(default=None, max_length=200, description="经费文件文号")
+
+
+class BudgetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    division_code: CountyCode
+    start: date = Field(description="合同起始日（第 1 年从此日起算）")
+    people: Count | None = Field(default=None, description="购买人数；缺省时按 county 测算所需人数")
+    county: CountyIn | None = None
+    years: int | None = Field(default=None, ge=1, le=10, description="缺省为规则包的合同期")
+    assessments: list[list[Outcome]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="第 k 项：第 k 年每个岗位的年度考核结果（决定第 k+1 年工资）；缺省为全部合格",
+    )
+    dibao_spending_last_year: NonNegativeMoney | None = Field(default=None, description="上年低保资金支出")
+    funding: list[FundingIn] = Field(default_factory=list, max_length=10)
+    pack: PackRef | None = None
+
+
+class Step(BaseModel):
+    name: str
+    citation: str
+    amount: Money
+    rounding: str | None = None
+    reading_zh: str
+
+
+class PositionYear(BaseModel):
+    position: int
+    pay: Money
+    basis: str
+
+
+class BudgetYear(BaseModel):
+    year: int
+    start: date
+    end: date
+    people: int
+    cost: Money
+    positions: list[PositionYear]
+    steps: list[Step]
+    funding: dict[str, Money]
+    shortfall: Money
+
+
+class WorkingFunds(BaseModel):
+    dibao_spending_last_year: Money
+    rate: str
+    amount: Money
+    step: Step
+    declared: Money | None
+    exceeds_computed: bool
+
+
+class BudgetResult(BaseModel):
+    division_code: str
+    pack: PackUsed
+    years: list[BudgetYear]
+    total_cost: Money
+    funding_totals: dict[str, Money]
+    total_shortfall: Money
+    fits: bool
+    working_funds: WorkingFunds | None
+    notes: list[str]

@@ -1,0 +1,167 @@
+"""Staffing and budget through HTTP: public pack rules, explanations, refusals that store nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+
+LINGWU = {
+    "division_code": "640181",
+    "townships": [
+        {"name": n, "kind": "street_office" if n == "城区街道" else "township"}
+        for n in [
+            "城区街道",
+            "东塔镇",
+            "郝家桥镇",
+            "崇兴镇",
+            "宁东镇",
+            "马家滩镇",
+            "临河镇",
+            "梧桐树乡",
+            "白土岗乡",
+        ]
+    ],
+}
+
+
+async def test_pack_list_and_rules_are_public(client: httpx.AsyncClient) -> None:
+    r = await client.get("/packs")
+    assert r.status_code == 200
+    ids = {p["id"] for p in r.json()}
+    assert {"gd-city-plan", "lingwu", "longyan", "shanghai", "sichuan-pilot"} <= ids
+    d = (await client.get("/packs/gd-city-plan")).json()
+    brackets = d["parameters"]["county_caseworkers"]["values"][0]["brackets"]
+    assert [b["range"] for b in brackets] == ["[0, 3000]", "(3000, 5000]", "(5000, 8000)", "[8000, inf)"]
+    assert brackets[1]["phrase"] == "3000户到5000户" and brackets[1]["citation"]["text"] == "seed 000 二(六)"
+    assert d["parameters"]["working_funds_rate"]["defined_in"] == "gd-province"
+    r = await client.get("/packs/in-force", params={"division": "350802", "on": "2018-09-01"})
+    assert r.json()["id"] == "longyan"
+    r = await client.get("/packs/nope")
+    assert r.status_code == 404 and r.json()["code"] == "PACK_NOT_FOUND"
+
+
+async def test_staffing_with_explanations(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    body = {
+        "on": "2019-06-01",
+        "county": {
+            "division_code": "440103",
+            "townships": [
+                {"name": "甲镇", "assisted_households": 301},
+                {"name": "乙街道", "kind": "street_office", "assisted_households": 2700},
+            ],
+        },
+    }
+    r = await client.post("/calculations/staffing", json=body, headers=auth("bureau", "440103"))
+    assert r.status_code == 200, r.text
+    out = r.json()
+    # county: 301 + 2700 = 3001 households → (3000, 5000] → 4; townships 301 → 4, 2700 → 6
+    assert (
+        out["pack"]["id"] == "gd-city-plan"
+        and out["totals"] == {"caseworker": 4 + 4 + 6}
+        and out["total"] == 14
+    )
+    county = out["figures"][0]
+    assert county["unit_kind"] == "county" and county["people"] == 4
+    e = county["explanation"]
+    assert e["inputs"] == {"assisted_households": 3001} and e["bracket"]["range"] == "(3000, 5000]"
+    assert e["bracket"]["phrase"] == "3000户到5000户" and "3000<户数≤5000" in e["reading_zh"]
+    town = out["figures"][1]["explanation"]
+    assert town["citation"] == "seed 000 二(六)" and "300<户数<600" in town["reading_zh"]
+
+
+async def test_lingwu_thirteen_and_budget(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    r = await client.post(
+        "/calculations/staffing",
+        json={"on": "2019-01-01", "county": LINGWU},
+        headers=auth("bureau", "640181"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["totals"] == {"verifier": 13}
+    r = await client.post(
+        "/calculations/budget",
+        json={"division_code": "640181", "start": "2019-01-01", "county": LINGWU},
+        headers=auth("finance", "640100"),
+    )
+    assert r.status_code == 200, r.text
+    b = r.json()
+    assert [y["cost"] for y in b["years"]] == ["486720.00", "486720.00", "515840.00"]
+    assert b["total_cost"] == "1489280.00" and b["fits"] is False and b["total_shortfall"] == "1489280.00"
+    assert any("1840" in s["reading_zh"] for s in b["years"][2]["steps"])
+
+
+async def test_budget_working_funds_and_raises(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    body = {
+        "division_code": "440103",
+        "start": "2019-07-01",
+        "people": 2,
+        "assessments": [["qualified", "unqualified"], ["qualified", "qualified"]],
+        "dibao_spending_last_year": "4000000.00",
+        "funding": [{"source": "working_funds", "annual_amount": "200000.00"}],
+    }
+    r = await client.post("/calculations/budget", json=body, headers=auth("bureau", "440103"))
+    assert r.status_code == 200, r.text
+    b = r.json()
+    assert [y["cost"] for y in b["years"]] == ["100000.00", "102500.00", "107625.00"]
+    wf = b["working_funds"]
+    assert (
+        wf["amount"] == "120000.00"
+        and wf["exceeds_computed"] is True
+        and "四舍五入到分" in wf["step"]["rounding"]
+    )
+    assert b["fits"] is True and b["funding_totals"] == {"working_funds": "310125.00"}
+    assert b["years"][1]["positions"][1]["basis"].startswith("上年考核不合格")
+
+
+async def test_bad_inputs_are_clear_problems_and_store_nothing(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    h = auth("bureau", "440000")
+    neg = {
+        "on": "2019-06-01",
+        "county": {"division_code": "440103", "townships": [{"name": "甲镇", "assisted_households": -1}]},
+    }
+    r = await client.post("/calculations/staffing", json=neg, headers=h)
+    assert (
+        r.status_code == 422
+        and r.json()["errors"][0]["pointer"] == "#/county/townships/0/assisted_households"
+    )
+    unknown = {"on": "2019-06-01", "county": {"division_code": "440199", "townships": []}}
+    r = await client.post("/calculations/staffing", json=unknown, headers=h)
+    assert r.status_code == 422 and r.json()["code"] == "UNKNOWN_DIVISION_CODE"
+    assert r.json()["errors"][0]["pointer"] == "#/county/division_code"
+    early = {"on": "2010-01-01", "county": {"division_code": "440103", "townships": []}}
+    r = await client.post("/calculations/staffing", json=early, headers=h)
+    assert r.status_code == 409 and r.json()["code"] == "NO_PACK_IN_FORCE"
+    r = await client.post(
+        "/calculations/staffing", json={"on": "2019-06-01", "county": {"division_code": "350802"}}, headers=h
+    )
+    assert r.status_code == 403 and r.json()["code"] == "JURISDICTION_FORBIDDEN"
+    r = await client.post(
+        "/calculations/staffing",
+        json={"on": "2018-01-01", "county": {"division_code": "510104"}},
+        headers=auth("bureau", "510000"),
+    )
+    assert r.status_code == 409 and r.json()["code"] == "PACK_HAS_NO_STAFFING_RULES"
+    r = await client.post("/calculations/staffing", json=neg)
+    assert r.status_code == 401
+    r = await client.post(
+        "/calculations/budget",
+        json={"division_code": "440103", "start": "2019-07-01", "people": 2, "assessments": [["qualified"]]},
+        headers=h,
+    )
+    assert r.status_code == 409 and r.json()["code"] == "ASSESSMENTS_MISMATCH"
+    r = await client.post(
+        "/calculations/budget",
+        json={"division_code": "440103", "start": "2019-07-01", "dibao_spending_last_year": 1.234},
+        headers=h,
+    )
+    assert r.status_code == 422
+    audit = await client.get("/scenarios/00000000-0000-0000-0000-000000000000/events", headers=h)
+    assert audit.status_code == 404
