@@ -6,17 +6,40 @@ from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
 from jiuzhu_procurement import VERSION
+from jiuzhu_procurement.catalogue.endpoints import router as reference_router
+from jiuzhu_procurement.contract.endpoints import router as contract_router
+from jiuzhu_procurement.contractor.endpoints import router as contractor_router
 from jiuzhu_procurement.models import kit
+from jiuzhu_procurement.plan.endpoints import router as plan_router
+from jiuzhu_procurement.project.endpoints import router as project_router
 from jiuzhu_procurement.settings import Settings
+from jiuzhu_procurement.workflow.endpoints import router as workflow_router
 
 
 def create(settings: Settings | None = None) -> FastAPI:
+    routers = [
+        contractor_router,
+        reference_router,
+        plan_router,
+        project_router,
+        contract_router,
+        workflow_router,
+    ]
+    try:
+        from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
+
+        routers.append(disclosure_router)
+    except ModuleNotFoundError:  # pragma: no cover - during development only
+        pass
     return create_app(
         service="procurement",
-        title="Jiuzhu procurement",
+        title="Jiuzhu procurement 政府购买服务采购",
         version=VERSION,
-        description=__import__("jiuzhu_procurement").__doc__ or "",
+        description=(
+            "Purchase plans, the lawful procurement workflow as declarative state machines, contractors and "
+            "debarment, contracts, payments, takeover, public disclosure and OCDS 1.1."
+        ),
         settings=settings or Settings(),
         tables=kit,
-        routers=[],
+        routers=routers,
     )

@@ -1,0 +1,71 @@
+"""Client of the evaluation service (env EVALUATION_SERVICE_URL), forwarding the caller's credentials.
+
+This service never guesses an evaluation result: unreachable or malformed answers are 503.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from jiuzhu_kit.errors import ServiceUnavailable
+from jiuzhu_kit.observability import request_id_var
+
+
+class EvaluationUnavailable(ServiceUnavailable):
+    code = "EVALUATION_UNAVAILABLE"
+    zh = "绩效评价服务暂不可用，无法确认评价结果（{why}）"
+    en = "The evaluation service is unavailable; the evaluation result cannot be confirmed ({why})"
+
+
+async def _get(settings: Any, path: str, params: dict[str, str] | None, authorization: str | None) -> Any:
+    base = (settings.evaluation_service_url or "").rstrip("/")
+    if not base:
+        raise EvaluationUnavailable(why="EVALUATION_SERVICE_URL not set")
+    headers = {}
+    if authorization:
+        headers["Authorization"] = authorization
+    rid = request_id_var.get()
+    if rid:
+        headers["X-Request-ID"] = rid
+    try:
+        async with httpx.AsyncClient(timeout=settings.http_timeout_seconds) as client:
+            resp = await client.get(base + path, params=params, headers=headers)
+    except httpx.HTTPError as exc:
+        raise EvaluationUnavailable(why=type(exc).__name__) from exc
+    if resp.status_code != 200:
+        raise EvaluationUnavailable(why=f"HTTP {resp.status_code}")
+    try:
+        return resp.json()
+    except ValueError as exc:
+        raise EvaluationUnavailable(why="invalid JSON") from exc
+
+
+async def payment_release(
+    settings: Any, contract_id: str, period: str, authorization: str | None
+) -> dict[str, Any]:
+    body = await _get(
+        settings,
+        "/consequences/payment-release",
+        {"contract_id": contract_id, "period": period},
+        authorization,
+    )
+    if not isinstance(body, dict) or not isinstance(body.get("released"), bool):
+        raise EvaluationUnavailable(why="unexpected answer")
+    return body
+
+
+async def contractor_average(settings: Any, uscc: str, authorization: str | None) -> Decimal | None:
+    """The contractor's published average evaluation total (0–100), or None if it has none."""
+    body = await _get(settings, f"/consequences/contractor-history/{uscc}", None, authorization)
+    if not isinstance(body, dict):
+        raise EvaluationUnavailable(why="unexpected answer")
+    avg = body.get("average")
+    if avg is None or not body.get("results"):
+        return None
+    try:
+        return Decimal(str(avg))
+    except ArithmeticError as exc:
+        raise EvaluationUnavailable(why="unexpected average") from exc

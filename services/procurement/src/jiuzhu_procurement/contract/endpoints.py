@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+from sqlalchemy import select
+
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
+from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.errors import responses
+from jiuzhu_procurement.common.evaluation import EvaluationUnavailable
+from jiuzhu_procurement.common.time import today
+from jiuzhu_procurement.contract import rules, service
+from jiuzhu_procurement.contract.models import Payment
+from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, FulfilIn, OverdueOut
+from jiuzhu_procurement.workflow.machine import TransitionNotAllowed, run
+
+router = APIRouter(tags=["contracts"])
+
+Purchaser = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP))]
+Payer = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP, Role.FINANCE))]
+Supervisor = Annotated[
+    Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR))
+]
+
+
+@router.post(
+    "/projects/{project_id}/contract",
+    response_model=ContractOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        service.ContractNotDraftable,
+        rules.ContractTermTooLong,
+        rules.SubcontractingForbidden,
+        rules.PaymentsMismatch,
+    ),
+)
+async def draft_contract(
+    request: Request, session: SessionDep, principal: Purchaser, project_id: uuid.UUID, body: ContractIn
+) -> ContractOut:
+    """Draft the contract of an awarded project with the winner (tripartite parties allowed). It is signed by
+    the project's `sign_contract` transition."""
+    c = await service.draft(session, request.app.state.audit, principal, project_id, body)
+    return await service.out(session, c)
+
+
+@router.get(
+    "/contracts/overdue-deadlines",
+    response_model=list[OverdueOut],
+    responses=responses(JurisdictionForbidden),
+)
+async def overdue_deadlines(
+    session: SessionDep,
+    principal: Supervisor,
+    as_of: date | None = None,
+    division_code: DivisionCode | None = None,
+) -> list[OverdueOut]:
+    """Working-day deadlines past due and not met (e.g. Lingwu: staff dispatched within 15 working days)."""
+    return await service.overdue(session, principal, as_of or today(), division_code)
+
+
+@router.get(
+    "/contracts/{contract_id}", response_model=ContractOut, responses=responses(service.ContractNotFound)
+)
+async def get_contract(session: SessionDep, principal: PrincipalDep, contract_id: uuid.UUID) -> ContractOut:
+    """A contract with its payments. `division_code` is the purchaser's division and `contractor_uscc` the
+    contractor's code (the evaluation service relies on both)."""
+    return await service.out(session, await service.get(session, principal, contract_id))
+
+
+@router.post(
+    "/contracts/{contract_id}/amendments",
+    response_model=ContractOut,
+    responses=responses(service.ContractNotFound, service.ContractNotActive, rules.IncreaseTooLarge),
+)
+async def amend_contract(
+    request: Request, session: SessionDep, principal: Purchaser, contract_id: uuid.UUID, body: AmendmentIn
+) -> ContractOut:
+    """Amend a contract in force, with a reason; increases are capped at 10% (政府采购法 49)."""
+    c = await service.amend(session, request.app.state.audit, principal, contract_id, body, today())
+    return await service.out(session, c)
+
+
+@router.post(
+    "/contracts/{contract_id}/deadlines/{key}/fulfil",
+    response_model=ContractOut,
+    responses=responses(service.ContractNotFound, service.DeadlineNotFound),
+)
+async def fulfil_deadline(
+    request: Request,
+    session: SessionDep,
+    principal: Purchaser,
+    contract_id: uuid.UUID,
+    key: str,
+    body: FulfilIn,
+) -> ContractOut:
+    c = await service.fulfil(session, request.app.state.audit, principal, contract_id, key, body.on)
+    return await service.out(session, c)
+
+
+@router.post(
+    "/contracts/{contract_id}/payments/{period}/release",
+    response_model=ContractOut,
+    responses=responses(
+        service.ContractNotFound, service.PaymentNotReleasable, TransitionNotAllowed, EvaluationUnavailable
+    ),
+)
+async def release_payment(
+    request: Request, session: SessionDep, principal: Payer, contract_id: uuid.UUID, period: str
+) -> ContractOut:
+    """Release one scheduled payment after asking the evaluation service whether its evaluation passed
+    (灵政办发〔2018〕201号 六(二): the half-yearly evaluation is the basis for releasing funds)."""
+    c = await service.get(session, principal, contract_id)
+    pay = (
+        await session.execute(select(Payment.id).where(Payment.contract_id == c.id, Payment.period == period))
+    ).scalar_one_or_none()
+    if pay is None:
+        raise service.ContractNotFound()
+    await run(
+        session=session,
+        audit=request.app.state.audit,
+        machine=service.PAYMENT_MACHINE,
+        model=Payment,
+        entity_id=pay,
+        target="released",
+        principal=principal,
+        reason=None,
+        raw_payload=None,
+        today=today(),
+        app=request.app,
+        what="付款",
+        authorization=request.headers.get("authorization"),
+    )
+    return await service.out(session, c)
+
+
+async def _contract_id(session: Any, principal: Principal, key: str) -> Any:
+    try:
+        cid = uuid.UUID(key)
+    except ValueError as exc:
+        raise service.ContractNotFound() from exc
+    return (await service.get(session, principal, cid)).id
+
+
+def _events() -> None:
+    from jiuzhu_procurement.workflow.http import add_event_routes
+
+    add_event_routes(router, "/contracts/{key}", service.AGGREGATE, _contract_id, service.ContractNotFound)
+
+
+_events()

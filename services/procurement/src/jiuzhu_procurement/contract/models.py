@@ -1,0 +1,61 @@
+"""Contracts (购买服务合同) and their scheduled payments."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiuzhu_procurement.db import Base
+
+
+class Contract(Base):
+    __tablename__ = "contract"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)  # the purchaser's
+    contractor_uscc: Mapped[str] = mapped_column(String(18), index=True)
+    contractor_name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    subject: Mapped[str] = mapped_column(Text)
+    service_standards: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[str] = mapped_column(String(200))
+    price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    term_start: Mapped[date] = mapped_column(Date)
+    term_end: Mapped[date] = mapped_column(Date)
+    term_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    payment_method: Mapped[str] = mapped_column(Text)
+    payment_schedule: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    breach_liability: Mapped[str] = mapped_column(Text)
+    dispute_resolution: Mapped[str] = mapped_column(Text)
+    parties: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    takeover_plan: Mapped[str] = mapped_column(Text)
+    takeover: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    amendments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Payment(Base):
+    __tablename__ = "payment"
+    __table_args__ = (UniqueConstraint("contract_id", "period"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contract.id"), index=True)
+    division_code: Mapped[str] = mapped_column(String(12))
+    period: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    released_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    basis: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)  # the evaluation's answer
+    version: Mapped[int] = mapped_column(Integer, default=1)

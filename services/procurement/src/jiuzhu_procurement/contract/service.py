@@ -1,0 +1,341 @@
+"""Contracts: drafted after the award, signed through the project workflow, amended with reasons,
+supervised against working-day deadlines, paid per schedule only after the evaluation passed."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_kit import divisions
+from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role
+from jiuzhu_kit.errors import Conflict, NotFound
+from jiuzhu_procurement.common import evaluation
+from jiuzhu_procurement.common.time import today
+from jiuzhu_procurement.contract import rules
+from jiuzhu_procurement.contract.models import Contract, Payment
+from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, OverdueOut, PaymentOut
+from jiuzhu_procurement.contractor.service import get_by_uscc
+from jiuzhu_procurement.project.models import Project
+from jiuzhu_procurement.workflow.machine import Ctx, Machine, snapshot, t
+
+AGGREGATE = "contract"
+READ_ROLES = (Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR, Role.EVALUATOR, Role.ADMIN)
+
+
+class ContractNotFound(NotFound):
+    code = "CONTRACT_NOT_FOUND"
+    zh = "未找到该合同"
+    en = "Contract not found"
+
+
+class ContractNotDraftable(Conflict):
+    code = "CONTRACT_NOT_DRAFTABLE"
+    zh = "只有已确定成交且尚未签约的项目可以拟定合同"
+    en = "A contract can be drafted only for an awarded project not yet signed"
+
+
+class ContractNotActive(Conflict):
+    code = "CONTRACT_NOT_ACTIVE"
+    zh = "合同不在履行中（当前 {status}）"
+    en = "The contract is not in force (status {status})"
+
+
+class PaymentNotReleasable(Conflict):
+    code = "PAYMENT_NOT_RELEASABLE"
+    zh = "评价结果不支持拨付 {period} 期资金：{reason}（灵政办发〔2018〕201号 六(二)）"
+    en = "The evaluation does not allow releasing period {period}: {reason}"
+
+    def extra(self) -> dict[str, Any]:
+        return {"evaluation": self.params.get("answer")}
+
+
+class DeadlineNotFound(NotFound):
+    code = "DEADLINE_NOT_FOUND"
+    zh = "合同中没有该履约期限"
+    en = "No such deadline in the contract"
+
+
+def can_read(principal: Principal, c: Contract) -> bool:
+    if principal.org and principal.org == c.contractor_uscc:
+        return True
+    return bool(principal.roles & set(READ_ROLES)) and principal.covers(c.division_code)
+
+
+async def get(session: AsyncSession, principal: Principal, contract_id: uuid.UUID) -> Contract:
+    c = (await session.execute(select(Contract).where(Contract.id == contract_id))).scalar_one_or_none()
+    if c is None or c.status == "discarded" or not can_read(principal, c):
+        raise ContractNotFound()
+    return c
+
+
+async def out(session: AsyncSession, c: Contract) -> ContractOut:
+    pays = (
+        await session.execute(select(Payment).where(Payment.contract_id == c.id).order_by(Payment.due_on))
+    ).scalars()
+    o = ContractOut.model_validate(c)
+    o.payments = [PaymentOut.model_validate(p) for p in pays]
+    return o
+
+
+async def draft(
+    session: AsyncSession, audit: AuditLog, principal: Principal, project_id: uuid.UUID, body: ContractIn
+) -> Contract:
+    p = (
+        await session.execute(select(Project).where(Project.id == project_id).with_for_update())
+    ).scalar_one_or_none()
+    if p is None or not principal.covers(p.division_code):
+        from jiuzhu_procurement.project.service import ProjectNotFound
+
+        raise ProjectNotFound()
+    if p.status != "awarded" or p.awarded_uscc is None or p.awarded_amount is None:
+        raise ContractNotDraftable()
+    if body.subcontracting:
+        raise rules.SubcontractingForbidden()
+    rules.check_term(body.term_start, body.term_end, body.term_reason)
+    price = p.awarded_amount
+    rules.check_payments(price, [line.amount for line in body.payment_schedule])
+    winner = await get_by_uscc(session, p.awarded_uscc)
+    parties = [
+        {"role": "purchaser", "name": f"购买主体 {p.division_code}", "division_code": p.division_code},
+        {"role": "contractor", "name": winner.name, "uscc": winner.uscc},
+        *[x.model_dump(mode="json") for x in body.other_parties],
+    ]
+    if p.contract_id is not None:
+        from jiuzhu_procurement.contract.lifecycle import discard_draft
+
+        ctx = Ctx(session, principal, p, None, "replaced by a new draft", today(), None)
+        await discard_draft(ctx, p)
+        for ev in ctx.extra_events:
+            await audit.append(session, actor=principal, **ev)
+    c = Contract(
+        project_id=p.id,
+        division_code=p.division_code,
+        contractor_uscc=winner.uscc,
+        contractor_name=winner.name,
+        status="draft",
+        subject=body.subject,
+        service_standards=body.service_standards,
+        quantity=body.quantity,
+        price=price,
+        term_start=body.term_start,
+        term_end=body.term_end,
+        term_reason=body.term_reason,
+        payment_method=body.payment_method,
+        payment_schedule=[x.model_dump(mode="json") for x in body.payment_schedule],
+        breach_liability=body.breach_liability,
+        dispute_resolution=body.dispute_resolution,
+        parties=parties,
+        takeover_plan=body.takeover_plan,
+        deadlines=[d.model_dump(mode="json") for d in body.deadlines],
+        amendments=[],
+    )
+    session.add(c)
+    await session.flush()
+    p.contract_id = c.id
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=c.id,
+        action="contract.drafted",
+        actor=principal,
+        data=snapshot(c),
+        jurisdiction=c.division_code,
+    )
+    return c
+
+
+async def _locked(session: AsyncSession, principal: Principal, contract_id: uuid.UUID) -> Contract:
+    c = (
+        await session.execute(select(Contract).where(Contract.id == contract_id).with_for_update())
+    ).scalar_one_or_none()
+    if c is None or c.status == "discarded" or not principal.covers(c.division_code):
+        raise ContractNotFound()
+    return c
+
+
+async def amend(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    contract_id: uuid.UUID,
+    body: AmendmentIn,
+    today: date,
+) -> Contract:
+    c = await _locked(session, principal, contract_id)
+    if c.status != "signed":
+        raise ContractNotActive(status=c.status)
+    before = snapshot(c)
+    changes = body.model_dump(mode="json", exclude_unset=True, exclude={"reason"})
+    price = body.price if body.price is not None else c.price
+    original = Decimal(str(c.amendments[0]["original_price"])) if c.amendments else c.price
+    rules.check_increase(original, price)
+    term_end = body.term_end or c.term_end
+    rules.check_term(c.term_start, term_end, body.term_reason or c.term_reason)
+    schedule = body.payment_schedule
+    if schedule is None and body.price is not None:
+        raise rules.PaymentsMismatch(
+            total=str(sum(Decimal(x["amount"]) for x in c.payment_schedule)), price=str(price)
+        )
+    if schedule is not None:
+        rules.check_payments(price, [x.amount for x in schedule])
+        released = {
+            p.period: p
+            for p in (
+                await session.execute(
+                    select(Payment).where(Payment.contract_id == c.id, Payment.status == "released")
+                )
+            ).scalars()
+        }
+        new_periods = {x.period: x for x in schedule}
+        for period, pay in released.items():
+            line = new_periods.get(period)
+            if line is None or line.amount != pay.amount:
+                raise rules.PaymentsMismatch(total=f"{period} 已拨付不可变更", price=str(price))
+        await session.execute(
+            Payment.__table__.delete().where(Payment.contract_id == c.id, Payment.status != "released")  # type: ignore[attr-defined]
+        )
+        for x in schedule:
+            if x.period not in released:
+                session.add(
+                    Payment(
+                        contract_id=c.id,
+                        division_code=c.division_code,
+                        period=x.period,
+                        amount=x.amount,
+                        due_on=x.due_on,
+                        status="scheduled",
+                    )
+                )
+        c.payment_schedule = [x.model_dump(mode="json") for x in schedule]
+    for field in ("service_standards", "quantity", "term_reason"):
+        if getattr(body, field) is not None:
+            setattr(c, field, getattr(body, field))
+    c.term_end = term_end
+    c.price = price
+    c.amendments = [
+        *c.amendments,
+        {
+            "on": today.isoformat(),
+            "by": principal.sub,
+            "reason": body.reason,
+            "changes": changes,
+            "original_price": str(original),
+        },
+    ]
+    c.version += 1
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=c.id,
+        action="contract.amended",
+        actor=principal,
+        data=snapshot(c),
+        before=before,
+        reason=body.reason,
+        jurisdiction=c.division_code,
+    )
+    return c
+
+
+async def fulfil(
+    session: AsyncSession, audit: AuditLog, principal: Principal, contract_id: uuid.UUID, key: str, on: date
+) -> Contract:
+    c = await _locked(session, principal, contract_id)
+    if c.status != "signed":
+        raise ContractNotActive(status=c.status)
+    if not any(d["key"] == key for d in c.deadlines):
+        raise DeadlineNotFound()
+    before = snapshot(c)
+    c.deadlines = [{**d, "fulfilled_on": on.isoformat()} if d["key"] == key else d for d in c.deadlines]
+    c.version += 1
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=c.id,
+        action="contract.deadline_fulfilled",
+        actor=principal,
+        data=snapshot(c),
+        before=before,
+        jurisdiction=c.division_code,
+    )
+    return c
+
+
+async def overdue(
+    session: AsyncSession, principal: Principal, as_of: date, division: str | None
+) -> list[OverdueOut]:
+    """Deadlines past due and not met, for contracts in force in the caller's jurisdiction."""
+    scope = division or principal.division
+    if not principal.covers(scope):
+        raise JurisdictionForbidden(division=scope)
+    rows = (
+        await session.execute(
+            select(Contract).where(
+                Contract.status == "signed", Contract.division_code.startswith(divisions.prefix(scope))
+            )
+        )
+    ).scalars()
+    out = []
+    for c in rows:
+        for d in c.deadlines:
+            due = date.fromisoformat(d["due_on"]) if d.get("due_on") else None
+            if due and not d.get("fulfilled_on") and as_of > due:
+                out.append(
+                    OverdueOut(
+                        contract_id=c.id,
+                        project_id=c.project_id,
+                        division_code=c.division_code,
+                        contractor_uscc=c.contractor_uscc,
+                        contractor_name=c.contractor_name,
+                        key=d["key"],
+                        name=d["name"],
+                        due_on=due,
+                        days_overdue=(as_of - due).days,
+                        citation=d.get("citation"),
+                    )
+                )
+    return sorted(out, key=lambda o: o.due_on)
+
+
+async def _release(ctx: Ctx) -> None:
+    pay: Payment = ctx.entity
+    c = (await ctx.session.execute(select(Contract).where(Contract.id == pay.contract_id))).scalar_one()
+    if c.status in ("draft", "discarded"):
+        raise ContractNotActive(status=c.status)
+    answer = await evaluation.payment_release(
+        ctx.app.state.settings, str(c.id), pay.period, ctx.authorization
+    )
+    if not answer["released"]:
+        raise PaymentNotReleasable(period=pay.period, reason=str(answer.get("reason") or "—"), answer=answer)
+    pay.basis = answer
+    pay.released_on = ctx.today
+
+
+PAYMENT_MACHINE = Machine(
+    "payment",
+    "合同付款",
+    "scheduled",
+    [
+        t(
+            "scheduled",
+            "released",
+            "release",
+            [Role.BUREAU, Role.TOWNSHIP, Role.FINANCE],
+            _release,
+            doc="评价通过后按计划拨付（问评价服务，不猜测）",
+        )
+    ],
+)
+
+
+def payments_out(pays: list[Payment]) -> list[PaymentOut]:
+    return [PaymentOut.model_validate(p) for p in pays]

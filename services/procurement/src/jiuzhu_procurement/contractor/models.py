@@ -1,0 +1,58 @@
+"""Contractors (承接主体) and debarments (禁止参加政府采购 / 不良行为记录)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiuzhu_procurement.db import Base
+
+
+class Contractor(Base):
+    __tablename__ = "contractor"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    entity_type: Mapped[str] = mapped_column(String(40))
+    registration_kind: Mapped[str] = mapped_column(String(80))
+    # Registration division from the code (positions 3–8); the record is national.
+    division_code: Mapped[str] = mapped_column(String(12))
+    small_enterprise: Mapped[bool] = mapped_column(default=False)
+    legal_representative: Mapped[str] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    capacities: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    registered_by: Mapped[str] = mapped_column(String(256))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Debarment(Base):
+    __tablename__ = "debarment"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    contractor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contractor.id"), index=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    # The reporting authority's division: who may act on the case. The effect is nationwide.
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    grounds: Mapped[str] = mapped_column(Text)
+    reported_by: Mapped[str] = mapped_column(String(256))
+    reported_on: Mapped[date] = mapped_column(Date)
+    response_due_on: Mapped[date] = mapped_column(Date)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    responded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    decision: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    term_years: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    effective_from: Mapped[date | None] = mapped_column(Date, nullable=True)
+    effective_until: Mapped[date | None] = mapped_column(Date, nullable=True)  # last day, inclusive
+    fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jiuzhu_kit.money import Money
+
+
+class Capacities(BaseModel):
+    """Declared capacities (seed 000 二(3); 闽民保〔2018〕58号 一(二))."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facilities: str = Field(min_length=1, max_length=1000, description="必需的设施")
+    staff_count: int = Field(ge=0, le=100000, description="专职人员数")
+    skills: list[str] = Field(default_factory=list, max_length=50, description="专业技术能力")
+    finance_system: bool = Field(description="健全的财务会计和资产管理制度")
+    governance: bool = Field(description="健全的内部治理结构")
+    independent_liability: bool = Field(description="独立承担民事责任的能力")
+
+
+class ContractorIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uscc: str = Field(min_length=18, max_length=18, examples=["91350100M000100Y43"])
+    name: str = Field(min_length=1, max_length=200)
+    # Only for public institutions: the code cannot tell class 1 from class 2 (事业单位分类改革).
+    public_institution_class: Literal["class1", "class2", "production_operation"] | None = None
+    small_enterprise: bool = Field(default=False, description="中小企业/小微企业 (财库〔2020〕46号)")
+    legal_representative: str = Field(min_length=1, max_length=100)
+    contact_phone: str | None = Field(default=None, max_length=32, pattern=r"^[0-9+\- ]{5,32}$")
+    capacities: Capacities
+
+
+class ContractorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    uscc: str
+    name: str
+    entity_type: str
+    registration_kind: str
+    division_code: str
+    small_enterprise: bool
+    legal_representative: str | None
+    contact_phone: str | None
+    capacities: dict[str, object]
+    version: int
+    created_at: datetime
+    debarred: bool = False
+    debarred_until: date | None = None
+
+
+class DebarmentReportIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grounds: str = Field(min_length=5, max_length=4000, description="违约或违法事实 (政府采购法 77)")
+    response_working_days: int = Field(default=10, ge=3, le=30, description="陈述申辩期（工作日）")
+
+
+class DebarmentOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    contractor_id: uuid.UUID
+    uscc: str
+    status: str
+    division_code: str
+    grounds: str
+    reported_on: date
+    response_due_on: date
+    response: str | None
+    responded_on: date | None
+    decision: str | None
+    term_years: int | None
+    effective_from: date | None
+    effective_until: date | None
+    fine_amount: Decimal | None
+    version: int
+
+
+class RespondIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    response: str = Field(min_length=1, max_length=4000)
+
+
+class DecideIn(BaseModel):
+    """A debarment decision: 1–3 years (政府采购法 77; 闽民保〔2018〕58号 一(七): 3 years for serious cases)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    term_years: int = Field(ge=1, le=3)
+    effective_from: date | None = None
+    fine_amount: Money | None = Field(default=None, description="罚款 (合同金额 5‰–10‰)")
+
+
+class TransitionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: str = Field(min_length=1, max_length=40)
+    reason: str | None = Field(default=None, max_length=4000)
+    data: dict[str, object] | None = None

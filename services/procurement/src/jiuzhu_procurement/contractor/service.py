@@ -1,0 +1,247 @@
+"""Contractor rules: registration with a valid code, who may contract, debarment and its effect."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import Principal, Role, RoleForbidden
+from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_procurement.contractor import uscc as uscc_rules
+from jiuzhu_procurement.contractor.models import Contractor, Debarment
+from jiuzhu_procurement.contractor.schemas import ContractorIn, ContractorOut, DebarmentReportIn
+from jiuzhu_procurement.workflow.machine import snapshot
+
+AGGREGATE = "contractor"
+ELIGIBLE = ("social_organization", "public_institution_class2", "enterprise")
+ELIGIBILITY_RULE = "seed 000 二(3); 闽民保〔2018〕58号 一(二); 沪 三(三)"
+
+
+class ContractorNotFound(NotFound):
+    code = "CONTRACTOR_NOT_FOUND"
+    zh = "未找到该承接主体"
+    en = "Contractor not found"
+
+
+class InvalidUsccError(ValidationFailed):
+    code = "USCC_INVALID"
+    zh = "统一社会信用代码无效"
+    en = "The unified social credit code is invalid"
+
+
+class ContractorNotEligible(Conflict):
+    code = "CONTRACTOR_NOT_ELIGIBLE"
+    zh = "该主体不能承接政府购买社会救助服务：{why}（{rule}）"
+    en = "This entity may not contract for purchased social-assistance services: {why_en} ({rule})"
+
+
+class ContractorExists(Conflict):
+    code = "CONTRACTOR_EXISTS"
+    zh = "该统一社会信用代码已登记"
+    en = "A contractor with this code is already registered"
+
+
+class ContractorDebarred(Conflict):
+    code = "CONTRACTOR_DEBARRED"
+    zh = "承接主体 {uscc} 处于禁止参加政府采购期内（至 {until}），不得投标或签约（政府采购法 77；闽民保〔2018〕58号 一(七)）"
+    en = "Contractor {uscc} is debarred until {until}; it may not bid or sign (政府采购法 77)"
+
+    def extra(self) -> dict[str, Any]:
+        return {"uscc": self.params.get("uscc"), "debarred_until": self.params.get("until")}
+
+
+def entity_type_of(info: uscc_rules.UsccInfo, public_class: str | None) -> str:
+    if info.entity_class == "public_institution":
+        if public_class is None:
+            raise ContractorNotEligible(
+                why="事业单位须声明分类（公益二类或生产经营类）",
+                why_en="a public institution must declare its class (class 2 or production/operation)",
+                rule=ELIGIBILITY_RULE,
+            )
+        if public_class == "class1":
+            raise ContractorNotEligible(
+                why="公益一类事业单位不得承接",
+                why_en="class-1 public institutions may not",
+                rule=ELIGIBILITY_RULE,
+            )
+        # 生产经营类 institutions contract as enterprises would (seed 000 二(3)).
+        return "public_institution_class2" if public_class == "class2" else "enterprise"
+    if info.entity_class not in ELIGIBLE:
+        raise ContractorNotEligible(
+            why=f"{info.authority}登记的{info.kind_zh}不属于社会组织、公益二类事业单位或企业",
+            why_en=f"{info.entity_class} is not a social organisation, class-2 public institution or enterprise",
+            rule=ELIGIBILITY_RULE,
+        )
+    return info.entity_class
+
+
+def parse_uscc(code: str) -> uscc_rules.UsccInfo:
+    try:
+        return uscc_rules.parse(code)
+    except uscc_rules.InvalidUscc as exc:
+        raise InvalidUsccError([FieldError(pointer="#/uscc", code="USCC_INVALID", detail=str(exc))]) from exc
+
+
+async def register(
+    session: AsyncSession, audit: AuditLog, principal: Principal, body: ContractorIn
+) -> Contractor:
+    info = parse_uscc(body.uscc)
+    # A contractor registers itself; bureaus and admins may register on its behalf.
+    if (
+        principal.has(Role.CONTRACTOR)
+        and not principal.has(Role.BUREAU, Role.ADMIN)
+        and principal.org != info.code
+    ):
+        raise RoleForbidden()
+    if not body.capacities.independent_liability:
+        raise ContractorNotEligible(
+            why="不具备独立承担民事责任的能力", why_en="no independent civil liability", rule=ELIGIBILITY_RULE
+        )
+    entity_type = entity_type_of(info, body.public_institution_class)
+    if (await session.execute(select(Contractor.id).where(Contractor.uscc == info.code))).first():
+        raise ContractorExists()
+    c = Contractor(
+        uscc=info.code,
+        name=body.name,
+        entity_type=entity_type,
+        registration_kind=f"{info.authority}/{info.kind_zh}",
+        division_code=info.division_code,
+        small_enterprise=body.small_enterprise,
+        legal_representative=body.legal_representative,
+        contact_phone=body.contact_phone,
+        capacities=body.capacities.model_dump(),
+        registered_by=principal.sub,
+    )
+    session.add(c)
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=c.id,
+        action="contractor.registered",
+        actor=principal,
+        data=snapshot(c),
+        jurisdiction=principal.division,
+    )
+    return c
+
+
+async def get_by_uscc(session: AsyncSession, code: str) -> Contractor:
+    c = (
+        await session.execute(select(Contractor).where(Contractor.uscc == code.upper()))
+    ).scalar_one_or_none()
+    if c is None:
+        raise ContractorNotFound()
+    return c
+
+
+async def current_debarment(session: AsyncSession, code: str, on: date) -> Debarment | None:
+    """The debarment in force on `on`, anywhere in the country (nationwide effect)."""
+    return (
+        await session.execute(
+            select(Debarment)
+            .where(
+                Debarment.uscc == code,
+                Debarment.status == "debarred",
+                Debarment.effective_from <= on,
+                Debarment.effective_until >= on,
+            )
+            .order_by(Debarment.effective_until.desc())
+            .limit(1)
+        )
+    ).scalar_one_or_none()
+
+
+async def ensure_not_debarred(session: AsyncSession, code: str, on: date) -> None:
+    d = await current_debarment(session, code, on)
+    if d is not None:
+        raise ContractorDebarred(uscc=code, until=d.effective_until.isoformat() if d.effective_until else "")
+
+
+def capacity_gaps(c: Contractor) -> list[str]:
+    """What the contractor's declared capacities lack for any purchased service (seed 000 二(3))."""
+    cap = c.capacities
+    gaps = []
+    if not cap.get("facilities"):
+        gaps.append("facilities")
+    if int(cap.get("staff_count") or 0) < 1:
+        gaps.append("staff")
+    if not cap.get("finance_system"):
+        gaps.append("finance_system")
+    if not cap.get("governance"):
+        gaps.append("governance")
+    return gaps
+
+
+def out(c: Contractor, principal: Principal | None, debarment: Debarment | None) -> ContractorOut:
+    o = ContractorOut.model_validate(c)
+    o.debarred = debarment is not None
+    o.debarred_until = debarment.effective_until if debarment else None
+    sees_personal = principal is not None and (
+        principal.has(Role.BUREAU, Role.FINANCE, Role.AUDITOR, Role.ADMIN) or principal.org == c.uscc
+    )
+    if not sees_personal:
+        from jiuzhu_procurement.common.masking import mask_name, mask_phone
+
+        o.legal_representative = mask_name(c.legal_representative)
+        o.contact_phone = mask_phone(c.contact_phone)
+    return o
+
+
+async def search(
+    session: AsyncSession, q: str | None, limit: int, offset: int
+) -> tuple[list[Contractor], int]:
+    from sqlalchemy import func
+
+    stmt = select(Contractor)
+    if q:
+        like = f"%{q}%"
+        stmt = stmt.where(or_(Contractor.name.ilike(like), Contractor.uscc.ilike(like)))
+    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
+    rows = (await session.execute(stmt.order_by(Contractor.name).limit(limit).offset(offset))).scalars().all()
+    return list(rows), int(total)
+
+
+async def report_debarment(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    contractor: Contractor,
+    body: DebarmentReportIn,
+    today: date,
+    response_due: date,
+) -> Debarment:
+    """Open a case: the contractor is notified and may respond until `response_due` (due process)."""
+    d = Debarment(
+        contractor_id=contractor.id,
+        uscc=contractor.uscc,
+        status="reported",
+        division_code=principal.division,
+        grounds=body.grounds,
+        reported_by=principal.sub,
+        reported_on=today,
+        response_due_on=response_due,
+    )
+    session.add(d)
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type="debarment",
+        aggregate_id=d.id,
+        action="debarment.reported",
+        actor=principal,
+        data=snapshot(d),
+        reason=body.grounds,
+        jurisdiction=d.division_code,
+    )
+    return d
+
+
+def term_end(start: date, years: int) -> date:
+    from jiuzhu_procurement.common.time import add_years
+
+    return add_years(start, years) - timedelta(days=1)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, status
+
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
+from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.errors import responses
+from jiuzhu_procurement.contractor.schemas import TransitionIn
+from jiuzhu_procurement.plan import service
+from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.plan.schemas import PlanIn, PlanLinesIn, PlanOut
+from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+
+Purchaser = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP))]
+Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR))]
+
+
+@router.post(
+    "",
+    response_model=PlanOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(JurisdictionForbidden, service.PlanExists),
+)
+async def create_plan(request: Request, session: SessionDep, principal: Purchaser, body: PlanIn) -> PlanOut:
+    """Draft the annual purchase plan of a purchaser, one budget line per funding source."""
+    plan = await service.create(session, request.app.state.audit, principal, body)
+    return await service.out(session, plan)
+
+
+@router.get("/{plan_id}", response_model=PlanOut, responses=responses(service.PlanNotFound))
+async def get_plan(session: SessionDep, principal: Reader, plan_id: uuid.UUID) -> PlanOut:
+    """The plan with each line's committed and remaining amounts."""
+    return await service.out(session, await service.get(session, principal, plan_id))
+
+
+@router.put(
+    "/{plan_id}/budget-lines",
+    response_model=PlanOut,
+    responses=responses(service.PlanNotFound, service.PlanNotEditable),
+)
+async def replace_lines(
+    request: Request, session: SessionDep, principal: Purchaser, plan_id: uuid.UUID, body: PlanLinesIn
+) -> PlanOut:
+    plan = await service.replace_lines(
+        session, request.app.state.audit, principal, plan_id, body.budget_lines
+    )
+    return await service.out(session, plan)
+
+
+@router.post(
+    "/{plan_id}/transitions",
+    response_model=PlanOut,
+    responses={**TRANSITION_ERRORS, **responses(service.PlanNotFound)},
+)
+async def transition_plan(
+    request: Request, session: SessionDep, principal: PrincipalDep, plan_id: uuid.UUID, body: TransitionIn
+) -> PlanOut:
+    """submit (purchaser) → approve / reject (finance) → revise; see `GET /workflows/plan`."""
+    plan = await apply(
+        request, session, principal, service.MACHINE, PurchasePlan, plan_id, body, "年度购买计划"
+    )
+    return await service.out(session, plan)
+
+
+async def _plan_id(session: Any, principal: Principal, key: str) -> Any:
+    try:
+        pid = uuid.UUID(key)
+    except ValueError as exc:
+        raise service.PlanNotFound() from exc
+    return (await service.get(session, principal, pid)).id
+
+
+add_event_routes(router, "/{key}", service.AGGREGATE, _plan_id, service.PlanNotFound)

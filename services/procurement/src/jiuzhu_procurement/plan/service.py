@@ -1,0 +1,181 @@
+"""Purchase plans: drafted by the purchaser, approved by finance (闽民保〔2018〕 / 龙民〔2018〕170号 一)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import Principal, Role
+from jiuzhu_kit.errors import Conflict, NotFound
+from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.plan.schemas import BudgetLine, BudgetLineOut, PlanIn, PlanOut
+from jiuzhu_procurement.project.models import Project
+from jiuzhu_procurement.workflow.machine import Ctx, Machine, snapshot, t
+
+AGGREGATE = "plan"
+
+
+class PlanNotFound(NotFound):
+    code = "PLAN_NOT_FOUND"
+    zh = "未找到该年度购买计划"
+    en = "Purchase plan not found"
+
+
+class PlanNotEditable(Conflict):
+    code = "PLAN_NOT_EDITABLE"
+    zh = "只有草稿状态的计划可以修改"
+    en = "Only a draft plan can be changed"
+
+
+class PlanExists(Conflict):
+    code = "PLAN_EXISTS"
+    zh = "该购买主体本年度已有购买计划"
+    en = "This purchaser already has a plan for that year"
+
+
+async def _approve(ctx: Ctx) -> None:
+    ctx.entity.approved_by = ctx.principal.sub
+    ctx.entity.approved_on = ctx.today
+    ctx.entity.decision = ctx.reason
+
+
+async def _reject(ctx: Ctx) -> None:
+    ctx.entity.decision = ctx.reason
+
+
+MACHINE = Machine(
+    AGGREGATE,
+    "年度购买计划",
+    "draft",
+    [
+        t("draft", "submitted", "submit", [Role.BUREAU, Role.TOWNSHIP], doc="报财政审核"),
+        t(
+            "submitted",
+            "approved",
+            "approve",
+            [Role.FINANCE],
+            _approve,
+            doc="财政批准（按程序报批后组织实施）",
+        ),
+        t("submitted", "rejected", "reject", [Role.FINANCE], _reject, reason=True, doc="财政退回"),
+        t("rejected", "draft", "revise", [Role.BUREAU, Role.TOWNSHIP], doc="退回后修改"),
+    ],
+)
+
+
+def _lines(lines: list[BudgetLine]) -> tuple[list[dict[str, Any]], Decimal]:
+    dumped = [b.model_dump(mode="json") for b in lines]
+    return dumped, sum((b.amount for b in lines), Decimal("0.00"))
+
+
+async def create(session: AsyncSession, audit: AuditLog, principal: Principal, body: PlanIn) -> PurchasePlan:
+    principal.ensure_covers(body.division_code)
+    exists = await session.execute(
+        select(PurchasePlan.id).where(
+            PurchasePlan.division_code == body.division_code, PurchasePlan.year == body.year
+        )
+    )
+    if exists.first():
+        raise PlanExists()
+    lines, total = _lines(body.budget_lines)
+    plan = PurchasePlan(
+        division_code=body.division_code,
+        year=body.year,
+        title=body.title,
+        status="draft",
+        budget_lines=lines,
+        total=total,
+        created_by=principal.sub,
+    )
+    session.add(plan)
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=plan.id,
+        action="plan.created",
+        actor=principal,
+        data=snapshot(plan),
+        jurisdiction=plan.division_code,
+    )
+    return plan
+
+
+async def replace_lines(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    plan_id: uuid.UUID,
+    lines_in: list[BudgetLine],
+) -> PurchasePlan:
+    plan = (
+        await session.execute(select(PurchasePlan).where(PurchasePlan.id == plan_id).with_for_update())
+    ).scalar_one_or_none()
+    if plan is None or not principal.covers(plan.division_code):
+        raise PlanNotFound()
+    if plan.status != "draft":
+        raise PlanNotEditable()
+    before = snapshot(plan)
+    plan.budget_lines, plan.total = _lines(lines_in)
+    plan.version += 1
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=plan.id,
+        action="plan.lines_replaced",
+        actor=principal,
+        data=snapshot(plan),
+        before=before,
+        jurisdiction=plan.division_code,
+    )
+    return plan
+
+
+async def get(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> PurchasePlan:
+    plan = (
+        await session.execute(select(PurchasePlan).where(PurchasePlan.id == plan_id))
+    ).scalar_one_or_none()
+    if plan is None or not principal.covers(plan.division_code):
+        raise PlanNotFound()
+    return plan
+
+
+async def committed(
+    session: AsyncSession, plan_id: uuid.UUID, exclude: uuid.UUID | None = None
+) -> dict[str, Decimal]:
+    """Budget committed per funding source by the plan's live projects."""
+    q = (
+        select(Project.funding_source, func.coalesce(func.sum(Project.budget), 0))
+        .where(Project.plan_id == plan_id, Project.status.not_in(("cancelled",)))
+        .group_by(Project.funding_source)
+    )
+    if exclude is not None:
+        q = q.where(Project.id != exclude)
+    return {src: Decimal(amount) for src, amount in (await session.execute(q)).all()}
+
+
+async def out(session: AsyncSession, plan: PurchasePlan) -> PlanOut:
+    used = await committed(session, plan.id)
+    lines = []
+    for line in plan.budget_lines:
+        amount = Decimal(line["amount"])
+        c = used.get(line["funding_source"], Decimal("0.00"))
+        lines.append(
+            BudgetLineOut(
+                funding_source=line["funding_source"],
+                amount=amount,
+                scope=line["scope"],
+                committed=c,
+                remaining=amount - c,
+            )
+        )
+    o = PlanOut.model_validate(
+        {**{k: getattr(plan, k) for k in PlanOut.model_fields if k != "budget_lines"}, "budget_lines": lines}
+    )
+    return o

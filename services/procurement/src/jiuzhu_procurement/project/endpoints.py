@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy import func, select
+
+from jiuzhu_kit import divisions
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
+from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.errors import responses
+from jiuzhu_kit.pagination import Page, PageParams, page_params
+from jiuzhu_procurement.catalogue.service import PurchaseNotAllowed
+from jiuzhu_procurement.common.time import today
+from jiuzhu_procurement.contractor.schemas import TransitionIn
+from jiuzhu_procurement.contractor.service import ContractorDebarred, ContractorNotEligible
+from jiuzhu_procurement.project import challenges, machine, service
+from jiuzhu_procurement.project.models import Challenge, Project
+from jiuzhu_procurement.project.schemas import (
+    BidIn,
+    BidOut,
+    ChallengeIn,
+    ChallengeOut,
+    ExplanationIn,
+    ProjectIn,
+    ProjectOut,
+    ProjectStatus,
+    QualificationIn,
+    ScoringIn,
+)
+from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply
+
+router = APIRouter(tags=["projects"])
+
+Purchaser = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP))]
+Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR))]
+Bidder = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
+
+
+@router.post(
+    "/projects",
+    response_model=ProjectOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        JurisdictionForbidden, PurchaseNotAllowed, machine.BudgetExceeded, service.PlanYearMismatch
+    ),
+)
+async def declare_project(
+    request: Request, session: SessionDep, principal: Purchaser, body: ProjectIn
+) -> ProjectOut:
+    """Declare a purchase (项目申报) under a plan. Judged by the rules in force on `declared_on`: the
+    catalogue, the negative list (财政部令第102号 10 from 2020-03-01) and the plan's budget line."""
+    p = await service.declare(session, request.app.state.audit, principal, body, today())
+    return service.project_out(p)
+
+
+@router.get("/projects", response_model=Page[ProjectOut])
+async def list_projects(
+    session: SessionDep,
+    principal: Reader,
+    page: Annotated[PageParams, Depends(page_params)],
+    status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
+) -> Page[ProjectOut]:
+    """Projects in your jurisdiction, newest first."""
+    q = select(Project).where(Project.division_code.startswith(divisions.prefix(principal.division)))
+    if status_:
+        q = q.where(Project.status == status_)
+    total = (await session.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
+    rows = (
+        await session.execute(q.order_by(Project.created_at.desc()).limit(page.limit).offset(page.offset))
+    ).scalars()
+    return Page(
+        items=[service.project_out(p) for p in rows], total=total, limit=page.limit, offset=page.offset
+    )
+
+
+@router.get("/projects/{project_id}", response_model=ProjectOut, responses=responses(service.ProjectNotFound))
+async def get_project(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> ProjectOut:
+    return service.project_out(await service.get(session, principal, project_id))
+
+
+@router.post(
+    "/projects/{project_id}/transitions",
+    response_model=ProjectOut,
+    responses={
+        **TRANSITION_ERRORS,
+        **responses(
+            service.ProjectNotFound,
+            machine.MethodNotAllowed,
+            machine.AwardHeld,
+            machine.SuppliersInsufficient,
+            RoleForbidden,
+            JurisdictionForbidden,
+        ),
+    },
+)
+async def transition_project(
+    request: Request, session: SessionDep, principal: PrincipalDep, project_id: uuid.UUID, body: TransitionIn
+) -> ProjectOut:
+    """Move a project along its table (`GET /workflows/project`, with each transition's roles and payload).
+    The row is locked for the transaction; anything not in the table is 409 TRANSITION_NOT_ALLOWED."""
+    p = await apply(request, session, principal, machine.MACHINE, Project, project_id, body, "采购项目")
+    return service.project_out(p)
+
+
+@router.post(
+    "/projects/{project_id}/bids",
+    response_model=BidOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        service.ProjectNotFound, service.WrongStage, ContractorDebarred, ContractorNotEligible
+    ),
+)
+async def submit_bid(
+    request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: BidIn
+) -> BidOut:
+    """A registered, not debarred contractor submits its bid (token `org` = its code) while announced."""
+    b = await service.submit_bid(session, request.app.state.audit, principal, project_id, body, today())
+    return BidOut.model_validate(b)
+
+
+@router.get(
+    "/projects/{project_id}/bids", response_model=list[BidOut], responses=responses(service.ProjectNotFound)
+)
+async def list_bids(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> list[BidOut]:
+    """This round's bids (the purchaser's view)."""
+    p = await service.get(session, principal, project_id)
+    return [BidOut.model_validate(b) for b in await service.bids(session, p)]
+
+
+@router.post(
+    "/projects/{project_id}/bids/{bid_id}/qualification",
+    response_model=BidOut,
+    responses=responses(service.ProjectNotFound, service.BidNotFound, service.WrongStage),
+)
+async def qualify_bid(
+    request: Request,
+    session: SessionDep,
+    principal: Purchaser,
+    project_id: uuid.UUID,
+    bid_id: uuid.UUID,
+    body: QualificationIn,
+) -> BidOut:
+    """Record the qualification review of one bid (资格审查)."""
+    b = await service.qualify(session, request.app.state.audit, principal, project_id, bid_id, body)
+    return BidOut.model_validate(b)
+
+
+@router.post(
+    "/projects/{project_id}/scoring",
+    response_model=dict[str, Any],
+    responses=responses(service.ProjectNotFound, service.WrongStage, service.PanelInvalid),
+)
+async def score_project(
+    request: Request, session: SessionDep, principal: Purchaser, project_id: uuid.UUID, body: ScoringIn
+) -> dict[str, Any]:
+    """Record the panel's scores and compute the full ranking (comprehensive scoring, 财政部令第87号 55)."""
+    return await service.score(
+        session,
+        request.app.state.audit,
+        principal,
+        project_id,
+        body,
+        request.app.state.settings,
+        request.headers.get("authorization"),
+    )
+
+
+@router.get(
+    "/projects/{project_id}/ranking",
+    response_model=dict[str, Any],
+    responses=responses(service.ProjectNotFound),
+)
+async def ranking(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> dict[str, Any]:
+    """The ranking with each score's breakdown (price, panel, history; base price and formula)."""
+    return (await service.get(session, principal, project_id)).scoring or {}
+
+
+@router.post(
+    "/projects/{project_id}/bids/{bid_id}/explanation",
+    response_model=dict[str, Any],
+    responses=responses(service.ProjectNotFound, service.BidNotFound, service.WrongStage),
+)
+async def explain_low_price(
+    request: Request,
+    session: SessionDep,
+    principal: Purchaser,
+    project_id: uuid.UUID,
+    bid_id: uuid.UUID,
+    body: ExplanationIn,
+) -> dict[str, Any]:
+    """Record an abnormally low bid's explanation and the panel's acceptance (财政部令第87号 60)."""
+    return await service.explain(session, request.app.state.audit, principal, project_id, bid_id, body)
+
+
+@router.post(
+    "/projects/{project_id}/challenges",
+    response_model=ChallengeOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(challenges.ChallengeWindowClosed, challenges.ChallengeNotOpen, challenges.NotABidder),
+)
+async def challenge(
+    request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: ChallengeIn
+) -> ChallengeOut:
+    """A bidder challenges the award within 7 working days (政府采购法 52); it holds the award."""
+    c = await challenges.submit(session, request.app.state.audit, principal, project_id, body, today())
+    return ChallengeOut.model_validate(c)
+
+
+@router.get("/projects/{project_id}/challenges", response_model=list[ChallengeOut])
+async def list_challenges(
+    session: SessionDep, principal: Reader, project_id: uuid.UUID
+) -> list[ChallengeOut]:
+    p = await service.get(session, principal, project_id)
+    rows = (await session.execute(select(Challenge).where(Challenge.project_id == p.id))).scalars()
+    return [ChallengeOut.model_validate(c) for c in rows]
+
+
+@router.post(
+    "/challenges/{challenge_id}/transitions",
+    response_model=ChallengeOut,
+    responses={**TRANSITION_ERRORS, **responses(challenges.ChallengeNotFound)},
+)
+async def decide_challenge(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    challenge_id: uuid.UUID,
+    body: TransitionIn,
+) -> ChallengeOut:
+    """Answer a challenge: uphold or dismiss, with reasons (政府采购法 53)."""
+    c = await apply(request, session, principal, challenges.MACHINE, Challenge, challenge_id, body, "质疑")
+    return ChallengeOut.model_validate(c)
+
+
+async def _project_id(session: Any, principal: Principal, key: str) -> Any:
+    try:
+        pid = uuid.UUID(key)
+    except ValueError as exc:
+        raise service.ProjectNotFound() from exc
+    return (await service.get(session, principal, pid)).id
+
+
+add_event_routes(router, "/projects/{key}", service.AGGREGATE, _project_id, service.ProjectNotFound)

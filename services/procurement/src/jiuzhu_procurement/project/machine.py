@@ -1,0 +1,398 @@
+"""The project workflow table (闽民保〔2018〕58号 一(四): 项目申报、项目审定、组织采购、资质审核、合同签订、
+履约监管、绩效评估; seed 003 三(五)). One named handler per legal (from, to); handlers hold the rules."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from jiuzhu_kit.auth import Role
+from jiuzhu_kit.errors import Conflict
+from jiuzhu_procurement.catalogue import service as catalogue
+from jiuzhu_procurement.contract import lifecycle
+from jiuzhu_procurement.contractor.service import ensure_not_debarred
+from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.project import methods
+from jiuzhu_procurement.project.models import Bid, Challenge, Project
+from jiuzhu_procurement.project.schemas import AnnounceIn, MethodChangeIn, TakeoverIn
+from jiuzhu_procurement.workflow.machine import Ctx, Machine, t
+
+PURCHASER = (Role.BUREAU, Role.TOWNSHIP)
+FINANCE = (Role.FINANCE,)
+CHALLENGE_WORKING_DAYS = 7  # 政府采购法 52
+
+
+class MethodNotAllowed(Conflict):
+    code = "PROCUREMENT_METHOD_NOT_ALLOWED"
+    zh = "采购方式不符合规定：{reasons}"
+    en = "The procurement method is not allowed: {reasons_en}"
+
+    def extra(self) -> dict[str, object]:
+        return {"refusals": self.params.get("refusals", [])}
+
+
+class PlanNotApproved(Conflict):
+    code = "PLAN_NOT_APPROVED"
+    zh = "年度购买计划尚未经财政批准"
+    en = "The annual purchase plan is not approved by finance"
+
+
+class BudgetExceeded(Conflict):
+    code = "BUDGET_EXCEEDED"
+    zh = "{source} 预算余额 {remaining} 元不足以安排 {budget} 元"
+    en = "{source}: remaining {remaining} cannot cover {budget}"
+
+
+class PriceWeightOutOfRange(Conflict):
+    code = "PRICE_WEIGHT_OUT_OF_RANGE"
+    zh = "服务项目价格分值占比应在 10% 至 {ceiling}% 之间（财政部令第87号 55）"
+    en = "The price weight for services must be between 10% and {ceiling}% (财政部令第87号 55)"
+
+
+class SuppliersInsufficient(Conflict):
+    code = "SUPPLIERS_INSUFFICIENT"
+    zh = "合格供应商 {qualified} 家，少于{method}要求的 {minimum} 家（{citation}）：应转为采购失败"
+    en = "{qualified} qualified suppliers, fewer than the {minimum} {method} needs ({citation}): the procurement fails"
+
+
+class SuppliersSufficient(Conflict):
+    code = "SUPPLIERS_SUFFICIENT"
+    zh = "合格供应商 {qualified} 家已满足要求，不能以供应商不足为由判定失败"
+    en = "{qualified} qualified suppliers meet the minimum; the procurement cannot fail for lack of suppliers"
+
+
+class ReviewIncomplete(Conflict):
+    code = "QUALIFICATION_REVIEW_INCOMPLETE"
+    zh = "尚有 {pending} 份响应文件未完成资格审查"
+    en = "{pending} bids still await the qualification review"
+
+
+class NotAwardable(Conflict):
+    code = "NOT_AWARDABLE"
+    zh = "尚不能确定成交：{why}"
+    en = "No award yet: {why_en}"
+
+
+class AwardHeld(Conflict):
+    code = "AWARD_HELD"
+    zh = "有未处理的质疑（{open} 件），中标结果暂停，不得签订合同（政府采购法 52–57）"
+    en = "{open} open challenge(s) hold the award; the contract cannot be signed (政府采购法 52–57)"
+
+
+async def _plan_checks(ctx: Ctx, p: Project, require_approved: bool) -> None:
+    from jiuzhu_procurement.plan.service import committed
+
+    plan = (await ctx.session.execute(select(PurchasePlan).where(PurchasePlan.id == p.plan_id))).scalar_one()
+    if require_approved and plan.status != "approved":
+        raise PlanNotApproved()
+    line = next((b for b in plan.budget_lines if b["funding_source"] == p.funding_source), None)
+    used = (await committed(ctx.session, plan.id, exclude=p.id)).get(p.funding_source, Decimal(0))
+    remaining = Decimal(line["amount"]) - used if line else Decimal(0)
+    if p.budget > remaining:
+        raise BudgetExceeded(source=p.funding_source, remaining=str(remaining), budget=str(p.budget))
+
+
+async def approve(ctx: Ctx) -> None:
+    p: Project = ctx.entity
+    await _plan_checks(ctx, p, require_approved=True)
+    # Judged by the rules in force on the declaration date (dated reference data).
+    await catalogue.ensure_lawful(ctx.session, p.purchase_form, p.items, p.declared_on, p.division_code)
+    p.approved_on = ctx.today
+
+
+async def _related_total(ctx: Ctx, p: Project) -> Decimal:
+    """This budget plus the purchaser's other live projects that year buying any of the same items."""
+    others = (
+        await ctx.session.execute(
+            select(Project.budget, Project.items).where(
+                Project.division_code == p.division_code,
+                Project.id != p.id,
+                func.extract("year", Project.declared_on) == p.declared_on.year,
+                Project.status.not_in(("cancelled", "failed")),
+            )
+        )
+    ).all()
+    return p.budget + sum((b for b, items in others if set(items) & set(p.items)), Decimal(0))
+
+
+async def announce(ctx: Ctx) -> None:
+    p: Project = ctx.entity
+    body: AnnounceIn = ctx.payload
+    ceiling = Decimal(str(ctx.app.state.settings.price_weight_ceiling))
+    if not (Decimal(10) <= body.scoring.price_weight <= ceiling):
+        raise PriceWeightOutOfRange(ceiling=str(ceiling))
+    if body.scoring.price_weight + body.scoring.history_weight >= 100:
+        raise PriceWeightOutOfRange(ceiling=str(ceiling))
+    threshold = await catalogue.threshold(ctx.session, "open_tender", p.division_code, p.declared_on)
+    refusals = methods.check_method(
+        method=body.method,
+        budget=p.budget,
+        on=ctx.today,
+        open_tender_threshold=threshold.amount if threshold else None,
+        ground=body.ground,
+        approval=body.approval,
+        publicity_working_days=body.publicity_working_days,
+        related_total=await _related_total(ctx, p),
+    )
+    if refusals:
+        raise MethodNotAllowed(
+            reasons="；".join(f"{r.zh}（{r.citation}）" for r in refusals),
+            reasons_en="; ".join(f"{r.en} ({r.citation})" for r in refusals),
+            refusals=[r.__dict__ for r in refusals],
+        )
+    details = body.model_dump(mode="json", exclude={"scoring"})
+    details["method_zh"] = methods.ZH[body.method]
+    details["ground_citation"] = methods.GROUNDS[body.method].get(body.ground or "")
+    details["threshold"] = (
+        {"amount": str(threshold.amount), "citation": threshold.citation} if threshold else None
+    )
+    if body.method == "single_source":
+        cal = await ctx.app.state.calendar_store.load(ctx.session, ctx.today, ctx.today + timedelta(days=120))
+        details["publicity_ends_on"] = cal.add_working_days(
+            ctx.today, body.publicity_working_days or 0
+        ).isoformat()
+    if p.announced_on is not None:
+        p.round += 1  # re-procurement: a new round of bids
+    p.method = body.method
+    p.method_details = details
+    p.scoring_params = body.scoring.model_dump(mode="json")
+    p.scoring = None
+    p.announced_on = ctx.today
+
+
+async def _qualified_count(ctx: Ctx, p: Project) -> tuple[int, int]:
+    rows = (
+        await ctx.session.execute(select(Bid.qualified).where(Bid.project_id == p.id, Bid.round == p.round))
+    ).all()
+    return sum(1 for (q,) in rows if q), sum(1 for (q,) in rows if q is None)
+
+
+async def start_scoring(ctx: Ctx) -> None:
+    p: Project = ctx.entity
+    qualified, pending = await _qualified_count(ctx, p)
+    if pending:
+        raise ReviewIncomplete(pending=pending)
+    need = methods.min_suppliers(p.method or "")
+    if qualified < need.minimum:
+        raise SuppliersInsufficient(
+            qualified=qualified,
+            minimum=need.minimum,
+            method=methods.ZH.get(p.method or "", ""),
+            citation=need.citation,
+        )
+
+
+async def fail(ctx: Ctx) -> None:
+    p: Project = ctx.entity
+    qualified, pending = await _qualified_count(ctx, p)
+    need = methods.min_suppliers(p.method or "")
+    if ctx.entity.status == "qualification_review":
+        if pending:
+            raise ReviewIncomplete(pending=pending)
+        if qualified >= need.minimum:
+            raise SuppliersSufficient(qualified=qualified)
+    p.outcome = {
+        "failed": {
+            "round": p.round,
+            "qualified": qualified,
+            "minimum": need.minimum,
+            "citation": need.citation,
+            "on": ctx.today.isoformat(),
+            "reason": ctx.reason,
+        }
+    }
+
+
+async def change_method(ctx: Ctx) -> None:
+    body: MethodChangeIn = ctx.payload
+    p: Project = ctx.entity
+    p.method_details = {**(p.method_details or {}), "method_change_approval": body.approval}
+
+
+async def award(ctx: Ctx) -> None:
+    p: Project = ctx.entity
+    s = p.scoring or {}
+    if not s.get("ranking"):
+        raise NotAwardable(why="尚未评分", why_en="no scores recorded")
+    if s.get("pending_explanations"):
+        raise NotAwardable(why="存在待说明的异常低价", why_en="an abnormally low bid awaits its explanation")
+    winner = next((r for r in s["ranking"] if r.get("rank") == 1), None)
+    if winner is None:
+        raise NotAwardable(why="没有有效投标", why_en="no valid bid")
+    await ensure_not_debarred(ctx.session, winner["uscc"], ctx.today)
+    cal = await ctx.app.state.calendar_store.load(ctx.session, ctx.today, ctx.today + timedelta(days=60))
+    import uuid as _uuid
+
+    p.awarded_bid_id = _uuid.UUID(winner["bid_id"])
+    p.awarded_uscc = winner["uscc"]
+    p.awarded_amount = Decimal(winner["price"])
+    p.awarded_on = ctx.today
+    p.challenge_deadline = cal.add_working_days(ctx.today, CHALLENGE_WORKING_DAYS)
+
+
+async def reopen_scoring(ctx: Ctx) -> None:
+    p: Project = ctx.entity
+    p.awarded_bid_id = p.awarded_uscc = p.awarded_amount = p.awarded_on = p.challenge_deadline = None
+    if p.contract_id is not None:
+        await lifecycle.discard_draft(ctx, p)
+
+
+async def sign(ctx: Ctx) -> None:
+    p: Project = ctx.entity
+    open_ = (
+        await ctx.session.execute(
+            select(func.count()).where(Challenge.project_id == p.id, Challenge.status == "open")
+        )
+    ).scalar_one()
+    if open_:
+        raise AwardHeld(open=open_)
+    await lifecycle.sign(ctx, p)
+
+
+async def end_contract(ctx: Ctx) -> None:
+    await lifecycle.end(ctx, ctx.entity, "terminated")
+
+
+async def take_over(ctx: Ctx) -> None:
+    body: TakeoverIn = ctx.payload
+    await lifecycle.take_over(ctx, ctx.entity, body)
+
+
+async def close(ctx: Ctx) -> None:
+    p: Project = ctx.entity
+    if p.status == "final_evaluation":
+        await lifecycle.end(ctx, p, "completed")
+
+
+_CANCEL_DOC = "撤销采购（须说明理由）"
+MACHINE = Machine(
+    "project",
+    "采购项目",
+    "declared",
+    [
+        t(
+            "declared",
+            "approved",
+            "approve",
+            FINANCE,
+            approve,
+            doc="财政审核立项：计划已批准、预算余额足够、按申报日规则合法",
+        ),
+        t("declared", "cancelled", "cancel", PURCHASER + FINANCE, reason=True, doc=_CANCEL_DOC),
+        t(
+            "approved",
+            "announced",
+            "announce",
+            PURCHASER,
+            announce,
+            payload=AnnounceIn,
+            doc="发布采购公告并确定采购方式（政府采购法 26–32）",
+        ),
+        t("approved", "cancelled", "cancel", PURCHASER, reason=True, doc=_CANCEL_DOC),
+        t("announced", "bidding_closed", "close_bidding", PURCHASER, doc="截止递交响应文件"),
+        t("announced", "cancelled", "cancel", PURCHASER, reason=True, doc=_CANCEL_DOC),
+        t("bidding_closed", "qualification_review", "start_qualification_review", PURCHASER, doc="资格审查"),
+        t("bidding_closed", "failed", "fail", PURCHASER, fail, reason=True, doc="无人响应"),
+        t(
+            "qualification_review",
+            "scoring",
+            "start_scoring",
+            PURCHASER,
+            start_scoring,
+            doc="合格供应商达到法定家数后评审",
+        ),
+        t(
+            "qualification_review",
+            "failed",
+            "fail",
+            PURCHASER,
+            fail,
+            reason=True,
+            doc="合格供应商不足（磋商购买服务 2 家可继续，1 家终止）",
+        ),
+        t("failed", "announced", "reprocure", PURCHASER, announce, payload=AnnounceIn, doc="重新组织采购"),
+        t(
+            "failed",
+            "approved",
+            "change_method",
+            FINANCE,
+            change_method,
+            payload=MethodChangeIn,
+            reason=True,
+            doc="经财政批准变更采购方式",
+        ),
+        t("failed", "cancelled", "cancel", PURCHASER, reason=True, doc=_CANCEL_DOC),
+        t(
+            "scoring",
+            "awarded",
+            "award",
+            PURCHASER,
+            award,
+            doc="确定成交；质疑期 7 个工作日（政府采购法 52）",
+        ),
+        t(
+            "awarded",
+            "scoring",
+            "reopen_scoring",
+            PURCHASER,
+            reopen_scoring,
+            reason=True,
+            doc="质疑成立，重新评审",
+        ),
+        t("awarded", "failed", "fail", PURCHASER, fail, reason=True, doc="质疑成立影响结果，重新采购"),
+        t("awarded", "contract_signed", "sign_contract", PURCHASER, sign, doc="无未决质疑时签订合同"),
+        t("contract_signed", "performance_supervision", "start_supervision", PURCHASER, doc="履约监管"),
+        t("contract_signed", "terminated", "terminate", PURCHASER, end_contract, reason=True, doc="解除合同"),
+        t(
+            "contract_signed",
+            "taken_over",
+            "take_over",
+            PURCHASER,
+            take_over,
+            payload=TakeoverIn,
+            reason=True,
+            doc="启动临时接管预案",
+        ),
+        t(
+            "performance_supervision",
+            "final_evaluation",
+            "start_final_evaluation",
+            PURCHASER,
+            doc="终期绩效评价",
+        ),
+        t(
+            "performance_supervision",
+            "terminated",
+            "terminate",
+            PURCHASER,
+            end_contract,
+            reason=True,
+            doc="解除合同",
+        ),
+        t(
+            "performance_supervision",
+            "taken_over",
+            "take_over",
+            PURCHASER,
+            take_over,
+            payload=TakeoverIn,
+            reason=True,
+            doc="启动临时接管预案（闽民保〔2018〕58号 一(七)）",
+        ),
+        t(
+            "terminated",
+            "taken_over",
+            "take_over",
+            PURCHASER,
+            take_over,
+            payload=TakeoverIn,
+            reason=True,
+            doc="解除后临时接管",
+        ),
+        t("final_evaluation", "closed", "close", PURCHASER, close, doc="项目结束"),
+        t("terminated", "closed", "close", PURCHASER, close, doc="项目结束"),
+        t("taken_over", "closed", "close", PURCHASER, close, doc="项目结束"),
+    ],
+)

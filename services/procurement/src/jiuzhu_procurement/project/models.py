@@ -1,0 +1,88 @@
+"""Projects (采购项目), their bids and challenges (质疑)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiuzhu_procurement.db import Base
+
+
+class Project(Base):
+    __tablename__ = "project"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("purchase_plan.id"), index=True)
+    division_code: Mapped[str] = mapped_column(String(12), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    purchase_form: Mapped[str] = mapped_column(String(32))
+    items: Mapped[list[str]] = mapped_column(JSONB)
+    quantity: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    budget: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    funding_source: Mapped[str] = mapped_column(String(40))
+    declared_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    method: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    method_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    scoring_params: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    scoring: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    approved_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    announced_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    awarded_bid_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    awarded_uscc: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    awarded_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    awarded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    challenge_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    contract_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    replaces_project_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(
+        JSONB, nullable=True
+    )  # failure / termination / takeover
+    created_by: Mapped[str] = mapped_column(String(256))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class Bid(Base):
+    __tablename__ = "bid"
+    __table_args__ = (UniqueConstraint("project_id", "round", "uscc"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    contractor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contractor.id"))
+    uscc: Mapped[str] = mapped_column(String(18))
+    contractor_name: Mapped[str] = mapped_column(String(200))
+    price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    small_enterprise: Mapped[bool] = mapped_column(default=False)
+    proposal: Mapped[str | None] = mapped_column(Text, nullable=True)
+    qualified: Mapped[bool | None] = mapped_column(nullable=True)
+    qualification_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
+    explanation_accepted: Mapped[bool | None] = mapped_column(nullable=True)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Challenge(Base):
+    __tablename__ = "challenge"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
+    division_code: Mapped[str] = mapped_column(String(12))
+    uscc: Mapped[str] = mapped_column(String(18))
+    grounds: Mapped[str] = mapped_column(Text)
+    submitted_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    decision: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.money import Money
+from jiuzhu_procurement.catalogue.rules import FORMS
+from jiuzhu_procurement.plan.schemas import FundingSource
+from jiuzhu_procurement.project.methods import METHODS
+
+Method = Literal[METHODS]  # type: ignore[valid-type]
+PurchaseForm = Literal[FORMS]  # type: ignore[valid-type]
+
+
+class ProjectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    plan_id: uuid.UUID
+    division_code: DivisionCode
+    title: str = Field(min_length=1, max_length=200)
+    purchase_form: PurchaseForm = "service_contract"
+    items: list[str] = Field(min_length=1, max_length=50, description="catalogue codes (GET /catalogue)")
+    quantity: str | None = Field(default=None, max_length=200, examples=["13 名入户核查员"])
+    budget: Money
+    funding_source: FundingSource
+    declared_on: date | None = Field(default=None, description="the declaration date the rules are judged by")
+
+    @model_validator(mode="after")
+    def _positive(self) -> ProjectIn:
+        if self.budget <= 0:
+            raise ValueError("预算应大于 0")
+        return self
+
+
+class ScoringParamsIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    price_weight: Decimal = Field(default=Decimal("30"), ge=0, le=100, description="价格分值占比 %")
+    history_weight: Decimal = Field(default=Decimal("0"), ge=0, le=20, description="以往绩效评价结果分值 %")
+    sme_deduction_percent: Decimal = Field(default=Decimal("10"), ge=10, le=20)
+    abnormal_low_ratio: Decimal = Field(default=Decimal("0.80"), gt=0, le=1)
+
+
+class AnnounceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    method: Method
+    ground: str | None = Field(default=None, max_length=64)
+    approval: str | None = Field(default=None, max_length=200, description="财政部门采购方式变更批准文号")
+    publicity_working_days: int | None = Field(default=None, ge=0, le=60)
+    scoring: ScoringParamsIn = Field(default_factory=ScoringParamsIn)
+
+
+class MethodChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    approval: str = Field(min_length=1, max_length=200, description="变更采购方式的批准文号")
+
+
+class AwardIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TakeoverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    taken_over_by: str = Field(min_length=1, max_length=200, description="临时接管的单位")
+    reprocure: bool = True
+    reprocurement_budget: Money | None = None
+
+
+class ProjectOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    plan_id: uuid.UUID
+    division_code: str
+    title: str
+    purchase_form: str
+    items: list[str]
+    quantity: str | None
+    budget: Money
+    funding_source: str
+    declared_on: date
+    status: str
+    method: str | None
+    method_details: dict[str, Any] | None
+    scoring_params: dict[str, Any] | None
+    round: int
+    approved_on: date | None
+    announced_on: date | None
+    awarded_bid_id: uuid.UUID | None
+    awarded_uscc: str | None
+    awarded_amount: Money | None
+    awarded_on: date | None
+    challenge_deadline: date | None
+    contract_id: uuid.UUID | None
+    replaces_project_id: uuid.UUID | None
+    outcome: dict[str, Any] | None
+    version: int
+    created_at: datetime
+    allowed_transitions: list[str] = []
+
+
+class BidIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uscc: str = Field(min_length=18, max_length=18)
+    price: Money
+    proposal: str | None = Field(default=None, max_length=10000)
+
+    @model_validator(mode="after")
+    def _positive(self) -> BidIn:
+        if self.price <= 0:
+            raise ValueError("报价应大于 0")
+        return self
+
+
+class BidOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    round: int
+    uscc: str
+    contractor_name: str
+    price: Money
+    small_enterprise: bool
+    qualified: bool | None
+    qualification_note: str | None
+    explanation: str | None
+    explanation_accepted: bool | None
+    submitted_at: datetime
+
+
+class QualificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    qualified: bool
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class ExplanationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    explanation: str = Field(min_length=1, max_length=4000, description="投标人的书面说明")
+    accepted: bool = Field(description="评审委员会是否认可")
+
+
+class PanelMember(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1, max_length=64)
+    expert: bool = Field(description="评审专家 (否则为采购人代表)")
+
+
+class PanelScore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    bid_id: uuid.UUID
+    member_id: str = Field(min_length=1, max_length=64)
+    score: Decimal = Field(ge=0, le=100, decimal_places=2)
+
+
+class ScoringIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    members: list[PanelMember] = Field(min_length=1, max_length=25)
+    scores: list[PanelScore] = Field(min_length=1, max_length=2000)
+
+
+class ChallengeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uscc: str = Field(min_length=18, max_length=18)
+    grounds: str = Field(min_length=5, max_length=4000)
+
+
+class ChallengeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    uscc: str
+    grounds: str
+    submitted_on: date
+    status: str
+    decision: str | None
+    decided_on: date | None
+    version: int
+
+
+class WorkflowOut(BaseModel):
+    aggregate: str
+    initial: str
+    states: list[str]
+    transitions: list[dict[str, Any]]
+    mermaid: str
+
+
+ProjectStatus = Literal[
+    "declared",
+    "approved",
+    "announced",
+    "bidding_closed",
+    "qualification_review",
+    "scoring",
+    "awarded",
+    "contract_signed",
+    "performance_supervision",
+    "final_evaluation",
+    "closed",
+    "cancelled",
+    "failed",
+    "terminated",
+    "taken_over",
+]

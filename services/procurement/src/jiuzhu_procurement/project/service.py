@@ -1,0 +1,398 @@
+"""Project rules outside the transition table: declaration, bids, qualification, scoring, explanations."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import Principal, Role, RoleForbidden
+from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_procurement.catalogue import service as catalogue
+from jiuzhu_procurement.common import evaluation
+from jiuzhu_procurement.contractor import service as contractors
+from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.project import methods, scoring
+from jiuzhu_procurement.project.machine import MACHINE, BudgetExceeded
+from jiuzhu_procurement.project.models import Bid, Project
+from jiuzhu_procurement.project.schemas import (
+    BidIn,
+    ExplanationIn,
+    ProjectIn,
+    ProjectOut,
+    QualificationIn,
+    ScoringIn,
+)
+from jiuzhu_procurement.workflow.machine import snapshot
+
+AGGREGATE = "project"
+
+
+class ProjectNotFound(NotFound):
+    code = "PROJECT_NOT_FOUND"
+    zh = "未找到该采购项目"
+    en = "Project not found"
+
+
+class WrongStage(Conflict):
+    code = "WRONG_STAGE"
+    zh = "项目当前为 {status}，此操作只能在 {needed} 阶段进行"
+    en = "The project is {status}; this is possible only in {needed}"
+
+
+class BidNotFound(NotFound):
+    code = "BID_NOT_FOUND"
+    zh = "未找到该响应文件"
+    en = "Bid not found"
+
+
+class PanelInvalid(Conflict):
+    code = "PANEL_INVALID"
+    zh = "评审小组不符合规定：{why}（{citation}）"
+    en = "The evaluation panel does not comply: {why_en} ({citation})"
+
+
+class DuplicateBid(Conflict):
+    code = "DUPLICATE_BID"
+    zh = "同一供应商本轮只能提交一份响应文件"
+    en = "One bid per supplier per round"
+
+
+class PlanYearMismatch(Conflict):
+    code = "PLAN_YEAR_MISMATCH"
+    zh = "申报日期 {on} 不在计划年度 {year} 内"
+    en = "The declaration date {on} is outside the plan year {year}"
+
+
+def project_out(p: Project) -> ProjectOut:
+    o = ProjectOut.model_validate(p)
+    o.allowed_transitions = MACHINE.allowed(p.status)
+    return o
+
+
+async def declare(
+    session: AsyncSession, audit: AuditLog, principal: Principal, body: ProjectIn, today: date
+) -> Project:
+    principal.ensure_covers(body.division_code)
+    plan = (
+        await session.execute(select(PurchasePlan).where(PurchasePlan.id == body.plan_id))
+    ).scalar_one_or_none()
+    if plan is None or not principal.covers(plan.division_code):
+        from jiuzhu_procurement.plan.service import PlanNotFound
+
+        raise PlanNotFound()
+    if not body.division_code.startswith(plan.division_code[:6]):
+        raise ValidationFailed(
+            [FieldError(pointer="#/division_code", code="NOT_IN_PLAN", detail="项目不属于该计划的购买主体")]
+        )
+    on = body.declared_on or today
+    if on > today:
+        raise ValidationFailed(
+            [FieldError(pointer="#/declared_on", code="IN_FUTURE", detail="申报日期不能晚于今天")]
+        )
+    if on.year != plan.year:
+        raise PlanYearMismatch(on=on.isoformat(), year=plan.year)
+    # The rules in force on the declaration date decide (dated negative list and catalogue).
+    await catalogue.ensure_lawful(session, body.purchase_form, body.items, on, body.division_code)
+    from jiuzhu_procurement.plan.service import committed
+
+    line = next((b for b in plan.budget_lines if b["funding_source"] == body.funding_source), None)
+    remaining = (
+        Decimal(line["amount"]) - (await committed(session, plan.id)).get(body.funding_source, Decimal(0))
+        if line
+        else Decimal(0)
+    )
+    if body.budget > remaining:
+        raise BudgetExceeded(source=body.funding_source, remaining=str(remaining), budget=str(body.budget))
+    p = Project(
+        plan_id=plan.id,
+        division_code=body.division_code,
+        title=body.title,
+        purchase_form=body.purchase_form,
+        items=body.items,
+        quantity=body.quantity,
+        budget=body.budget,
+        funding_source=body.funding_source,
+        declared_on=on,
+        status=MACHINE.initial,
+        created_by=principal.sub,
+    )
+    session.add(p)
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=p.id,
+        action="project.declared",
+        actor=principal,
+        data=snapshot(p),
+        jurisdiction=p.division_code,
+    )
+    return p
+
+
+async def get(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> Project:
+    p = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
+    if p is None or not principal.covers(p.division_code):
+        raise ProjectNotFound()
+    return p
+
+
+async def _locked(session: AsyncSession, principal: Principal, project_id: uuid.UUID, needed: str) -> Project:
+    p = (
+        await session.execute(select(Project).where(Project.id == project_id).with_for_update())
+    ).scalar_one_or_none()
+    if p is None:
+        raise ProjectNotFound()
+    if p.status != needed:
+        raise WrongStage(status=p.status, needed=needed)
+    return p
+
+
+async def submit_bid(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    project_id: uuid.UUID,
+    body: BidIn,
+    today: date,
+) -> Bid:
+    """A contractor submits its own bid while the project is announced (nationwide debarment applies)."""
+    if principal.org != body.uscc.upper() and not principal.has(Role.ADMIN):
+        raise RoleForbidden()
+    p = await _locked(session, principal, project_id, "announced")
+    c = await contractors.get_by_uscc(session, body.uscc)
+    await contractors.ensure_not_debarred(session, c.uscc, today)
+    gaps = contractors.capacity_gaps(c)
+    if gaps:
+        raise contractors.ContractorNotEligible(
+            why="申报能力不足：" + "、".join(gaps),
+            why_en="missing " + ", ".join(gaps),
+            rule=contractors.ELIGIBILITY_RULE,
+        )
+    existing = (
+        await session.execute(
+            select(Bid.id).where(Bid.project_id == p.id, Bid.round == p.round, Bid.uscc == c.uscc)
+        )
+    ).first()
+    if existing:
+        raise DuplicateBid()
+    b = Bid(
+        project_id=p.id,
+        round=p.round,
+        contractor_id=c.id,
+        uscc=c.uscc,
+        contractor_name=c.name,
+        price=body.price,
+        small_enterprise=c.small_enterprise,
+        proposal=body.proposal,
+    )
+    session.add(b)
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=p.id,
+        action="project.bid_submitted",
+        actor=principal,
+        data={"bid_id": b.id, "uscc": b.uscc, "round": b.round},
+        jurisdiction=p.division_code,
+    )
+    return b
+
+
+async def bids(session: AsyncSession, p: Project) -> list[Bid]:
+    return list(
+        (
+            await session.execute(
+                select(Bid).where(Bid.project_id == p.id, Bid.round == p.round).order_by(Bid.submitted_at)
+            )
+        ).scalars()
+    )
+
+
+async def _bid(session: AsyncSession, p: Project, bid_id: uuid.UUID) -> Bid:
+    b = (
+        await session.execute(
+            select(Bid)
+            .where(Bid.id == bid_id, Bid.project_id == p.id, Bid.round == p.round)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    if b is None:
+        raise BidNotFound()
+    return b
+
+
+async def qualify(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    project_id: uuid.UUID,
+    bid_id: uuid.UUID,
+    body: QualificationIn,
+) -> Bid:
+    principal.ensure_covers((await get(session, principal, project_id)).division_code)
+    p = await _locked(session, principal, project_id, "qualification_review")
+    b = await _bid(session, p, bid_id)
+    b.qualified, b.qualification_note = body.qualified, body.note
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=p.id,
+        action="project.bid_qualified",
+        actor=principal,
+        data={"bid_id": b.id, "qualified": b.qualified, "note": b.qualification_note},
+        jurisdiction=p.division_code,
+    )
+    return b
+
+
+def _check_panel(
+    p: Project, body: ScoringIn, valid_ids: set[str], panel_max: Decimal
+) -> dict[str, dict[str, Decimal]]:
+    rule = methods.panel_rule(p.method or "", p.budget)
+    n = len(body.members)
+    ids = [m.id for m in body.members]
+    experts = sum(1 for m in body.members if m.expert)
+    if len(set(ids)) != n:
+        raise PanelInvalid(why="成员重复", why_en="duplicate members", citation=rule.citation)
+    if n < rule.minimum or (rule.odd and n % 2 == 0):
+        raise PanelInvalid(
+            why=f"{n} 人，应为 {rule.minimum} 人以上{'单数' if rule.odd else ''}",
+            why_en=f"{n} members; needs {rule.minimum}+{' and odd' if rule.odd else ''}",
+            citation=rule.citation,
+        )
+    num, den = rule.expert_share
+    if experts * den < num * n:
+        raise PanelInvalid(
+            why=f"专家 {experts}/{n}，不得少于 {num}/{den}",
+            why_en=f"experts {experts}/{n}, below {num}/{den}",
+            citation=rule.citation,
+        )
+    table: dict[str, dict[str, Decimal]] = {}
+    for s in body.scores:
+        if str(s.bid_id) not in valid_ids or s.member_id not in ids:
+            raise PanelInvalid(
+                why="评分对象或评委不在名单中", why_en="unknown bid or member", citation=rule.citation
+            )
+        if s.score > panel_max:
+            raise PanelInvalid(
+                why=f"评分 {s.score} 超过满分 {panel_max}",
+                why_en=f"score above {panel_max}",
+                citation="财政部令第87号 55",
+            )
+        table.setdefault(str(s.bid_id), {})[s.member_id] = s.score
+    for bid_id in valid_ids:
+        if set(table.get(bid_id, {})) != set(ids):
+            raise PanelInvalid(
+                why="每位评委须对每份合格响应文件评分",
+                why_en="every member must score every valid bid",
+                citation=rule.citation,
+            )
+    return table
+
+
+def _params(p: Project) -> scoring.Params:
+    sp = p.scoring_params or {}
+    return scoring.Params(
+        price_weight=Decimal(str(sp.get("price_weight", "30"))),
+        history_weight=Decimal(str(sp.get("history_weight", "0"))),
+        sme_deduction_percent=Decimal(str(sp.get("sme_deduction_percent", "10"))),
+        abnormal_low_ratio=Decimal(str(sp.get("abnormal_low_ratio", "0.80"))),
+    )
+
+
+def _inputs(rows: list[Bid]) -> list[scoring.BidIn]:
+    return [
+        scoring.BidIn(
+            str(b.id),
+            b.uscc,
+            b.contractor_name,
+            b.price,
+            b.small_enterprise,
+            bool(b.qualified),
+            b.explanation_accepted,
+        )
+        for b in rows
+    ]
+
+
+async def score(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    project_id: uuid.UUID,
+    body: ScoringIn,
+    settings: Any,
+    authorization: str | None,
+) -> dict[str, Any]:
+    principal.ensure_covers((await get(session, principal, project_id)).division_code)
+    p = await _locked(session, principal, project_id, "scoring")
+    rows = await bids(session, p)
+    params = _params(p)
+    table = _check_panel(p, body, {str(b.id) for b in rows if b.qualified}, params.panel_max)
+    history: dict[str, Decimal | None] = {}
+    if params.history_weight > 0:
+        for b in rows:
+            if b.qualified:
+                history[b.uscc] = await evaluation.contractor_average(settings, b.uscc, authorization)
+    result = scoring.rank(_inputs(rows), params, table, history)
+    p.scoring = {
+        "members": [m.model_dump() for m in body.members],
+        "panel_scores": {k: {m: str(v) for m, v in d.items()} for k, d in table.items()},
+        "history": {k: (str(v) if v is not None else None) for k, v in history.items()},
+        **result,
+    }
+    p.version += 1
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=p.id,
+        action="project.scored",
+        actor=principal,
+        data=p.scoring,
+        jurisdiction=p.division_code,
+    )
+    return p.scoring
+
+
+async def explain(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    project_id: uuid.UUID,
+    bid_id: uuid.UUID,
+    body: ExplanationIn,
+) -> dict[str, Any]:
+    """Record the bidder's explanation of an abnormally low price and whether the panel accepts it
+    (财政部令第87号 60); the ranking is recomputed from the recorded scores."""
+    principal.ensure_covers((await get(session, principal, project_id)).division_code)
+    p = await _locked(session, principal, project_id, "scoring")
+    b = await _bid(session, p, bid_id)
+    b.explanation, b.explanation_accepted = body.explanation, body.accepted
+    await session.flush()
+    rows = await bids(session, p)
+    if p.scoring:
+        table = {k: {m: Decimal(v) for m, v in d.items()} for k, d in p.scoring["panel_scores"].items()}
+        history = {k: (Decimal(v) if v is not None else None) for k, v in p.scoring["history"].items()}
+        p.scoring = {**p.scoring, **scoring.rank(_inputs(rows), _params(p), table, history)}
+        p.version += 1
+        await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=AGGREGATE,
+        aggregate_id=p.id,
+        action="project.low_price_explained",
+        actor=principal,
+        data={"bid_id": b.id, "accepted": body.accepted, "explanation": body.explanation},
+        jurisdiction=p.division_code,
+    )
+    return p.scoring or {}
