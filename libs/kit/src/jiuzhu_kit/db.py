@@ -89,9 +89,17 @@ class UnitOfWork:
         await self._session.commit()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()  # rolls back anything not committed
-            self._session = None
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.close()  # rolls back anything not committed
+        except Exception:  # a dead connection cannot roll back; the server already discarded it
+            log.warning("session close failed; connection discarded", exc_info=True)
+            try:
+                await session.invalidate()
+            except Exception:
+                log.debug("session invalidate failed", exc_info=True)
 
 
 class UnitOfWorkMiddleware:
