@@ -85,6 +85,11 @@ def round_body(**over: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
+def make_round_body() -> Callable[..., dict[str, Any]]:
+    return round_body
+
+
+@pytest.fixture
 def open_round(
     client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
 ) -> Callable[..., Awaitable[dict[str, Any]]]:
@@ -110,3 +115,15 @@ def survey_with_codes(
         return sid, c.json()["codes"]
 
     return make
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def calendar_ready(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> None:
+    """Publication counts the appeal window on the kit calendar; near year end it needs next year."""
+    import datetime
+
+    nxt = datetime.date.today().year + 1
+    if (await client.get(f"/calendar/{nxt}")).status_code != 200:
+        body = {"notice": "test: New Year only", "holidays": [{"date": f"{nxt}-01-01", "name": "元旦"}]}
+        r = await client.put(f"/admin/calendar/{nxt}", json=body, headers=auth("admin", "000000"))
+        assert r.status_code == 200, r.text
