@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
 from jiuzhu_staffing import VERSION
+from jiuzhu_staffing.batch.endpoints import router as batch_router
 from jiuzhu_staffing.calculation.endpoints import router as calculation_router
 from jiuzhu_staffing.models import kit
 from jiuzhu_staffing.packs.endpoints import router as packs_router
@@ -30,7 +31,7 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
         ),
         settings=settings or Settings(),
         tables=kit,
-        routers=[packs_router, calculation_router, scenario_router],
+        routers=[packs_router, calculation_router, batch_router, scenario_router],
     )
     app.state.packs = registry
     return app

@@ -9,8 +9,10 @@ from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
+from jiuzhu_staffing.calculation.endpoints import PACK_ERRORS
+from jiuzhu_staffing.packs.registry import registry
 from jiuzhu_staffing.scenario import service
-from jiuzhu_staffing.scenario.schemas import ScenarioIn, ScenarioOut
+from jiuzhu_staffing.scenario.schemas import ReproduceOut, ScenarioIn, ScenarioOut
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
@@ -22,14 +24,26 @@ Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.AUDITOR, R
     "",
     response_model=ScenarioOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(JurisdictionForbidden),
+    responses=responses(JurisdictionForbidden, *PACK_ERRORS),
 )
 async def save_scenario(
     request: Request, session: SessionDep, principal: Writer, body: ScenarioIn
 ) -> ScenarioOut:
-    """Save a calculation scenario for a division in your jurisdiction (audited)."""
-    scenario = await service.save(session, request.app.state.audit, principal, body)
+    """Compute and save a calculation for a division in your jurisdiction (audited). The result is
+    stored with the rule pack used (`id@version`, content hash and the resolved rules)."""
+    scenario = await service.save(session, request.app.state.audit, registry(request), principal, body)
     return ScenarioOut.model_validate(scenario)
+
+
+@router.get(
+    "/{scenario_id}/reproduce", response_model=ReproduceOut, responses=responses(service.ScenarioNotFound)
+)
+async def reproduce_scenario(
+    request: Request, session: SessionDep, principal: Reader, scenario_id: uuid.UUID
+) -> ReproduceOut:
+    """Recompute the saved result with the exact pack stored with it (even if the pack file has
+    changed since), and say whether the pack in force today would give another result."""
+    return await service.reproduce(session, registry(request), principal, scenario_id)
 
 
 @router.get("/{scenario_id}", response_model=ScenarioOut, responses=responses(service.ScenarioNotFound))

@@ -22,7 +22,10 @@ class Scenario(Base):
     kind: Mapped[str] = mapped_column(String(32))
     inputs: Mapped[dict[str, Any]] = mapped_column(JSONB)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
-    pack_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    pack_version: Mapped[str | None] = mapped_column(String(64), nullable=True)  # "id@version"
+    pack_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The resolved pack as used: the result reproduces from it even after the pack file changes.
+    pack_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True, deferred=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by: Mapped[str] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

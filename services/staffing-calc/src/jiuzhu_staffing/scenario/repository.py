@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,4 +21,9 @@ class ScenarioRepository:
     async def get(self, scenario_id: uuid.UUID) -> Scenario | None:
         return (
             await self.session.execute(select(Scenario).where(Scenario.id == scenario_id))
+        ).scalar_one_or_none()
+
+    async def snapshot(self, scenario_id: uuid.UUID) -> dict[str, Any] | None:
+        return (
+            await self.session.execute(select(Scenario.pack_snapshot).where(Scenario.id == scenario_id))
         ).scalar_one_or_none()

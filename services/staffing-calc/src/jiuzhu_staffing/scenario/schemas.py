@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -14,8 +14,10 @@ class ScenarioIn(BaseModel):
 
     division_code: DivisionCode
     name: str = Field(min_length=1, max_length=200)
-    kind: str = Field(default="staffing", pattern=r"^[a-z_]{1,32}$")
-    inputs: dict[str, Any]
+    kind: Literal["staffing", "budget"] = "staffing"
+    inputs: dict[str, Any] = Field(
+        description="kind=staffing: a StaffingRequest; kind=budget: a BudgetRequest (same as /calculations)"
+    )
 
 
 class ScenarioOut(BaseModel):
@@ -27,7 +29,19 @@ class ScenarioOut(BaseModel):
     kind: str
     inputs: dict[str, Any]
     result: dict[str, Any] | None
-    pack_version: str | None
+    pack_version: str | None = Field(description="the rule pack used, `id@version`")
+    pack_hash: str | None = Field(description="content hash of the resolved pack used")
     version: int
     created_by: str
     created_at: datetime
+
+
+class ReproduceOut(BaseModel):
+    scenario_id: uuid.UUID
+    pack_version: str
+    pack_hash: str
+    identical: bool = Field(description="recomputed with the stored pack snapshot: equal to the saved result")
+    result: dict[str, Any]
+    current_pack_version: str | None = Field(description="the pack a new calculation would use today")
+    current_pack_hash: str | None
+    current_differs: bool | None = Field(description="would the current pack give another result?")

@@ -1,0 +1,143 @@
+"""National staffing batch (~2,850 counties, 39,000 townships): in-process vs through the API.
+
+Run: `.venv/bin/python -m bench.staffing_batch`. The API figure is one POST to a real uvicorn
+process of the staffing service on loopback (request JSON already encoded; the time covers
+sending, parsing, validation, computing, the roll-ups and the response).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from typing import Any
+
+import httpx
+
+from bench.common import print_table, row
+
+SECRET = "bench-secret-0123456789-abcdefghijklmnop"
+REPEAT = 3
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _median(fn: Any, n: int = REPEAT) -> float:
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> list[dict[str, Any]]:
+    from jiuzhu_kit.auth import issue_token
+    from jiuzhu_kit.settings import KitSettings
+    from jiuzhu_staffing.batch.sample import national_counties
+    from jiuzhu_staffing.batch.schemas import BatchRequest
+    from jiuzhu_staffing.batch.service import run_batch
+    from jiuzhu_staffing.packs.registry import default_registry
+    from jiuzhu_staffing.regions.known import known
+
+    counties = national_counties()
+    townships = sum(len(c["townships"]) for c in counties)
+    payload = {"on": "2019-06-01", "pack": "gd-city-plan", "counties": counties}
+    reg, k = default_registry(), known()
+    parsed = BatchRequest.model_validate(payload)
+    run_batch(reg, parsed, k)  # warm-up
+    compute = _median(lambda: run_batch(reg, parsed, k))
+    parse_compute = _median(lambda: run_batch(reg, BatchRequest.model_validate(payload), k))
+    own_packs = BatchRequest.model_validate({**payload, "pack": None})
+    mixed = _median(lambda: run_batch(reg, own_packs, k))
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        "JWT_SECRET": SECRET,
+        "JIUZHU_ENVIRONMENT": "test",
+        "STAFFING_LOG_LEVEL": "WARNING",
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "jiuzhu_staffing.app:create",
+    ]
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["auditor"], "000000")
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        with httpx.Client(timeout=60) as client:
+
+            def call() -> None:
+                r = client.post(f"{base}/calculations/batch", content=body, headers=headers)
+                assert r.status_code == 200, r.text[:500]
+                assert r.json()["national"]["townships"] == townships
+
+            call()  # warm-up
+            api = _median(call)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+
+    rows = [
+        row(
+            f"in-process compute + roll-ups ({len(counties)} counties, {townships} townships)",
+            compute * 1000,
+            "ms",
+            None,
+            "< 1000 ms",
+            compute < 1.0,
+        ),
+        row(
+            "in-process parse (pydantic) + compute",
+            parse_compute * 1000,
+            "ms",
+            compute * 1000,
+            "< 1000 ms",
+            parse_compute < 1.0,
+        ),
+        row("in-process, each county's own pack in force", mixed * 1000, "ms", compute * 1000, "", None),
+        row(
+            f"through the API (one POST, {len(body) / 1e6:.1f} MB JSON)",
+            api * 1000,
+            "ms",
+            compute * 1000,
+            "< 5000 ms",
+            api < 5.0,
+        ),
+    ]
+    print_table(rows, "staffing batch (ratio = value / in-process compute)")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
