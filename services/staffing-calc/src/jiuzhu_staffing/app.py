@@ -14,6 +14,8 @@ from jiuzhu_staffing.packs.registry import PackRegistry, default_registry
 from jiuzhu_staffing.regions.known import known
 from jiuzhu_staffing.scenario.endpoints import router as scenario_router
 from jiuzhu_staffing.settings import Settings
+from jiuzhu_staffing.tables.endpoints import router as tables_router
+from jiuzhu_staffing.whatif.endpoints import router as whatif_router
 
 
 def create(settings: Settings | None = None, packs: PackRegistry | None = None) -> FastAPI:
@@ -31,7 +33,14 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
         ),
         settings=settings or Settings(),
         tables=kit,
-        routers=[packs_router, calculation_router, batch_router, scenario_router],
+        routers=[
+            packs_router,
+            calculation_router,
+            batch_router,
+            whatif_router,
+            tables_router,
+            scenario_router,
+        ],
     )
     app.state.packs = registry
     return app
