@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -62,8 +63,8 @@ async def sign(ctx: Ctx, p: Project) -> None:
                 contract_id=c.id,
                 division_code=c.division_code,
                 period=line["period"],
-                amount=line["amount"],
-                due_on=line["due_on"],
+                amount=Decimal(line["amount"]),
+                due_on=date.fromisoformat(line["due_on"]),
                 status="scheduled",
             )
         )

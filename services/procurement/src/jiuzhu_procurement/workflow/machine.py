@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
@@ -235,6 +235,8 @@ async def run(
     await tr.handler(ctx)
     entity.status = target
     entity.version = entity.version + 1
+    if hasattr(entity, "updated_at"):
+        entity.updated_at = datetime.now(UTC)
     await session.flush()
     after = snapshot(entity)
     await audit.append(
