@@ -316,3 +316,27 @@ async def test_grade_boundary_through_the_api(
         res = (await client.get(f"/rounds/{rid}", headers=auth("bureau", LINGWU))).json()["result"]
         grades[res["total"]] = res["grade"]
     assert grades == {"89.99": "良好", "90.00": "优秀"}
+
+
+async def test_procurement_unreachable_does_not_block_opening(
+    database_url: str, auth: Auth, make_round_body: Callable[..., dict[str, Any]]
+) -> None:
+    import socket
+
+    from jiuzhu_devtools.testing import TEST_SECRET, service_client
+    from jiuzhu_evaluation.app import create
+    from jiuzhu_evaluation.settings import Settings
+
+    with socket.socket() as s:  # a port nobody listens on: procurement is down
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = Settings(
+        DATABASE_URL=database_url,
+        JWT_SECRET=TEST_SECRET,
+        JIUZHU_ENVIRONMENT="test",
+        PROCUREMENT_SERVICE_URL=f"http://127.0.0.1:{port}",
+    )
+    async with service_client(create(settings)) as c:
+        r = await c.post("/rounds", json=make_round_body(), headers=auth("bureau", LINGWU))
+        assert r.status_code == 201, r.text
+        assert r.json()["contract_check"] == "unavailable"

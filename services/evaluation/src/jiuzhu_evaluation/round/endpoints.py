@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from jiuzhu_evaluation.round import review, service
+from jiuzhu_evaluation.round import access, contract_check, review, service
 from jiuzhu_evaluation.round.models import EvaluationRound
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.round.schemas import (
@@ -42,12 +42,20 @@ async def _out(session: SessionDep, r: EvaluationRound) -> RoundOut:
     response_model=RoundOut,
     status_code=status.HTTP_201_CREATED,
     responses=responses(
-        service.RoundExists, service.RecipientWeightTooLow, service.TemplateUnsuitable, JurisdictionForbidden
+        service.RoundExists,
+        service.RecipientWeightTooLow,
+        service.TemplateUnsuitable,
+        contract_check.ContractMismatch,
+        JurisdictionForbidden,
     ),
 )
 async def open_round(request: Request, session: SessionDep, principal: Bureau, body: RoundIn) -> RoundOut:
     """The purchaser opens a round for one contract and period, naming the parties and their weights."""
     settings = request.app.state.settings
+    principal.ensure_covers(body.purchaser_division)  # before asking procurement anything
+    checked = await contract_check.check(
+        settings.procurement_service_url, body, request.headers.get("authorization")
+    )
     r = await service.open_round(
         session,
         request.app.state.audit,
@@ -55,6 +63,7 @@ async def open_round(request: Request, session: SessionDep, principal: Bureau, b
         body,
         settings.recipient_weight_floor,
         settings.appeal_working_days,
+        checked,
     )
     return await _out(session, r)
 
@@ -169,8 +178,8 @@ async def publish_round(
 async def round_publication(session: SessionDep, principal: Reader, round_id: uuid.UUID) -> PublicationOut:
     """The published result, recipients anonymised. Readable by every authenticated role."""
     r = await RoundRepository(session).get(round_id)
-    if r is None:
-        raise service.RoundNotFound()
+    if r is None or (r.published_at is None and not access.can_read(principal, r)):
+        raise service.RoundNotFound()  # an unpublished round stays invisible outside its readers
     return await review.publication(session, r)
 
 

@@ -56,6 +56,8 @@ class EvaluationRound(Base):
     template_code: Mapped[str] = mapped_column(String(64))
     template_version: Mapped[int] = mapped_column(Integer)
     parties: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    # matched | not_found | unavailable | skipped: what procurement said when the round opened
+    contract_check: Mapped[str] = mapped_column(String(16), server_default="skipped")
     status: Mapped[str] = mapped_column(String(16), default=RoundStatus.OPEN.value)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     appeal_working_days: Mapped[int] = mapped_column(Integer)

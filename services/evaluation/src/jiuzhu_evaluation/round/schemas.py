@@ -121,6 +121,7 @@ class RoundOut(BaseModel):
     template_code: str
     template_version: int
     parties: list[dict[str, Any]]
+    contract_check: str
     status: str
     revision: int
     appeal_working_days: int

@@ -133,6 +133,7 @@ async def open_round(
     body: RoundIn,
     floor: Decimal,
     appeal_days: int,
+    contract_check: str = "skipped",
 ) -> EvaluationRound:
     principal.ensure_covers(body.purchaser_division)  # a bureau opens rounds for its own purchases only
     recipients = next(p for p in body.parties if p.party == "recipients")
@@ -166,6 +167,7 @@ async def open_round(
         appeal_working_days=body.appeal_working_days or appeal_days,
         previous_results=[],
         opened_by=principal.sub,
+        contract_check=contract_check,
     )
     await repo.add(r)
     await _audit(session, audit, principal, r, "round.opened")
