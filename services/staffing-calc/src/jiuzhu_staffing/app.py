@@ -8,9 +8,11 @@ from jiuzhu_kit.app import create_app
 from jiuzhu_staffing import VERSION
 from jiuzhu_staffing.batch.endpoints import router as batch_router
 from jiuzhu_staffing.calculation.endpoints import router as calculation_router
+from jiuzhu_staffing.compliance.endpoints import router as compliance_router
 from jiuzhu_staffing.models import kit
 from jiuzhu_staffing.packs.endpoints import router as packs_router
 from jiuzhu_staffing.packs.registry import PackRegistry, default_registry
+from jiuzhu_staffing.pilots.endpoints import router as pilots_router
 from jiuzhu_staffing.regions.known import known
 from jiuzhu_staffing.scenario.endpoints import router as scenario_router
 from jiuzhu_staffing.settings import Settings
@@ -40,6 +42,8 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
             whatif_router,
             tables_router,
             scenario_router,
+            compliance_router,
+            pilots_router,
         ],
     )
     app.state.packs = registry

@@ -1,0 +1,59 @@
+"""HTTP: a province's pilot counties and townships, and the check against the pack."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
+from jiuzhu_kit.db import ConcurrentUpdate, SessionDep
+from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.errors import responses
+from jiuzhu_staffing.packs.registry import NoPackInForce, registry
+from jiuzhu_staffing.pilots import service
+from jiuzhu_staffing.pilots.schemas import PilotCheck, PilotsIn, PilotsOut
+
+router = APIRouter(prefix="/pilots", tags=["pilots"])
+
+Writer = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
+Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.AUDITOR, Role.FINANCE))]
+
+
+@router.put(
+    "/{province_code}/{year}",
+    response_model=PilotsOut,
+    responses=responses(JurisdictionForbidden, service.NotAProvince, service.PilotsExist, ConcurrentUpdate),
+)
+async def record_pilots(
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    province_code: DivisionCode,
+    year: int,
+    body: PilotsIn,
+) -> PilotsOut:
+    """Record (or, with `expected_version`, replace) the province's pilot counties and townships."""
+    row = await service.record(session, request.app.state.audit, principal, province_code, year, body)
+    return PilotsOut.model_validate(row, from_attributes=True)
+
+
+@router.get(
+    "/{province_code}/{year}/check",
+    response_model=PilotCheck,
+    responses=responses(service.PilotsNotFound, service.PackHasNoPilotRules, NoPackInForce),
+)
+async def check_pilots(
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    province_code: DivisionCode,
+    year: int,
+    on: Annotated[date | None, Query(description="按此日生效的规则检查；缺省为该年 12 月 31 日")] = None,
+) -> PilotCheck:
+    """Check the pilots against the pack: one county per city, one or two townships per county."""
+    day = on or date(year, 12, 31)
+    return PilotCheck.model_validate(
+        await service.check(session, registry(request), principal, province_code, year, day)
+    )
