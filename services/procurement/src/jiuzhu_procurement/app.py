@@ -9,6 +9,7 @@ from jiuzhu_procurement import VERSION
 from jiuzhu_procurement.catalogue.endpoints import router as reference_router
 from jiuzhu_procurement.contract.endpoints import router as contract_router
 from jiuzhu_procurement.contractor.endpoints import router as contractor_router
+from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
 from jiuzhu_procurement.models import kit
 from jiuzhu_procurement.plan.endpoints import router as plan_router
 from jiuzhu_procurement.project.endpoints import router as project_router
@@ -24,13 +25,8 @@ def create(settings: Settings | None = None) -> FastAPI:
         project_router,
         contract_router,
         workflow_router,
+        disclosure_router,
     ]
-    try:
-        from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
-
-        routers.append(disclosure_router)
-    except ModuleNotFoundError:  # pragma: no cover - during development only
-        pass
     return create_app(
         service="procurement",
         title="Jiuzhu procurement 政府购买服务采购",

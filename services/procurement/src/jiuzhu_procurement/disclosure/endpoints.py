@@ -1,0 +1,279 @@
+"""Public read endpoints (no token) for portals such as "e 龙岩", and OCDS 1.1 packages.
+
+Only what procurement law makes public: announcements, results, contracts, current debarments;
+natural persons' names and phone numbers are masked (个人信息保护法 28).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.errors import NotFound, responses
+from jiuzhu_kit.money import Money
+from jiuzhu_kit.pagination import Page, PageParams, page_params
+from jiuzhu_procurement.common.masking import mask_name, mask_phone
+from jiuzhu_procurement.common.time import now, today
+from jiuzhu_procurement.contract.models import Contract, Payment
+from jiuzhu_procurement.contractor.models import Contractor, Debarment
+from jiuzhu_procurement.disclosure import ocds
+from jiuzhu_procurement.project import methods
+from jiuzhu_procurement.project.models import Bid, Project
+from jiuzhu_procurement.workflow.machine import snapshot
+
+router = APIRouter(tags=["public"])
+PUBLIC_STATES = ocds.AFTER_TENDER
+
+
+class NotPublished(NotFound):
+    code = "NOT_PUBLISHED"
+    zh = "该项目尚未公开"
+    en = "This project is not published"
+
+
+class AnnouncementOut(BaseModel):
+    project_id: uuid.UUID
+    ocid: str
+    title: str
+    division_code: str
+    method: str | None
+    method_zh: str | None
+    budget: Money
+    items: list[str]
+    announced_on: date | None
+    status: str
+
+
+class ResultOut(BaseModel):
+    project_id: uuid.UUID
+    title: str
+    division_code: str
+    method_zh: str | None
+    supplier_name: str
+    supplier_uscc: str
+    amount: Money
+    awarded_on: date
+    challenge_deadline: date | None
+    ranking: list[dict[str, Any]]
+
+
+class PublicContractOut(BaseModel):
+    contract_id: uuid.UUID
+    project_id: uuid.UUID
+    subject: str
+    division_code: str
+    contractor_name: str
+    contractor_uscc: str
+    price: Money
+    term_start: date
+    term_end: date
+    signed_on: date | None
+    status: str
+    parties: list[dict[str, Any]]
+
+
+class PublicDebarmentOut(BaseModel):
+    contractor_name: str
+    uscc: str
+    legal_representative: str | None
+    decided_by_division: str
+    term_years: int | None
+    effective_from: date | None
+    effective_until: date | None
+    basis: str = "政府采购法 77; 闽民保〔2018〕58号 一(七)"
+
+
+def _ocid(request: Request, project_id: Any) -> str:
+    return f"{request.app.state.settings.ocid_prefix}-{project_id}"
+
+
+async def _page(session: Any, q: Any, page: PageParams) -> tuple[list[Any], int]:
+    total = (await session.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
+    rows = (await session.execute(q.limit(page.limit).offset(page.offset))).scalars().all()
+    return list(rows), int(total)
+
+
+@router.get("/public/announcements", response_model=Page[AnnouncementOut])
+async def announcements(
+    request: Request, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[AnnouncementOut]:
+    """Procurement announcements (采购公告), newest first."""
+    q = (
+        select(Project)
+        .where(Project.status.in_(PUBLIC_STATES))
+        .order_by(Project.announced_on.desc(), Project.id)
+    )
+    rows, total = await _page(session, q, page)
+    items = [
+        AnnouncementOut(
+            project_id=p.id,
+            ocid=_ocid(request, p.id),
+            title=p.title,
+            division_code=p.division_code,
+            method=p.method,
+            method_zh=methods.ZH.get(p.method or ""),
+            budget=p.budget,
+            items=p.items,
+            announced_on=p.announced_on,
+            status=p.status,
+        )
+        for p in rows
+    ]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/public/results", response_model=Page[ResultOut])
+async def results(session: SessionDep, page: Annotated[PageParams, Depends(page_params)]) -> Page[ResultOut]:
+    """Award results (成交结果公告) with each bidder's total score."""
+    q = select(Project).where(Project.awarded_on.is_not(None), Project.status.in_(ocds.AFTER_AWARD))
+    rows, total = await _page(session, q.order_by(Project.awarded_on.desc(), Project.id), page)
+    items = []
+    for p in rows:
+        name = (
+            await session.execute(select(Contractor.name).where(Contractor.uscc == p.awarded_uscc))
+        ).scalar() or ""
+        ranking = [
+            {"rank": r.get("rank"), "name": r["name"], "total": r.get("total"), "status": r["status"]}
+            for r in (p.scoring or {}).get("ranking", [])
+        ]
+        items.append(
+            ResultOut(
+                project_id=p.id,
+                title=p.title,
+                division_code=p.division_code,
+                method_zh=methods.ZH.get(p.method or ""),
+                supplier_name=name,
+                supplier_uscc=p.awarded_uscc or "",
+                amount=p.awarded_amount or 0,
+                awarded_on=p.awarded_on or today(),
+                challenge_deadline=p.challenge_deadline,
+                ranking=ranking,
+            )
+        )
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+def _mask_party(x: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **x,
+        "contact_person": mask_name(x.get("contact_person")),
+        "contact_phone": mask_phone(x.get("contact_phone")),
+    }
+
+
+@router.get("/public/contracts", response_model=Page[PublicContractOut])
+async def contracts(
+    session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[PublicContractOut]:
+    """Signed contracts (合同公告); contact persons masked."""
+    q = select(Contract).where(Contract.status.in_(("signed", "terminated", "taken_over", "completed")))
+    rows, total = await _page(session, q.order_by(Contract.signed_on.desc(), Contract.id), page)
+    items = [
+        PublicContractOut(
+            contract_id=c.id,
+            project_id=c.project_id,
+            subject=c.subject,
+            division_code=c.division_code,
+            contractor_name=c.contractor_name,
+            contractor_uscc=c.contractor_uscc,
+            price=c.price,
+            term_start=c.term_start,
+            term_end=c.term_end,
+            signed_on=c.signed_on,
+            status=c.status,
+            parties=[_mask_party(x) for x in c.parties],
+        )
+        for c in rows
+    ]
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/public/debarments", response_model=list[PublicDebarmentOut])
+async def debarments(session: SessionDep, on: date | None = None) -> list[PublicDebarmentOut]:
+    """Debarments in force on `on` (default today), nationwide; expired ones drop out by date."""
+    day = on or today()
+    rows = (
+        await session.execute(
+            select(Debarment, Contractor)
+            .join(Contractor, Contractor.id == Debarment.contractor_id)
+            .where(
+                Debarment.status == "debarred",
+                Debarment.effective_from <= day,
+                Debarment.effective_until >= day,
+            )
+            .order_by(Debarment.effective_until.desc())
+        )
+    ).all()
+    return [
+        PublicDebarmentOut(
+            contractor_name=c.name,
+            uscc=c.uscc,
+            legal_representative=mask_name(c.legal_representative),
+            decided_by_division=d.division_code,
+            term_years=d.term_years,
+            effective_from=d.effective_from,
+            effective_until=d.effective_until,
+        )
+        for d, c in rows
+    ]
+
+
+async def _releases(
+    request: Request, session: Any, project_id: uuid.UUID
+) -> tuple[str, list[dict[str, Any]]]:
+    p = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
+    if p is None or p.announced_on is None:
+        raise NotPublished()
+    events = await request.app.state.audit.history(session, "project", p.id)
+    bids = [snapshot(b) for b in (await session.execute(select(Bid).where(Bid.project_id == p.id))).scalars()]
+    contract = (
+        (
+            await session.execute(
+                select(Contract).where(Contract.project_id == p.id, Contract.status != "discarded")
+            )
+        )
+        .scalars()
+        .first()
+    )
+    c = snapshot(contract) if contract is not None else None
+    pays = (
+        [
+            snapshot(x)
+            for x in (
+                await session.execute(select(Payment).where(Payment.contract_id == contract.id))
+            ).scalars()
+        ]
+        if contract is not None
+        else []
+    )
+    ocid = _ocid(request, p.id)
+    out = [
+        ocds.release(ocid, e["seq"], e["occurred_at"], e["data"], bids, c, pays)
+        for e in events
+        if isinstance(e["data"], dict) and "status" in e["data"] and "budget" in e["data"]
+    ]
+    return ocid, out
+
+
+@router.get("/ocds/releases/{project_id}", response_model=dict[str, Any], responses=responses(NotPublished))
+async def release_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
+    """OCDS 1.1 release package: one release per workflow event of the project."""
+    _, rel = await _releases(request, session, project_id)
+    base = request.app.state.settings.public_base_url
+    return ocds.package("releases", f"{base}/ocds/releases/{project_id}", now(), "Jiuzhu", rel)
+
+
+@router.get("/ocds/records/{project_id}", response_model=dict[str, Any], responses=responses(NotPublished))
+async def record_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
+    """OCDS 1.1 record package: the releases and the compiled current state."""
+    ocid, rel = await _releases(request, session, project_id)
+    base = request.app.state.settings.public_base_url
+    return ocds.package(
+        "records", f"{base}/ocds/records/{project_id}", now(), "Jiuzhu", [ocds.record(ocid, rel)]
+    )
