@@ -1,3 +1,4 @@
-"""Jiuzhu gateway: the one public entrance."""
+"""Jiuzhu gateway: the one public entrance (routing, auth, API keys, limits, merged OpenAPI)."""
 
-VERSION = "0.1.0"
+SCHEMA = "gateway"
+VERSION = "0.2.0"

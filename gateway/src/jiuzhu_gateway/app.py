@@ -1,118 +1,123 @@
-"""Gateway (platform skeleton): routes by prefix to the services, streaming both ways.
+"""The gateway (`uvicorn --factory jiuzhu_gateway.app:create`).
 
-The gateway issue completes this (auth, API keys, rate limits, merged OpenAPI, breaker).
+Two parts behind one ASGI callable:
+- the proxy path (/api/staffing|procurement|evaluation/…, /api/public/<service>/…): plain ASGI,
+  see proxy.py;
+- everything else — /healthz, /readyz, /metrics, /openapi.json, /docs and the admin API under
+  /api/gateway/ — a small FastAPI app built from the kit's pieces (errors, unit of work, audit).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
-from starlette.background import BackgroundTask
-from starlette.responses import Response, StreamingResponse
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jiuzhu_gateway import VERSION
-
-HOP_BY_HOP = frozenset(
-    {
-        "connection",
-        "keep-alive",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailers",
-        "transfer-encoding",
-        "upgrade",
-        "host",
-        "content-length",
-    }
-)
-
-
-class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
-
-    upstream_staffing: str = "http://127.0.0.1:8101"
-    upstream_procurement: str = "http://127.0.0.1:8102"
-    upstream_evaluation: str = "http://127.0.0.1:8103"
-    timeout_seconds: float = Field(default=30.0)
+from jiuzhu_gateway.apikeys.endpoints import router as api_keys_router
+from jiuzhu_gateway.credentials import Authenticator
+from jiuzhu_gateway.db import kit
+from jiuzhu_gateway.openapi_merge import MergedOpenAPI
+from jiuzhu_gateway.ops import router as ops_router
+from jiuzhu_gateway.proxy import SERVICES, Proxy
+from jiuzhu_gateway.ratelimit import RateLimits
+from jiuzhu_gateway.settings import GatewaySettings
+from jiuzhu_gateway.telemetry import GatewayJsonFormatter, Telemetry
+from jiuzhu_gateway.upstream import Upstream
+from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import TokenVerifier
+from jiuzhu_kit.db import UnitOfWorkMiddleware, make_engine, make_sessionmaker
+from jiuzhu_kit.errors import install_error_handlers
+from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
 
 
-def _problem(status: int, code: str, zh: str) -> JSONResponse:
-    return JSONResponse(
-        {
-            "type": f"https://jiuzhu.example/problems/{code.lower()}",
-            "title": zh,
-            "status": status,
-            "code": code,
-            "detail": zh,
-        },
-        status_code=status,
-        media_type="application/problem+json",
-    )
+class Gateway:
+    """Dispatch: proxied routes straight to the proxy, the rest to the FastAPI app."""
+
+    def __init__(self, inner: FastAPI, proxy: Proxy) -> None:
+        self.inner = inner
+        self.proxy = proxy
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            route = self.proxy.match(scope["path"])
+            if route is not None:
+                await self.proxy(scope, receive, send, route)
+                return
+        await self.inner(scope, receive, send)
 
 
-def create(settings: GatewaySettings | None = None) -> FastAPI:
+def _configure_logs(level: str) -> None:
+    configure_logging("gateway", level)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(GatewayJsonFormatter())
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # readiness probes and OpenAPI fetches
+
+
+def create(settings: GatewaySettings | None = None) -> ASGIApp:
     cfg = settings or GatewaySettings()
-    routes = {
-        "/api/staffing": cfg.upstream_staffing,
-        "/api/procurement": cfg.upstream_procurement,
-        "/api/evaluation": cfg.upstream_evaluation,
-    }
+    _configure_logs(cfg.log_level)
+    metrics = Metrics("gateway")
+    telemetry = Telemetry(metrics, cfg.access_log)
+    upstreams = {s: Upstream(s, getattr(cfg, f"upstream_{s}"), cfg) for s in SERVICES}
+    for name, up in upstreams.items():
+        telemetry.breaker_open.labels(name).set_function(up.breaker.is_open)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(timeout=cfg.timeout_seconds, follow_redirects=False) as client:
-            app.state.client = client
-            yield
-
-    app = FastAPI(title="Jiuzhu gateway", version=VERSION, lifespan=lifespan)
-
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": "gateway", "version": VERSION}
-
-    @app.api_route(
-        "/api/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False
-    )
-    async def proxy(request: Request, path: str) -> Response:
-        full = request.url.path
-        match = next(((p, u) for p, u in routes.items() if full == p or full.startswith(p + "/")), None)
-        if match is None:
-            return _problem(404, "ROUTE_NOT_FOUND", "未找到路由")
-        prefix, upstream = match
-        client: httpx.AsyncClient = request.app.state.client
-        headers = [
-            (k, v)
-            for k, v in request.headers.items()
-            if k.lower() not in HOP_BY_HOP and k.lower() != "cookie"
-        ]
-        req = client.build_request(
-            request.method,
-            upstream + full[len(prefix) :] or "/",
-            params=request.url.query,
-            headers=headers,
-            content=request.stream(),
-        )
+        engine = make_engine(cfg, "gateway") if cfg.database_url else None
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine) if engine is not None else None
+        for up in upstreams.values():
+            await up.start()
+        app.state.openapi.prefetch()
         try:
-            resp = await client.send(req, stream=True)
-        except httpx.TimeoutException:
-            return _problem(504, "UPSTREAM_TIMEOUT", "上游服务超时")
-        except httpx.TransportError:
-            return _problem(502, "UPSTREAM_UNAVAILABLE", "上游服务不可用")
-        out_headers = {
-            k: v for k, v in resp.headers.items() if k.lower() not in HOP_BY_HOP and k.lower() != "set-cookie"
-        }
-        return StreamingResponse(
-            resp.aiter_raw(),
-            status_code=resp.status_code,
-            headers=out_headers,
-            background=BackgroundTask(resp.aclose),
-        )
+            yield
+        finally:
+            await app.state.openapi.close()
+            for up in upstreams.values():
+                await up.close()
+            if engine is not None:
+                await engine.dispose()
 
+    inner = FastAPI(
+        title="Jiuzhu gateway",
+        version=VERSION,
+        lifespan=lifespan,
+        openapi_url=None,  # /openapi.json is the merged contract (ops.py)
+        docs_url=None,
+        redoc_url=None,
+    )
+    auth = Authenticator(cfg, lambda: getattr(inner.state, "sessionmaker", None))
+    proxy = Proxy(cfg, upstreams, auth, RateLimits(cfg), telemetry)
+    inner.state.settings = cfg
+    inner.state.service = "gateway"
+    inner.state.token_verifier = TokenVerifier(cfg)
+    inner.state.tables = kit
+    inner.state.audit = AuditLog(kit.audit)
+    inner.state.metrics = metrics
+    inner.state.upstreams = upstreams
+    inner.state.authenticator = auth
+    inner.state.openapi = MergedOpenAPI(cfg, inner)
+    install_error_handlers(inner)
+    inner.add_middleware(UnitOfWorkMiddleware, maker_from_scope=lambda scope: scope["app"].state.sessionmaker)
+    inner.add_middleware(AccessLogMiddleware, metrics=metrics)
+    inner.add_middleware(RequestIdMiddleware)
+    inner.include_router(ops_router)
+    inner.include_router(api_keys_router)
+
+    app: ASGIApp = Gateway(inner, proxy)
+    if cfg.cors_origins:
+        app = CORSMiddleware(
+            app,
+            allow_origins=cfg.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "X-API-Key", "X-Request-ID", "Content-Type", "Idempotency-Key"],
+            expose_headers=["X-Request-ID", "Retry-After", "Location"],
+            max_age=600,
+        )
     return app

@@ -153,6 +153,7 @@ class LiveStack:
         self.gateway_port = free_port()
         env = service_env(database_url)
         env.update({"JWT_SECRET": TEST_SECRET, "JIUZHU_ENVIRONMENT": "test", "JIUZHU_LOG_LEVEL": "WARNING"})
+        env["GATEWAY_LOG_LEVEL"] = "WARNING"
         for s in SERVICES:
             env[f"GATEWAY_UPSTREAM_{s.schema.upper()}"] = f"http://127.0.0.1:{self.ports[s.schema]}"
             env[f"{s.schema.upper()}_SERVICE_URL"] = f"http://127.0.0.1:{self.ports[s.schema]}"

@@ -1,0 +1,1 @@
+"""API keys for system integrations (provincial systems, portals): hashed, scoped, revocable."""

@@ -1,0 +1,16 @@
+"""The `gateway` schema: API keys and the kit's audit/idempotency tables (no calendar)."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from jiuzhu_gateway import SCHEMA
+from jiuzhu_kit.db import service_metadata
+from jiuzhu_kit.tables import KitTables
+
+metadata = service_metadata(SCHEMA)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+kit = KitTables(metadata, calendar=False)

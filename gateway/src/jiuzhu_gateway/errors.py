@@ -1,0 +1,88 @@
+"""The gateway's refusals: stable codes rendered as RFC 9457 problems (jiuzhu_kit.errors)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import Scope, Send
+
+from jiuzhu_kit.errors import PROBLEM_JSON, DomainError, ServiceUnavailable, Unauthorized, request_lang
+
+
+class RouteNotFound(DomainError):
+    code = "ROUTE_NOT_FOUND"
+    status = 404
+    zh = "网关未找到该路由"
+    en = "No such route on the gateway"
+
+
+class UpstreamUnavailable(DomainError):
+    code = "UPSTREAM_UNAVAILABLE"
+    status = 502
+    zh = "上游服务（{service}）不可用"
+    en = "The upstream service ({service}) is unavailable"
+
+
+class UpstreamCircuitOpen(ServiceUnavailable):
+    code = "UPSTREAM_CIRCUIT_OPEN"
+    zh = "上游服务（{service}）暂时停止接收请求，请稍后重试"
+    en = "The upstream service ({service}) is paused after repeated failures; retry later"
+
+
+class UpstreamTimeout(DomainError):
+    code = "UPSTREAM_TIMEOUT"
+    status = 504
+    zh = "上游服务（{service}）响应超时"
+    en = "The upstream service ({service}) did not answer in time"
+
+
+class CredentialMissing(Unauthorized):
+    code = "UNAUTHENTICATED"
+
+
+class ApiKeyInvalid(Unauthorized):
+    code = "API_KEY_INVALID"
+    zh = "API 密钥无效或已吊销"
+    en = "The API key is invalid or revoked"
+
+
+class RateLimited(DomainError):
+    code = "RATE_LIMITED"
+    status = 429
+    zh = "请求过于频繁，请 {retry_after} 秒后重试"
+    en = "Too many requests; retry in {retry_after} s"
+
+
+def problem_body(err: DomainError, lang: str, path: str, request_id: str | None) -> bytes:
+    body: dict[str, Any] = {
+        "type": f"https://jiuzhu.example/problems/{err.code.lower().replace('_', '-')}",
+        "title": err.en if lang == "en" else err.zh,
+        "status": err.status,
+        "code": err.code,
+        "detail": err.detail(lang),
+        "instance": path,
+        "request_id": request_id,
+    }
+    body.update(err.extra())
+    return json.dumps(body, ensure_ascii=False).encode()
+
+
+async def send_problem(
+    scope: Scope,
+    send: Send,
+    err: DomainError,
+    request_id: str,
+    extra_headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    """The same body as jiuzhu_kit.errors.problem_response, sent from raw ASGI (the proxy path)."""
+    body = problem_body(err, request_lang(Request(scope)), scope["path"], request_id)
+    headers = [
+        (b"content-type", PROBLEM_JSON.encode()),
+        (b"content-length", str(len(body)).encode()),
+        (b"x-request-id", request_id.encode("latin-1")),
+        *(extra_headers or []),
+    ]
+    await send({"type": "http.response.start", "status": err.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})

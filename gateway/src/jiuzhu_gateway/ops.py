@@ -1,0 +1,123 @@
+"""The gateway's operational endpoints: health, readiness of every service, metrics, docs."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
+from sqlalchemy import text
+
+from jiuzhu_gateway import VERSION
+from jiuzhu_gateway.upstream import Upstream
+from jiuzhu_kit.auth import Principal, Role, require_roles
+
+router = APIRouter(tags=["gateway"])
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+    version: str
+
+
+class ServiceReadiness(BaseModel):
+    status: str  # ready | unavailable | not_ready
+    http_status: int | None
+    latency_ms: float | None
+    circuit: str  # closed | open | half_open
+
+
+class Readiness(BaseModel):
+    status: str  # ready | degraded
+    service: str
+    version: str
+    database: str  # ok | unavailable | not_configured
+    services: dict[str, ServiceReadiness]
+
+
+@router.get("/healthz", response_model=Health)
+async def healthz() -> Health:
+    """Alive: the gateway process answers."""
+    return Health(status="ok", service="gateway", version=VERSION)
+
+
+async def _probe(client: httpx.AsyncClient, up: Upstream) -> ServiceReadiness:
+    start = time.perf_counter()
+    try:
+        r = await client.get(f"{up.base}/readyz")
+        status = "ready" if r.status_code == 200 else "not_ready"
+        code: int | None = r.status_code
+    except httpx.HTTPError:
+        status, code = "unavailable", None
+    return ServiceReadiness(
+        status=status,
+        http_status=code,
+        latency_ms=round((time.perf_counter() - start) * 1000, 1) if code else None,
+        circuit=up.breaker.state.value,
+    )
+
+
+async def _database(request: Request) -> str:
+    engine = request.app.state.engine
+    if engine is None:
+        return "not_configured"
+    try:
+        async with asyncio.timeout(2):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+    except Exception:  # any failure means the key store is unreachable
+        return "unavailable"
+    return "ok"
+
+
+@router.get("/readyz", response_model=Readiness, responses={503: {"description": "something is not ready"}})
+async def readyz(
+    request: Request, strict: Annotated[bool, Query(description="503 unless every service is ready")] = False
+) -> Any:
+    """Readiness of the gateway's own store and of every service (their /readyz, 2 s each)."""
+    upstreams: dict[str, Upstream] = request.app.state.upstreams
+    async with httpx.AsyncClient(timeout=2) as client:
+        probes = await asyncio.gather(*(_probe(client, up) for up in upstreams.values()))
+    services = dict(zip(upstreams, probes, strict=True))
+    database = await _database(request)
+    all_ready = all(p.status == "ready" for p in probes)
+    out = Readiness(
+        status="ready" if all_ready else "degraded",
+        service="gateway",
+        version=VERSION,
+        database=database,
+        services=services,
+    )
+    failed = database == "unavailable" or (strict and not all_ready)
+    return JSONResponse(out.model_dump(), status_code=503 if failed else 200)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    return request.app.state.metrics.endpoint(request)  # type: ignore[no-any-return]
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def openapi(request: Request) -> JSONResponse:
+    """The merged contract of every service behind the gateway, prefixes applied."""
+    return JSONResponse(await request.app.state.openapi.get())
+
+
+@router.get("/docs", include_in_schema=False)
+async def docs() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/openapi.json", title="Jiuzhu API")
+
+
+@router.post("/api/gateway/openapi/refresh", status_code=204)
+async def refresh_openapi(
+    request: Request, principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+) -> Response:
+    """Fetch every service's contract again now (admin), instead of waiting for the cache to expire."""
+    await request.app.state.openapi.refresh()
+    return Response(status_code=204)

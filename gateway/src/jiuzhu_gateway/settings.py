@@ -1,0 +1,49 @@
+"""Gateway settings: shared DATABASE_URL/JWT_* (KitSettings) plus `GATEWAY_`-prefixed options."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from jiuzhu_kit.settings import KitSettings
+
+
+class GatewaySettings(KitSettings):
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    upstream_staffing: str = "http://127.0.0.1:8101"
+    upstream_procurement: str = "http://127.0.0.1:8102"
+    upstream_evaluation: str = "http://127.0.0.1:8103"
+
+    # Per-route time to wait for an upstream's response (and between body chunks), seconds.
+    timeout_staffing: float = 30.0
+    timeout_procurement: float = 30.0
+    timeout_evaluation: float = 30.0
+    timeout_public: float = 10.0
+    connect_timeout: float = 2.0
+    # Extra attempts after a connection failure, for idempotent methods with a replayable body only.
+    retries: int = 1
+    pool_size_per_upstream: int = 256
+    keepalive_seconds: float = 30.0
+
+    # Circuit breaker per upstream: open after N consecutive transport failures, probe after T s.
+    breaker_failures: int = 5
+    breaker_reset_seconds: float = 5.0
+
+    # Rate limits ("N/second|minute|hour", limits-library syntax); moving window, per process.
+    rate_limit_principal: str = "1200/minute"
+    rate_limit_public: str = "120/minute"
+    rate_limit_public_write: str = "20/minute"  # survey submission and other public POSTs
+
+    # The client address is uvicorn's: it honours X-Forwarded-For only from the proxies named in
+    # FORWARDED_ALLOW_IPS / --forwarded-allow-ips (default: loopback). Set that to the load balancer.
+    cors_origins: list[str] = Field(default_factory=list)
+
+    # API keys: how long a verified key is cached (bounds how late a revocation elsewhere bites)
+    # and how long the token minted for a key-authenticated call lives.
+    api_key_cache_seconds: float = 10.0
+    api_key_token_ttl_seconds: int = 300
+    api_key_touch_seconds: float = 60.0  # last_used_at is written at most this often per key
+
+    openapi_cache_seconds: float = 300.0
+    access_log: bool = True

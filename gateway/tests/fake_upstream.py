@@ -1,0 +1,85 @@
+"""A tiny upstream of our own for what real services cannot show on demand: a hung answer, a slow
+stream, an echo of exactly what the gateway forwarded. Run: uvicorn --app-dir gateway/tests fake_upstream:app
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+Scope = dict[str, Any]
+
+
+async def _send_json(
+    send: Any, status: int, obj: Any, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = json.dumps(obj).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers + (extra or [])})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def app(scope: Scope, receive: Any, send: Any) -> None:
+    if scope["type"] == "lifespan":
+        while True:
+            msg = await receive()
+            if msg["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif msg["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+    path: str = scope["path"]
+    query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
+    if path in ("/healthz", "/readyz"):
+        await _send_json(send, 200, {"status": "ready", "service": "fake"})
+    elif path.endswith("/echo"):
+        digest, size, more = hashlib.sha256(), 0, True
+        while more:
+            msg = await receive()
+            chunk = msg.get("body", b"")
+            digest.update(chunk)
+            size += len(chunk)
+            more = msg.get("more_body", False)
+        headers: dict[str, list[str]] = {}
+        for k, v in scope["headers"]:
+            headers.setdefault(k.decode(), []).append(v.decode())
+        await _send_json(
+            send,
+            200,
+            {
+                "method": scope["method"],
+                "path": path,
+                "raw_path": scope.get("raw_path", b"").decode(),
+                "query": scope["query_string"].decode(),
+                "headers": headers,
+                "body_size": size,
+                "body_sha256": digest.hexdigest(),
+            },
+            [(b"set-cookie", b"session=upstream-secret"), (b"x-upstream", b"fake")],
+        )
+    elif path.endswith("/slow"):
+        await asyncio.sleep(float(query.get("seconds", "30")))
+        await _send_json(send, 200, {"slept": True})
+    elif path.endswith("/large"):
+        # `mb` MiB in 64 KiB chunks, no Content-Length; a pause after the first chunk shows
+        # whether the gateway passes bytes on as they come or waits for the whole body.
+        total, chunk = int(query.get("mb", "16")) * 1024 * 1024, bytes(range(256)) * 256
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/octet-stream")],
+            }
+        )
+        sent = 0
+        while sent < total:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if sent == 0:
+                await asyncio.sleep(float(query.get("pause", "0")))
+            sent += len(chunk)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+    else:
+        await _send_json(send, 404, {"code": "NOT_FOUND"})
