@@ -16,6 +16,11 @@ from jiuzhu_devtools.pg import ensure_database, ensure_embedded, stop_embedded
 from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn
 from jiuzhu_kit.audit import verify_chain
 
+STAFFING = {
+    "on": "2019-06-01",
+    "county": {"division_code": "440103", "townships": [{"name": "甲镇", "assisted_households": 301}]},
+}
+
 
 @pytest.fixture(scope="module")
 def own_postgres() -> Iterator[tuple[Path, str]]:
@@ -36,7 +41,7 @@ async def _write(c: httpx.AsyncClient, headers: dict[str, str], i: int) -> httpx
     try:
         return await c.post(
             "/api/staffing/scenarios",
-            json={"division_code": "640181", "name": f"load-{i}", "inputs": {"i": i}},
+            json={"division_code": "440103", "name": f"load-{i}", "inputs": STAFFING},
             headers=headers,
         )
     except httpx.TransportError:
@@ -50,7 +55,7 @@ async def test_database_outage_under_load(
     stack = LiveStack(url)
     try:
         stack.wait_ready()
-        h = auth("bureau", "640181")
+        h = auth("bureau", "440103")
         statuses: list[int] = []
         async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as c:
             before = await asyncio.gather(*(_write(c, h, i) for i in range(20)))
