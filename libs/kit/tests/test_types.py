@@ -88,3 +88,15 @@ def test_rs256_tokens() -> None:
     forged = issue_token(KitSettings(JWT_SECRET="s" * 40), "u1", ["admin"], "000000")
     with pytest.raises(TokenInvalid):
         TokenVerifier(settings).verify(forged)
+
+
+def test_rate_limited_problem_carries_retry_after() -> None:
+    from starlette.requests import Request
+
+    from jiuzhu_kit.errors import RateLimited, problem_response
+
+    resp = problem_response(
+        Request({"type": "http", "path": "/x", "headers": [], "query_string": b""}), RateLimited(7)
+    )
+    assert resp.status_code == 429 and resp.headers["retry-after"] == "7"
+    assert b'"retry_after":7' in bytes(resp.body)

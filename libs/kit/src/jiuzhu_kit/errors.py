@@ -65,6 +65,10 @@ class DomainError(Exception):
         """Machine-readable context added to the problem body (never personal data)."""
         return {}
 
+    def headers(self) -> dict[str, str]:
+        """Response headers the refusal needs (e.g. `Retry-After` on 429)."""
+        return {}
+
     @classmethod
     def schema(cls) -> dict[int | str, Any]:
         """For an endpoint's OpenAPI `responses`: `responses={**NotFound.schema()}`."""
@@ -188,7 +192,28 @@ def problem_response(
     if isinstance(err, ValidationFailed):
         body["errors"] = [e.model_dump() for e in err.errors]
     body.update(err.extra())
-    return JSONResponse(body, status_code=err.status, media_type=PROBLEM_JSON, headers=dict(headers or {}))
+    return JSONResponse(
+        body, status_code=err.status, media_type=PROBLEM_JSON, headers={**err.headers(), **(headers or {})}
+    )
+
+
+class RateLimited(DomainError):
+    """429 with `Retry-After` (RFC 9110 10.2.3), seconds."""
+
+    code = "RATE_LIMITED"
+    status = 429
+    zh = "请求过于频繁，请 {retry_after} 秒后再试"
+    en = "Too many requests; retry in {retry_after} s"
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(retry_after=self.retry_after)
+
+    def extra(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 # Chinese readings of pydantic's error types; anything else falls back to pydantic's English text.

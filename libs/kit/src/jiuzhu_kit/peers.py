@@ -1,0 +1,78 @@
+"""Calls from one Jiuzhu service to another: plain HTTP with timeouts, the caller's credentials.
+
+The caller's `Authorization` and `X-Request-ID` are forwarded, so the peer applies the same
+role and jurisdiction rules and the logs of both sides share one request id. A peer that is down,
+slow or answers 5xx becomes PEER_UNAVAILABLE (503); its 4xx answers are returned to the caller
+to interpret (404 often means "outside your jurisdiction" as well as "absent").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from starlette.requests import Request
+
+from jiuzhu_kit.errors import ServiceUnavailable
+from jiuzhu_kit.observability import request_id_var
+
+
+class PeerUnavailable(ServiceUnavailable):
+    code = "PEER_UNAVAILABLE"
+    zh = "依赖的服务（{peer}）暂时不可用，请稍后重试"
+    en = "A service this depends on ({peer}) is temporarily unavailable; retry later"
+
+
+@dataclass(frozen=True)
+class PeerResponse:
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def forwarded_headers(request: Request | None) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    if request is not None and (auth := request.headers.get("authorization")):
+        headers["Authorization"] = auth
+    if rid := request_id_var.get():
+        headers["X-Request-ID"] = rid
+    return headers
+
+
+class Peer:
+    """One peer service at `base_url`. `transport` lets tests run the real peer app in-process."""
+
+    def __init__(
+        self,
+        name: str,
+        base_url: str,
+        *,
+        timeout: float = 5.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.transport = transport
+
+    async def get(
+        self, path: str, request: Request | None, params: dict[str, Any] | None = None
+    ) -> PeerResponse:
+        try:
+            async with httpx.AsyncClient(
+                base_url=self.base_url, timeout=self.timeout, transport=self.transport
+            ) as client:
+                resp = await client.get(path, params=params, headers=forwarded_headers(request))
+        except httpx.HTTPError as exc:
+            raise PeerUnavailable(peer=self.name) from exc
+        if resp.status_code >= 500:
+            raise PeerUnavailable(peer=self.name)
+        try:
+            body = resp.json()
+        except ValueError:
+            body = None
+        return PeerResponse(resp.status_code, body)
