@@ -216,13 +216,14 @@ async def run(
     jurisdiction_of: Callable[[Any], str] | None = None,
 ) -> Any:
     """Apply one transition to one row, locked for the whole transaction; audited."""
-    entity = await lock(session, model, entity_id)
+    from jiuzhu_procurement.workflow import fastpath
+
+    entity = await fastpath.lock_row(session, model, entity_id)
     if entity is None:
         raise AggregateNotFound(what=what)
     division = jurisdiction_of(entity) if jurisdiction_of else entity.division_code
     if not principal.covers(division):
-        # Existence is not secret to a writer of another jurisdiction only if they could read it;
-        # a write outside the subtree is refused as forbidden (house rule: writes 403).
+        # House rule: a write outside the caller's subtree is refused as forbidden (reads look absent).
         raise JurisdictionForbidden(division=division)
     tr = machine.find(entity.status, target)
     if not (principal.roles & (tr.roles | {Role.ADMIN})):
@@ -237,10 +238,12 @@ async def run(
     entity.version = entity.version + 1
     if hasattr(entity, "updated_at"):
         entity.updated_at = datetime.now(UTC)
-    await session.flush()
     after = snapshot(entity)
-    await audit.append(
+    changed = {k: v for k, v in after.items() if before.get(k) != v}
+    await fastpath.update_changed(session, model, entity.id, changed)
+    await fastpath.append_event(
         session,
+        audit,
         aggregate_type=machine.aggregate,
         aggregate_id=entity.id,
         action=f"{machine.aggregate}.{tr.name}",
@@ -251,5 +254,5 @@ async def run(
         jurisdiction=division,
     )
     for ev in ctx.extra_events:
-        await audit.append(session, actor=principal, **ev)
+        await fastpath.append_event(session, audit, actor=principal, **ev)
     return entity

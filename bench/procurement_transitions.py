@@ -1,0 +1,288 @@
+"""Project transitions per second: through the API vs the same SQL run directly with asyncpg.
+
+Run: `.venv/bin/python -m bench.procurement_transitions` (server from BENCH_DATABASE_URL, else
+TEST_DATABASE_URL, else the machine's Postgres on 127.0.0.1:5432; a scratch database is created and
+dropped). Both sides move distinct projects bidding_closed → qualification_review with 16 concurrent
+clients. One transition = lock the row (SELECT … FOR UPDATE), update it, append the hash-chained audit
+event (advisory lock, read the chain head, insert) — the API additionally authenticates the JWT,
+checks role/jurisdiction/table, validates, renders the project and commits before answering.
+The API runs as a real uvicorn server on loopback (2 workers, one per core; BENCH_WORKERS to change),
+driven by aiohttp with keep-alive. API and direct rounds alternate (3 × 1,000 each by default) and the
+medians are reported, to damp the noise of a shared 2-core machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench.common import print_table, row
+
+SECRET = "bench-secret-0123456789-abcdefghijklmnop"
+N = int(os.environ.get("BENCH_TRANSITIONS", "1000"))  # per side and round
+ROUNDS = 3  # alternate API and direct rounds; medians damp a noisy shared machine
+CONCURRENCY = 16
+DIV = "640181"
+
+
+def _server() -> str:
+    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
+        "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _seed(dsn: str, n: int) -> list[str]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        plan = await conn.fetchval(
+            "INSERT INTO procurement.purchase_plan (id, division_code, year, title, status, budget_lines, total,"
+            " created_by, version) VALUES ($1, $2, 2024, 'bench', 'approved', '[]', 0, 'bench', 1)"
+            " ON CONFLICT (division_code, year) DO UPDATE SET title = EXCLUDED.title RETURNING id",
+            uuid.uuid4(),
+            DIV,
+        )
+        ids = [uuid.uuid4() for _ in range(n)]
+        await conn.copy_records_to_table(
+            "project",
+            schema_name="procurement",
+            columns=[
+                "id",
+                "plan_id",
+                "division_code",
+                "title",
+                "purchase_form",
+                "items",
+                "budget",
+                "funding_source",
+                "declared_on",
+                "status",
+                "method",
+                "round",
+                "created_by",
+                "version",
+            ],
+            records=[
+                (
+                    i,
+                    plan,
+                    DIV,
+                    "bench",
+                    "service_contract",
+                    '["AS01"]',
+                    100000,
+                    "working_funds",
+                    date(2024, 1, 2),
+                    "bidding_closed",
+                    "open_tender",
+                    1,
+                    "bench",
+                    1,
+                )
+                for i in ids
+            ],
+        )
+        return [str(i) for i in ids]
+    finally:
+        await conn.close()
+
+
+def _hash(prev: str, fields: dict[str, Any]) -> str:
+    body = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return hashlib.sha256(prev.encode() + b"\n" + body).hexdigest()
+
+
+async def _direct(dsn: str, ids: list[str]) -> float:
+    """The API's statements, in one transaction per transition, from a 16-connection asyncpg pool."""
+    pool = await asyncpg.create_pool(dsn, min_size=CONCURRENCY, max_size=CONCURRENCY)
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for i in ids:
+        queue.put_nowait(i)
+
+    async def one(conn: asyncpg.Connection, pid: str) -> None:
+        async with conn.transaction():
+            r = await conn.fetchrow("SELECT * FROM procurement.project WHERE id = $1::uuid FOR UPDATE", pid)
+            assert r is not None and r["status"] == "bidding_closed"
+            await conn.execute(
+                "UPDATE procurement.project SET status = $2, version = version + 1, updated_at = now() "
+                "WHERE id = $1::uuid",
+                pid,
+                "qualification_review",
+            )
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"audit:project:{pid}"
+            )
+            last = await conn.fetchrow(
+                "SELECT seq, hash FROM procurement.audit_event WHERE aggregate_type = 'project' "
+                "AND aggregate_id = $1 ORDER BY seq DESC LIMIT 1",
+                pid,
+            )
+            seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, "0" * 64)
+            data = {k: str(v) for k, v in dict(r).items()}
+            after = {**data, "status": "qualification_review", "version": str(r["version"] + 1)}
+            changes = {k: [data.get(k), after[k]] for k in after if data.get(k) != after[k]}
+            at = datetime.now(UTC)
+            fields = {
+                "aggregate_type": "project",
+                "aggregate_id": pid,
+                "seq": seq,
+                "action": "project.start_qualification_review",
+                "actor": "bench",
+                "actor_roles": "bureau",
+                "jurisdiction": DIV,
+                "request_id": None,
+                "reason": None,
+                "occurred_at": at.isoformat(),
+                "data": after,
+                "changes": changes,
+            }
+            await conn.execute(
+                "INSERT INTO procurement.audit_event (aggregate_type, aggregate_id, seq, action, actor, actor_roles,"
+                " jurisdiction, request_id, reason, occurred_at, data, changes, prev_hash, hash)"
+                " VALUES ('project', $1, $2, $3, 'bench', 'bureau', $4, NULL, NULL, $5, $6::jsonb, $7::jsonb, $8, $9)",
+                pid,
+                seq,
+                fields["action"],
+                DIV,
+                at,
+                json.dumps(after),
+                json.dumps(changes),
+                prev,
+                _hash(prev, fields),
+            )
+
+    async def worker() -> None:
+        async with pool.acquire() as conn:
+            while not queue.empty():
+                await one(conn, queue.get_nowait())
+
+    t = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    elapsed = time.perf_counter() - t
+    await pool.close()
+    return len(ids) / elapsed
+
+
+async def _api(base: str, token: str, ids: list[str]) -> tuple[float, int]:
+    import aiohttp  # a lighter client than httpx, so the figure is the server's, not the client's
+
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = b'{"to":"qualification_review"}'
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for i in ids:
+        queue.put_nowait(i)
+    bad = 0
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    async with aiohttp.ClientSession(base, connector=connector, headers=headers) as client:
+
+        async def worker() -> None:
+            nonlocal bad
+            while not queue.empty():
+                async with client.post(f"/projects/{queue.get_nowait()}/transitions", data=body) as r:
+                    await r.read()
+                    bad += r.status != 200
+
+        t = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        return len(ids) / (time.perf_counter() - t), bad
+
+
+def main() -> list[dict[str, Any]]:
+    from jiuzhu_devtools.pg import drop_database, ensure_database
+    from jiuzhu_kit.auth import issue_token
+    from jiuzhu_kit.migrations import prepare
+    from jiuzhu_kit.settings import KitSettings
+
+    server = _server()
+    name = f"jiuzhu_bench_proc_{os.getpid()}"
+    url = ensure_database(server, name)
+    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "JWT_SECRET": SECRET,
+        "JIUZHU_ENVIRONMENT": "test",
+        "PROCUREMENT_LOG_LEVEL": "WARNING",
+        "PROCUREMENT_DB_POOL_SIZE": str(CONCURRENCY),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        os.environ.get("BENCH_WORKERS", "2"),  # one per core, as deployed
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        "jiuzhu_procurement.app:create",
+    ]
+    proc: subprocess.Popen[bytes] | None = None
+    try:
+        prepare(["jiuzhu_procurement"], url)
+        warm = asyncio.run(_seed(dsn, 400))
+        batches = [(asyncio.run(_seed(dsn, N)), asyncio.run(_seed(dsn, N))) for _ in range(ROUNDS)]
+        proc = subprocess.Popen(cmd, env=env)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["bureau"], DIV)
+        asyncio.run(_api(base, token, warm))  # warm-up: connections, prepared statements, both workers
+        apis, directs, bad = [], [], 0
+        for api_ids, sql_ids in batches:
+            a, b = asyncio.run(_api(base, token, api_ids))
+            apis.append(a)
+            bad += b
+            directs.append(asyncio.run(_direct(dsn, sql_ids)))
+        ratios = sorted(a / d for a, d in zip(apis, directs, strict=True))
+        api, direct, ratio = statistics.median(apis), statistics.median(directs), ratios[len(ratios) // 2]
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=15)
+        drop_database(server, name)
+    return [
+        row(
+            f"project transitions through the API ({ROUNDS}×{N}, {CONCURRENCY} clients, {bad} non-200; "
+            f"median ratio of rounds {ratio:.2f})",
+            api,
+            "/s",
+            direct,
+            ">= 0.5 × direct",
+            ratio >= 0.5 and bad == 0,
+        ),
+        row("same SQL directly with asyncpg (reference)", direct, "/s", None, "", None),
+    ]
+
+
+if __name__ == "__main__":
+    print_table(main(), "procurement transitions")
