@@ -13,7 +13,8 @@ from jiuzhu_kit.money import Money
 class PaymentLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    period: str = Field(min_length=1, max_length=40, examples=["2019-H1"])
+    # ≤16: the evaluation service's payment-release query accepts at most 16 characters.
+    period: str = Field(min_length=1, max_length=16, examples=["2019-H1"])
     amount: Money
     due_on: date
 
