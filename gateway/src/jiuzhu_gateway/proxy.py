@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import re
 import time
 
 from multidict import CIMultiDict
@@ -46,6 +47,18 @@ def _valid_request_id(value: bytes) -> bool:
 _RID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
 
 
+def parse_anonymous(specs: list[str]) -> list[tuple[str, str, re.Pattern[str]]]:
+    """`POST evaluation /surveys/*/responses` → (method, service, regex on the upstream path)."""
+    out = []
+    for spec in specs:
+        method, service, path = spec.split()
+        if service not in SERVICES:
+            raise ValueError(f"unknown service in anonymous route {spec!r}")
+        pattern = "^" + "/".join("[^/]+" if p == "*" else re.escape(p) for p in path.split("/")) + "$"
+        out.append((method.upper(), service, re.compile(pattern)))
+    return out
+
+
 def build_routes(settings: GatewaySettings) -> list[Route]:
     routes = [
         Route(f"/api/public/{s}", s, "/public", True, settings.timeout_public, f"public-{s}")
@@ -72,6 +85,7 @@ class Proxy:
         self.auth = auth
         self.limits = limits
         self.telemetry = telemetry
+        self.anonymous = parse_anonymous(settings.anonymous_routes)
 
     def match(self, path: str) -> Route | None:
         if not path.startswith("/api/"):
@@ -149,6 +163,13 @@ class Proxy:
             raise RouteNotFound()
         if rest in OPEN_PATHS and scope["method"] in SAFE:
             return None
+        method = scope["method"]
+        for m, service, pattern in self.anonymous:
+            if m == method and service == route.service and pattern.match(rest):
+                wait = self.limits.check(self.limits.public_write, "anonymous", route.service, _client(scope))
+                if wait:
+                    raise RateLimited(retry_after=wait)
+                return None
         caller = await self.auth.authenticate(headers.get(b"authorization"), headers.get(b"x-api-key"))
         wait = self.limits.check(self.limits.principal, "principal", caller.principal)
         if wait:

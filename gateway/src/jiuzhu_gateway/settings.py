@@ -34,6 +34,11 @@ class GatewaySettings(KitSettings):
     rate_limit_principal: str = "1200/minute"
     rate_limit_public: str = "120/minute"
     rate_limit_public_write: str = "20/minute"  # survey submission and other public POSTs
+    # Service endpoints that take no login (their own credential is in the body) but are not under
+    # /public: "METHOD service /path/with/*/wildcards". Limited per client address as public writes.
+    anonymous_routes: list[str] = Field(
+        default_factory=lambda: ["POST evaluation /surveys/*/responses"]  # one-time survey codes
+    )
 
     # The client address is uvicorn's: it honours X-Forwarded-For only from the proxies named in
     # FORWARDED_ALLOW_IPS / --forwarded-allow-ips (default: loopback). Set that to the load balancer.
