@@ -84,3 +84,21 @@ async def test_large_real_response_and_docs_pass_without_credential(live_stack: 
         assert via.status_code == 200 and via.content == direct.content
         docs = await c.get("/api/procurement/docs")
         assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_large_export_streams_through_unchanged(live_stack: LiveStack, auth: Auth) -> None:
+    """A calculation table (测算表) for a county with many townships: a >64 KiB JSON body streamed
+    up, a CSV export streamed down, byte for byte what the service gives directly."""
+    townships = [{"name": f"第{i}镇", "assisted_households": 100 + i} for i in range(1500)]
+    body = {"on": "2019-06-01", "county": {"division_code": "440103", "townships": townships}}
+    h = auth("bureau", "440103")
+    async with httpx.AsyncClient(timeout=30) as c:
+        direct = await c.post(
+            f"{live_stack.url('staffing')}/tables/township?format=csv", json=body, headers=h
+        )
+        via = await c.post(
+            f"{live_stack.gateway}/api/staffing/tables/township?format=csv", json=body, headers=h
+        )
+    assert direct.status_code == 200, direct.text
+    assert via.status_code == 200 and via.content == direct.content
+    assert len(via.content) > 64 * 1024 and via.headers["content-type"] == direct.headers["content-type"]

@@ -48,7 +48,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 # Never forwarded upstream: set by the proxy itself, or a cookie meant for another user/site.
-DROP_REQUEST = HOP_BY_HOP | {b"host", b"cookie", b"x-api-key", b"authorization", b"x-request-id"}
+# `expect`: the gateway's own server already answered any 100-continue; the body is ours to send.
+DROP_REQUEST = HOP_BY_HOP | {b"host", b"cookie", b"x-api-key", b"authorization", b"x-request-id", b"expect"}
 # date/server: the gateway's own server adds them; forwarding the upstream's would duplicate them.
 DROP_RESPONSE = HOP_BY_HOP | {b"set-cookie", b"set-cookie2", b"date", b"server"}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
