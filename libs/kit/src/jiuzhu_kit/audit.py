@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, select, text
+from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Principal
@@ -65,7 +65,8 @@ def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(prev_hash.encode() + b"\n" + _canonical(fields)).hexdigest()
 
 
-def _hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
+def hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
+    """The fields an event's hash covers, in canonical form."""
     at = row["occurred_at"]
     return {
         "aggregate_type": row["aggregate_type"],
@@ -81,6 +82,36 @@ def _hashed_fields(row: dict[str, Any]) -> dict[str, Any]:
         "data": row["data"],
         "changes": row["changes"],
     }
+
+
+_INSERT_COLUMNS = (
+    "aggregate_type",
+    "aggregate_id",
+    "seq",
+    "action",
+    "actor",
+    "actor_roles",
+    "jurisdiction",
+    "request_id",
+    "reason",
+    "occurred_at",
+    "data",
+    "changes",
+    "prev_hash",
+    "hash",
+)
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's current transaction."""
+    conn = await session.connection()
+    raw = await conn.get_raw_connection()
+    return raw.driver_connection
+
+
+def _json(value: Any) -> str | None:
+    # SQLAlchemy's asyncpg JSONB codec takes JSON text.
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -115,23 +146,25 @@ class AuditLog:
         before: Any = None,
         reason: str | None = None,
         jurisdiction: str | None = None,
+        row_locked: bool = False,
     ) -> dict[str, Any]:
+        """Append one event in the session's transaction.
+
+        Writers of one aggregate must not fork the chain: pass `row_locked=True` only when the caller
+        holds the aggregate's row lock (SELECT … FOR UPDATE), otherwise an advisory lock serialises
+        them. The unique (aggregate, seq) constraint is the last line of defence either way.
+        Runs on the session's own asyncpg connection: this is every write's hot path.
+        """
         who = actor if isinstance(actor, Actor) else Actor.of(actor)
         agg_id = str(aggregate_id)
-        # Serialise writers of one aggregate so the chain never forks, even without a row lock.
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-            {"k": f"audit:{aggregate_type}:{agg_id}"},
-        )
-        last = (
-            await session.execute(
-                select(self.table.c.seq, self.table.c.hash)
-                .where(self.table.c.aggregate_type == aggregate_type, self.table.c.aggregate_id == agg_id)
-                .order_by(self.table.c.seq.desc())
-                .limit(1)
+        await session.connection()  # begin the transaction if the caller has not yet
+        con = await _driver(session)
+        if not row_locked:
+            await con.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"audit:{aggregate_type}:{agg_id}"
             )
-        ).first()
-        seq, prev = (last.seq + 1, last.hash) if last else (1, GENESIS)
+        last = await con.fetchrow(self._last_sql, aggregate_type, agg_id)
+        seq, prev = (last["seq"] + 1, last["hash"]) if last else (1, GENESIS)
         after_n = normalize(data)
         before_n = normalize(before)
         changes = (
@@ -152,9 +185,33 @@ class AuditLog:
             "changes": changes,
         }
         row["prev_hash"] = prev
-        row["hash"] = event_hash(prev, _hashed_fields(row))
-        await session.execute(self.table.insert().values(**row))
+        row["hash"] = event_hash(prev, hashed_fields(row))
+        await con.execute(
+            self._insert_sql,
+            *(row[c] for c in _INSERT_COLUMNS[:10]),
+            _json(after_n),
+            _json(changes),
+            prev,
+            row["hash"],
+        )
         return row
+
+    @property
+    def _qualified(self) -> str:
+        return f'"{self.table.schema}"."{self.table.name}"'
+
+    @property
+    def _last_sql(self) -> str:
+        return (
+            f"SELECT seq, hash FROM {self._qualified} WHERE aggregate_type = $1 AND aggregate_id = $2"  # noqa: S608
+            " ORDER BY seq DESC LIMIT 1"
+        )
+
+    @property
+    def _insert_sql(self) -> str:
+        cols = ", ".join(_INSERT_COLUMNS)
+        params = ", ".join(f"${i}" for i in range(1, len(_INSERT_COLUMNS) + 1))
+        return f"INSERT INTO {self._qualified} ({cols}) VALUES ({params})"  # noqa: S608
 
     async def history(
         self, session: AsyncSession, aggregate_type: str, aggregate_id: Any
@@ -195,7 +252,7 @@ def verify_chain(events: list[dict[str, Any]]) -> VerifyResult:
             return VerifyResult(False, len(events), ev["seq"], "sequence gap (an event was removed)")
         if ev["prev_hash"] != prev:
             return VerifyResult(False, len(events), ev["seq"], "previous-hash mismatch")
-        if event_hash(prev, _hashed_fields(ev)) != ev["hash"]:
+        if event_hash(prev, hashed_fields(ev)) != ev["hash"]:
             return VerifyResult(
                 False, len(events), ev["seq"], "content does not match its hash (row altered)"
             )

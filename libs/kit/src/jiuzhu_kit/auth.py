@@ -9,7 +9,7 @@ minting a short-lived token signed the same way.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
@@ -163,7 +163,8 @@ def _verifier(request: Request) -> TokenVerifier:
     return verifier
 
 
-def optional_principal(
+# Async on purpose: sync dependencies cost a threadpool hop per request, and these do no I/O.
+async def optional_principal(
     request: Request, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal | None:
     if creds is None:
@@ -173,17 +174,17 @@ def optional_principal(
     return principal
 
 
-def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
+async def current_principal(principal: Annotated[Principal | None, Depends(optional_principal)]) -> Principal:
     if principal is None:
         raise Unauthorized()
     return principal
 
 
-def require_roles(*roles: str) -> Callable[..., Principal]:
+def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
     """Dependency factory: the caller must hold one of `roles` (admin always passes)."""
     allowed = frozenset(roles) | {Role.ADMIN}
 
-    def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not principal.roles & allowed:
             raise RoleForbidden()
         return principal

@@ -43,7 +43,9 @@ def make_engine(settings: KitSettings, application_name: str) -> AsyncEngine:
         settings.async_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        pool_pre_ping=True,
+        # No ping per checkout (a round trip on every request): a connection found dead raises a
+        # disconnect error, which invalidates the pool and answers 503; the next request reconnects.
+        pool_pre_ping=False,
         pool_recycle=1800,
         connect_args={
             "timeout": 5,

@@ -241,9 +241,8 @@ async def run(
     after = snapshot(entity)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     await fastpath.update_changed(session, model, entity.id, changed)
-    await fastpath.append_event(
+    await audit.append(
         session,
-        audit,
         aggregate_type=machine.aggregate,
         aggregate_id=entity.id,
         action=f"{machine.aggregate}.{tr.name}",
@@ -252,7 +251,8 @@ async def run(
         before=before,
         reason=reason,
         jurisdiction=division,
+        row_locked=True,  # this row is locked FOR UPDATE above
     )
     for ev in ctx.extra_events:
-        await fastpath.append_event(session, audit, actor=principal, **ev)
+        await audit.append(session, actor=principal, **ev)
     return entity
