@@ -163,3 +163,17 @@ async def test_cors_for_configured_origins_only(fault_stack: LiveStack) -> None:
         assert bad.status_code == 400 and "access-control-allow-origin" not in bad.headers
         r = await c.get("/api/procurement/healthz", headers={"Origin": "https://portal.example"})
         assert r.headers["access-control-allow-origin"] == "https://portal.example"
+
+
+async def test_api_key_guessing_is_throttled_per_address(fault_stack: LiveStack) -> None:
+    async with httpx.AsyncClient(base_url=fault_stack.gateway, timeout=10) as c:
+        guesser = {"X-Forwarded-For": "192.0.2.66"}
+        for i in range(3):
+            r = await c.get(
+                "/api/evaluation/echo", headers={**guesser, "X-API-Key": f"jzk_00000000000{i}_guess"}
+            )
+            assert r.status_code == 401 and r.json()["code"] == "API_KEY_INVALID"
+        r = await c.get("/api/evaluation/echo", headers={**guesser, "X-API-Key": "jzk_000000000009_guess"})
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        other = {"X-Forwarded-For": "192.0.2.67", "X-API-Key": "jzk_000000000009_guess"}
+        assert (await c.get("/api/evaluation/echo", headers=other)).status_code == 401

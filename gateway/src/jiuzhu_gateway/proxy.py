@@ -24,7 +24,7 @@ from multidict import CIMultiDict
 from starlette.types import Receive, Scope, Send
 
 from jiuzhu_gateway.credentials import Authenticator, Caller
-from jiuzhu_gateway.errors import RateLimited, RouteNotFound, send_problem
+from jiuzhu_gateway.errors import ApiKeyInvalid, RateLimited, RouteNotFound, send_problem
 from jiuzhu_gateway.ratelimit import RateLimits
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
@@ -170,11 +170,27 @@ class Proxy:
                 if wait:
                     raise RateLimited(retry_after=wait)
                 return None
-        caller = await self.auth.authenticate(headers.get(b"authorization"), headers.get(b"x-api-key"))
+        api_key = headers.get(b"x-api-key")
+        if api_key is None:
+            caller = await self.auth.authenticate(headers.get(b"authorization"), None)
+        else:
+            caller = await self._by_key(scope, api_key)
         wait = self.limits.check(self.limits.principal, "principal", caller.principal)
         if wait:
             raise RateLimited(retry_after=wait)
         return caller
+
+    async def _by_key(self, scope: Scope, api_key: bytes) -> Caller:
+        """API-key callers, with wrong keys throttled per client address."""
+        addr = _client(scope)
+        wait = self.limits.check(self.limits.key_failures, "key-failures", addr, count=False)
+        if wait:
+            raise RateLimited(retry_after=wait)
+        try:
+            return await self.auth.authenticate(None, api_key)
+        except ApiKeyInvalid:
+            self.limits.check(self.limits.key_failures, "key-failures", addr)
+            raise
 
     def _forwarded(
         self, scope: Scope, headers: dict[bytes, bytes], out: CIMultiDict[str], route: Route

@@ -41,8 +41,8 @@ class SlidingWindow:
         self._counts: dict[tuple[Limit, tuple[str, ...]], list[float]] = {}
         self._hits = 0
 
-    def hit(self, limit: Limit, key: tuple[str, ...], now: float | None = None) -> float:
-        """Count one request; 0 when allowed, else the seconds until one would be."""
+    def hit(self, limit: Limit, key: tuple[str, ...], now: float | None = None, count: bool = True) -> float:
+        """Count one request (or only look, `count=False`); 0 when allowed, else seconds until one would be."""
         t = time.time() if now is None else now
         index = t // limit.window
         full = (limit, key)  # each limit counts on its own, even for the same caller
@@ -57,7 +57,8 @@ class SlidingWindow:
         elapsed = (t - index * limit.window) / limit.window  # share of this window gone by
         prev, curr = entry[1], entry[2]
         if prev * (1 - elapsed) + curr + 1 <= limit.amount:
-            entry[2] = curr + 1
+            if count:
+                entry[2] = curr + 1
             return 0.0
         if curr + 1 > limit.amount or prev <= 0:  # only the next window can help
             return (index + 1) * limit.window - t
@@ -81,8 +82,9 @@ class RateLimits:
         self.principal = Limit.parse(settings.rate_limit_principal)
         self.public = Limit.parse(settings.rate_limit_public)
         self.public_write = Limit.parse(settings.rate_limit_public_write)
+        self.key_failures = Limit.parse(settings.rate_limit_api_key_failures)
 
-    def check(self, limit: Limit, *key: str) -> int:
+    def check(self, limit: Limit, *key: str, count: bool = True) -> int:
         """0 when allowed, else whole seconds to wait (for Retry-After)."""
-        wait = self.window.hit(limit, key)
+        wait = self.window.hit(limit, key, count=count)
         return max(1, math.ceil(wait)) if wait > 0 else 0

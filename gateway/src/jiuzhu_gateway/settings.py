@@ -34,6 +34,9 @@ class GatewaySettings(KitSettings):
     rate_limit_principal: str = "1200/minute"
     rate_limit_public: str = "120/minute"
     rate_limit_public_write: str = "20/minute"  # survey submission and other public POSTs
+    # Wrong API keys per client address before its key attempts are refused for a while: guessing
+    # keys would otherwise cost a database lookup each.
+    rate_limit_api_key_failures: str = "30/minute"
     # Service endpoints that take no login (their own credential is in the body) but are not under
     # /public: "METHOD service /path/with/*/wildcards". Limited per client address as public writes.
     anonymous_routes: list[str] = Field(
