@@ -89,8 +89,23 @@ class TokenVerifier:
         self.algorithm = settings.jwt_algorithm
         self.key = settings.jwt_public_key if self.algorithm == "RS256" else settings.jwt_secret
         self.issuer = settings.jwt_issuer
+        self._cache: dict[str, tuple[Principal, float]] = {}
+
+    _CACHE_MAX = 4096
 
     def verify(self, token: str) -> Principal:
+        """Verify a token; a verified token is remembered until it expires (HMAC/RSA per request is
+        measurable on the hot path, and a token's claims cannot change before `exp`)."""
+        hit = self._cache.get(token)
+        if hit is not None and hit[1] > time.time():
+            return hit[0]
+        principal = self._verify(token)
+        if len(self._cache) >= self._CACHE_MAX:
+            self._cache.clear()
+        self._cache[token] = (principal, float(principal.claims["exp"]))
+        return principal
+
+    def _verify(self, token: str) -> Principal:
         try:
             claims = jwt.decode(
                 token,

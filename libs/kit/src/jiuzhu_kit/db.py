@@ -174,7 +174,8 @@ def get_uow(request: Request) -> UnitOfWork:
     return uow
 
 
-def get_session(request: Request) -> AsyncSession:
+async def get_session(request: Request) -> AsyncSession:
+    # Async so FastAPI does not hop to a worker thread for it on every request.
     return get_uow(request).session
 
 
