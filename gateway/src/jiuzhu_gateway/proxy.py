@@ -20,7 +20,6 @@ import os
 import re
 import time
 
-from multidict import CIMultiDict
 from starlette.types import Receive, Scope, Send
 
 from jiuzhu_gateway.credentials import Authenticator, Caller
@@ -98,15 +97,15 @@ class Proxy:
     async def __call__(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
         start = time.perf_counter()
         headers: dict[bytes, bytes] = {}
-        out: CIMultiDict[str] = CIMultiDict()
+        out: list[tuple[bytes, bytes]] = []
         for k, v in scope["headers"]:
             headers[k] = v
             if k not in DROP_REQUEST and not k.startswith(b"x-forwarded-"):
-                out.add(k.decode("latin-1"), v.decode("latin-1"))
+                out.append((k, v))
         connection = headers.get(b"connection")
         if connection is not None:  # headers the client named as hop-by-hop (RFC 9110 7.6.1)
-            for name in connection.decode("latin-1").split(","):
-                out.popall(name.strip(), None)
+            named = {t.strip().lower() for t in connection.split(b",")}
+            out = [(k, v) for k, v in out if k not in named]
         incoming = headers.get(b"x-request-id")
         rid = (
             incoming
@@ -122,11 +121,11 @@ class Proxy:
                 caller = await self._admit(scope, route, headers)
                 if caller is not None:
                     principal = caller.principal
-                    out["Authorization"] = caller.authorization
+                    out.append((b"authorization", caller.authorization.encode("latin-1")))
                 else:
                     principal = "public" if route.public else "-"
                 self._forwarded(scope, headers, out, route)
-                out["X-Request-ID"] = rid_s
+                out.append((b"x-request-id", rid))
                 status = await self.upstreams[route.service].forward(scope, receive, send, route, out, rid)
             except DomainError as err:
                 status = err.status
@@ -193,15 +192,15 @@ class Proxy:
             raise
 
     def _forwarded(
-        self, scope: Scope, headers: dict[bytes, bytes], out: CIMultiDict[str], route: Route
+        self, scope: Scope, headers: dict[bytes, bytes], out: list[tuple[bytes, bytes]], route: Route
     ) -> None:
         """X-Forwarded-*: the client as uvicorn established it (proxy headers only from trusted hops)."""
-        out["X-Forwarded-For"] = _client(scope)
-        out["X-Forwarded-Proto"] = scope.get("scheme", "http")
+        out.append((b"x-forwarded-for", _client(scope).encode("latin-1")))
+        out.append((b"x-forwarded-proto", scope.get("scheme", "http").encode("latin-1")))
         host = headers.get(b"host")
         if host is not None:
-            out["X-Forwarded-Host"] = host.decode("latin-1")
-        out["X-Forwarded-Prefix"] = route.prefix
+            out.append((b"x-forwarded-host", host))
+        out.append((b"x-forwarded-prefix", route.prefix.encode()))
 
 
 def _client(scope: Scope) -> str:

@@ -24,7 +24,9 @@ class GatewaySettings(KitSettings):
     # Extra attempts after a connection failure, for idempotent methods with a replayable body only.
     retries: int = 1
     pool_size_per_upstream: int = 256
-    keepalive_seconds: float = 30.0
+    # Below uvicorn's own 5 s keep-alive, so a pooled connection is dropped here before the service
+    # closes it (a request racing that close could otherwise fail).
+    keepalive_seconds: float = 4.0
 
     # Circuit breaker per upstream: open after N consecutive transport failures, probe after T s.
     breaker_failures: int = 5

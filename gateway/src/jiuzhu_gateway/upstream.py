@@ -1,14 +1,16 @@
 """Forwarding one request to one upstream service, streaming both ways.
 
-Why aiohttp and not httpx here: the proxy hop is the gateway's whole cost. Measured on a 2-core
-machine (wrk, 32 connections, a small JSON GET, one uvicorn worker; bench/gateway_proxy.py), a
-straightforward httpx.AsyncClient proxy keeps ≈5% of direct throughput (≈80 ms median), httpx on an
-aiohttp transport ≈30%, while an aiohttp ClientSession — C-accelerated HTTP parser, a cheap
-keep-alive pool — keeps well over the 60% bar. httpx stays everywhere else (tests, service-to-service
-calls, the gateway's own /readyz and OpenAPI fetches) where a request is not on the hot path.
+Which client, measured on a 2-core machine (wrk, 32 connections, a small JSON GET, one uvicorn
+worker; bench/gateway_proxy.py): a straightforward httpx.AsyncClient proxy keeps ≈5% of direct
+throughput (≈80 ms median), httpx on an aiohttp transport ≈30%, an aiohttp ClientSession 65–83%
+while the services were slower — but only 36–48% once they reached ≈5,000 req/s, its per-request
+bookkeeping being a third of the gateway's CPU. So the hop uses h1.py: httptools (the C parser
+uvicorn uses) on an asyncio protocol with a keep-alive pool, raw header bytes straight through.
+httpx stays everywhere else (tests, service-to-service calls, the gateway's own /readyz and
+OpenAPI fetches) where a request is not on the hot path.
 
 What this module guarantees per request:
-- one pooled keep-alive session per upstream, no cookie jar (nothing leaks between users);
+- one keep-alive pool per upstream, no cookie handling at all (nothing leaks between users);
 - hop-by-hop headers (RFC 9110 7.6.1, plus any named in `Connection`) and cookies stripped;
 - small bodies (≤ 64 KiB) buffered and, for idempotent methods, retried once on a connection
   failure; larger bodies streamed upstream as they arrive, never retried; responses streamed back;
@@ -21,14 +23,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-import aiohttp
-from multidict import CIMultiDict
 from starlette.types import Receive, Scope, Send
-from yarl import URL
 
 from jiuzhu_gateway.breaker import CircuitBreaker
 from jiuzhu_gateway.errors import UpstreamCircuitOpen, UpstreamTimeout, UpstreamUnavailable
+from jiuzhu_gateway.h1 import Connection, Pool, UpstreamError, request_head, send_stream
 from jiuzhu_gateway.settings import GatewaySettings
 
 log = logging.getLogger("jiuzhu.gateway.upstream")
@@ -49,7 +50,16 @@ HOP_BY_HOP = frozenset(
 )
 # Never forwarded upstream: set by the proxy itself, or a cookie meant for another user/site.
 # `expect`: the gateway's own server already answered any 100-continue; the body is ours to send.
-DROP_REQUEST = HOP_BY_HOP | {b"host", b"cookie", b"x-api-key", b"authorization", b"x-request-id", b"expect"}
+# content-length: set again from the body actually sent.
+DROP_REQUEST = HOP_BY_HOP | {
+    b"host",
+    b"cookie",
+    b"x-api-key",
+    b"authorization",
+    b"x-request-id",
+    b"expect",
+    b"content-length",
+}
 # date/server: the gateway's own server adds them; forwarding the upstream's would duplicate them.
 DROP_RESPONSE = HOP_BY_HOP | {b"set-cookie", b"set-cookie2", b"date", b"server"}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
@@ -78,38 +88,24 @@ class Upstream:
     def __init__(self, name: str, base_url: str, settings: GatewaySettings) -> None:
         self.name = name
         self.base = base_url.rstrip("/")
+        parts = urlsplit(self.base)
+        if parts.scheme != "http" or not parts.hostname or parts.path not in ("", "/"):
+            raise ValueError(f"upstream {name}: expected http://host:port, got {base_url!r}")
         self.settings = settings
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_reset_seconds)
-        self._session: aiohttp.ClientSession | None = None
-        self._timeouts: dict[float, aiohttp.ClientTimeout] = {}
+        self.pool = Pool(
+            parts.hostname,
+            parts.port or 80,
+            settings.pool_size_per_upstream,
+            settings.keepalive_seconds,
+            settings.connect_timeout,
+        )
 
     async def start(self) -> None:
-        s = self.settings
-        connector = aiohttp.TCPConnector(
-            limit=s.pool_size_per_upstream, keepalive_timeout=s.keepalive_seconds, ttl_dns_cache=300
-        )
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),  # a shared client must never keep cookies
-            auto_decompress=False,  # pass encoded bodies through untouched
-            skip_auto_headers=("User-Agent", "Accept-Encoding", "Content-Type"),
-            timeout=aiohttp.ClientTimeout(total=None),
-            read_bufsize=BUFFER_LIMIT,
-        )
+        pass  # connections are made on demand
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-
-    def timeout(self, seconds: float) -> aiohttp.ClientTimeout:
-        t = self._timeouts.get(seconds)
-        if t is None:
-            c = self.settings.connect_timeout
-            t = self._timeouts[seconds] = aiohttp.ClientTimeout(
-                total=None, connect=c, sock_connect=c, sock_read=seconds
-            )
-        return t
+        self.pool.close()
 
     async def forward(
         self,
@@ -117,72 +113,92 @@ class Upstream:
         receive: Receive,
         send: Send,
         route: Route,
-        headers: CIMultiDict[str],
+        headers: list[tuple[bytes, bytes]],
         request_id: bytes,
     ) -> int:
         """Send the request upstream and stream the answer back; returns the status sent.
 
         Raises a DomainError (nothing sent yet) or BodyStreamed (response already under way).
         """
-        session = self._session
-        assert session is not None, "upstream not started"
         if not self.breaker.allow():
             raise UpstreamCircuitOpen(service=self.name, retry_after=self.breaker.retry_after())
         method: str = scope["method"]
-        url = self._url(scope, route)
-        body, replayable = await _request_body(scope, receive, headers)
+        body, replayable, length = await _request_body(scope, receive)
+        out = [(b"host", self.pool.host_header), *headers]
+        if isinstance(body, bytes):
+            if body or method in ("POST", "PUT", "PATCH"):
+                out.append((b"content-length", str(len(body)).encode()))
+        elif length is not None:
+            out.append((b"content-length", length))
+        else:
+            out.append((b"transfer-encoding", b"chunked"))
+        head = request_head(method, self._target(scope, route), out)
         attempts = 1 + self.settings.retries if (replayable and method in IDEMPOTENT) else 1
         verdict = False
         try:
             for attempt in range(attempts):
+                conn: Connection | None = None
                 try:
-                    async with session.request(
-                        method,
-                        url,
-                        headers=headers,
-                        data=body,
-                        allow_redirects=False,
-                        timeout=self.timeout(route.timeout),
-                    ) as resp:
-                        self.breaker.success()
-                        verdict = True
-                        return await _relay(resp, send, request_id)
-                except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+                    conn, _ = await self.pool.acquire()
+                    async with asyncio.timeout(route.timeout):
+                        if isinstance(body, bytes):
+                            await conn.write(head + body)
+                        else:
+                            await conn.write(head)
+                            await send_stream(conn, body, chunked=length is None)
+                        await conn.head()
+                except TimeoutError as exc:
+                    if conn is not None:
+                        conn.close()
                     self.breaker.failure()
                     verdict = True
                     raise UpstreamTimeout(service=self.name) from exc
-                except (aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+                except UpstreamError as exc:
+                    if conn is not None:
+                        conn.close()
                     if attempt + 1 < attempts:
-                        log.info("retrying %s %s after %r", method, url, exc)
+                        log.info("retrying %s %s after %s", method, scope["path"], exc)
                         await asyncio.sleep(0.05)
                         continue
                     self.breaker.failure()
                     verdict = True
                     raise UpstreamUnavailable(service=self.name) from exc
+                self.breaker.success()
+                verdict = True
+                try:
+                    return await _relay(conn, send, request_id, method, route.timeout, self.name)
+                finally:
+                    if method == "HEAD":  # the parser would wait for a body that never comes
+                        conn.close()
+                    else:
+                        self.pool.release(conn)
             raise AssertionError("unreachable")  # pragma: no cover
         finally:
             if not verdict:
                 self.breaker.release()
 
-    def _url(self, scope: Scope, route: Route) -> URL:
+    def _target(self, scope: Scope, route: Route) -> bytes:
         raw: bytes = scope.get("raw_path") or scope["path"].encode()
         prefix = route.prefix.encode()
         rest = raw[len(prefix) :] if raw.startswith(prefix) else scope["path"][len(route.prefix) :].encode()
-        target = self.base + route.upstream_prefix + (rest.decode("latin-1") or "/")
+        target = route.upstream_prefix.encode() + rest or b"/"
         qs: bytes = scope["query_string"]
-        if qs:
-            target += "?" + qs.decode("latin-1")
-        return URL(target, encoded=True)
+        return target + b"?" + qs if qs else target
 
 
 async def _request_body(
-    scope: Scope, receive: Receive, headers: CIMultiDict[str]
-) -> tuple[bytes | AsyncIterator[bytes] | None, bool]:
-    """The body to send: buffered when small (and so replayable), else a stream."""
-    length = headers.get("content-length")
-    chunked = any(k == b"transfer-encoding" for k, _ in scope["headers"])
+    scope: Scope, receive: Receive
+) -> tuple[bytes | AsyncIterator[bytes], bool, bytes | None]:
+    """(body, replayable, declared length): buffered when small, else a stream."""
+    length: bytes | None = None
+    chunked = False
+    for k, v in scope["headers"]:
+        if k == b"content-length":
+            length = v
+        elif k == b"transfer-encoding":
+            chunked = True
     if length is None and not chunked:
-        return None, True
+        return b"", True, None
     if length is not None and length.isdigit() and int(length) <= BUFFER_LIMIT:
         parts = []
         more = True
@@ -192,7 +208,7 @@ async def _request_body(
                 raise asyncio.CancelledError("client went away")
             parts.append(msg.get("body", b""))
             more = msg.get("more_body", False)
-        return b"".join(parts), True
+        return b"".join(parts), True, None
 
     async def stream() -> AsyncIterator[bytes]:
         more = True
@@ -205,7 +221,7 @@ async def _request_body(
                 yield chunk
             more = msg.get("more_body", False)
 
-    return stream(), False
+    return stream(), False, None if chunked else length
 
 
 def _response_headers(raw: Iterable[tuple[bytes, bytes]], request_id: bytes) -> list[tuple[bytes, bytes]]:
@@ -213,14 +229,13 @@ def _response_headers(raw: Iterable[tuple[bytes, bytes]], request_id: bytes) -> 
     seen_rid = False
     conn_named: set[bytes] = set()
     for k, v in raw:
-        lk = k.lower()
-        if lk == b"connection":
+        if k == b"connection":
             conn_named.update(t.strip().lower() for t in v.split(b","))
-        if lk in DROP_RESPONSE:
+        if k in DROP_RESPONSE:
             continue
-        if lk == b"x-request-id":
+        if k == b"x-request-id":
             seen_rid = True
-        out.append((lk, v))
+        out.append((k, v))
     if conn_named:
         out = [(k, v) for k, v in out if k not in conn_named]
     if not seen_rid:
@@ -228,21 +243,36 @@ def _response_headers(raw: Iterable[tuple[bytes, bytes]], request_id: bytes) -> 
     return out
 
 
-async def _relay(resp: aiohttp.ClientResponse, send: Send, request_id: bytes) -> int:
-    headers = _response_headers(resp.raw_headers, request_id)
-    status = resp.status
-    length = resp.content_length
-    if length is not None and length <= BUFFER_LIMIT:
+async def _relay(
+    conn: Connection, send: Send, request_id: bytes, method: str, idle_seconds: float, service: str
+) -> int:
+    headers = _response_headers(conn.headers, request_id)
+    status = conn.status
+    length = next((int(v) for k, v in headers if k == b"content-length" and v.isdigit()), None)
+    if method == "HEAD" or status in (204, 304) or (length is not None and length <= BUFFER_LIMIT):
         # Small answer: read it whole, send it in one message (the common JSON case; fewer writes).
-        body = await resp.read()
+        parts = []
+        if method != "HEAD":
+            try:
+                async with asyncio.timeout(idle_seconds):
+                    while (chunk := await conn.read()) is not None:
+                        parts.append(chunk)
+            except TimeoutError as exc:
+                raise UpstreamTimeout(service=service) from exc
+            except UpstreamError as exc:
+                raise UpstreamUnavailable(service=service) from exc
         await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body, "more_body": False})
+        await send({"type": "http.response.body", "body": b"".join(parts), "more_body": False})
         return status
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    try:
-        async for chunk in resp.content.iter_any():
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-    except (TimeoutError, aiohttp.ClientError) as exc:
-        raise BodyStreamed(str(exc)) from exc
+    while True:
+        try:
+            async with asyncio.timeout(idle_seconds):
+                chunk = await conn.read()
+        except (TimeoutError, UpstreamError) as exc:
+            raise BodyStreamed(repr(exc)) from exc
+        if chunk is None:
+            break
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
     await send({"type": "http.response.body", "body": b"", "more_body": False})
     return status
