@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -16,12 +17,15 @@ from starlette.types import Scope
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
+from jiuzhu_kit.bodylimit import BodyLimitMiddleware
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
+from jiuzhu_kit.contract import declare_problems
 from jiuzhu_kit.db import UnitOfWorkMiddleware, classify_db_error, make_engine, make_sessionmaker
 from jiuzhu_kit.errors import InternalError, install_error_handlers, problem_response
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
 from jiuzhu_kit.settings import KitSettings
+from jiuzhu_kit.strictjson import strict_json_guard
 from jiuzhu_kit.tables import KitTables
 
 
@@ -48,7 +52,13 @@ def create_app(
     openapi_tags: list[dict[str, Any]] | None = None,
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
     configure_logs: bool = True,
+    problem_contract: bool = False,
+    body_limits: Mapping[str, int] | None = None,
 ) -> FastAPI:
+    """Assemble a service. `problem_contract=True` makes the OpenAPI declare the kit's real error
+    responses (see contract.py); it is opt-in only so each service regenerates its openapi.json
+    when it turns it on. `body_limits` raises the request-size limit for bulk routes (path template
+    → bytes); every other route has `settings.max_body_bytes`."""
     if configure_logs:
         configure_logging(service, settings.log_level)
 
@@ -70,7 +80,7 @@ def create_app(
         description=description,
         lifespan=lifespan,
         openapi_tags=openapi_tags,
-        dependencies=[Depends(idempotency_guard)],
+        dependencies=[Depends(strict_json_guard), Depends(idempotency_guard)],
     )
     app.state.settings = settings
     app.state.service = service
@@ -84,7 +94,11 @@ def create_app(
     install_error_handlers(app)
 
     async def on_db_error(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(request, classify_db_error(exc) or InternalError())
+        mapped = classify_db_error(exc)
+        if mapped is None:
+            logging.getLogger("jiuzhu.errors").exception("unclassified database error", exc_info=exc)
+            mapped = InternalError()
+        return problem_response(request, mapped)
 
     app.add_exception_handler(DBAPIError, on_db_error)
     app.add_exception_handler(OSError, on_db_error)
@@ -94,6 +108,7 @@ def create_app(
     app.state.metrics = metrics
     app.add_middleware(UnitOfWorkMiddleware, maker_from_scope=_maker)
     app.add_middleware(AccessLogMiddleware, metrics=metrics)
+    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, overrides=body_limits)
     app.add_middleware(RequestIdMiddleware)
 
     ops = APIRouter(tags=["operations"])
@@ -122,4 +137,6 @@ def create_app(
         app.include_router(calendar_router())
     for router in routers:
         app.include_router(router)
+    if problem_contract:
+        declare_problems(app)
     return app

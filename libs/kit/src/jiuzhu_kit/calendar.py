@@ -24,6 +24,8 @@ from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import DomainError, FieldError, ValidationFailed, responses
 
 MAX_SPAN_DAYS = 3 * 366
+# Years the calendar can hold (the admin loads one notice per year); outside → 422, not a date overflow.
+YEARS = (2000, 2100)
 
 
 class CalendarYearMissing(DomainError):
@@ -236,6 +238,13 @@ def _store(request: Request) -> CalendarStore:
     return store
 
 
+def _check_year(year: int, pointer: str) -> None:
+    if not YEARS[0] <= year <= YEARS[1]:
+        raise ValidationFailed(
+            [FieldError(pointer=pointer, code="OUT_OF_RANGE", detail=f"年份应在 {YEARS[0]}–{YEARS[1]} 之间")]
+        )
+
+
 def calendar_router() -> APIRouter:
     router = APIRouter(tags=["calendar"])
 
@@ -249,11 +258,14 @@ def calendar_router() -> APIRouter:
         days: Annotated[int, Query(ge=0, le=1000)],
     ) -> WorkingDaysOut:
         """The date that falls `days` working days after `start` (e.g. a 7-working-day challenge window)."""
+        _check_year(start.year, "#/query/start")  # 9999-12-31 + n days would overflow (a 500)
         cal = await _store(request).load(session, start, start + timedelta(days=days * 3 + 60))
         return WorkingDaysOut(start=start, working_days=days, due=cal.add_working_days(start, days))
 
     @router.get("/calendar/{year}", response_model=YearOut, responses=responses(CalendarYearMissing))
     async def get_year(request: Request, session: SessionDep, year: int) -> YearOut:
+        # Checked here, not as Path(ge, le): the bound stays out of every service's contract.
+        _check_year(year, "#/path/year")
         store = _store(request)
         src = (await session.execute(select(store.year.c.source).where(store.year.c.year == year))).scalar()
         if src is None:
@@ -276,7 +288,7 @@ def calendar_router() -> APIRouter:
     async def put_year(
         request: Request,
         session: SessionDep,
-        year: Annotated[int, Path(ge=2000, le=2100)],
+        year: Annotated[int, Path(ge=YEARS[0], le=YEARS[1])],
         body: YearIn,
         principal: Annotated[Principal, Depends(require_roles(Role.ADMIN))],
     ) -> YearOut:

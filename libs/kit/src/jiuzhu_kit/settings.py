@@ -30,6 +30,9 @@ class KitSettings(BaseSettings):
     jwt_public_key: str = Field(default="", validation_alias="JWT_PUBLIC_KEY")
     jwt_issuer: str = Field(default="jiuzhu", validation_alias="JWT_ISSUER")
     log_level: str = "INFO"
+    # Largest request body accepted (bytes); bigger → 413 problem before the body is read in full.
+    # Bulk endpoints raise it per route (FastAPI `max_body_size=`), never the other way round.
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> KitSettings:

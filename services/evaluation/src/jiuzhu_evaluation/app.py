@@ -10,6 +10,7 @@ from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
 from jiuzhu_evaluation.settings import Settings
 from jiuzhu_evaluation.staff.endpoints import router as staff_router
+from jiuzhu_evaluation.survey.endpoints import MAX_BULK_BYTES
 from jiuzhu_evaluation.survey.endpoints import router as survey_router
 from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
@@ -24,4 +25,6 @@ def create(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         tables=kit,
         routers=[template_router, round_router, survey_router, consequence_router, staff_router],
+        problem_contract=True,  # the OpenAPI declares the kit's real problem responses
+        body_limits={"/surveys/{survey_id}/responses/bulk": MAX_BULK_BYTES},
     )

@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
 from jiuzhu_staffing import VERSION
+from jiuzhu_staffing.batch.endpoints import MAX_BATCH_BYTES
 from jiuzhu_staffing.batch.endpoints import router as batch_router
 from jiuzhu_staffing.calculation.endpoints import router as calculation_router
 from jiuzhu_staffing.compliance.endpoints import router as compliance_router
@@ -45,6 +46,8 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
             compliance_router,
             pilots_router,
         ],
+        problem_contract=True,  # the OpenAPI declares the kit's real problem responses
+        body_limits={"/calculations/batch": MAX_BATCH_BYTES},
     )
     app.state.packs = registry
     return app

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
+from jiuzhu_evaluation.round.service import RoundNotFound
 from jiuzhu_evaluation.survey import service, stats
 from jiuzhu_evaluation.survey.ratelimit import RateLimited, SlidingWindow
 from jiuzhu_evaluation.survey.schemas import (
@@ -21,6 +22,8 @@ from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, current_prin
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import Forbidden, responses
 
+# 5,000 answers of up to 50 items: above the kit's 1 MiB default request-size limit.
+MAX_BULK_BYTES = 8 * 1024 * 1024
 router = APIRouter(prefix="/surveys", tags=["surveys"])
 
 Bureau = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
@@ -46,7 +49,8 @@ def _pepper(request: Request) -> str:
     "",
     response_model=SurveyOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(service.SurveyExists, service.NoQuestions, JurisdictionForbidden),
+    # RoundNotFound: a survey tied to `round_id` of a round that does not exist (found by fuzzing).
+    responses=responses(service.SurveyExists, service.NoQuestions, JurisdictionForbidden, RoundNotFound),
 )
 async def create_survey(
     request: Request, session: SessionDep, principal: Bureau, body: SurveyIn

@@ -12,6 +12,8 @@ from jiuzhu_staffing.calculation.endpoints import Calculator
 from jiuzhu_staffing.packs.registry import PackNotFound, registry
 from jiuzhu_staffing.regions.known import UnknownDivisionCode, known
 
+# The national batch is ~6.4 MB of JSON (4,000 counties at most): above the kit's 1 MiB default.
+MAX_BATCH_BYTES = 16 * 1024 * 1024
 router = APIRouter(prefix="/calculations", tags=["calculations"])
 
 

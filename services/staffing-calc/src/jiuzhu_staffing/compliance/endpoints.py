@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import ConcurrentUpdate, SessionDep
@@ -46,7 +46,11 @@ async def submit_report(
     responses=responses(service.ReportNotFound),
 )
 async def get_report(
-    request: Request, session: SessionDep, principal: Reader, division_code: str, year: int
+    request: Request,
+    session: SessionDep,
+    principal: Reader,
+    division_code: str,
+    year: Annotated[int, Path(ge=2000, le=2100)],  # as the summary; an int4 overflow was a 500
 ) -> ComplianceOut:
     """Required vs actual per unit and role, pay, trainings and documents, with the gaps."""
     return ComplianceOut.model_validate(
