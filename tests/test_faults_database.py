@@ -59,7 +59,10 @@ async def test_database_outage_under_load(
         statuses: list[int] = []
         async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as c:
             before = await asyncio.gather(*(_write(c, h, i) for i in range(20)))
-            assert all(r is not None and r.status_code == 201 for r in before)
+            codes = [r.status_code if r is not None else None for r in before]
+            assert codes == [201] * 20, [
+                (c, r.text[:200]) for c, r in zip(codes, before, strict=True) if c != 201 and r
+            ]
 
             loop = asyncio.get_running_loop()
             stop = loop.run_in_executor(None, stop_embedded, path)
