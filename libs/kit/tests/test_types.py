@@ -100,3 +100,13 @@ def test_rate_limited_problem_carries_retry_after() -> None:
     )
     assert resp.status_code == 429 and resp.headers["retry-after"] == "7"
     assert b'"retry_after":7' in bytes(resp.body)
+
+
+def test_problem_titles_never_show_template_placeholders() -> None:
+    from jiuzhu_kit.auth import JurisdictionForbidden
+    from jiuzhu_kit.calendar import CalendarYearMissing
+
+    err = JurisdictionForbidden(division="350803")
+    assert err.title("zh") == "超出本辖区范围" and err.title("en") == "Outside your jurisdiction"
+    assert "350803" in err.detail("zh")
+    assert "{" not in CalendarYearMissing(year=2099).title("zh")

@@ -7,6 +7,7 @@ rendered by one handler. No stack trace ever reaches a client.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -19,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 log = logging.getLogger("jiuzhu.errors")
 
 PROBLEM_JSON = "application/problem+json"
+_PLACEHOLDER = re.compile(r"\s*[（(]?\{[a-z_]+\}[）)]?")
 
 
 class FieldError(BaseModel):
@@ -60,6 +62,13 @@ class DomainError(Exception):
             return template.format(**self.params)
         except (KeyError, IndexError):
             return template
+
+    def title(self, lang: str) -> str:
+        """The class's summary (RFC 9457 `title`): the same for every occurrence, so no parameters."""
+        template = self.en if lang == "en" else self.zh
+        if "{" not in template:
+            return template
+        return _PLACEHOLDER.sub("…", template).rstrip("…").rstrip()
 
     def extra(self) -> dict[str, Any]:
         """Machine-readable context added to the problem body (never personal data)."""
@@ -182,7 +191,7 @@ def problem_response(
     lang = request_lang(request)
     body: dict[str, Any] = {
         "type": f"https://jiuzhu.example/problems/{err.code.lower().replace('_', '-')}",
-        "title": err.en if lang == "en" else err.zh,
+        "title": err.title(lang),
         "status": err.status,
         "code": err.code,
         "detail": err.detail(lang),
