@@ -38,4 +38,5 @@ def create(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         tables=kit,
         routers=routers,
+        problem_contract=True,  # the OpenAPI declares the kit's real problem responses
     )

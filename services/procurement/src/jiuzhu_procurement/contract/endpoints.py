@@ -16,6 +16,7 @@ from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contract import rules, service
 from jiuzhu_procurement.contract.models import Payment
 from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, FulfilIn, OverdueOut
+from jiuzhu_procurement.project.service import ProjectNotFound
 from jiuzhu_procurement.workflow.machine import TransitionNotAllowed, run
 
 router = APIRouter(tags=["contracts"])
@@ -32,6 +33,7 @@ Supervisor = Annotated[
     response_model=ContractOut,
     status_code=status.HTTP_201_CREATED,
     responses=responses(
+        ProjectNotFound,
         service.ContractNotDraftable,
         rules.ContractTermTooLong,
         rules.SubcontractingForbidden,

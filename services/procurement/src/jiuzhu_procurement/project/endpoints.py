@@ -15,6 +15,7 @@ from jiuzhu_procurement.catalogue.service import PurchaseNotAllowed
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.contractor.service import ContractorDebarred, ContractorNotEligible
+from jiuzhu_procurement.plan.service import PlanNotFound
 from jiuzhu_procurement.project import challenges, machine, service
 from jiuzhu_procurement.project.models import Challenge, Project
 from jiuzhu_procurement.project.schemas import (
@@ -43,7 +44,11 @@ Bidder = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
     response_model=ProjectOut,
     status_code=status.HTTP_201_CREATED,
     responses=responses(
-        JurisdictionForbidden, PurchaseNotAllowed, machine.BudgetExceeded, service.PlanYearMismatch
+        JurisdictionForbidden,
+        PurchaseNotAllowed,
+        machine.BudgetExceeded,
+        service.PlanYearMismatch,
+        PlanNotFound,
     ),
 )
 async def declare_project(
@@ -198,7 +203,12 @@ async def explain_low_price(
     "/projects/{project_id}/challenges",
     response_model=ChallengeOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(challenges.ChallengeWindowClosed, challenges.ChallengeNotOpen, challenges.NotABidder),
+    responses=responses(
+        service.ProjectNotFound,
+        challenges.ChallengeWindowClosed,
+        challenges.ChallengeNotOpen,
+        challenges.NotABidder,
+    ),
 )
 async def challenge(
     request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: ChallengeIn
@@ -208,7 +218,11 @@ async def challenge(
     return ChallengeOut.model_validate(c)
 
 
-@router.get("/projects/{project_id}/challenges", response_model=list[ChallengeOut])
+@router.get(
+    "/projects/{project_id}/challenges",
+    response_model=list[ChallengeOut],
+    responses=responses(service.ProjectNotFound),
+)
 async def list_challenges(
     session: SessionDep, principal: Reader, project_id: uuid.UUID
 ) -> list[ChallengeOut]:
