@@ -16,7 +16,7 @@ from datetime import date
 import httpx
 
 from jiuzhu_devtools.testing import LiveStack
-from tests.stories import STAFF_GOOD, STAFF_POOR, Walk, elapsed, uscc
+from tests.stories import STAFF_GOOD, STAFF_POOR, Walk, elapsed, every_chain, uscc
 
 COUNTY_CODE = "441521"  # 海丰县, 汕尾市
 CITY = "441500"
@@ -34,7 +34,7 @@ WORKING_FUNDS = "1237037.04"  # 41,234,567.89 × 3% = 1,237,037.0367 → half-up
 
 
 async def test_guangdong_county_brackets_tender_and_raises(
-    live_stack: LiveStack, token: Callable[..., str]
+    live_stack: LiveStack, token: Callable[..., str], database_url: str
 ) -> None:
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=20) as client:
@@ -283,4 +283,7 @@ async def test_guangdong_county_brackets_tender_and_raises(
         # 8. Every aggregate the story touched has a hash chain that verifies.
         chains = await w.verify_trail(("auditor", CITY))
         assert chains[f"procurement/projects/{pid}"] >= 10
+        kinds = await every_chain(database_url)
+        assert kinds["evaluation"]["staff_assessment"] == 2 * PEOPLE
+        assert kinds["staffing"]["compliance_report"] == 1
     assert elapsed(started) < 60

@@ -26,6 +26,7 @@ from tests.stories import (
     TOWNSHIP_SHEET,
     Walk,
     elapsed,
+    every_chain,
     uscc,
 )
 
@@ -124,7 +125,7 @@ async def _half_year_round(
 
 
 async def test_lingwu_verifiers_from_budget_to_reprojection(
-    live_stack: LiveStack, token: Callable[..., str]
+    live_stack: LiveStack, token: Callable[..., str], database_url: str
 ) -> None:
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=20) as client:
@@ -358,4 +359,8 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
         ]
         assert chains[f"procurement/contracts/{cid}"] == 3
         assert chains[f"evaluation/rounds/{h1['id']}"] >= 6
+        # ...and so does every other chain the story wrote, e.g. the released payment and the surveys.
+        kinds = await every_chain(database_url)
+        assert kinds["procurement"]["payment"] == 1 and kinds["evaluation"]["survey"] == 2
+        assert kinds["evaluation"]["staff_assessment"] == 13
     assert elapsed(started) < 60

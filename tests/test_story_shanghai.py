@@ -17,7 +17,7 @@ import asyncpg
 import httpx
 
 from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn
-from tests.stories import EVIDENCE, GOOD_SHEET, TOWNSHIP_SHEET, Walk, elapsed, uscc
+from tests.stories import EVIDENCE, GOOD_SHEET, TOWNSHIP_SHEET, Walk, elapsed, every_chain, uscc
 
 XUHUI = "310104"
 STREET = "310104011"  # a street office of 徐汇区
@@ -315,4 +315,6 @@ async def test_shanghai_catalogue_item_with_a_challenge(
         # 8. Every aggregate the story touched has a hash chain that verifies.
         chains = await w.verify_trail(("auditor", "310000"))
         assert chains[f"procurement/projects/{pid}"] >= 14
+        kinds = await every_chain(database_url)
+        assert kinds["procurement"]["challenge"] == 2 and kinds["evaluation"]["survey"] == 1
     assert elapsed(started) < 60

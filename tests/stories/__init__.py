@@ -8,13 +8,18 @@ into a service's tables: the stories see what a bureau's client would see.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import asyncpg
 import httpx
+
+from jiuzhu_devtools.testing import asyncpg_dsn
+from jiuzhu_kit.audit import verify_chain
 
 # GB 32100-2015 alphabet and weights 3^(i-1) mod 31 (written here again on purpose: an independent check).
 _ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -230,6 +235,35 @@ class Walk:
             assert v["events"] >= 1, f"{service} {path}: no events"
             seen[f"{service}/{path}"] = int(v["events"])
         return seen
+
+
+async def every_chain(database_url: str) -> dict[str, dict[str, int]]:
+    """Every audit chain in every service's schema verifies, including aggregates that have no
+    /events/verify endpoint (payments, challenges, surveys, staff assessments, compliance reports).
+    The tables are emptied before each test, so these are the story's own chains.
+    Returns {schema: {aggregate_type: number of aggregates}}."""
+    out: dict[str, dict[str, int]] = {}
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        for schema in ("staffing", "procurement", "evaluation"):
+            rows = await conn.fetch(
+                f"SELECT * FROM {schema}.audit_event ORDER BY aggregate_type, aggregate_id, seq"
+            )
+            chains: dict[tuple[str, str], list[dict[str, Any]]] = {}
+            for row in rows:
+                ev = dict(row)
+                for key in ("data", "changes"):
+                    if isinstance(ev[key], str):
+                        ev[key] = json.loads(ev[key])
+                chains.setdefault((ev["aggregate_type"], ev["aggregate_id"]), []).append(ev)
+            for (kind, agg), events in chains.items():
+                result = verify_chain(events)
+                assert result.ok, f"{schema} {kind} {agg}: {result}"
+                out.setdefault(schema, {}).setdefault(kind, 0)
+                out[schema][kind] += 1
+    finally:
+        await conn.close()
+    return out
 
 
 def elapsed(start: float) -> float:
