@@ -28,6 +28,10 @@ sync: $(VENV)/.synced
 run: sync
 	@$(RUN) python -m jiuzhu_devtools.run
 
+# `make run` plus the five seeds' places loaded through the gateway; prints tokens and requests.
+demo: sync
+	@$(RUN) python -m jiuzhu_devtools.demo
+
 migrate: sync
 	@$(RUN) python -m jiuzhu_devtools.migrate
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 
 from jiuzhu_devtools.migrate import migrate_all
 from jiuzhu_devtools.pg import data_dir, ensure_database, ensure_embedded, stop_embedded
@@ -73,7 +74,9 @@ def stop_all(procs: list[subprocess.Popen[bytes]]) -> None:
             p.kill()
 
 
-def main() -> None:
+def main(after_ready: Callable[[str], None] | None = None) -> None:
+    """Start everything and wait for Ctrl-C. `after_ready(gateway_url)` runs once the system answers
+    (`make demo` loads its data there); if it raises, everything is stopped."""
     embedded = not os.environ.get("DATABASE_URL")
     if embedded:
         print("starting embedded PostgreSQL in .data/pg …", flush=True)
@@ -112,6 +115,8 @@ Ctrl-C stops everything; data is kept in {".data/pg" if embedded else "DATABASE_
 """,
             flush=True,
         )
+        if after_ready is not None:
+            after_ready(base)
         while not stopping:
             dead = [p for p in procs if p.poll() is not None]
             if dead:
