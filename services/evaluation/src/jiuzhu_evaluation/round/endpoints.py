@@ -98,7 +98,8 @@ async def list_rounds(
         )
     else:
         rows = []
-    return [service.snapshot(r) for r in rows]
+    sheets = await repo.sheets_of([r.id for r in rows])
+    return [service.snapshot(r, sheets[r.id]) for r in rows]
 
 
 @router.get("/{round_id}", response_model=RoundOut, responses=responses(service.RoundNotFound))

@@ -54,6 +54,15 @@ class RoundRepository:
         q = select(PartyScore).where(PartyScore.round_id == round_id).order_by(PartyScore.party)
         return list((await self.session.execute(q)).scalars())
 
+    async def sheets_of(self, round_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[PartyScore]]:
+        """Every listed round's score sheets in one query (a list page must not query per round)."""
+        out: dict[uuid.UUID, list[PartyScore]] = {rid: [] for rid in round_ids}
+        if round_ids:
+            q = select(PartyScore).where(PartyScore.round_id.in_(round_ids)).order_by(PartyScore.party)
+            for sheet in (await self.session.execute(q)).scalars():
+                out[sheet.round_id].append(sheet)
+        return out
+
     async def sheet(self, round_id: uuid.UUID, party: str) -> PartyScore | None:
         q = select(PartyScore).where(PartyScore.round_id == round_id, PartyScore.party == party)
         return (await self.session.execute(q)).scalar_one_or_none()

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+LINGWU = "640181"
+EVIDENCE = [{"kind": "report", "title": "半年评估报告", "sha256": "a" * 64}]
+FULL = {
+    "service_volume": "100",
+    "verification_accuracy": "96",
+    "late_cases": "0",
+    "records_complete": "100",
+    "staff_in_post": "1",
+    "finance_issues": "0",
+    "public_recognition": "5",
+    "valid_complaints": "0",
+}
+
+
+async def test_round_list_shows_which_parties_are_in(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], open_round: Any
+) -> None:
+    rnd = await open_round()
+    bureau = auth("bureau", LINGWU)
+    r = await client.post(
+        f"/rounds/{rnd['id']}/scores",
+        json={"party": "purchaser", "evidence": EVIDENCE, "values": FULL},
+        headers=bureau,
+    )
+    assert r.status_code in (200, 201), r.text
+    one = (await client.get(f"/rounds/{rnd['id']}", headers=bureau)).json()
+    listed = (await client.get("/rounds", params={"status": "open"}, headers=bureau)).json()
+    row = next(x for x in listed if x["id"] == rnd["id"])
+    assert row["submitted_parties"] == one["submitted_parties"] == ["purchaser"]
+    assert row["missing_parties"] == one["missing_parties"] and "recipients" in row["missing_parties"]
