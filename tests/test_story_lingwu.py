@@ -121,6 +121,12 @@ async def _half_year_round(
     assert closed["status"] == "closed"  # all three parties in: it closed itself
     published = await w.call("POST", f"/api/evaluation/rounds/{rid}/publish", bureau)
     assert published["status"] == "published"
+    # The recipients' score took the survey as it stood: an unused code can no longer answer, and the
+    # published aggregates are the ones the score was computed from.
+    late = await w.answer_anonymously(survey["id"], codes[-1], {"overall_satisfaction": 1}, expect=409)
+    assert late["code"] == "SURVEY_CLOSED"
+    view = await w.call("GET", f"/api/evaluation/rounds/{rid}/publication", ("contractor", LINGWU, company))
+    assert view["recipients"]["respondents"] == len(answers) and view["total"] == published["result"]["total"]
     return dict(published)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -340,3 +341,49 @@ async def test_procurement_unreachable_does_not_block_opening(
         r = await c.post("/rounds", json=make_round_body(), headers=auth("bureau", LINGWU))
         assert r.status_code == 201, r.text
         assert r.json()["contract_check"] == "unavailable"
+
+
+async def test_scoring_recipients_from_the_survey_closes_it(
+    client: httpx.AsyncClient, auth: Auth, open_round: Any, survey_with_codes: Any, calendar_ready: None
+) -> None:
+    """The recipients' score is a snapshot of the survey: an answer arriving after it (found by the
+    whole-story test, tests/test_story_lingwu.py) used to be stored and to change the published
+    aggregates (公示) beside a total computed without it."""
+    import asyncio
+
+    rnd = await open_round()
+    rid = rnd["id"]
+    sid, codes = await survey_with_codes(rid, 30)
+    await _answer(client, auth, sid, codes[:4])
+    late = [
+        client.post(
+            f"/surveys/{sid}/responses",
+            json={"code": c, "answers": {"overall_satisfaction": 1, "service_attitude": 1}},
+        )
+        for c in codes[4:24]
+    ]
+    scoring = _score(client, auth("bureau", LINGWU), rid, "recipients", from_survey=True)
+    # Answers racing the scoring: each either counts in the score or is refused, never in between.
+    *answers, scored = await asyncio.gather(*late, scoring)
+    assert scored.status_code == 201, scored.text
+    assert {a.status_code for a in answers} <= {201, 409}
+    taken = sum(1 for a in answers if a.status_code == 201)
+    survey = (await client.get(f"/surveys/{sid}", headers=auth("bureau", LINGWU))).json()
+    assert survey["status"] == "closed"
+    results = (await client.get(f"/surveys/{sid}/results", headers=auth("bureau", LINGWU))).json()
+    assert results["respondents"] == 4 + taken
+    used = scored.json()["values"]["overall_satisfaction"]
+    assert Decimal(used) == Decimal(results["questions"]["overall_satisfaction"]["mean"])
+    r = await client.post(
+        f"/surveys/{sid}/responses",
+        json={"code": codes[29], "answers": {"overall_satisfaction": 1, "service_attitude": 1}},
+    )
+    assert r.status_code == 409 and r.json()["code"] == "SURVEY_CLOSED"
+    bulk = {"responses": [{"code": codes[28], "answers": {"overall_satisfaction": 1}}]}
+    r = await client.post(f"/surveys/{sid}/responses/bulk", json=bulk, headers=auth("portal", "640000"))
+    assert r.status_code == 409 and r.json()["code"] == "SURVEY_CLOSED"
+    await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=FULL)
+    await _score(client, auth("township", TOWNSHIP), rid, "township", values=TOWNSHIP_VALUES)
+    await client.post(f"/rounds/{rid}/publish", headers=auth("bureau", LINGWU))
+    view = (await client.get(f"/rounds/{rid}/publication", headers=auth("bureau", LINGWU))).json()
+    assert view["recipients"]["respondents"] == 4 + taken

@@ -16,6 +16,8 @@ from jiuzhu_evaluation.round.models import TRANSITIONS, EvaluationRound, PartySc
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.round.schemas import RoundIn, RoundOut, ScoresIn
 from jiuzhu_evaluation.survey import stats as survey_stats
+from jiuzhu_evaluation.survey.models import Survey
+from jiuzhu_evaluation.survey.repository import SurveyRepository
 from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template import service as templates
 from jiuzhu_evaluation.template.models import IndicatorTemplate
@@ -190,12 +192,15 @@ def _party_indicators(t: IndicatorTemplate, party: dict[str, Any]) -> list[dict[
 
 async def _values(
     session: AsyncSession, r: EvaluationRound, t: IndicatorTemplate, party: dict[str, Any], body: ScoresIn
-) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
-    """(values entered or computed, 0–100 scores) for every indicator the party scores."""
+) -> tuple[dict[str, Decimal], dict[str, Decimal], Survey | None]:
+    """(values entered or computed, 0–100 scores, the survey they came from, locked) for every
+    indicator the party scores."""
     wanted = _party_indicators(t, party)
     keys = {i["key"] for i in wanted}
     stats = None
+    survey = None
     if body.from_survey or any(i["type"] == "computed" for i in wanted):
+        survey = await SurveyRepository(session).by_contract_period(r.contract_id, r.period, lock=True)
         stats = await survey_stats.for_contract_period(session, r.contract_id, r.period)
     values = dict(body.values)
     errors = [
@@ -230,7 +235,7 @@ async def _values(
             errors.append(FieldError(pointer=f"#/values/{i['key']}", code="OUT_OF_RANGE", detail=str(exc)))
     if errors:
         raise ValidationFailed(errors)
-    return values, scores
+    return values, scores, survey if stats is not None else None
 
 
 def _bands(t: IndicatorTemplate) -> list[rules.GradeBand]:
@@ -277,7 +282,7 @@ async def submit(
     if not access.can_score(principal, r, party):
         raise PartyForbidden()
     t = await templates.get(session, r.template_id)
-    values, scores = await _values(session, r, t, party, body)
+    values, scores, survey = await _values(session, r, t, party, body)
     repo = RoundRepository(session)
     sheet = await repo.sheet(r.id, body.party)
     fields = dict(
@@ -304,6 +309,12 @@ async def submit(
         "round.scored",
         extra={"party": body.party, "values": sheet.values, "evidence": sheet.evidence},
     )
+    if survey is not None:
+        from jiuzhu_evaluation.survey import service as surveys  # survey.service imports this module
+
+        # The score is a snapshot of the survey: close it, so the published aggregates (公示) stay
+        # the ones the score was computed from.
+        await surveys.close_for_scoring(session, audit, principal, survey)
     sheets = await repo.sheets(r.id)
     if {s.party for s in sheets} >= {p["party"] for p in r.parties}:
         await close(session, audit, principal, r)  # every party is in: the round closes itself

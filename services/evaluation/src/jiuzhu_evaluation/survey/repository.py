@@ -46,8 +46,18 @@ class SurveyRepository:
     async def get(self, survey_id: uuid.UUID) -> Survey | None:
         return await self.session.get(Survey, survey_id)
 
-    async def by_contract_period(self, contract_id: uuid.UUID, period: str) -> Survey | None:
+    async def by_contract_period(
+        self, contract_id: uuid.UUID, period: str, *, lock: bool = False
+    ) -> Survey | None:
         q = select(Survey).where(Survey.contract_id == contract_id, Survey.period == period)
+        if lock:  # taking the recipients' score from it: no answer may slip in meanwhile
+            q = q.with_for_update().execution_options(populate_existing=True)
+        return (await self.session.execute(q)).scalar_one_or_none()
+
+    async def status_for_intake(self, survey_id: uuid.UUID) -> str | None:
+        """The survey's committed status, held (FOR SHARE) until this intake commits: answers go
+        on in parallel, but wait for (and then see) a close by a round taking its score."""
+        q = select(Survey.status).where(Survey.id == survey_id).with_for_update(read=True)
         return (await self.session.execute(q)).scalar_one_or_none()
 
     async def add_codes(self, survey_id: uuid.UUID, hashes: list[bytes]) -> None:

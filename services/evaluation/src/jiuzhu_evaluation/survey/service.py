@@ -185,6 +185,15 @@ async def issue_codes(
     return codes
 
 
+async def close_for_scoring(session: AsyncSession, audit: AuditLog, principal: Principal, s: Survey) -> None:
+    """The recipients' score was taken from this survey (row locked by the caller): later answers
+    could no longer change the score, only the published aggregates beside it, so none are taken."""
+    if s.status == "open":
+        s.status = "closed"
+        await session.flush()
+        await _audit(session, audit, principal, s, "survey.closed")
+
+
 async def close(session: AsyncSession, audit: AuditLog, principal: Principal, survey_id: uuid.UUID) -> Survey:
     s = await get(session, principal, survey_id)
     principal.ensure_covers(s.purchaser_division)
@@ -215,7 +224,7 @@ async def intake(
     items: list[AnswerIn],
     channel: str,
 ) -> IntakeOut:
-    if s.status != "open":
+    if await SurveyRepository(session).status_for_intake(s.id) != "open":
         raise SurveyClosed()
     rejected: list[Rejected] = []
     pending: dict[bytes, tuple[int, list[tuple[int, int]]]] = {}
