@@ -115,3 +115,25 @@ async def test_saved_result_reproduces_after_the_pack_changes(
         )
     ).json()
     assert new["pack_version"] == "gd-city-plan@2" and new["result"]["totals"] == {"caseworker": 12}
+
+
+async def test_list_scenarios_in_jurisdiction(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    h = auth("bureau", "440103")
+    for name in ("a", "b"):
+        r = await client.post(
+            "/scenarios", json={"division_code": "440103", "name": name, "inputs": STAFFING}, headers=h
+        )
+        assert r.status_code == 201, r.text
+    page = (await client.get("/scenarios", params={"limit": 1}, headers=h)).json()
+    assert page["total"] == 2 and [s["name"] for s in page["items"]] == ["b"]
+    assert "inputs" not in page["items"][0]
+    city = (await client.get("/scenarios", headers=auth("auditor", "440100"))).json()
+    assert city["total"] == 2
+    sibling = (await client.get("/scenarios", headers=auth("bureau", "440104"))).json()
+    assert sibling["total"] == 0 and sibling["items"] == []
+    peek = await client.get(
+        "/scenarios", params={"division_code": "440103"}, headers=auth("bureau", "440104")
+    )
+    assert peek.status_code == 403

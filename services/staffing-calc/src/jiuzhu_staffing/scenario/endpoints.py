@@ -1,18 +1,22 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
+from jiuzhu_kit import divisions
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.divisions import DivisionCode
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_staffing.calculation.endpoints import PACK_ERRORS
 from jiuzhu_staffing.packs.registry import registry
 from jiuzhu_staffing.scenario import service
-from jiuzhu_staffing.scenario.schemas import ReproduceOut, ScenarioIn, ScenarioOut
+from jiuzhu_staffing.scenario.repository import ScenarioRepository
+from jiuzhu_staffing.scenario.schemas import ReproduceOut, ScenarioIn, ScenarioOut, ScenarioSummary
 
 router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
@@ -33,6 +37,30 @@ async def save_scenario(
     stored with the rule pack used (`id@version`, content hash and the resolved rules)."""
     scenario = await service.save(session, request.app.state.audit, registry(request), principal, body)
     return ScenarioOut.model_validate(scenario)
+
+
+@router.get("", response_model=Page[ScenarioSummary], responses=responses(JurisdictionForbidden))
+async def list_scenarios(
+    session: SessionDep,
+    principal: Reader,
+    page: Annotated[PageParams, Depends(page_params)],
+    division_code: Annotated[
+        DivisionCode | None, Query(description="a division in your jurisdiction")
+    ] = None,
+    kind: Literal["staffing", "budget"] | None = None,
+) -> Page[ScenarioSummary]:
+    """Saved scenarios in your jurisdiction (or under `division_code`), newest first."""
+    scope = division_code or principal.division
+    principal.ensure_covers(scope)
+    rows, total = await ScenarioRepository(session).search(
+        divisions.prefix(scope), kind, page.limit, page.offset
+    )
+    return Page(
+        items=[ScenarioSummary.model_validate(r) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
 
 
 @router.get(

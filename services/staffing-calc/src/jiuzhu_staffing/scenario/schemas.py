@@ -36,6 +36,20 @@ class ScenarioOut(BaseModel):
     created_at: datetime
 
 
+class ScenarioSummary(BaseModel):
+    """A saved scenario in a list (inputs and result are on the scenario itself)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    division_code: str
+    name: str
+    kind: str
+    pack_version: str | None
+    created_by: str
+    created_at: datetime
+
+
 class ReproduceOut(BaseModel):
     scenario_id: uuid.UUID
     pack_version: str
