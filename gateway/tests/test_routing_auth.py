@@ -102,3 +102,19 @@ async def test_large_export_streams_through_unchanged(live_stack: LiveStack, aut
     assert direct.status_code == 200, direct.text
     assert via.status_code == 200 and via.content == direct.content
     assert len(via.content) > 64 * 1024 and via.headers["content-type"] == direct.headers["content-type"]
+
+
+async def test_published_reference_reads_need_no_credential(live_stack: LiveStack, auth: Auth) -> None:
+    """Rule packs, catalogue, workflows are public (issue 3: "the pack list and the rules themselves
+    are public"); the same service's other reads still need a token."""
+    async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=10) as c:
+        packs = await c.get("/api/staffing/packs")
+        assert packs.status_code == 200 and any(p["id"] == "lingwu" for p in packs.json())
+        one = await c.get("/api/staffing/packs/lingwu")
+        assert one.status_code == 200
+        assert (await c.get("/api/procurement/workflows/project/mermaid")).status_code == 200
+        assert (await c.get("/api/procurement/catalogue")).status_code == 200
+        assert (await c.get("/api/staffing/calendar/2026")).status_code == 200
+        # Not on the list: a token is still required, and a write to a public path is not opened.
+        assert (await c.get("/api/staffing/scenarios")).status_code == 401
+        assert (await c.post("/api/staffing/packs", json={})).status_code == 401

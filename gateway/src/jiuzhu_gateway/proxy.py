@@ -85,6 +85,7 @@ class Proxy:
         self.limits = limits
         self.telemetry = telemetry
         self.anonymous = parse_anonymous(settings.anonymous_routes)
+        self.public_reads = parse_anonymous(settings.public_reads)
 
     def match(self, path: str) -> Route | None:
         if not path.startswith("/api/"):
@@ -163,6 +164,12 @@ class Proxy:
         if rest in OPEN_PATHS and scope["method"] in SAFE:
             return None
         method = scope["method"]
+        for m, service, pattern in self.public_reads:
+            if m == method and service == route.service and pattern.match(rest):
+                wait = self.limits.check(self.limits.public, "public", route.service, _client(scope))
+                if wait:
+                    raise RateLimited(retry_after=wait)
+                return None
         for m, service, pattern in self.anonymous:
             if m == method and service == route.service and pattern.match(rest):
                 wait = self.limits.check(self.limits.public_write, "anonymous", route.service, _client(scope))

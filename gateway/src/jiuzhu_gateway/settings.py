@@ -42,7 +42,29 @@ class GatewaySettings(KitSettings):
     # Service endpoints that take no login (their own credential is in the body) but are not under
     # /public: "METHOD service /path/with/*/wildcards". Limited per client address as public writes.
     anonymous_routes: list[str] = Field(
-        default_factory=lambda: ["POST evaluation /surveys/*/responses"]  # one-time survey codes
+        default_factory=lambda: [
+            "POST evaluation /surveys/*/responses",  # one-time survey codes
+            "POST procurement /catalogue/check",  # checks an item against the catalogue; writes nothing
+        ]
+    )
+    # Reads the services publish to everyone (rule packs and their citations, the calendar, the
+    # catalogue, the workflows, OCDS): no credential, limited per client address like /api/public.
+    public_reads: list[str] = Field(
+        default_factory=lambda: [
+            "GET staffing /packs",
+            "GET staffing /packs/*",
+            "GET staffing /calendar/*",
+            "GET procurement /calendar/*",
+            "GET evaluation /calendar/*",
+            "GET procurement /catalogue",
+            "GET procurement /negative-list",
+            "GET procurement /thresholds",
+            "GET procurement /workflows",
+            "GET procurement /workflows/*",
+            "GET procurement /workflows/*/mermaid",
+            "GET procurement /ocds/releases/*",
+            "GET procurement /ocds/records/*",
+        ]
     )
 
     # The client address is uvicorn's: it honours X-Forwarded-For only from the proxies named in
