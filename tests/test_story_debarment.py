@@ -155,9 +155,11 @@ async def test_failing_contractor_is_debarred_and_its_contract_taken_over(
         failing, steady = uscc("52", XINLUO, 501), uscc("52", XINLUO, 502)
         await w.register(failing, "新罗区某社会工作服务中心", XINLUO)
         await w.register(steady, "龙岩市连心社会工作服务社", XINLUO)
+        # The plan covers exactly the two purchases: the re-procurement after the takeover must fit in
+        # what the failed contract left unspent (nothing was paid under it).
         line = {
             "funding_source": "assistance_subsidy_funds",
-            "amount": "3000000.00",
+            "amount": "1800000.00",
             "scope": "家计调查等经办服务",
         }
         plan = await w.plan(XINLUO, today.year, [line], f"新罗区 {today.year} 年度购买社会救助服务计划")
@@ -329,8 +331,11 @@ async def test_failing_contractor_is_debarred_and_its_contract_taken_over(
         new = await w.call("GET", f"/api/procurement/projects/{again}", bureau)
         assert new["status"] == "declared" and new["replaces_project_id"] == pid and new["items"] == ["AS02"]
 
-        # 8. It cannot bid in the re-procurement; others can.
+        # 8. It cannot bid in the re-procurement; others can. The taken-over project keeps only what
+        # was paid under its contract (nothing), so the re-procurement fits in the plan.
         await w.tr("projects", again, "approved", finance)
+        lines = (await w.call("GET", f"/api/procurement/plans/{plan}", finance))["budget_lines"]
+        assert (lines[0]["committed"], lines[0]["remaining"]) == ("1800000.00", "0.00")  # B 900,000 + again
         await w.tr("projects", again, "announced", bureau, CONSULT)
         barred = await w.bid(again, failing, XINLUO, "800000.00", expect=409)
         assert barred["code"] == "CONTRACTOR_DEBARRED"

@@ -6,12 +6,13 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
 from jiuzhu_kit.errors import Conflict, NotFound
+from jiuzhu_procurement.contract.models import Payment
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.schemas import BudgetLine, BudgetLineOut, PlanIn, PlanOut
 from jiuzhu_procurement.project.models import Project
@@ -149,9 +150,21 @@ async def get(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -
 async def committed(
     session: AsyncSession, plan_id: uuid.UUID, exclude: uuid.UUID | None = None
 ) -> dict[str, Decimal]:
-    """Budget committed per funding source by the plan's live projects."""
+    """Budget committed per funding source by the plan's live projects.
+
+    A project whose contract was terminated or taken over (exit mechanism and temporary takeover,
+    闽民保〔2018〕58号 一(七)) keeps only what was released under that contract: the rest is freed
+    for its re-procurement, which would otherwise count the same money twice and never be approved.
+    """
+    paid = (
+        select(func.coalesce(func.sum(Payment.amount), 0))
+        .where(Payment.contract_id == Project.contract_id, Payment.status == "released")
+        .correlate(Project)
+        .scalar_subquery()
+    )
+    ended = Project.outcome.has_key("terminated") | Project.outcome.has_key("taken_over")
     q = (
-        select(Project.funding_source, func.coalesce(func.sum(Project.budget), 0))
+        select(Project.funding_source, func.coalesce(func.sum(case((ended, paid), else_=Project.budget)), 0))
         .where(Project.plan_id == plan_id, Project.status.not_in(("cancelled",)))
         .group_by(Project.funding_source)
     )
