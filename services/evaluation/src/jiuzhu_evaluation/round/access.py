@@ -28,8 +28,16 @@ def can_read(principal: Principal, r: EvaluationRound) -> bool:
     if principal.has(Role.TOWNSHIP, Role.PORTAL) and _under_purchaser(principal, r):
         return True
     return principal.has(Role.EVALUATOR) and any(
-        p["party"] == "third_party" and p.get("scorer") in (None, principal.sub) for p in r.parties
+        p["party"] == "third_party" and _third_party_may(principal, r, p) for p in r.parties
     )
+
+
+def _third_party_may(principal: Principal, r: EvaluationRound, party: dict[str, Any]) -> bool:
+    """A named scorer, wherever registered; otherwise an evaluator whose jurisdiction covers the
+    purchaser (a provincial or national firm's token), never an evaluator from elsewhere."""
+    if party.get("scorer") is not None:
+        return bool(party["scorer"] == principal.sub)
+    return principal.covers(r.purchaser_division)
 
 
 def can_score(principal: Principal, r: EvaluationRound, party: dict[str, Any]) -> bool:
@@ -41,7 +49,7 @@ def can_score(principal: Principal, r: EvaluationRound, party: dict[str, Any]) -
     if kind == "purchaser":
         return principal.has(Role.BUREAU) and principal.covers(r.purchaser_division)
     if kind == "third_party":
-        return principal.has(Role.EVALUATOR)
+        return principal.has(Role.EVALUATOR) and _third_party_may(principal, r, party)
     if kind == "recipients":  # through a portal, or entered by the bureau from a survey / paper forms
         return (principal.has(Role.PORTAL) and _under_purchaser(principal, r)) or (
             principal.has(Role.BUREAU) and principal.covers(r.purchaser_division)

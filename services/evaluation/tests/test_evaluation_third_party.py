@@ -1,0 +1,70 @@
+"""Third-party evaluators: a named scorer anywhere, else only evaluators covering the purchaser."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+LINGWU = "640181"
+EVIDENCE = [{"kind": "report", "title": "第三方评估报告", "sha256": "b" * 64}]
+FULL = {
+    "service_volume": "100",
+    "verification_accuracy": "96",
+    "late_cases": "0",
+    "records_complete": "100",
+    "staff_in_post": "1",
+    "finance_issues": "0",
+    "public_recognition": "5",
+    "valid_complaints": "0",
+}
+PARTIES = ["service_effectiveness", "project_management", "social_impact"]
+
+
+def _parties(scorer: str | None) -> list[dict[str, Any]]:
+    third: dict[str, Any] = {"party": "third_party", "weight": "30", "dimensions": PARTIES}
+    if scorer:
+        third["scorer"] = scorer
+    return [
+        {"party": "purchaser", "weight": "40", "dimensions": PARTIES},
+        third,
+        {"party": "recipients", "weight": "30", "dimensions": ["recipient_satisfaction"]},
+    ]
+
+
+async def _score(c: httpx.AsyncClient, h: dict[str, str], rid: str) -> httpx.Response:
+    return await c.post(
+        f"/rounds/{rid}/scores",
+        json={"party": "third_party", "evidence": EVIDENCE, "values": FULL},
+        headers=h,
+    )
+
+
+async def test_unnamed_third_party_only_for_evaluators_covering_the_purchaser(
+    client: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    open_round: Callable[..., Awaitable[dict[str, Any]]],
+) -> None:
+    rid = (await open_round(parties=_parties(None)))["id"]
+    elsewhere = auth("evaluator", "440103", sub="firm-guangzhou")
+    assert (await client.get(f"/rounds/{rid}", headers=elsewhere)).status_code == 404
+    assert (await _score(client, elsewhere, rid)).status_code == 404
+    ningxia_firm = auth("evaluator", "640000", sub="firm-ningxia")
+    assert (await client.get(f"/rounds/{rid}", headers=ningxia_firm)).status_code == 200
+    r = await _score(client, ningxia_firm, rid)
+    assert r.status_code in (200, 201), r.text
+
+
+async def test_named_scorer_may_score_from_anywhere_others_may_not(
+    client: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    open_round: Callable[..., Awaitable[dict[str, Any]]],
+) -> None:
+    rid = (await open_round(parties=_parties("firm-beijing"), period="2019-H2"))["id"]
+    assert (await _score(client, auth("evaluator", "640000", sub="firm-ningxia"), rid)).status_code in (
+        403,
+        404,
+    )
+    r = await _score(client, auth("evaluator", "110000", sub="firm-beijing"), rid)
+    assert r.status_code in (200, 201), r.text
