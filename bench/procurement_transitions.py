@@ -3,12 +3,15 @@
 Run: `.venv/bin/python -m bench.procurement_transitions` (server from BENCH_DATABASE_URL, else
 TEST_DATABASE_URL, else the machine's Postgres on 127.0.0.1:5432; a scratch database is created and
 dropped). Both sides move distinct projects bidding_closed → qualification_review with 16 concurrent
-clients. One transition = lock the row (SELECT … FOR UPDATE), update it, append the hash-chained audit
-event (advisory lock, read the chain head, insert) — the API additionally authenticates the JWT,
-checks role/jurisdiction/table, validates, renders the project and commits before answering.
+clients. One transition = BEGIN, lock the row (SELECT … FOR UPDATE), update it, append the
+hash-chained audit event (read the chain head, insert; the row lock serialises the chain, as in the
+kit's `AuditLog.append(row_locked=True)`), COMMIT: the statements the API sends, in the same order.
+The API additionally authenticates the JWT, checks role/jurisdiction/table, validates, renders the
+project, logs and counts the request, and commits before answering.
 The API runs as a real uvicorn server on loopback (2 workers, one per core; BENCH_WORKERS to change),
-driven by 16 keep-alive HTTP/1.1 connections on plain asyncio streams. API and direct rounds alternate (3 × 1,000 each by default) and the
-medians are reported, to damp the noise of a shared 2-core machine.
+driven by 16 keep-alive HTTP/1.1 connections on plain asyncio streams. API and direct rounds
+alternate (3 × 1,000 each by default) and the medians are reported, to damp the noise of a shared
+2-core machine.
 """
 
 from __future__ import annotations
@@ -127,9 +130,6 @@ async def _direct(dsn: str, ids: list[str]) -> float:
                 "WHERE id = $1::uuid",
                 pid,
                 "qualification_review",
-            )
-            await conn.execute(
-                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"audit:project:{pid}"
             )
             last = await conn.fetchrow(
                 "SELECT seq, hash FROM procurement.audit_event WHERE aggregate_type = 'project' "

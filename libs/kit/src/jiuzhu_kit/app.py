@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -17,13 +18,13 @@ from starlette.types import Scope
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
-from jiuzhu_kit.bodylimit import BodyLimitMiddleware
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
 from jiuzhu_kit.contract import declare_problems
-from jiuzhu_kit.db import UnitOfWorkMiddleware, classify_db_error, make_engine, make_sessionmaker
+from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker
 from jiuzhu_kit.errors import InternalError, install_error_handlers, problem_response
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
-from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
+from jiuzhu_kit.middleware import KitMiddleware
+from jiuzhu_kit.observability import Metrics, configure_logging
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_kit.strictjson import strict_json_guard
 from jiuzhu_kit.tables import KitTables
@@ -70,8 +71,13 @@ def create_app(
         try:
             if on_startup is not None:
                 await on_startup(app)
+            # Everything loaded so far (modules, models, schemas, routes) lives as long as the
+            # process: move it out of the collector's sight, so full collections under load scan
+            # only what requests allocate (perf: ~10% of a busy worker's CPU was gc before).
+            gc.freeze()
             yield
         finally:
+            gc.unfreeze()  # several apps may come and go in one process (tests)
             await engine.dispose()
 
     app = FastAPI(
@@ -106,10 +112,14 @@ def create_app(
 
     metrics = Metrics(service)
     app.state.metrics = metrics
-    app.add_middleware(UnitOfWorkMiddleware, maker_from_scope=_maker)
-    app.add_middleware(AccessLogMiddleware, metrics=metrics)
-    app.add_middleware(BodyLimitMiddleware, default=settings.max_body_bytes, overrides=body_limits)
-    app.add_middleware(RequestIdMiddleware)
+    # Request id → body limit → access log → unit of work, as one layer (see middleware.py).
+    app.add_middleware(
+        KitMiddleware,
+        metrics=metrics,
+        maker_from_scope=_maker,
+        max_body=settings.max_body_bytes,
+        body_overrides=body_limits,
+    )
 
     ops = APIRouter(tags=["operations"])
 

@@ -21,6 +21,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.db import session_driver
 from jiuzhu_kit.observability import request_id_var
 
 GENESIS = "0" * 64
@@ -103,10 +104,8 @@ _INSERT_COLUMNS = (
 
 
 async def _driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session's current transaction."""
-    conn = await session.connection()
-    raw = await conn.get_raw_connection()
-    return raw.driver_connection
+    """The asyncpg connection under the session's current transaction (begun if need be)."""
+    return await session_driver(session)
 
 
 def _json(value: Any) -> str | None:
@@ -157,8 +156,7 @@ class AuditLog:
         """
         who = actor if isinstance(actor, Actor) else Actor.of(actor)
         agg_id = str(aggregate_id)
-        await session.connection()  # begin the transaction if the caller has not yet
-        con = await _driver(session)
+        con = await _driver(session)  # begins the transaction if the caller has not yet
         if not row_locked:
             await con.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"audit:{aggregate_type}:{agg_id}"

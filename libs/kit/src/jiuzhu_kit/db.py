@@ -92,7 +92,9 @@ class UnitOfWork:
 
     async def close(self) -> None:
         session, self._session = self._session, None
-        if session is None:
+        if session is None or not session.in_transaction():
+            # Nothing to roll back and no connection held (never used, or committed): the session
+            # is dropped with the request; close() would only spend a greenlet hop detaching.
             return
         try:
             await session.close()  # rolls back anything not committed
@@ -117,6 +119,10 @@ class UnitOfWorkMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.run(scope, receive, send)
+
+    async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The unit of work around one HTTP request (also used by the kit's merged middleware)."""
         uow = UnitOfWork(self.maker_from_scope(scope))
         scope.setdefault("state", {})["uow"] = uow
         if scope["method"] in SAFE_METHODS:
@@ -165,6 +171,39 @@ def _problem_messages(scope: Scope, err: DomainError) -> tuple[Message, bytes]:
     return {"type": "http.response.start", "status": resp.status_code, "headers": resp.raw_headers}, bytes(
         resp.body
     )
+
+
+_DRIVER = "jiuzhu.driver"
+
+
+async def session_driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's transaction, begun (BEGIN sent) if need be.
+
+    Remembered per transaction in `session.info`: each `session.connection()` and
+    `get_raw_connection()` is a greenlet hop, and the write hot paths (audit append, transitions)
+    ask for the connection several times per request. A new transaction (after a commit or a
+    rollback) looks the connection up again, since the pool may hand out another one."""
+    sync = session.sync_session
+    cached = sync.info.get(_DRIVER)
+    tx = sync.get_transaction()
+    if cached is not None and tx is not None and cached[0] is tx and tx.is_active:
+        return cached[1]
+    conn = await session.connection()
+    raw = await conn.get_raw_connection()
+    await _begin(raw.dbapi_connection)
+    driver = raw.driver_connection
+    sync.info[_DRIVER] = (sync.get_transaction(), driver)
+    return driver
+
+
+async def _begin(adapted: Any) -> None:
+    """SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it executes itself:
+    statements sent straight to asyncpg before that would each commit on their own. Begin now, in
+    the adapter's own transaction, so its commit and rollback cover them."""
+    if getattr(adapted, "_transaction", False) is None:
+        async with adapted._execute_mutex:
+            if adapted._transaction is None:
+                await adapted._start_transaction()
 
 
 def get_uow(request: Request) -> UnitOfWork:

@@ -26,6 +26,12 @@ def new_request_id() -> str:
     return uuid.uuid4().hex
 
 
+def request_id_for(incoming: bytes) -> str:
+    """The caller's `X-Request-ID` if it is sane, else a new one."""
+    text = incoming.decode("latin-1")
+    return text if _VALID_REQUEST_ID.match(text) else new_request_id()
+
+
 class RequestIdMiddleware:
     """Accept a sane `X-Request-ID` or make one; echo it; expose it to logs and handlers."""
 
@@ -36,8 +42,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if _VALID_REQUEST_ID.match(incoming) else new_request_id()
+        rid = request_id_for(dict(scope["headers"]).get(b"x-request-id", b""))
         scope.setdefault("state", {})["request_id"] = rid
         token = request_id_var.set(rid)
 
@@ -115,6 +120,7 @@ class AccessLogMiddleware:
         self.app = app
         self.metrics = metrics
         self.log = logging.getLogger("jiuzhu.access")
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -132,24 +138,39 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, capture)
         finally:
-            elapsed = time.perf_counter() - start
-            route = scope.get("route")
-            template = getattr(route, "path", None) or "<unmatched>"
-            method = scope["method"]
-            self.metrics.requests.labels(self.metrics.service, method, template, str(status)).inc()
-            self.metrics.latency.labels(self.metrics.service, method, template).observe(elapsed)
-            principal = scope.get("state", {}).get("principal_sub")
-            self.log.info(
-                "%s %s %s",
-                method,
-                scope["path"],
-                status,
-                extra={
-                    "service": self.metrics.service,
-                    "method": method,
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                    "principal": principal,
-                },
+            self.record(scope, status, time.perf_counter() - start)
+
+    def record(self, scope: Scope, status: int, elapsed: float) -> None:
+        """The request's metric samples and its access-log line."""
+        route = scope.get("route")
+        template = getattr(route, "path", None) or "<unmatched>"
+        method = scope["method"]
+        key = (method, template, status)
+        children = self._children.get(key)
+        if children is None:  # labels() takes a lock and builds tuples: once per label set
+            m = self.metrics
+            children = (
+                m.requests.labels(m.service, method, template, str(status)),
+                m.latency.labels(m.service, method, template),
             )
+            if len(self._children) < 10_000:  # route templates keep this small; a guard anyway
+                self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
+        if not self.log.isEnabledFor(logging.INFO):
+            return
+        principal = scope.get("state", {}).get("principal_sub")
+        self.log.info(
+            "%s %s %s",
+            method,
+            scope["path"],
+            status,
+            extra={
+                "service": self.metrics.service,
+                "method": method,
+                "path": scope["path"],
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+                "principal": principal,
+            },
+        )

@@ -23,6 +23,7 @@ from sqlalchemy.inspection import inspect as sa_inspect
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_procurement.workflow import fastpath
 
 
 class TransitionNotAllowed(Conflict):
@@ -165,10 +166,19 @@ class Machine:
         ]
 
 
+_COLUMN_KEYS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def _column_keys(model: type[Any]) -> tuple[str, ...]:
+    keys = _COLUMN_KEYS.get(model)
+    if keys is None:
+        keys = _COLUMN_KEYS[model] = tuple(attr.key for attr in sa_inspect(model).column_attrs)
+    return keys
+
+
 def snapshot(entity: Any) -> dict[str, Any]:
     """Column values of an ORM row (what the audit event stores as `data`)."""
-    mapper = sa_inspect(type(entity))
-    return {attr.key: getattr(entity, attr.key) for attr in mapper.column_attrs}
+    return {key: getattr(entity, key) for key in _column_keys(type(entity))}
 
 
 def parse_payload(tr: Transition, raw: dict[str, Any] | None) -> Any:
@@ -216,8 +226,6 @@ async def run(
     jurisdiction_of: Callable[[Any], str] | None = None,
 ) -> Any:
     """Apply one transition to one row, locked for the whole transaction; audited."""
-    from jiuzhu_procurement.workflow import fastpath
-
     entity = await fastpath.lock_row(session, model, entity_id)
     if entity is None:
         raise AggregateNotFound(what=what)
