@@ -110,3 +110,18 @@ def test_problem_titles_never_show_template_placeholders() -> None:
     assert err.title("zh") == "超出本辖区范围" and err.title("en") == "Outside your jurisdiction"
     assert "350803" in err.detail("zh")
     assert "{" not in CalendarYearMissing(year=2099).title("zh")
+
+
+def test_raw_asyncpg_errors_are_classified_like_wrapped_ones() -> None:
+    import asyncpg
+
+    from jiuzhu_kit.db import ConcurrentUpdate, DatabaseUnavailable, DuplicateRecord, classify_db_error
+
+    assert isinstance(classify_db_error(asyncpg.exceptions.AdminShutdownError("bye")), DatabaseUnavailable)
+    assert isinstance(
+        classify_db_error(asyncpg.exceptions.ConnectionDoesNotExistError("gone")), DatabaseUnavailable
+    )
+    assert isinstance(classify_db_error(asyncpg.exceptions.InterfaceError("closed")), DatabaseUnavailable)
+    assert isinstance(classify_db_error(asyncpg.exceptions.DeadlockDetectedError("x")), ConcurrentUpdate)
+    assert isinstance(classify_db_error(asyncpg.exceptions.UniqueViolationError("x")), DuplicateRecord)
+    assert classify_db_error(asyncpg.exceptions.UndefinedTableError("bug")) is None  # a bug stays a 500

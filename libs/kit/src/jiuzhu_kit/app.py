@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from typing import Any
 
+import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -107,6 +108,9 @@ def create_app(
         return problem_response(request, mapped)
 
     app.add_exception_handler(DBAPIError, on_db_error)
+    # Raw asyncpg errors from the hot paths that use the driver connection directly.
+    app.add_exception_handler(asyncpg.PostgresError, on_db_error)
+    app.add_exception_handler(asyncpg.exceptions.InterfaceError, on_db_error)
     app.add_exception_handler(OSError, on_db_error)
     app.add_exception_handler(IdempotentReplay, replay_handler)
 

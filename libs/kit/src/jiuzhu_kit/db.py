@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -190,20 +191,26 @@ async def session_driver(session: AsyncSession) -> Any:
         return cached[1]
     conn = await session.connection()
     raw = await conn.get_raw_connection()
-    await _begin(raw.dbapi_connection)
+    if not await _begin(raw.dbapi_connection):
+        # The adapter's internals changed: make SQLAlchemy send BEGIN itself (one round trip more).
+        await conn.exec_driver_sql("SELECT 1")
     driver = raw.driver_connection
     sync.info[_DRIVER] = (sync.get_transaction(), driver)
     return driver
 
 
-async def _begin(adapted: Any) -> None:
+async def _begin(adapted: Any) -> bool:
     """SQLAlchemy's asyncpg adapter sends BEGIN lazily, with the first statement it executes itself:
     statements sent straight to asyncpg before that would each commit on their own. Begin now, in
-    the adapter's own transaction, so its commit and rollback cover them."""
-    if getattr(adapted, "_transaction", False) is None:
+    the adapter's own transaction, so its commit and rollback cover them. False when the adapter
+    does not look as expected (then the caller begins another way)."""
+    if not all(hasattr(adapted, a) for a in ("_transaction", "_execute_mutex", "_start_transaction")):
+        return False
+    if adapted._transaction is None:
         async with adapted._execute_mutex:
             if adapted._transaction is None:
                 await adapted._start_transaction()
+    return True
 
 
 def get_uow(request: Request) -> UnitOfWork:
@@ -244,30 +251,46 @@ _CONNECTION_ERRORS: tuple[type[BaseException], ...] = (ConnectionError, OSError,
 
 def _sqlstate(exc: BaseException) -> str | None:
     orig: Any = getattr(exc, "orig", None)
-    for candidate in (orig, getattr(orig, "__cause__", None), exc.__cause__):
+    for candidate in (exc, orig, getattr(orig, "__cause__", None), exc.__cause__):
         state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
         if state:
             return str(state)
     return None
 
 
+def _by_sqlstate(state: str | None) -> DomainError | None:
+    if state in {"40001", "40P01", "55P03"}:  # serialization failure, deadlock, lock not available
+        return ConcurrentUpdate()
+    if state == "23505":
+        return DuplicateRecord()
+    if state == "57014":  # statement timeout
+        return ServiceUnavailable()
+    if state and state.startswith(("08", "57P", "53")):  # connection, shutdown, resources
+        return DatabaseUnavailable()
+    return None
+
+
 def classify_db_error(exc: BaseException) -> DomainError | None:
-    """Map database failures a client can act on to problems; None for real bugs (→ 500)."""
+    """Map database failures a client can act on to problems; None for real bugs (→ 500).
+
+    Covers SQLAlchemy's wrapped errors and raw asyncpg ones (the hot paths that talk to the asyncpg
+    connection directly get asyncpg's exceptions unwrapped)."""
     if isinstance(exc, DomainError):
         return exc
+    mapped = _by_sqlstate(_sqlstate(exc))
+    if mapped is not None:
+        return mapped
     if isinstance(exc, DBAPIError):
-        state = _sqlstate(exc)
-        if state in {"40001", "40P01", "55P03"}:  # serialization failure, deadlock, lock not available
-            return ConcurrentUpdate()
-        if state == "23505":
-            return DuplicateRecord()
-        if state == "57014":  # statement timeout
-            return ServiceUnavailable()
-        if (state and state.startswith(("08", "57P"))) or isinstance(exc, (OperationalError, InterfaceError)):
-            return DatabaseUnavailable()
-        if exc.connection_invalidated:
+        if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
             return DatabaseUnavailable()
         return None
+    if isinstance(exc, (*_CONNECTION_ERRORS, asyncpg.exceptions.InterfaceError)):
+        return DatabaseUnavailable()
+    if isinstance(
+        exc, (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.PostgresConnectionError)
+    ):
+        return DatabaseUnavailable()
+    return None
     if isinstance(exc, _CONNECTION_ERRORS):
         return DatabaseUnavailable()
     name = type(exc).__name__
