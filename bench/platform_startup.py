@@ -74,11 +74,13 @@ def _load(n: int) -> None:
     from jiuzhu_kit.auth import issue_token
     from jiuzhu_kit.settings import KitSettings
 
-    token = issue_token(KitSettings(), "bench", ["bureau"], "440103")
-    paths = ["/api/staffing/packs", "/api/evaluation/templates", "/api/procurement/healthz", "/healthz"]
+    # Several callers: the gateway limits each token subject (1,200/minute by default).
+    tokens = [issue_token(KitSettings(), f"bench-{k}", ["bureau"], "440103") for k in range(8)]
+    # Token routes (published reads like /packs are limited per client address instead).
+    paths = ["/api/staffing/scenarios", "/api/evaluation/templates", "/api/procurement/projects", "/healthz"]
     for i in range(n):
         req = urllib.request.Request(f"http://127.0.0.1:8000{paths[i % len(paths)]}")
-        req.add_header("Authorization", f"Bearer {token}")
+        req.add_header("Authorization", f"Bearer {tokens[i % len(tokens)]}")
         with urllib.request.urlopen(req, timeout=10) as r:
             r.read()
 

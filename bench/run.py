@@ -15,7 +15,7 @@ HERE = Path(__file__).parent
 
 
 def modules(selected: list[str]) -> list[str]:
-    names = sorted(p.stem for p in HERE.glob("*_*.py") if p.stem not in {"run", "common"})
+    names = sorted(p.stem for p in HERE.glob("*_*.py") if not p.stem.startswith("_"))
     return [n for n in names if not selected or any(s in n for s in selected)]
 
 
