@@ -16,7 +16,8 @@ from collections.abc import Mapping
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
+from starlette.types import Message, Receive, Scope
 
 from jiuzhu_kit.errors import DomainError, problem_response
 
@@ -41,9 +42,10 @@ def _template(path: str) -> re.Pattern[str]:
     return re.compile("^" + "".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
 
 
-class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, default: int, overrides: Mapping[str, int] | None = None) -> None:
-        self.app = app
+class BodyLimits:
+    """The request-size rule; the kit's pipeline (middleware.py) applies it to every request."""
+
+    def __init__(self, default: int, overrides: Mapping[str, int] | None = None) -> None:
         self.default = default
         self.overrides = [(_template(p), n) for p, n in (overrides or {}).items()]
 
@@ -53,21 +55,20 @@ class BodyLimitMiddleware:
                 return limit
         return self.default
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        limit = self.limit_for(scope["path"])
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None:
-            try:
-                too_long = int(declared) > limit
-            except ValueError:
-                too_long = False  # the server refuses a malformed Content-Length itself
-            if too_long:
-                response = problem_response(Request(scope), PayloadTooLarge(limit=limit))
-                await response(scope, receive, send)
-                return
+    @staticmethod
+    def refusal(scope: Scope, declared: bytes | None, limit: int) -> Response | None:
+        """The 413 problem for a declared Content-Length over the limit (before anything is read)."""
+        if declared is None:
+            return None
+        try:
+            too_long = int(declared) > limit
+        except ValueError:
+            return None  # the server refuses a malformed Content-Length itself
+        return problem_response(Request(scope), PayloadTooLarge(limit=limit)) if too_long else None
+
+    @staticmethod
+    def counting(receive: Receive, limit: int) -> Receive:
+        """`receive` that raises BodyTooLarge as soon as a streamed body passes the limit."""
         seen = 0
 
         async def counted() -> Message:
@@ -79,4 +80,4 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge()
             return message
 
-        await self.app(scope, counted, send)
+        return counted

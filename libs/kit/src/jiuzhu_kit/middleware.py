@@ -1,8 +1,8 @@
 """The kit's request pipeline as one ASGI layer: request id → body limit → access log → unit of work.
 
-Same behaviour, in the same order, as stacking RequestIdMiddleware, BodyLimitMiddleware,
+Same behaviour, in the same order, as stacking RequestIdMiddleware, a body-size limit,
 AccessLogMiddleware and UnitOfWorkMiddleware (which stay, for apps that want only some of them,
-like the gateway). One layer instead of four: every `await` in a request resumes through each
+like the gateway); the body-size rule itself lives in bodylimit.py. One layer instead of four: every `await` in a request resumes through each
 layer's frame and every response message passes each layer's `send` wrapper; at a few thousand
 writes per second per worker that was measurable (bench/procurement_transitions.py).
 
@@ -22,12 +22,10 @@ import time
 from collections.abc import Callable, Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jiuzhu_kit.bodylimit import BodyLimitMiddleware, BodyTooLarge, PayloadTooLarge
+from jiuzhu_kit.bodylimit import BodyLimits
 from jiuzhu_kit.db import UnitOfWorkMiddleware
-from jiuzhu_kit.errors import problem_response
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, request_id_for, request_id_var
 
 _REQUEST_ID = b"x-request-id"
@@ -45,7 +43,7 @@ class KitMiddleware:
         body_overrides: Mapping[str, int] | None = None,
     ) -> None:
         self.app = app
-        self.limits = BodyLimitMiddleware(app, max_body, body_overrides)
+        self.limits = BodyLimits(max_body, body_overrides)
         self.access = AccessLogMiddleware(app, metrics)
         self.uow = UnitOfWorkMiddleware(app, maker_from_scope)
 
@@ -74,26 +72,11 @@ class KitMiddleware:
 
         try:
             limit = self.limits.limit_for(scope["path"])
-            if declared is not None:
-                try:
-                    too_long = int(declared) > limit
-                except ValueError:
-                    too_long = False  # the server refuses a malformed Content-Length itself
-                if too_long:
-                    response = problem_response(Request(scope), PayloadTooLarge(limit=limit))
-                    await response(scope, receive, send_with_id)
-                    return
-            seen = 0
-
-            async def counted() -> Message:
-                nonlocal seen
-                message = await receive()
-                if message["type"] == "http.request":
-                    seen += len(message.get("body", b""))
-                    if seen > limit:
-                        raise BodyTooLarge()
-                return message
-
+            refusal = BodyLimits.refusal(scope, declared, limit)
+            if refusal is not None:
+                await refusal(scope, receive, send_with_id)
+                return
+            counted = BodyLimits.counting(receive, limit)
             start = time.perf_counter()
             status = 500
 
