@@ -34,9 +34,11 @@ class PeerResponse:
         return 200 <= self.status < 300
 
 
-def forwarded_headers(request: Request | None) -> dict[str, str]:
+def forwarded_headers(caller: Request | str | None) -> dict[str, str]:
+    """The caller's `Authorization` (from its request, or the header value itself) and request id."""
+    auth = caller.headers.get("authorization") if isinstance(caller, Request) else caller
     headers: dict[str, str] = {}
-    if request is not None and (auth := request.headers.get("authorization")):
+    if auth:
         headers["Authorization"] = auth
     if rid := request_id_var.get():
         headers["X-Request-ID"] = rid
@@ -51,7 +53,7 @@ class Peer:
         name: str,
         base_url: str,
         *,
-        timeout: float = 5.0,
+        timeout: float | httpx.Timeout = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = name
@@ -60,13 +62,14 @@ class Peer:
         self.transport = transport
 
     async def get(
-        self, path: str, request: Request | None, params: dict[str, Any] | None = None
+        self, path: str, caller: Request | str | None, params: dict[str, Any] | None = None
     ) -> PeerResponse:
+        """GET with the caller's credentials; `caller` is its request or its Authorization value."""
         try:
             async with httpx.AsyncClient(
                 base_url=self.base_url, timeout=self.timeout, transport=self.transport
             ) as client:
-                resp = await client.get(path, params=params, headers=forwarded_headers(request))
+                resp = await client.get(path, params=params, headers=forwarded_headers(caller))
         except httpx.HTTPError as exc:
             raise PeerUnavailable(peer=self.name) from exc
         if resp.status_code >= 500:

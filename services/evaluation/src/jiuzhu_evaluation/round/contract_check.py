@@ -13,7 +13,7 @@ import httpx
 
 from jiuzhu_evaluation.round.schemas import RoundIn
 from jiuzhu_kit.errors import Conflict
-from jiuzhu_kit.observability import request_id_var
+from jiuzhu_kit.peers import Peer, PeerUnavailable
 
 TIMEOUT = httpx.Timeout(3.0, connect=1.0)
 
@@ -27,23 +27,16 @@ class ContractMismatch(Conflict):
 async def check(base_url: str, body: RoundIn, authorization: str | None) -> str:
     if not base_url:
         return "skipped"
-    headers = {
-        k: v for k, v in (("Authorization", authorization), ("X-Request-ID", request_id_var.get())) if v
-    }
     try:
-        async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            resp = await client.get(f"{base_url.rstrip('/')}/contracts/{body.contract_id}", headers=headers)
-    except httpx.HTTPError:
+        resp = await Peer("procurement", base_url, timeout=TIMEOUT).get(
+            f"/contracts/{body.contract_id}", authorization
+        )
+    except PeerUnavailable:
         return "unavailable"
-    if resp.status_code == 404:
+    if resp.status == 404:
         return "not_found"
-    if resp.status_code != 200:
-        return "unavailable"
-    try:
-        contract: Any = resp.json()
-    except ValueError:
-        return "unavailable"
-    if not isinstance(contract, dict):
+    contract: Any = resp.body
+    if resp.status != 200 or not isinstance(contract, dict):
         return "unavailable"
     if contract.get("contractor_uscc") not in (None, body.contractor_uscc):
         raise ContractMismatch(field="承接主体统一社会信用代码 (contractor_uscc)")

@@ -8,10 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-import httpx
-
 from jiuzhu_kit.errors import ServiceUnavailable
-from jiuzhu_kit.observability import request_id_var
+from jiuzhu_kit.peers import Peer, PeerUnavailable
 
 
 class EvaluationUnavailable(ServiceUnavailable):
@@ -21,26 +19,19 @@ class EvaluationUnavailable(ServiceUnavailable):
 
 
 async def _get(settings: Any, path: str, params: dict[str, str] | None, authorization: str | None) -> Any:
-    base = (settings.evaluation_service_url or "").rstrip("/")
+    base = settings.evaluation_service_url or ""
     if not base:
         raise EvaluationUnavailable(why="EVALUATION_SERVICE_URL not set")
-    headers = {}
-    if authorization:
-        headers["Authorization"] = authorization
-    rid = request_id_var.get()
-    if rid:
-        headers["X-Request-ID"] = rid
+    peer = Peer("evaluation", base, timeout=settings.http_timeout_seconds)
     try:
-        async with httpx.AsyncClient(timeout=settings.http_timeout_seconds) as client:
-            resp = await client.get(base + path, params=params, headers=headers)
-    except httpx.HTTPError as exc:
-        raise EvaluationUnavailable(why=type(exc).__name__) from exc
-    if resp.status_code != 200:
-        raise EvaluationUnavailable(why=f"HTTP {resp.status_code}")
-    try:
-        return resp.json()
-    except ValueError as exc:
-        raise EvaluationUnavailable(why="invalid JSON") from exc
+        resp = await peer.get(path, authorization, params)
+    except PeerUnavailable as exc:
+        raise EvaluationUnavailable(why=type(exc.__cause__ or exc).__name__) from exc
+    if resp.status != 200:
+        raise EvaluationUnavailable(why=f"HTTP {resp.status}")
+    if resp.body is None:
+        raise EvaluationUnavailable(why="invalid JSON")
+    return resp.body
 
 
 async def payment_release(
