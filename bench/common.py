@@ -1,7 +1,13 @@
-"""Shared by the benchmarks: one row shape and one table printer."""
+"""Shared by the benchmarks: one row shape, one table printer, and how to run a service to measure."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 COLUMNS = ("name", "value", "unit", "reference", "ratio", "target", "ok")
@@ -45,3 +51,72 @@ def print_table(rows: list[dict[str, Any]], title: str = "") -> None:
     print("  ".join(c.ljust(w) for c, w in zip(COLUMNS, widths, strict=True)))
     for x in cells:
         print("  ".join(v.ljust(w) for v, w in zip(x, widths, strict=True)))
+
+
+# ---- what every benchmark that runs a service needs ---------------------------------------------
+
+SECRET = "bench-secret-0123456789-abcdefghijklmnop"
+
+
+def server_url() -> str:
+    """The Postgres server benchmarks make their scratch databases on."""
+    import os
+
+    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
+        "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+
+
+def free_port() -> int:
+    from jiuzhu_devtools.testing import free_port as _free
+
+    return _free()
+
+
+@contextmanager
+def scratch_database(kind: str, packages: list[str]) -> Iterator[str]:
+    """A database of this benchmark's own, migrated with `packages`, dropped afterwards."""
+    import os
+
+    from jiuzhu_devtools.pg import drop_database, ensure_database
+    from jiuzhu_kit.migrations import prepare
+
+    server = server_url()
+    name = f"jiuzhu_bench_{kind}_{os.getpid()}"
+    url = ensure_database(server, name)
+    try:
+        prepare(packages, url)
+        yield url
+    finally:
+        drop_database(server, name)
+
+
+def uvicorn(
+    app: str, port: int, env: dict[str, str], *, workers: int = 1, quiet: bool = False
+) -> subprocess.Popen[bytes]:
+    """Start `app` (a factory) on loopback as a real uvicorn server."""
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    if workers > 1:
+        cmd += ["--workers", str(workers)]
+    cmd += ["--no-access-log", "--log-level", "warning", app]
+    out = subprocess.DEVNULL if quiet else None
+    return subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
+
+
+def wait_http(url: str, timeout: float = 60) -> None:
+    """Until `url` answers 200."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"not ready: {url}")
+
+
+def stop(proc: subprocess.Popen[bytes] | None, timeout: float = 15) -> None:
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=timeout)

@@ -17,34 +17,17 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import time
 import uuid
 from typing import Any
 
 import httpx
 
-from bench.common import print_table, row
+from bench.common import SECRET, free_port, print_table, row, scratch_database, stop, uvicorn, wait_http
 
-SECRET = "bench-secret-0123456789-abcdefghijklmnop"
 CONTRACTS, PERIODS, RESPONDENTS, QUESTIONS = 500, ("2019-H1", "2019-H2"), 200, 5
 USCC = "91640181MA7F3K2P1X"
 BULK_REQUESTS, BULK_SIZE, SINGLE_REQUESTS = 20, 1000, 200
-
-
-def _server() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
-        "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _fill(url: str) -> int:
@@ -136,7 +119,7 @@ def _intake(url: str) -> tuple[float, float]:
     from jiuzhu_kit.auth import issue_token
     from jiuzhu_kit.settings import KitSettings
 
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -146,33 +129,13 @@ def _intake(url: str) -> tuple[float, float]:
         "EVALUATION_SURVEY_RATE_LIMIT_PER_MINUTE": "1000000",
         "EVALUATION_SURVEY_BULK_RATE_LIMIT_PER_MINUTE": "1000000",
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "jiuzhu_evaluation.app:create",
-    ]
-    proc = subprocess.Popen(cmd, env=env)
+    proc = uvicorn("jiuzhu_evaluation.app:create", port, env)
     ks = KitSettings(JWT_SECRET=SECRET, DATABASE_URL="")
     bureau = {"Authorization": f"Bearer {issue_token(ks, 'bench-bureau', ['bureau'], '640181')}"}
     portal = {"Authorization": f"Bearer {issue_token(ks, 'bench-portal', ['portal'], '640000')}"}
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_http(f"{base}/healthz")
         with httpx.Client(base_url=base, timeout=120) as c:
             body = {
                 "contract_id": str(uuid.uuid4()),
@@ -208,26 +171,16 @@ def _intake(url: str) -> tuple[float, float]:
             single = SINGLE_REQUESTS * QUESTIONS / (time.perf_counter() - t)
             return bulk, single
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop(proc)
 
 
 def main() -> list[dict[str, Any]]:
-    from jiuzhu_devtools.pg import drop_database, ensure_database
-    from jiuzhu_kit.migrations import prepare
-
-    server = _server()
-    name = f"jiuzhu_bench_eval_{os.getpid()}"
-    url = ensure_database(server, name)
-    try:
-        prepare(["jiuzhu_evaluation"], url)
+    with scratch_database("eval", ["jiuzhu_evaluation"]) as url:
         t = time.perf_counter()
         answers = asyncio.run(_fill(url))
         fill = time.perf_counter() - t
         sql, py, groups = asyncio.run(_aggregate(url))
         bulk, single = _intake(url)
-    finally:
-        drop_database(server, name)
     rows = [
         row(
             f"aggregate {answers:,} answers by contract+period ({groups} groups), SQL",

@@ -24,51 +24,16 @@ import re
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
-from bench.common import print_table, row
+from bench.common import SECRET, free_port, print_table, row, scratch_database, uvicorn, wait_http
 
-SECRET = "bench-secret-0123456789-abcdefghijklmnop"
 SECONDS = float(os.environ.get("BENCH_GATEWAY_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_GATEWAY_ROUNDS", "3"))
 CONNECTIONS = 32
-
-
-def _server() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
-        "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(url: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"not ready: {url}")
-
-
-def _uvicorn(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--port", str(port)]
-    cmd += ["--no-access-log", "--log-level", "warning", app]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 NGINX_CONF = """
@@ -168,75 +133,70 @@ def _measure(
 
 
 def main() -> list[dict[str, Any]]:
-    from jiuzhu_devtools.pg import drop_database, ensure_database
     from jiuzhu_kit.auth import issue_token
-    from jiuzhu_kit.migrations import prepare
     from jiuzhu_kit.settings import KitSettings
 
     notes = []
     tool = "wrk" if shutil.which("wrk") else "python loader (wrk missing)"
     if tool != "wrk":
         notes.append("wrk not installed (apt-get install -y wrk): using a Python load generator")
-    server = _server()
-    name = f"jiuzhu_bench_gw_{os.getpid()}"
-    url = ensure_database(server, name)
     procs: list[subprocess.Popen[bytes]] = []
     tmp = Path(tempfile.mkdtemp(prefix="jiuzhu-bench-nginx-"))
-    try:
-        prepare(["jiuzhu_staffing", "jiuzhu_gateway"], url)
-        svc, gw, ngx = _free_port(), _free_port(), _free_port()
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "JWT_SECRET": SECRET,
-            "JIUZHU_ENVIRONMENT": "test",
-            "STAFFING_ROOT_PATH": "/api/staffing",
-            "STAFFING_LOG_LEVEL": "WARNING",
-            "GATEWAY_UPSTREAM_STAFFING": f"http://127.0.0.1:{svc}",
-            "GATEWAY_LOG_LEVEL": "INFO",  # access log on: its cost is part of the gateway's
-            "GATEWAY_RATE_LIMIT_PRINCIPAL": "10000000/minute",
-        }
-        procs.append(_uvicorn("jiuzhu_staffing.app:create", svc, env))
-        procs.append(_uvicorn("jiuzhu_gateway.app:create", gw, env))
-        nginx = _nginx(tmp, ngx, svc)
-        if nginx is None:
-            notes.append("nginx not installed (apt-get install -y nginx): nginx rows skipped")
-        else:
-            procs.append(nginx)
-        _wait(f"http://127.0.0.1:{svc}/healthz")
-        _wait(f"http://127.0.0.1:{gw}/healthz")
-        targets = {
-            "direct": f"http://127.0.0.1:{svc}/healthz",
-            "gateway": f"http://127.0.0.1:{gw}/api/staffing/healthz",
-        }
-        if nginx is not None:
-            _wait(f"http://127.0.0.1:{ngx}/api/staffing/healthz")
-            targets["nginx"] = f"http://127.0.0.1:{ngx}/api/staffing/healthz"
-        for u in targets.values():  # warm-up: pools, JITs of the mind
-            _wrk(u, CONNECTIONS, 1, {}) if tool == "wrk" else _pyload(u, CONNECTIONS, 1, {})
-        loaded = _measure(targets, CONNECTIONS, {}, ROUNDS)
-        single = _measure(targets, 1, {}, 2)
-        token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["bureau"], "350802")
-        auth = {"Authorization": f"Bearer {token}"}
-        private = _measure(
-            {
-                "direct": f"http://127.0.0.1:{svc}/nonexistent",
-                "gateway": f"http://127.0.0.1:{gw}/api/staffing/nonexistent",
-            },
-            CONNECTIONS,
-            auth,
-            2,
-        )
-    finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-        drop_database(server, name)
-        shutil.rmtree(tmp, ignore_errors=True)
+    with scratch_database("gw", ["jiuzhu_staffing", "jiuzhu_gateway"]) as url:
+        try:
+            svc, gw, ngx = free_port(), free_port(), free_port()
+            env = {
+                **os.environ,
+                "DATABASE_URL": url,
+                "JWT_SECRET": SECRET,
+                "JIUZHU_ENVIRONMENT": "test",
+                "STAFFING_LOG_LEVEL": "WARNING",
+                "GATEWAY_UPSTREAM_STAFFING": f"http://127.0.0.1:{svc}",
+                "GATEWAY_LOG_LEVEL": "INFO",  # access log on: its cost is part of the gateway's
+                "GATEWAY_RATE_LIMIT_PRINCIPAL": "10000000/minute",
+            }
+            procs.append(uvicorn("jiuzhu_staffing.app:create", svc, env, quiet=True))
+            procs.append(uvicorn("jiuzhu_gateway.app:create", gw, env, quiet=True))
+            nginx = _nginx(tmp, ngx, svc)
+            if nginx is None:
+                notes.append("nginx not installed (apt-get install -y nginx): nginx rows skipped")
+            else:
+                procs.append(nginx)
+            wait_http(f"http://127.0.0.1:{svc}/healthz")
+            wait_http(f"http://127.0.0.1:{gw}/healthz")
+            targets = {
+                "direct": f"http://127.0.0.1:{svc}/healthz",
+                "gateway": f"http://127.0.0.1:{gw}/api/staffing/healthz",
+            }
+            if nginx is not None:
+                wait_http(f"http://127.0.0.1:{ngx}/api/staffing/healthz")
+                targets["nginx"] = f"http://127.0.0.1:{ngx}/api/staffing/healthz"
+            for u in targets.values():  # warm-up: pools, JITs of the mind
+                _wrk(u, CONNECTIONS, 1, {}) if tool == "wrk" else _pyload(u, CONNECTIONS, 1, {})
+            loaded = _measure(targets, CONNECTIONS, {}, ROUNDS)
+            single = _measure(targets, 1, {}, 2)
+            token = issue_token(
+                KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["bureau"], "350802"
+            )
+            auth = {"Authorization": f"Bearer {token}"}
+            private = _measure(
+                {
+                    "direct": f"http://127.0.0.1:{svc}/nonexistent",
+                    "gateway": f"http://127.0.0.1:{gw}/api/staffing/nonexistent",
+                },
+                CONNECTIONS,
+                auth,
+                2,
+            )
+        finally:
+            for p in procs:
+                p.terminate()
+            for p in procs:
+                try:
+                    p.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            shutil.rmtree(tmp, ignore_errors=True)
 
     d_rps, d_lat = loaded["direct"]
     g_rps, g_lat = loaded["gateway"]

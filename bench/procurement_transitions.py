@@ -22,36 +22,19 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import time
 import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
-import httpx
 
-from bench.common import print_table, row
+from bench.common import SECRET, free_port, print_table, row, scratch_database, stop, uvicorn, wait_http
 
-SECRET = "bench-secret-0123456789-abcdefghijklmnop"
 N = int(os.environ.get("BENCH_TRANSITIONS", "1000"))  # per side and round
 ROUNDS = 3  # alternate API and direct rounds; medians damp a noisy shared machine
 CONCURRENCY = 16
 DIV = "640181"
-
-
-def _server() -> str:
-    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get(
-        "TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-    )
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _seed(dsn: str, n: int) -> list[str]:
@@ -228,70 +211,41 @@ async def _api(host: str, port: int, token: str, ids: list[str]) -> tuple[float,
 
 
 def main() -> list[dict[str, Any]]:
-    from jiuzhu_devtools.pg import drop_database, ensure_database
     from jiuzhu_kit.auth import issue_token
-    from jiuzhu_kit.migrations import prepare
     from jiuzhu_kit.settings import KitSettings
 
-    server = _server()
-    name = f"jiuzhu_bench_proc_{os.getpid()}"
-    url = ensure_database(server, name)
-    dsn = url.replace("postgresql+asyncpg://", "postgresql://")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "JWT_SECRET": SECRET,
-        "JIUZHU_ENVIRONMENT": "test",
-        "PROCUREMENT_LOG_LEVEL": "WARNING",
-        "PROCUREMENT_DB_POOL_SIZE": str(CONCURRENCY),
-    }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        os.environ.get("BENCH_WORKERS", "2"),  # one per core, as deployed
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "jiuzhu_procurement.app:create",
-    ]
+    port = free_port()
     proc: subprocess.Popen[bytes] | None = None
-    try:
-        prepare(["jiuzhu_procurement"], url)
-        warm = asyncio.run(_seed(dsn, 400))
-        batches = [(asyncio.run(_seed(dsn, N)), asyncio.run(_seed(dsn, N))) for _ in range(ROUNDS)]
-        proc = subprocess.Popen(cmd, env=env)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["bureau"], DIV)
-        # Warm-up: connections, prepared statements, both workers.
-        asyncio.run(_api("127.0.0.1", port, token, warm))
-        apis, directs, bad = [], [], 0
-        for api_ids, sql_ids in batches:
-            a, b = asyncio.run(_api("127.0.0.1", port, token, api_ids))
-            apis.append(a)
-            bad += b
-            directs.append(asyncio.run(_direct(dsn, sql_ids)))
-        ratios = sorted(a / d for a, d in zip(apis, directs, strict=True))
-        api, direct, ratio = statistics.median(apis), statistics.median(directs), ratios[len(ratios) // 2]
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=15)
-        drop_database(server, name)
+    with scratch_database("proc", ["jiuzhu_procurement"]) as url:
+        dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "JWT_SECRET": SECRET,
+            "JIUZHU_ENVIRONMENT": "test",
+            "PROCUREMENT_LOG_LEVEL": "WARNING",
+            "PROCUREMENT_DB_POOL_SIZE": str(CONCURRENCY),
+        }
+        try:
+            warm = asyncio.run(_seed(dsn, 400))
+            batches = [(asyncio.run(_seed(dsn, N)), asyncio.run(_seed(dsn, N))) for _ in range(ROUNDS)]
+            # One worker per core, as deployed.
+            workers = int(os.environ.get("BENCH_WORKERS", "2"))
+            proc = uvicorn("jiuzhu_procurement.app:create", port, env, workers=workers)
+            wait_http(f"http://127.0.0.1:{port}/readyz")
+            token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["bureau"], DIV)
+            # Warm-up: connections, prepared statements, both workers.
+            asyncio.run(_api("127.0.0.1", port, token, warm))
+            apis, directs, bad = [], [], 0
+            for api_ids, sql_ids in batches:
+                a, b = asyncio.run(_api("127.0.0.1", port, token, api_ids))
+                apis.append(a)
+                bad += b
+                directs.append(asyncio.run(_direct(dsn, sql_ids)))
+            ratios = sorted(a / d for a, d in zip(apis, directs, strict=True))
+            api, direct, ratio = statistics.median(apis), statistics.median(directs), ratios[len(ratios) // 2]
+        finally:
+            stop(proc)
     return [
         row(
             f"project transitions through the API ({ROUNDS}×{N}, {CONCURRENCY} clients, {bad} non-200; "

@@ -10,25 +10,14 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
-import sys
 import time
 from typing import Any
 
 import httpx
 
-from bench.common import print_table, row
+from bench.common import SECRET, free_port, print_table, row, stop, uvicorn, wait_http
 
-SECRET = "bench-secret-0123456789-abcdefghijklmnop"
 REPEAT = 3
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _median(fn: Any, n: int = REPEAT) -> float:
@@ -60,7 +49,7 @@ def main() -> list[dict[str, Any]]:
     own_packs = BatchRequest.model_validate({**payload, "pack": None})
     mixed = _median(lambda: run_batch(reg, own_packs, k))
 
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
@@ -68,30 +57,10 @@ def main() -> list[dict[str, Any]]:
         "JIUZHU_ENVIRONMENT": "test",
         "STAFFING_LOG_LEVEL": "WARNING",
     }
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-access-log",
-        "--log-level",
-        "warning",
-        "jiuzhu_staffing.app:create",
-    ]
-    proc = subprocess.Popen(cmd, env=env)
+    proc = uvicorn("jiuzhu_staffing.app:create", port, env)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
+        wait_http(f"{base}/healthz")
         token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["auditor"], "000000")
         body = json.dumps(payload, ensure_ascii=False).encode()
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -105,8 +74,7 @@ def main() -> list[dict[str, Any]]:
             call()  # warm-up
             api = _median(call)
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop(proc)
 
     rows = [
         row(
