@@ -70,7 +70,7 @@ def server_url() -> str:
 def free_port() -> int:
     from jiuzhu_devtools.testing import free_port as _free
 
-    return _free()
+    return int(_free())
 
 
 @contextmanager
