@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.types import Scope, Send
 
-from jiuzhu_kit.errors import PROBLEM_JSON, DomainError, ServiceUnavailable, Unauthorized, request_lang
+from jiuzhu_kit.errors import (
+    PROBLEM_JSON,
+    DomainError,
+    ServiceUnavailable,
+    Unauthorized,
+    problem_body,
+    request_lang,
+)
 
 
 class RouteNotFound(DomainError):
@@ -48,25 +54,8 @@ class ApiKeyInvalid(Unauthorized):
     en = "The API key is invalid or revoked"
 
 
-class RateLimited(DomainError):
-    code = "RATE_LIMITED"
-    status = 429
-    zh = "请求过于频繁，请 {retry_after} 秒后重试"
-    en = "Too many requests; retry in {retry_after} s"
-
-
-def problem_body(err: DomainError, lang: str, path: str, request_id: str | None) -> bytes:
-    body: dict[str, Any] = {
-        "type": f"https://jiuzhu.example/problems/{err.code.lower().replace('_', '-')}",
-        "title": err.en if lang == "en" else err.zh,
-        "status": err.status,
-        "code": err.code,
-        "detail": err.detail(lang),
-        "instance": path,
-        "request_id": request_id,
-    }
-    body.update(err.extra())
-    return json.dumps(body, ensure_ascii=False).encode()
+def problem_bytes(err: DomainError, lang: str, path: str, request_id: str | None) -> bytes:
+    return json.dumps(problem_body(err, lang, path, request_id), ensure_ascii=False).encode()
 
 
 async def send_problem(
@@ -77,11 +66,12 @@ async def send_problem(
     extra_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     """The same body as jiuzhu_kit.errors.problem_response, sent from raw ASGI (the proxy path)."""
-    body = problem_body(err, request_lang(Request(scope)), scope["path"], request_id)
+    body = problem_bytes(err, request_lang(Request(scope)), scope["path"], request_id)
     headers = [
         (b"content-type", PROBLEM_JSON.encode()),
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode("latin-1")),
+        *((k.lower().encode(), v.encode("latin-1")) for k, v in err.headers().items()),
         *(extra_headers or []),
     ]
     await send({"type": "http.response.start", "status": err.status, "headers": headers})

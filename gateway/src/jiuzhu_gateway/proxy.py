@@ -23,12 +23,12 @@ import time
 from starlette.types import Receive, Scope, Send
 
 from jiuzhu_gateway.credentials import Authenticator, Caller
-from jiuzhu_gateway.errors import ApiKeyInvalid, RateLimited, RouteNotFound, send_problem
+from jiuzhu_gateway.errors import ApiKeyInvalid, RouteNotFound, send_problem
 from jiuzhu_gateway.ratelimit import RateLimits
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import DROP_REQUEST, BodyStreamed, Route, Upstream
-from jiuzhu_kit.errors import DomainError
+from jiuzhu_kit.errors import DomainError, RateLimited
 from jiuzhu_kit.observability import request_id_var
 
 log = logging.getLogger("jiuzhu.gateway")
@@ -216,8 +216,7 @@ def _client(scope: Scope) -> str:
 
 
 def _retry_after(err: DomainError) -> bytes | None:
-    if isinstance(err, RateLimited):
-        return str(err.params["retry_after"]).encode()
-    if err.status == 503:
+    """Retry-After for a 503 that does not set its own (a 429 carries it: RateLimited.headers)."""
+    if err.status == 503 and "Retry-After" not in err.headers():
         return str(err.params.get("retry_after", 1)).encode()
     return None

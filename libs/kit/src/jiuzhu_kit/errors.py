@@ -185,22 +185,28 @@ def request_lang(request: Request) -> str:
     return best
 
 
-def problem_response(
-    request: Request, err: DomainError, headers: Mapping[str, str] | None = None
-) -> JSONResponse:
-    lang = request_lang(request)
+def problem_body(err: DomainError, lang: str, instance: str, request_id: str | None) -> dict[str, Any]:
+    """The problem+json document (RFC 9457) for `err`; every Jiuzhu process renders it this way."""
     body: dict[str, Any] = {
         "type": f"https://jiuzhu.example/problems/{err.code.lower().replace('_', '-')}",
         "title": err.title(lang),
         "status": err.status,
         "code": err.code,
         "detail": err.detail(lang),
-        "instance": request.url.path,
-        "request_id": request.scope.get("state", {}).get("request_id"),
+        "instance": instance,
+        "request_id": request_id,
     }
     if isinstance(err, ValidationFailed):
         body["errors"] = [e.model_dump() for e in err.errors]
     body.update(err.extra())
+    return body
+
+
+def problem_response(
+    request: Request, err: DomainError, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    lang = request_lang(request)
+    body = problem_body(err, lang, request.url.path, request.scope.get("state", {}).get("request_id"))
     return JSONResponse(
         body, status_code=err.status, media_type=PROBLEM_JSON, headers={**err.headers(), **(headers or {})}
     )

@@ -5,21 +5,9 @@ from __future__ import annotations
 import time
 from collections import deque
 
-from jiuzhu_kit.errors import DomainError
+from jiuzhu_kit.errors import RateLimited
 
-
-class RateLimited(DomainError):
-    code = "RATE_LIMITED"
-    status = 429
-    zh = "请求过于频繁，请 {retry_after} 秒后再试"
-    en = "Too many requests; retry in {retry_after} s"
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(retry_after=retry_after)
-        self.retry_after = retry_after
-
-    def extra(self) -> dict[str, int]:
-        return {"retry_after": self.retry_after}
+__all__ = ["RateLimited", "SlidingWindow"]
 
 
 class SlidingWindow:
