@@ -18,7 +18,6 @@ from jiuzhu_evaluation.round.schemas import (
     RoundOut,
     ScoresIn,
 )
-from jiuzhu_kit import divisions
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, current_principal, require_roles
 from jiuzhu_kit.calendar import CalendarYearMissing
@@ -77,29 +76,7 @@ async def list_rounds(
     status: str | None = Query(default=None, max_length=16),
 ) -> list[RoundOut]:
     """Rounds you may see: your jurisdiction's, or (contractor) your own."""
-    repo = RoundRepository(session)
-    if principal.has(Role.ADMIN) or principal.has(Role.BUREAU, Role.FINANCE, Role.AUDITOR):
-        rows = await repo.search(
-            contract_id=contract_id,
-            contractor_uscc=None,
-            division_prefix=divisions.prefix(principal.division),
-            status=status,
-            limit=page.limit,
-            offset=page.offset,
-        )
-    elif principal.has(Role.CONTRACTOR) and principal.org:
-        rows = await repo.search(
-            contract_id=contract_id,
-            contractor_uscc=principal.org,
-            division_prefix=None,
-            status=status,
-            limit=page.limit,
-            offset=page.offset,
-        )
-    else:
-        rows = []
-    sheets = await repo.sheets_of([r.id for r in rows])
-    return [service.snapshot(r, sheets[r.id]) for r in rows]
+    return await service.list_rounds(session, principal, contract_id, status, page.limit, page.offset)
 
 
 @router.get("/{round_id}", response_model=RoundOut, responses=responses(service.RoundNotFound))

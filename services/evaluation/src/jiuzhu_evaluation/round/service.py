@@ -21,8 +21,9 @@ from jiuzhu_evaluation.survey.repository import SurveyRepository
 from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template import service as templates
 from jiuzhu_evaluation.template.models import IndicatorTemplate
+from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
-from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.auth import Principal, Role
 from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 
 AGGREGATE = "evaluation_round"
@@ -183,6 +184,30 @@ async def get_round(
     if r is None or not access.can_read(principal, r):  # outside jurisdiction looks like absent
         raise RoundNotFound()
     return r
+
+
+async def list_rounds(
+    session: AsyncSession,
+    principal: Principal,
+    contract_id: uuid.UUID | None,
+    status: str | None,
+    limit: int,
+    offset: int,
+) -> list[RoundOut]:
+    """Oversight roles see their jurisdiction's rounds, a contractor its own, others none."""
+    repo = RoundRepository(session)
+    if principal.has(Role.ADMIN, Role.BUREAU, Role.FINANCE, Role.AUDITOR):
+        scope: dict[str, str | None] = {
+            "contractor_uscc": None,
+            "division_prefix": divisions.prefix(principal.division),
+        }
+    elif principal.has(Role.CONTRACTOR) and principal.org:
+        scope = {"contractor_uscc": principal.org, "division_prefix": None}
+    else:
+        return []
+    rows = await repo.search(contract_id=contract_id, status=status, limit=limit, offset=offset, **scope)
+    sheets = await repo.sheets_of([r.id for r in rows])
+    return [snapshot(r, sheets[r.id]) for r in rows]
 
 
 def _party_indicators(t: IndicatorTemplate, party: dict[str, Any]) -> list[dict[str, Any]]:
