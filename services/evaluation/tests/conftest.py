@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -31,23 +30,6 @@ PURCHASER_VALUES = {
     "valid_complaints": "0",
 }
 RECIPIENT_VALUES = {"overall_satisfaction": "5", "service_attitude": "5"}
-
-
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """This service alone on a fresh database: its tests never wait on another service's migrations."""
-    from jiuzhu_devtools.pg import drop_database, ensure_database
-    from jiuzhu_devtools.testing import _server_url
-    from jiuzhu_kit.migrations import prepare
-
-    server = _server_url()
-    name = f"jiuzhu_test_eval_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    url = ensure_database(server, name)
-    try:
-        prepare(["jiuzhu_evaluation"], url)
-        yield url
-    finally:
-        drop_database(server, name)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
