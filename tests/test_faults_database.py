@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -110,11 +111,91 @@ async def test_database_outage_under_load(
         assert len(evs) == 1
         for e in evs:
             if isinstance(e["data"], str):
-                import json
-
                 e["data"] = json.loads(e["data"])
             if isinstance(e["changes"], str):
-                import json
-
                 e["changes"] = json.loads(e["changes"])
         assert verify_chain(evs).ok
+
+
+async def _seed_projects(url: str, n: int) -> list[str]:
+    """`n` projects whose bidding has closed (the next step, qualification review, has no handler)."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        plan = await conn.fetchval(
+            "INSERT INTO procurement.purchase_plan (id, division_code, year, title, status, budget_lines, total,"
+            " created_by, version) VALUES (gen_random_uuid(), '440103', 2024, 'faults', 'approved', '[]', 0,"
+            " 'test', 1) ON CONFLICT (division_code, year) DO UPDATE SET title = EXCLUDED.title RETURNING id"
+        )
+        rows = await conn.fetch(
+            "INSERT INTO procurement.project (id, plan_id, division_code, title, purchase_form, items, budget,"
+            " funding_source, declared_on, status, method, round, created_by, version)"
+            " SELECT gen_random_uuid(), $1, '440103', 'faults', 'service_contract', '[\"AS01\"]', 100000,"
+            " 'working_funds', DATE '2024-01-02', 'bidding_closed', 'open_tender', 1, 'test', 1"
+            " FROM generate_series(1, $2) RETURNING id",
+            plan,
+            n,
+        )
+        return [str(r["id"]) for r in rows]
+    finally:
+        await conn.close()
+
+
+async def test_transitions_on_the_write_pool_survive_an_outage(
+    own_postgres: tuple[Path, str], auth: Callable[..., dict[str, str]]
+) -> None:
+    """The lean transition route's own pool (jiuzhu_kit.writepool): 503 while the database is down,
+    working again once it is back, without restarting the service; nothing half-written."""
+    from jiuzhu_devtools.testing import TEST_SECRET, service_client
+    from jiuzhu_procurement.app import create
+    from jiuzhu_procurement.settings import Settings
+
+    path, url = own_postgres
+    ids = await _seed_projects(url, 40)
+    h = auth("bureau", "440103")
+    settings = Settings(DATABASE_URL=url, JWT_SECRET=TEST_SECRET, JIUZHU_ENVIRONMENT="test")
+    loop = asyncio.get_running_loop()
+
+    async def move(c: httpx.AsyncClient, pid: str) -> httpx.Response:
+        return await c.post(f"/projects/{pid}/transitions", json={"to": "qualification_review"}, headers=h)
+
+    async with service_client(create(settings)) as c:
+        warm = await asyncio.gather(*(move(c, pid) for pid in ids[:8]))  # opens write-pool connections
+        assert [r.status_code for r in warm] == [200] * 8
+        await loop.run_in_executor(None, stop_embedded, path)
+        try:
+            down = await asyncio.gather(*(move(c, pid) for pid in ids[8:16]))
+            for r in down:
+                assert r.status_code == 503, r.text
+                assert r.headers["content-type"].startswith("application/problem+json")
+                assert r.json()["code"] in {"DATABASE_UNAVAILABLE", "SERVICE_UNAVAILABLE"}
+        finally:
+            await loop.run_in_executor(None, ensure_embedded, path)
+        recovered: list[int] = []
+        for pid in ids[16:]:
+            recovered.append((await move(c, pid)).status_code)
+            if recovered[-1] == 200:
+                break
+            await asyncio.sleep(0.25)
+        assert recovered and recovered[-1] == 200, recovered
+        again = await asyncio.gather(*(move(c, pid) for pid in ids[8:16]))  # the refused ones, now
+        assert [r.status_code for r in again] == [200] * 8
+
+    # Nothing half-written: a project moved iff it has its one audit event, and every chain verifies.
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        moved = {
+            str(r["id"])
+            for r in await conn.fetch(
+                "SELECT id FROM procurement.project WHERE status = 'qualification_review'"
+            )
+        }
+        events = await conn.fetch("SELECT * FROM procurement.audit_event WHERE aggregate_type = 'project'")
+    finally:
+        await conn.close()
+    by_agg: dict[str, list[dict[str, object]]] = {}
+    for e in events:
+        by_agg.setdefault(e["aggregate_id"], []).append(
+            {**dict(e), "data": json.loads(e["data"]), "changes": json.loads(e["changes"])}
+        )
+    assert set(by_agg) == moved and len(moved) >= 17
+    assert all(len(evs) == 1 and verify_chain(evs).ok for evs in by_agg.values())

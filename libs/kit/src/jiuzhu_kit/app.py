@@ -24,11 +24,13 @@ from jiuzhu_kit.contract import declare_problems
 from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker
 from jiuzhu_kit.errors import InternalError, install_error_handlers, problem_response
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
+from jiuzhu_kit.lean import LeanRoute
 from jiuzhu_kit.middleware import KitMiddleware
 from jiuzhu_kit.observability import Metrics, configure_logging
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_kit.strictjson import strict_json_guard
 from jiuzhu_kit.tables import KitTables
+from jiuzhu_kit.writepool import WritePool
 
 
 class Health(BaseModel):
@@ -56,11 +58,14 @@ def create_app(
     configure_logs: bool = True,
     problem_contract: bool = False,
     body_limits: Mapping[str, int] | None = None,
+    lean_routes: Sequence[LeanRoute] = (),
 ) -> FastAPI:
     """Assemble a service. `problem_contract=True` makes the OpenAPI declare the kit's real error
     responses (see contract.py); it is opt-in only so each service regenerates its openapi.json
     when it turns it on. `body_limits` raises the request-size limit for bulk routes (path template
-    → bytes); every other route has `settings.max_body_bytes`."""
+    → bytes); every other route has `settings.max_body_bytes`. `lean_routes` serve the plain case of
+    a hot write without FastAPI (lean.py), on their own connection pool (`app.state.write_pool`);
+    `settings.lean_routes = False` turns them off (the FastAPI routes then answer everything)."""
     if configure_logs:
         configure_logging(service, settings.log_level)
 
@@ -79,6 +84,7 @@ def create_app(
             yield
         finally:
             gc.unfreeze()  # several apps may come and go in one process (tests)
+            await app.state.write_pool.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -95,6 +101,7 @@ def create_app(
     app.state.tables = tables
     app.state.audit = AuditLog(tables.audit)
     app.state.idempotency_table = tables.idempotency
+    app.state.write_pool = WritePool(settings, service)
     if tables.calendar_day is not None and tables.calendar_year is not None:
         app.state.calendar_store = CalendarStore(tables.calendar_day, tables.calendar_year, app.state.audit)
 
@@ -123,6 +130,7 @@ def create_app(
         maker_from_scope=_maker,
         max_body=settings.max_body_bytes,
         body_overrides=body_limits,
+        lean_routes=lean_routes if settings.lean_routes else (),
     )
 
     ops = APIRouter(tags=["operations"])

@@ -103,9 +103,12 @@ _INSERT_COLUMNS = (
 )
 
 
-async def _driver(session: AsyncSession) -> Any:
-    """The asyncpg connection under the session's current transaction (begun if need be)."""
-    return await session_driver(session)
+async def _driver(db: AsyncSession | Any) -> Any:
+    """The asyncpg connection to append on: the session's (its transaction begun if need be), or
+    `db` itself when it already is one (a write-pool connection in a transaction, lean.py)."""
+    if isinstance(db, AsyncSession):
+        return await session_driver(db)
+    return db
 
 
 def _json(value: Any) -> str | None:
@@ -135,7 +138,7 @@ class AuditLog:
 
     async def append(
         self,
-        session: AsyncSession,
+        session: AsyncSession | Any,
         *,
         aggregate_type: str,
         aggregate_id: Any,
@@ -147,7 +150,7 @@ class AuditLog:
         jurisdiction: str | None = None,
         row_locked: bool = False,
     ) -> dict[str, Any]:
-        """Append one event in the session's transaction.
+        """Append one event in the session's transaction (or on the asyncpg connection given).
 
         Writers of one aggregate must not fork the chain: pass `row_locked=True` only when the caller
         holds the aggregate's row lock (SELECT … FOR UPDATE), otherwise an advisory lock serialises

@@ -39,6 +39,19 @@ def service_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
+def connect_args(settings: KitSettings, application_name: str) -> dict[str, Any]:
+    """asyncpg connection options every pool of a service uses (the engine's and the write pool's)."""
+    return {
+        "timeout": 5,
+        "command_timeout": max(1, settings.db_statement_timeout_ms // 1000 + 5),
+        "server_settings": {
+            "application_name": application_name,
+            "statement_timeout": str(settings.db_statement_timeout_ms),
+            "lock_timeout": "10000",
+        },
+    }
+
+
 def make_engine(settings: KitSettings, application_name: str) -> AsyncEngine:
     return create_async_engine(
         settings.async_database_url,
@@ -48,15 +61,7 @@ def make_engine(settings: KitSettings, application_name: str) -> AsyncEngine:
         # disconnect error, which invalidates the pool and answers 503; the next request reconnects.
         pool_pre_ping=False,
         pool_recycle=1800,
-        connect_args={
-            "timeout": 5,
-            "command_timeout": max(1, settings.db_statement_timeout_ms // 1000 + 5),
-            "server_settings": {
-                "application_name": application_name,
-                "statement_timeout": str(settings.db_statement_timeout_ms),
-                "lock_timeout": "10000",
-            },
-        },
+        connect_args=connect_args(settings, application_name),
     )
 
 
@@ -122,13 +127,15 @@ class UnitOfWorkMiddleware:
             return
         await self.run(scope, receive, send)
 
-    async def run(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The unit of work around one HTTP request (also used by the kit's merged middleware)."""
+    async def run(self, scope: Scope, receive: Receive, send: Send, app: ASGIApp | None = None) -> None:
+        """The unit of work around one HTTP request (also used by the kit's merged middleware, which
+        may pass a lean route as `app`)."""
+        app = app or self.app
         uow = UnitOfWork(self.maker_from_scope(scope))
         scope.setdefault("state", {})["uow"] = uow
         if scope["method"] in SAFE_METHODS:
             try:
-                await self.app(scope, receive, send)
+                await app(scope, receive, send)
             finally:
                 await uow.close()
             return
@@ -146,7 +153,7 @@ class UnitOfWorkMiddleware:
                 await send(message)
 
         try:
-            await self.app(scope, receive, hold)
+            await app(scope, receive, hold)
             assert start is not None, "app sent no response"
             body = b"".join(chunks)
             status = int(start["status"])
@@ -213,11 +220,15 @@ async def _begin(adapted: Any) -> bool:
     return True
 
 
-def get_uow(request: Request) -> UnitOfWork:
-    uow = request.scope.get("state", {}).get("uow")
+def uow_of(scope: Scope) -> UnitOfWork:
+    uow = scope.get("state", {}).get("uow")
     if not isinstance(uow, UnitOfWork):  # pragma: no cover - wiring error
         raise RuntimeError("UnitOfWorkMiddleware is not installed")
     return uow
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    return uow_of(request.scope)
 
 
 async def get_session(request: Request) -> AsyncSession:
@@ -289,16 +300,5 @@ def classify_db_error(exc: BaseException) -> DomainError | None:
     if isinstance(
         exc, (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.PostgresConnectionError)
     ):
-        return DatabaseUnavailable()
-    return None
-    if isinstance(exc, _CONNECTION_ERRORS):
-        return DatabaseUnavailable()
-    name = type(exc).__name__
-    if name in {
-        "ConnectionDoesNotExistError",
-        "CannotConnectNowError",
-        "InterfaceError",
-        "PostgresConnectionError",
-    }:
         return DatabaseUnavailable()
     return None

@@ -13,19 +13,21 @@ writes per second per worker that was measurable (bench/procurement_transitions.
   is counted as it arrives;
 - access log: one JSON line (request id, principal, method, path, status, latency) and one metric
   sample per request, labelled by route template;
-- unit of work: one lazy session; unsafe methods get their response only after the commit.
+- unit of work: one lazy session; unsafe methods get their response only after the commit;
+- then the app, or the lean route for this request if one was registered (lean.py).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiuzhu_kit.bodylimit import BodyLimits
 from jiuzhu_kit.db import UnitOfWorkMiddleware
+from jiuzhu_kit.lean import LeanRoute, LeanRoutes
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, request_id_for, request_id_var
 
 _REQUEST_ID = b"x-request-id"
@@ -41,8 +43,10 @@ class KitMiddleware:
         maker_from_scope: Callable[[Scope], async_sessionmaker[AsyncSession]],
         max_body: int,
         body_overrides: Mapping[str, int] | None = None,
+        lean_routes: Sequence[LeanRoute] = (),
     ) -> None:
         self.app = app
+        self.lean = LeanRoutes(lean_routes, app)
         self.limits = BodyLimits(max_body, body_overrides)
         self.access = AccessLogMiddleware(app, metrics)
         self.uow = UnitOfWorkMiddleware(app, maker_from_scope)
@@ -87,7 +91,7 @@ class KitMiddleware:
                 await send_with_id(message)
 
             try:
-                await self.uow.run(scope, counted, capture)
+                await self.uow.run(scope, counted, capture, self.lean.app_for(scope))
             finally:
                 self.access.record(scope, status, time.perf_counter() - start)
         finally:

@@ -12,6 +12,7 @@ from jiuzhu_procurement.contractor.endpoints import router as contractor_router
 from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
 from jiuzhu_procurement.models import kit
 from jiuzhu_procurement.plan.endpoints import router as plan_router
+from jiuzhu_procurement.project.endpoints import lean_routes
 from jiuzhu_procurement.project.endpoints import router as project_router
 from jiuzhu_procurement.settings import Settings
 from jiuzhu_procurement.workflow.endpoints import router as workflow_router
@@ -41,4 +42,5 @@ def create(settings: Settings | None = None) -> FastAPI:
         tables=kit,
         routers=routers,
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
+        lean_routes=lean_routes,  # the transition routes' plain case without FastAPI
     )

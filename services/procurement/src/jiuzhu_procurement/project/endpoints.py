@@ -31,6 +31,7 @@ from jiuzhu_procurement.project.schemas import (
     ScoringIn,
 )
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply
+from jiuzhu_procurement.workflow.lean import transition_route
 
 router = APIRouter(tags=["projects"])
 
@@ -260,3 +261,18 @@ async def _project_id(session: Any, principal: Principal, key: str) -> Any:
 
 
 add_event_routes(router, "/projects/{key}", service.AGGREGATE, _project_id, service.ProjectNotFound)
+
+# The two transition routes above, served without FastAPI in the plain case (workflow/lean.py);
+# the FastAPI routes stay the reference and answer whatever the lean ones decline.
+lean_routes = [
+    transition_route(
+        "/projects/{project_id}/transitions", machine.MACHINE, Project, "采购项目", service.project_out
+    ),
+    transition_route(
+        "/challenges/{challenge_id}/transitions",
+        challenges.MACHINE,
+        Challenge,
+        "质疑",
+        ChallengeOut.model_validate,
+    ),
+]

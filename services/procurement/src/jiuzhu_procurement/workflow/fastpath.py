@@ -1,10 +1,10 @@
-"""The transition hot path on the session's own asyncpg connection (same transaction).
+"""The transition hot path as plain statements on an asyncpg connection in a transaction.
 
 The ORM costs more CPU than the SQL it sends; a transition is the service's busiest write, so the
-locked read, the update of changed columns and the audit append run as plain statements on the
-connection SQLAlchemy already opened (and began) for this request (`session_driver`, remembered for
-the transaction); the audit event is appended by the kit's `AuditLog.append`, which also runs on
-that connection. Handlers still get an ORM entity (detached) and the session for anything else.
+locked read, the update of changed columns and the audit append (the kit's `AuditLog.append`) run
+as plain statements: on the connection under the request's session (`session_driver`, same
+transaction), or on a write-pool connection when a lean route serves the request (lean.py).
+Handlers still get an ORM entity (detached) and the session for anything else.
 """
 
 from __future__ import annotations
@@ -13,11 +13,9 @@ import json
 from typing import Any
 
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
 from jiuzhu_kit.audit import normalize
-from jiuzhu_kit.db import session_driver
 
 
 def _qualified(model: type[Any]) -> str:
@@ -25,10 +23,9 @@ def _qualified(model: type[Any]) -> str:
     return f'"{table.schema}"."{table.name}"'
 
 
-async def lock_row(session: AsyncSession, model: type[Any], entity_id: Any) -> Any | None:
-    """SELECT … FOR UPDATE on the session's connection (this begins the transaction); a detached ORM
-    object, as if freshly loaded (no pending history), so handlers may read and set its attributes."""
-    con = await session_driver(session)
+async def lock_row(con: Any, model: type[Any], entity_id: Any) -> Any | None:
+    """SELECT … FOR UPDATE; a detached ORM object, as if freshly loaded (no pending history), so
+    handlers may read and set its attributes."""
     sql = f"SELECT * FROM {_qualified(model)} WHERE id = $1 FOR UPDATE"  # noqa: S608 (names from our models)
     row = await con.fetchrow(sql, entity_id)
     if row is None:
@@ -45,14 +42,11 @@ def _param(model: type[Any], column: str, value: Any) -> Any:
     return value
 
 
-async def update_changed(
-    session: AsyncSession, model: type[Any], entity_id: Any, changed: dict[str, Any]
-) -> None:
+async def update_changed(con: Any, model: type[Any], entity_id: Any, changed: dict[str, Any]) -> None:
     if not changed:
         return
     cols = list(changed)
     sets = ", ".join(f'"{c}" = ${i}' for i, c in enumerate(cols, start=2))
-    con = await session_driver(session)
     await con.execute(
         f"UPDATE {_qualified(model)} SET {sets} WHERE id = $1",  # noqa: S608
         entity_id,

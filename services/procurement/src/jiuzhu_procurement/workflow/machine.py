@@ -16,12 +16,12 @@ from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.inspection import inspect as sa_inspect
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, RoleForbidden
+from jiuzhu_kit.db import session_driver
 from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
 from jiuzhu_procurement.workflow import fastpath
 
@@ -39,6 +39,11 @@ class ReasonRequired(BadRequest):
     code = "REASON_REQUIRED"
     zh = "此操作必须说明理由"
     en = "This action requires a reason"
+
+
+class NeedsSession(Exception):
+    """Raised on a write-pool connection (lean route) when the transition has a handler, which
+    works with the ORM session: nothing has been written; run it again with the session."""
 
 
 class AggregateNotFound(NotFound):
@@ -202,15 +207,9 @@ def parse_payload(tr: Transition, raw: dict[str, Any] | None) -> Any:
         raise ValidationFailed(errs) from exc
 
 
-async def lock(session: AsyncSession, model: type[Any], entity_id: uuid.UUID) -> Any:
-    return (
-        await session.execute(select(model).where(model.id == entity_id).with_for_update())
-    ).scalar_one_or_none()
-
-
 async def run(
     *,
-    session: AsyncSession,
+    session: AsyncSession | None,
     audit: AuditLog,
     machine: Machine,
     model: type[Any],
@@ -224,9 +223,17 @@ async def run(
     what: str,
     authorization: str | None = None,
     jurisdiction_of: Callable[[Any], str] | None = None,
+    con: Any = None,
 ) -> Any:
-    """Apply one transition to one row, locked for the whole transaction; audited."""
-    entity = await fastpath.lock_row(session, model, entity_id)
+    """Apply one transition to one row, locked for the whole transaction; audited.
+
+    The statements go to `con` when given (a write-pool connection in a transaction; `session` is
+    then None and a transition with a handler raises NeedsSession before writing anything), else to
+    the session's own connection, in its transaction."""
+    if con is None:
+        assert session is not None, "a transition runs on the session or on a connection"
+        con = await session_driver(session)
+    entity = await fastpath.lock_row(con, model, entity_id)
     if entity is None:
         raise AggregateNotFound(what=what)
     division = jurisdiction_of(entity) if jurisdiction_of else entity.division_code
@@ -240,17 +247,22 @@ async def run(
         raise ReasonRequired()
     payload = parse_payload(tr, raw_payload)
     before = snapshot(entity)
-    ctx = Ctx(session, principal, entity, payload, reason, today, app, authorization)
-    await tr.handler(ctx)
+    extra_events: list[dict[str, Any]] = []
+    if tr.handler is not _noop:
+        if session is None:
+            raise NeedsSession()
+        ctx = Ctx(session, principal, entity, payload, reason, today, app, authorization)
+        await tr.handler(ctx)
+        extra_events = ctx.extra_events
     entity.status = target
     entity.version = entity.version + 1
     if hasattr(entity, "updated_at"):
         entity.updated_at = datetime.now(UTC)
     after = snapshot(entity)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
-    await fastpath.update_changed(session, model, entity.id, changed)
+    await fastpath.update_changed(con, model, entity.id, changed)
     await audit.append(
-        session,
+        con,
         aggregate_type=machine.aggregate,
         aggregate_id=entity.id,
         action=f"{machine.aggregate}.{tr.name}",
@@ -261,6 +273,6 @@ async def run(
         jurisdiction=division,
         row_locked=True,  # this row is locked FOR UPDATE above
     )
-    for ev in ctx.extra_events:
-        await audit.append(session, actor=principal, **ev)
+    for ev in extra_events:
+        await audit.append(con, actor=principal, **ev)
     return entity

@@ -1,0 +1,213 @@
+"""Lean routes: a service's busiest write served without FastAPI's per-request machinery.
+
+Why: on the workflow transition route (bench/procurement_transitions.py, 2 cores) FastAPI's
+routing, dependency solving and middleware stack cost more CPU than the six SQL statements the
+request exists for. A lean route answers the plain, well-formed case itself and hands everything
+else to the FastAPI route of the same path, which stays the reference (and the OpenAPI entry):
+
+- the kit's pipeline still runs around it (request id, body limit, access log, unit of work);
+- it is taken only for its method and path, a JSON body, no query string and no Idempotency-Key;
+- the bearer token is verified with the app's TokenVerifier and the body passes the strict-JSON
+  check; if either fails, or the handler raises `Decline` (malformed input), the FastAPI route
+  gets the request with its body replayed and answers with its own problem (401, 422, …);
+- errors raised by the handler are rendered exactly as the app's exception handlers render them.
+
+A handler may raise `Decline` only before it has written anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jiuzhu_kit.auth import Principal, TokenVerifier
+from jiuzhu_kit.bodylimit import BodyTooLarge
+from jiuzhu_kit.errors import DomainError, InternalError, problem_response
+from jiuzhu_kit.idempotency import HEADER as IDEMPOTENCY_HEADER
+from jiuzhu_kit.strictjson import JsonAmbiguous, NulCharacter, check_json
+
+log = logging.getLogger("jiuzhu.errors")
+
+_AUTHORIZATION = b"authorization"
+_CONTENT_TYPE = b"content-type"
+_IDEMPOTENCY = IDEMPOTENCY_HEADER.encode()
+_JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+class Decline(Exception):
+    """The lean handler will not answer this request; the FastAPI route will."""
+
+
+@dataclass(frozen=True)
+class LeanRequest:
+    scope: Scope
+    params: dict[str, str]
+    body: bytes
+    principal: Principal
+
+    @property
+    def app(self) -> Any:
+        return self.scope["app"]
+
+
+# Returns the status and the JSON body of a successful answer.
+LeanHandler = Callable[[LeanRequest], Awaitable[tuple[int, bytes]]]
+
+
+@dataclass(frozen=True)
+class LeanRoute:
+    method: str
+    path: str  # the FastAPI route's template, e.g. "/projects/{project_id}/transitions"
+    handler: LeanHandler
+    # How each path parameter must look to be served here (default: one path segment).
+    param_patterns: tuple[tuple[str, str], ...] = ()
+
+    def compile(self) -> re.Pattern[str]:
+        patterns = dict(self.param_patterns)
+        parts = re.split(r"\{([^}]+)\}", self.path)
+        regex = "".join(
+            re.escape(p) if i % 2 == 0 else f"(?P<{p}>{patterns.get(p, '[^/]+')})"
+            for i, p in enumerate(parts)
+        )
+        return re.compile(f"^{regex}$")
+
+
+UUID_PATTERN = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+
+
+def _json_media(value: bytes) -> bool:
+    media = value.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or media.endswith(b"+json")
+
+
+def _bearer(value: bytes | None) -> str | None:
+    # As FastAPI's HTTPBearer reads the header: scheme (any case), one space, credentials.
+    if not value:
+        return None
+    scheme, _, credentials = value.decode("latin-1").partition(" ")
+    return credentials if scheme.lower() == "bearer" and credentials else None
+
+
+class LeanRoutes:
+    """Chooses, per request, a lean route or the FastAPI app (`fallback`)."""
+
+    def __init__(self, routes: Sequence[LeanRoute], fallback: ASGIApp) -> None:
+        self.routes = [(r, r.compile()) for r in routes]
+        self.fallback = fallback
+
+    def app_for(self, scope: Scope) -> ASGIApp:
+        if not self.routes or scope["query_string"]:
+            return self.fallback
+        for route, pattern in self.routes:
+            if scope["method"] != route.method:
+                continue
+            match = pattern.match(scope["path"])
+            if match is None:
+                continue
+            content_type = b""
+            for name, value in scope["headers"]:
+                if name == _IDEMPOTENCY:
+                    return self.fallback
+                if name == _CONTENT_TYPE:
+                    content_type = value
+            if not _json_media(content_type):
+                return self.fallback
+            return _Bound(self, route, match.groupdict())
+        return self.fallback
+
+
+class _Bound:
+    def __init__(self, routes: LeanRoutes, route: LeanRoute, params: dict[str, str]) -> None:
+        self.routes, self.route, self.params = routes, route, params
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self.route  # the access log and metrics label requests by `route.path`
+        chunks: list[bytes] = []
+        try:
+            while True:
+                message = await receive()
+                if message["type"] != "http.request":  # the client went away
+                    return
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+        except BodyTooLarge:
+            await self.routes.fallback(scope, _raising(BodyTooLarge()), send)
+            return
+        body = b"".join(chunks)
+        principal = self._principal(scope)
+        if principal is None or not self._strict(body):
+            await self.routes.fallback(scope, _replay(body, receive), send)
+            return
+        scope.setdefault("state", {})["principal_sub"] = principal.sub
+        try:
+            status, out = await self.route.handler(LeanRequest(scope, self.params, body, principal))
+        except Decline:
+            await self.routes.fallback(scope, _replay(body, receive), send)
+            return
+        except Exception as exc:  # rendered as the app's exception handlers would
+            await _problem(scope, exc)(scope, receive, send)
+            return
+        headers = [(b"content-length", str(len(out)).encode()), *_JSON_HEADERS]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": out, "more_body": False})
+
+    @staticmethod
+    def _principal(scope: Scope) -> Principal | None:
+        token = None
+        for name, value in scope["headers"]:
+            if name == _AUTHORIZATION:
+                token = _bearer(value)
+                break
+        verifier = getattr(scope["app"].state, "token_verifier", None)
+        if token is None or not isinstance(verifier, TokenVerifier):
+            return None
+        try:
+            return verifier.verify(token)
+        except DomainError:
+            return None
+
+    @staticmethod
+    def _strict(body: bytes) -> bool:
+        try:
+            check_json(body)
+        except (JsonAmbiguous, NulCharacter):
+            return False
+        return True
+
+
+def _problem(scope: Scope, exc: Exception) -> ASGIApp:
+    from jiuzhu_kit.db import classify_db_error  # local: db imports errors, lean imports db users
+
+    err = exc if isinstance(exc, DomainError) else classify_db_error(exc)
+    if err is None:
+        log.exception("unhandled error", exc_info=exc)
+        err = InternalError()
+    return problem_response(Request(scope), err)
+
+
+def _replay(body: bytes, then: Receive) -> Receive:
+    """The body already read, then the connection's own `receive` (which waits for a disconnect)."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await then()
+
+    return receive
+
+
+def _raising(exc: Exception) -> Receive:
+    async def receive() -> Message:
+        raise exc
+
+    return receive
