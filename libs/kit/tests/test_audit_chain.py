@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC
+from typing import Any
 
 import httpx
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from jiuzhu_kit.audit import AuditLog, verify_chain
+from jiuzhu_kit.audit import AuditLog, _normalize_after, normalize, verify_chain
 from jiuzhu_kit.settings import to_async_url
 
 from .conftest import kit
@@ -85,3 +89,28 @@ async def test_deleted_event_is_detected(
     await _tamper(database_url, f"DELETE FROM kit_test.audit_event WHERE aggregate_id = '{wid}' AND seq = 2")
     ok, seq, reason, _ = await _verify(database_url, wid)
     assert not ok and seq == 3 and reason and "gap" in reason
+
+
+_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=5)
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.dates()
+    | st.datetimes(timezones=st.just(UTC))
+    | st.uuids(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(
+    before=st.dictionaries(st.text(max_size=4), _values, max_size=8),
+    changed=st.dictionaries(st.text(max_size=4), _values, max_size=4),
+)
+def test_normalizing_the_after_state_reuses_before_without_changing_the_result(
+    before: dict[str, Any], changed: dict[str, Any]
+) -> None:
+    after = {**before, **changed}  # unchanged columns are the very same objects, as in a write
+    assert _normalize_after(after, before, normalize(before)) == normalize(after)

@@ -23,14 +23,17 @@ def _qualified(model: type[Any]) -> str:
     return f'"{table.schema}"."{table.name}"'
 
 
-async def lock_row(con: Any, model: type[Any], entity_id: Any) -> Any | None:
-    """SELECT … FOR UPDATE; a detached ORM object, as if freshly loaded (no pending history), so
-    handlers may read and set its attributes."""
+async def lock_row(con: Any, model: type[Any], entity_id: Any) -> dict[str, Any] | None:
+    """SELECT … FOR UPDATE: the row's column values."""
     sql = f"SELECT * FROM {_qualified(model)} WHERE id = $1 FOR UPDATE"  # noqa: S608 (names from our models)
     row = await con.fetchrow(sql, entity_id)
-    if row is None:
-        return None
-    entity = model(**dict(row.items()))
+    return None if row is None else dict(row.items())
+
+
+def detached(model: type[Any], values: dict[str, Any]) -> Any:
+    """A detached ORM object, as if freshly loaded (no pending history), so handlers may read and
+    set its attributes and use it with the session."""
+    entity = model(**values)
     make_transient_to_detached(entity)
     return entity
 

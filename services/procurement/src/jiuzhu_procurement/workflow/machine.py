@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
@@ -39,6 +40,11 @@ class ReasonRequired(BadRequest):
     code = "REASON_REQUIRED"
     zh = "此操作必须说明理由"
     en = "This action requires a reason"
+
+
+class Row(SimpleNamespace):
+    """An aggregate's column values as attributes: what a transition without a handler works on and
+    returns (building the ORM object was ≈15% of the hot path's CPU, and nothing needs it there)."""
 
 
 class NeedsSession(Exception):
@@ -225,7 +231,8 @@ async def run(
     jurisdiction_of: Callable[[Any], str] | None = None,
     con: Any = None,
 ) -> Any:
-    """Apply one transition to one row, locked for the whole transaction; audited.
+    """Apply one transition to one row, locked for the whole transaction; audited. Returns the
+    aggregate after it: the ORM object the handler worked on, or a `Row` when there was no handler.
 
     The statements go to `con` when given (a write-pool connection in a transaction; `session` is
     then None and a transition with a handler raises NeedsSession before writing anything), else to
@@ -233,32 +240,39 @@ async def run(
     if con is None:
         assert session is not None, "a transition runs on the session or on a connection"
         con = await session_driver(session)
-    entity = await fastpath.lock_row(con, model, entity_id)
-    if entity is None:
+    before = await fastpath.lock_row(con, model, entity_id)
+    if before is None:
         raise AggregateNotFound(what=what)
-    division = jurisdiction_of(entity) if jurisdiction_of else entity.division_code
+    view = Row(**before)
+    division = jurisdiction_of(view) if jurisdiction_of else view.division_code
     if not principal.covers(division):
         # House rule: a write outside the caller's subtree is refused as forbidden (reads look absent).
         raise JurisdictionForbidden(division=division)
-    tr = machine.find(entity.status, target)
+    tr = machine.find(view.status, target)
     if not (principal.roles & (tr.roles | {Role.ADMIN})):
         raise RoleForbidden()
     if tr.reason_required and not (reason and reason.strip()):
         raise ReasonRequired()
     payload = parse_payload(tr, raw_payload)
-    before = snapshot(entity)
     extra_events: list[dict[str, Any]] = []
-    if tr.handler is not _noop:
+    now = datetime.now(UTC)
+    if tr.handler is _noop:
+        after = {**before, "status": target, "version": view.version + 1}
+        if "updated_at" in before:
+            after["updated_at"] = now
+        entity: Any = Row(**after)
+    else:
         if session is None:
             raise NeedsSession()
+        entity = fastpath.detached(model, before)
         ctx = Ctx(session, principal, entity, payload, reason, today, app, authorization)
         await tr.handler(ctx)
         extra_events = ctx.extra_events
-    entity.status = target
-    entity.version = entity.version + 1
-    if hasattr(entity, "updated_at"):
-        entity.updated_at = datetime.now(UTC)
-    after = snapshot(entity)
+        entity.status = target
+        entity.version = entity.version + 1
+        if "updated_at" in before:
+            entity.updated_at = now
+        after = snapshot(entity)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     await fastpath.update_changed(con, model, entity.id, changed)
     await audit.append(
