@@ -6,9 +6,13 @@ dropped). Both sides move distinct projects bidding_closed → qualification_rev
 clients. One transition = BEGIN, lock the row (SELECT … FOR UPDATE), update it, append the
 hash-chained audit event (read the chain head, insert; the row lock serialises the chain, as in the
 kit's `AuditLog.append(row_locked=True)`), COMMIT: the statements the API sends, in the same order.
-The API additionally authenticates the JWT, checks role/jurisdiction/table, validates, renders the
-project, logs and counts the request, and commits before answering.
-The API runs as a real uvicorn server on loopback (2 workers, one per core; BENCH_WORKERS to change),
+The API additionally parses HTTP, authenticates the JWT, checks the body (strict JSON, schema),
+role/jurisdiction/table, renders the project, logs and counts the request, and commits before
+answering. It serves this route as a lean route (jiuzhu_kit.lean: the kit's request pipeline
+without FastAPI's routing and dependency solving, on the kit's bare asyncpg write pool), which is
+how the service runs by default; a second server with `PROCUREMENT_LEAN_ROUTES=false` (every
+request through the FastAPI route) is measured in the same rounds, for reference.
+Each API runs as a real uvicorn server on loopback (2 workers, one per core; BENCH_WORKERS to change),
 driven by 16 keep-alive HTTP/1.1 connections on plain asyncio streams. API and direct rounds
 alternate (3 × 1,000 each by default) and the medians are reported, to damp the noise of a shared
 2-core machine.
@@ -214,8 +218,8 @@ def main() -> list[dict[str, Any]]:
     from jiuzhu_kit.auth import issue_token
     from jiuzhu_kit.settings import KitSettings
 
-    port = free_port()
-    proc: subprocess.Popen[bytes] | None = None
+    ports = free_port(), free_port()
+    procs: list[subprocess.Popen[bytes]] = []
     with scratch_database("proc", ["jiuzhu_procurement"]) as url:
         dsn = url.replace("postgresql+asyncpg://", "postgresql://")
         env = {
@@ -227,25 +231,40 @@ def main() -> list[dict[str, Any]]:
             "PROCUREMENT_DB_POOL_SIZE": str(CONCURRENCY),
         }
         try:
-            warm = asyncio.run(_seed(dsn, 400))
-            batches = [(asyncio.run(_seed(dsn, N)), asyncio.run(_seed(dsn, N))) for _ in range(ROUNDS)]
-            # One worker per core, as deployed.
+            warm = [asyncio.run(_seed(dsn, 400)) for _ in ports]
+            batches = [[asyncio.run(_seed(dsn, N)) for _ in range(3)] for _ in range(ROUNDS)]
+            # One worker per core, as deployed; the second server is the same service with its lean
+            # routes off (every request through FastAPI), for reference.
             workers = int(os.environ.get("BENCH_WORKERS", "2"))
-            proc = uvicorn("jiuzhu_procurement.app:create", port, env, workers=workers)
-            wait_http(f"http://127.0.0.1:{port}/readyz")
+            for port, lean in zip(ports, ("true", "false"), strict=True):
+                procs.append(
+                    uvicorn(
+                        "jiuzhu_procurement.app:create",
+                        port,
+                        {**env, "PROCUREMENT_LEAN_ROUTES": lean},
+                        workers=workers,
+                    )
+                )
+            for port in ports:
+                wait_http(f"http://127.0.0.1:{port}/readyz")
             token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["bureau"], DIV)
             # Warm-up: connections, prepared statements, both workers.
-            asyncio.run(_api("127.0.0.1", port, token, warm))
-            apis, directs, bad = [], [], 0
-            for api_ids, sql_ids in batches:
-                a, b = asyncio.run(_api("127.0.0.1", port, token, api_ids))
+            for port, ids in zip(ports, warm, strict=True):
+                asyncio.run(_api("127.0.0.1", port, token, ids))
+            apis, fastapis, directs, bad = [], [], [], 0
+            for api_ids, fastapi_ids, sql_ids in batches:
+                a, b = asyncio.run(_api("127.0.0.1", ports[0], token, api_ids))
                 apis.append(a)
+                bad += b
+                a, b = asyncio.run(_api("127.0.0.1", ports[1], token, fastapi_ids))
+                fastapis.append(a)
                 bad += b
                 directs.append(asyncio.run(_direct(dsn, sql_ids)))
             ratios = sorted(a / d for a, d in zip(apis, directs, strict=True))
             api, direct, ratio = statistics.median(apis), statistics.median(directs), ratios[len(ratios) // 2]
         finally:
-            stop(proc)
+            for proc in procs:
+                stop(proc)
     return [
         row(
             f"project transitions through the API ({ROUNDS}×{N}, {CONCURRENCY} clients, {bad} non-200; "
@@ -255,6 +274,14 @@ def main() -> list[dict[str, Any]]:
             direct,
             ">= 0.5 × direct",
             ratio >= 0.5 and bad == 0,
+        ),
+        row(
+            "  the same with lean routes off (FastAPI route)",
+            statistics.median(fastapis),
+            "/s",
+            direct,
+            "",
+            None,
         ),
         row("same SQL directly with asyncpg (reference)", direct, "/s", None, "", None),
     ]
