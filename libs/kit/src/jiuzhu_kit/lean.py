@@ -132,7 +132,8 @@ class _Bound:
         try:
             while True:
                 message = await receive()
-                if message["type"] != "http.request":  # the client went away
+                if message["type"] != "http.request":  # gone mid-body: as FastAPI would handle it
+                    await self.routes.fallback(scope, _replay_then(chunks, message), send)
                     return
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body", False):
@@ -202,6 +203,16 @@ def _replay(body: bytes, then: Receive) -> Receive:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
         return await then()
+
+    return receive
+
+
+def _replay_then(chunks: list[bytes], last: Message) -> Receive:
+    messages: list[Message] = [{"type": "http.request", "body": c, "more_body": True} for c in chunks]
+    messages.append(last)
+
+    async def receive() -> Message:
+        return messages.pop(0) if len(messages) > 1 else messages[0]
 
     return receive
 
