@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Annotated
 
 import httpx
@@ -20,6 +20,7 @@ from jiuzhu_kit.app import create_app
 from jiuzhu_kit.auth import Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep, service_metadata
 from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.lean import LeanRoute
 from jiuzhu_kit.money import Money
 from jiuzhu_kit.settings import KitSettings, to_async_url
 from jiuzhu_kit.tables import KitTables, append_only_ddl
@@ -87,19 +88,34 @@ def kit_schema(database_url: str) -> Iterator[str]:
     yield "kit_test"
 
 
-@pytest.fixture(scope="session")
-def kit_app(database_url: str, kit_schema: str) -> FastAPI:
-    settings = KitSettings(DATABASE_URL=database_url, JWT_SECRET=TEST_SECRET, JIUZHU_ENVIRONMENT="test")
+def build_app(
+    database_url: str,
+    routers: Sequence[APIRouter],
+    *,
+    service: str = "kit-test",
+    lean_routes: Sequence[LeanRoute] = (),
+    lean: bool = True,
+) -> FastAPI:
+    """An app made only of the kit and `routers`, on the kit_test schema."""
+    settings = KitSettings(
+        DATABASE_URL=database_url, JWT_SECRET=TEST_SECRET, JIUZHU_ENVIRONMENT="test", lean_routes=lean
+    )
     return create_app(
-        service="kit-test",
-        title="kit test",
+        service=service,
+        title=service,
         version="0",
         description="",
         settings=settings,
         tables=kit,
-        routers=[router],
+        routers=routers,
         configure_logs=False,
+        lean_routes=lean_routes,
     )
+
+
+@pytest.fixture(scope="session")
+def kit_app(database_url: str, kit_schema: str) -> FastAPI:
+    return build_app(database_url, [router])
 
 
 @pytest_asyncio.fixture(loop_scope="session")

@@ -18,14 +18,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from jiuzhu_devtools.testing import TEST_SECRET, service_client
-from jiuzhu_kit.app import create_app
+from jiuzhu_devtools.testing import service_client
 from jiuzhu_kit.auth import PrincipalDep
 from jiuzhu_kit.errors import Conflict
 from jiuzhu_kit.lean import Decline, LeanRequest, LeanRoute
-from jiuzhu_kit.settings import KitSettings, to_async_url
+from jiuzhu_kit.settings import to_async_url
 
-from .conftest import kit
+from .conftest import build_app
 
 PATH = "/lean/{name}"
 
@@ -76,20 +75,8 @@ async def lean_handler(req: LeanRequest) -> tuple[int, bytes]:
 
 
 def _app(database_url: str, lean: bool) -> FastAPI:
-    settings = KitSettings(
-        DATABASE_URL=database_url, JWT_SECRET=TEST_SECRET, JIUZHU_ENVIRONMENT="test", lean_routes=lean
-    )
-    return create_app(
-        service="kit-lean",
-        title="kit lean test",
-        version="0",
-        description="",
-        settings=settings,
-        tables=kit,
-        routers=[router],
-        configure_logs=False,
-        lean_routes=[LeanRoute("POST", PATH, lean_handler, param_patterns=(("name", "[a-z0-9-]+"),))],
-    )
+    route = LeanRoute("POST", PATH, lean_handler, param_patterns=(("name", "[a-z0-9-]+"),))
+    return build_app(database_url, [router], service="kit-lean", lean_routes=[route], lean=lean)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
