@@ -75,7 +75,7 @@ async def lean_handler(req: LeanRequest) -> tuple[int, bytes]:
 
 
 def _app(database_url: str, lean: bool) -> FastAPI:
-    route = LeanRoute("POST", PATH, lean_handler, param_patterns=(("name", "[a-z0-9-]+"),))
+    route = LeanRoute("POST", PATH, lean_handler, param_patterns=(("name", "[^/A-Z]+"),))
     return build_app(database_url, [router], service="kit-lean", lean_routes=[route], lean=lean)
 
 
@@ -121,6 +121,8 @@ async def test_everything_else_goes_to_the_fastapi_route(
         "idempotency key": await lean.post("/lean/k", json={"n": 1}, headers={**h, "idempotency-key": "k1"}),
         "path outside the pattern": await lean.post("/lean/UPPER", json={"n": 1}, headers=h),
     }
+    nul = await lean.post("/lean/a%00b", json={"n": 1}, headers=h)
+    assert (nul.status_code, nul.json()["code"]) == (422, "NUL_CHARACTER")
     for case, r in via.items():
         assert r.status_code == 200 and r.json()["via"] == "fastapi", case
     refused = {

@@ -6,7 +6,8 @@ request exists for. A lean route answers the plain, well-formed case itself and 
 else to the FastAPI route of the same path, which stays the reference (and the OpenAPI entry):
 
 - the kit's pipeline still runs around it (request id, body limit, access log, unit of work);
-- it is taken only for its method and path, a JSON body, no query string and no Idempotency-Key;
+- it is taken only for its method and path (no NUL), a JSON body, no query string and no
+  Idempotency-Key;
 - the bearer token is verified with the app's TokenVerifier and the body passes the strict-JSON
   check; if either fails, or the handler raises `Decline` (malformed input), the FastAPI route
   gets the request with its body replayed and answers with its own problem (401, 422, …);
@@ -102,8 +103,8 @@ class LeanRoutes:
         self.fallback = fallback
 
     def app_for(self, scope: Scope) -> ASGIApp:
-        if not self.routes or scope["query_string"]:
-            return self.fallback
+        if not self.routes or scope["query_string"] or "\x00" in scope["path"]:
+            return self.fallback  # FastAPI's guards answer a NUL in the path (strictjson.py)
         for route, pattern in self.routes:
             if scope["method"] != route.method:
                 continue
