@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import SECRET, free_port, print_table, row, scratch_database, uvicorn, wait_http
+from bench.common import SECRET, RawHTTP, free_port, print_table, row, scratch_database, uvicorn, wait_http
 
 SECONDS = float(os.environ.get("BENCH_GATEWAY_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_GATEWAY_ROUNDS", "3"))
@@ -95,25 +95,33 @@ def _wrk(url: str, connections: int, seconds: float, headers: dict[str, str]) ->
 
 
 def _pyload(url: str, connections: int, seconds: float, headers: dict[str, str]) -> tuple[float, float]:
-    """Fallback when wrk is missing: httpx clients in a loop (far slower than wrk; the figures are
-    only comparable with each other)."""
-    import httpx
+    """Fallback when wrk is missing: keep-alive connections on asyncio streams (bench.common.RawHTTP)
+    in one Python process; slower than wrk, so compare its figures with each other only."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
 
     async def run() -> tuple[float, float]:
         lat: list[float] = []
+        conns = [
+            await RawHTTP.open(parts.hostname or "127.0.0.1", parts.port or 80) for _ in range(connections)
+        ]
+        request = conns[0].head("GET", parts.path or "/", headers)
         stop = time.perf_counter() + seconds
-        limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
-        async with httpx.AsyncClient(limits=limits, headers=headers) as s:
 
-            async def worker() -> None:
-                while time.perf_counter() < stop:
-                    t = time.perf_counter()
-                    await s.get(url)
-                    lat.append(time.perf_counter() - t)
+        async def worker(conn: RawHTTP) -> None:
+            while time.perf_counter() < stop:
+                t = time.perf_counter()
+                await conn.send(request)
+                lat.append(time.perf_counter() - t)
 
-            start = time.perf_counter()
-            await asyncio.gather(*(worker() for _ in range(connections)))
-            return len(lat) / (time.perf_counter() - start), statistics.median(lat) * 1000
+        start = time.perf_counter()
+        try:
+            await asyncio.gather(*(worker(c) for c in conns))
+        finally:
+            for c in conns:
+                c.close()
+        return len(lat) / (time.perf_counter() - start), statistics.median(lat) * 1000
 
     return asyncio.run(run())
 

@@ -33,7 +33,17 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import SECRET, free_port, print_table, row, scratch_database, stop, uvicorn, wait_http
+from bench.common import (
+    SECRET,
+    RawHTTP,
+    free_port,
+    print_table,
+    row,
+    scratch_database,
+    stop,
+    uvicorn,
+    wait_http,
+)
 
 N = int(os.environ.get("BENCH_TRANSITIONS", "1000"))  # per side and round
 ROUNDS = 3  # alternate API and direct rounds; medians damp a noisy shared machine
@@ -170,27 +180,15 @@ async def _direct(dsn: str, ids: list[str]) -> float:
 
 
 async def _client(host: str, port: int, token: str) -> Any:
-    """One keep-alive HTTP/1.1 connection on asyncio streams: the lightest client there is, so the
-    figure is the server's, not the client's (they share the machine's two cores)."""
-    reader, writer = await asyncio.open_connection(host, port)
+    conn = await RawHTTP.open(host, port)
     body = b'{"to":"qualification_review"}'
-    head = (
-        f"Host: {host}:{port}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    ).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     async def post(pid: str) -> int:
-        writer.write(b"POST /projects/" + pid.encode() + b"/transitions HTTP/1.1\r\n" + head + body)
-        status_line, _, rest = (await reader.readuntil(b"\r\n\r\n")).partition(b"\r\n")
-        length = 0
-        for line in rest.split(b"\r\n"):
-            name, _, value = line.partition(b":")
-            if name.lower() == b"content-length":
-                length = int(value)
-        await reader.readexactly(length)
-        return int(status_line.split(b" ", 2)[1])
+        path = f"/projects/{pid}/transitions"
+        return (await conn.send(conn.head("POST", path, headers, body) + body))[0]
 
-    return post, writer
+    return post, conn
 
 
 async def _api(host: str, port: int, token: str, ids: list[str]) -> tuple[float, int]:
@@ -210,8 +208,8 @@ async def _api(host: str, port: int, token: str, ids: list[str]) -> tuple[float,
         await asyncio.gather(*(worker(post) for post, _ in clients))
         return len(ids) / (time.perf_counter() - t), bad
     finally:
-        for _, writer in clients:
-            writer.close()
+        for _, conn in clients:
+            conn.close()
 
 
 def main() -> list[dict[str, Any]]:
