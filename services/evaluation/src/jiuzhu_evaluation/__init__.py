@@ -1,4 +1,8 @@
 """Jiuzhu evaluation: Indicator templates, multi-party evaluation rounds, recipient surveys, staff assessments, published results."""
 
+from zoneinfo import ZoneInfo
+
 SCHEMA = "evaluation"
 VERSION = "0.1.0"
+# Days (survey answers, appeal deadlines) are counted in China Standard Time.
+TZ = ZoneInfo("Asia/Shanghai")

@@ -11,20 +11,20 @@ from jiuzhu_evaluation.consequence.schemas import (
     DebarmentSuggestionOut,
     PaymentReleaseOut,
 )
-from jiuzhu_kit.auth import Principal, Role, current_principal, require_roles
+from jiuzhu_evaluation.round.schemas import USCC_PATTERN
+from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 
 router = APIRouter(prefix="/consequences", tags=["consequences"])
 
-Reader = Annotated[Principal, Depends(current_principal)]
 Oversight = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.FINANCE, Role.AUDITOR))]
-UsccPath = Annotated[str, Path(pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")]
+UsccPath = Annotated[str, Path(pattern=USCC_PATTERN)]
 
 
 @router.get("/payment-release", response_model=PaymentReleaseOut)
 async def payment_release(
     session: SessionDep,
-    principal: Reader,
+    principal: PrincipalDep,
     contract_id: uuid.UUID,
     period: Annotated[str, Query(min_length=1, max_length=16)],
 ) -> PaymentReleaseOut:
@@ -33,7 +33,9 @@ async def payment_release(
 
 
 @router.get("/contractor-history/{uscc}", response_model=ContractorHistoryOut)
-async def contractor_history(session: SessionDep, principal: Reader, uscc: UsccPath) -> ContractorHistoryOut:
+async def contractor_history(
+    session: SessionDep, principal: PrincipalDep, uscc: UsccPath
+) -> ContractorHistoryOut:
     """The contractor's published results (used by procurement scoring)."""
     return await service.contractor_history(session, uscc)
 

@@ -11,25 +11,39 @@ from jiuzhu_kit.auth import Principal, Role
 OVERSIGHT = (Role.BUREAU, Role.FINANCE, Role.AUDITOR)
 
 
-def _under_purchaser(principal: Principal, r: EvaluationRound) -> bool:
+def _under_purchaser(principal: Principal, purchaser_division: str) -> bool:
     """A township / portal principal inside (or above) the purchaser's division."""
-    return divisions.covers(r.purchaser_division, principal.division) or principal.covers(
-        r.purchaser_division
-    )
+    return divisions.covers(purchaser_division, principal.division) or principal.covers(purchaser_division)
+
+
+def reads_purchase(principal: Principal, purchaser_division: str, contractor_uscc: str) -> bool:
+    """Who reads what one purchase produced (a round, a survey): admin; an oversight role whose
+    jurisdiction covers the purchaser; the contractor itself; a township / portal under the purchaser."""
+    if principal.has(Role.ADMIN):
+        return True
+    if principal.has(*OVERSIGHT) and principal.covers(purchaser_division):
+        return True
+    if principal.has(Role.CONTRACTOR) and principal.org == contractor_uscc:
+        return True
+    return principal.has(Role.TOWNSHIP, Role.PORTAL) and _under_purchaser(principal, purchaser_division)
 
 
 def can_read(principal: Principal, r: EvaluationRound) -> bool:
-    if principal.has(Role.ADMIN):
-        return True
-    if principal.has(*OVERSIGHT) and principal.covers(r.purchaser_division):
-        return True
-    if principal.has(Role.CONTRACTOR) and principal.org == r.contractor_uscc:
-        return True
-    if principal.has(Role.TOWNSHIP, Role.PORTAL) and _under_purchaser(principal, r):
+    if reads_purchase(principal, r.purchaser_division, r.contractor_uscc):
         return True
     return principal.has(Role.EVALUATOR) and any(
         p["party"] == "third_party" and _third_party_may(principal, r, p) for p in r.parties
     )
+
+
+def can_see_sheets(principal: Principal, r: EvaluationRound) -> bool:
+    """The parties' score sheets: admin, or an oversight role whose jurisdiction covers the purchaser."""
+    return principal.has(Role.ADMIN) or (principal.has(*OVERSIGHT) and principal.covers(r.purchaser_division))
+
+
+def can_see_events(principal: Principal) -> bool:
+    """A round's change history: admin and the oversight roles (on a round they may read)."""
+    return principal.has(Role.ADMIN, *OVERSIGHT)
 
 
 def _third_party_may(principal: Principal, r: EvaluationRound, party: dict[str, Any]) -> bool:
@@ -51,7 +65,7 @@ def can_score(principal: Principal, r: EvaluationRound, party: dict[str, Any]) -
     if kind == "third_party":
         return principal.has(Role.EVALUATOR) and _third_party_may(principal, r, party)
     if kind == "recipients":  # through a portal, or entered by the bureau from a survey / paper forms
-        return (principal.has(Role.PORTAL) and _under_purchaser(principal, r)) or (
+        return (principal.has(Role.PORTAL) and _under_purchaser(principal, r.purchaser_division)) or (
             principal.has(Role.BUREAU) and principal.covers(r.purchaser_division)
         )
     # townships receiving staff (seed 002 六(二)); village committees collecting satisfaction (seed 004 四(四))

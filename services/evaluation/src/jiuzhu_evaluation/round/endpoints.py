@@ -19,7 +19,7 @@ from jiuzhu_evaluation.round.schemas import (
     ScoresIn,
 )
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
-from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, current_principal, require_roles
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.calendar import CalendarYearMissing
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
@@ -28,7 +28,6 @@ from jiuzhu_kit.pagination import PageParams, page_params
 router = APIRouter(prefix="/rounds", tags=["rounds"])
 
 Bureau = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
-Reader = Annotated[Principal, Depends(current_principal)]
 Contractor = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
 
 
@@ -70,7 +69,7 @@ async def open_round(request: Request, session: SessionDep, principal: Bureau, b
 @router.get("", response_model=list[RoundOut])
 async def list_rounds(
     session: SessionDep,
-    principal: Reader,
+    principal: PrincipalDep,
     page: Annotated[PageParams, Depends(page_params)],
     contract_id: uuid.UUID | None = None,
     status: str | None = Query(default=None, max_length=16),
@@ -80,7 +79,7 @@ async def list_rounds(
 
 
 @router.get("/{round_id}", response_model=RoundOut, responses=responses(service.RoundNotFound))
-async def get_round(session: SessionDep, principal: Reader, round_id: uuid.UUID) -> RoundOut:
+async def get_round(session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID) -> RoundOut:
     return await _out(session, await service.get_round(session, principal, round_id))
 
 
@@ -97,7 +96,7 @@ async def get_round(session: SessionDep, principal: Reader, round_id: uuid.UUID)
     ),
 )
 async def submit_scores(
-    request: Request, session: SessionDep, principal: Reader, round_id: uuid.UUID, body: ScoresIn
+    request: Request, session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID, body: ScoresIn
 ) -> PartyScoreOut:
     """One party's score sheet with evidence. The round closes itself once every party is in."""
     _, sheet = await service.submit(session, request.app.state.audit, principal, round_id, body)
@@ -107,13 +106,12 @@ async def submit_scores(
 @router.get(
     "/{round_id}/scores", response_model=list[PartyScoreOut], responses=responses(service.RoundNotFound)
 )
-async def list_scores(session: SessionDep, principal: Reader, round_id: uuid.UUID) -> list[PartyScoreOut]:
+async def list_scores(
+    session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID
+) -> list[PartyScoreOut]:
     """The parties' sheets (purchaser-side and oversight roles; the contractor sees the published view)."""
     r = await service.get_round(session, principal, round_id)
-    if not (
-        principal.has(Role.ADMIN)
-        or (principal.has(Role.BUREAU, Role.FINANCE, Role.AUDITOR) and principal.covers(r.purchaser_division))
-    ):
+    if not access.can_see_sheets(principal, r):
         raise service.RoundNotFound()
     return [PartyScoreOut.model_validate(s) for s in await RoundRepository(session).sheets(r.id)]
 
@@ -127,9 +125,7 @@ async def close_round(
     request: Request, session: SessionDep, principal: Bureau, round_id: uuid.UUID
 ) -> RoundOut:
     """Close once every required party is in (optional parties still missing are left out)."""
-    r = await service.get_round(session, principal, round_id, lock=True)
-    principal.ensure_covers(r.purchaser_division)
-    await service.close(session, request.app.state.audit, principal, r)
+    r = await service.close_round(session, request.app.state.audit, principal, round_id)
     return await _out(session, r)
 
 
@@ -153,12 +149,11 @@ async def publish_round(
     response_model=PublicationOut,
     responses=responses(service.RoundNotFound, review.NotPublished),
 )
-async def round_publication(session: SessionDep, principal: Reader, round_id: uuid.UUID) -> PublicationOut:
+async def round_publication(
+    session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID
+) -> PublicationOut:
     """The published result, recipients anonymised. Readable by every authenticated role."""
-    r = await RoundRepository(session).get(round_id)
-    if r is None or (r.published_at is None and not access.can_read(principal, r)):
-        raise service.RoundNotFound()  # an unpublished round stays invisible outside its readers
-    return await review.publication(session, r)
+    return await review.publication_of(session, principal, round_id)
 
 
 @router.post(
@@ -183,7 +178,7 @@ async def file_appeal(
 
 
 @router.get("/{round_id}/appeals", response_model=list[AppealOut], responses=responses(service.RoundNotFound))
-async def list_appeals(session: SessionDep, principal: Reader, round_id: uuid.UUID) -> list[AppealOut]:
+async def list_appeals(session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID) -> list[AppealOut]:
     r = await service.get_round(session, principal, round_id)
     return [AppealOut.model_validate(a) for a in await RoundRepository(session).appeals(r.id)]
 
@@ -210,18 +205,18 @@ async def decide_appeal(
     "/{round_id}/events", response_model=list[AuditEventOut], responses=responses(service.RoundNotFound)
 )
 async def round_events(
-    request: Request, session: SessionDep, principal: Reader, round_id: uuid.UUID
+    request: Request, session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID
 ) -> list[AuditEventOut]:
     """Every change of the round (scores, close, publication, appeals), hash-chained."""
     r = await service.get_round(session, principal, round_id)
-    if not principal.has(Role.ADMIN, Role.BUREAU, Role.FINANCE, Role.AUDITOR):
+    if not access.can_see_events(principal):
         raise service.RoundNotFound()
     return await history_of(request, session, service.AGGREGATE, r.id)
 
 
 @router.get("/{round_id}/events/verify", response_model=VerifyOut, responses=responses(service.RoundNotFound))
 async def verify_round_events(
-    request: Request, session: SessionDep, principal: Reader, round_id: uuid.UUID
+    request: Request, session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID
 ) -> VerifyOut:
     r = await service.get_round(session, principal, round_id)
     return await verify_of(request, session, service.AGGREGATE, r.id)

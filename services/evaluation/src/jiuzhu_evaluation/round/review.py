@@ -9,21 +9,20 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_evaluation import TZ
+from jiuzhu_evaluation.round import access
 from jiuzhu_evaluation.round.models import Appeal, EvaluationRound, RoundStatus
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.round.schemas import AppealDecisionIn, AppealIn, PublicationOut
-from jiuzhu_evaluation.round.service import _audit, _transition, get_round
+from jiuzhu_evaluation.round.service import RoundNotFound, _audit, _transition, get_round
 from jiuzhu_evaluation.survey import stats as survey_stats
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
 from jiuzhu_kit.calendar import CalendarStore
 from jiuzhu_kit.errors import Conflict, Forbidden, NotFound
-
-TZ = ZoneInfo("Asia/Shanghai")
 
 
 class NotPublished(NotFound):
@@ -150,6 +149,15 @@ async def decide(
         extra={"appeal_id": str(a.id), "rescore_parties": body.rescore_parties},
     )
     return r, a
+
+
+async def publication_of(session: AsyncSession, principal: Principal, round_id: uuid.UUID) -> PublicationOut:
+    """The published result, for every authenticated role; an unpublished round stays invisible
+    outside its readers."""
+    r = await RoundRepository(session).get(round_id)
+    if r is None or (r.published_at is None and not access.can_read(principal, r)):
+        raise RoundNotFound()
+    return await publication(session, r)
 
 
 async def publication(session: AsyncSession, r: EvaluationRound) -> PublicationOut:

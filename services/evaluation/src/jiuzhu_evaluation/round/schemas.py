@@ -16,7 +16,9 @@ from jiuzhu_kit.divisions import DivisionCode
 
 PartyKind = Literal["purchaser", "third_party", "recipients", "township", "village_committee"]
 PeriodKind = Literal["half_yearly", "annual", "final"]
-Uscc = Annotated[str, Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")]
+# Unified social credit code (GB 32100-2015): 18 characters, no I O Z S V.
+USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
+Uscc = Annotated[str, Field(pattern=USCC_PATTERN)]
 
 PERIOD_PATTERNS = {
     "half_yearly": re.compile(r"^\d{4}-H[12]$"),  # seed 002 六(二): 每半年

@@ -21,7 +21,7 @@ SHIFT = Decimal(5)
 Scores = Mapping[str, Mapping[str, Decimal]]
 
 
-def _dimension_score(dimension: Mapping[str, Any], scores: Mapping[str, Decimal]) -> Decimal:
+def dimension_score(dimension: Mapping[str, Any], scores: Mapping[str, Decimal]) -> Decimal:
     return (
         sum((Decimal(i["weight"]) * scores[i["key"]] for i in dimension["indicators"]), Decimal(0))
         / rules.HUNDRED
@@ -44,7 +44,7 @@ def _totals(
     per_party_dim: dict[str, dict[str, Decimal]] = {}
     for party, s in scores.items():
         dims = _party_dims(dimensions, s)
-        per_party_dim[party] = {d["key"]: _dimension_score(d, s) for d in dims}
+        per_party_dim[party] = {d["key"]: dimension_score(d, s) for d in dims}
         per_party[party] = rules.weighted((dim_weights[k], v) for k, v in per_party_dim[party].items())
     total = rules.weighted((party_weights[p], t) for p, t in per_party.items())
     return total, per_party, per_party_dim

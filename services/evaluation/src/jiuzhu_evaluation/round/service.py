@@ -96,12 +96,17 @@ def _transition(r: EvaluationRound, dst: RoundStatus) -> None:
     r.status = dst.value
 
 
+def _missing(r: EvaluationRound, got: set[str]) -> list[str]:
+    """The required parties whose sheet is not in `got`, in the round's order."""
+    return [p["party"] for p in r.parties if p["required"] and p["party"] not in got]
+
+
 def snapshot(r: EvaluationRound, sheets: list[PartyScore] | None = None) -> RoundOut:
     out = RoundOut.model_validate(r)
     if sheets is not None:
         got = {s.party for s in sheets}
         out.submitted_parties = sorted(got)
-        out.missing_parties = sorted(p["party"] for p in r.parties if p["required"] and p["party"] not in got)
+        out.missing_parties = sorted(_missing(r, got))
     return out
 
 
@@ -210,17 +215,12 @@ async def list_rounds(
     return [snapshot(r, sheets[r.id]) for r in rows]
 
 
-def _party_indicators(t: IndicatorTemplate, party: dict[str, Any]) -> list[dict[str, Any]]:
-    wanted = party.get("dimensions")
-    return [i for d in t.dimensions if wanted is None or d["key"] in wanted for i in d["indicators"]]
-
-
 async def _values(
     session: AsyncSession, r: EvaluationRound, t: IndicatorTemplate, party: dict[str, Any], body: ScoresIn
 ) -> tuple[dict[str, Decimal], dict[str, Decimal], Survey | None]:
     """(values entered or computed, 0–100 scores, the survey they came from, locked) for every
     indicator the party scores."""
-    wanted = _party_indicators(t, party)
+    wanted = templates.party_indicators(t, party)
     keys = {i["key"] for i in wanted}
     stats = None
     survey = None
@@ -263,16 +263,10 @@ async def _values(
     return values, scores, survey if stats is not None else None
 
 
-def _bands(t: IndicatorTemplate) -> list[rules.GradeBand]:
-    return [
-        rules.GradeBand(b["code"], b["label"], Decimal(b["min_score"]), b["passed"]) for b in t.grade_bands
-    ]
-
-
 def _compute(r: EvaluationRound, t: IndicatorTemplate, sheets: list[PartyScore]) -> dict[str, Any]:
     weights = {p["party"]: Decimal(p["weight"]) for p in r.parties}
     scores = {s.party: {k: Decimal(v) for k, v in s.scores.items()} for s in sheets}
-    result = scoring.compute(t.dimensions, _bands(t), weights, scores)
+    result = scoring.compute(t.dimensions, templates.bands(t), weights, scores)
     result["template"] = {"id": str(t.id), "code": t.code, "version": t.version}
     result["revision"] = r.revision
     return result
@@ -280,8 +274,7 @@ def _compute(r: EvaluationRound, t: IndicatorTemplate, sheets: list[PartyScore])
 
 async def close(session: AsyncSession, audit: AuditLog, principal: Principal, r: EvaluationRound) -> None:
     sheets = await RoundRepository(session).sheets(r.id)
-    got = {s.party for s in sheets}
-    missing = [p["party"] for p in r.parties if p["required"] and p["party"] not in got]
+    missing = _missing(r, {s.party for s in sheets})
     if missing:
         raise RoundIncomplete(missing=", ".join(missing))
     t = await templates.get(session, r.template_id)
@@ -293,6 +286,16 @@ async def close(session: AsyncSession, audit: AuditLog, principal: Principal, r:
     r.closed_at = datetime.now(UTC)
     await session.flush()
     await _audit(session, audit, principal, r, "round.closed")
+
+
+async def close_round(
+    session: AsyncSession, audit: AuditLog, principal: Principal, round_id: uuid.UUID
+) -> EvaluationRound:
+    """The purchaser closes the round (row locked) once every required party is in."""
+    r = await get_round(session, principal, round_id, lock=True)
+    principal.ensure_covers(r.purchaser_division)
+    await close(session, audit, principal, r)
+    return r
 
 
 async def submit(

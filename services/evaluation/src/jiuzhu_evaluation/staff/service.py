@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_evaluation.round.service import _bands
+from jiuzhu_evaluation.round import scoring
 from jiuzhu_evaluation.staff.models import StaffAssessment
 from jiuzhu_evaluation.staff.schemas import AssessmentIn, AssessmentOut, RenewalOut
 from jiuzhu_evaluation.template import rules
@@ -64,14 +64,7 @@ def score(dimensions: list[dict[str, Any]], values: dict[str, Decimal]) -> tuple
             errors.append(FieldError(pointer=f"#/values/{key}", code="OUT_OF_RANGE", detail=str(exc)))
     if errors:
         raise ValidationFailed(errors)
-    total = rules.weighted(
-        (
-            Decimal(d["weight"]),
-            sum((Decimal(i["weight"]) * scores[i["key"]] for i in d["indicators"]), Decimal(0))
-            / rules.HUNDRED,
-        )
-        for d in dimensions
-    )
+    total = rules.weighted((Decimal(d["weight"]), scoring.dimension_score(d, scores)) for d in dimensions)
     return scores, total
 
 
@@ -88,7 +81,7 @@ async def assess(
         raise NotStaffTemplate()
     scores, total = score(t.dimensions, body.values)
     rounded = rules.round_score(total)
-    band = rules.grade_of(rounded, _bands(t))
+    band = rules.grade_of(rounded, templates.bands(t))
     existing = await session.execute(
         select(StaffAssessment.id).where(
             StaffAssessment.contract_id == body.contract_id,
@@ -174,7 +167,7 @@ async def renewal(
     last = rows[-TERM_YEARS:]
     mean = rules.round_score(sum((a.total for a in last), Decimal(0)) / len(last))
     t = await templates.get(session, last[-1].template_id)
-    band = rules.grade_of(mean, _bands(t))
+    band = rules.grade_of(mean, templates.bands(t))
     return RenewalOut(
         **base,
         continue_next_year=band.passed,

@@ -18,7 +18,7 @@ from jiuzhu_evaluation.survey.schemas import (
     SurveyOut,
 )
 from jiuzhu_kit import divisions
-from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, current_principal, require_roles
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import Forbidden, responses
 
@@ -28,7 +28,6 @@ router = APIRouter(prefix="/surveys", tags=["surveys"])
 
 Bureau = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
 Portal = Annotated[Principal, Depends(require_roles(Role.PORTAL))]
-Reader = Annotated[Principal, Depends(current_principal)]
 Oversight = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.FINANCE, Role.AUDITOR))]
 
 
@@ -74,7 +73,7 @@ async def results_by_contract_period(
 
 
 @router.get("/{survey_id}", response_model=SurveyOut, responses=responses(service.SurveyNotFound))
-async def get_survey(session: SessionDep, principal: Reader, survey_id: uuid.UUID) -> SurveyOut:
+async def get_survey(session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID) -> SurveyOut:
     return SurveyOut.model_validate(await service.get(session, principal, survey_id))
 
 
@@ -144,6 +143,8 @@ async def close_survey(
 @router.get(
     "/{survey_id}/results", response_model=dict[str, Any], responses=responses(service.SurveyNotFound)
 )
-async def survey_results(session: SessionDep, principal: Reader, survey_id: uuid.UUID) -> dict[str, Any]:
+async def survey_results(
+    session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID
+) -> dict[str, Any]:
     """Response rate, mean, share satisfied, 95% intervals, small-sample warning (aggregates only)."""
     return await stats.survey_stats(session, await service.get(session, principal, survey_id))

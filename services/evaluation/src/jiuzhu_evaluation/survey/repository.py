@@ -60,6 +60,13 @@ class SurveyRepository:
         q = select(Survey.status).where(Survey.id == survey_id).with_for_update(read=True)
         return (await self.session.execute(q)).scalar_one_or_none()
 
+    async def code_exists(self, survey_id: uuid.UUID, code_hash: bytes) -> bool:
+        """Whether the code was issued for this survey (used or not)."""
+        q = select(SurveyCode.used).where(
+            SurveyCode.survey_id == survey_id, SurveyCode.code_hash == code_hash
+        )
+        return (await self.session.execute(q)).scalar_one_or_none() is not None
+
     async def add_codes(self, survey_id: uuid.UUID, hashes: list[bytes]) -> None:
         await self.session.execute(
             insert(SurveyCode).on_conflict_do_nothing(),

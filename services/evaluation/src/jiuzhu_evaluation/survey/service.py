@@ -8,23 +8,21 @@ import hmac
 import secrets
 import uuid
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_evaluation import TZ
 from jiuzhu_evaluation.round import access
 from jiuzhu_evaluation.round import service as rounds
 from jiuzhu_evaluation.survey.models import Survey
 from jiuzhu_evaluation.survey.repository import SurveyRepository
 from jiuzhu_evaluation.survey.schemas import AnswerIn, IntakeOut, Rejected, SurveyIn, SurveyOut
 from jiuzhu_evaluation.template import service as templates
-from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
-from jiuzhu_kit.auth import Principal, Role
+from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import BadRequest, Conflict, Forbidden, NotFound
 
 AGGREGATE = "survey"
-TZ = ZoneInfo("Asia/Shanghai")
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L); 16 characters ≈ 80 bits.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LEN = 16
@@ -86,15 +84,8 @@ def new_code() -> str:
 
 
 def can_read(principal: Principal, s: Survey) -> bool:
-    if principal.has(Role.ADMIN) or (
-        principal.has(*access.OVERSIGHT) and principal.covers(s.purchaser_division)
-    ):
-        return True
-    if principal.has(Role.CONTRACTOR) and principal.org == s.contractor_uscc:
-        return True  # aggregates only: no endpoint returns a single response or code
-    return principal.has(Role.TOWNSHIP, Role.PORTAL) and (
-        divisions.covers(s.purchaser_division, principal.division) or principal.covers(s.purchaser_division)
-    )
+    # The contractor sees aggregates only: no endpoint returns a single response or code.
+    return access.reads_purchase(principal, s.purchaser_division, s.contractor_uscc)
 
 
 async def get(session: AsyncSession, principal: Principal | None, survey_id: uuid.UUID) -> Survey:
@@ -133,7 +124,7 @@ async def create(session: AsyncSession, audit: AuditLog, principal: Principal, b
             party = next(p for p in r.parties if p["party"] == "recipients")
             questions = [
                 {"key": i["key"], "text": i["name"]}
-                for i in rounds._party_indicators(t, party)
+                for i in templates.party_indicators(t, party)
                 if i["type"] == "likert"
             ]
             if not questions:
@@ -174,7 +165,7 @@ async def issue_codes(
     count: int,
 ) -> list[str]:
     s = await get(session, principal, survey_id)
-    if not principal.covers(s.purchaser_division) or not principal.has(Role.BUREAU, Role.ADMIN):
+    if not principal.covers(s.purchaser_division):  # the caller holds bureau (or admin)
         raise Forbidden()
     if s.status != "open":
         raise SurveyClosed()
@@ -203,8 +194,12 @@ async def close(session: AsyncSession, audit: AuditLog, principal: Principal, su
     return s
 
 
-def _answers(s: Survey, item: AnswerIn) -> list[tuple[int, int]] | str:
-    index = {q["key"]: n for n, q in enumerate(s.questions)}
+def _index(s: Survey) -> dict[str, int]:
+    """Question key → its position in the survey."""
+    return {q["key"]: n for n, q in enumerate(s.questions)}
+
+
+def _answers(s: Survey, index: dict[str, int], item: AnswerIn) -> list[tuple[int, int]] | str:
     out = []
     for key, value in item.answers.items():
         if key not in index:
@@ -228,8 +223,9 @@ async def intake(
         raise SurveyClosed()
     rejected: list[Rejected] = []
     pending: dict[bytes, tuple[int, list[tuple[int, int]]]] = {}
+    index = _index(s)
     for n, item in enumerate(items):
-        parsed = _answers(s, item)
+        parsed = _answers(s, index, item)
         h = code_hash(pepper, s.id, item.code)
         if isinstance(parsed, str):
             rejected.append(Rejected(index=n, reason="ANSWERS_INVALID"))
@@ -261,21 +257,12 @@ async def intake_one(
     session: AsyncSession, audit: AuditLog, pepper: str, survey_id: uuid.UUID, item: AnswerIn
 ) -> IntakeOut:
     s = await get(session, None, survey_id)
-    parsed = _answers(s, item)
+    parsed = _answers(s, _index(s), item)
     if isinstance(parsed, str):
         raise AnswersInvalid(why=parsed)
     out = await intake(session, audit, None, pepper, s, [item], "direct")
     if out.rejected:
         # Tell used from unknown only for a code that exists (80-bit codes cannot be guessed).
-        raise CodeUsed() if await _exists(session, pepper, s, item.code) else CodeInvalid()
+        exists = await SurveyRepository(session).code_exists(s.id, code_hash(pepper, s.id, item.code))
+        raise CodeUsed() if exists else CodeInvalid()
     return out
-
-
-async def _exists(session: AsyncSession, pepper: str, s: Survey, code: str) -> bool:
-    from sqlalchemy import select
-
-    from jiuzhu_evaluation.survey.models import SurveyCode
-
-    h = code_hash(pepper, s.id, code)
-    q = select(SurveyCode.used).where(SurveyCode.survey_id == s.id, SurveyCode.code_hash == h)
-    return (await session.execute(q)).scalar_one_or_none() is not None

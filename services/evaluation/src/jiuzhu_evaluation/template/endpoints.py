@@ -8,19 +8,18 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from jiuzhu_evaluation.template import service
 from jiuzhu_evaluation.template.schemas import TemplateBody, TemplateIn, TemplateOut
 from jiuzhu_kit.audit_api import AuditEventOut, history_of
-from jiuzhu_kit.auth import Principal, Role, current_principal, require_roles
+from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 
-router = APIRouter(prefix="/templates", tags=["templates"])
+router = APIRouter(prefix="/templates", tags=["templates"])  # any authenticated reader: not confidential
 
 Writer = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
-Reader = Annotated[Principal, Depends(current_principal)]  # templates are not confidential
 
 
 @router.get("", response_model=list[TemplateOut])
 async def list_templates(
-    session: SessionDep, principal: Reader, kind: Literal["project", "staff"] | None = None
+    session: SessionDep, principal: PrincipalDep, kind: Literal["project", "staff"] | None = None
 ) -> list[TemplateOut]:
     """The newest version of every template (built-ins included)."""
     rows = await service.list_latest(session, kind)
@@ -56,7 +55,10 @@ async def version_template(
 
 @router.get("/by-code/{code}", response_model=TemplateOut, responses=responses(service.TemplateNotFound))
 async def template_by_code(
-    session: SessionDep, principal: Reader, code: str, version: Annotated[int | None, Query(ge=1)] = None
+    session: SessionDep,
+    principal: PrincipalDep,
+    code: str,
+    version: Annotated[int | None, Query(ge=1)] = None,
 ) -> TemplateOut:
     return TemplateOut.model_validate(await service.get_by_code(session, code, version))
 
@@ -67,12 +69,12 @@ async def template_by_code(
     responses=responses(service.TemplateNotFound),
 )
 async def template_events(
-    request: Request, session: SessionDep, principal: Reader, code: str
+    request: Request, session: SessionDep, principal: PrincipalDep, code: str
 ) -> list[AuditEventOut]:
     await service.get_by_code(session, code, None)
     return await history_of(request, session, service.AGGREGATE, code)
 
 
 @router.get("/{template_id}", response_model=TemplateOut, responses=responses(service.TemplateNotFound))
-async def get_template(session: SessionDep, principal: Reader, template_id: uuid.UUID) -> TemplateOut:
+async def get_template(session: SessionDep, principal: PrincipalDep, template_id: uuid.UUID) -> TemplateOut:
     return TemplateOut.model_validate(await service.get(session, template_id))

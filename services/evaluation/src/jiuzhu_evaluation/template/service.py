@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template.models import IndicatorTemplate
 from jiuzhu_evaluation.template.repository import TemplateRepository
 from jiuzhu_evaluation.template.schemas import TemplateBody, TemplateIn, TemplateOut
@@ -114,6 +116,14 @@ async def list_latest(session: AsyncSession, kind: str | None) -> list[Indicator
     return await TemplateRepository(session).list_latest(kind)
 
 
-def indicators(t: IndicatorTemplate) -> dict[str, dict[str, Any]]:
-    """Indicator key → indicator (with its dimension key), for scoring."""
-    return {i["key"]: {**i, "dimension": d["key"]} for d in t.dimensions for i in d["indicators"]}
+def bands(t: IndicatorTemplate) -> list[rules.GradeBand]:
+    """The template's grade bands, as the scoring rules take them."""
+    return [
+        rules.GradeBand(b["code"], b["label"], Decimal(b["min_score"]), b["passed"]) for b in t.grade_bands
+    ]
+
+
+def party_indicators(t: IndicatorTemplate, party: dict[str, Any]) -> list[dict[str, Any]]:
+    """The indicators a round party scores: those of its dimensions (all if it names none)."""
+    wanted = party.get("dimensions")
+    return [i for d in t.dimensions if wanted is None or d["key"] in wanted for i in d["indicators"]]

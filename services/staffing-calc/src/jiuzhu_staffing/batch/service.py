@@ -11,7 +11,7 @@ from jiuzhu_kit.errors import DomainError, FieldError, ValidationFailed
 from jiuzhu_staffing.batch.schemas import BatchRequest
 from jiuzhu_staffing.calc.staffing import compute_staffing
 from jiuzhu_staffing.packs.registry import PackRegistry
-from jiuzhu_staffing.regions.known import KnownDivisions, known
+from jiuzhu_staffing.regions.known import KnownDivisions, UnknownDivisionCode, known
 
 
 class DuplicateCounty(ValidationFailed):
@@ -23,12 +23,15 @@ class DuplicateCounty(ValidationFailed):
 def check_batch(principal: Principal, req: BatchRequest, k: KnownDivisions) -> None:
     """Refuse the whole batch on input errors (listing up to 50), before computing anything."""
     errors: list[FieldError] = []
+    first: tuple[str, str] | None = None  # the first unknown code and its pointer
     seen: set[str] = set()
     dupes: list[FieldError] = []
     for i, c in enumerate(req.counties):
         code = c.division_code
         principal.ensure_covers(code)
         if not k.is_known(code):
+            if first is None:
+                first = (code, f"#/counties/{i}/division_code")
             errors.append(
                 FieldError(
                     pointer=f"#/counties/{i}/division_code",
@@ -43,10 +46,8 @@ def check_batch(principal: Principal, req: BatchRequest, k: KnownDivisions) -> N
                 )
             )
         seen.add(code)
-    if errors:
-        from jiuzhu_staffing.regions.known import UnknownDivisionCode
-
-        err = UnknownDivisionCode(errors[0].detail.split(" ")[0], errors[0].pointer)
+    if first is not None:
+        err = UnknownDivisionCode(*first)
         err.errors = errors[:50]
         raise err
     if dupes:

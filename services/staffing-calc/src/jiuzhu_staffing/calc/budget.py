@@ -40,7 +40,7 @@ def add_years(d: date, n: int) -> date:
 
 def add_months(d: date, n: int) -> date:
     y, m = divmod(d.month - 1 + n, 12)
-    day = min(d.day, 28) if d.day > 28 else d.day
+    day = min(d.day, 28)
     return d.replace(year=d.year + y, month=m + 1, day=day)
 
 

@@ -37,10 +37,6 @@ def _strip(name: str) -> str:
     return name.removesuffix("办事处")
 
 
-def _unit_kind(t: TownshipIn) -> str:
-    return t.kind
-
-
 def _figure(
     unit_kind: str, name: str, code: str | None, rule: StaffingRule, people: int, expl: dict[str, Any] | None
 ) -> dict[str, Any]:

@@ -42,6 +42,12 @@ def check_county(county: CountyIn, pointer: str) -> None:
             )
 
 
+def ensure_county(principal: Principal, county: CountyIn, pointer: str = "#/county") -> None:
+    """The caller's jurisdiction covers the county (checked first), whose codes are known and nested."""
+    principal.ensure_covers(county.division_code)
+    check_county(county, pointer)
+
+
 def staffing_with_pack(reg: PackRegistry, req: StaffingRequest) -> tuple[Pack, dict[str, Any]]:
     code = req.county.division_code
     pack = reg.choose(code, req.on, req.pack, any_jurisdiction=True)
@@ -51,8 +57,7 @@ def staffing_with_pack(reg: PackRegistry, req: StaffingRequest) -> tuple[Pack, d
 
 
 def staffing(reg: PackRegistry, principal: Principal, req: StaffingRequest) -> StaffingResult:
-    principal.ensure_covers(req.county.division_code)
-    check_county(req.county, "#/county")
+    ensure_county(principal, req.county)
     _, result = staffing_with_pack(reg, req)
     return StaffingResult.model_validate(result)
 

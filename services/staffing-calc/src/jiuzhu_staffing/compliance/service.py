@@ -21,7 +21,7 @@ from jiuzhu_kit.errors import Conflict, DomainError, NotFound
 from jiuzhu_kit.money import round_fen
 from jiuzhu_staffing.calc.schemas import CountyIn
 from jiuzhu_staffing.calc.staffing import compute_staffing
-from jiuzhu_staffing.calculation.service import check_county
+from jiuzhu_staffing.calculation.service import ensure_county
 from jiuzhu_staffing.compliance.models import ComplianceReport
 from jiuzhu_staffing.compliance.repository import ComplianceRepository
 from jiuzhu_staffing.compliance.schemas import ReportIn, ReportOut
@@ -138,8 +138,7 @@ async def submit(
     session: AsyncSession, audit: AuditLog, reg: PackRegistry, principal: Principal, data: ReportIn
 ) -> ComplianceReport:
     code = data.county.division_code
-    principal.ensure_covers(code)
-    check_county(data.county, "#/county")
+    ensure_county(principal, data.county)
     pack = reg.in_force(code, data.on)
     compute_staffing(pack, data.county, data.on, explain=False)  # refuse now rather than on read
     repo = ComplianceRepository(session)

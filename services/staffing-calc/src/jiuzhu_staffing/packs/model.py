@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 # Units a parameter may be expressed in; anything else is refused when the pack loads.
@@ -116,15 +115,6 @@ class Bracket:
             return f"{what}{'≥' if self.lower_inclusive else '>'}{self.lower}"
         return f"{lo}{'≤' if self.upper_inclusive else '<'}{self.upper}"
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "range": self.range_text,
-            "value": self.value,
-            "phrase": self.phrase,
-            "reading": self.reading,
-            "citation": str(self.citation),
-        }
-
 
 @dataclass(frozen=True)
 class DatedValue:
@@ -159,42 +149,6 @@ class Parameter:
             if v.covers(day):
                 return v
         return None
-
-    def as_dict(self) -> dict[str, Any]:
-        out: list[dict[str, Any]] = []
-        for v in self.values:
-            item: dict[str, Any] = {
-                "from": v.start.isoformat(),
-                "to": v.end.isoformat() if v.end else None,
-                "citation": str(v.citation),
-            }
-            if v.brackets:
-                item["brackets"] = [b.as_dict() for b in v.brackets]
-            else:
-                item["value"] = _plain(v.value)
-            if v.note:
-                item["note"] = v.note
-            out.append(item)
-        return {
-            "name": self.name,
-            "label": self.label,
-            "unit": self.unit,
-            "measure": self.measure,
-            "defined_in": self.defined_in,
-            "values": out,
-        }
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, Decimal):
-        return str(v)
-    if isinstance(v, date):
-        return v.isoformat()
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return v
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,6 @@ class ScenarioNotFound(NotFound):
     en = "Scenario not found"
 
 
-class _One(PackRegistry):
-    """A registry of just the stored snapshot: recompute with exactly that pack."""
-
-
 def _parse(kind: str, inputs: dict[str, Any], division: str) -> StaffingRequest | BudgetRequest:
     model: type[StaffingRequest] | type[BudgetRequest] = (
         StaffingRequest if kind == "staffing" else BudgetRequest
@@ -128,7 +124,7 @@ async def reproduce(
     pack = pack_from_dict(snapshot)
     req = _parse(scenario.kind, scenario.inputs, scenario.division_code)
     req = req.model_copy(update={"pack": pack.ref})
-    _, again = _compute(_One([pack]), req)
+    _, again = _compute(PackRegistry([pack]), req)  # just the stored snapshot: exactly that pack
     current_ref = current_hash = None
     differs = None
     try:

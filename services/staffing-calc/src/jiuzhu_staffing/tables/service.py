@@ -47,7 +47,6 @@ def county_rows(reg: PackRegistry, principal: Principal, req: BatchRequest) -> T
 
 
 def township_rows(reg: PackRegistry, principal: Principal, req: StaffingRequest) -> Table:
-    principal.ensure_covers(req.county.division_code)
-    calc.check_county(req.county, "#/county")
+    calc.ensure_county(principal, req.county)
     pack, result = calc.staffing_with_pack(reg, req)
     return township_table(result, _footer([pack], req.on))

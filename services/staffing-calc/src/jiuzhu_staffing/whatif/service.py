@@ -19,8 +19,7 @@ def _side(reg: PackRegistry, req: WhatIfRequest, side: Side) -> tuple[Any, dict[
 
 
 def compare(reg: PackRegistry, principal: Principal, req: WhatIfRequest) -> WhatIfResult:
-    principal.ensure_covers(req.county.division_code)
-    calc.check_county(req.county, "#/county")
+    calc.ensure_county(principal, req.county)
     pack_a, a = _side(reg, req, req.a)
     pack_b, b = _side(reg, req, req.b)
 
