@@ -2,3 +2,4 @@
 
 SCHEMA = "gateway"
 VERSION = "0.2.0"
+SERVICES = ("staffing", "procurement", "evaluation")  # upstream names, also the /api/<name> prefixes

@@ -17,16 +17,16 @@ from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from jiuzhu_gateway import VERSION
+from jiuzhu_gateway import SERVICES, VERSION
 from jiuzhu_gateway.apikeys.endpoints import router as api_keys_router
 from jiuzhu_gateway.credentials import Authenticator
 from jiuzhu_gateway.db import kit
 from jiuzhu_gateway.openapi_merge import MergedOpenAPI
 from jiuzhu_gateway.ops import router as ops_router
-from jiuzhu_gateway.proxy import SERVICES, Proxy
+from jiuzhu_gateway.proxy import Proxy
 from jiuzhu_gateway.ratelimit import RateLimits
 from jiuzhu_gateway.settings import GatewaySettings
-from jiuzhu_gateway.telemetry import GatewayJsonFormatter, Telemetry
+from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import Upstream
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
@@ -52,9 +52,7 @@ class Gateway:
 
 
 def _configure_logs(level: str) -> None:
-    configure_logging("gateway", level)
-    for handler in logging.getLogger().handlers:
-        handler.setFormatter(GatewayJsonFormatter())
+    configure_logging("gateway", level)  # the access lines' "route" is one of the kit's fields
     logging.getLogger("httpx").setLevel(logging.WARNING)  # readiness probes and OpenAPI fetches
 
 
@@ -72,8 +70,6 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         engine = make_engine(cfg, "gateway") if cfg.database_url else None
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine) if engine is not None else None
-        for up in upstreams.values():
-            await up.start()
         app.state.openapi.prefetch()
         try:
             yield

@@ -22,9 +22,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiuzhu_gateway.apikeys.models import ApiKey
-from jiuzhu_gateway.errors import ApiKeyInvalid, CredentialMissing
+from jiuzhu_gateway.errors import ApiKeyInvalid
 from jiuzhu_gateway.settings import GatewaySettings
-from jiuzhu_kit.auth import TokenExpired, TokenInvalid, TokenVerifier, issue_token
+from jiuzhu_kit.auth import TokenInvalid, TokenVerifier, issue_token
+from jiuzhu_kit.errors import Unauthorized
 
 log = logging.getLogger("jiuzhu.gateway.auth")
 
@@ -71,7 +72,6 @@ class Authenticator:
         self.settings = settings
         self.verifier = TokenVerifier(settings)
         self.sessionmaker = sessionmaker
-        self._tokens: dict[str, tuple[str, float]] = {}  # token → (sub, exp incl. leeway)
         self._keys: dict[str, tuple[float, ResolvedKey | None]] = {}  # presented key → (until, key)
         self._minted: dict[str, tuple[float, str]] = {}  # key_id → (refresh after, header)
         self._touched: dict[str, float] = {}
@@ -82,22 +82,13 @@ class Authenticator:
         if api_key is not None:
             return await self._by_key(api_key.decode("latin-1").strip())
         if authorization is None:
-            raise CredentialMissing()
+            raise Unauthorized()
         header = authorization.decode("latin-1")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise TokenInvalid()
-        token = token.strip()
-        now = time.time()
-        hit = self._tokens.get(token)
-        if hit is not None:
-            if hit[1] < now:
-                raise TokenExpired()
-            return Caller(hit[0], header)
-        principal = self.verifier.verify(token)  # raises TokenInvalid / TokenExpired
-        if len(self._tokens) >= CACHE_MAX:
-            self._tokens.clear()
-        self._tokens[token] = (principal.sub, float(principal.claims["exp"]) + 5)
+        # Cached by the verifier until the token expires; raises TokenInvalid / TokenExpired.
+        principal = self.verifier.verify(token.strip())
         return Caller(principal.sub, header)
 
     async def _by_key(self, presented: str) -> Caller:

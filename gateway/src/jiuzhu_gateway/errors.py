@@ -36,16 +36,15 @@ class UpstreamCircuitOpen(ServiceUnavailable):
     zh = "上游服务（{service}）暂时停止接收请求，请稍后重试"
     en = "The upstream service ({service}) is paused after repeated failures; retry later"
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.params.get("retry_after", 1))}
+
 
 class UpstreamTimeout(DomainError):
     code = "UPSTREAM_TIMEOUT"
     status = 504
     zh = "上游服务（{service}）响应超时"
     en = "The upstream service ({service}) did not answer in time"
-
-
-class CredentialMissing(Unauthorized):
-    code = "UNAUTHENTICATED"
 
 
 class ApiKeyInvalid(Unauthorized):
@@ -58,13 +57,7 @@ def problem_bytes(err: DomainError, lang: str, path: str, request_id: str | None
     return json.dumps(problem_body(err, lang, path, request_id), ensure_ascii=False).encode()
 
 
-async def send_problem(
-    scope: Scope,
-    send: Send,
-    err: DomainError,
-    request_id: str,
-    extra_headers: list[tuple[bytes, bytes]] | None = None,
-) -> None:
+async def send_problem(scope: Scope, send: Send, err: DomainError, request_id: str) -> None:
     """The same body as jiuzhu_kit.errors.problem_response, sent from raw ASGI (the proxy path)."""
     body = problem_bytes(err, request_lang(Request(scope)), scope["path"], request_id)
     headers = [
@@ -72,7 +65,6 @@ async def send_problem(
         (b"content-length", str(len(body)).encode()),
         (b"x-request-id", request_id.encode("latin-1")),
         *((k.lower().encode(), v.encode("latin-1")) for k, v in err.headers().items()),
-        *(extra_headers or []),
     ]
     await send({"type": "http.response.start", "status": err.status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})

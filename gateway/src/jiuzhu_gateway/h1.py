@@ -22,7 +22,7 @@ LOW_WATER = 128 * 1024
 
 
 class UpstreamError(Exception):
-    """The connection failed or broke; `sent` says whether the request may have reached the service."""
+    """The connection failed or broke."""
 
 
 class Connection(asyncio.Protocol):
@@ -166,13 +166,14 @@ class Pool:
         self.connect_timeout = connect_timeout
         self.idle: deque[Connection] = deque()
 
-    async def acquire(self) -> tuple[Connection, bool]:
-        """A connection and whether it was reused (a reused one may have been closed meanwhile)."""
+    async def acquire(self) -> Connection:
+        """An idle connection still in its keep-alive time, else a new one (a reused one may have
+        been closed meanwhile)."""
         now = time.monotonic()
         while self.idle:
             conn = self.idle.pop()
             if not conn.lost and now - conn.idle_since < self.keepalive:
-                return conn, True
+                return conn
             conn.close()
         loop = asyncio.get_running_loop()
         try:
@@ -180,7 +181,7 @@ class Pool:
                 _, proto = await loop.create_connection(lambda: Connection(loop), self.host, self.port)
         except (OSError, TimeoutError) as exc:
             raise UpstreamError(f"cannot connect to {self.host}:{self.port}: {exc!r}") from exc
-        return proto, False
+        return proto
 
     def release(self, conn: Connection) -> None:
         if conn.reusable() and len(self.idle) < self.size:

@@ -21,12 +21,11 @@ import httpx
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from jiuzhu_gateway import VERSION
+from jiuzhu_gateway import SERVICES, VERSION
 from jiuzhu_gateway.settings import GatewaySettings
 
 log = logging.getLogger("jiuzhu.gateway.openapi")
 
-SERVICES = ("staffing", "procurement", "evaluation")
 REF = "#/components/schemas/"
 METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 API_KEY_SCHEME = {

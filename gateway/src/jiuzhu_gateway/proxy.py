@@ -22,18 +22,18 @@ import time
 
 from starlette.types import Receive, Scope, Send
 
+from jiuzhu_gateway import SERVICES
 from jiuzhu_gateway.credentials import Authenticator, Caller
 from jiuzhu_gateway.errors import ApiKeyInvalid, RouteNotFound, send_problem
 from jiuzhu_gateway.ratelimit import RateLimits
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import DROP_REQUEST, BodyStreamed, Route, Upstream
-from jiuzhu_kit.errors import DomainError, RateLimited
+from jiuzhu_kit.errors import DomainError
 from jiuzhu_kit.observability import request_id_var
 
 log = logging.getLogger("jiuzhu.gateway")
 
-SERVICES = ("staffing", "procurement", "evaluation")
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 HIDDEN_PATHS = frozenset({"/metrics"})
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -130,11 +130,7 @@ class Proxy:
                 status = await self.upstreams[route.service].forward(scope, receive, send, route, out, rid)
             except DomainError as err:
                 status = err.status
-                extra = _retry_after(err)
-                if extra is None:
-                    await send_problem(scope, send, err, rid_s)
-                else:
-                    await send_problem(scope, send, err, rid_s, [(b"retry-after", extra)])
+                await send_problem(scope, send, err, rid_s)
                 if status >= 502:
                     self.telemetry.upstream_failure(route.service, err.code)
             except BodyStreamed as exc:
@@ -155,9 +151,7 @@ class Proxy:
             addr = _client(scope)
             # Survey submission and other public writes get a much tighter budget than reads.
             item = self.limits.public if scope["method"] in SAFE else self.limits.public_write
-            wait = self.limits.check(item, "public", route.service, addr)
-            if wait:
-                raise RateLimited(retry_after=wait)
+            self.limits.enforce(item, "public", route.service, addr)
             return None
         if rest in HIDDEN_PATHS:
             raise RouteNotFound()
@@ -166,32 +160,24 @@ class Proxy:
         method = scope["method"]
         for m, service, pattern in self.public_reads:
             if m == method and service == route.service and pattern.match(rest):
-                wait = self.limits.check(self.limits.public, "public", route.service, _client(scope))
-                if wait:
-                    raise RateLimited(retry_after=wait)
+                self.limits.enforce(self.limits.public, "public", route.service, _client(scope))
                 return None
         for m, service, pattern in self.anonymous:
             if m == method and service == route.service and pattern.match(rest):
-                wait = self.limits.check(self.limits.public_write, "anonymous", route.service, _client(scope))
-                if wait:
-                    raise RateLimited(retry_after=wait)
+                self.limits.enforce(self.limits.public_write, "anonymous", route.service, _client(scope))
                 return None
         api_key = headers.get(b"x-api-key")
         if api_key is None:
             caller = await self.auth.authenticate(headers.get(b"authorization"), None)
         else:
             caller = await self._by_key(scope, api_key)
-        wait = self.limits.check(self.limits.principal, "principal", caller.principal)
-        if wait:
-            raise RateLimited(retry_after=wait)
+        self.limits.enforce(self.limits.principal, "principal", caller.principal)
         return caller
 
     async def _by_key(self, scope: Scope, api_key: bytes) -> Caller:
         """API-key callers, with wrong keys throttled per client address."""
         addr = _client(scope)
-        wait = self.limits.check(self.limits.key_failures, "key-failures", addr, count=False)
-        if wait:
-            raise RateLimited(retry_after=wait)
+        self.limits.enforce(self.limits.key_failures, "key-failures", addr, count=False)
         try:
             return await self.auth.authenticate(None, api_key)
         except ApiKeyInvalid:
@@ -213,10 +199,3 @@ class Proxy:
 def _client(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
-
-
-def _retry_after(err: DomainError) -> bytes | None:
-    """Retry-After for a 503 that does not set its own (a 429 carries it: RateLimited.headers)."""
-    if err.status == 503 and "Retry-After" not in err.headers():
-        return str(err.params.get("retry_after", 1)).encode()
-    return None

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from jiuzhu_gateway.settings import GatewaySettings
+from jiuzhu_kit.errors import RateLimited
 
 _UNITS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(?:(\d+)\s*)?(second|minute|hour|day)s?\s*$")
@@ -88,3 +89,9 @@ class RateLimits:
         """0 when allowed, else whole seconds to wait (for Retry-After)."""
         wait = self.window.hit(limit, key, count=count)
         return max(1, math.ceil(wait)) if wait > 0 else 0
+
+    def enforce(self, limit: Limit, *key: str, count: bool = True) -> None:
+        """`check`, raising RateLimited (429 with Retry-After) when over the limit."""
+        wait = self.check(limit, *key, count=count)
+        if wait:
+            raise RateLimited(retry_after=wait)

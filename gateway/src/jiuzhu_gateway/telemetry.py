@@ -8,18 +8,7 @@ import logging
 from prometheus_client import Counter, Gauge
 from starlette.types import Scope
 
-from jiuzhu_kit.observability import JsonFormatter, Metrics
-
-
-class GatewayJsonFormatter(JsonFormatter):
-    """The kit's JSON lines plus the gateway route and upstream."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
-        route = getattr(record, "route", None)
-        if route is None:
-            return line
-        return line[:-1] + f', "route": "{route}"}}'
+from jiuzhu_kit.observability import Metrics
 
 
 class Telemetry:
@@ -39,20 +28,10 @@ class Telemetry:
             ["upstream"],
             registry=metrics.registry,
         )
-        self._children: dict[tuple[str, str, str], tuple[Counter, object]] = {}
 
     def record(self, scope: Scope, route: str, status: int, elapsed: float, principal: str) -> None:
         method: str = scope["method"]
-        key = (method, route, str(status))
-        child = self._children.get(key)
-        if child is None:  # label lookups cached: bounded by methods × routes × statuses
-            child = (
-                self.metrics.requests.labels(self.metrics.service, method, route, key[2]),
-                self.metrics.latency.labels(self.metrics.service, method, route),
-            )
-            self._children[key] = child
-        child[0].inc()
-        child[1].observe(elapsed)  # type: ignore[attr-defined]
+        self.metrics.observe(method, route, status, elapsed)
         if self.access_log and self.log.isEnabledFor(logging.INFO):
             self.log.info(
                 "%s %s %s",

@@ -101,9 +101,6 @@ class Upstream:
             settings.connect_timeout,
         )
 
-    async def start(self) -> None:
-        pass  # connections are made on demand
-
     async def close(self) -> None:
         self.pool.close()
 
@@ -139,7 +136,7 @@ class Upstream:
             for attempt in range(attempts):
                 conn: Connection | None = None
                 try:
-                    conn, _ = await self.pool.acquire()
+                    conn = await self.pool.acquire()
                     async with asyncio.timeout(route.timeout):
                         if isinstance(body, bytes):
                             await conn.write(head + body)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -21,8 +20,8 @@ from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
 from jiuzhu_kit.contract import declare_problems
-from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker
-from jiuzhu_kit.errors import InternalError, install_error_handlers, problem_response
+from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker, problem_for
+from jiuzhu_kit.errors import install_error_handlers, problem_response
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
 from jiuzhu_kit.lean import LeanRoute
 from jiuzhu_kit.middleware import KitMiddleware
@@ -108,11 +107,7 @@ def create_app(
     install_error_handlers(app)
 
     async def on_db_error(request: Request, exc: Exception) -> JSONResponse:
-        mapped = classify_db_error(exc)
-        if mapped is None:
-            logging.getLogger("jiuzhu.errors").exception("unclassified database error", exc_info=exc)
-            mapped = InternalError()
-        return problem_response(request, mapped)
+        return problem_response(request, problem_for(exc, "unclassified database error"))
 
     app.add_exception_handler(DBAPIError, on_db_error)
     # Raw asyncpg errors from the hot paths that use the driver connection directly.

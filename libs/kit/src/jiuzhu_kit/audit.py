@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Principal
@@ -243,12 +243,6 @@ class AuditLog:
     async def verify(self, session: AsyncSession, aggregate_type: str, aggregate_id: Any) -> VerifyResult:
         events = await self.history(session, aggregate_type, aggregate_id)
         return verify_chain(events)
-
-    async def count(self, session: AsyncSession, aggregate_type: str | None = None) -> int:
-        q = select(func.count()).select_from(self.table)
-        if aggregate_type:
-            q = q.where(self.table.c.aggregate_type == aggregate_type)
-        return int((await session.execute(q)).scalar_one())
 
 
 @dataclass(frozen=True)

@@ -34,9 +34,6 @@ class Role(StrEnum):
     PORTAL = "portal"  # citizen portal / provincial system integration
 
 
-READ_ROLES = frozenset(Role)
-
-
 class TokenInvalid(Unauthorized):
     code = "TOKEN_INVALID"
     zh = "身份凭证无效"
@@ -78,10 +75,6 @@ class Principal:
     def ensure_covers(self, division: str) -> None:
         if not self.covers(division):
             raise JurisdictionForbidden(division=division)
-
-    def ensure_role(self, *roles: str) -> None:
-        if not self.has(*roles):
-            raise RoleForbidden()
 
 
 class TokenVerifier:
@@ -209,4 +202,3 @@ def require_roles(*roles: str) -> Callable[..., Awaitable[Principal]]:
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
-OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]

@@ -23,7 +23,6 @@ from jiuzhu_kit.auth import Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import DomainError, FieldError, ValidationFailed, responses
 
-MAX_SPAN_DAYS = 3 * 366
 # Years the calendar can hold (the admin loads one notice per year); outside → 422, not a date overflow.
 YEARS = (2000, 2100)
 
@@ -137,16 +136,6 @@ class WorkingCalendar:
                 left -= 1
         return d
 
-    def working_days_between(self, start: date, end: date) -> int:
-        """Working days in (start, end]."""
-        if (end - start).days > MAX_SPAN_DAYS * 5:
-            raise CalendarSpanTooLong()
-        n, d = 0, start
-        while d < end:
-            d += timedelta(days=1)
-            n += self.is_working_day(d)
-        return n
-
 
 class CalendarStore:
     def __init__(self, day: Table, year: Table, audit: AuditLog) -> None:
@@ -155,7 +144,7 @@ class CalendarStore:
         self.audit = audit
 
     async def load(self, session: AsyncSession, start: date, end: date) -> WorkingCalendar:
-        years = [r[0] for r in await session.execute(select(self.year.c.year))]
+        years = await self.loaded_years(session)
         rows = await session.execute(
             select(self.day).where(
                 self.day.c.day >= start, self.day.c.day <= end, self.day.c.kind != "workday"
@@ -165,6 +154,19 @@ class CalendarStore:
 
     async def loaded_years(self, session: AsyncSession) -> list[int]:
         return sorted(r[0] for r in await session.execute(select(self.year.c.year)))
+
+    async def special_days(self, session: AsyncSession, year: int) -> tuple[str, list[DayInfo]]:
+        """A loaded year's source (its notice) and its holidays and make-up working days, in order."""
+        source = (await session.execute(select(self.year.c.source).where(self.year.c.year == year))).scalar()
+        if source is None:
+            raise CalendarYearMissing(year=year)
+        rows = await session.execute(
+            select(self.day)
+            .where(self.day.c.day >= date(year, 1, 1), self.day.c.day <= date(year, 12, 31))
+            .where(self.day.c.kind.in_(["holiday", "makeup_workday"]))
+            .order_by(self.day.c.day)
+        )
+        return source, [DayInfo(r.day, r.is_working, r.kind, r.name) for r in rows]
 
     async def replace_year(self, session: AsyncSession, year: int, days: list[DayInfo], source: str) -> None:
         await session.execute(
@@ -266,21 +268,12 @@ def calendar_router() -> APIRouter:
     async def get_year(request: Request, session: SessionDep, year: int) -> YearOut:
         # Checked here, not as Path(ge, le): the bound stays out of every service's contract.
         _check_year(year, "#/path/year")
-        store = _store(request)
-        src = (await session.execute(select(store.year.c.source).where(store.year.c.year == year))).scalar()
-        if src is None:
-            raise CalendarYearMissing(year=year)
-        rows = await session.execute(
-            select(store.day)
-            .where(store.day.c.day >= date(year, 1, 1), store.day.c.day <= date(year, 12, 31))
-            .where(store.day.c.kind.in_(["holiday", "makeup_workday"]))
-            .order_by(store.day.c.day)
-        )
+        src, days = await _store(request).special_days(session, year)
         return YearOut(
             year=year,
             source=src,
             special_days=[
-                DayOut(date=r.day, is_working=r.is_working, kind=r.kind, name=r.name) for r in rows
+                DayOut(date=d.day, is_working=d.is_working, kind=d.kind, name=d.name) for d in days
             ],
         )
 

@@ -23,6 +23,7 @@ from jiuzhu_kit.errors import Conflict, DomainError, InternalError, ServiceUnava
 from jiuzhu_kit.settings import KitSettings
 
 log = logging.getLogger("jiuzhu.db")
+_errors_log = logging.getLogger("jiuzhu.errors")  # where unclassified failures are reported
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
@@ -162,7 +163,7 @@ class UnitOfWorkMiddleware:
                     await uow.commit(status, list(start.get("headers", [])), body)
                 except Exception as exc:  # the write did not land: say so, never 2xx
                     log.exception("commit failed")
-                    err = classify_db_error(exc) or InternalError()
+                    err = problem_for(exc, None)  # logged just above, classified or not
                     start, body = _problem_messages(scope, err)
         finally:
             await uow.close()
@@ -295,10 +296,18 @@ def classify_db_error(exc: BaseException) -> DomainError | None:
         if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
             return DatabaseUnavailable()
         return None
+    # asyncpg's PostgresConnectionError family always carries an 08xxx sqlstate: handled above.
     if isinstance(exc, (*_CONNECTION_ERRORS, asyncpg.exceptions.InterfaceError)):
         return DatabaseUnavailable()
-    if isinstance(
-        exc, (asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.exceptions.PostgresConnectionError)
-    ):
-        return DatabaseUnavailable()
     return None
+
+
+def problem_for(exc: BaseException, log_message: str | None) -> DomainError:
+    """The problem to answer for `exc`: its classification (classify_db_error), else a 500 after
+    logging `exc` with `log_message` on the `jiuzhu.errors` logger (None: the caller logs)."""
+    mapped = classify_db_error(exc)
+    if mapped is not None:
+        return mapped
+    if log_message is not None:
+        _errors_log.exception(log_message, exc_info=exc)
+    return InternalError()

@@ -84,10 +84,6 @@ def parent(code: str) -> str | None:
     return None
 
 
-def county_of(code: str) -> str:
-    return code[:6]
-
-
 def city_of(code: str) -> str:
     return code[:4] + "00"
 

@@ -6,7 +6,6 @@ rendered by one handler. No stack trace ever reaches a client.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
@@ -16,8 +15,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = logging.getLogger("jiuzhu.errors")
 
 PROBLEM_JSON = "application/problem+json"
 _PLACEHOLDER = re.compile(r"\s*[（(]?\{[a-z_]+\}[）)]?")
@@ -336,13 +333,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem_response(request, err, headers=exc.headers)
 
     async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
-        from jiuzhu_kit.db import classify_db_error  # local: db imports errors
+        from jiuzhu_kit.db import problem_for  # local: db imports errors
 
-        mapped = classify_db_error(exc)
-        if mapped is not None:
-            return problem_response(request, mapped)
-        log.exception("unhandled error", exc_info=exc)
-        return problem_response(request, InternalError())
+        return problem_response(request, problem_for(exc, "unhandled error"))
 
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)

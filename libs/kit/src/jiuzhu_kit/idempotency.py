@@ -9,7 +9,6 @@ an advisory lock and then replay the winner's response.
 from __future__ import annotations
 
 import hashlib
-import json
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -112,7 +111,3 @@ async def replay_handler(request: Request, exc: Exception) -> Response:
     headers[REPLAY_HEADER] = "true"
     media_type = headers.pop("content-type", None)
     return Response(content=exc.body, status_code=exc.status, headers=headers, media_type=media_type)
-
-
-def stored_body(raw: bytes) -> Any:
-    return json.loads(raw) if raw else None

@@ -18,7 +18,6 @@ A handler may raise `Decline` only before it has written anything.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -29,11 +28,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiuzhu_kit.auth import Principal, TokenVerifier
 from jiuzhu_kit.bodylimit import BodyTooLarge
-from jiuzhu_kit.errors import DomainError, InternalError, problem_response
+from jiuzhu_kit.db import problem_for
+from jiuzhu_kit.errors import DomainError, problem_response
 from jiuzhu_kit.idempotency import HEADER as IDEMPOTENCY_HEADER
 from jiuzhu_kit.strictjson import JsonAmbiguous, NulCharacter, check_json
-
-log = logging.getLogger("jiuzhu.errors")
 
 _AUTHORIZATION = b"authorization"
 _CONTENT_TYPE = b"content-type"
@@ -185,13 +183,7 @@ class _Bound:
 
 
 def _problem(scope: Scope, exc: Exception) -> ASGIApp:
-    from jiuzhu_kit.db import classify_db_error  # local: db imports errors, lean imports db users
-
-    err = exc if isinstance(exc, DomainError) else classify_db_error(exc)
-    if err is None:
-        log.exception("unhandled error", exc_info=exc)
-        err = InternalError()
-    return problem_response(Request(scope), err)
+    return problem_response(Request(scope), problem_for(exc, "unhandled error"))
 
 
 def _replay(body: bytes, then: Receive) -> Receive:

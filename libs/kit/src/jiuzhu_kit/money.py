@@ -58,7 +58,3 @@ def non_negative(d: Decimal) -> Decimal:
     if d < 0:
         raise ValueError("金额不能为负")
     return d
-
-
-def fmt(d: Decimal) -> str:
-    return f"{round_fen(d):.2f}"

@@ -68,7 +68,7 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "request_id": request_id_var.get(),
         }
-        for key in ("service", "method", "path", "status", "duration_ms", "principal"):
+        for key in ("service", "method", "path", "status", "duration_ms", "principal", "route"):
             if hasattr(record, key):
                 out[key] = getattr(record, key)
         if record.exc_info:
@@ -108,6 +108,21 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.service = service
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, elapsed: float) -> None:
+        """One request's samples: the request counter and the latency histogram."""
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:  # labels() takes a lock and builds tuples: once per label set
+            children = (
+                self.requests.labels(self.service, method, route, str(status)),
+                self.latency.labels(self.service, method, route),
+            )
+            if len(self._children) < 10_000:  # route templates keep this small; a guard anyway
+                self._children[key] = children
+        children[0].inc()
+        children[1].observe(elapsed)
 
     def endpoint(self, request: Request) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -120,7 +135,6 @@ class AccessLogMiddleware:
         self.app = app
         self.metrics = metrics
         self.log = logging.getLogger("jiuzhu.access")
-        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,18 +159,7 @@ class AccessLogMiddleware:
         route = scope.get("route")
         template = getattr(route, "path", None) or "<unmatched>"
         method = scope["method"]
-        key = (method, template, status)
-        children = self._children.get(key)
-        if children is None:  # labels() takes a lock and builds tuples: once per label set
-            m = self.metrics
-            children = (
-                m.requests.labels(m.service, method, template, str(status)),
-                m.latency.labels(m.service, method, template),
-            )
-            if len(self._children) < 10_000:  # route templates keep this small; a guard anyway
-                self._children[key] = children
-        children[0].inc()
-        children[1].observe(elapsed)
+        self.metrics.observe(method, template, status, elapsed)
         if not self.log.isEnabledFor(logging.INFO):
             return
         principal = scope.get("state", {}).get("principal_sub")

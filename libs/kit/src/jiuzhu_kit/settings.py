@@ -31,7 +31,7 @@ class KitSettings(BaseSettings):
     jwt_issuer: str = Field(default="jiuzhu", validation_alias="JWT_ISSUER")
     log_level: str = "INFO"
     # Largest request body accepted (bytes); bigger → 413 problem before the body is read in full.
-    # Bulk endpoints raise it per route (FastAPI `max_body_size=`), never the other way round.
+    # Bulk endpoints raise it per route (create_app(body_limits=…)), never the other way round.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Serve the hot write routes a service declares without FastAPI (jiuzhu_kit.lean); off → the
     # FastAPI routes answer every request (same behaviour, more CPU per request).

@@ -89,12 +89,6 @@ class KitTables:
         if calendar:
             self.calendar_day, self.calendar_year = calendar_tables(metadata)
 
-    @property
-    def schema(self) -> str:
-        schema = self.audit.schema
-        assert schema is not None
-        return schema
-
 
 def append_only_ddl(schema: str) -> list[str]:
     """Postgres trigger that refuses UPDATE/DELETE on the audit log (for the initial migration)."""
