@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import Date, Numeric, String, Text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -51,8 +50,3 @@ class Threshold(Base):
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
     citation: Mapped[str] = mapped_column(Text)
     verified: Mapped[bool] = mapped_column(default=True)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            c: getattr(self, c) for c in ("region", "kind", "valid_from", "valid_to", "amount", "citation")
-        }

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
-from sqlalchemy import select
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
@@ -16,8 +15,10 @@ from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contract import rules, service
 from jiuzhu_procurement.contract.models import Payment
 from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, FulfilIn, OverdueOut
+from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.project.service import ProjectNotFound
-from jiuzhu_procurement.workflow.machine import TransitionNotAllowed, run
+from jiuzhu_procurement.workflow.http import add_event_routes, apply, by_uuid
+from jiuzhu_procurement.workflow.machine import TransitionNotAllowed
 
 router = APIRouter(tags=["contracts"])
 
@@ -116,41 +117,24 @@ async def release_payment(
     """Release one scheduled payment after asking the evaluation service whether its evaluation passed
     (灵政办发〔2018〕201号 六(二): the half-yearly evaluation is the basis for releasing funds)."""
     c = await service.get(session, principal, contract_id)
-    pay = (
-        await session.execute(select(Payment.id).where(Payment.contract_id == c.id, Payment.period == period))
-    ).scalar_one_or_none()
-    if pay is None:
-        raise service.ContractNotFound()
-    await run(
-        session=session,
-        audit=request.app.state.audit,
-        machine=service.PAYMENT_MACHINE,
-        model=Payment,
-        entity_id=pay,
-        target="released",
-        principal=principal,
-        reason=None,
-        raw_payload=None,
-        today=today(),
-        app=request.app,
-        what="付款",
-        authorization=request.headers.get("authorization"),
+    pay = await service.payment_id(session, c, period)
+    await apply(
+        request,
+        session,
+        principal,
+        service.PAYMENT_MACHINE,
+        Payment,
+        pay,
+        TransitionIn(to="released"),
+        "付款",
     )
     return await service.out(session, c)
 
 
-async def _contract_id(session: Any, principal: Principal, key: str) -> Any:
-    try:
-        cid = uuid.UUID(key)
-    except ValueError as exc:
-        raise service.ContractNotFound() from exc
-    return (await service.get(session, principal, cid)).id
-
-
-def _events() -> None:
-    from jiuzhu_procurement.workflow.http import add_event_routes
-
-    add_event_routes(router, "/contracts/{key}", service.AGGREGATE, _contract_id, service.ContractNotFound)
-
-
-_events()
+add_event_routes(
+    router,
+    "/contracts/{key}",
+    service.AGGREGATE,
+    by_uuid(service.get, service.ContractNotFound),
+    service.ContractNotFound,
+)

@@ -28,12 +28,6 @@ class PaymentsMismatch(Conflict):
     en = "The payment schedule totals {total}, not the contract price {price}"
 
 
-class PriceMismatch(Conflict):
-    code = "CONTRACT_PRICE_MISMATCH"
-    zh = "合同金额 {price} 元应与成交金额 {awarded} 元一致（政府采购法 46）"
-    en = "The contract price {price} must equal the awarded amount {awarded} (政府采购法 46)"
-
-
 class IncreaseTooLarge(Conflict):
     code = "AMENDMENT_INCREASE_TOO_LARGE"
     zh = "追加金额不得超过原合同金额的 10%（政府采购法 49）：原 {original} 元，至多 {limit} 元"

@@ -13,15 +13,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
-from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role
+from jiuzhu_kit.auth import Principal, Role
 from jiuzhu_kit.errors import Conflict, NotFound
 from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contract import rules
+from jiuzhu_procurement.contract.lifecycle import discard_draft
 from jiuzhu_procurement.contract.models import Contract, Payment
 from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, OverdueOut, PaymentOut
 from jiuzhu_procurement.contractor.service import get_by_uscc
-from jiuzhu_procurement.project.models import Project
+from jiuzhu_procurement.project.service import locked
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, snapshot, t
 
 AGGREGATE = "contract"
@@ -86,13 +87,7 @@ async def out(session: AsyncSession, c: Contract) -> ContractOut:
 async def draft(
     session: AsyncSession, audit: AuditLog, principal: Principal, project_id: uuid.UUID, body: ContractIn
 ) -> Contract:
-    p = (
-        await session.execute(select(Project).where(Project.id == project_id).with_for_update())
-    ).scalar_one_or_none()
-    if p is None or not principal.covers(p.division_code):
-        from jiuzhu_procurement.project.service import ProjectNotFound
-
-        raise ProjectNotFound()
+    p = await locked(session, project_id, principal=principal)
     if p.status != "awarded" or p.awarded_uscc is None or p.awarded_amount is None:
         raise ContractNotDraftable()
     if body.subcontracting:
@@ -107,8 +102,6 @@ async def draft(
         *[x.model_dump(mode="json") for x in body.other_parties],
     ]
     if p.contract_id is not None:
-        from jiuzhu_procurement.contract.lifecycle import discard_draft
-
         ctx = Ctx(session, principal, p, None, "replaced by a new draft", today(), None)
         await discard_draft(ctx, p)
         for ev in ctx.extra_events:
@@ -149,6 +142,16 @@ async def draft(
         jurisdiction=c.division_code,
     )
     return c
+
+
+async def payment_id(session: AsyncSession, c: Contract, period: str) -> uuid.UUID:
+    """The id of the contract's payment for `period`; ContractNotFound if it has none."""
+    pay = (
+        await session.execute(select(Payment.id).where(Payment.contract_id == c.id, Payment.period == period))
+    ).scalar_one_or_none()
+    if pay is None:
+        raise ContractNotFound()
+    return pay
 
 
 async def _locked(session: AsyncSession, principal: Principal, contract_id: uuid.UUID) -> Contract:
@@ -275,8 +278,7 @@ async def overdue(
 ) -> list[OverdueOut]:
     """Deadlines past due and not met, for contracts in force in the caller's jurisdiction."""
     scope = division or principal.division
-    if not principal.covers(scope):
-        raise JurisdictionForbidden(division=scope)
+    principal.ensure_covers(scope)
     rows = (
         await session.execute(
             select(Contract).where(
@@ -335,7 +337,3 @@ PAYMENT_MACHINE = Machine(
         )
     ],
 )
-
-
-def payments_out(pays: list[Payment]) -> list[PaymentOut]:
-    return [PaymentOut.model_validate(p) for p in pays]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_procurement.common.masking import mask_name, mask_phone
+from jiuzhu_procurement.common.time import add_years
 from jiuzhu_procurement.contractor import uscc as uscc_rules
 from jiuzhu_procurement.contractor.models import Contractor, Debarment
 from jiuzhu_procurement.contractor.schemas import ContractorIn, ContractorOut, DebarmentReportIn
@@ -185,8 +187,6 @@ def out(c: Contractor, principal: Principal | None, debarment: Debarment | None)
         principal.has(Role.BUREAU, Role.FINANCE, Role.AUDITOR, Role.ADMIN) or principal.org == c.uscc
     )
     if not sees_personal:
-        from jiuzhu_procurement.common.masking import mask_name, mask_phone
-
         o.legal_representative = mask_name(c.legal_representative)
         o.contact_phone = mask_phone(c.contact_phone)
     return o
@@ -195,8 +195,6 @@ def out(c: Contractor, principal: Principal | None, debarment: Debarment | None)
 async def search(
     session: AsyncSession, q: str | None, limit: int, offset: int
 ) -> tuple[list[Contractor], int]:
-    from sqlalchemy import func
-
     stmt = select(Contractor)
     if q:
         like = f"%{q}%"
@@ -242,6 +240,4 @@ async def report_debarment(
 
 
 def term_end(start: date, years: int) -> date:
-    from jiuzhu_procurement.common.time import add_years
-
     return add_years(start, years) - timedelta(days=1)

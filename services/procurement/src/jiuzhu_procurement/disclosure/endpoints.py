@@ -151,7 +151,7 @@ async def results(session: SessionDep, page: Annotated[PageParams, Depends(page_
                 supplier_name=name,
                 supplier_uscc=p.awarded_uscc or "",
                 amount=p.awarded_amount or 0,
-                awarded_on=p.awarded_on or today(),
+                awarded_on=p.awarded_on,
                 challenge_deadline=p.challenge_deadline,
                 ranking=ranking,
             )

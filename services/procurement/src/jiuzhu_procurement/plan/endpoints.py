@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 
@@ -12,7 +12,7 @@ from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.plan import service
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.schemas import PlanIn, PlanLinesIn, PlanOut
-from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply
+from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply, by_uuid
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
@@ -67,12 +67,6 @@ async def transition_plan(
     return await service.out(session, plan)
 
 
-async def _plan_id(session: Any, principal: Principal, key: str) -> Any:
-    try:
-        pid = uuid.UUID(key)
-    except ValueError as exc:
-        raise service.PlanNotFound() from exc
-    return (await service.get(session, principal, pid)).id
-
-
-add_event_routes(router, "/{key}", service.AGGREGATE, _plan_id, service.PlanNotFound)
+add_event_routes(
+    router, "/{key}", service.AGGREGATE, by_uuid(service.get, service.PlanNotFound), service.PlanNotFound
+)

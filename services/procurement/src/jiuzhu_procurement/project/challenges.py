@@ -14,6 +14,7 @@ from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict, NotFound
 from jiuzhu_procurement.project.models import Bid, Challenge, Project
 from jiuzhu_procurement.project.schemas import ChallengeIn
+from jiuzhu_procurement.project.service import ProjectNotFound
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, snapshot, t
 
 
@@ -53,8 +54,6 @@ async def submit(
         raise RoleForbidden()
     p = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
     if p is None:
-        from jiuzhu_procurement.project.service import ProjectNotFound
-
         raise ProjectNotFound()
     if p.status != "awarded" or p.challenge_deadline is None:
         raise ChallengeNotOpen(status=p.status)

@@ -30,7 +30,7 @@ from jiuzhu_procurement.project.schemas import (
     QualificationIn,
     ScoringIn,
 )
-from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply
+from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply, by_uuid
 from jiuzhu_procurement.workflow.lean import transition_route
 
 router = APIRouter(tags=["projects"])
@@ -252,15 +252,13 @@ async def decide_challenge(
     return ChallengeOut.model_validate(c)
 
 
-async def _project_id(session: Any, principal: Principal, key: str) -> Any:
-    try:
-        pid = uuid.UUID(key)
-    except ValueError as exc:
-        raise service.ProjectNotFound() from exc
-    return (await service.get(session, principal, pid)).id
-
-
-add_event_routes(router, "/projects/{key}", service.AGGREGATE, _project_id, service.ProjectNotFound)
+add_event_routes(
+    router,
+    "/projects/{key}",
+    service.AGGREGATE,
+    by_uuid(service.get, service.ProjectNotFound),
+    service.ProjectNotFound,
+)
 
 # The two transition routes above, served without FastAPI in the plain case (workflow/lean.py);
 # the FastAPI routes stay the reference and answer whatever the lean ones decline.

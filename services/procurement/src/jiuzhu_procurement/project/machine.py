@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Role
 from jiuzhu_kit.errors import Conflict
@@ -14,6 +16,7 @@ from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.contract import lifecycle
 from jiuzhu_procurement.contractor.service import ensure_not_debarred
 from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.plan.service import committed
 from jiuzhu_procurement.project import methods
 from jiuzhu_procurement.project.models import Bid, Challenge, Project
 from jiuzhu_procurement.project.schemas import AnnounceIn, MethodChangeIn, TakeoverIn
@@ -43,6 +46,25 @@ class BudgetExceeded(Conflict):
     code = "BUDGET_EXCEEDED"
     zh = "{source} 预算余额 {remaining} 元不足以安排 {budget} 元"
     en = "{source}: remaining {remaining} cannot cover {budget}"
+
+
+async def ensure_budget(
+    session: AsyncSession,
+    plan: PurchasePlan,
+    source: str,
+    budget: Decimal,
+    exclude: uuid.UUID | None = None,
+) -> None:
+    """BudgetExceeded unless the plan's line for `source`, less what its other live projects commit
+    (all but `exclude`), covers `budget`; no line means nothing remains."""
+    line = next((b for b in plan.budget_lines if b["funding_source"] == source), None)
+    remaining = (
+        Decimal(line["amount"]) - (await committed(session, plan.id, exclude=exclude)).get(source, Decimal(0))
+        if line
+        else Decimal(0)
+    )
+    if budget > remaining:
+        raise BudgetExceeded(source=source, remaining=str(remaining), budget=str(budget))
 
 
 class PriceWeightOutOfRange(Conflict):
@@ -82,16 +104,10 @@ class AwardHeld(Conflict):
 
 
 async def _plan_checks(ctx: Ctx, p: Project, require_approved: bool) -> None:
-    from jiuzhu_procurement.plan.service import committed
-
     plan = (await ctx.session.execute(select(PurchasePlan).where(PurchasePlan.id == p.plan_id))).scalar_one()
     if require_approved and plan.status != "approved":
         raise PlanNotApproved()
-    line = next((b for b in plan.budget_lines if b["funding_source"] == p.funding_source), None)
-    used = (await committed(ctx.session, plan.id, exclude=p.id)).get(p.funding_source, Decimal(0))
-    remaining = Decimal(line["amount"]) - used if line else Decimal(0)
-    if p.budget > remaining:
-        raise BudgetExceeded(source=p.funding_source, remaining=str(remaining), budget=str(p.budget))
+    await ensure_budget(ctx.session, plan, p.funding_source, p.budget, exclude=p.id)
 
 
 async def approve(ctx: Ctx) -> None:
@@ -223,9 +239,7 @@ async def award(ctx: Ctx) -> None:
         raise NotAwardable(why="没有有效投标", why_en="no valid bid")
     await ensure_not_debarred(ctx.session, winner["uscc"], ctx.today)
     cal = await ctx.app.state.calendar_store.load(ctx.session, ctx.today, ctx.today + timedelta(days=60))
-    import uuid as _uuid
-
-    p.awarded_bid_id = _uuid.UUID(winner["bid_id"])
+    p.awarded_bid_id = uuid.UUID(winner["bid_id"])
     p.awarded_uscc = winner["uscc"]
     p.awarded_amount = Decimal(winner["price"])
     p.awarded_on = ctx.today

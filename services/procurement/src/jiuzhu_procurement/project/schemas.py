@@ -62,10 +62,6 @@ class MethodChangeIn(BaseModel):
     approval: str = Field(min_length=1, max_length=200, description="变更采购方式的批准文号")
 
 
-class AwardIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
 class TakeoverIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -90,8 +90,8 @@ def rank(
         }
     scored = [b for b in valid if rows[b.bid_id]["status"] != "invalid_abnormally_low"]
     base = min((prices[b.bid_id] for b in scored), default=None)
-    known = [history[b.uscc] for b in scored if history.get(b.uscc) is not None]
-    factor_values = [pts(h / HUNDRED * p.history_weight) for h in known if h is not None]
+    known = [h for h in (history.get(b.uscc) for b in scored) if h is not None]
+    factor_values = [pts(h / HUNDRED * p.history_weight) for h in known]
     neutral = pts(sum(factor_values, Decimal(0)) / len(factor_values)) if factor_values else p.history_weight
     for b in scored:
         ev = prices[b.bid_id]

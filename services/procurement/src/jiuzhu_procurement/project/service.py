@@ -16,9 +16,9 @@ from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.contractor import service as contractors
-from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.plan import service as plans
 from jiuzhu_procurement.project import methods, scoring
-from jiuzhu_procurement.project.machine import MACHINE, BudgetExceeded
+from jiuzhu_procurement.project.machine import MACHINE, ensure_budget
 from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.schemas import (
     BidIn,
@@ -79,13 +79,7 @@ async def declare(
     session: AsyncSession, audit: AuditLog, principal: Principal, body: ProjectIn, today: date
 ) -> Project:
     principal.ensure_covers(body.division_code)
-    plan = (
-        await session.execute(select(PurchasePlan).where(PurchasePlan.id == body.plan_id))
-    ).scalar_one_or_none()
-    if plan is None or not principal.covers(plan.division_code):
-        from jiuzhu_procurement.plan.service import PlanNotFound
-
-        raise PlanNotFound()
+    plan = await plans.get(session, principal, body.plan_id)
     if not body.division_code.startswith(plan.division_code[:6]):
         raise ValidationFailed(
             [FieldError(pointer="#/division_code", code="NOT_IN_PLAN", detail="项目不属于该计划的购买主体")]
@@ -99,16 +93,7 @@ async def declare(
         raise PlanYearMismatch(on=on.isoformat(), year=plan.year)
     # The rules in force on the declaration date decide (dated negative list and catalogue).
     await catalogue.ensure_lawful(session, body.purchase_form, body.items, on, body.division_code)
-    from jiuzhu_procurement.plan.service import committed
-
-    line = next((b for b in plan.budget_lines if b["funding_source"] == body.funding_source), None)
-    remaining = (
-        Decimal(line["amount"]) - (await committed(session, plan.id)).get(body.funding_source, Decimal(0))
-        if line
-        else Decimal(0)
-    )
-    if body.budget > remaining:
-        raise BudgetExceeded(source=body.funding_source, remaining=str(remaining), budget=str(body.budget))
+    await ensure_budget(session, plan, body.funding_source, body.budget)
     p = Project(
         plan_id=plan.id,
         division_code=body.division_code,
@@ -143,13 +128,28 @@ async def get(session: AsyncSession, principal: Principal, project_id: uuid.UUID
     return p
 
 
-async def _locked(session: AsyncSession, principal: Principal, project_id: uuid.UUID, needed: str) -> Project:
+async def locked(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    needed: str | None = None,
+    *,
+    principal: Principal | None = None,
+) -> Project:
+    """The project row locked for the transaction (SELECT … FOR UPDATE), fresh from the database.
+
+    404 if absent or, when `principal` is given, outside its jurisdiction; WrongStage unless its
+    status is `needed` (when given)."""
     p = (
-        await session.execute(select(Project).where(Project.id == project_id).with_for_update())
+        await session.execute(
+            select(Project)
+            .where(Project.id == project_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
     ).scalar_one_or_none()
-    if p is None:
+    if p is None or (principal is not None and not principal.covers(p.division_code)):
         raise ProjectNotFound()
-    if p.status != needed:
+    if needed is not None and p.status != needed:
         raise WrongStage(status=p.status, needed=needed)
     return p
 
@@ -165,7 +165,7 @@ async def submit_bid(
     """A contractor submits its own bid while the project is announced (nationwide debarment applies)."""
     if principal.org != body.uscc.upper() and not principal.has(Role.ADMIN):
         raise RoleForbidden()
-    p = await _locked(session, principal, project_id, "announced")
+    p = await locked(session, project_id, "announced")
     c = await contractors.get_by_uscc(session, body.uscc)
     await contractors.ensure_not_debarred(session, c.uscc, today)
     gaps = contractors.capacity_gaps(c)
@@ -237,8 +237,7 @@ async def qualify(
     bid_id: uuid.UUID,
     body: QualificationIn,
 ) -> Bid:
-    principal.ensure_covers((await get(session, principal, project_id)).division_code)
-    p = await _locked(session, principal, project_id, "qualification_review")
+    p = await locked(session, project_id, "qualification_review", principal=principal)
     b = await _bid(session, p, bid_id)
     b.qualified, b.qualification_note = body.qualified, body.note
     await session.flush()
@@ -333,8 +332,7 @@ async def score(
     settings: Any,
     authorization: str | None,
 ) -> dict[str, Any]:
-    principal.ensure_covers((await get(session, principal, project_id)).division_code)
-    p = await _locked(session, principal, project_id, "scoring")
+    p = await locked(session, project_id, "scoring", principal=principal)
     rows = await bids(session, p)
     params = _params(p)
     table = _check_panel(p, body, {str(b.id) for b in rows if b.qualified}, params.panel_max)
@@ -374,8 +372,7 @@ async def explain(
 ) -> dict[str, Any]:
     """Record the bidder's explanation of an abnormally low price and whether the panel accepts it
     (财政部令第87号 60); the ranking is recomputed from the recorded scores."""
-    principal.ensure_covers((await get(session, principal, project_id)).division_code)
-    p = await _locked(session, principal, project_id, "scoring")
+    p = await locked(session, project_id, "scoring", principal=principal)
     b = await _bid(session, p, bid_id)
     b.explanation, b.explanation_accepted = body.explanation, body.accepted
     await session.flush()

@@ -52,6 +52,20 @@ TRANSITION_ERRORS = responses(TransitionNotAllowed)
 Loader = Callable[[Any, Any, str], Awaitable[Any]]
 
 
+def by_uuid(get: Callable[[Any, Any, uuid.UUID], Awaitable[Any]], not_found: type[NotFound]) -> Loader:
+    """The loader of an aggregate keyed by UUID: `get(session, principal, id)` 404s what the caller may
+    not read; a key that is not a UUID is `not_found` too."""
+
+    async def load(session: Any, principal: Any, key: str) -> Any:
+        try:
+            agg_id = uuid.UUID(key)
+        except ValueError as exc:
+            raise not_found() from exc
+        return (await get(session, principal, agg_id)).id
+
+    return load
+
+
 def add_event_routes(
     router: APIRouter, path: str, aggregate: str, loader: Loader, not_found: type[NotFound]
 ) -> None:

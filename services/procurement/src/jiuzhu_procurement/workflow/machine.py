@@ -77,7 +77,6 @@ class Ctx:
     today: date
     app: Any  # FastAPI app state holder (calendar, settings, audit)
     authorization: str | None = None
-    request_id: str | None = None
     extra_events: list[dict[str, Any]] = field(default_factory=list)
 
 
