@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -67,12 +65,6 @@ def server_url() -> str:
     )
 
 
-def free_port() -> int:
-    from jiuzhu_devtools.testing import free_port as _free
-
-    return int(_free())
-
-
 @contextmanager
 def scratch_database(kind: str, packages: list[str]) -> Iterator[str]:
     """A database of this benchmark's own, migrated with `packages`, dropped afterwards."""
@@ -103,19 +95,6 @@ def uvicorn(
     return subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
 
 
-def wait_http(url: str, timeout: float = 60) -> None:
-    """Until `url` answers 200."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"not ready: {url}")
-
-
 def stop(proc: subprocess.Popen[bytes] | None, timeout: float = 15) -> None:
     if proc is not None and proc.poll() is None:
         proc.terminate()
@@ -128,7 +107,9 @@ class RawHTTP:
     framed by Content-Length or chunked."""
 
     def __init__(self, reader: Any, writer: Any, host: str, port: int) -> None:
-        self.reader, self.writer, self.host, self.port = reader, writer, f"{host}:{port}", (host, port)
+        self.reader, self.writer = reader, writer
+        self.authority = f"{host}:{port}"  # the Host header's value
+        self.address = (host, port)  # where to connect again
 
     @classmethod
     async def open(cls, host: str, port: int) -> RawHTTP:
@@ -141,11 +122,11 @@ class RawHTTP:
         import asyncio
 
         self.writer.close()
-        self.reader, self.writer = await asyncio.open_connection(*self.port)
+        self.reader, self.writer = await asyncio.open_connection(*self.address)
 
     def head(self, method: str, path: str, headers: dict[str, str], body: bytes = b"") -> bytes:
         """The request's bytes up to the body (build once, send many times)."""
-        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.host}"]
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self.authority}"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         if body or method in {"POST", "PUT", "PATCH"}:
             lines.append(f"Content-Length: {len(body)}")

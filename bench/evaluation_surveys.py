@@ -23,7 +23,9 @@ from typing import Any
 
 import httpx
 
-from bench.common import SECRET, free_port, print_table, row, scratch_database, stop, uvicorn, wait_http
+from bench.common import SECRET, print_table, row, scratch_database, stop, uvicorn
+from jiuzhu_devtools.run import wait_ready
+from jiuzhu_devtools.testing import free_port
 
 CONTRACTS, PERIODS, RESPONDENTS, QUESTIONS = 500, ("2019-H1", "2019-H2"), 200, 5
 USCC = "91640181MA7F3K2P1X"
@@ -135,7 +137,7 @@ def _intake(url: str) -> tuple[float, float]:
     portal = {"Authorization": f"Bearer {issue_token(ks, 'bench-portal', ['portal'], '640000')}"}
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/healthz")
+        wait_ready([f"{base}/healthz"])
         with httpx.Client(base_url=base, timeout=120) as c:
             body = {
                 "contract_id": str(uuid.uuid4()),
@@ -202,9 +204,8 @@ def main() -> list[dict[str, Any]]:
         row("one response per POST via API (reference)", single, "answers/s", None, "", None),
         row("(setup) generate 1,000,000 answers in SQL", fill * 1000, "ms", None, "", None),
     ]
-    print_table(rows, "evaluation surveys (ratio = value / reference)")
     return rows
 
 
 if __name__ == "__main__":
-    main()
+    print_table(main(), "evaluation surveys (ratio = value / reference)")

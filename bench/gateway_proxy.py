@@ -29,7 +29,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import SECRET, RawHTTP, free_port, print_table, row, scratch_database, uvicorn, wait_http
+from bench.common import SECRET, RawHTTP, print_table, row, scratch_database, uvicorn
+from jiuzhu_devtools.run import wait_ready
+from jiuzhu_devtools.testing import free_port
 
 SECONDS = float(os.environ.get("BENCH_GATEWAY_SECONDS", "3"))
 ROUNDS = int(os.environ.get("BENCH_GATEWAY_ROUNDS", "3"))
@@ -170,14 +172,13 @@ def main() -> list[dict[str, Any]]:
                 notes.append("nginx not installed (apt-get install -y nginx): nginx rows skipped")
             else:
                 procs.append(nginx)
-            wait_http(f"http://127.0.0.1:{svc}/healthz")
-            wait_http(f"http://127.0.0.1:{gw}/healthz")
+            wait_ready([f"http://127.0.0.1:{svc}/healthz", f"http://127.0.0.1:{gw}/healthz"])
             targets = {
                 "direct": f"http://127.0.0.1:{svc}/healthz",
                 "gateway": f"http://127.0.0.1:{gw}/api/staffing/healthz",
             }
             if nginx is not None:
-                wait_http(f"http://127.0.0.1:{ngx}/api/staffing/healthz")
+                wait_ready([f"http://127.0.0.1:{ngx}/api/staffing/healthz"])
                 targets["nginx"] = f"http://127.0.0.1:{ngx}/api/staffing/healthz"
             for u in targets.values():  # warm-up: pools, JITs of the mind
                 _wrk(u, CONNECTIONS, 1, {}) if tool == "wrk" else _pyload(u, CONNECTIONS, 1, {})

@@ -33,17 +33,9 @@ from typing import Any
 
 import asyncpg
 
-from bench.common import (
-    SECRET,
-    RawHTTP,
-    free_port,
-    print_table,
-    row,
-    scratch_database,
-    stop,
-    uvicorn,
-    wait_http,
-)
+from bench.common import SECRET, RawHTTP, print_table, row, scratch_database, stop, uvicorn
+from jiuzhu_devtools.run import wait_ready
+from jiuzhu_devtools.testing import free_port
 
 N = int(os.environ.get("BENCH_TRANSITIONS", "1000"))  # per side and round
 ROUNDS = 3  # alternate API and direct rounds; medians damp a noisy shared machine
@@ -243,8 +235,7 @@ def main() -> list[dict[str, Any]]:
                         workers=workers,
                     )
                 )
-            for port in ports:
-                wait_http(f"http://127.0.0.1:{port}/readyz")
+            wait_ready([f"http://127.0.0.1:{port}/readyz" for port in ports])
             token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["bureau"], DIV)
             # Warm-up: connections, prepared statements, both workers.
             for port, ids in zip(ports, warm, strict=True):

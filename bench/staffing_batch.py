@@ -15,7 +15,9 @@ from typing import Any
 
 import httpx
 
-from bench.common import SECRET, free_port, print_table, row, stop, uvicorn, wait_http
+from bench.common import SECRET, print_table, row, server_url, stop, uvicorn
+from jiuzhu_devtools.run import wait_ready
+from jiuzhu_devtools.testing import free_port
 
 REPEAT = 3
 
@@ -52,7 +54,7 @@ def main() -> list[dict[str, Any]]:
     port = free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"),
+        "DATABASE_URL": server_url(),
         "JWT_SECRET": SECRET,
         "JIUZHU_ENVIRONMENT": "test",
         "STAFFING_LOG_LEVEL": "WARNING",
@@ -60,7 +62,7 @@ def main() -> list[dict[str, Any]]:
     proc = uvicorn("jiuzhu_staffing.app:create", port, env)
     try:
         base = f"http://127.0.0.1:{port}"
-        wait_http(f"{base}/healthz")
+        wait_ready([f"{base}/healthz"])
         token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["auditor"], "000000")
         body = json.dumps(payload, ensure_ascii=False).encode()
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -103,9 +105,8 @@ def main() -> list[dict[str, Any]]:
             api < 5.0,
         ),
     ]
-    print_table(rows, "staffing batch (ratio = value / in-process compute)")
     return rows
 
 
 if __name__ == "__main__":
-    main()
+    print_table(main(), "staffing batch (ratio = value / in-process compute)")

@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import tomllib
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AsyncExitStack
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +26,18 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from jiuzhu_devtools.testing import service_client
-from tests.fuzzing import ROLES, SERVICES, is_problem, make_app, operations, spec
-from tests.test_hostile_inputs import fill_path, row_counts
+from jiuzhu_devtools.seeds import LINGWU_PARTIES
+from tests.fuzzing import (
+    CONTRACTOR_ORG,
+    ROLES,
+    SERVICE_NAMES,
+    SERVICES,
+    fill_path,
+    is_problem,
+    operations,
+    row_counts,
+    spec,
+)
 
 POLICY: dict[str, dict[str, dict[str, Any]]] = tomllib.loads(
     (Path(__file__).parent / "fuzzing" / "authz_policy.toml").read_text(encoding="utf-8")
@@ -37,8 +45,6 @@ POLICY: dict[str, dict[str, dict[str, Any]]] = tomllib.loads(
 OWN, SIBLING, CITY, OTHER = "640181", "640121", "640100", "440103"
 PLACES = {"own county": OWN, "sibling county": SIBLING, "parent city": CITY, "other province": OTHER}
 OUTSIDE = ("sibling county", "other province")
-USCC = "91640181MA7F3K2P1X"
-SERVICE_NAMES = [s.name for s in SERVICES]
 
 
 def policy(service: str, method: str, path: str) -> dict[str, Any]:
@@ -60,15 +66,6 @@ def test_policy_table_matches_the_contracts() -> None:
                 isinstance(access, list) and set(access) <= set(ROLES)
             ), f"{s.name} {op}: bad access {access!r}"
             assert entry.get("gate", "role") in ("role", "service"), op
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def clients(database_url: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    async with AsyncExitStack() as stack:
-        yield {
-            s.name: await stack.enter_async_context(service_client(make_app(s.name, database_url)))
-            for s in SERVICES
-        }
 
 
 # ---- 1. roles ------------------------------------------------------------------------------
@@ -95,7 +92,7 @@ async def test_role_matrix(
         for role in ROLES:
             allowed = access in ("public", "token") or role == "admin" or role in access
             for place, div in PLACES.items():
-                h = auth(role, div, sub=f"{role}-{div}", org=USCC if role == "contractor" else None)
+                h = auth(role, div, sub=f"{role}-{div}", org=CONTRACTOR_ORG if role == "contractor" else None)
                 r = await c.request(method, url, headers=h, **kw)
                 who = f"{label} as {role} of {place}"
                 if r.status_code >= 500:
@@ -123,19 +120,14 @@ STAFFING_INPUTS = {
 def round_body(division: str) -> dict[str, Any]:
     from jiuzhu_evaluation.template.builtin import builtin_id
 
-    dims = ["service_effectiveness", "project_management", "social_impact"]
     return {
         "contract_id": str(uuid.uuid4()),
         "period_kind": "half_yearly",
         "period": "2019-H1",
-        "contractor_uscc": USCC,
+        "contractor_uscc": CONTRACTOR_ORG,
         "purchaser_division": division,
         "template_id": str(builtin_id("social-assistance-comprehensive")),
-        "parties": [
-            {"party": "purchaser", "weight": "40", "dimensions": dims},
-            {"party": "township", "weight": "30", "dimensions": dims},
-            {"party": "recipients", "weight": "30", "dimensions": ["recipient_satisfaction"]},
-        ],
+        "parties": LINGWU_PARTIES,
     }
 
 
@@ -305,7 +297,7 @@ async def test_outside_jurisdiction_writes_are_refused_and_write_nothing(
                         method,
                         url,
                         json=body,
-                        headers=auth(role, PLACES[place], sub=f"{role}-{place}", org=USCC),
+                        headers=auth(role, PLACES[place], sub=f"{role}-{place}", org=CONTRACTOR_ORG),
                     )
                     if r.status_code < 300 or r.status_code >= 500:
                         problems.append(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -14,7 +13,7 @@ import httpx
 import pytest
 
 from jiuzhu_devtools.pg import ensure_database, ensure_embedded, stop_embedded
-from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn
+from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn, audit_chains
 from jiuzhu_kit.audit import verify_chain
 
 STAFFING = {
@@ -100,20 +99,12 @@ async def test_database_outage_under_load(
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
         ids = [str(r["id"]) for r in await conn.fetch("SELECT id FROM staffing.scenario")]
-        events = await conn.fetch("SELECT * FROM staffing.audit_event WHERE aggregate_type = 'scenario'")
     finally:
         await conn.close()
-    by_agg: dict[str, list[dict[str, object]]] = {}
-    for e in events:
-        by_agg.setdefault(e["aggregate_id"], []).append(dict(e))
+    by_agg = (await audit_chains(url, "staffing", "scenario")).get("scenario", {})
     assert set(by_agg) == set(ids)
     for evs in by_agg.values():
         assert len(evs) == 1
-        for e in evs:
-            if isinstance(e["data"], str):
-                e["data"] = json.loads(e["data"])
-            if isinstance(e["changes"], str):
-                e["changes"] = json.loads(e["changes"])
         assert verify_chain(evs).ok
 
 
@@ -189,13 +180,8 @@ async def test_transitions_on_the_write_pool_survive_an_outage(
                 "SELECT id FROM procurement.project WHERE status = 'qualification_review'"
             )
         }
-        events = await conn.fetch("SELECT * FROM procurement.audit_event WHERE aggregate_type = 'project'")
     finally:
         await conn.close()
-    by_agg: dict[str, list[dict[str, object]]] = {}
-    for e in events:
-        by_agg.setdefault(e["aggregate_id"], []).append(
-            {**dict(e), "data": json.loads(e["data"]), "changes": json.loads(e["changes"])}
-        )
+    by_agg = (await audit_chains(url, "procurement", "project")).get("project", {})
     assert set(by_agg) == moved and len(moved) >= 17
     assert all(len(evs) == 1 and verify_chain(evs).ok for evs in by_agg.values())

@@ -24,11 +24,7 @@ from jiuzhu_devtools.testing import LiveStack
 schemathesis = pytest.importorskip(
     "schemathesis", reason="schemathesis not installed (uv.lock not updated yet)"
 )
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from hypothesis.errors import Unsatisfiable  # noqa: E402
-from schemathesis import GenerationMode  # noqa: E402
-
-from tests.fuzzing import CONTRACTOR_ORG, NATIONAL, ROLES  # noqa: E402
+from tests.fuzzing import CONTRACTOR_ORG, NATIONAL, ROLES, fuzz_cases  # noqa: E402
 
 EXAMPLES = int(os.environ.get("JIUZHU_GATEWAY_FUZZ_EXAMPLES", "3"))
 
@@ -54,31 +50,15 @@ def test_gateway_never_answers_5xx(live_stack: LiveStack, token: Callable[..., s
         op = result.ok()
         operations += 1
 
-        def make_run(mode: GenerationMode, op: Any = op) -> Callable[[], None]:
-            @given(case=op.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=EXAMPLES,
-                derandomize=True,
-                deadline=None,
-                database=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case: Any) -> None:
-                if not schema.is_security_param_negated(case):
-                    case.headers = {**(case.headers or {}), "Authorization": bearer}
-                r = case.call(base_url=live_stack.gateway, timeout=30)
-                if r.status_code >= 500:
-                    server_errors.append(
-                        f"{op.label} [{mode.value}] → {r.status_code} {r.text[:200]}\n{case.as_curl_command()[:600]}"
-                    )
+        def check(case: Any, mode: Any, op: Any = op) -> None:
+            if not schema.is_security_param_negated(case):
+                case.headers = {**(case.headers or {}), "Authorization": bearer}
+            r = case.call(base_url=live_stack.gateway, timeout=30)
+            if r.status_code >= 500:
+                server_errors.append(
+                    f"{op.label} [{mode.value}] → {r.status_code} {r.text[:200]}\n{case.as_curl_command()[:600]}"
+                )
 
-            return run
-
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            try:
-                make_run(mode)()
-            except Unsatisfiable:
-                pass
+        fuzz_cases(op, EXAMPLES, check)
     assert operations > 100, f"only {operations} operations in the merged contract"
     assert not server_errors, "\n\n".join(server_errors)

@@ -15,15 +15,21 @@ import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
-from urllib.parse import quote
 
-import asyncpg
 import httpx
 import pytest
-import pytest_asyncio
 
-from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn, service_client
-from tests.fuzzing import CONTRACTOR_ORG, NATIONAL, ROLES, SERVICES, is_problem, make_app, spec
+from jiuzhu_devtools.testing import LiveStack
+from tests.fuzzing import (
+    CONTRACTOR_ORG,
+    NATIONAL,
+    ROLES,
+    SERVICE_NAMES,
+    fill_path,
+    is_problem,
+    row_counts,
+    spec,
+)
 
 MiB = 1024 * 1024
 OVER_EVERY_LIMIT = 20 * MiB
@@ -82,44 +88,6 @@ def body_operations(service: str) -> list[tuple[str, str]]:
     return out
 
 
-def fill_path(service: str, method: str, path: str, value: str | None = None) -> str:
-    """Concrete path: each parameter gets a plausible value of its type (or `value`)."""
-    op = spec(service)["paths"][path][method.lower()]
-    for p in op.get("parameters", []):
-        if p["in"] != "path":
-            continue
-        schema = p.get("schema", {})
-        if value is not None:
-            v = value
-        elif schema.get("format") == "uuid":
-            v = str(uuid.uuid4())
-        elif schema.get("type") == "integer":
-            v = "2020"
-        else:
-            v = "440103"
-        path = path.replace("{" + p["name"] + "}", quote(v, safe=""))
-    return path
-
-
-async def row_counts(database_url: str) -> dict[str, int]:
-    """Rows in every non-reference table of every service schema (the audit log included)."""
-    conn = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        tables = await conn.fetch(
-            """
-            SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('staffing', 'procurement', 'evaluation')
-              AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'reference%'
-            """
-        )
-        return {
-            f"{r['s']}.{r['t']}": int(await conn.fetchval(f'SELECT count(*) FROM "{r["s"]}"."{r["t"]}"'))
-            for r in tables
-        }
-    finally:
-        await conn.close()
-
-
 def assert_refused(r: httpx.Response, what: str, allowed: set[int] | None = None) -> None:
     assert r.status_code < 500, f"{what}: {r.status_code} {r.text[:300]}"
     assert 400 <= r.status_code < 500, f"{what}: accepted with {r.status_code} {r.text[:300]}"
@@ -131,20 +99,6 @@ def assert_refused(r: httpx.Response, what: str, allowed: set[int] | None = None
 @pytest.fixture(scope="module")
 def superuser(auth: Callable[..., dict[str, str]]) -> dict[str, str]:
     return auth(list(ROLES), NATIONAL, sub="hostile", org=CONTRACTOR_ORG)
-
-
-@pytest_asyncio.fixture(loop_scope="session", scope="module")
-async def clients(database_url: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    from contextlib import AsyncExitStack
-
-    async with AsyncExitStack() as stack:
-        yield {
-            s.name: await stack.enter_async_context(service_client(make_app(s.name, database_url)))
-            for s in SERVICES
-        }
-
-
-SERVICE_NAMES = [s.name for s in SERVICES]
 
 
 # ---- body attacks on every JSON-body operation --------------------------------------------

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import importlib
 import json
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+import asyncpg
 from fastapi import FastAPI
 
-from jiuzhu_devtools.testing import TEST_SECRET
+from jiuzhu_devtools.services import SERVICES as PROCESSES
+from jiuzhu_devtools.testing import TEST_SECRET, asyncpg_dsn
 
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = ("admin", "bureau", "township", "finance", "auditor", "contractor", "evaluator", "portal")
@@ -42,14 +47,11 @@ class Service:
 
 SERVICES = tuple(
     s
-    for s in (
-        Service("staffing", "services/staffing-calc", "jiuzhu_staffing"),
-        Service("procurement", "services/procurement", "jiuzhu_procurement"),
-        Service("evaluation", "services/evaluation", "jiuzhu_evaluation"),
-    )
+    for s in (Service(spec.schema, spec.directory, spec.package) for spec in PROCESSES)
     if (ROOT / s.directory / "openapi.json").exists()
 )
 BY_NAME = {s.name: s for s in SERVICES}
+SERVICE_NAMES = [s.name for s in SERVICES]
 
 
 @cache
@@ -95,3 +97,73 @@ def is_problem(response: Any) -> bool:
         and isinstance(body.get("code"), str)
         and body.get("status") == response.status_code
     )
+
+
+def fill_path(service: str, method: str, path: str, value: str | None = None) -> str:
+    """Concrete path: each parameter gets a plausible value of its type (or `value`)."""
+    op = spec(service)["paths"][path][method.lower()]
+    for p in op.get("parameters", []):
+        if p["in"] != "path":
+            continue
+        schema = p.get("schema", {})
+        if value is not None:
+            v = value
+        elif schema.get("format") == "uuid":
+            v = str(uuid.uuid4())
+        elif schema.get("type") == "integer":
+            v = "2020"
+        else:
+            v = "440103"
+        path = path.replace("{" + p["name"] + "}", quote(v, safe=""))
+    return path
+
+
+async def row_counts(database_url: str) -> dict[str, int]:
+    """Rows in every non-reference table of every service schema (the audit log included)."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        tables = await conn.fetch(
+            """
+            SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('staffing', 'procurement', 'evaluation')
+              AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'reference%'
+            """
+        )
+        return {
+            f"{r['s']}.{r['t']}": int(await conn.fetchval(f'SELECT count(*) FROM "{r["s"]}"."{r["t"]}"'))
+            for r in tables
+        }
+    finally:
+        await conn.close()
+
+
+def fuzz_cases(op: Any, examples: int, check: Callable[[Any, Any], None]) -> None:
+    """`check(case, mode)` on `examples` generated cases of a schemathesis operation, first
+    schema-valid (positive) then schema-violating (negative) ones: derandomized, no shrinking, no
+    example database, so the same inputs on every run."""
+    from hypothesis.errors import Unsatisfiable
+    from schemathesis import GenerationMode
+
+    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        try:
+            _in_mode(op, mode, examples, check)()
+        except Unsatisfiable:  # e.g. no way to violate an operation without inputs
+            pass
+
+
+def _in_mode(op: Any, mode: Any, examples: int, check: Callable[[Any, Any], None]) -> Callable[[], None]:
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    @given(case=op.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=examples,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case: Any) -> None:
+        check(case, mode)
+
+    return run

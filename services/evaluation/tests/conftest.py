@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -8,6 +9,11 @@ import httpx
 import pytest
 import pytest_asyncio
 
+from jiuzhu_devtools.seeds import EVIDENCE as EVIDENCE
+from jiuzhu_devtools.seeds import FULL_MARKS as FULL_MARKS
+from jiuzhu_devtools.seeds import LINGWU_PARTIES
+from jiuzhu_devtools.seeds import STAFF_GOOD as STAFF_GOOD
+from jiuzhu_devtools.seeds import TOWNSHIP_SHEET as TOWNSHIP_SHEET
 from jiuzhu_devtools.testing import TEST_SECRET, service_client
 from jiuzhu_evaluation.app import create
 from jiuzhu_evaluation.settings import Settings
@@ -16,19 +22,9 @@ from jiuzhu_evaluation.template.builtin import builtin_id
 LINGWU = "640181"  # 灵武市 (seed 002)
 USCC = "91640181MA7F3K2P1X"
 COMPREHENSIVE = str(builtin_id("social-assistance-comprehensive"))
-EVIDENCE = [{"kind": "report", "title": "半年评估报告", "sha256": "a" * 64}]
-
-# Full marks on the comprehensive template, per party's dimensions.
-PURCHASER_VALUES = {
-    "service_volume": "100",
-    "verification_accuracy": "96",
-    "late_cases": "0",
-    "records_complete": "100",
-    "staff_in_post": "1",
-    "finance_issues": "0",
-    "public_recognition": "5",
-    "valid_complaints": "0",
-}
+# Shared with the whole-story tests and `make demo` (jiuzhu_devtools.seeds); the test files take
+# them from here: EVIDENCE, FULL_MARKS (full marks on the comprehensive template), TOWNSHIP_SHEET,
+# STAFF_GOOD (a qualified annual staff assessment).
 RECIPIENT_VALUES = {"overall_satisfaction": "5", "service_attitude": "5"}
 
 
@@ -48,19 +44,7 @@ def round_body(**over: Any) -> dict[str, Any]:
         "contractor_uscc": USCC,
         "purchaser_division": LINGWU,
         "template_id": COMPREHENSIVE,
-        "parties": [
-            {
-                "party": "purchaser",
-                "weight": "40",
-                "dimensions": ["service_effectiveness", "project_management", "social_impact"],
-            },
-            {
-                "party": "township",
-                "weight": "30",
-                "dimensions": ["service_effectiveness", "project_management", "social_impact"],
-            },
-            {"party": "recipients", "weight": "30", "dimensions": ["recipient_satisfaction"]},
-        ],
+        "parties": copy.deepcopy(LINGWU_PARTIES),  # a copy: tests change the weights
     }
     body.update(over)
     return body

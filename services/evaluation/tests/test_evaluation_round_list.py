@@ -5,18 +5,7 @@ from typing import Any
 
 import httpx
 
-LINGWU = "640181"
-EVIDENCE = [{"kind": "report", "title": "半年评估报告", "sha256": "a" * 64}]
-FULL = {
-    "service_volume": "100",
-    "verification_accuracy": "96",
-    "late_cases": "0",
-    "records_complete": "100",
-    "staff_in_post": "1",
-    "finance_issues": "0",
-    "public_recognition": "5",
-    "valid_complaints": "0",
-}
+from .conftest import EVIDENCE, FULL_MARKS, LINGWU
 
 
 async def test_round_list_shows_which_parties_are_in(
@@ -26,7 +15,7 @@ async def test_round_list_shows_which_parties_are_in(
     bureau = auth("bureau", LINGWU)
     r = await client.post(
         f"/rounds/{rnd['id']}/scores",
-        json={"party": "purchaser", "evidence": EVIDENCE, "values": FULL},
+        json={"party": "purchaser", "evidence": EVIDENCE, "values": FULL_MARKS},
         headers=bureau,
     )
     assert r.status_code in (200, 201), r.text

@@ -12,21 +12,9 @@ import httpx
 
 from jiuzhu_evaluation.template.builtin import builtin_id
 
-LINGWU = "640181"
+from .conftest import EVIDENCE, FULL_MARKS, LINGWU, TOWNSHIP_SHEET, USCC
+
 TOWNSHIP = "640181100"  # a township of Lingwu
-USCC = "91640181MA7F3K2P1X"
-EVIDENCE = [{"kind": "report", "title": "半年评估报告", "sha256": "a" * 64}]
-FULL = {
-    "service_volume": "100",
-    "verification_accuracy": "96",
-    "late_cases": "0",
-    "records_complete": "100",
-    "staff_in_post": "1",
-    "finance_issues": "0",
-    "public_recognition": "5",
-    "valid_complaints": "0",
-}
-TOWNSHIP_VALUES = {**FULL, "late_cases": "2", "public_recognition": "4", "valid_complaints": "1"}
 
 Auth = Callable[..., dict[str, str]]
 
@@ -51,6 +39,14 @@ async def _score(
     )
 
 
+async def _payment(client: httpx.AsyncClient, headers: dict[str, str], cid: str) -> dict[str, Any]:
+    """What evaluation answers procurement about releasing the contract's 2019-H1 payment."""
+    r = await client.get(
+        "/consequences/payment-release", params={"contract_id": cid, "period": "2019-H1"}, headers=headers
+    )
+    return dict(r.json())
+
+
 async def _scored_round(
     client: httpx.AsyncClient,
     auth: Auth,
@@ -62,9 +58,9 @@ async def _scored_round(
     rid = rnd["id"]
     sid, codes = await survey_with_codes(rid, 6)
     await _answer(client, auth, sid, codes)
-    r = await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=purchaser or FULL)
+    r = await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=purchaser or FULL_MARKS)
     assert r.status_code == 201, r.text
-    r = await _score(client, auth("township", TOWNSHIP), rid, "township", values=TOWNSHIP_VALUES)
+    r = await _score(client, auth("township", TOWNSHIP), rid, "township", values=TOWNSHIP_SHEET)
     assert r.status_code == 201, r.text
     r = await _score(client, auth("bureau", LINGWU), rid, "recipients", from_survey=True)
     assert r.status_code == 201, r.text
@@ -87,30 +83,18 @@ async def test_round_result_publication_and_payment(
     assert "grade_stable" in res["sensitivity"]
 
     # A closed round is immutable.
-    again = await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=FULL)
+    again = await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=FULL_MARKS)
     assert again.status_code == 409 and again.json()["code"] == "ROUND_NOT_OPEN"
     assert (await client.post(f"/rounds/{rid}/close", headers=auth("bureau", LINGWU))).status_code == 409
 
-    pay = (
-        await client.get(
-            "/consequences/payment-release",
-            params={"contract_id": cid, "period": "2019-H1"},
-            headers=auth("finance", LINGWU),
-        )
-    ).json()
+    pay = await _payment(client, auth("finance", LINGWU), cid)
     assert pay["released"] is False and pay["reason"].startswith("NOT_PUBLISHED")
 
     pub = await client.post(f"/rounds/{rid}/publish", headers=auth("bureau", LINGWU))
     assert pub.status_code == 200, pub.text
     assert pub.json()["status"] == "published" and pub.json()["appeal_deadline"]
 
-    pay = (
-        await client.get(
-            "/consequences/payment-release",
-            params={"contract_id": cid, "period": "2019-H1"},
-            headers=auth("bureau", LINGWU),
-        )
-    ).json()
+    pay = await _payment(client, auth("bureau", LINGWU), cid)
     assert pay == {
         "contract_id": cid,
         "period": "2019-H1",
@@ -122,13 +106,7 @@ async def test_round_result_publication_and_payment(
     }
     assert pay["reason"].startswith("RELEASED")
     # Another county cannot learn anything about it.
-    other = (
-        await client.get(
-            "/consequences/payment-release",
-            params={"contract_id": cid, "period": "2019-H1"},
-            headers=auth("bureau", "640104"),
-        )
-    ).json()
+    other = await _payment(client, auth("bureau", "640104"), cid)
     assert other["released"] is False and other["round_id"] is None
 
     # Published (公示): readable by anyone signed in, recipients only as aggregates.
@@ -177,13 +155,7 @@ async def test_appeal_reopens_review_and_failing_result_holds_payment(
         f"/rounds/{rid}/appeals", json={"reason": "again"}, headers=auth("contractor", LINGWU, org=USCC)
     )
     assert twice.status_code == 409
-    pay = (
-        await client.get(
-            "/consequences/payment-release",
-            params={"contract_id": cid, "period": "2019-H1"},
-            headers=auth("bureau", LINGWU),
-        )
-    ).json()
+    pay = await _payment(client, auth("bureau", LINGWU), cid)
     assert pay["released"] is False and pay["reason"].startswith("APPEAL_PENDING")
 
     dec = await client.post(
@@ -196,7 +168,7 @@ async def test_appeal_reopens_review_and_failing_result_holds_payment(
     assert dec.json()["missing_parties"] == ["purchaser"]
 
     poor = {
-        **FULL,
+        **FULL_MARKS,
         "service_volume": "0",
         "verification_accuracy": "50",
         "records_complete": "50",
@@ -213,13 +185,7 @@ async def test_appeal_reopens_review_and_failing_result_holds_payment(
     assert closed["status"] == "closed" and closed["result"]["total"] == "52.86"
     assert closed["result"]["grade"] == "不合格" and closed["result"]["revision"] == 2
     await client.post(f"/rounds/{rid}/publish", headers=auth("bureau", LINGWU))
-    pay = (
-        await client.get(
-            "/consequences/payment-release",
-            params={"contract_id": cid, "period": "2019-H1"},
-            headers=auth("bureau", LINGWU),
-        )
-    ).json()
+    pay = await _payment(client, auth("bureau", LINGWU), cid)
     assert pay["released"] is False and pay["reason"].startswith("FAILED") and pay["grade"] == "不合格"
     sug = (
         await client.get(f"/consequences/debarment-suggestion/{USCC}", headers=auth("bureau", LINGWU))
@@ -256,17 +222,17 @@ async def test_who_may_score_what(
     client: httpx.AsyncClient, auth: Auth, open_round: Callable[..., Awaitable[dict[str, Any]]]
 ) -> None:
     rid = (await open_round())["id"]
-    r = await _score(client, auth("township", "640104100"), rid, "township", values=TOWNSHIP_VALUES)
+    r = await _score(client, auth("township", "640104100"), rid, "township", values=TOWNSHIP_SHEET)
     assert r.status_code == 404  # another county's township cannot see the round
-    r = await _score(client, auth("township", TOWNSHIP), rid, "purchaser", values=FULL)
+    r = await _score(client, auth("township", TOWNSHIP), rid, "purchaser", values=FULL_MARKS)
     assert r.status_code == 403 and r.json()["code"] == "PARTY_FORBIDDEN"
-    r = await _score(client, auth("evaluator", LINGWU), rid, "third_party", values=FULL)
+    r = await _score(client, auth("evaluator", LINGWU), rid, "third_party", values=FULL_MARKS)
     assert r.status_code == 404  # no third party in this round: the evaluator has no business here
     r = await _score(
-        client, auth("bureau", LINGWU), rid, "purchaser", values={**FULL, "public_recognition": "6"}
+        client, auth("bureau", LINGWU), rid, "purchaser", values={**FULL_MARKS, "public_recognition": "6"}
     )
     assert r.status_code == 422 and r.json()["errors"][0]["pointer"] == "#/values/public_recognition"
-    r = await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=FULL, evidence=[])
+    r = await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=FULL_MARKS, evidence=[])
     assert r.status_code == 422  # evidence is required
     r = await _score(client, auth("bureau", LINGWU), rid, "recipients", from_survey=True)
     assert r.status_code == 409 and r.json()["code"] == "SURVEY_DATA_MISSING"
@@ -322,15 +288,11 @@ async def test_grade_boundary_through_the_api(
 async def test_procurement_unreachable_does_not_block_opening(
     database_url: str, auth: Auth, make_round_body: Callable[..., dict[str, Any]]
 ) -> None:
-    import socket
-
-    from jiuzhu_devtools.testing import TEST_SECRET, service_client
+    from jiuzhu_devtools.testing import TEST_SECRET, free_port, service_client
     from jiuzhu_evaluation.app import create
     from jiuzhu_evaluation.settings import Settings
 
-    with socket.socket() as s:  # a port nobody listens on: procurement is down
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()  # a port nobody listens on: procurement is down
     settings = Settings(
         DATABASE_URL=database_url,
         JWT_SECRET=TEST_SECRET,
@@ -382,8 +344,8 @@ async def test_scoring_recipients_from_the_survey_closes_it(
     bulk = {"responses": [{"code": codes[28], "answers": {"overall_satisfaction": 1}}]}
     r = await client.post(f"/surveys/{sid}/responses/bulk", json=bulk, headers=auth("portal", "640000"))
     assert r.status_code == 409 and r.json()["code"] == "SURVEY_CLOSED"
-    await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=FULL)
-    await _score(client, auth("township", TOWNSHIP), rid, "township", values=TOWNSHIP_VALUES)
+    await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=FULL_MARKS)
+    await _score(client, auth("township", TOWNSHIP), rid, "township", values=TOWNSHIP_SHEET)
     await client.post(f"/rounds/{rid}/publish", headers=auth("bureau", LINGWU))
     view = (await client.get(f"/rounds/{rid}/publication", headers=auth("bureau", LINGWU))).json()
     assert view["recipients"]["respondents"] == 4 + taken

@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 import httpx
 
-LINGWU = "640181"
+from .conftest import LINGWU, STAFF_GOOD
+
 EVIDENCE = [{"kind": "record", "title": "年度考核表"}]
-GOOD = {"ethics": "5", "absences": "0", "cases_handled": "100", "accuracy": "97", "daily_performance": "4"}
+GOOD = STAFF_GOOD
 # (15×100 + 15×100 + 30×100 + 40×(0.5×100 + 0.5×75)) / 100 = 95.00
 POOR = {"ethics": "2", "absences": "4", "cases_handled": "40", "accuracy": "80", "daily_performance": "2"}
 # (15×25 + 15×60 + 30×40 + 40×(0.5×0 + 0.5×25)) / 100 = 29.75

@@ -7,18 +7,9 @@ from typing import Any
 
 import httpx
 
-LINGWU = "640181"
+from .conftest import FULL_MARKS
+
 EVIDENCE = [{"kind": "report", "title": "第三方评估报告", "sha256": "b" * 64}]
-FULL = {
-    "service_volume": "100",
-    "verification_accuracy": "96",
-    "late_cases": "0",
-    "records_complete": "100",
-    "staff_in_post": "1",
-    "finance_issues": "0",
-    "public_recognition": "5",
-    "valid_complaints": "0",
-}
 PARTIES = ["service_effectiveness", "project_management", "social_impact"]
 
 
@@ -36,7 +27,7 @@ def _parties(scorer: str | None) -> list[dict[str, Any]]:
 async def _score(c: httpx.AsyncClient, h: dict[str, str], rid: str) -> httpx.Response:
     return await c.post(
         f"/rounds/{rid}/scores",
-        json={"party": "third_party", "evidence": EVIDENCE, "values": FULL},
+        json={"party": "third_party", "evidence": EVIDENCE, "values": FULL_MARKS},
         headers=h,
     )
 

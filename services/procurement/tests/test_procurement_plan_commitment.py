@@ -9,10 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import httpx
 
 from .conftest import LINGWU, Kit
+
+
+async def _line(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], plan: str) -> dict[str, Any]:
+    """The plan's (only) budget line as Lingwu's finance bureau sees it."""
+    r = await client.get(f"/plans/{plan}", headers=auth("finance", LINGWU))
+    return dict(r.json()["budget_lines"][0])
 
 
 async def test_takeover_frees_the_unspent_budget_for_the_reprocurement(
@@ -34,7 +41,7 @@ async def test_takeover_frees_the_unspent_budget_for_the_reprocurement(
     ).json()
     again = p["outcome"]["taken_over"]["reprocurement_project_id"]
     # Nothing was paid under the ended contract: the re-procurement's 1,000,000 is all that is committed.
-    line = (await client.get(f"/plans/{plan}", headers=auth("finance", LINGWU))).json()["budget_lines"][0]
+    line = await _line(client, auth, plan)
     assert (line["committed"], line["remaining"]) == ("1000000.00", "0.00")
     r = await kit.tr("projects", again, "approved", "finance", LINGWU)
     assert r.json()["status"] == "approved"
@@ -73,11 +80,11 @@ async def test_termination_keeps_only_what_was_paid(
         LINGWU,
     )
     await kit.jump("project", pid, contract_id=cid)
-    line = (await client.get(f"/plans/{plan}", headers=auth("finance", LINGWU))).json()["budget_lines"][0]
+    line = await _line(client, auth, plan)
     assert line["committed"] == "600000.00"
     await kit.tr("projects", pid, "terminated", "bureau", LINGWU, reason="严重违约，解除合同")
-    line = (await client.get(f"/plans/{plan}", headers=auth("finance", LINGWU))).json()["budget_lines"][0]
+    line = await _line(client, auth, plan)
     assert (line["committed"], line["remaining"]) == ("250000.00", "750000.00")
     await kit.tr("projects", pid, "closed", "bureau", LINGWU)
-    line = (await client.get(f"/plans/{plan}", headers=auth("finance", LINGWU))).json()["budget_lines"][0]
+    line = await _line(client, auth, plan)
     assert line["committed"] == "250000.00"  # closing after the termination does not bring it back

@@ -6,23 +6,7 @@ from collections.abc import Callable
 
 import httpx
 
-LINGWU = {
-    "division_code": "640181",
-    "townships": [
-        {"name": n, "kind": "street_office" if n == "城区街道" else "township"}
-        for n in [
-            "城区街道",
-            "东塔镇",
-            "郝家桥镇",
-            "崇兴镇",
-            "宁东镇",
-            "马家滩镇",
-            "临河镇",
-            "梧桐树乡",
-            "白土岗乡",
-        ]
-    ],
-}
+from jiuzhu_devtools.seeds import LINGWU_COUNTY
 
 
 async def test_pack_list_and_rules_are_public(client: httpx.AsyncClient) -> None:
@@ -77,14 +61,14 @@ async def test_lingwu_thirteen_and_budget(
 ) -> None:
     r = await client.post(
         "/calculations/staffing",
-        json={"on": "2019-01-01", "county": LINGWU},
+        json={"on": "2019-01-01", "county": LINGWU_COUNTY},
         headers=auth("bureau", "640181"),
     )
     assert r.status_code == 200, r.text
     assert r.json()["totals"] == {"verifier": 13}
     r = await client.post(
         "/calculations/budget",
-        json={"division_code": "640181", "start": "2019-01-01", "county": LINGWU},
+        json={"division_code": "640181", "start": "2019-01-01", "county": LINGWU_COUNTY},
         headers=auth("finance", "640100"),
     )
     assert r.status_code == 200, r.text

@@ -9,6 +9,8 @@ from collections.abc import Callable
 import httpx
 from openpyxl import load_workbook
 
+from jiuzhu_devtools.seeds import LINGWU_UNITS
+
 COUNTY = {
     "division_code": "350802",
     "townships": [
@@ -51,20 +53,7 @@ async def test_what_if_budget_lingwu_across_the_wage_change(
 ) -> None:
     county = {
         "division_code": "640181",
-        "townships": [
-            {"name": n}
-            for n in [
-                "城区街道",
-                "东塔镇",
-                "郝家桥镇",
-                "崇兴镇",
-                "宁东镇",
-                "马家滩镇",
-                "临河镇",
-                "梧桐树乡",
-                "白土岗乡",
-            ]
-        ],
+        "townships": [{"name": n} for n in LINGWU_UNITS],
     }
     body = {"county": county, "a": {"on": "2019-01-01"}, "b": {"on": "2021-09-01"}, "budget": {"years": 1}}
     out = (await client.post("/calculations/what-if", json=body, headers=auth("bureau", "640181"))).json()

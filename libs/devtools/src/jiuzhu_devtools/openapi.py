@@ -10,12 +10,6 @@ from pathlib import Path
 from jiuzhu_devtools import repo_root
 from jiuzhu_devtools.services import SERVICES
 
-DIRS = {
-    "staffing": "services/staffing-calc",
-    "procurement": "services/procurement",
-    "evaluation": "services/evaluation",
-}
-
 
 def render(package: str) -> str:
     mod = importlib.import_module(f"{package}.app")
@@ -27,7 +21,7 @@ def main() -> int:
     mode = sys.argv[1] if len(sys.argv) > 1 else "check"
     drift = []
     for spec in SERVICES:
-        path = repo_root() / DIRS[spec.schema] / "openapi.json"
+        path = repo_root() / spec.directory / "openapi.json"
         text = render(spec.package)
         if mode == "write":
             path.write_text(text, encoding="utf-8")

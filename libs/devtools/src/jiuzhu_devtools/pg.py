@@ -53,7 +53,7 @@ def ensure_database(server_url: str, name: str) -> str:
     import asyncpg
 
     async def run() -> None:
-        conn = await asyncpg.connect(_to_asyncpg(server_url))
+        conn = await asyncpg.connect(asyncpg_dsn(server_url))
         try:
             exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name)
             if not exists:
@@ -71,7 +71,7 @@ def drop_database(server_url: str, name: str) -> None:
     import asyncpg
 
     async def run() -> None:
-        conn = await asyncpg.connect(_to_asyncpg(server_url))
+        conn = await asyncpg.connect(asyncpg_dsn(server_url))
         try:
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
@@ -86,8 +86,18 @@ def with_database(url: str, name: str) -> str:
     return make_url(url).set(database=name).render_as_string(hide_password=False)
 
 
-def _to_asyncpg(url: str) -> str:
+def asyncpg_dsn(url: str) -> str:
+    """A SQLAlchemy `postgresql+asyncpg://` URL as the plain DSN asyncpg itself takes."""
     return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+def dev_database_url() -> str:
+    """DATABASE_URL if set, else the `jiuzhu` database on the embedded server in `.data/pg`
+    (started if needed): the database `make run`, `make migrate` and revisions work on."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return ensure_database(ensure_embedded(data_dir("run")), "jiuzhu")
 
 
 def main() -> None:

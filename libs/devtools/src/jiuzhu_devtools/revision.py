@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 from alembic import command
 
+from jiuzhu_devtools.pg import dev_database_url
 from jiuzhu_devtools.services import SERVICES
 from jiuzhu_kit.migrations import alembic_config
 
@@ -14,12 +14,7 @@ from jiuzhu_kit.migrations import alembic_config
 def main() -> None:
     schema, message = sys.argv[1], sys.argv[2]
     spec = next(s for s in SERVICES if s.schema == schema)
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        from jiuzhu_devtools.pg import data_dir, ensure_database, ensure_embedded
-
-        url = ensure_database(ensure_embedded(data_dir("run")), "jiuzhu")
-    cfg = alembic_config(spec.migrations, url)
+    cfg = alembic_config(spec.migrations, dev_database_url())
     command.upgrade(cfg, "head")
     rev_id = sys.argv[3] if len(sys.argv) > 3 else None
     command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id)

@@ -14,21 +14,21 @@ import urllib.request
 from collections.abc import Callable
 
 from jiuzhu_devtools.migrate import migrate_all
-from jiuzhu_devtools.pg import data_dir, ensure_database, ensure_embedded, stop_embedded
+from jiuzhu_devtools.pg import data_dir, dev_database_url, stop_embedded
 from jiuzhu_devtools.services import GATEWAY_PORT, SERVICES
 
 
-def service_env(database_url: str, host: str = "127.0.0.1") -> dict[str, str]:
+def service_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env["DATABASE_URL"] = database_url
     env.setdefault("JIUZHU_ENVIRONMENT", "dev")
     for spec in SERVICES:
-        env[f"GATEWAY_UPSTREAM_{spec.schema.upper()}"] = f"http://{host}:{spec.port}"
-        env[f"{spec.schema.upper()}_SERVICE_URL"] = f"http://{host}:{spec.port}"
+        env[f"GATEWAY_UPSTREAM_{spec.schema.upper()}"] = f"http://127.0.0.1:{spec.port}"
+        env[f"{spec.schema.upper()}_SERVICE_URL"] = f"http://127.0.0.1:{spec.port}"
     return env
 
 
-def spawn_all(env: dict[str, str], host: str = "127.0.0.1") -> list[subprocess.Popen[bytes]]:
+def spawn_all(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
     procs = []
     uv = [
         sys.executable,
@@ -36,7 +36,7 @@ def spawn_all(env: dict[str, str], host: str = "127.0.0.1") -> list[subprocess.P
         "uvicorn",
         "--factory",
         "--host",
-        host,
+        "127.0.0.1",
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "5",
@@ -80,9 +80,7 @@ def main(after_ready: Callable[[str], None] | None = None) -> None:
     embedded = not os.environ.get("DATABASE_URL")
     if embedded:
         print("starting embedded PostgreSQL in .data/pg …", flush=True)
-        database_url = ensure_database(ensure_embedded(data_dir("run")), "jiuzhu")
-    else:
-        database_url = os.environ["DATABASE_URL"]
+    database_url = dev_database_url()
     print("migrating and loading reference data …", flush=True)
     migrate_all(database_url)
     env = service_env(database_url)

@@ -7,11 +7,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    name: str
+    name: str  # also its folder under services/
     package: str
-    schema: str
+    schema: str  # also the gateway's route name: /api/<schema>/
     port: int
-    prefix: str  # the gateway's route prefix
 
     @property
     def app(self) -> str:
@@ -25,14 +24,19 @@ class ServiceSpec:
     def env_prefix(self) -> str:
         return self.schema.upper() + "_"
 
+    @property
+    def directory(self) -> str:
+        """The service's folder, relative to the repository root."""
+        return f"services/{self.name}"
+
 
 SERVICES = (
-    ServiceSpec("staffing-calc", "jiuzhu_staffing", "staffing", 8101, "/api/staffing"),
-    ServiceSpec("procurement", "jiuzhu_procurement", "procurement", 8102, "/api/procurement"),
-    ServiceSpec("evaluation", "jiuzhu_evaluation", "evaluation", 8103, "/api/evaluation"),
+    ServiceSpec("staffing-calc", "jiuzhu_staffing", "staffing", 8101),
+    ServiceSpec("procurement", "jiuzhu_procurement", "procurement", 8102),
+    ServiceSpec("evaluation", "jiuzhu_evaluation", "evaluation", 8103),
 )
 GATEWAY_PORT = 8000
 
-# The gateway's own schema (API keys, its audit log) and alembic history.
+# The gateway's own schema (API keys, its audit log); its package holds its alembic history.
 GATEWAY_SCHEMA = "gateway"
-GATEWAY_MIGRATIONS = "jiuzhu_gateway:migrations"
+GATEWAY_PACKAGE = "jiuzhu_gateway"

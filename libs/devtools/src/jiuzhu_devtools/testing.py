@@ -4,10 +4,13 @@
   migrated with every service's alembic history, dropped at the end of the run.
 - `clean_db` (autouse): empties every non-reference table before each test.
 - `token`: mints JWTs; `service_client`: an httpx client on a service app with its lifespan run.
+- `audit_chains`: a schema's audit log as hash chains, ready for `verify_chain`.
+- `LiveStack` / `live_stack`: the whole system as real processes; `free_port`: a loopback port.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -20,6 +23,7 @@ import pytest
 import pytest_asyncio
 from fastapi import FastAPI
 
+from jiuzhu_devtools.pg import asyncpg_dsn as asyncpg_dsn  # re-exported: the tests import it from here
 from jiuzhu_kit.auth import issue_token
 from jiuzhu_kit.settings import KitSettings
 
@@ -52,10 +56,6 @@ def database_url() -> Iterator[str]:
         drop_database(server, name)
 
 
-def asyncpg_dsn(url: str) -> str:
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
-
-
 async def truncate_all(url: str) -> None:
     conn = await asyncpg.connect(asyncpg_dsn(url))
     try:
@@ -77,16 +77,35 @@ async def truncate_all(url: str) -> None:
         await conn.close()
 
 
+async def audit_chains(
+    url: str, schema: str, aggregate_type: str | None = None
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The audit log of one schema as chains: {aggregate_type: {aggregate_id: events in seq order}},
+    each event a dict with `data` and `changes` decoded from JSON (ready for `verify_chain`)."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        rows = await conn.fetch(
+            f"SELECT * FROM {schema}.audit_event WHERE $1::text IS NULL OR aggregate_type = $1"  # noqa: S608
+            " ORDER BY aggregate_type, aggregate_id, seq",
+            aggregate_type,
+        )
+    finally:
+        await conn.close()
+    out: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for row in rows:
+        ev = dict(row)
+        for key in ("data", "changes"):
+            if isinstance(ev[key], str):
+                ev[key] = json.loads(ev[key])
+        out.setdefault(ev["aggregate_type"], {}).setdefault(ev["aggregate_id"], []).append(ev)
+    return out
+
+
 @pytest_asyncio.fixture(autouse=True, loop_scope="session")
 async def clean_db(request: pytest.FixtureRequest) -> None:
     """Every test that touches the database starts from empty (reference tables kept)."""
     if "database_url" in request.fixturenames:
         await truncate_all(request.getfixturevalue("database_url"))
-
-
-@pytest.fixture(scope="session")
-def kit_settings_env(database_url: str) -> dict[str, str]:
-    return {"DATABASE_URL": database_url, "JWT_SECRET": TEST_SECRET, "JIUZHU_ENVIRONMENT": "test"}
 
 
 @pytest.fixture(scope="session")

@@ -7,19 +7,11 @@ from typing import Any
 
 from jiuzhu_devtools.demo.api import Api, Persona
 from jiuzhu_devtools.demo.procure import EVIDENCE
+from jiuzhu_devtools.seeds import FULL_MARKS
 
 COMPREHENSIVE = "social-assistance-comprehensive"
 # Purchaser / township / third-party sheets on the comprehensive template, good to poor.
-GOOD = {
-    "service_volume": "100",
-    "verification_accuracy": "96",
-    "late_cases": "0",
-    "records_complete": "100",
-    "staff_in_post": "1",
-    "finance_issues": "0",
-    "public_recognition": "5",
-    "valid_complaints": "0",
-}
+GOOD = FULL_MARKS
 FAIR = {
     **GOOD,
     "late_cases": "2",

@@ -7,35 +7,11 @@ from typing import Any
 from jiuzhu_devtools.demo.api import Api, Persona
 from jiuzhu_devtools.demo.evaluate import FAIR, GOOD, RECIPIENTS, SHEET, Evaluation, likert, parties
 from jiuzhu_devtools.demo.procure import Bidder, Procurement, Walk, contract_body
+from jiuzhu_devtools.seeds import LINGWU, LINGWU_COUNTY, LINGWU_UNITS, STAFF_GOOD
 
-LINGWU = "640181"
 LINGWU_TOWNSHIP = "640181100"
-LINGWU_UNITS = [
-    "城区街道",
-    "东塔镇",
-    "郝家桥镇",
-    "崇兴镇",
-    "宁东镇",
-    "马家滩镇",
-    "临河镇",
-    "梧桐树乡",
-    "白土岗乡",
-]
-LINGWU_COUNTY = {
-    "division_code": LINGWU,
-    "townships": [
-        {"name": n, "kind": "street_office" if n == "城区街道" else "township"} for n in LINGWU_UNITS
-    ],
-}
 # 13 verifiers × 2 × 1,560 yuan/month (class-2 area, 2018) × 12 × 3 years (四(五)–(七)).
 LINGWU_BUDGET = "1460160.00"
-STAFF_GOOD = {
-    "ethics": "5",
-    "absences": "0",
-    "cases_handled": "100",
-    "accuracy": "97",
-    "daily_performance": "4",
-}
 STAFF_POOR = {
     "ethics": "3",
     "absences": "4",
