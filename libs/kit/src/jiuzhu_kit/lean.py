@@ -49,6 +49,7 @@ class LeanRequest:
     params: dict[str, str]
     body: bytes
     principal: Principal
+    authorization: str  # the header as sent (service-to-service calls forward it)
 
     @property
     def app(self) -> Any:
@@ -141,13 +142,15 @@ class _Bound:
             await self.routes.fallback(scope, _raising(BodyTooLarge()), send)
             return
         body = b"".join(chunks)
-        principal = self._principal(scope)
-        if principal is None or not self._strict(body):
+        authorization = _header(scope, _AUTHORIZATION)
+        principal = _principal(scope, authorization)
+        if authorization is None or principal is None or not self._strict(body):
             await self.routes.fallback(scope, _replay(body, receive), send)
             return
         scope.setdefault("state", {})["principal_sub"] = principal.sub
+        request = LeanRequest(scope, self.params, body, principal, authorization.decode("latin-1"))
         try:
-            status, out = await self.route.handler(LeanRequest(scope, self.params, body, principal))
+            status, out = await self.route.handler(request)
         except Decline:
             await self.routes.fallback(scope, _replay(body, receive), send)
             return
@@ -159,27 +162,31 @@ class _Bound:
         await send({"type": "http.response.body", "body": out, "more_body": False})
 
     @staticmethod
-    def _principal(scope: Scope) -> Principal | None:
-        token = None
-        for name, value in scope["headers"]:
-            if name == _AUTHORIZATION:
-                token = _bearer(value)
-                break
-        verifier = getattr(scope["app"].state, "token_verifier", None)
-        if token is None or not isinstance(verifier, TokenVerifier):
-            return None
-        try:
-            return verifier.verify(token)
-        except DomainError:
-            return None
-
-    @staticmethod
     def _strict(body: bytes) -> bool:
         try:
             check_json(body)
         except (JsonAmbiguous, NulCharacter):
             return False
         return True
+
+
+def _header(scope: Scope, name: bytes) -> bytes | None:
+    """The first such header, as Starlette's `request.headers.get` reads it."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return bytes(value)
+    return None
+
+
+def _principal(scope: Scope, authorization: bytes | None) -> Principal | None:
+    token = _bearer(authorization)
+    verifier = getattr(scope["app"].state, "token_verifier", None)
+    if token is None or not isinstance(verifier, TokenVerifier):
+        return None
+    try:
+        return verifier.verify(token)
+    except DomainError:
+        return None
 
 
 def _problem(scope: Scope, exc: Exception) -> ASGIApp:

@@ -52,7 +52,7 @@ def transition_route(
             "today": today(),
             "app": app,
             "what": what,
-            "authorization": _authorization(req),
+            "authorization": req.authorization,
             "jurisdiction_of": jurisdiction_of,
         }
         try:  # rendered inside the transaction: a write is never committed behind an error
@@ -63,10 +63,3 @@ def transition_route(
         return 200, out.model_dump_json().encode()
 
     return LeanRoute("POST", path, handle, param_patterns=((param, UUID_PATTERN),))
-
-
-def _authorization(req: LeanRequest) -> str | None:
-    for name, value in req.scope["headers"]:
-        if name == b"authorization":
-            return str(value.decode("latin-1"))
-    return None
