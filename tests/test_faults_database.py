@@ -81,6 +81,11 @@ async def test_database_outage_under_load(
                 assert r.json()["code"] in {"DATABASE_UNAVAILABLE", "SERVICE_UNAVAILABLE"}
             ready = await c.get("/api/staffing/readyz")
             assert ready.status_code == 503
+            # An API key is looked up in the gateway's own table: the same clean 503, not a bare 500.
+            keyed = await c.get("/api/staffing/scenarios", headers={"x-api-key": "jzk_k0000001_secret"})
+            assert keyed.status_code == 503, keyed.text
+            assert keyed.headers["content-type"].startswith("application/problem+json")
+            assert keyed.json()["code"] == "DATABASE_UNAVAILABLE"
 
             await loop.run_in_executor(None, ensure_embedded, path)
             recovered = None

@@ -25,6 +25,7 @@ from jiuzhu_gateway.apikeys.models import ApiKey
 from jiuzhu_gateway.errors import ApiKeyInvalid
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_kit.auth import TokenInvalid, TokenVerifier, issue_token
+from jiuzhu_kit.db import classify_db_error
 from jiuzhu_kit.errors import Unauthorized
 
 log = logging.getLogger("jiuzhu.gateway.auth")
@@ -112,8 +113,16 @@ class Authenticator:
         if parts is None or maker is None:
             return None
         key_id, secret = parts
-        async with maker() as session:
-            row = (await session.execute(select(ApiKey).where(ApiKey.key_id == key_id))).scalar_one_or_none()
+        try:
+            async with maker() as session:
+                row = (
+                    await session.execute(select(ApiKey).where(ApiKey.key_id == key_id))
+                ).scalar_one_or_none()
+        except Exception as exc:  # the proxy answers domain errors only: a 503 problem, not a bare 500
+            mapped = classify_db_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
         if row is None or row.revoked_at is not None:
             return None
         if not hmac.compare_digest(row.secret_hash, hash_secret(secret)):
