@@ -199,6 +199,13 @@ async def test_plan_budget_lines_limit_projects(
         headers=auth("bureau", GD_COUNTY),
     )
     assert r.status_code == 200 and r.json()["total"] == "1200000.00"
+    twice = [{"funding_source": "working_funds", "amount": "1.00", "scope": "经办服务"}] * 2
+    r = await client.put(
+        f"/plans/{plan}/budget-lines", json={"budget_lines": twice}, headers=auth("bureau", GD_COUNTY)
+    )
+    assert (
+        r.status_code == 422 and r.json()["errors"][0]["pointer"] == "#/budget_lines"
+    )  # one line per source
     ev = (await client.get(f"/plans/{plan}/events", headers=auth("auditor", GD_COUNTY))).json()
     assert [e["action"] for e in ev] == [
         "plan.created",

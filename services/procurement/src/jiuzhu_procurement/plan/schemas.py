@@ -3,9 +3,9 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from jiuzhu_kit.divisions import DivisionCode
 from jiuzhu_kit.money import Money
@@ -29,27 +29,32 @@ class BudgetLine(BaseModel):
         return v
 
 
+def _one_line_per_source(v: list[BudgetLine]) -> list[BudgetLine]:
+    sources = [b.funding_source for b in v]
+    if len(set(sources)) != len(sources):
+        raise ValueError("每个资金来源只能有一条预算")
+    return v
+
+
+# A plan's lines, on creation and when revised: at most one per funding source.
+BudgetLines = Annotated[
+    list[BudgetLine], Field(min_length=1, max_length=20), AfterValidator(_one_line_per_source)
+]
+
+
 class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     division_code: DivisionCode
     year: int = Field(ge=2014, le=2100)
     title: str = Field(min_length=1, max_length=200)
-    budget_lines: list[BudgetLine] = Field(min_length=1, max_length=20)
-
-    @field_validator("budget_lines")
-    @classmethod
-    def _one_line_per_source(cls, v: list[BudgetLine]) -> list[BudgetLine]:
-        sources = [b.funding_source for b in v]
-        if len(set(sources)) != len(sources):
-            raise ValueError("每个资金来源只能有一条预算")
-        return v
+    budget_lines: BudgetLines
 
 
 class PlanLinesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    budget_lines: list[BudgetLine] = Field(min_length=1, max_length=20)
+    budget_lines: BudgetLines
 
 
 class BudgetLineOut(BaseModel):
