@@ -174,6 +174,8 @@ async def test_lean_route_answers_as_the_fastapi_route(
     assert lean == ref
     if case == "handler-less transition":  # and the lean answer is the one that was checked
         assert lean[0] == 200 and lean[3]["status"] == "qualification_review"
+    if case == "no such project":  # the problem the route declares in its OpenAPI
+        assert (lean[0], lean[2]["code"]) == (404, "PROJECT_NOT_FOUND")
 
 
 async def test_the_lean_route_runs_on_the_write_pool(

@@ -126,7 +126,7 @@ async def release_payment(
         Payment,
         pay,
         TransitionIn(to="released"),
-        "付款",
+        service.ContractNotFound,
     )
     return await service.out(session, c)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.errors import responses
+from jiuzhu_kit.errors import NotFound, responses
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor import debarment as deb
@@ -23,7 +23,6 @@ from jiuzhu_procurement.contractor.schemas import (
     TransitionIn,
 )
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply
-from jiuzhu_procurement.workflow.machine import AggregateNotFound
 
 router = APIRouter(tags=["contractors"])
 
@@ -31,7 +30,7 @@ Registrar = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR, Role.BUR
 Reporter = Annotated[Principal, Depends(require_roles(*deb.BUREAU_REPORTERS))]
 
 
-class DebarmentNotFound(AggregateNotFound):
+class DebarmentNotFound(NotFound):
     code = "DEBARMENT_NOT_FOUND"
     zh = "未找到该禁止参加政府采购案件"
     en = "Debarment case not found"
@@ -147,7 +146,7 @@ async def transition_debarment(
         Debarment,
         debarment_id,
         body,
-        "禁止参加政府采购案件",
+        DebarmentNotFound,
         jurisdiction,
     )
     return DebarmentOut.model_validate(d)

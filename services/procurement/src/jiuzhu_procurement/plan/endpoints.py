@@ -62,7 +62,7 @@ async def transition_plan(
 ) -> PlanOut:
     """submit (purchaser) → approve / reject (finance) → revise; see `GET /workflows/plan`."""
     plan = await apply(
-        request, session, principal, service.MACHINE, PurchasePlan, plan_id, body, "年度购买计划"
+        request, session, principal, service.MACHINE, PurchasePlan, plan_id, body, service.PlanNotFound
     )
     return await service.out(session, plan)
 

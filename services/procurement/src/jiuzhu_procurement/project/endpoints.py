@@ -109,7 +109,9 @@ async def transition_project(
     # The busiest write: the session comes straight from the unit of work (one dependency less to
     # solve) and the ProjectOut it builds is rendered here (FastAPI would validate it once more).
     session = get_uow(request).session
-    p = await apply(request, session, principal, machine.MACHINE, Project, project_id, body, "采购项目")
+    p = await apply(
+        request, session, principal, machine.MACHINE, Project, project_id, body, service.ProjectNotFound
+    )
     return Response(service.project_out(p).model_dump_json(), media_type="application/json")
 
 
@@ -248,7 +250,16 @@ async def decide_challenge(
     body: TransitionIn,
 ) -> ChallengeOut:
     """Answer a challenge: uphold or dismiss, with reasons (政府采购法 53)."""
-    c = await apply(request, session, principal, challenges.MACHINE, Challenge, challenge_id, body, "质疑")
+    c = await apply(
+        request,
+        session,
+        principal,
+        challenges.MACHINE,
+        Challenge,
+        challenge_id,
+        body,
+        challenges.ChallengeNotFound,
+    )
     return ChallengeOut.model_validate(c)
 
 
@@ -264,13 +275,17 @@ add_event_routes(
 # the FastAPI routes stay the reference and answer whatever the lean ones decline.
 lean_routes = [
     transition_route(
-        "/projects/{project_id}/transitions", machine.MACHINE, Project, "采购项目", service.project_out
+        "/projects/{project_id}/transitions",
+        machine.MACHINE,
+        Project,
+        service.ProjectNotFound,
+        service.project_out,
     ),
     transition_route(
         "/challenges/{challenge_id}/transitions",
         challenges.MACHINE,
         Challenge,
-        "质疑",
+        challenges.ChallengeNotFound,
         ChallengeOut.model_validate,
     ),
 ]

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import PrincipalDep
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.errors import NotFound, responses
+from jiuzhu_kit.errors import DomainError, NotFound, responses
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.workflow.machine import Machine, TransitionNotAllowed, run
@@ -25,7 +25,7 @@ async def apply(
     model: type[Any],
     entity_id: uuid.UUID,
     body: TransitionIn,
-    what: str,
+    not_found: type[DomainError],
     jurisdiction_of: Callable[[Any], str] | None = None,
 ) -> Any:
     return await run(
@@ -40,7 +40,7 @@ async def apply(
         raw_payload=body.data,
         today=today(),
         app=request.app,
-        what=what,
+        not_found=not_found,
         authorization=request.headers.get("authorization"),
         jurisdiction_of=jurisdiction_of,
     )

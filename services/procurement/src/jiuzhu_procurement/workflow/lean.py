@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from jiuzhu_kit.db import uow_of
+from jiuzhu_kit.errors import DomainError
 from jiuzhu_kit.lean import UUID_PATTERN, Decline, LeanRequest, LeanRoute
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor.schemas import TransitionIn
@@ -27,7 +28,7 @@ def transition_route(
     path: str,
     machine: Machine,
     model: type[Any],
-    what: str,
+    not_found: type[DomainError],
     render: Callable[[Any], BaseModel],
     jurisdiction_of: Callable[[Any], str] | None = None,
 ) -> LeanRoute:
@@ -51,7 +52,7 @@ def transition_route(
             "raw_payload": body.data,
             "today": today(),
             "app": app,
-            "what": what,
+            "not_found": not_found,
             "authorization": req.authorization,
             "jurisdiction_of": jurisdiction_of,
         }

@@ -23,7 +23,7 @@ from sqlalchemy.inspection import inspect as sa_inspect
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, RoleForbidden
 from jiuzhu_kit.db import session_driver
-from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_kit.errors import BadRequest, Conflict, DomainError, FieldError, ValidationFailed
 from jiuzhu_procurement.workflow import fastpath
 
 
@@ -50,12 +50,6 @@ class Row(SimpleNamespace):
 class NeedsSession(Exception):
     """Raised on a write-pool connection (lean route) when the transition has a handler, which
     works with the ORM session: nothing has been written; run it again with the session."""
-
-
-class AggregateNotFound(NotFound):
-    code = "NOT_FOUND"
-    zh = "未找到{what}"
-    en = "{what} not found"
 
 
 class Stateful(Protocol):
@@ -225,7 +219,7 @@ async def run(
     raw_payload: dict[str, Any] | None,
     today: date,
     app: Any,
-    what: str,
+    not_found: type[DomainError],
     authorization: str | None = None,
     jurisdiction_of: Callable[[Any], str] | None = None,
     con: Any = None,
@@ -241,7 +235,7 @@ async def run(
         con = await session_driver(session)
     before = await fastpath.lock_row(con, model, entity_id)
     if before is None:
-        raise AggregateNotFound(what=what)
+        raise not_found()  # the aggregate's own problem, as its routes declare it
     view = Row(**before)
     division = jurisdiction_of(view) if jurisdiction_of else view.division_code
     if not principal.covers(division):
