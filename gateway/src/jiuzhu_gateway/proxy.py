@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import time
 
@@ -30,20 +29,13 @@ from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import DROP_REQUEST, BodyStreamed, Route, Upstream
 from jiuzhu_kit.errors import DomainError
-from jiuzhu_kit.observability import request_id_var
+from jiuzhu_kit.observability import request_id_for, request_id_var
 
 log = logging.getLogger("jiuzhu.gateway")
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 HIDDEN_PATHS = frozenset({"/metrics"})
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def _valid_request_id(value: bytes) -> bool:
-    return 0 < len(value) <= 128 and all(c in _RID_CHARS for c in value)
-
-
-_RID_CHARS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:-")
 
 
 def parse_anonymous(specs: list[str]) -> list[tuple[str, str, re.Pattern[str]]]:
@@ -107,13 +99,8 @@ class Proxy:
         if connection is not None:  # headers the client named as hop-by-hop (RFC 9110 7.6.1)
             named = {t.strip().lower() for t in connection.split(b",")}
             out = [(k, v) for k, v in out if k not in named]
-        incoming = headers.get(b"x-request-id")
-        rid = (
-            incoming
-            if incoming is not None and _valid_request_id(incoming)
-            else os.urandom(16).hex().encode()
-        )
-        rid_s = rid.decode("latin-1")
+        rid_s = request_id_for(headers.get(b"x-request-id") or b"")
+        rid = rid_s.encode("latin-1")
         token = request_id_var.set(rid_s)
         status = 500
         principal = "-"

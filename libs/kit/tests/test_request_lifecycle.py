@@ -169,3 +169,10 @@ async def test_audit_rows_are_append_only(
         async with engine.begin() as conn:
             await conn.execute(text("UPDATE kit_test.audit_event SET actor = 'mallory'"))
     await engine.dispose()
+
+
+def test_a_request_id_ending_in_a_newline_is_replaced() -> None:
+    from jiuzhu_kit.observability import request_id_for
+
+    assert request_id_for(b"abc-123") == "abc-123"
+    assert request_id_for(b"abc-123\n") != "abc-123\n"  # it would reach logs and upstream headers

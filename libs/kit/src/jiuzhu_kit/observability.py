@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
 
 def new_request_id() -> str:
@@ -29,7 +29,8 @@ def new_request_id() -> str:
 def request_id_for(incoming: bytes) -> str:
     """The caller's `X-Request-ID` if it is sane, else a new one."""
     text = incoming.decode("latin-1")
-    return text if _VALID_REQUEST_ID.match(text) else new_request_id()
+    # fullmatch: with match, `$` would also accept a trailing newline
+    return text if _VALID_REQUEST_ID.fullmatch(text) else new_request_id()
 
 
 class RequestIdMiddleware:
