@@ -297,7 +297,11 @@ def classify_db_error(exc: BaseException) -> DomainError | None:
             return DatabaseUnavailable()
         return None
     # asyncpg's PostgresConnectionError family always carries an 08xxx sqlstate: handled above.
-    if isinstance(exc, (*_CONNECTION_ERRORS, asyncpg.exceptions.InterfaceError)):
+    # InternalClientError: the protocol state of a connection the server is tearing down (seen when
+    # Postgres stops mid-request: "cannot switch to state …; another operation is in progress").
+    if isinstance(
+        exc, (*_CONNECTION_ERRORS, asyncpg.exceptions.InterfaceError, asyncpg.exceptions.InternalClientError)
+    ):
         return DatabaseUnavailable()
     return None
 
