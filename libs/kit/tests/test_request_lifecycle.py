@@ -176,15 +176,3 @@ def test_a_request_id_ending_in_a_newline_is_replaced() -> None:
 
     assert request_id_for(b"abc-123") == "abc-123"
     assert request_id_for(b"abc-123\n") != "abc-123\n"  # it would reach logs and upstream headers
-
-
-def test_a_torn_down_connection_is_database_unavailable() -> None:
-    import asyncpg
-
-    from jiuzhu_kit.db import DatabaseUnavailable, classify_db_error
-
-    err = asyncpg.exceptions.InternalClientError(
-        "cannot switch to state 12; another operation (2) is in progress"
-    )
-    assert isinstance(classify_db_error(err), DatabaseUnavailable)
-    assert classify_db_error(RuntimeError("a bug")) is None  # real bugs stay 500s

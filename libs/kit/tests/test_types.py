@@ -124,4 +124,8 @@ def test_raw_asyncpg_errors_are_classified_like_wrapped_ones() -> None:
     assert isinstance(classify_db_error(asyncpg.exceptions.InterfaceError("closed")), DatabaseUnavailable)
     assert isinstance(classify_db_error(asyncpg.exceptions.DeadlockDetectedError("x")), ConcurrentUpdate)
     assert isinstance(classify_db_error(asyncpg.exceptions.UniqueViolationError("x")), DuplicateRecord)
+    torn = asyncpg.exceptions.InternalClientError(
+        "cannot switch to state 12; another operation (2) is in progress"
+    )
+    assert isinstance(classify_db_error(torn), DatabaseUnavailable)  # Postgres stopping mid-request
     assert classify_db_error(asyncpg.exceptions.UndefinedTableError("bug")) is None  # a bug stays a 500
