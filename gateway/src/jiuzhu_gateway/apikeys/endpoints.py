@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from jiuzhu_gateway.apikeys import service
+from jiuzhu_gateway.apikeys.policy import POLICY
+from jiuzhu_gateway.apikeys.repository import ApiKeyRepository
 from jiuzhu_gateway.apikeys.schemas import ApiKeyCreated, ApiKeyIn, ApiKeyOut, ApiKeyRevoke
 from jiuzhu_kit.audit_api import AuditEventOut, history_of
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
@@ -69,5 +71,5 @@ async def api_key_events(
     request: Request, session: SessionDep, principal: Admin, key_uuid: uuid.UUID
 ) -> list[AuditEventOut]:
     """The key's audit history: creation and revocation, by whom and why."""
-    await service.get(session, principal, key_uuid)
-    return await history_of(request, session, service.AGGREGATE, key_uuid)
+    row = await ApiKeyRepository(session).get(key_uuid)
+    return await history_of(request, session, POLICY, principal, row, key_uuid)

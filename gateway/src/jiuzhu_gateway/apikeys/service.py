@@ -10,21 +10,17 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_gateway.apikeys.models import ApiKey
+from jiuzhu_gateway.apikeys.policy import POLICY
+from jiuzhu_gateway.apikeys.policy import ApiKeyNotFound as ApiKeyNotFound  # the service's refusal too
 from jiuzhu_gateway.apikeys.repository import ApiKeyRepository
 from jiuzhu_gateway.apikeys.schemas import ApiKeyIn, ApiKeyOut
 from jiuzhu_gateway.credentials import KEY_PREFIX, hash_secret
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
-from jiuzhu_kit.errors import BadRequest, Conflict, NotFound
+from jiuzhu_kit.errors import BadRequest, Conflict
 
 AGGREGATE = "api_key"
-
-
-class ApiKeyNotFound(NotFound):
-    code = "API_KEY_NOT_FOUND"
-    zh = "未找到该 API 密钥"
-    en = "API key not found"
 
 
 class ApiKeyAdminRole(BadRequest):
@@ -84,10 +80,8 @@ async def create(
 
 
 async def get(session: AsyncSession, principal: Principal, key_uuid: uuid.UUID) -> ApiKey:
-    key = await ApiKeyRepository(session).get(key_uuid)
-    if key is None or not principal.covers(key.division):  # outside the jurisdiction looks absent
-        raise ApiKeyNotFound()
-    return key
+    """The key if `principal` may read it (apikeys/policy.py), else its refusal."""
+    return POLICY.check(principal, await ApiKeyRepository(session).get(key_uuid))
 
 
 async def list_keys(session: AsyncSession, principal: Principal, include_revoked: bool) -> list[ApiKey]:

@@ -1,4 +1,7 @@
-"""Response shapes and helpers for an aggregate's event history and chain verification."""
+"""Response shapes and helpers for an aggregate's event history and chain verification.
+
+Both go through the aggregate's read policy: a history is readable by exactly those who may read
+the aggregate, and shows them only the fields they may see (jiuzhu_kit.policy)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.policy import ReadPolicy
 
 
 class AuditEventOut(BaseModel):
@@ -44,18 +49,32 @@ def _audit(request: Request) -> AuditLog:
 
 
 async def history_of(
-    request: Request, session: AsyncSession, aggregate_type: str, aggregate_id: Any
+    request: Request,
+    session: AsyncSession,
+    policy: ReadPolicy[Any],
+    principal: Principal,
+    row: Any,
+    aggregate_id: Any,
 ) -> list[AuditEventOut]:
-    rows = await _audit(request).history(session, aggregate_type, aggregate_id)
-    return [AuditEventOut.model_validate(r) for r in rows]
+    """The history of `row` as `principal` may see it (refused as the policy refuses a read)."""
+    policy.check(principal, row, history=True)
+    rows = await _audit(request).history(session, policy.aggregate, aggregate_id)
+    return [AuditEventOut.model_validate(r) for r in policy.history(principal, row, rows)]
 
 
 async def verify_of(
-    request: Request, session: AsyncSession, aggregate_type: str, aggregate_id: Any
+    request: Request,
+    session: AsyncSession,
+    policy: ReadPolicy[Any],
+    principal: Principal,
+    row: Any,
+    aggregate_id: Any,
 ) -> VerifyOut:
-    res = await _audit(request).verify(session, aggregate_type, aggregate_id)
+    """Recompute the chain of `row` for a reader who may read its history."""
+    policy.check(principal, row, history=True)
+    res = await _audit(request).verify(session, policy.aggregate, aggregate_id)
     return VerifyOut(
-        aggregate_type=aggregate_type,
+        aggregate_type=policy.aggregate,
         aggregate_id=str(aggregate_id),
         ok=res.ok,
         events=res.events,

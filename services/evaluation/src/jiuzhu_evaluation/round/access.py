@@ -41,11 +41,6 @@ def can_see_sheets(principal: Principal, r: EvaluationRound) -> bool:
     return principal.has(Role.ADMIN) or (principal.has(*OVERSIGHT) and principal.covers(r.purchaser_division))
 
 
-def can_see_events(principal: Principal) -> bool:
-    """A round's change history: admin and the oversight roles (on a round they may read)."""
-    return principal.has(Role.ADMIN, *OVERSIGHT)
-
-
 def _third_party_may(principal: Principal, r: EvaluationRound, party: dict[str, Any]) -> bool:
     """A named scorer, wherever registered; otherwise an evaluator whose jurisdiction covers the
     purchaser (a provincial or national firm's token), never an evaluator from elsewhere."""

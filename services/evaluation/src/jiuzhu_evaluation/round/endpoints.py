@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from jiuzhu_evaluation.round import access, contract_check, review, service
 from jiuzhu_evaluation.round.models import EvaluationRound
+from jiuzhu_evaluation.round.policy import POLICY
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.round.schemas import (
     AppealDecisionIn,
@@ -208,15 +209,13 @@ async def round_events(
     request: Request, session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID
 ) -> list[AuditEventOut]:
     """Every change of the round (scores, close, publication, appeals), hash-chained."""
-    r = await service.get_round(session, principal, round_id)
-    if not access.can_see_events(principal):
-        raise service.RoundNotFound()
-    return await history_of(request, session, service.AGGREGATE, r.id)
+    row = await RoundRepository(session).get(round_id)
+    return await history_of(request, session, POLICY, principal, row, round_id)
 
 
 @router.get("/{round_id}/events/verify", response_model=VerifyOut, responses=responses(service.RoundNotFound))
 async def verify_round_events(
     request: Request, session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID
 ) -> VerifyOut:
-    r = await service.get_round(session, principal, round_id)
-    return await verify_of(request, session, service.AGGREGATE, r.id)
+    row = await RoundRepository(session).get(round_id)
+    return await verify_of(request, session, POLICY, principal, row, round_id)

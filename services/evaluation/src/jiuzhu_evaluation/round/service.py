@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_evaluation.round import access, scoring
 from jiuzhu_evaluation.round.models import TRANSITIONS, EvaluationRound, PartyScore, RoundStatus
+from jiuzhu_evaluation.round.policy import POLICY
+from jiuzhu_evaluation.round.policy import RoundNotFound as RoundNotFound  # the service's refusal too
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.round.schemas import RoundIn, RoundOut, ScoresIn
 from jiuzhu_evaluation.survey import stats as survey_stats
@@ -24,15 +26,9 @@ from jiuzhu_evaluation.template.models import IndicatorTemplate
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
-from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, Forbidden, NotFound, ValidationFailed
+from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, Forbidden, ValidationFailed
 
 AGGREGATE = "evaluation_round"
-
-
-class RoundNotFound(NotFound):
-    code = "ROUND_NOT_FOUND"
-    zh = "未找到该评价轮次"
-    en = "Evaluation round not found"
 
 
 class RoundExists(Conflict):
@@ -185,10 +181,8 @@ async def open_round(
 async def get_round(
     session: AsyncSession, principal: Principal, round_id: uuid.UUID, *, lock: bool = False
 ) -> EvaluationRound:
-    r = await RoundRepository(session).get(round_id, lock=lock)
-    if r is None or not access.can_read(principal, r):  # outside jurisdiction looks like absent
-        raise RoundNotFound()
-    return r
+    """The round if `principal` may read it (round/policy.py), else its refusal."""
+    return POLICY.check(principal, await RoundRepository(session).get(round_id, lock=lock))
 
 
 async def list_rounds(

@@ -6,6 +6,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from jiuzhu_evaluation.template import service
+from jiuzhu_evaluation.template.policy import POLICY
+from jiuzhu_evaluation.template.repository import TemplateRepository
 from jiuzhu_evaluation.template.schemas import TemplateBody, TemplateIn, TemplateOut
 from jiuzhu_kit.audit_api import AuditEventOut, history_of
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
@@ -71,8 +73,8 @@ async def template_by_code(
 async def template_events(
     request: Request, session: SessionDep, principal: PrincipalDep, code: str
 ) -> list[AuditEventOut]:
-    await service.get_by_code(session, code, None)
-    return await history_of(request, session, service.AGGREGATE, code)
+    row = await TemplateRepository(session).latest(code)
+    return await history_of(request, session, POLICY, principal, row, code)
 
 
 @router.get("/{template_id}", response_model=TemplateOut, responses=responses(service.TemplateNotFound))

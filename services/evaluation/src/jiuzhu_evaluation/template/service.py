@@ -10,19 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template.models import IndicatorTemplate
+from jiuzhu_evaluation.template.policy import (
+    TemplateNotFound as TemplateNotFound,  # the service's refusal too
+)
 from jiuzhu_evaluation.template.repository import TemplateRepository
 from jiuzhu_evaluation.template.schemas import TemplateBody, TemplateIn, TemplateOut
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
-from jiuzhu_kit.errors import Conflict, Forbidden, NotFound
+from jiuzhu_kit.errors import Conflict, Forbidden
 
 AGGREGATE = "indicator_template"
-
-
-class TemplateNotFound(NotFound):
-    code = "TEMPLATE_NOT_FOUND"
-    zh = "未找到该指标模板"
-    en = "Indicator template not found"
 
 
 class TemplateCodeTaken(Conflict):

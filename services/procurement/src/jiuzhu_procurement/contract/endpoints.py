@@ -14,6 +14,7 @@ from jiuzhu_procurement.common.evaluation import EvaluationUnavailable
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contract import rules, service
 from jiuzhu_procurement.contract.models import Payment
+from jiuzhu_procurement.contract.policy import POLICY
 from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, FulfilIn, OverdueOut
 from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.project.service import ProjectNotFound
@@ -47,7 +48,7 @@ async def draft_contract(
     """Draft the contract of an awarded project with the winner (tripartite parties allowed). It is signed by
     the project's `sign_contract` transition."""
     c = await service.draft(session, request.app.state.audit, principal, project_id, body)
-    return await service.out(session, c)
+    return await service.out(session, c, principal)
 
 
 @router.get(
@@ -71,7 +72,7 @@ async def overdue_deadlines(
 async def get_contract(session: SessionDep, principal: PrincipalDep, contract_id: uuid.UUID) -> ContractOut:
     """A contract with its payments. `division_code` is the purchaser's division and `contractor_uscc` the
     contractor's code (the evaluation service relies on both)."""
-    return await service.out(session, await service.get(session, principal, contract_id))
+    return await service.out(session, await service.get(session, principal, contract_id), principal)
 
 
 @router.post(
@@ -84,7 +85,7 @@ async def amend_contract(
 ) -> ContractOut:
     """Amend a contract in force, with a reason; increases are capped at 10% (政府采购法 49)."""
     c = await service.amend(session, request.app.state.audit, principal, contract_id, body, today())
-    return await service.out(session, c)
+    return await service.out(session, c, principal)
 
 
 @router.post(
@@ -101,7 +102,7 @@ async def fulfil_deadline(
     body: FulfilIn,
 ) -> ContractOut:
     c = await service.fulfil(session, request.app.state.audit, principal, contract_id, key, body.on)
-    return await service.out(session, c)
+    return await service.out(session, c, principal)
 
 
 @router.post(
@@ -128,13 +129,7 @@ async def release_payment(
         TransitionIn(to="released"),
         service.ContractNotFound,
     )
-    return await service.out(session, c)
+    return await service.out(session, c, principal)
 
 
-add_event_routes(
-    router,
-    "/contracts/{key}",
-    service.AGGREGATE,
-    by_uuid(service.get, service.ContractNotFound),
-    service.ContractNotFound,
-)
+add_event_routes(router, "/contracts/{key}", POLICY, by_uuid(service.load))

@@ -20,19 +20,16 @@ from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contract import rules
 from jiuzhu_procurement.contract.lifecycle import discard_draft
 from jiuzhu_procurement.contract.models import Contract, Payment
+from jiuzhu_procurement.contract.policy import POLICY
+from jiuzhu_procurement.contract.policy import (
+    ContractNotFound as ContractNotFound,  # the service's refusal too
+)
 from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, OverdueOut, PaymentOut
 from jiuzhu_procurement.contractor.service import get_by_uscc
 from jiuzhu_procurement.project.service import locked
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, snapshot, t
 
 AGGREGATE = "contract"
-READ_ROLES = (Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR, Role.EVALUATOR, Role.ADMIN)
-
-
-class ContractNotFound(NotFound):
-    code = "CONTRACT_NOT_FOUND"
-    zh = "未找到该合同"
-    en = "Contract not found"
 
 
 class ContractNotDraftable(Conflict):
@@ -62,26 +59,24 @@ class DeadlineNotFound(NotFound):
     en = "No such deadline in the contract"
 
 
-def can_read(principal: Principal, c: Contract) -> bool:
-    if principal.org and principal.org == c.contractor_uscc:
-        return True
-    return bool(principal.roles & set(READ_ROLES)) and principal.covers(c.division_code)
+async def load(session: AsyncSession, contract_id: uuid.UUID) -> Contract | None:
+    return (await session.execute(select(Contract).where(Contract.id == contract_id))).scalar_one_or_none()
 
 
 async def get(session: AsyncSession, principal: Principal, contract_id: uuid.UUID) -> Contract:
-    c = (await session.execute(select(Contract).where(Contract.id == contract_id))).scalar_one_or_none()
-    if c is None or c.status == "discarded" or not can_read(principal, c):
-        raise ContractNotFound()
-    return c
+    """The contract if `principal` may read it (contract/policy.py), else its refusal."""
+    return POLICY.check(principal, await load(session, contract_id))
 
 
-async def out(session: AsyncSession, c: Contract) -> ContractOut:
+async def out(session: AsyncSession, c: Contract, principal: Principal) -> ContractOut:
+    """The contract with its payments, as `principal` may see it (contract/policy.py)."""
     pays = (
         await session.execute(select(Payment).where(Payment.contract_id == c.id).order_by(Payment.due_on))
     ).scalars()
     o = ContractOut.model_validate(c)
     o.payments = [PaymentOut.model_validate(p) for p in pays]
-    return o
+    view = POLICY.view(principal, c)
+    return o if view.full else ContractOut.model_validate(view.apply(o.model_dump()))
 
 
 async def draft(

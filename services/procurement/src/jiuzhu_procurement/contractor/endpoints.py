@@ -2,19 +2,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.errors import NotFound, responses
+from jiuzhu_kit.errors import responses
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor import debarment as deb
 from jiuzhu_procurement.contractor import service
-from jiuzhu_procurement.contractor.models import Debarment
+from jiuzhu_procurement.contractor.models import Contractor, Debarment
+from jiuzhu_procurement.contractor.policy import DEBARMENTS, POLICY, DebarmentNotFound
 from jiuzhu_procurement.contractor.schemas import (
     ContractorIn,
     ContractorOut,
@@ -22,18 +24,12 @@ from jiuzhu_procurement.contractor.schemas import (
     DebarmentReportIn,
     TransitionIn,
 )
-from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply
+from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply, by_uuid
 
 router = APIRouter(tags=["contractors"])
 
 Registrar = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR, Role.BUREAU))]
 Reporter = Annotated[Principal, Depends(require_roles(*deb.BUREAU_REPORTERS))]
-
-
-class DebarmentNotFound(NotFound):
-    code = "DEBARMENT_NOT_FOUND"
-    zh = "未找到该禁止参加政府采购案件"
-    en = "Debarment case not found"
 
 
 @router.post(
@@ -75,11 +71,13 @@ async def get_contractor(session: SessionDep, principal: PrincipalDep, uscc: str
     return service.out(c, principal, await service.current_debarment(session, c.uscc, today()))
 
 
-async def _contractor_id(session: Any, principal: Principal, key: str) -> Any:
-    return (await service.get_by_uscc(session, key)).id
+async def _contractor(session: AsyncSession, key: str) -> Contractor | None:
+    return (
+        await session.execute(select(Contractor).where(Contractor.uscc == key.upper()))
+    ).scalar_one_or_none()
 
 
-add_event_routes(router, "/contractors/{key}", service.AGGREGATE, _contractor_id, service.ContractorNotFound)
+add_event_routes(router, "/contractors/{key}", POLICY, _contractor)
 
 
 @router.post(
@@ -100,24 +98,18 @@ async def report_debarment(
     return DebarmentOut.model_validate(d)
 
 
-async def _load_debarment(session: Any, principal: Principal, key: str) -> Any:
-    try:
-        did = uuid.UUID(key)
-    except ValueError as exc:
-        raise DebarmentNotFound() from exc
-    d = (await session.execute(select(Debarment).where(Debarment.id == did))).scalar_one_or_none()
-    # The contractor concerned and the authorities of the reporting division see the case.
-    if d is None or not (principal.covers(d.division_code) or principal.org == d.uscc):
-        raise DebarmentNotFound()
-    if principal.has(Role.CONTRACTOR) and not principal.has(Role.BUREAU, Role.FINANCE, Role.ADMIN):
-        if principal.org != d.uscc:
-            raise DebarmentNotFound()
-    return d
+async def _debarment(session: AsyncSession, did: uuid.UUID) -> Debarment | None:
+    return (await session.execute(select(Debarment).where(Debarment.id == did))).scalar_one_or_none()
+
+
+_load_debarment = by_uuid(_debarment)
 
 
 @router.get("/debarments/{debarment_id}", response_model=DebarmentOut, responses=responses(DebarmentNotFound))
 async def get_debarment(session: SessionDep, principal: PrincipalDep, debarment_id: str) -> DebarmentOut:
-    return DebarmentOut.model_validate(await _load_debarment(session, principal, debarment_id))
+    return DebarmentOut.model_validate(
+        DEBARMENTS.check(principal, await _load_debarment(session, debarment_id))
+    )
 
 
 @router.post(
@@ -152,8 +144,4 @@ async def transition_debarment(
     return DebarmentOut.model_validate(d)
 
 
-async def _debarment_id(session: Any, principal: Principal, key: str) -> Any:
-    return (await _load_debarment(session, principal, key)).id
-
-
-add_event_routes(router, "/debarments/{key}", "debarment", _debarment_id, DebarmentNotFound)
+add_event_routes(router, "/debarments/{key}", DEBARMENTS, _load_debarment)

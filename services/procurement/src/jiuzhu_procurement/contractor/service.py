@@ -10,23 +10,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
-from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
-from jiuzhu_procurement.common.masking import mask_name, mask_phone
+from jiuzhu_kit.errors import Conflict, FieldError, ValidationFailed
 from jiuzhu_procurement.common.time import add_years
 from jiuzhu_procurement.contractor import uscc as uscc_rules
 from jiuzhu_procurement.contractor.models import Contractor, Debarment
+from jiuzhu_procurement.contractor.policy import POLICY
+from jiuzhu_procurement.contractor.policy import (
+    ContractorNotFound as ContractorNotFound,  # the service's refusal too
+)
 from jiuzhu_procurement.contractor.schemas import ContractorIn, ContractorOut, DebarmentReportIn
 from jiuzhu_procurement.workflow.machine import snapshot
 
 AGGREGATE = "contractor"
 ELIGIBLE = ("social_organization", "public_institution_class2", "enterprise")
 ELIGIBILITY_RULE = "seed 000 二(3); 闽民保〔2018〕58号 一(二); 沪 三(三)"
-
-
-class ContractorNotFound(NotFound):
-    code = "CONTRACTOR_NOT_FOUND"
-    zh = "未找到该承接主体"
-    en = "Contractor not found"
 
 
 class InvalidUsccError(ValidationFailed):
@@ -180,16 +177,12 @@ def capacity_gaps(c: Contractor) -> list[str]:
 
 
 def out(c: Contractor, principal: Principal | None, debarment: Debarment | None) -> ContractorOut:
+    """The contractor as `principal` (None: the public) may see it (contractor/policy.py)."""
     o = ContractorOut.model_validate(c)
     o.debarred = debarment is not None
     o.debarred_until = debarment.effective_until if debarment else None
-    sees_personal = principal is not None and (
-        principal.has(Role.BUREAU, Role.FINANCE, Role.AUDITOR, Role.ADMIN) or principal.org == c.uscc
-    )
-    if not sees_personal:
-        o.legal_representative = mask_name(c.legal_representative)
-        o.contact_phone = mask_phone(c.contact_phone)
-    return o
+    view = POLICY.view(principal, c)
+    return o if view.full else ContractorOut.model_validate(view.apply(o.model_dump()))
 
 
 async def search(

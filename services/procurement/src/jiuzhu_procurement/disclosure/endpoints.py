@@ -18,9 +18,10 @@ from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import NotFound, responses
 from jiuzhu_kit.money import Money
 from jiuzhu_kit.pagination import Page, PageParams, page_params
-from jiuzhu_procurement.common.masking import mask_name, mask_phone
 from jiuzhu_procurement.common.time import now, today
+from jiuzhu_procurement.contract import policy as contracts_policy
 from jiuzhu_procurement.contract.models import Contract, Payment
+from jiuzhu_procurement.contractor import policy as contractors_policy
 from jiuzhu_procurement.contractor.models import Contractor, Debarment
 from jiuzhu_procurement.disclosure import ocds
 from jiuzhu_procurement.project import methods
@@ -159,14 +160,6 @@ async def results(session: SessionDep, page: Annotated[PageParams, Depends(page_
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
-def _mask_party(x: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **x,
-        "contact_person": mask_name(x.get("contact_person")),
-        "contact_phone": mask_phone(x.get("contact_phone")),
-    }
-
-
 @router.get("/public/contracts", response_model=Page[PublicContractOut])
 async def contracts(
     session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
@@ -187,7 +180,7 @@ async def contracts(
             term_end=c.term_end,
             signed_on=c.signed_on,
             status=c.status,
-            parties=[_mask_party(x) for x in c.parties],
+            parties=contracts_policy.POLICY.view(None, c).apply({"parties": c.parties})["parties"],
         )
         for c in rows
     ]
@@ -214,7 +207,9 @@ async def debarments(session: SessionDep, on: date | None = None) -> list[Public
         PublicDebarmentOut(
             contractor_name=c.name,
             uscc=c.uscc,
-            legal_representative=mask_name(c.legal_representative),
+            legal_representative=contractors_policy.POLICY.view(None, c).apply(
+                {"legal_representative": c.legal_representative}
+            )["legal_representative"],
             decided_by_division=d.division_code,
             term_years=d.term_years,
             effective_from=d.effective_from,

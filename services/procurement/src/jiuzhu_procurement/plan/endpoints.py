@@ -11,6 +11,7 @@ from jiuzhu_kit.errors import responses
 from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.plan import service
 from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.plan.policy import POLICY
 from jiuzhu_procurement.plan.schemas import PlanIn, PlanLinesIn, PlanOut
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply, by_uuid
 
@@ -67,6 +68,4 @@ async def transition_plan(
     return await service.out(session, plan)
 
 
-add_event_routes(
-    router, "/{key}", service.AGGREGATE, by_uuid(service.get, service.PlanNotFound), service.PlanNotFound
-)
+add_event_routes(router, "/{key}", POLICY, by_uuid(service.load))

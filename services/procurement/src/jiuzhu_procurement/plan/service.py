@@ -11,20 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
-from jiuzhu_kit.errors import Conflict, NotFound
+from jiuzhu_kit.errors import Conflict
 from jiuzhu_procurement.contract.models import Payment
 from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.plan.policy import POLICY
+from jiuzhu_procurement.plan.policy import PlanNotFound as PlanNotFound  # the service's refusal too
 from jiuzhu_procurement.plan.schemas import BudgetLine, BudgetLineOut, PlanIn, PlanOut
 from jiuzhu_procurement.project.models import Project
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, snapshot, t
 
 AGGREGATE = "plan"
-
-
-class PlanNotFound(NotFound):
-    code = "PLAN_NOT_FOUND"
-    zh = "未找到该年度购买计划"
-    en = "Purchase plan not found"
 
 
 class PlanNotEditable(Conflict):
@@ -138,13 +134,15 @@ async def replace_lines(
     return plan
 
 
-async def get(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> PurchasePlan:
-    plan = (
+async def load(session: AsyncSession, plan_id: uuid.UUID) -> PurchasePlan | None:
+    return (
         await session.execute(select(PurchasePlan).where(PurchasePlan.id == plan_id))
     ).scalar_one_or_none()
-    if plan is None or not principal.covers(plan.division_code):
-        raise PlanNotFound()
-    return plan
+
+
+async def get(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> PurchasePlan:
+    """The plan if `principal` may read it (plan/policy.py), else its refusal."""
+    return POLICY.check(principal, await load(session, plan_id))
 
 
 async def committed(

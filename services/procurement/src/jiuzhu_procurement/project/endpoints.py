@@ -6,7 +6,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import func, select
 
-from jiuzhu_kit import divisions
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.db import SessionDep, get_uow
 from jiuzhu_kit.errors import responses
@@ -18,6 +17,7 @@ from jiuzhu_procurement.contractor.service import ContractorDebarred, Contractor
 from jiuzhu_procurement.plan.service import PlanNotFound
 from jiuzhu_procurement.project import challenges, machine, service
 from jiuzhu_procurement.project.models import Challenge, Project
+from jiuzhu_procurement.project.policy import POLICY
 from jiuzhu_procurement.project.schemas import (
     BidIn,
     BidOut,
@@ -69,7 +69,7 @@ async def list_projects(
     status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
 ) -> Page[ProjectOut]:
     """Projects in your jurisdiction, newest first."""
-    q = select(Project).where(Project.division_code.startswith(divisions.prefix(principal.division)))
+    q = POLICY.narrow(principal, select(Project))
     if status_:
         q = q.where(Project.status == status_)
     total = (await session.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
@@ -263,13 +263,7 @@ async def decide_challenge(
     return ChallengeOut.model_validate(c)
 
 
-add_event_routes(
-    router,
-    "/projects/{key}",
-    service.AGGREGATE,
-    by_uuid(service.get, service.ProjectNotFound),
-    service.ProjectNotFound,
-)
+add_event_routes(router, "/projects/{key}", POLICY, by_uuid(service.load))
 
 # The two transition routes above, served without FastAPI in the plain case (workflow/lean.py);
 # the FastAPI routes stay the reference and answer whatever the lean ones decline.

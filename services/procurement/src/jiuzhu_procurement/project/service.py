@@ -20,6 +20,8 @@ from jiuzhu_procurement.plan import service as plans
 from jiuzhu_procurement.project import methods, scoring
 from jiuzhu_procurement.project.machine import MACHINE, ensure_budget
 from jiuzhu_procurement.project.models import Bid, Project
+from jiuzhu_procurement.project.policy import POLICY
+from jiuzhu_procurement.project.policy import ProjectNotFound as ProjectNotFound  # the service's refusal too
 from jiuzhu_procurement.project.schemas import (
     BidIn,
     ExplanationIn,
@@ -31,12 +33,6 @@ from jiuzhu_procurement.project.schemas import (
 from jiuzhu_procurement.workflow.machine import snapshot
 
 AGGREGATE = "project"
-
-
-class ProjectNotFound(NotFound):
-    code = "PROJECT_NOT_FOUND"
-    zh = "未找到该采购项目"
-    en = "Project not found"
 
 
 class WrongStage(Conflict):
@@ -121,11 +117,13 @@ async def declare(
     return p
 
 
+async def load(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    return (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
+
+
 async def get(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> Project:
-    p = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
-    if p is None or not principal.covers(p.division_code):
-        raise ProjectNotFound()
-    return p
+    """The project if `principal` may read it (project/policy.py), else its refusal."""
+    return POLICY.check(principal, await load(session, project_id))
 
 
 async def locked(

@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
-from jiuzhu_kit.auth import PrincipalDep
+from jiuzhu_kit.auth import PrincipalDep, RoleForbidden
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.errors import DomainError, NotFound, responses
+from jiuzhu_kit.errors import DomainError, responses
+from jiuzhu_kit.policy import ReadPolicy
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.workflow.machine import Machine, TransitionNotAllowed, run
@@ -48,49 +49,52 @@ async def apply(
 
 TRANSITION_ERRORS = responses(TransitionNotAllowed)
 
-# A loader checks the caller may read the aggregate (404 otherwise) and returns its audit id.
-Loader = Callable[[Any, Any, str], Awaitable[Any]]
+# A loader finds an aggregate by the key in the path (None if absent or malformed); the aggregate's
+# read policy then decides what the caller sees of it.
+Loader = Callable[[Any, str], Awaitable[Any]]
 
 
-def by_uuid(get: Callable[[Any, Any, uuid.UUID], Awaitable[Any]], not_found: type[NotFound]) -> Loader:
-    """The loader of an aggregate keyed by UUID: `get(session, principal, id)` 404s what the caller may
-    not read; a key that is not a UUID is `not_found` too."""
+def by_uuid(load: Callable[[Any, uuid.UUID], Awaitable[Any]]) -> Loader:
+    """The loader of an aggregate keyed by UUID: a key that is not a UUID finds nothing."""
 
-    async def load(session: Any, principal: Any, key: str) -> Any:
+    async def find(session: Any, key: str) -> Any:
         try:
             agg_id = uuid.UUID(key)
-        except ValueError as exc:
-            raise not_found() from exc
-        return (await get(session, principal, agg_id)).id
+        except ValueError:
+            return None
+        return await load(session, agg_id)
 
-    return load
+    return find
 
 
-def add_event_routes(
-    router: APIRouter, path: str, aggregate: str, loader: Loader, not_found: type[NotFound]
-) -> None:
-    """GET {path}/events and {path}/events/verify for one aggregate."""
+def add_event_routes(router: APIRouter, path: str, policy: ReadPolicy[Any], loader: Loader) -> None:
+    """GET {path}/events and {path}/events/verify for one aggregate, both decided by its read policy:
+    readable by exactly those who may read the aggregate, showing only the fields they may see."""
+    aggregate = policy.aggregate
 
     async def events(
         request: Request, session: SessionDep, principal: PrincipalDep, key: str
     ) -> list[AuditEventOut]:
-        agg_id = await loader(session, principal, key)
-        return await history_of(request, session, aggregate, agg_id)
+        row = await loader(session, key)
+        return await history_of(request, session, policy, principal, row, getattr(row, "id", None))
 
     async def verify(request: Request, session: SessionDep, principal: PrincipalDep, key: str) -> VerifyOut:
-        agg_id = await loader(session, principal, key)
-        return await verify_of(request, session, aggregate, agg_id)
+        row = await loader(session, key)
+        return await verify_of(request, session, policy, principal, row, getattr(row, "id", None))
 
-    events.__doc__ = f"Every audit event of this {aggregate} (who, when, why, what changed)."
+    events.__doc__ = (
+        f"Every audit event of this {aggregate} (who, when, why, what changed), as you may see it."
+    )
     verify.__doc__ = (
         f"Recompute this {aggregate}'s hash chain; `ok` is false if any event was altered or removed."
     )
+    refusals = responses(policy.not_found, RoleForbidden)
     router.add_api_route(
         f"{path}/events",
         events,
         methods=["GET"],
         response_model=list[AuditEventOut],
-        responses=responses(not_found),
+        responses=refusals,
         name=f"{aggregate}_events",
     )
     router.add_api_route(
@@ -98,6 +102,6 @@ def add_event_routes(
         verify,
         methods=["GET"],
         response_model=VerifyOut,
-        responses=responses(not_found),
+        responses=refusals,
         name=f"{aggregate}_events_verify",
     )

@@ -15,6 +15,7 @@ from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_staffing.calculation.endpoints import PACK_ERRORS
 from jiuzhu_staffing.packs.registry import registry
 from jiuzhu_staffing.scenario import service
+from jiuzhu_staffing.scenario.policy import POLICY
 from jiuzhu_staffing.scenario.repository import ScenarioRepository
 from jiuzhu_staffing.scenario.schemas import ReproduceOut, ScenarioIn, ScenarioOut, ScenarioSummary
 
@@ -86,8 +87,8 @@ async def scenario_events(
     request: Request, session: SessionDep, principal: Reader, scenario_id: uuid.UUID
 ) -> list[AuditEventOut]:
     """The scenario's audit history (every version)."""
-    await service.get(session, principal, scenario_id)
-    return await history_of(request, session, service.AGGREGATE, scenario_id)
+    row = await ScenarioRepository(session).get(scenario_id)
+    return await history_of(request, session, POLICY, principal, row, scenario_id)
 
 
 @router.get(
@@ -97,5 +98,5 @@ async def verify_scenario_events(
     request: Request, session: SessionDep, principal: Reader, scenario_id: uuid.UUID
 ) -> VerifyOut:
     """Check the scenario's hash chain."""
-    await service.get(session, principal, scenario_id)
-    return await verify_of(request, session, service.AGGREGATE, scenario_id)
+    row = await ScenarioRepository(session).get(scenario_id)
+    return await verify_of(request, session, POLICY, principal, row, scenario_id)

@@ -16,23 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
-from jiuzhu_kit.errors import DomainError, FieldError, NotFound, ValidationFailed, field_errors_from_pydantic
+from jiuzhu_kit.errors import DomainError, FieldError, ValidationFailed, field_errors_from_pydantic
 from jiuzhu_staffing.calc.schemas import BudgetRequest, BudgetResult, StaffingRequest, StaffingResult
 from jiuzhu_staffing.calculation import service as calc
 from jiuzhu_staffing.packs.registry import PackRegistry
 from jiuzhu_staffing.packs.snapshot import pack_from_dict, pack_to_dict
 from jiuzhu_staffing.regions.known import known
 from jiuzhu_staffing.scenario.models import Scenario
+from jiuzhu_staffing.scenario.policy import POLICY
+from jiuzhu_staffing.scenario.policy import ScenarioNotFound as ScenarioNotFound  # the service's refusal too
 from jiuzhu_staffing.scenario.repository import ScenarioRepository
 from jiuzhu_staffing.scenario.schemas import ReproduceOut, ScenarioIn, ScenarioOut
 
 AGGREGATE = "scenario"
-
-
-class ScenarioNotFound(NotFound):
-    code = "SCENARIO_NOT_FOUND"
-    zh = "未找到该测算方案"
-    en = "Scenario not found"
 
 
 def _parse(kind: str, inputs: dict[str, Any], division: str) -> StaffingRequest | BudgetRequest:
@@ -104,11 +100,8 @@ async def save(
 
 
 async def get(session: AsyncSession, principal: Principal, scenario_id: uuid.UUID) -> Scenario:
-    scenario = await ScenarioRepository(session).get(scenario_id)
-    # Outside the caller's jurisdiction looks the same as absent: no existence leak.
-    if scenario is None or not principal.covers(scenario.division_code):
-        raise ScenarioNotFound()
-    return scenario
+    """The scenario if `principal` may read it (scenario/policy.py), else its refusal."""
+    return POLICY.check(principal, await ScenarioRepository(session).get(scenario_id))
 
 
 def _canon(d: Any) -> str:

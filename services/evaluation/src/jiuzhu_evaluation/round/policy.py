@@ -1,0 +1,35 @@
+"""Who reads an evaluation round and its history.
+
+A round is read by whoever reads what the purchase produced (round/access.py `can_read`: oversight
+in jurisdiction, the contractor itself, townships and portals under the purchaser, the named third
+party); its history, which carries every party's score sheet, only by the oversight roles."""
+
+from __future__ import annotations
+
+from jiuzhu_evaluation.round import access
+from jiuzhu_evaluation.round.models import EvaluationRound
+from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.errors import NotFound
+from jiuzhu_kit.policy import ReadPolicy
+
+
+class RoundNotFound(NotFound):
+    code = "ROUND_NOT_FOUND"
+    zh = "未找到该评价轮次"
+    en = "Evaluation round not found"
+
+
+class RoundPolicy(ReadPolicy[EvaluationRound]):
+    aggregate = "evaluation_round"
+    not_found = RoundNotFound
+    roles = None
+    history_roles = frozenset(access.OVERSIGHT)
+
+    def division_of(self, row: EvaluationRound) -> str:
+        return row.purchaser_division
+
+    def may_read(self, principal: Principal, row: EvaluationRound) -> bool:
+        return access.can_read(principal, row)
+
+
+POLICY = RoundPolicy()
