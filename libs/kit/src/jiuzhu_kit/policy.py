@@ -135,7 +135,7 @@ class ReadPolicy(Generic[R]):
         if self.model is None:
             return stmt
         column = getattr(self.model, self.division_attr)
-        return stmt.where(column.startswith(divisions.prefix(principal.division)))
+        return stmt.where(column.startswith(divisions.prefix(principal.division), autoescape=True))
 
     def filter(self, principal: Principal, rows: Iterable[R]) -> list[R]:
         """The records of a list this reader may read (the query should already be narrowed)."""

@@ -15,13 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_evaluation.round import scoring
 from jiuzhu_evaluation.staff.models import StaffAssessment
+from jiuzhu_evaluation.staff.policy import POLICY
+from jiuzhu_evaluation.staff.policy import NoAssessments as NoAssessments  # the service's refusal too
 from jiuzhu_evaluation.staff.schemas import AssessmentIn, AssessmentOut, RenewalOut
 from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template import service as templates
-from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
-from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, ValidationFailed
 
 AGGREGATE = "staff_assessment"
 TERM_YEARS = 3  # seed 000 二(七): 合同期一般为3年
@@ -38,12 +39,6 @@ class NotStaffTemplate(BadRequest):
     code = "TEMPLATE_NOT_STAFF"
     zh = "年度考核须使用人员考核模板 (kind=staff)，且不含计算型指标"
     en = "Annual assessments need a staff template without computed indicators"
-
-
-class NoAssessments(NotFound):
-    code = "STAFF_ASSESSMENTS_NOT_FOUND"
-    zh = "未找到该人员的考核结果"
-    en = "No assessments found for this staff member"
 
 
 def score(dimensions: list[dict[str, Any]], values: dict[str, Decimal]) -> tuple[dict[str, Decimal], Decimal]:
@@ -124,10 +119,7 @@ async def assess(
 async def listing(
     session: AsyncSession, principal: Principal, contract_id: uuid.UUID, staff_ref: str | None = None
 ) -> list[StaffAssessment]:
-    q = select(StaffAssessment).where(
-        StaffAssessment.contract_id == contract_id,
-        StaffAssessment.division_code.startswith(divisions.prefix(principal.division), autoescape=True),
-    )
+    q = POLICY.narrow(principal, select(StaffAssessment).where(StaffAssessment.contract_id == contract_id))
     if staff_ref:
         q = q.where(StaffAssessment.staff_ref == staff_ref)
     return list(

@@ -12,26 +12,21 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_evaluation import TZ
-from jiuzhu_evaluation.round import access
 from jiuzhu_evaluation.round import service as rounds
 from jiuzhu_evaluation.survey.models import Survey
+from jiuzhu_evaluation.survey.policy import POLICY
+from jiuzhu_evaluation.survey.policy import SurveyNotFound as SurveyNotFound  # the service's refusal too
 from jiuzhu_evaluation.survey.repository import SurveyRepository
 from jiuzhu_evaluation.survey.schemas import AnswerIn, IntakeOut, Rejected, SurveyIn, SurveyOut
 from jiuzhu_evaluation.template import service as templates
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
-from jiuzhu_kit.errors import BadRequest, Conflict, Forbidden, NotFound
+from jiuzhu_kit.errors import BadRequest, Conflict, Forbidden
 
 AGGREGATE = "survey"
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L); 16 characters ≈ 80 bits.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LEN = 16
-
-
-class SurveyNotFound(NotFound):
-    code = "SURVEY_NOT_FOUND"
-    zh = "未找到该问卷"
-    en = "Survey not found"
 
 
 class SurveyExists(Conflict):
@@ -83,16 +78,15 @@ def new_code() -> str:
     return "-".join(raw[i : i + 4] for i in range(0, CODE_LEN, 4))
 
 
-def can_read(principal: Principal, s: Survey) -> bool:
-    # The contractor sees aggregates only: no endpoint returns a single response or code.
-    return access.reads_purchase(principal, s.purchaser_division, s.contractor_uscc)
-
-
 async def get(session: AsyncSession, principal: Principal | None, survey_id: uuid.UUID) -> Survey:
+    """The survey if `principal` may read it (survey/policy.py); `None`: the anonymous answering
+    path, which finds the survey by id and proves itself with a one-time code instead."""
     s = await SurveyRepository(session).get(survey_id)
-    if s is None or (principal is not None and not can_read(principal, s)):
-        raise SurveyNotFound()
-    return s
+    if principal is None:
+        if s is None:
+            raise SurveyNotFound()
+        return s
+    return POLICY.check(principal, s)
 
 
 async def _audit(

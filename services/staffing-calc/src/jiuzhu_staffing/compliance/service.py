@@ -17,12 +17,14 @@ from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.db import ConcurrentUpdate
-from jiuzhu_kit.errors import Conflict, DomainError, NotFound
+from jiuzhu_kit.errors import Conflict, DomainError
 from jiuzhu_kit.money import round_fen
 from jiuzhu_staffing.calc.schemas import CountyIn
 from jiuzhu_staffing.calc.staffing import compute_staffing
 from jiuzhu_staffing.calculation.service import ensure_county
 from jiuzhu_staffing.compliance.models import ComplianceReport
+from jiuzhu_staffing.compliance.policy import POLICY
+from jiuzhu_staffing.compliance.policy import ReportNotFound as ReportNotFound  # the service's refusal too
 from jiuzhu_staffing.compliance.repository import ComplianceRepository
 from jiuzhu_staffing.compliance.schemas import ReportIn, ReportOut
 from jiuzhu_staffing.packs.model import Pack
@@ -36,12 +38,6 @@ class ReportExists(Conflict):
     code = "REPORT_EXISTS"
     zh = "{division} 已报送 {year} 年的报告；更新请附 expected_version"
     en = "{division} already reported for {year}; send expected_version to update it"
-
-
-class ReportNotFound(NotFound):
-    code = "REPORT_NOT_FOUND"
-    zh = "未找到该报告"
-    en = "Report not found"
 
 
 def required_pay(pack: Pack, on: date) -> tuple[Decimal | None, str | None]:
@@ -184,10 +180,7 @@ async def submit(
 async def report(
     session: AsyncSession, reg: PackRegistry, principal: Principal, division: str, year: int
 ) -> dict[str, Any]:
-    r = await ComplianceRepository(session).get(division, year)
-    if r is None or not principal.covers(division):
-        raise ReportNotFound()
-    return evaluate(reg, r)
+    return evaluate(reg, POLICY.check(principal, await ComplianceRepository(session).get(division, year)))
 
 
 def _area(code: str) -> dict[str, Any]:
@@ -204,9 +197,12 @@ def _area(code: str) -> dict[str, Any]:
 async def summary(
     session: AsyncSession, reg: PackRegistry, principal: Principal, division: str, year: int, as_of: date
 ) -> dict[str, Any]:
-    if not principal.covers(division):
+    POLICY.ensure_role(principal)
+    if not principal.covers(division):  # a summary of an area outside yours looks absent
         raise ReportNotFound()
-    reports = await ComplianceRepository(session).under(divisions.prefix(division), year)
+    reports = POLICY.filter(
+        principal, await ComplianceRepository(session).under(divisions.prefix(division), year)
+    )
     rows = [evaluate(reg, r) for r in reports]
     cities: dict[str, dict[str, Any]] = {}
     provinces: dict[str, dict[str, Any]] = {}
