@@ -81,7 +81,7 @@ def test_unknown_unit_missing_citation_and_float_money_are_refused() -> None:
     problems = refused(with_parents(pack))
     assert "未知单位 'dollars'" in problems
     assert "parameters.raise_rate.values[0]: 缺少出处" in problems
-    assert "contract_years.values[0].value: 单位 year 的取值应为非负整数" in problems
+    assert "contract_years.values[0].value: 取值应为非负整数: 2.5" in problems
     assert "缺少 phrase" in problems
 
 

@@ -1,0 +1,109 @@
+"""A resolved pack as plain data (the file format, flattened), and back.
+
+Saved results keep this snapshot, so a number can be recomputed exactly with the rules that
+produced it even after the pack changed or was replaced by a new version; the rules routes publish
+the same shape."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from jiuzhu_kit.rules.model import Citation, DatedValue, Pack
+from jiuzhu_kit.rules.parse import Spec
+
+
+def citation_dict(c: Citation) -> dict[str, str]:
+    return {"document": c.document, "clause": c.clause, "text": str(c)}
+
+
+def plain(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return str(v)
+    if hasattr(v, "isoformat"):
+        return v.isoformat()
+    if isinstance(v, dict):
+        return {k: plain(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [plain(x) for x in v]
+    return v
+
+
+def value_dict(v: DatedValue) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "from": v.start.isoformat(),
+        "to": v.end.isoformat() if v.end else None,
+        "citation": citation_dict(v.citation),
+    }
+    if v.brackets:
+        item["brackets"] = [
+            {
+                "range": b.range_text,
+                "value": plain(b.value),
+                "phrase": b.phrase,
+                "reading": b.reading,
+                "citation": citation_dict(b.citation),
+            }
+            for b in v.brackets
+        ]
+    else:
+        item["value"] = plain(v.value)
+    if v.note:
+        item["note"] = v.note
+    if not v.verified:
+        item["verified"] = False
+    return item
+
+
+def pack_to_dict(pack: Pack, spec: Spec, *, include_hash: bool = True) -> dict[str, Any]:
+    params = {
+        name: {
+            "label": p.label,
+            "unit": p.unit,
+            "measure": p.measure,
+            "defined_in": p.defined_in,
+            "values": [value_dict(v) for v in p.values],
+        }
+        for name, p in sorted(pack.parameters.items())
+    }
+    out: dict[str, Any] = {
+        "id": pack.id,
+        "version": pack.version,
+        "title": pack.title,
+        "document_number": pack.document_number,
+        "cite_as": pack.cite_as,
+        "issuer": pack.issuer,
+        "published": pack.published.isoformat(),
+        "effective_from": pack.effective_from.isoformat(),
+        "effective_to": pack.effective_to.isoformat() if pack.effective_to else None,
+        "jurisdiction": pack.jurisdiction,
+        "inherits": pack.inherits,
+        "lineage": list(pack.lineage),
+        "abstract": pack.abstract,
+        "notes": pack.notes,
+        "parameters": params,
+        **(spec.serialize_sections(pack) if spec.serialize_sections else {}),
+        "source_file": pack.source_file,
+    }
+    if include_hash:
+        out["content_hash"] = pack.content_hash
+    return out
+
+
+def pack_from_dict(snapshot: dict[str, Any], spec: Spec) -> Pack:
+    """Rebuild a pack from its snapshot (validated again; inheritance already flattened)."""
+    from jiuzhu_kit.rules.loader import load_from, pack_hash
+
+    raw = {
+        k: v for k, v in snapshot.items() if k not in {"lineage", "content_hash", "source_file", "inherits"}
+    }
+    pack = load_from([(f"snapshot:{snapshot['id']}@{snapshot['version']}", raw)], spec)[0]
+    # The flattened copy keeps the original identity (its hash is recomputed and must match).
+    pack = replace(
+        pack,
+        inherits=snapshot.get("inherits"),
+        lineage=tuple(snapshot.get("lineage") or pack.lineage),
+        source_file=str(snapshot.get("source_file") or pack.source_file),
+    )
+    return replace(pack, content_hash=pack_hash(pack, spec))
