@@ -4,8 +4,6 @@ rules it cannot stand behind, and a submitted local pack is refused before anyon
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -16,8 +14,9 @@ import yaml
 from jiuzhu_kit import divisions
 from jiuzhu_kit.rules.model import Pack, Parameter
 from jiuzhu_kit.rules.parse import PackError, Spec, parse_pack
+from jiuzhu_kit.rules.snapshot import pack_hash
 
-__all__ = ["PackError", "load_from", "load_packs", "pack_hash", "read_dir"]
+__all__ = ["PackError", "load_from", "load_packs", "pack_from_dict", "pack_hash", "read_dir"]
 
 
 def _resolve(
@@ -85,13 +84,6 @@ def _resolve(
     return replace(pack, content_hash=pack_hash(pack, spec))
 
 
-def pack_hash(pack: Pack, spec: Spec) -> str:
-    from jiuzhu_kit.rules.snapshot import pack_to_dict
-
-    body = pack_to_dict(pack, spec, include_hash=False)
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
-
-
 def read_dir(directory: Path) -> list[tuple[str, Any]]:
     """Every `*.pack.yaml` in `directory` as (file name, parsed YAML)."""
     return [
@@ -128,3 +120,19 @@ def load_from(sources: list[tuple[str, Any]], spec: Spec) -> list[Pack]:
     if problems:
         raise PackError(sorted(set(problems)))
     return packs
+
+
+def pack_from_dict(snapshot: dict[str, Any], spec: Spec) -> Pack:
+    """Rebuild a pack from its snapshot (validated again; inheritance already flattened)."""
+    raw = {
+        k: v for k, v in snapshot.items() if k not in {"lineage", "content_hash", "source_file", "inherits"}
+    }
+    pack = load_from([(f"snapshot:{snapshot['id']}@{snapshot['version']}", raw)], spec)[0]
+    # The flattened copy keeps the original identity (its hash is recomputed and must match).
+    pack = replace(
+        pack,
+        inherits=snapshot.get("inherits"),
+        lineage=tuple(snapshot.get("lineage") or pack.lineage),
+        source_file=str(snapshot.get("source_file") or pack.source_file),
+    )
+    return replace(pack, content_hash=pack_hash(pack, spec))

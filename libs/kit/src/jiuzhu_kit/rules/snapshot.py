@@ -1,4 +1,4 @@
-"""A resolved pack as plain data (the file format, flattened), and back.
+"""A resolved pack as plain data (the file format, flattened), and its content hash.
 
 Saved results keep this snapshot, so a number can be recomputed exactly with the rules that
 produced it even after the pack changed or was replaced by a new version; the rules routes publish
@@ -6,7 +6,8 @@ the same shape."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import hashlib
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -91,19 +92,7 @@ def pack_to_dict(pack: Pack, spec: Spec, *, include_hash: bool = True) -> dict[s
     return out
 
 
-def pack_from_dict(snapshot: dict[str, Any], spec: Spec) -> Pack:
-    """Rebuild a pack from its snapshot (validated again; inheritance already flattened)."""
-    from jiuzhu_kit.rules.loader import load_from, pack_hash
-
-    raw = {
-        k: v for k, v in snapshot.items() if k not in {"lineage", "content_hash", "source_file", "inherits"}
-    }
-    pack = load_from([(f"snapshot:{snapshot['id']}@{snapshot['version']}", raw)], spec)[0]
-    # The flattened copy keeps the original identity (its hash is recomputed and must match).
-    pack = replace(
-        pack,
-        inherits=snapshot.get("inherits"),
-        lineage=tuple(snapshot.get("lineage") or pack.lineage),
-        source_file=str(snapshot.get("source_file") or pack.source_file),
-    )
-    return replace(pack, content_hash=pack_hash(pack, spec))
+def pack_hash(pack: Pack, spec: Spec) -> str:
+    """A short hash of the pack's content (its snapshot without the hash)."""
+    body = pack_to_dict(pack, spec, include_hash=False)
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from jiuzhu_kit.rules import loader as kit_loader
 from jiuzhu_kit.rules import snapshot as kit_snapshot
 from jiuzhu_staffing.packs.model import Pack
 from jiuzhu_staffing.packs.parse import SPEC
@@ -18,6 +19,6 @@ def pack_to_dict(pack: Pack, *, include_hash: bool = True) -> dict[str, Any]:
 
 
 def pack_from_dict(snapshot: dict[str, Any]) -> Pack:
-    pack = kit_snapshot.pack_from_dict(snapshot, SPEC)
+    pack = kit_loader.pack_from_dict(snapshot, SPEC)
     assert isinstance(pack, Pack)
     return pack
