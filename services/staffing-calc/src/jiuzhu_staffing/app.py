@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
+from jiuzhu_kit.rules.api import rules_router
 from jiuzhu_staffing import VERSION
 from jiuzhu_staffing.batch.endpoints import MAX_BATCH_BYTES
 from jiuzhu_staffing.batch.endpoints import router as batch_router
@@ -12,7 +13,9 @@ from jiuzhu_staffing.calculation.endpoints import router as calculation_router
 from jiuzhu_staffing.compliance.endpoints import router as compliance_router
 from jiuzhu_staffing.models import kit
 from jiuzhu_staffing.packs.endpoints import router as packs_router
+from jiuzhu_staffing.packs.parse import SPEC
 from jiuzhu_staffing.packs.registry import PackRegistry, default_registry
+from jiuzhu_staffing.packs.registry import registry as registry_of
 from jiuzhu_staffing.pilots.endpoints import router as pilots_router
 from jiuzhu_staffing.regions.known import known
 from jiuzhu_staffing.scenario.endpoints import router as scenario_router
@@ -38,6 +41,7 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
         tables=kit,
         routers=[
             packs_router,
+            rules_router(SPEC, registry_of),
             calculation_router,
             batch_router,
             whatif_router,

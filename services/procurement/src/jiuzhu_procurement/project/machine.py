@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from jiuzhu_procurement.plan.service import committed
 from jiuzhu_procurement.project import methods
 from jiuzhu_procurement.project.models import Bid, Challenge, Project
 from jiuzhu_procurement.project.schemas import AnnounceIn, MethodChangeIn, TakeoverIn
+from jiuzhu_procurement.rulebook.book import rules_at
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, t
 
 PURCHASER = (Role.BUREAU, Role.TOWNSHIP)
@@ -69,8 +71,14 @@ async def ensure_budget(
 
 class PriceWeightOutOfRange(Conflict):
     code = "PRICE_WEIGHT_OUT_OF_RANGE"
-    zh = "服务项目价格分值占比应在 10% 至 {ceiling}% 之间（财政部令第87号 55）"
-    en = "The price weight for services must be between 10% and {ceiling}% (财政部令第87号 55)"
+    zh = "服务项目价格分值占比应在 {floor}% 至 {ceiling}% 之间（{citation}）"
+    en = "The price weight for services must be between {floor}% and {ceiling}% ({citation})"
+
+
+class SmeDeductionOutOfBand(Conflict):
+    code = "SME_DEDUCTION_OUT_OF_BAND"
+    zh = "小微企业价格扣除比例应在 {low}% 至 {high}% 之间（{on} 有效：{citation}）"
+    en = "The small-enterprise price deduction must be between {low}% and {high}% (in force on {on}: {citation})"
 
 
 class SuppliersInsufficient(Conflict):
@@ -133,14 +141,39 @@ async def _related_total(ctx: Ctx, p: Project) -> Decimal:
     return p.budget + sum((b for b, items in others if set(items) & set(p.items)), Decimal(0))
 
 
+def check_scoring_rules(ctx: Ctx, p: Project, body: AnnounceIn) -> dict[str, Any]:
+    """The price weight and the small-enterprise deduction against the rules in force on the
+    announcement date (rulebook/data); returns what was applied, with its clauses."""
+    at = rules_at(ctx.app.state, p.division_code, ctx.today)
+    floor = at.rule("price_weight_min")
+    low, high = at.rule("sme_price_deduction_min"), at.rule("sme_price_deduction_max")
+    ceiling = Decimal(str(ctx.app.state.settings.price_weight_ceiling))  # a bureau policy, not a law
+    sc = body.scoring
+    if not (floor.value * 100 <= sc.price_weight <= ceiling) or sc.price_weight + sc.history_weight >= 100:
+        raise PriceWeightOutOfRange(floor=percent(floor.value), ceiling=str(ceiling), citation=floor.cite)
+    if not (low.value * 100 <= sc.sme_deduction_percent <= high.value * 100):
+        raise SmeDeductionOutOfBand(
+            low=percent(low.value), high=percent(high.value), on=ctx.today.isoformat(), citation=high.cite
+        )
+    return {
+        "price_weight_min": {"percent": percent(floor.value), "citation": floor.cite},
+        "sme_price_deduction": {
+            "percent": str(sc.sme_deduction_percent),
+            "band": [percent(low.value), percent(high.value)],
+            "citation": high.cite,
+        },
+    }
+
+
+def percent(ratio: Decimal) -> str:
+    """0.10 → "10", 0.065 → "6.5" (never an exponent)."""
+    return format((ratio * 100).normalize(), "f")
+
+
 async def announce(ctx: Ctx) -> None:
     p: Project = ctx.entity
     body: AnnounceIn = ctx.payload
-    ceiling = Decimal(str(ctx.app.state.settings.price_weight_ceiling))
-    if not (Decimal(10) <= body.scoring.price_weight <= ceiling):
-        raise PriceWeightOutOfRange(ceiling=str(ceiling))
-    if body.scoring.price_weight + body.scoring.history_weight >= 100:
-        raise PriceWeightOutOfRange(ceiling=str(ceiling))
+    used = check_scoring_rules(ctx, p, body)
     threshold = await catalogue.threshold(ctx.session, "open_tender", p.division_code, p.declared_on)
     refusals = methods.check_method(
         method=body.method,
@@ -161,6 +194,7 @@ async def announce(ctx: Ctx) -> None:
     details = body.model_dump(mode="json", exclude={"scoring"})
     details["method_zh"] = methods.ZH[body.method]
     details["ground_citation"] = methods.GROUNDS[body.method].get(body.ground or "")
+    details["rules"] = used
     details["threshold"] = (
         {"amount": str(threshold.amount), "citation": threshold.citation} if threshold else None
     )

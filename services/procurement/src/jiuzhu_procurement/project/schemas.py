@@ -42,7 +42,12 @@ class ScoringParamsIn(BaseModel):
 
     price_weight: Decimal = Field(default=Decimal("30"), ge=0, le=100, description="价格分值占比 %")
     history_weight: Decimal = Field(default=Decimal("0"), ge=0, le=20, description="以往绩效评价结果分值 %")
-    sme_deduction_percent: Decimal = Field(default=Decimal("10"), ge=10, le=20)
+    sme_deduction_percent: Decimal = Field(
+        default=Decimal("10"),
+        ge=0,
+        le=100,
+        description="小微企业价格扣除 %：须在采购公告之日有效的区间内（服务项目：2022-07-01 起 10–20，此前 6–10）",
+    )
     abnormal_low_ratio: Decimal = Field(default=Decimal("0.80"), gt=0, le=1)
 
 
