@@ -17,6 +17,7 @@ from jiuzhu_evaluation.round.policy import POLICY
 from jiuzhu_evaluation.round.policy import RoundNotFound as RoundNotFound  # the service's refusal too
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.round.schemas import RoundIn, RoundOut, ScoresIn
+from jiuzhu_evaluation.survey import service as surveys
 from jiuzhu_evaluation.survey import stats as survey_stats
 from jiuzhu_evaluation.survey.models import Survey
 from jiuzhu_evaluation.survey.repository import SurveyRepository
@@ -332,8 +333,6 @@ async def submit(
         extra={"party": body.party, "values": sheet.values, "evidence": sheet.evidence},
     )
     if survey is not None:
-        from jiuzhu_evaluation.survey import service as surveys  # survey.service imports this module
-
         # The score is a snapshot of the survey: close it, so the published aggregates (公示) stay
         # the ones the score was computed from.
         await surveys.close_for_scoring(session, audit, principal, survey)

@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_evaluation import TZ
-from jiuzhu_evaluation.round import service as rounds
+from jiuzhu_evaluation.round.policy import POLICY as ROUNDS
+from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.survey.models import Survey
 from jiuzhu_evaluation.survey.policy import POLICY
 from jiuzhu_evaluation.survey.policy import SurveyNotFound as SurveyNotFound  # the service's refusal too
@@ -111,7 +112,7 @@ async def _audit(
 async def create(session: AsyncSession, audit: AuditLog, principal: Principal, body: SurveyIn) -> Survey:
     questions = [q.model_dump() for q in body.questions]
     if body.round_id is not None:
-        r = await rounds.get_round(session, principal, body.round_id)
+        r = ROUNDS.check(principal, await RoundRepository(session).get(body.round_id))
         contract_id, period, uscc, division = r.contract_id, r.period, r.contractor_uscc, r.purchaser_division
         if not questions:
             t = await templates.get(session, r.template_id)
