@@ -120,9 +120,14 @@ async def test_debarment_due_process_and_effect(
     await kit.tr(
         "debarments", case["id"], "responded", "contractor", "350802", {"response": "人数已补足"}, org=c
     )
-    # Term outside 1–3 years is malformed; a decision needs a reason; only finance decides.
+    # A term outside the band of the rules in force (1–3 years, 政府采购法 77) is refused with its
+    # clause; one beyond any sane bound is malformed; a decision needs a reason; only finance decides.
+    r = await kit.tr(
+        "debarments", case["id"], "debarred", "finance", LINGWU, {"term_years": 4}, reason="r", expect=409
+    )
+    assert r.json()["code"] == "DEBARMENT_TERM_OUT_OF_BAND" and "政府采购法 第七十七条" in r.json()["detail"]
     await kit.tr(
-        "debarments", case["id"], "debarred", "finance", LINGWU, {"term_years": 4}, reason="r", expect=422
+        "debarments", case["id"], "debarred", "finance", LINGWU, {"term_years": 11}, reason="r", expect=422
     )
     await kit.tr("debarments", case["id"], "debarred", "finance", LINGWU, {"term_years": 3}, expect=400)
     await kit.tr(

@@ -12,6 +12,7 @@ from jiuzhu_kit.auth import Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict
 from jiuzhu_procurement.contractor.schemas import DecideIn, RespondIn
 from jiuzhu_procurement.contractor.service import term_end
+from jiuzhu_procurement.rulebook.book import rules_at
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, t
 
 BUREAU, FINANCE, CONTRACTOR = Role.BUREAU, Role.FINANCE, Role.CONTRACTOR
@@ -21,6 +22,12 @@ class ResponsePeriodOpen(Conflict):
     code = "RESPONSE_PERIOD_OPEN"
     zh = "陈述申辩期未满（至 {due}），承接主体尚未答复，不能作出决定"
     en = "The response period runs until {due} and the contractor has not responded; no decision yet"
+
+
+class DebarmentTermOutOfBand(Conflict):
+    code = "DEBARMENT_TERM_OUT_OF_BAND"
+    zh = "禁止参加政府采购活动的期限应为 {low} 至 {high} 年（{citation}）"
+    en = "A debarment lasts {low} to {high} years ({citation})"
 
 
 class ResponsePeriodOver(Conflict):
@@ -46,6 +53,10 @@ async def decide_debar(ctx: Ctx) -> None:
         raise ResponsePeriodOpen(due=d.response_due_on.isoformat())
     body: DecideIn = ctx.payload
     start = body.effective_from or ctx.today
+    at = rules_at(ctx.app.state, d.division_code, start)
+    low, high = at.rule("debarment_years_min"), at.rule("debarment_years_max")
+    if not low.value <= body.term_years <= high.value:
+        raise DebarmentTermOutOfBand(low=low.value, high=high.value, citation=high.cite)
     d.term_years = body.term_years
     d.effective_from = start
     d.effective_until = term_end(start, body.term_years)

@@ -90,11 +90,14 @@ class RespondIn(BaseModel):
 
 
 class DecideIn(BaseModel):
-    """A debarment decision: 1–3 years (政府采购法 77; 闽民保〔2018〕58号 一(七): 3 years for serious cases)."""
+    """A debarment decision; the term must lie in the band of the rules in force (政府采购法 77: 1–3
+    years; 闽民保〔2018〕58号 一(七): 3 years for serious cases)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    term_years: int = Field(ge=1, le=3)
+    term_years: int = Field(
+        ge=1, le=10, description="年；须在决定之日有效的规则所定区间内（政府采购法 77：1–3 年）"
+    )
     effective_from: date | None = None
     fine_amount: Money | None = Field(default=None, description="罚款 (合同金额 5‰–10‰)")
 
