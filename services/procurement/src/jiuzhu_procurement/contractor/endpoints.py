@@ -115,7 +115,10 @@ async def get_debarment(session: SessionDep, principal: PrincipalDep, debarment_
 @router.post(
     "/debarments/{debarment_id}/transitions",
     response_model=DebarmentOut,
-    responses={**TRANSITION_ERRORS, **responses(DebarmentNotFound, deb.ResponsePeriodOpen, deb.DebarmentTermOutOfBand)},
+    responses={
+        **TRANSITION_ERRORS,
+        **responses(DebarmentNotFound, deb.ResponsePeriodOpen, deb.DebarmentTermOutOfBand),
+    },
 )
 async def transition_debarment(
     request: Request,
