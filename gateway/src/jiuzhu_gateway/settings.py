@@ -53,6 +53,10 @@ class GatewaySettings(KitSettings):
         default_factory=lambda: [
             "GET staffing /packs",
             "GET staffing /packs/*",
+            "GET staffing /rules",
+            "GET staffing /rules/*",
+            "GET procurement /rules",
+            "GET procurement /rules/*",  # the local-pack routes under it still ask the service for a token
             "GET staffing /calendar/*",
             "GET procurement /calendar/*",
             "GET evaluation /calendar/*",

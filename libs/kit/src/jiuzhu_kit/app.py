@@ -54,6 +54,7 @@ def create_app(
     routers: Sequence[APIRouter],
     openapi_tags: list[dict[str, Any]] | None = None,
     on_startup: Callable[[FastAPI], Awaitable[None]] | None = None,
+    on_shutdown: Callable[[FastAPI], Awaitable[None]] | None = None,
     configure_logs: bool = True,
     problem_contract: bool = False,
     body_limits: Mapping[str, int] | None = None,
@@ -83,6 +84,8 @@ def create_app(
             yield
         finally:
             gc.unfreeze()  # several apps may come and go in one process (tests)
+            if on_shutdown is not None:
+                await on_shutdown(app)
             await app.state.write_pool.close()
             await engine.dispose()
 

@@ -18,3 +18,5 @@ class Settings(KitSettings):
     # OCDS ocid prefix (register one with the OCDS helpdesk for production use).
     ocid_prefix: str = "ocds-jiuzhu"
     public_base_url: str = "https://jiuzhu.example/api/procurement"
+    # How often a replica checks whether another one published or withdrew a local rule pack.
+    rules_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)

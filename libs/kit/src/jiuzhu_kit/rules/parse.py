@@ -108,6 +108,8 @@ class Spec:
     finish: Callable[[Pack, list[str]], Pack] | None = None
     pack_class: type[Pack] = Pack
     serialize_sections: Callable[[Pack], dict[str, Any]] | None = None
+    # What a local pack (rules/local.py) may set, by level: parameter → the levels allowed to.
+    local_parameters: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     def unit_parser(self, unit: str) -> ValueParser | None:
         return self.units.get(unit) or BASE_UNITS.get(unit)

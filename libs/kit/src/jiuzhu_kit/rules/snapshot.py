@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import fields, is_dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,10 @@ def citation_dict(c: Citation) -> dict[str, str]:
 
 
 def plain(v: Any) -> Any:
+    if isinstance(v, Citation):
+        return citation_dict(v)
+    if is_dataclass(v) and not isinstance(v, type):  # a structured value (a catalogue entry…)
+        return {f.name: plain(getattr(v, f.name)) for f in fields(v)}
     if isinstance(v, Decimal):
         return str(v)
     if hasattr(v, "isoformat"):

@@ -3,14 +3,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.errors import responses
 from jiuzhu_kit.money import Money
+from jiuzhu_kit.rules.book import NoPackInForce, RulesAt
 from jiuzhu_procurement.catalogue import rules, service
 from jiuzhu_procurement.common.time import today
+from jiuzhu_procurement.rulebook.book import rules_at
 
 router = APIRouter(tags=["reference"])
 
@@ -76,41 +78,77 @@ class CheckOut(BaseModel):
     refusals: list[RefusalOut]
 
 
-@router.get("/catalogue", response_model=list[CatalogueItemOut])
+def _at(request: Request, division: str, on: date) -> RulesAt:
+    return rules_at(request.app.state, division, on)
+
+
+@router.get("/catalogue", response_model=list[CatalogueItemOut], responses=responses(NoPackInForce))
 async def list_catalogue(
-    session: SessionDep,
+    request: Request,
     on: date | None = None,
     level: Annotated[Literal["county", "township", "village"] | None, Query()] = None,
+    division_code: Annotated[DivisionCode, Query(description="缺省为全国目录")] = "000000",
 ) -> list[CatalogueItemOut]:
-    """The purchasable-services catalogue in force on `on` (default today), optionally for one level."""
-    day = on or today()
-    rows = [r for r in await service.catalogue(session) if rules.active(r, day)]
-    return [CatalogueItemOut.model_validate(r) for r in rows if level is None or level in r.levels]
+    """The purchasable-services catalogue in force on `on` (default today) for a division (its own
+    guidance catalogue included), optionally for one level."""
+    at = _at(request, division_code, on or today())
+    rule = at.rule("catalogue")
+    return [
+        CatalogueItemOut(
+            code=c.code,
+            name_zh=c.name_zh,
+            name_en=c.name_en,
+            category=c.category,
+            levels=list(c.levels),
+            valid_from=rule.dated.start,
+            valid_to=rule.dated.end,
+            citation=c.citation,
+        )
+        for c in service.catalogue(at)
+        if level is None or level in c.levels
+    ]
 
 
-@router.get("/negative-list", response_model=list[NegativeOut])
-async def list_negative(session: SessionDep, on: date | None = None) -> list[NegativeOut]:
+@router.get("/negative-list", response_model=list[NegativeOut], responses=responses(NoPackInForce))
+async def list_negative(
+    request: Request,
+    on: date | None = None,
+    division_code: Annotated[DivisionCode, Query(description="缺省为全国")] = "000000",
+) -> list[NegativeOut]:
     """What may not be bought as a service on `on` (default today)."""
-    day = on or today()
-    return [NegativeOut.model_validate(r) for r in await service.negative(session) if rules.active(r, day)]
+    at = _at(request, division_code, on or today())
+    rule = at.get("negative_list")
+    return [
+        NegativeOut(
+            code=n.code,
+            kind=n.kind,
+            name_zh=n.name_zh,
+            name_en=n.name_en,
+            valid_from=rule.dated.start,
+            valid_to=rule.dated.end,
+            citation=n.citation,
+        )
+        for n in service.negative(at)
+        if rule is not None
+    ]
 
 
-@router.get("/thresholds", response_model=list[ThresholdOut])
+@router.get("/thresholds", response_model=list[ThresholdOut], responses=responses(NoPackInForce))
 async def get_thresholds(
-    session: SessionDep, division_code: DivisionCode, on: date | None = None
+    request: Request, division_code: DivisionCode, on: date | None = None
 ) -> list[ThresholdOut]:
-    """Open-tender amount and procurement limit for a division on a date (nearest region with data)."""
-    day = on or today()
+    """Open-tender amount and procurement limit for a division on a date (the most specific rules)."""
+    at = _at(request, division_code, on or today())
     out = []
     for kind in ("open_tender", "procurement_limit"):
-        row = await service.threshold(session, kind, division_code, day)
-        if row is not None:
-            out.append(ThresholdOut.model_validate(row))
+        t = service.threshold(at, kind)
+        if t is not None:
+            out.append(ThresholdOut.model_validate(t, from_attributes=True))
     return out
 
 
-@router.post("/catalogue/check", response_model=CheckOut)
-async def check_purchase(session: SessionDep, body: CheckIn) -> CheckOut:
+@router.post("/catalogue/check", response_model=CheckOut, responses=responses(NoPackInForce))
+async def check_purchase(request: Request, body: CheckIn) -> CheckOut:
     """Would this purchase be lawful on that date? Every refusal names its rule."""
-    refusals = await service.check(session, body.purchase_form, body.items, body.on, body.division_code)
+    refusals = service.check(_at(request, body.division_code, body.on), body.purchase_form, body.items)
     return CheckOut(lawful=not refusals, on=body.on, refusals=[RefusalOut(**r.as_dict()) for r in refusals])

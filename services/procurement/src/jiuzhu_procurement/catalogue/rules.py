@@ -1,13 +1,12 @@
-"""Is this purchase lawful on this date? Pure functions over the dated reference rows."""
+"""Is this purchase lawful on this date? Pure functions over the catalogue and negative list in force."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Protocol
 
-from jiuzhu_kit import divisions
+from jiuzhu_procurement.catalogue.entries import CatalogueEntry, NegativeEntry
 
 FORMS = (
     "service_contract",
@@ -17,15 +16,6 @@ FORMS = (
     "goods_or_works",
     "financing",
 )
-
-
-class Dated(Protocol):
-    valid_from: date
-    valid_to: date | None
-
-
-def active(row: Dated, on: date) -> bool:
-    return row.valid_from <= on and (row.valid_to is None or on <= row.valid_to)
 
 
 @dataclass(frozen=True)
@@ -47,23 +37,29 @@ class Refusal:
 
 
 def check_purchase(
-    form: str, items: Sequence[str], on: date, level: str, catalogue: Sequence[Any], negative: Sequence[Any]
+    form: str,
+    items: Sequence[str],
+    on: date,
+    level: str,
+    catalogue: Sequence[CatalogueEntry],
+    negative: Sequence[NegativeEntry],
 ) -> list[Refusal]:
-    """Every reason the purchase may not be made on `on` (empty list: lawful)."""
+    """Every reason the purchase may not be made on `on` (empty list: lawful), given the catalogue
+    and negative list in force that day."""
     out: list[Refusal] = []
-    neg = {n.code: n for n in negative if active(n, on)}
+    neg = {n.code: n for n in negative}
     if form in neg and neg[form].kind == "form":
         n = neg[form]
         out.append(
             Refusal(
                 "NEGATIVE_LIST",
                 form,
-                f"{n.name_zh}不得作为政府购买服务（自 {n.valid_from} 起）",
-                f"{n.name_en} may not be bought as a service (from {n.valid_from})",
+                f"{n.name_zh}不得作为政府购买服务（{on} 有效的负面清单）",
+                f"{n.name_en} may not be bought as a service (negative list in force on {on})",
                 n.citation,
             )
         )
-    cat = {c.code: c for c in catalogue if active(c, on)}
+    cat = {c.code: c for c in catalogue}
     for code in items:
         if code in neg:
             n = neg[code]
@@ -83,7 +79,7 @@ def check_purchase(
                     code,
                     f"{code} 不在 {on} 有效的购买服务目录中",
                     f"{code} is not in the catalogue in force on {on}",
-                    "沪 实施意见 三(二); seed 000 二(四)",
+                    "seed 003 三(二); seed 000 二(四)",
                 )
             )
         elif level not in cat[code].levels:
@@ -94,18 +90,7 @@ def check_purchase(
                     code,
                     f"{c.name_zh}不在{level}级指导目录中",
                     f"{c.name_en} is not listed for the {level} level",
-                    "川民 试点通知 四(二)",
+                    "seed 004 四(二)",
                 )
             )
     return out
-
-
-def threshold_for(rows: Sequence[Any], kind: str, division: str, on: date) -> Any | None:
-    """The row for `division` on `on`, else its nearest ancestor's, else the central one."""
-    code: str | None = division
-    while code is not None:
-        for r in rows:
-            if r.kind == kind and r.region == code and active(r, on):
-                return r
-        code = divisions.parent(code)
-    return None

@@ -1,17 +1,19 @@
-"""Reads of the dated reference data and the lawfulness check built on it."""
+"""Is this purchase lawful on this date? The catalogue, the negative list and the thresholds are
+rules (rulebook/data: dated, cited, inherited national → province → county, local packs included),
+read for the purchaser's division on the day that counts."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
-
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import divisions
 from jiuzhu_kit.errors import Conflict
+from jiuzhu_kit.rules.book import RulesAt
 from jiuzhu_procurement.catalogue import rules
-from jiuzhu_procurement.catalogue.models import CatalogueItem, NegativeListEntry, Threshold
+from jiuzhu_procurement.catalogue.entries import CatalogueEntry, NegativeEntry
 
 
 class PurchaseNotAllowed(Conflict):
@@ -23,43 +25,62 @@ class PurchaseNotAllowed(Conflict):
         return {"refusals": self.params.get("refusals", [])}
 
 
+@dataclass(frozen=True)
+class Threshold:
+    kind: str
+    amount: Decimal
+    valid_from: date
+    valid_to: date | None
+    citation: str
+    verified: bool
+    region: str  # the jurisdiction of the pack that set it
+
+
 def level_of(division: str) -> str:
     lv = divisions.level(division)
     return lv if lv in ("township", "village") else "county"
 
 
-async def catalogue(session: AsyncSession) -> list[CatalogueItem]:
-    return list((await session.execute(select(CatalogueItem).order_by(CatalogueItem.code))).scalars())
+def catalogue(at: RulesAt) -> list[CatalogueEntry]:
+    """The catalogue in force, a county's own guidance catalogue (seed 004 四(二)) included."""
+    national: tuple[CatalogueEntry, ...] = at.value("catalogue") if at.get("catalogue") else ()
+    local: tuple[CatalogueEntry, ...] = at.value("local_catalogue") if at.get("local_catalogue") else ()
+    by_code = {c.code: c for c in national}
+    by_code.update({c.code: c for c in local})
+    return sorted(by_code.values(), key=lambda c: c.code)
 
 
-async def negative(session: AsyncSession) -> list[NegativeListEntry]:
-    return list(
-        (await session.execute(select(NegativeListEntry).order_by(NegativeListEntry.valid_from))).scalars()
-    )
+def negative(at: RulesAt) -> list[NegativeEntry]:
+    rule = at.get("negative_list")
+    return list(rule.value) if rule else []
 
 
-async def thresholds(session: AsyncSession) -> list[Threshold]:
-    return list((await session.execute(select(Threshold))).scalars())
+def check(at: RulesAt, form: str, items: list[str]) -> list[rules.Refusal]:
+    return rules.check_purchase(form, items, at.on, level_of(at.division), catalogue(at), negative(at))
 
 
-async def check(
-    session: AsyncSession, form: str, items: list[str], on: date, division: str
-) -> list[rules.Refusal]:
-    return rules.check_purchase(
-        form, items, on, level_of(division), await catalogue(session), await negative(session)
-    )
-
-
-async def ensure_lawful(session: AsyncSession, form: str, items: list[str], on: date, division: str) -> None:
-    refusals = await check(session, form, items, on, division)
+def ensure_lawful(at: RulesAt, form: str, items: list[str]) -> None:
+    refusals = check(at, form, items)
     if refusals:
         raise PurchaseNotAllowed(
-            on=on.isoformat(),
+            on=at.on.isoformat(),
             reasons="；".join(f"{r.reason_zh}（{r.citation}）" for r in refusals),
             reasons_en="; ".join(f"{r.reason_en} ({r.citation})" for r in refusals),
             refusals=[r.as_dict() for r in refusals],
         )
 
 
-async def threshold(session: AsyncSession, kind: str, division: str, on: date) -> Threshold | None:
-    return rules.threshold_for(await thresholds(session), kind, division, on)
+def threshold(at: RulesAt, kind: str) -> Threshold | None:
+    """`open_tender` or `procurement_limit` in force (以上 includes the amount: 民法典 1259)."""
+    rule = at.get(f"{kind}_threshold" if kind == "open_tender" else kind)
+    if rule is None:
+        return None
+    return Threshold(
+        kind=kind,
+        amount=rule.value,
+        valid_from=rule.dated.start,
+        valid_to=rule.dated.end,
+        citation=rule.cite,
+        verified=rule.verified,
+        region=at.pack.jurisdiction,
+    )

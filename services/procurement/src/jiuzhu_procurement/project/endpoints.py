@@ -57,7 +57,9 @@ async def declare_project(
 ) -> ProjectOut:
     """Declare a purchase (项目申报) under a plan. Judged by the rules in force on `declared_on`: the
     catalogue, the negative list (财政部令第102号 10 from 2020-03-01) and the plan's budget line."""
-    p = await service.declare(session, request.app.state.audit, principal, body, today())
+    p = await service.declare(
+        session, request.app.state.audit, request.app.state.rules, principal, body, today()
+    )
     return service.project_out(p)
 
 

@@ -121,8 +121,8 @@ async def _plan_checks(ctx: Ctx, p: Project, require_approved: bool) -> None:
 async def approve(ctx: Ctx) -> None:
     p: Project = ctx.entity
     await _plan_checks(ctx, p, require_approved=True)
-    # Judged by the rules in force on the declaration date (dated reference data).
-    await catalogue.ensure_lawful(ctx.session, p.purchase_form, p.items, p.declared_on, p.division_code)
+    # Judged by the rules in force on the declaration date (rulebook: catalogue, negative list).
+    catalogue.ensure_lawful(rules_at(ctx.app.state, p.division_code, p.declared_on), p.purchase_form, p.items)
     p.approved_on = ctx.today
 
 
@@ -174,7 +174,7 @@ async def announce(ctx: Ctx) -> None:
     p: Project = ctx.entity
     body: AnnounceIn = ctx.payload
     used = check_scoring_rules(ctx, p, body)
-    threshold = await catalogue.threshold(ctx.session, "open_tender", p.division_code, p.declared_on)
+    threshold = catalogue.threshold(rules_at(ctx.app.state, p.division_code, p.declared_on), "open_tender")
     refusals = methods.check_method(
         method=body.method,
         budget=p.budget,

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_kit.rules.book import RuleBook
 from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.contractor import service as contractors
@@ -72,7 +73,12 @@ def project_out(p: Project) -> ProjectOut:
 
 
 async def declare(
-    session: AsyncSession, audit: AuditLog, principal: Principal, body: ProjectIn, today: date
+    session: AsyncSession,
+    audit: AuditLog,
+    book: RuleBook[Any],
+    principal: Principal,
+    body: ProjectIn,
+    today: date,
 ) -> Project:
     principal.ensure_covers(body.division_code)
     plan = await plans.get(session, principal, body.plan_id)
@@ -88,7 +94,7 @@ async def declare(
     if on.year != plan.year:
         raise PlanYearMismatch(on=on.isoformat(), year=plan.year)
     # The rules in force on the declaration date decide (dated negative list and catalogue).
-    await catalogue.ensure_lawful(session, body.purchase_form, body.items, on, body.division_code)
+    catalogue.ensure_lawful(book.at(body.division_code, on), body.purchase_form, body.items)
     await ensure_budget(session, plan, body.funding_source, body.budget)
     p = Project(
         plan_id=plan.id,

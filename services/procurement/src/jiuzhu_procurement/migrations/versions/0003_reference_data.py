@@ -3,9 +3,10 @@
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-21
-"""
 
-from alembic import op
+The rows now live in the rule packs (jiuzhu_procurement/rulebook/data); 0004 drops these tables.
+On a fresh database this step loads nothing.
+"""
 
 revision = "0003"
 down_revision = "0002"
@@ -14,13 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # The rows live in jiuzhu_procurement.catalogue.data; `reference.load` upserts later changes.
-    from jiuzhu_procurement.reference import batches
-
-    for table, rows, _keys in batches():
-        op.bulk_insert(table, rows)
+    pass
 
 
 def downgrade() -> None:
-    for name in ("threshold", "negative_list_entry", "catalogue_item"):
-        op.execute(f'DELETE FROM procurement."{name}"')
+    pass
