@@ -158,7 +158,9 @@ async def _project(
     await tr("scoring", bureau)
     marks = SCORES if to == "scoring" else {W: "66", V: "60", Z: "50"}
     scores = [{"bid_id": bids[c], "member_id": m["id"], "score": marks[c]} for c in bids for m in PANEL]
-    await _ok(await proc.post(f"/projects/{pid}/scoring", json={"members": PANEL, "scores": scores}, headers=bureau))
+    await _ok(
+        await proc.post(f"/projects/{pid}/scoring", json={"members": PANEL, "scores": scores}, headers=bureau)
+    )
     if to == "awarded":  # W's price is abnormally low (below the others): explained and accepted
         ex = {"explanation": "以志愿者补充人手、共享办公场地降低成本", "accepted": True}
         await _ok(await proc.post(f"/projects/{pid}/bids/{bids[W]}/explanation", json=ex, headers=bureau))
@@ -173,7 +175,10 @@ async def ensure_calendar(clients: dict[str, httpx.AsyncClient], auth: Auth, yea
     for c in clients.values():
         if (await c.get(f"/calendar/{year}", headers=admin)).status_code == 200:
             continue
-        body = {"notice": f"{year} 年元旦（最小日历）", "holidays": [{"date": f"{year}-01-01", "name": "元旦"}]}
+        body = {
+            "notice": f"{year} 年元旦（最小日历）",
+            "holidays": [{"date": f"{year}-01-01", "name": "元旦"}],
+        }
         await _ok(await c.put(f"/admin/calendar/{year}", json=body, headers=admin))
 
 
@@ -185,21 +190,29 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
 
     for code in NAMES:
         r = await proc.post(
-            "/contractors", json=contractor_body(code), headers=auth("contractor", OWN, org=code, sub=f"w-{code}")
+            "/contractors",
+            json=contractor_body(code),
+            headers=auth("contractor", OWN, org=code, sub=f"w-{code}"),
         )
         await _ok(r, 201)
     plan = {
         "division_code": OWN,
         "year": 2026,
         "title": "灵武市 2026 年度购买社会救助服务计划",
-        "budget_lines": [{"funding_source": "working_funds", "amount": "9000000.00", "scope": "入户核查服务"}],
+        "budget_lines": [
+            {"funding_source": "working_funds", "amount": "9000000.00", "scope": "入户核查服务"}
+        ],
     }
     w.plan = str((await _ok(await proc.post("/plans", json=plan, headers=bureau), 201))["id"])
     await _ok(await proc.post(f"/plans/{w.plan}/transitions", json={"to": "submitted"}, headers=bureau))
     fin = auth("finance", OWN, sub="w-finance")
     await _ok(await proc.post(f"/plans/{w.plan}/transitions", json={"to": "approved"}, headers=fin))
 
-    titles = {"bidding": "入户核查服务（投标中）", "scoring": "入户核查服务（评审中）", "awarded": "入户核查服务（已成交）"}
+    titles = {
+        "bidding": "入户核查服务（投标中）",
+        "scoring": "入户核查服务（评审中）",
+        "awarded": "入户核查服务（已成交）",
+    }
     made = await asyncio.gather(
         *(
             _project(proc, auth, w.plan, titles[s], PRICES[s], to)
@@ -210,7 +223,9 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
         w.projects[state], w.bids[state] = pid, bids
     awarded = w.projects["awarded"]
     w.contract = str(
-        (await _ok(await proc.post(f"/projects/{awarded}/contract", json=CONTRACT, headers=bureau), 201))["id"]
+        (await _ok(await proc.post(f"/projects/{awarded}/contract", json=CONTRACT, headers=bureau), 201))[
+            "id"
+        ]
     )
     ch = {"uscc": V, "grounds": "评分不公正，要求复核"}
     r = await proc.post(
@@ -251,8 +266,12 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
         }
         w.rounds[state] = str((await _ok(await ev.post("/rounds", json=rnd, headers=bureau), 201))["id"])
     pub = w.rounds["published"]
-    sid = (await _ok(await ev.post("/surveys", json={"round_id": pub, "min_sample": 3}, headers=bureau), 201))["id"]
-    codes = (await _ok(await ev.post(f"/surveys/{sid}/codes", json={"count": 3}, headers=bureau), 201))["codes"]
+    sid = (
+        await _ok(await ev.post("/surveys", json={"round_id": pub, "min_sample": 3}, headers=bureau), 201)
+    )["id"]
+    codes = (await _ok(await ev.post(f"/surveys/{sid}/codes", json={"count": 3}, headers=bureau), 201))[
+        "codes"
+    ]
     answers = {"overall_satisfaction": 5, "service_attitude": 4}
     bulk = {"responses": [{"code": c, "answers": answers} for c in codes]}
     portal = auth("portal", "640000", sub="w-portal")
@@ -268,11 +287,17 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
     await _ok(await ev.post(f"/rounds/{w.rounds['collecting']}/scores", json=body, headers=bureau), 201)
     await _ok(await ev.post(f"/rounds/{pub}/publish", headers=bureau))
     r = await ev.post(
-        f"/rounds/{pub}/appeals", json={"reason": "乡镇评分漏计"}, headers=auth("contractor", OWN, org=W, sub=f"w-{W}")
+        f"/rounds/{pub}/appeals",
+        json={"reason": "乡镇评分漏计"},
+        headers=auth("contractor", OWN, org=W, sub=f"w-{W}"),
     )
     w.appeal = str((await _ok(r, 201))["id"])
     w.survey = str(
-        (await _ok(await ev.post("/surveys", json={"round_id": w.rounds["collecting"]}, headers=bureau), 201))["id"]
+        (
+            await _ok(
+                await ev.post("/surveys", json={"round_id": w.rounds["collecting"]}, headers=bureau), 201
+            )
+        )["id"]
     )
     w.staff_contract = w.contract
     staff = {
@@ -280,7 +305,13 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
         "staff_ref": "verifier-01",
         "division_code": OWN,
         "year": 2030,
-        "values": {"ethics": "5", "absences": "0", "cases_handled": "100", "accuracy": "97", "daily_performance": "4"},
+        "values": {
+            "ethics": "5",
+            "absences": "0",
+            "cases_handled": "100",
+            "accuracy": "97",
+            "daily_performance": "4",
+        },
         "evidence": [{"kind": "record", "title": "年度考核表"}],
     }
     await _ok(await ev.post("/staff-assessments", json=staff, headers=bureau), 201)
