@@ -19,11 +19,11 @@ from tests.fuzzing.world import (
     PRICES,
     SCORES,
     TEMPLATE_CODE,
+    D,
     W,
+    World,
     X,
     Y,
-    D,
-    World,
 )
 
 SIBLING, CITY, OTHER, NATIONAL = "640121", "640100", "440103", "000000"

@@ -9,9 +9,9 @@ shows as text that should not be there, whichever route or field carries it.
 from __future__ import annotations
 
 import asyncio
-from datetime import date
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import httpx
