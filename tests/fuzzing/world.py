@@ -50,7 +50,8 @@ TEMPLATE_CODE = "lingwu-matrix-template"
 
 @dataclass
 class World:
-    plan: str = ""
+    plan: str = ""  # approved, the projects' plan
+    draft_plan: str = ""  # next year's, still a draft
     projects: dict[str, str] = field(default_factory=dict)  # state → id
     bids: dict[str, dict[str, str]] = field(default_factory=dict)  # state → uscc → bid id
     contract: str = ""
@@ -67,6 +68,7 @@ class World:
         """Ids of every record that belongs to Lingwu's jurisdiction (lists elsewhere never show them)."""
         return [
             self.plan,
+            self.draft_plan,
             *self.projects.values(),
             self.contract,
             *self.rounds.values(),
@@ -205,6 +207,8 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
     }
     w.plan = str((await _ok(await proc.post("/plans", json=plan, headers=bureau), 201))["id"])
     await _ok(await proc.post(f"/plans/{w.plan}/transitions", json={"to": "submitted"}, headers=bureau))
+    draft = plan | {"year": 2027, "title": "灵武市 2027 年度购买社会救助服务计划"}
+    w.draft_plan = str((await _ok(await proc.post("/plans", json=draft, headers=bureau), 201))["id"])
     fin = auth("finance", OWN, sub="w-finance")
     await _ok(await proc.post(f"/plans/{w.plan}/transitions", json={"to": "approved"}, headers=fin))
 
