@@ -12,6 +12,11 @@ fails here. Two parts:
    county (Yongning 640121), the parent city (Yinchuan 640100) and another province (Liwan 440103).
    Reads from outside look exactly like "not found" and never carry the data; writes from outside
    are refused and write nothing; list endpoints never show another jurisdiction's rows.
+3. Reads on real records in every state (tests/test_authz_reads.py): histories follow the single
+   read, sentinel values (personal data, bid prices, panel scores, bidders) reach only who may see
+   them, every role × place incl. national, contractors as bidder and as outsider.
+4. Writes with valid bodies (tests/test_authz_writes.py, bodies in tests/fuzzing/valid_bodies.py):
+   refused for jurisdiction or role, never as invalid (422), and nothing written.
 """
 
 from __future__ import annotations

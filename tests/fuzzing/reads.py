@@ -1,0 +1,260 @@
+"""Every read the authorization matrix makes on the Lingwu world, and who may see each sentinel.
+
+`reads(world)` fills every GET operation of the three contracts with the world's records (a project
+in bidding, in scoring and awarded; a contract; rounds collecting and published; …); an operation
+that is neither filled nor listed in REFERENCE fails the matrix, so a new route gets probed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.fuzzing import operations
+from tests.fuzzing.world import (
+    NAMES,
+    OWN,
+    PERSON_NAME,
+    PERSON_PHONE,
+    PRICES,
+    SCORES,
+    TEMPLATE_CODE,
+    D,
+    W,
+    World,
+    X,
+    Y,
+)
+
+SIBLING, CITY, OTHER, NATIONAL = "640121", "640100", "440103", "000000"
+PLACES = {"own": OWN, "sibling": SIBLING, "city": CITY, "other-province": OTHER, "national": NATIONAL}
+INSIDE = {OWN, CITY, NATIONAL}  # divisions whose subtree holds Lingwu
+PURCHASER = {"admin", "bureau", "township", "finance", "auditor"}
+SEES_PERSONAL = {"admin", "bureau", "finance", "auditor"}  # contractor/service.py `sees_personal`
+
+# Reference data and probes: the same for everyone, nothing of the world in them.
+REFERENCE = {
+    "/healthz",
+    "/readyz",
+    "/calendar/{year}",
+    "/calendar/working-days",
+    "/packs",
+    "/packs/in-force",
+    "/packs/{pack_id}",
+    "/pilots/{province_code}/{year}/check",
+    "/catalogue",
+    "/negative-list",
+    "/thresholds",
+    "/workflows",
+    "/workflows/{aggregate}",
+    "/workflows/{aggregate}/mermaid",
+}
+
+
+@dataclass(frozen=True)
+class Principal:
+    label: str
+    role: str | None  # None: no token
+    div: str = ""
+    org: str | None = None
+
+
+def principals() -> list[Principal]:
+    out = [Principal("no token", None)]
+    for place, div in PLACES.items():
+        for role in ("admin", "bureau", "township", "finance", "auditor", "evaluator", "portal"):
+            out.append(Principal(f"{role}@{place}", role, div))
+        out.append(Principal(f"contractor(bidder X)@{place}", "contractor", div, X))
+        out.append(Principal(f"contractor(unrelated)@{place}", "contractor", div, NAMES_UNRELATED))
+    return out
+
+
+NAMES_UNRELATED = next(code for code, name in NAMES.items() if "无关" in name)
+
+
+@dataclass(frozen=True)
+class Read:
+    service: str
+    path: str  # the contract's template
+    url: str
+    tag: str = ""  # which record filled it ("bidding", "published", …)
+    params: dict[str, str] = field(default_factory=dict)
+    aggregate: str | None = None  # histories and the single read of one aggregate share this
+    kind: str = "sub"  # single | history | sub | list
+    lingwu: bool = True  # the record lies in Lingwu's jurisdiction (False: national registry)
+    registry: bool = False  # the contractor registry: bidders' names there are not about a bid
+
+    @property
+    def label(self) -> str:
+        q = "&".join(f"{k}={v}" for k, v in self.params.items())
+        return f"{self.service} GET {self.path}{'?' + q if q else ''}{f' [{self.tag}]' if self.tag else ''}"
+
+
+def reads(w: World) -> list[Read]:
+    out: list[Read] = []
+
+    def add(service: str, path: str, url: str, **kw: Any) -> None:
+        out.append(Read(service, path, url, **kw))
+
+    def aggregate(
+        service: str, single: str, history: str, id_: str, agg: str, tag: str = "", **kw: Any
+    ) -> None:
+        pname = single[single.index("{") : single.index("}") + 1]
+        hname = history[history.index("{") : history.index("}") + 1]
+        add(service, single, single.replace(pname, id_), tag=tag, aggregate=agg, kind="single", **kw)
+        for suffix in ("/events", "/events/verify"):
+            h = history + suffix
+            if h in {p for _, p in operations(service)}:
+                add(service, h, h.replace(hname, id_), tag=tag, aggregate=agg, kind="history", **kw)
+
+    p = "procurement"
+    for state, pid in w.projects.items():
+        aggregate(p, "/projects/{project_id}", "/projects/{key}", pid, f"project:{state}", state)
+        for sub in ("bids", "challenges", "ranking"):
+            add(p, f"/projects/{{project_id}}/{sub}", f"/projects/{pid}/{sub}", tag=state)
+        for kind in ("records", "releases"):
+            add(p, f"/ocds/{kind}/{{project_id}}", f"/ocds/{kind}/{pid}", tag=state)
+    aggregate(p, "/plans/{plan_id}", "/plans/{key}", w.plan, "plan")
+    aggregate(p, "/contracts/{contract_id}", "/contracts/{key}", w.contract, "contract")
+    for code, tag in ((X, "bidder X"), (D, "debarred D")):
+        aggregate(
+            p,
+            "/contractors/{uscc}",
+            "/contractors/{key}",
+            code,
+            f"contractor:{tag}",
+            tag,
+            lingwu=False,
+            registry=True,
+        )
+    aggregate(
+        p,
+        "/debarments/{debarment_id}",
+        "/debarments/{key}",
+        w.debarment,
+        "debarment",
+        lingwu=False,
+        registry=True,
+    )
+    add(p, "/projects", "/projects", kind="list")
+    for params in ({}, {"q": "灵武"}):
+        add(p, "/contractors", "/contractors", params=params, kind="list", lingwu=False, registry=True)
+    add(
+        p,
+        "/contracts/overdue-deadlines",
+        "/contracts/overdue-deadlines",
+        params={"division_code": OWN},
+        kind="list",
+    )
+    for path in ("/public/announcements", "/public/contracts", "/public/results"):
+        add(p, path, path, kind="list")
+    add(p, "/public/debarments", "/public/debarments", kind="list", lingwu=False, registry=True)
+
+    e = "evaluation"
+    for state, rid in w.rounds.items():
+        aggregate(e, "/rounds/{round_id}", "/rounds/{round_id}", rid, f"round:{state}", state)
+        for sub in ("appeals", "scores"):
+            add(e, f"/rounds/{{round_id}}/{sub}", f"/rounds/{rid}/{sub}", tag=state)
+        # The publication is the round's public disclosure (any token, any place): sentinels only.
+        add(e, "/rounds/{round_id}/publication", f"/rounds/{rid}/publication", tag=state, lingwu=False)
+    add(e, "/surveys/{survey_id}", f"/surveys/{w.survey}")
+    add(e, "/surveys/{survey_id}/results", f"/surveys/{w.survey}/results")
+    aggregate(
+        e, "/templates/by-code/{code}", "/templates/by-code/{code}", TEMPLATE_CODE, "template", lingwu=False
+    )
+    add(e, "/templates/{template_id}", f"/templates/{w.template}", lingwu=False)
+    add(e, "/templates", "/templates", kind="list", lingwu=False)
+    for path in ("/consequences/contractor-history/{uscc}", "/consequences/debarment-suggestion/{uscc}"):
+        add(e, path, path.replace("{uscc}", W), lingwu=False, registry=True)
+    add(
+        e,
+        "/consequences/payment-release",
+        "/consequences/payment-release",
+        params={"contract_id": w.contract, "period": "2030-H1"},
+    )
+    add(e, "/rounds", "/rounds", kind="list")
+    add(e, "/rounds", "/rounds", params={"contract_id": w.contract}, kind="list")
+    sa = {"contract_id": w.contract}
+    add(e, "/staff-assessments", "/staff-assessments", params=sa, kind="list")
+    add(e, "/staff-assessments/outcomes", "/staff-assessments/outcomes", params=sa, kind="list")
+    add(
+        e,
+        "/staff-assessments/renewal",
+        "/staff-assessments/renewal",
+        params=sa | {"staff_ref": "verifier-01"},
+        kind="list",
+    )
+    add(
+        e,
+        "/surveys/results/by-contract-period",
+        "/surveys/results/by-contract-period",
+        params={"division": OWN},
+        kind="list",
+    )
+
+    s = "staffing"
+    aggregate(s, "/scenarios/{scenario_id}", "/scenarios/{scenario_id}", w.scenario, "scenario")
+    add(s, "/scenarios/{scenario_id}/reproduce", f"/scenarios/{w.scenario}/reproduce")
+    add(s, "/compliance/reports/{division_code}/{year}", f"/compliance/reports/{OWN}/2019")
+    add(
+        s, "/compliance/summary", "/compliance/summary", params={"division": OWN, "year": "2019"}, kind="list"
+    )
+    for params in ({}, {"division_code": OWN}):
+        add(s, "/scenarios", "/scenarios", params=params, kind="list")
+    return out
+
+
+def unprobed(all_reads: list[Read]) -> list[str]:
+    """GET operations of the contracts that no read covers and that are not reference data."""
+    covered = {(r.service, r.path) for r in all_reads}
+    return [
+        f"{svc} GET {path}"
+        for svc in ("staffing", "procurement", "evaluation")
+        for method, path in operations(svc)
+        if method == "GET" and (svc, path) not in covered and path not in REFERENCE
+    ]
+
+
+# ---- sentinels ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sentinel:
+    text: str
+    what: str
+    bidder: str | None = None  # the contractor it belongs to (a bidder sees its own)
+    public: bool = False  # anyone may see it (the winner's price after the award)
+    personal: bool = False  # natural-person data: SEES_PERSONAL roles anywhere, and the contractor itself
+    identity: bool = False  # a bidder's name/code before the award: never a concern in the registry
+
+
+def sentinels() -> list[Sentinel]:
+    out = [
+        Sentinel(PERSON_NAME, "X's legal representative (full name)", X, personal=True),
+        Sentinel(PERSON_PHONE, "X's contact phone (full)", X, personal=True),
+    ]
+    for state, prices in PRICES.items():
+        for code, price in prices.items():
+            won = state == "awarded" and code == W
+            who = "the winner" if won else NAMES[code]
+            out.append(Sentinel(price, f"bid price of {who} ({state} project)", code, public=won))
+    for code, mark in SCORES.items():
+        out.append(Sentinel(mark, f"panel score of {NAMES[code]}'s bid (project in scoring)", code))
+    for code in (X, Y):  # they bid only on projects not yet awarded
+        out.append(
+            Sentinel(NAMES[code], f"bidder identity {NAMES[code]} (not yet awarded)", code, identity=True)
+        )
+        out.append(Sentinel(code, f"bidder identity {code} (not yet awarded)", code, identity=True))
+    return out
+
+
+def may_see(s: Sentinel, who: Principal, read: Read) -> bool:
+    if s.public:
+        return True
+    if who.role is None:
+        return False
+    if s.personal:
+        return who.role in SEES_PERSONAL or who.org == s.bidder
+    if s.identity and read.registry:
+        return True
+    return who.org == s.bidder or (who.role in PURCHASER and who.div in INSIDE)

@@ -1,0 +1,318 @@
+"""A valid request for every write operation, as Lingwu's own allowed caller would send it.
+
+The authorization matrix sends these from outside Lingwu and with roles outside each operation's
+policy: a refusal must then be about jurisdiction or role, never about the body (422), which a
+test proves by validating each body against the operation's schema in the committed openapi.json
+and by sending it once as the own caller (never a 422).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from jiuzhu_devtools.seeds import EVIDENCE, LINGWU_COUNTY, LINGWU_PARTIES, STAFF_GOOD, TOWNSHIP_SHEET
+from tests.fuzzing.world import (
+    CONTRACT,
+    OWN,
+    OWN_TOWNSHIP,
+    PANEL,
+    TEMPLATE_CODE,
+    C,
+    V,
+    W,
+    World,
+    X,
+    contractor_body,
+)
+from tests.stories import uscc
+
+
+@dataclass(frozen=True)
+class Write:
+    role: str  # the own caller's role
+    url: Callable[[World], str]
+    body: Callable[[World], Any] | None = None  # None: the operation takes no body
+    div: str = OWN
+    org: str | None = None
+    # False: the write is not about Lingwu's records, so a caller elsewhere may send it (a bureau
+    # anywhere reports a contractor of the national registry; a template belongs to its author).
+    lingwu: bool = True
+
+
+def _round(w: World) -> dict[str, Any]:
+    from jiuzhu_evaluation.template.builtin import builtin_id
+
+    return {
+        "contract_id": w.contract,
+        "period_kind": "half_yearly",
+        "period": "2031-H1",
+        "contractor_uscc": W,
+        "purchaser_division": OWN,
+        "template_id": str(builtin_id("social-assistance-comprehensive")),
+        "parties": LINGWU_PARTIES,
+    }
+
+
+def _template(code: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "name": "灵武市测试模板",
+        "dimensions": [
+            {
+                "key": "quality",
+                "name": "质量",
+                "weight": "100",
+                "indicators": [
+                    {"key": "q1", "name": "q1", "type": "count", "weight": "100", "config": {"target": 10}}
+                ],
+            }
+        ],
+    }
+    return body | ({"code": code} if code else {})
+
+
+def _scoring(w: World) -> dict[str, Any]:
+    bids = w.bids["scoring"]
+    return {
+        "members": PANEL,
+        "scores": [{"bid_id": b, "member_id": m["id"], "score": "60"} for b in bids.values() for m in PANEL],
+    }
+
+
+STAFFING_COUNTY = {"on": "2019-06-01", "county": LINGWU_COUNTY}
+NEW_CONTRACTOR = uscc("52", OWN, 899)
+CALENDAR_YEAR = 2099  # far from every year a test counts working days in
+CALENDAR = {"notice": "2099 年元旦（矩阵测试）", "holidays": [{"date": "2099-01-01", "name": "元旦"}]}
+PLAN_LINES = {
+    "budget_lines": [{"funding_source": "working_funds", "amount": "9500000.00", "scope": "入户核查服务"}]
+}
+
+# (service, "METHOD path") → the own caller's request. Public operations are listed too (their
+# own caller is anonymous-capable; the matrix sends no outside/role probes to them).
+VALID: dict[tuple[str, str], Write] = {
+    ("staffing", "PUT /admin/calendar/{year}"): Write(
+        "admin", lambda w: f"/admin/calendar/{CALENDAR_YEAR}", lambda w: CALENDAR, div="000000"
+    ),
+    ("staffing", "POST /calculations/batch"): Write(
+        "bureau", lambda w: "/calculations/batch", lambda w: {"on": "2019-06-01", "counties": [LINGWU_COUNTY]}
+    ),
+    ("staffing", "POST /calculations/budget"): Write(
+        "bureau",
+        lambda w: "/calculations/budget",
+        lambda w: {"division_code": OWN, "start": "2019-01-01", "county": LINGWU_COUNTY},
+    ),
+    ("staffing", "POST /calculations/staffing"): Write(
+        "bureau", lambda w: "/calculations/staffing", lambda w: STAFFING_COUNTY
+    ),
+    ("staffing", "POST /calculations/what-if"): Write(
+        "bureau",
+        lambda w: "/calculations/what-if",
+        lambda w: {"county": LINGWU_COUNTY, "a": {"on": "2019-01-01"}, "b": {"on": "2021-09-01"}},
+    ),
+    ("staffing", "POST /compliance/reports"): Write(
+        "bureau",
+        lambda w: "/compliance/reports",
+        lambda w: {
+            "year": 2020,
+            "on": "2020-03-02",
+            "county": LINGWU_COUNTY,
+            "actual": [{"unit_name": "崇兴镇", "role": "verifier", "people": 2}],
+            "pay_level": "37440.00",
+            "trainings_held": 1,
+        },
+    ),
+    ("staffing", "PUT /pilots/{province_code}/{year}"): Write(
+        "bureau",
+        lambda w: "/pilots/640000/2017",
+        lambda w: {"counties": [{"division_code": OWN, "townships": ["崇兴镇"]}]},
+        div="640000",
+    ),
+    ("staffing", "POST /scenarios"): Write(
+        "bureau",
+        lambda w: "/scenarios",
+        lambda w: {"division_code": OWN, "name": "灵武测算（矩阵）", "inputs": STAFFING_COUNTY},
+    ),
+    ("staffing", "POST /tables/county"): Write(
+        "bureau", lambda w: "/tables/county", lambda w: {"on": "2019-06-01", "counties": [LINGWU_COUNTY]}
+    ),
+    ("staffing", "POST /tables/township"): Write(
+        "bureau", lambda w: "/tables/township", lambda w: STAFFING_COUNTY
+    ),
+    ("procurement", "PUT /admin/calendar/{year}"): Write(
+        "admin", lambda w: f"/admin/calendar/{CALENDAR_YEAR}", lambda w: CALENDAR, div="000000"
+    ),
+    ("procurement", "POST /catalogue/check"): Write(
+        "bureau",
+        lambda w: "/catalogue/check",
+        lambda w: {
+            "purchase_form": "service_contract",
+            "on": "2026-03-02",
+            "division_code": OWN,
+            "items": ["AS09"],
+        },
+    ),
+    ("procurement", "POST /challenges/{challenge_id}/transitions"): Write(
+        "bureau",
+        lambda w: f"/challenges/{w.challenge}/transitions",
+        lambda w: {"to": "dismissed", "reason": "评分程序合法"},
+    ),
+    ("procurement", "POST /contractors"): Write(
+        "contractor",
+        lambda w: "/contractors",
+        lambda w: contractor_body(X) | {"uscc": NEW_CONTRACTOR, "name": "灵武市新登记社工服务社"},
+        org=NEW_CONTRACTOR,
+    ),
+    ("procurement", "POST /contractors/{uscc}/debarments"): Write(
+        "bureau",
+        lambda w: f"/contractors/{C}/debarments",
+        lambda w: {"grounds": "提供虚假材料"},
+        lingwu=False,
+    ),
+    ("procurement", "POST /contracts/{contract_id}/amendments"): Write(
+        "bureau",
+        lambda w: f"/contracts/{w.contract}/amendments",
+        lambda w: {"reason": "服务数量调整", "quantity": "10 个乡镇（街道）入户核查"},
+    ),
+    ("procurement", "POST /contracts/{contract_id}/deadlines/{key}/fulfil"): Write(
+        "bureau",
+        lambda w: f"/contracts/{w.contract}/deadlines/dispatch/fulfil",
+        lambda w: {"on": "2030-01-10"},
+    ),
+    ("procurement", "POST /contracts/{contract_id}/payments/{period}/release"): Write(
+        "finance", lambda w: f"/contracts/{w.contract}/payments/2030-H1/release"
+    ),
+    ("procurement", "POST /debarments/{debarment_id}/transitions"): Write(
+        "finance",
+        lambda w: f"/debarments/{w.debarment}/transitions",
+        lambda w: {"to": "cleared", "reason": "证据不足，不予处罚"},
+    ),
+    ("procurement", "POST /plans"): Write(
+        "bureau",
+        lambda w: "/plans",
+        lambda w: {"division_code": OWN, "year": 2026, "title": "灵武市 2026 年度追加计划", **PLAN_LINES},
+    ),
+    ("procurement", "PUT /plans/{plan_id}/budget-lines"): Write(
+        "bureau", lambda w: f"/plans/{w.draft_plan}/budget-lines", lambda w: PLAN_LINES
+    ),
+    ("procurement", "POST /plans/{plan_id}/transitions"): Write(
+        "bureau", lambda w: f"/plans/{w.draft_plan}/transitions", lambda w: {"to": "submitted"}
+    ),
+    ("procurement", "POST /projects"): Write(
+        "bureau",
+        lambda w: "/projects",
+        lambda w: {
+            "plan_id": w.plan,
+            "division_code": OWN,
+            "title": "入户核查服务（矩阵）",
+            "items": ["AS09"],
+            "budget": "500000.00",
+            "funding_source": "working_funds",
+            "declared_on": "2026-03-02",
+        },
+    ),
+    ("procurement", "POST /projects/{project_id}/bids"): Write(
+        "contractor",
+        lambda w: f"/projects/{w.projects['bidding']}/bids",
+        lambda w: {"uscc": C, "price": "2100000.00", "proposal": "服务方案"},
+        org=C,
+    ),
+    ("procurement", "POST /projects/{project_id}/bids/{bid_id}/explanation"): Write(
+        "bureau",
+        lambda w: f"/projects/{w.projects['scoring']}/bids/{w.bids['scoring'][X]}/explanation",
+        lambda w: {"explanation": "以志愿者补充人手降低成本", "accepted": True},
+    ),
+    ("procurement", "POST /projects/{project_id}/bids/{bid_id}/qualification"): Write(
+        "bureau",
+        lambda w: f"/projects/{w.projects['scoring']}/bids/{w.bids['scoring'][X]}/qualification",
+        lambda w: {"qualified": True, "note": "资格证明文件齐全"},
+    ),
+    ("procurement", "POST /projects/{project_id}/challenges"): Write(
+        "contractor",
+        lambda w: f"/projects/{w.projects['awarded']}/challenges",
+        lambda w: {"uscc": V, "grounds": "报价评分计算有误"},
+        org=V,
+    ),
+    ("procurement", "POST /projects/{project_id}/contract"): Write(
+        "bureau", lambda w: f"/projects/{w.projects['awarded']}/contract", lambda w: CONTRACT
+    ),
+    ("procurement", "POST /projects/{project_id}/scoring"): Write(
+        "bureau", lambda w: f"/projects/{w.projects['scoring']}/scoring", _scoring
+    ),
+    ("procurement", "POST /projects/{project_id}/transitions"): Write(
+        "bureau",
+        lambda w: f"/projects/{w.projects['bidding']}/transitions",
+        lambda w: {"to": "bidding_closed"},
+    ),
+    ("evaluation", "PUT /admin/calendar/{year}"): Write(
+        "admin", lambda w: f"/admin/calendar/{CALENDAR_YEAR}", lambda w: CALENDAR, div="000000"
+    ),
+    ("evaluation", "POST /rounds"): Write("bureau", lambda w: "/rounds", _round),
+    ("evaluation", "POST /rounds/{round_id}/appeals"): Write(
+        "contractor",
+        lambda w: f"/rounds/{w.rounds['published']}/appeals",
+        lambda w: {"reason": "服务对象满意度抽样不足"},
+        org=W,
+    ),
+    ("evaluation", "POST /rounds/{round_id}/appeals/{appeal_id}/decision"): Write(
+        "bureau",
+        lambda w: f"/rounds/{w.rounds['published']}/appeals/{w.appeal}/decision",
+        lambda w: {"decision": "dismissed", "reason": "评分有据"},
+    ),
+    ("evaluation", "POST /rounds/{round_id}/close"): Write(
+        "bureau", lambda w: f"/rounds/{w.rounds['published']}/close"
+    ),
+    ("evaluation", "POST /rounds/{round_id}/publish"): Write(
+        "bureau", lambda w: f"/rounds/{w.rounds['collecting']}/publish"
+    ),
+    ("evaluation", "POST /rounds/{round_id}/scores"): Write(
+        "township",
+        lambda w: f"/rounds/{w.rounds['collecting']}/scores",
+        lambda w: {"party": "township", "values": TOWNSHIP_SHEET, "evidence": EVIDENCE},
+        div=OWN_TOWNSHIP,
+    ),
+    ("evaluation", "POST /staff-assessments"): Write(
+        "bureau",
+        lambda w: "/staff-assessments",
+        lambda w: {
+            "contract_id": w.contract,
+            "staff_ref": "verifier-02",
+            "division_code": OWN,
+            "year": 2030,
+            "values": STAFF_GOOD,
+            "evidence": [{"kind": "record", "title": "年度考核表"}],
+        },
+    ),
+    ("evaluation", "POST /surveys"): Write(
+        "bureau",
+        lambda w: "/surveys",
+        lambda w: {"round_id": w.rounds["collecting"], "title": "2030 年下半年满意度（补充）"},
+    ),
+    ("evaluation", "POST /surveys/{survey_id}/close"): Write(
+        "bureau", lambda w: f"/surveys/{w.survey}/close"
+    ),
+    ("evaluation", "POST /surveys/{survey_id}/codes"): Write(
+        "bureau", lambda w: f"/surveys/{w.survey}/codes", lambda w: {"count": 2}
+    ),
+    ("evaluation", "POST /surveys/{survey_id}/responses"): Write(
+        "portal",
+        lambda w: f"/surveys/{w.survey}/responses",
+        lambda w: {"code": "ABCD-EFGH-JKLM", "answers": {"overall_satisfaction": 5, "service_attitude": 4}},
+    ),
+    ("evaluation", "POST /surveys/{survey_id}/responses/bulk"): Write(
+        "portal",
+        lambda w: f"/surveys/{w.survey}/responses/bulk",
+        lambda w: {
+            "responses": [
+                {"code": "ABCD-EFGH-JKLM", "answers": {"overall_satisfaction": 5, "service_attitude": 4}}
+            ]
+        },
+        div="640000",
+    ),
+    ("evaluation", "POST /templates"): Write(
+        "bureau", lambda w: "/templates", lambda w: _template("lingwu-matrix-template-2"), lingwu=False
+    ),
+    ("evaluation", "POST /templates/by-code/{code}/versions"): Write(
+        "bureau", lambda w: f"/templates/by-code/{TEMPLATE_CODE}/versions", lambda w: _template(None)
+    ),
+}

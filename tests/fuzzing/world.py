@@ -1,0 +1,339 @@
+"""One county's worth of real records in every state the authorization matrix reads (Lingwu 640181).
+
+Built through the services' own HTTP APIs (in-process), as the county's bureau, finance bureau and
+contractors would. The values are sentinels: distinctive strings a test scans every response for
+(a contractor's legal representative and phone, bid prices, panel scores, bidder names), so a leak
+shows as text that should not be there, whichever route or field carries it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+
+from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU_COUNTY, LINGWU_PARTIES, TOWNSHIP_SHEET
+from tests.stories import uscc
+
+OWN = "640181"  # 灵武市
+OWN_TOWNSHIP = "640181100"
+
+# Contractors. X, Y and Z bid (open tender needs three) on the projects still in bidding and in scoring; W wins and V loses the
+# awarded project (Z loses it too); C is registered and bids on nothing (the "unrelated contractor"); D is debarred.
+X, Y, W, V, C, D, Z = (uscc("52", OWN, n) for n in (811, 812, 813, 814, 815, 816, 817))
+NAMES = {
+    X: "灵武市欧阳社工服务社",
+    Y: "灵武市司马社工事务所",
+    W: "灵武市上官社会服务中心",
+    V: "灵武市诸葛社工服务中心",
+    C: "灵武市无关社会工作站",
+    D: "灵武市失信社工服务社",
+    Z: "灵武市东方社会工作服务站",
+}
+# X's natural-person data: shown in full to admin, bureau, finance, auditor and X itself only.
+PERSON_NAME, PERSON_PHONE = "欧阳娜娜", "13912345678"
+# Bid prices: project state → (bidder, price). Unmistakable digits, one per bid.
+PRICES = {
+    "bidding": {X: "1234567.89", Y: "2345678.91", Z: "2712345.67"},
+    "scoring": {X: "1357913.57", Y: "2468024.68", Z: "2823456.78"},
+    "awarded": {W: "1472583.69", V: "2583691.47", Z: "2934567.81"},
+}
+# Panel scores in the project being scored, per bid (each panel member gives the bid this mark).
+SCORES = {X: "67.31", Y: "59.53", Z: "45.87"}
+PANEL = [{"id": "采购人代表", "expert": False}] + [{"id": f"评委{i}", "expert": True} for i in range(1, 5)]
+TEMPLATE_CODE = "lingwu-matrix-template"
+
+
+@dataclass
+class World:
+    plan: str = ""  # approved, the projects' plan
+    draft_plan: str = ""  # next year's, still a draft
+    projects: dict[str, str] = field(default_factory=dict)  # state → id
+    bids: dict[str, dict[str, str]] = field(default_factory=dict)  # state → uscc → bid id
+    contract: str = ""
+    debarment: str = ""
+    challenge: str = ""
+    rounds: dict[str, str] = field(default_factory=dict)  # "collecting" / "published" → id
+    survey: str = ""
+    appeal: str = ""
+    template: str = ""
+    scenario: str = ""
+    staff_contract: str = ""
+
+    def lingwu_ids(self) -> list[str]:
+        """Ids of every record that belongs to Lingwu's jurisdiction (lists elsewhere never show them)."""
+        return [
+            self.plan,
+            self.draft_plan,
+            *self.projects.values(),
+            self.contract,
+            *self.rounds.values(),
+            self.survey,
+            self.scenario,
+        ]
+
+
+Auth = Callable[..., dict[str, str]]
+
+
+async def _ok(r: httpx.Response, expect: int = 200) -> Any:
+    assert r.status_code == expect, f"{r.request.method} {r.request.url}: {r.status_code} {r.text[:500]}"
+    return r.json()
+
+
+def contractor_body(code: str) -> dict[str, Any]:
+    person = code == X
+    return {
+        "uscc": code,
+        "name": NAMES[code],
+        "small_enterprise": False,
+        "legal_representative": PERSON_NAME if person else "李建国",
+        "contact_phone": PERSON_PHONE if person else "13800000000",
+        "capacities": {
+            "facilities": "办公场所 200 平方米",
+            "staff_count": 20,
+            "skills": ["社会工作", "入户核查"],
+            "finance_system": True,
+            "governance": True,
+            "independent_liability": True,
+        },
+    }
+
+
+CONTRACT = {
+    "subject": "灵武市社会救助入户核查服务",
+    "service_standards": "按采购文件约定的服务标准执行",
+    "quantity": "9 个乡镇（街道）入户核查",
+    "term_start": "2030-01-01",
+    "term_end": "2030-12-31",
+    "payment_method": "按半年度评价结果拨付",
+    "payment_schedule": [
+        {"period": "2030-H1", "amount": "700000.00", "due_on": "2030-07-15"},
+        {"period": "2030-H2", "amount": "772583.69", "due_on": "2031-01-15"},
+    ],
+    "breach_liability": "违约方按合同金额 5% 支付违约金",
+    "dispute_resolution": "协商不成的，向采购人所在地人民法院起诉",
+    "takeover_plan": "承接主体退出时由市民政局临时接管",
+}
+
+
+async def _project(
+    proc: httpx.AsyncClient, auth: Auth, plan: str, title: str, bidders: dict[str, str], to: str
+) -> tuple[str, dict[str, str]]:
+    bureau, finance = auth("bureau", OWN, sub="w-bureau"), auth("finance", OWN, sub="w-finance")
+    body = {
+        "plan_id": plan,
+        "division_code": OWN,
+        "title": title,
+        "items": ["AS09"],
+        "budget": "3000000.00",
+        "funding_source": "working_funds",
+        "declared_on": "2026-03-02",
+    }
+    pid = str((await _ok(await proc.post("/projects", json=body, headers=bureau), 201))["id"])
+
+    async def tr(target: str, who: dict[str, str], data: dict[str, Any] | None = None) -> None:
+        payload: dict[str, Any] = {"to": target} | ({"data": data} if data else {})
+        await _ok(await proc.post(f"/projects/{pid}/transitions", json=payload, headers=who))
+
+    await tr("approved", finance)
+    await tr("announced", bureau, {"method": "open_tender", "scoring": {"price_weight": "30"}})
+    bids: dict[str, str] = {}
+    for code, price in bidders.items():
+        b = await proc.post(
+            f"/projects/{pid}/bids",
+            json={"uscc": code, "price": price, "proposal": "服务方案：人员、流程、质量控制"},
+            headers=auth("contractor", OWN, org=code, sub=f"w-{code}"),
+        )
+        bids[code] = str((await _ok(b, 201))["id"])
+    if to == "announced":
+        return pid, bids
+    await tr("bidding_closed", bureau)
+    await tr("qualification_review", bureau)
+    for bid in bids.values():
+        q = {"qualified": True, "note": "资格证明文件齐全"}
+        await _ok(await proc.post(f"/projects/{pid}/bids/{bid}/qualification", json=q, headers=bureau))
+    await tr("scoring", bureau)
+    marks = SCORES if to == "scoring" else {W: "66", V: "60", Z: "50"}
+    scores = [{"bid_id": bids[c], "member_id": m["id"], "score": marks[c]} for c in bids for m in PANEL]
+    await _ok(
+        await proc.post(f"/projects/{pid}/scoring", json={"members": PANEL, "scores": scores}, headers=bureau)
+    )
+    if to == "awarded":  # W's price is abnormally low (below the others): explained and accepted
+        ex = {"explanation": "以志愿者补充人手、共享办公场地降低成本", "accepted": True}
+        await _ok(await proc.post(f"/projects/{pid}/bids/{bids[W]}/explanation", json=ex, headers=bureau))
+        await tr("awarded", bureau)
+    return pid, bids
+
+
+async def ensure_calendar(clients: dict[str, httpx.AsyncClient], auth: Auth, year: int) -> None:
+    """Deadlines counted from today may run into next year: load a minimal calendar for it when the
+    holiday notice is not seeded yet (as tests/stories does)."""
+    admin = auth("admin", "000000", sub="w-admin")
+    for c in clients.values():
+        if (await c.get(f"/calendar/{year}", headers=admin)).status_code == 200:
+            continue
+        body = {
+            "notice": f"{year} 年元旦（最小日历）",
+            "holidays": [{"date": f"{year}-01-01", "name": "元旦"}],
+        }
+        await _ok(await c.put(f"/admin/calendar/{year}", json=body, headers=admin))
+
+
+async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
+    w = World()
+    proc, ev, st = clients["procurement"], clients["evaluation"], clients["staffing"]
+    bureau = auth("bureau", OWN, sub="w-bureau")
+    await ensure_calendar(clients, auth, date.today().year + 1)
+
+    for code in NAMES:
+        r = await proc.post(
+            "/contractors",
+            json=contractor_body(code),
+            headers=auth("contractor", OWN, org=code, sub=f"w-{code}"),
+        )
+        await _ok(r, 201)
+    plan = {
+        "division_code": OWN,
+        "year": 2026,
+        "title": "灵武市 2026 年度购买社会救助服务计划",
+        "budget_lines": [
+            {"funding_source": "working_funds", "amount": "9000000.00", "scope": "入户核查服务"}
+        ],
+    }
+    w.plan = str((await _ok(await proc.post("/plans", json=plan, headers=bureau), 201))["id"])
+    await _ok(await proc.post(f"/plans/{w.plan}/transitions", json={"to": "submitted"}, headers=bureau))
+    draft = plan | {"year": 2027, "title": "灵武市 2027 年度购买社会救助服务计划"}
+    w.draft_plan = str((await _ok(await proc.post("/plans", json=draft, headers=bureau), 201))["id"])
+    fin = auth("finance", OWN, sub="w-finance")
+    await _ok(await proc.post(f"/plans/{w.plan}/transitions", json={"to": "approved"}, headers=fin))
+
+    titles = {
+        "bidding": "入户核查服务（投标中）",
+        "scoring": "入户核查服务（评审中）",
+        "awarded": "入户核查服务（已成交）",
+    }
+    made = await asyncio.gather(
+        *(
+            _project(proc, auth, w.plan, titles[s], PRICES[s], to)
+            for s, to in (("bidding", "announced"), ("scoring", "scoring"), ("awarded", "awarded"))
+        )
+    )
+    for state, (pid, bids) in zip(("bidding", "scoring", "awarded"), made, strict=True):
+        w.projects[state], w.bids[state] = pid, bids
+    awarded = w.projects["awarded"]
+    w.contract = str(
+        (await _ok(await proc.post(f"/projects/{awarded}/contract", json=CONTRACT, headers=bureau), 201))[
+            "id"
+        ]
+    )
+    ch = {"uscc": V, "grounds": "评分不公正，要求复核"}
+    r = await proc.post(
+        f"/projects/{awarded}/challenges", json=ch, headers=auth("contractor", OWN, org=V, sub=f"w-{V}")
+    )
+    w.challenge = str((await _ok(r, 201))["id"])
+    r = await proc.post(f"/contractors/{D}/debarments", json={"grounds": "虚假材料骗取中标"}, headers=bureau)
+    w.debarment = str((await _ok(r, 201))["id"])
+
+    # Evaluation: a template of the county's own, a round still collecting scores and one published
+    # (with an appeal by its contractor), a survey, staff assessments.
+    from jiuzhu_evaluation.template.builtin import builtin_id
+
+    tpl = {
+        "code": TEMPLATE_CODE,
+        "name": "灵武市测试模板",
+        "dimensions": [
+            {
+                "key": "quality",
+                "name": "质量",
+                "weight": "100",
+                "indicators": [
+                    {"key": "q1", "name": "q1", "type": "likert", "weight": "100", "config": {"points": 5}}
+                ],
+            }
+        ],
+    }
+    w.template = str((await _ok(await ev.post("/templates", json=tpl, headers=bureau), 201))["id"])
+    for state, period in (("published", "2030-H1"), ("collecting", "2030-H2")):
+        rnd = {
+            "contract_id": w.contract,
+            "period_kind": "half_yearly",
+            "period": period,
+            "contractor_uscc": W,
+            "purchaser_division": OWN,
+            "template_id": str(builtin_id("social-assistance-comprehensive")),
+            "parties": LINGWU_PARTIES,
+        }
+        w.rounds[state] = str((await _ok(await ev.post("/rounds", json=rnd, headers=bureau), 201))["id"])
+    pub = w.rounds["published"]
+    sid = (
+        await _ok(await ev.post("/surveys", json={"round_id": pub, "min_sample": 3}, headers=bureau), 201)
+    )["id"]
+    codes = (await _ok(await ev.post(f"/surveys/{sid}/codes", json={"count": 3}, headers=bureau), 201))[
+        "codes"
+    ]
+    answers = {"overall_satisfaction": 5, "service_attitude": 4}
+    bulk = {"responses": [{"code": c, "answers": answers} for c in codes]}
+    portal = auth("portal", "640000", sub="w-portal")
+    await _ok(await ev.post(f"/surveys/{sid}/responses/bulk", json=bulk, headers=portal))
+    for party, body, who in (
+        ("purchaser", {"values": FULL_MARKS}, bureau),
+        ("township", {"values": TOWNSHIP_SHEET}, auth("township", OWN_TOWNSHIP, sub="w-township")),
+        ("recipients", {"from_survey": True}, bureau),
+    ):
+        body |= {"party": party, "evidence": EVIDENCE}
+        await _ok(await ev.post(f"/rounds/{pub}/scores", json=body, headers=who), 201)
+    body = {"party": "purchaser", "values": FULL_MARKS, "evidence": EVIDENCE}
+    await _ok(await ev.post(f"/rounds/{w.rounds['collecting']}/scores", json=body, headers=bureau), 201)
+    await _ok(await ev.post(f"/rounds/{pub}/publish", headers=bureau))
+    r = await ev.post(
+        f"/rounds/{pub}/appeals",
+        json={"reason": "乡镇评分漏计"},
+        headers=auth("contractor", OWN, org=W, sub=f"w-{W}"),
+    )
+    w.appeal = str((await _ok(r, 201))["id"])
+    w.survey = str(
+        (
+            await _ok(
+                await ev.post("/surveys", json={"round_id": w.rounds["collecting"]}, headers=bureau), 201
+            )
+        )["id"]
+    )
+    w.staff_contract = w.contract
+    staff = {
+        "contract_id": w.contract,
+        "staff_ref": "verifier-01",
+        "division_code": OWN,
+        "year": 2030,
+        "values": {
+            "ethics": "5",
+            "absences": "0",
+            "cases_handled": "100",
+            "accuracy": "97",
+            "daily_performance": "4",
+        },
+        "evidence": [{"kind": "record", "title": "年度考核表"}],
+    }
+    await _ok(await ev.post("/staff-assessments", json=staff, headers=bureau), 201)
+
+    # Staffing: a saved scenario and a compliance report.
+    scen = {
+        "division_code": OWN,
+        "name": "灵武测算",
+        "inputs": {"on": "2019-06-01", "county": LINGWU_COUNTY},
+    }
+    w.scenario = str((await _ok(await st.post("/scenarios", json=scen, headers=bureau), 201))["id"])
+    report = {
+        "year": 2019,
+        "on": "2019-03-01",
+        "county": LINGWU_COUNTY,
+        "actual": [{"unit_name": "崇兴镇", "role": "verifier", "people": 2}],
+        "pay_level": "37440.00",
+        "trainings_held": 1,
+    }
+    await _ok(await st.post("/compliance/reports", json=report, headers=bureau), 201)
+    return w
