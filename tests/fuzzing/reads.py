@@ -48,6 +48,10 @@ REFERENCE = {
     "/workflows",
     "/workflows/{aggregate}",
     "/workflows/{aggregate}/mermaid",
+    "/rules",
+    "/rules/documents",
+    "/rules/in-force",
+    "/rules/{pack_id}",
 }
 
 
@@ -136,6 +140,10 @@ def reads(w: World) -> list[Read]:
         lingwu=False,
         registry=True,
     )
+    aggregate(
+        p, "/rules/local-packs/{pack_uuid}", "/rules/local-packs/{pack_uuid}", w.local_pack, "local-pack"
+    )
+    add(p, "/rules/local-packs", "/rules/local-packs", kind="list")
     add(p, "/projects", "/projects", kind="list")
     for params in ({}, {"q": "灵武"}):
         add(p, "/contractors", "/contractors", params=params, kind="list", lingwu=False, registry=True)
@@ -166,11 +174,14 @@ def reads(w: World) -> list[Read]:
     add(e, "/templates", "/templates", kind="list", lingwu=False)
     for path in ("/consequences/contractor-history/{uscc}", "/consequences/debarment-suggestion/{uscc}"):
         add(e, path, path.replace("{uscc}", W), lingwu=False, registry=True)
+    # Answers outside the jurisdiction exactly as for a contract without a round (released: false,
+    # NO_ROUND), so a 404 there would itself tell that the contract exists: not held to rule 3.
     add(
         e,
         "/consequences/payment-release",
         "/consequences/payment-release",
         params={"contract_id": w.contract, "period": "2030-H1"},
+        lingwu=False,
     )
     add(e, "/rounds", "/rounds", kind="list")
     add(e, "/rounds", "/rounds", params={"contract_id": w.contract}, kind="list")

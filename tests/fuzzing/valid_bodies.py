@@ -25,6 +25,7 @@ from tests.fuzzing.world import (
     World,
     X,
     contractor_body,
+    local_pack,
 )
 from tests.stories import uscc
 
@@ -186,6 +187,12 @@ VALID: dict[tuple[str, str], Write] = {
         "finance",
         lambda w: f"/debarments/{w.debarment}/transitions",
         lambda w: {"to": "cleared", "reason": "证据不足，不予处罚"},
+    ),
+    ("procurement", "POST /rules/local-packs"): Write(
+        "bureau", lambda w: "/rules/local-packs", lambda w: {"pack": local_pack("lingwu-guidance-2")}
+    ),
+    ("procurement", "POST /rules/local-packs/{pack_uuid}/transitions"): Write(
+        "bureau", lambda w: f"/rules/local-packs/{w.local_pack}/transitions", lambda w: {"to": "withdrawn"}
     ),
     ("procurement", "POST /plans"): Write(
         "bureau",

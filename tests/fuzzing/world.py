@@ -63,6 +63,7 @@ class World:
     template: str = ""
     scenario: str = ""
     staff_contract: str = ""
+    local_pack: str = ""  # Lingwu's own guidance catalogue, submitted (a draft)
 
     def lingwu_ids(self) -> list[str]:
         """Ids of every record that belongs to Lingwu's jurisdiction (lists elsewhere never show them)."""
@@ -74,6 +75,7 @@ class World:
             *self.rounds.values(),
             self.survey,
             self.scenario,
+            self.local_pack,
         ]
 
 
@@ -257,7 +259,13 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
             }
         ],
     }
-    w.template = str((await _ok(await ev.post("/templates", json=tpl, headers=bureau), 201))["id"])
+    # Templates are reference data, kept across tests: a second world in the run finds its own.
+    made = await ev.post("/templates", json=tpl, headers=bureau)
+    if made.status_code == 409 and made.json()["code"] == "TEMPLATE_CODE_TAKEN":
+        made = await ev.get(f"/templates/by-code/{TEMPLATE_CODE}", headers=bureau)
+        w.template = str((await _ok(made, 200))["id"])
+    else:
+        w.template = str((await _ok(made, 201))["id"])
     for state, period in (("published", "2030-H1"), ("collecting", "2030-H2")):
         rnd = {
             "contract_id": w.contract,
@@ -336,4 +344,41 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
         "trainings_held": 1,
     }
     await _ok(await st.post("/compliance/reports", json=report, headers=bureau), 201)
+
+    # Procurement rules: Lingwu's own guidance catalogue, submitted for review (a draft).
+    body = {"pack": local_pack("lingwu-guidance")}
+    w.local_pack = str(
+        (await _ok(await proc.post("/rules/local-packs", json=body, headers=bureau), 201))["id"]
+    )
     return w
+
+
+def local_pack(pack_id: str) -> dict[str, Any]:
+    """Lingwu's own guidance catalogue as a local rule pack (the kind seed 004 四(二) asks for)."""
+    cite = {"document": "seed 002", "clause": "四(二)"}
+    item = {
+        "code": "LW01",
+        "name_zh": "防灾减灾",
+        "name_en": "disaster prevention",
+        "category": "direct_service",
+        "levels": ["township"],
+        "citations": [cite],
+    }
+    return {
+        "id": pack_id,
+        "version": 1,
+        "title": "灵武市购买服务指导目录",
+        "cite_as": "灵武市购买服务指导目录",
+        "issuer": "灵武市民政局",
+        "published": "2019-01-01",
+        "effective_from": "2019-01-01",
+        "jurisdiction": OWN,
+        "inherits": "cn-procurement",
+        "parameters": {
+            "local_catalogue": {
+                "label": "灵武市购买服务指导目录",
+                "unit": "catalogue",
+                "values": [{"from": "2019-01-01", "citation": cite, "value": [item]}],
+            }
+        },
+    }

@@ -117,7 +117,9 @@ class ReadPolicy(Generic[R]):
             raise RoleForbidden()
 
     def check(self, principal: Principal, row: R | None, *, history: bool = False) -> R:
-        """The record if this reader may read it (a history: `history=True`), else the refusal."""
+        """The record if this reader may read it (a history: `history=True`), else the refusal. The
+        role comes first: a role that never reads this kind of record (or its history) gets 403
+        ROLE_FORBIDDEN whatever the record, which tells nothing about it."""
         self.ensure_role(principal, history=history)
         if row is None or not self.may_read(principal, row):
             raise self.not_found()

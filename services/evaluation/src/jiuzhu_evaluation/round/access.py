@@ -17,11 +17,10 @@ def _under_purchaser(principal: Principal, purchaser_division: str) -> bool:
 
 
 def reads_purchase(principal: Principal, purchaser_division: str, contractor_uscc: str) -> bool:
-    """Who reads what one purchase produced (a round, a survey): admin; an oversight role whose
-    jurisdiction covers the purchaser; the contractor itself; a township / portal under the purchaser."""
-    if principal.has(Role.ADMIN):
-        return True
-    if principal.has(*OVERSIGHT) and principal.covers(purchaser_division):
+    """Who reads what one purchase produced (a round, a survey): admin or an oversight role whose
+    jurisdiction covers the purchaser (an admin is bound by its jurisdiction too: a national admin
+    has 000000); the contractor itself; a township / portal under the purchaser."""
+    if principal.has(Role.ADMIN, *OVERSIGHT) and principal.covers(purchaser_division):
         return True
     if principal.has(Role.CONTRACTOR) and principal.org == contractor_uscc:
         return True
@@ -38,7 +37,7 @@ def can_read(principal: Principal, r: EvaluationRound) -> bool:
 
 def can_see_sheets(principal: Principal, r: EvaluationRound) -> bool:
     """The parties' score sheets: admin, or an oversight role whose jurisdiction covers the purchaser."""
-    return principal.has(Role.ADMIN) or (principal.has(*OVERSIGHT) and principal.covers(r.purchaser_division))
+    return principal.has(Role.ADMIN, *OVERSIGHT) and principal.covers(r.purchaser_division)
 
 
 def _third_party_may(principal: Principal, r: EvaluationRound, party: dict[str, Any]) -> bool:

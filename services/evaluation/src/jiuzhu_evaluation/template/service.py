@@ -85,8 +85,8 @@ async def new_version(
     if current.owner_division is None:
         if not principal.has(Role.ADMIN):
             raise TemplateNotOwned()
-    elif not principal.covers(current.owner_division):
-        raise TemplateNotOwned()
+    else:
+        principal.ensure_covers(current.owner_division)  # another county's template: jurisdiction
     t = _row(code, current.version + 1, data, principal)
     t.owner_division = current.owner_division
     t = await repo.add(t)

@@ -116,7 +116,9 @@ def release(
     if status in AFTER_TENDER or (status == "cancelled" and p.get("announced_on")):
         method = p.get("method") or ""
         details = p.get("method_details") or {}
-        ts = [x for x in bids if x["round"] == p.get("round", 1)] if status not in ("announced",) else []
+        # Who bid is published with the result, not before: until the award it is the purchaser's
+        # file (sealed bids), and the tender shows only that bidding took place.
+        ts = [x for x in bids if x["round"] == p.get("round", 1)] if status in AFTER_AWARD else []
         for x in ts:
             o = org(x["uscc"], x["contractor_name"])
             parties.setdefault(o["id"], {**o, "roles": []})["roles"].append("tenderer")
@@ -139,9 +141,12 @@ def release(
                 }
                 for code in p["items"]
             ],
-            "numberOfTenderers": len(ts),
-            "tenderers": [{"id": f"CN-USCC-{x['uscc']}", "name": x["contractor_name"]} for x in ts],
         }
+        if status in AFTER_AWARD:
+            r["tender"]["numberOfTenderers"] = len(ts)
+            r["tender"]["tenderers"] = [
+                {"id": f"CN-USCC-{x['uscc']}", "name": x["contractor_name"]} for x in ts
+            ]
         if p.get("announced_on"):
             r["tender"]["tenderPeriod"] = {"startDate": dt(p["announced_on"])}
     if status in AFTER_AWARD and p.get("awarded_uscc"):
