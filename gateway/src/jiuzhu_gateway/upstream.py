@@ -131,12 +131,15 @@ class Upstream:
             out.append((b"transfer-encoding", b"chunked"))
         head = request_head(method, self._target(scope, route), out)
         attempts = 1 + self.settings.retries if (replayable and method in IDEMPOTENT) else 1
+        replay_safe = replayable and (method in IDEMPOTENT or any(k == b"idempotency-key" for k, _ in headers))
         verdict = False
+        stale_retried = False
         try:
-            for attempt in range(attempts):
+            attempt = 0
+            while True:
                 conn: Connection | None = None
                 try:
-                    conn = await self.pool.acquire()
+                    conn = await self.pool.acquire(fresh=stale_retried)
                     async with asyncio.timeout(route.timeout):
                         if isinstance(body, bytes):
                             await conn.write(head + body)
@@ -153,7 +156,14 @@ class Upstream:
                 except UpstreamError as exc:
                     if conn is not None:
                         conn.close()
+                    if conn is not None and _stale(conn, replay_safe) and not stale_retried:
+                        # A pooled connection the upstream had closed: it never answered this
+                        # request, so one more try on a new connection (not counted as a failure).
+                        stale_retried = True
+                        log.info("retrying %s %s on a new connection after %s", method, scope["path"], exc)
+                        continue
                     if attempt + 1 < attempts:
+                        attempt += 1
                         log.info("retrying %s %s after %s", method, scope["path"], exc)
                         await asyncio.sleep(0.05)
                         continue
@@ -169,7 +179,6 @@ class Upstream:
                         conn.close()
                     else:
                         self.pool.release(conn)
-            raise AssertionError("unreachable")  # pragma: no cover
         finally:
             if not verdict:
                 self.breaker.release()
@@ -181,6 +190,14 @@ class Upstream:
         target = route.upstream_prefix.encode() + rest or b"/"
         qs: bytes = scope["query_string"]
         return target + b"?" + qs if qs else target
+
+
+def _stale(conn: Connection, replay_safe: bool) -> bool:
+    """Failed on a reused pooled connection before any byte of the answer: the upstream had closed
+    it. Sending again is safe when nothing of the request went out, or the request may be replayed
+    (idempotent method or an Idempotency-Key, body buffered) — a POST the upstream may have read
+    before the close is never sent twice."""
+    return conn.reused and not conn.received and (not conn.sent or replay_safe)
 
 
 async def _request_body(

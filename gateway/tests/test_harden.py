@@ -1,0 +1,108 @@
+"""Findings of the attack run, each through a real gateway process in front of a real upstream
+server (fake_upstream.py, on every route): one caller's 500 never fails another's request, paths
+are decoded once, header limits, no upstream address leaks in a Location."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from jiuzhu_devtools.run import wait_ready
+from jiuzhu_devtools.testing import TEST_SECRET, free_port
+
+HERE = Path(__file__).parent
+Token = Callable[..., str]
+
+
+@dataclass
+class Pair:
+    gateway: str
+    fake: str
+    gateway_port: int
+    fake_port: int
+
+
+def _uvicorn(port: int, *args: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "critical",
+        *args,
+    ]
+
+
+@pytest.fixture(scope="module")
+def pair() -> Iterator[Pair]:
+    """The gateway (no database: bearer tokens only) with all three services on one fake upstream."""
+    fp, gp = free_port(), free_port()
+    fake_url = f"http://127.0.0.1:{fp}"
+    env = {
+        **os.environ,
+        "JWT_SECRET": TEST_SECRET,
+        "JIUZHU_ENVIRONMENT": "test",
+        "DATABASE_URL": "",
+        "GATEWAY_LOG_LEVEL": "WARNING",
+        "GATEWAY_ACCESS_LOG": "false",
+        "GATEWAY_RATE_LIMIT_PRINCIPAL": "100000/minute",
+        "GATEWAY_RATE_LIMIT_PUBLIC": "100000/minute",
+        "GATEWAY_BREAKER_FAILURES": "100000",
+        **{f"GATEWAY_UPSTREAM_{s}": fake_url for s in ("STAFFING", "PROCUREMENT", "EVALUATION")},
+    }
+    fake = subprocess.Popen(_uvicorn(fp, "--app-dir", str(HERE), "fake_upstream:app"), env=env)
+    gw = subprocess.Popen(_uvicorn(gp, "--factory", "jiuzhu_gateway.app:create"), env=env)
+    try:
+        wait_ready([f"{fake_url}/healthz", f"http://127.0.0.1:{gp}/healthz"])
+        yield Pair(f"http://127.0.0.1:{gp}", fake_url, gp, fp)
+    finally:
+        for p in (gw, fake):
+            p.terminate()
+            p.wait(timeout=10)
+
+
+def bearer(token: Token, sub: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token('bureau', '350802', sub=sub)}"}
+
+
+# ---- 5: an upstream's 500 (and its close) never fails another caller's request ---------------
+
+
+async def test_a_500_and_its_close_never_fail_other_callers(pair: Pair, token: Token) -> None:
+    attacker, user = bearer(token, "attacker"), bearer(token, "bystander")
+    # Few gateway→upstream connections, so pooled ones are reused between the two callers.
+    limits = httpx.Limits(max_connections=8)
+    async with httpx.AsyncClient(base_url=pair.gateway, timeout=30, limits=limits) as c:
+
+        async def boom(i: int) -> int:
+            close = "1" if i % 2 else "0"  # a 500 the upstream closes behind, and one it keeps
+            return (await c.get("/api/evaluation/boom", params={"close": close}, headers=attacker)).status_code
+
+        async def normal(i: int) -> httpx.Response:
+            if i % 3 == 0:  # a POST without Idempotency-Key is never replayed: it must not need to be
+                return await c.post("/api/evaluation/echo", json={"i": i}, headers=user)
+            return await c.get("/api/evaluation/echo", params={"i": str(i)}, headers=user)
+
+        for _ in range(5):  # in sequence first: 500, normal, 500, normal …
+            assert await boom(1) == 500
+            assert (await normal(0)).status_code == 200
+        results: list[int | httpx.Response] = []
+        for _ in range(4):  # 4 floods of 200 interleaved requests
+            results += await asyncio.gather(*(boom(i) if i % 2 else normal(i) for i in range(200)))
+    failed = [r.text for r in results if isinstance(r, httpx.Response) and r.status_code != 200]
+    assert failed == [], failed[:3]
+    assert all(r == 500 for r in results if isinstance(r, int))
