@@ -35,6 +35,8 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
     query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
     if path in ("/healthz", "/readyz"):
         await _send_json(send, 200, {"status": "ready", "service": "fake"})
+    elif path == "/metrics":  # what the gateway must never let through
+        await _send_json(send, 200, {"secret": "metrics"})
     elif path == "/openapi.json":
         await _send_json(send, 200, {"openapi": "3.1.0", "info": {"title": "fake", "version": "0"}, "paths": {}})
     elif path.endswith("/echo"):

@@ -5,6 +5,7 @@ are decoded once, header limits, no upstream address leaks in a Location."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -106,3 +107,81 @@ async def test_a_500_and_its_close_never_fail_other_callers(pair: Pair, token: T
     failed = [r.text for r in results if isinstance(r, httpx.Response) and r.status_code != 200]
     assert failed == [], failed[:3]
     assert all(r == 500 for r in results if isinstance(r, int))
+
+
+async def raw_request(port: int, head: bytes, body: bytes = b"") -> tuple[int, dict[str, str], bytes]:
+    """One request sent byte for byte (no client normalising `..` or encoding); status, headers, body."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(head + body)
+        await writer.drain()
+        data = await asyncio.wait_for(reader.read(-1), 30)
+    except ConnectionResetError:
+        data = b""
+    finally:
+        writer.close()
+    head_part, _, rest = data.partition(b"\r\n\r\n")
+    lines = head_part.decode("latin-1").split("\r\n")
+    status = int(lines[0].split()[1]) if lines[0] else 0
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return status, headers, rest
+
+
+def get(target: str, *extra: str) -> bytes:
+    lines = [f"GET {target} HTTP/1.1", "Host: gateway.test", "Connection: close", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+# ---- 7: a path is decoded once, routed on, and forwarded as exactly that -----------------------
+
+
+async def test_double_encoded_metrics_does_not_reach_the_upstream_metrics(pair: Pair, token: Token) -> None:
+    auth = f"Authorization: Bearer {token('bureau', '350802', sub='path-tester')}"
+    for target in ("/api/procuremen%74/%256detrics", "/api/procurement/%256detrics", "/api/procurement/%6detrics"):
+        status, _, body = await raw_request(pair.gateway_port, get(target, auth))
+        assert b"secret" not in body, (target, body)
+        assert status == 404, (target, status, body)
+    status, _, body = await raw_request(pair.gateway_port, get("/api/procurement/%256detrics", auth))
+    assert b'"NOT_FOUND"' in body  # the upstream's own 404 for the path `/%6detrics`
+
+
+@pytest.mark.parametrize(
+    ("target", "upstream_path"),
+    [
+        ("/api/procuremen%74/x%256d/echo", "/x%6d/echo"),
+        ("/api/evaluation/a%2Fb/echo", "/a/b/echo"),
+        ("/api/evaluation%2Fa/echo", "/a/echo"),
+        ("/api/evaluation/a%252Fb/echo", "/a%2Fb/echo"),
+        ("/api/evaluation/%E4%B9%9D%25%3F%23/echo", "/九%?#/echo"),
+        ("/api/public/evaluation/a%252Fb/echo", "/public/a%2Fb/echo"),
+    ],
+)
+async def test_upstream_decodes_to_the_path_the_gateway_routed_on(
+    pair: Pair, token: Token, target: str, upstream_path: str
+) -> None:
+    auth = f"Authorization: Bearer {token('bureau', '350802', sub='path-tester')}"
+    status, _, body = await raw_request(pair.gateway_port, get(target + "?q=%25", auth))
+    assert status == 200, body
+    echoed = json.loads(body)
+    assert echoed["path"] == upstream_path
+    assert echoed["query"] == "q=%25"
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/api/evaluation/../staffing/echo",
+        "/api/evaluation/x/../metrics",
+        "/api/evaluation/x/%2e%2e/metrics",
+        "/api/evaluation/x/..%2Fmetrics",
+        "/api/evaluation/./metrics",
+        "/api/evaluation//metrics",
+        "/api/evaluation/x%2F%2Fmetrics",
+        "/api/public/evaluation/%2E%2E/metrics",
+    ],
+)
+async def test_dot_and_empty_segments_are_refused(pair: Pair, token: Token, target: str) -> None:
+    auth = f"Authorization: Bearer {token('bureau', '350802', sub='path-tester')}"
+    status, headers, body = await raw_request(pair.gateway_port, get(target, auth))
+    assert status == 400, (target, status, body)
+    assert b'"code": "PATH_INVALID"' in body and headers["content-type"].startswith("application/problem+json")

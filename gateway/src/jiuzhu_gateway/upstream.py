@@ -23,7 +23,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.types import Receive, Scope, Send
 
@@ -64,6 +64,7 @@ DROP_REQUEST = HOP_BY_HOP | {
 DROP_RESPONSE = HOP_BY_HOP | {b"set-cookie", b"set-cookie2", b"date", b"server"}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 BUFFER_LIMIT = 64 * 1024
+PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar besides unreserved; `%`, `?`, `#` are always encoded
 
 
 class BodyStreamed(Exception):
@@ -184,9 +185,13 @@ class Upstream:
                 self.breaker.release()
 
     def _target(self, scope: Scope, route: Route) -> bytes:
-        raw: bytes = scope.get("raw_path") or scope["path"].encode()
-        prefix = route.prefix.encode()
-        rest = raw[len(prefix) :] if raw.startswith(prefix) else scope["path"][len(route.prefix) :].encode()
+        """The path the gateway routed on (decoded once, by uvicorn), encoded again so the upstream
+        decodes it to exactly that: `%256d` reaches it as `%6d`, never as `m`."""
+        raw: bytes = scope.get("raw_path") or b"%"
+        if b"%" in raw:
+            rest = quote(scope["path"][len(route.prefix) :], safe=PATH_SAFE).encode("ascii")
+        else:  # nothing was decoded: the raw bytes are the path (the common case, no copy work)
+            rest = raw[len(route.prefix) :]
         target = route.upstream_prefix.encode() + rest or b"/"
         qs: bytes = scope["query_string"]
         return target + b"?" + qs if qs else target
