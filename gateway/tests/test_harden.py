@@ -150,6 +150,8 @@ async def test_double_encoded_metrics_does_not_reach_the_upstream_metrics(pair: 
     [
         ("/api/procuremen%74/x%256d/echo", "/x%6d/echo"),
         ("/api/evaluation/a%2Fb/echo", "/a/b/echo"),
+        ("/api/evaluatio%6E/a%2Fb/echo", "/a/b/echo"),
+        ("/api/evaluatio%6E/a%252Fb/echo", "/a%2Fb/echo"),
         ("/api/evaluation%2Fa/echo", "/a/echo"),
         ("/api/evaluation/a%252Fb/echo", "/a%2Fb/echo"),
         ("/api/evaluation/%E4%B9%9D%25%3F%23/echo", "/九%?#/echo"),

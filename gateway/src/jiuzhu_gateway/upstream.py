@@ -187,11 +187,12 @@ class Upstream:
     def _target(self, scope: Scope, route: Route) -> bytes:
         """The path the gateway routed on (decoded once, by uvicorn), encoded again so the upstream
         decodes it to exactly that: `%256d` reaches it as `%6d`, never as `m`."""
-        raw: bytes = scope.get("raw_path") or b"%"
-        if b"%" in raw:
+        raw: bytes = scope.get("raw_path") or b""
+        prefix = route.prefix.encode()
+        rest = raw[len(prefix) :]  # the client's bytes after a literal prefix decode to the routed path
+        if not raw.startswith(prefix) or rest[:1] not in (b"", b"/"):
+            # the prefix was encoded (`/api/procuremen%74/…`, `/api/x%2F…`): encode the decoded rest
             rest = quote(scope["path"][len(route.prefix) :], safe=PATH_SAFE).encode("ascii")
-        else:  # nothing was decoded: the raw bytes are the path (the common case, no copy work)
-            rest = raw[len(route.prefix) :]
         target = route.upstream_prefix.encode() + rest or b"/"
         qs: bytes = scope["query_string"]
         return target + b"?" + qs if qs else target
