@@ -187,3 +187,37 @@ async def test_dot_and_empty_segments_are_refused(pair: Pair, token: Token, targ
     status, headers, body = await raw_request(pair.gateway_port, get(target, auth))
     assert status == 400, (target, status, body)
     assert b'"code": "PATH_INVALID"' in body and headers["content-type"].startswith("application/problem+json")
+
+
+# ---- 10: no upstream address leaves the gateway in a Location ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("gateway_path", "to", "expected"),
+    [
+        ("/api/procurement/redirect", None, "/api/procurement/items/7?x=1"),
+        ("/api/public/evaluation/redirect", None, "/api/public/evaluation/echo?x=1"),
+        ("/api/evaluation/redirect", "/projects/7#top", "/api/evaluation/projects/7#top"),
+        ("/api/evaluation/redirect", "/public/echo", "/api/public/evaluation/echo"),
+        ("/api/evaluation/redirect", "https://portal.example/x", "https://portal.example/x"),
+        ("/api/evaluation/redirect", "next", "next"),
+        ("/api/evaluation/redirect", "/api/evaluation/x", "/api/evaluation/x"),
+    ],
+)
+async def test_location_never_names_an_upstream(
+    pair: Pair, token: Token, gateway_path: str, to: str | None, expected: str
+) -> None:
+    params = {"to": to} if to else {}
+    async with httpx.AsyncClient(base_url=pair.gateway, timeout=10) as c:
+        r = await c.get(gateway_path, params=params, headers=bearer(token, "redirect-tester"))
+    assert r.status_code == 307, r.text
+    location = r.headers["location"]
+    assert f":{pair.fake_port}" not in location and "127.0.0.1" not in location
+    assert location == expected
+
+
+async def test_location_with_the_upstream_origin_is_mapped(pair: Pair, token: Token) -> None:
+    own = f"{pair.fake}/projects/9?a=b"
+    async with httpx.AsyncClient(base_url=pair.gateway, timeout=10) as c:
+        r = await c.get("/api/evaluation/redirect", params={"to": own}, headers=bearer(token, "redirect-tester"))
+    assert r.headers["location"] == "/api/evaluation/projects/9?a=b"

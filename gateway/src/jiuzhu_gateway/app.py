@@ -21,6 +21,7 @@ from jiuzhu_gateway import SERVICES, VERSION
 from jiuzhu_gateway.apikeys.endpoints import router as api_keys_router
 from jiuzhu_gateway.credentials import Authenticator
 from jiuzhu_gateway.db import kit
+from jiuzhu_gateway.locations import Locations
 from jiuzhu_gateway.openapi_merge import MergedOpenAPI
 from jiuzhu_gateway.ops import router as ops_router
 from jiuzhu_gateway.proxy import Proxy
@@ -62,6 +63,9 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
     metrics = Metrics("gateway")
     telemetry = Telemetry(metrics, cfg.access_log)
     upstreams = {s: Upstream(s, getattr(cfg, f"upstream_{s}"), cfg) for s in SERVICES}
+    locations = Locations({name: up.origin for name, up in upstreams.items()})
+    for up in upstreams.values():
+        up.locations = locations
     for name, up in upstreams.items():
         telemetry.breaker_open.labels(name).set_function(up.breaker.is_open)
 

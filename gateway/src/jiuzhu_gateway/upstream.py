@@ -29,6 +29,7 @@ from starlette.types import Receive, Scope, Send
 
 from jiuzhu_gateway.breaker import CircuitBreaker
 from jiuzhu_gateway.errors import UpstreamCircuitOpen, UpstreamTimeout, UpstreamUnavailable
+from jiuzhu_gateway.locations import Locations
 from jiuzhu_gateway.h1 import Connection, Pool, UpstreamError, request_head, send_stream
 from jiuzhu_gateway.settings import GatewaySettings
 
@@ -101,6 +102,12 @@ class Upstream:
             settings.keepalive_seconds,
             settings.connect_timeout,
         )
+        # Upstream addresses in a Location, mapped to the gateway's paths (app.create sets all).
+        self.locations = Locations({name: self.origin})
+
+    @property
+    def origin(self) -> str:
+        return f"{self.pool.host.lower()}:{self.pool.port}"
 
     async def close(self) -> None:
         self.pool.close()
@@ -174,7 +181,7 @@ class Upstream:
                 self.breaker.success()
                 verdict = True
                 try:
-                    return await _relay(conn, send, request_id, method, route.timeout, self.name)
+                    return await _relay(conn, send, request_id, method, route.timeout, self)
                 finally:
                     if method == "HEAD":  # the parser would wait for a body that never comes
                         conn.close()
@@ -244,7 +251,9 @@ async def _request_body(
     return stream(), False, None if chunked else length
 
 
-def _response_headers(raw: Iterable[tuple[bytes, bytes]], request_id: bytes) -> list[tuple[bytes, bytes]]:
+def _response_headers(
+    raw: Iterable[tuple[bytes, bytes]], request_id: bytes, up: Upstream
+) -> list[tuple[bytes, bytes]]:
     out = []
     seen_rid = False
     conn_named: set[bytes] = set()
@@ -255,6 +264,8 @@ def _response_headers(raw: Iterable[tuple[bytes, bytes]], request_id: bytes) -> 
             continue
         if k == b"x-request-id":
             seen_rid = True
+        elif k == b"location" or k == b"content-location":
+            v = up.locations.public(v, up.name)
         out.append((k, v))
     if conn_named:
         out = [(k, v) for k, v in out if k not in conn_named]
@@ -264,9 +275,10 @@ def _response_headers(raw: Iterable[tuple[bytes, bytes]], request_id: bytes) -> 
 
 
 async def _relay(
-    conn: Connection, send: Send, request_id: bytes, method: str, idle_seconds: float, service: str
+    conn: Connection, send: Send, request_id: bytes, method: str, idle_seconds: float, up: Upstream
 ) -> int:
-    headers = _response_headers(conn.headers, request_id)
+    service = up.name
+    headers = _response_headers(conn.headers, request_id, up)
     status = conn.status
     length = next((int(v) for k, v in headers if k == b"content-length" and v.isdigit()), None)
     if method == "HEAD" or status in (204, 304) or (length is not None and length <= BUFFER_LIMIT):

@@ -93,6 +93,9 @@ def create_app(
         lifespan=lifespan,
         openapi_tags=openapi_tags,
         dependencies=[Depends(strict_json_guard), Depends(idempotency_guard)],
+        # No redirect to the slash-less path: it would be built from the Host the caller sent (behind
+        # the gateway, the service's own address). A trailing slash is a 404 problem instead.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.service = service
