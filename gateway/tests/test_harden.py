@@ -66,6 +66,8 @@ def pair() -> Iterator[Pair]:
         **{f"GATEWAY_UPSTREAM_{s}": fake_url for s in ("STAFFING", "PROCUREMENT", "EVALUATION")},
     }
     fake = subprocess.Popen(_uvicorn(fp, "--app-dir", str(HERE), "fake_upstream:app"), env=env)
+    # uvicorn's stock protocol here: the limits below are the gateway's own ASGI check (the bounded
+    # protocol, which refuses while the head arrives, is tested on the live stack).
     gw = subprocess.Popen(_uvicorn(gp, "--factory", "jiuzhu_gateway.app:create"), env=env)
     try:
         wait_ready([f"{fake_url}/healthz", f"http://127.0.0.1:{gp}/healthz"])
@@ -221,3 +223,30 @@ async def test_location_with_the_upstream_origin_is_mapped(pair: Pair, token: To
     async with httpx.AsyncClient(base_url=pair.gateway, timeout=10) as c:
         r = await c.get("/api/evaluation/redirect", params={"to": own}, headers=bearer(token, "redirect-tester"))
     assert r.headers["location"] == "/api/evaluation/projects/9?a=b"
+
+
+# ---- 9: header count and size are bounded ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        [f"X-Pad-{i}: v" for i in range(101)],  # 101 headers, with Host 102
+        ["X-Big: " + "a" * (8 * 1024)],  # one header over 8 KiB
+        [f"X-Pad-{i}: " + "b" * 4000 for i in range(5)],  # 20 KB in all
+    ],
+    ids=["count", "one-header", "total"],
+)
+async def test_oversized_heads_get_431_and_are_not_forwarded(pair: Pair, extra: list[str]) -> None:
+    status, headers, body = await raw_request(pair.gateway_port, get("/api/evaluation/echo", *extra))
+    assert status == 431, (status, body[:200])
+    assert json.loads(body)["code"] == "HEADERS_TOO_LARGE"
+    assert headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_head_within_the_limits_passes(pair: Pair, token: Token) -> None:
+    auth = f"Authorization: Bearer {token('bureau', '350802', sub='header-tester')}"
+    extra = [f"X-Pad-{i}: " + "c" * 100 for i in range(90)]  # 91 headers + Host, ≈10 KB
+    status, _, body = await raw_request(pair.gateway_port, get("/api/evaluation/echo", auth, *extra))
+    assert status == 200, body[:300]
+    assert json.loads(body)["headers"]["x-pad-89"] == ["c" * 100]

@@ -29,22 +29,30 @@ from jiuzhu_gateway.ratelimit import RateLimits
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import Upstream
+from jiuzhu_kit import headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.db import UnitOfWorkMiddleware, make_engine, make_sessionmaker
 from jiuzhu_kit.errors import install_error_handlers
+from jiuzhu_kit.headerlimit import HeaderLimits
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
 
 
 class Gateway:
     """Dispatch: proxied routes straight to the proxy, the rest to the FastAPI app."""
 
-    def __init__(self, inner: FastAPI, proxy: Proxy) -> None:
+    def __init__(self, inner: FastAPI, proxy: Proxy, header_limits: HeaderLimits) -> None:
         self.inner = inner
         self.proxy = proxy
+        self.header_limits = header_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            # Before anything, and so never forwarded (the protocol refuses most of these earlier).
+            refusal = self.header_limits.refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
             route = self.proxy.match(scope["path"])
             if route is not None:
                 await self.proxy(scope, receive, send, route)
@@ -110,7 +118,8 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
     inner.include_router(ops_router)
     inner.include_router(api_keys_router)
 
-    app: ASGIApp = Gateway(inner, proxy)
+    headerlimit.configure(cfg.header_limits)  # the protocol's, when uvicorn runs ours
+    app: ASGIApp = Gateway(inner, proxy, cfg.header_limits)
     if cfg.cors_origins:
         app = CORSMiddleware(
             app,

@@ -21,6 +21,7 @@ from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
 from jiuzhu_kit.contract import declare_problems
 from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker, problem_for
+from jiuzhu_kit import headerlimit
 from jiuzhu_kit.errors import install_error_handlers, problem_response
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
 from jiuzhu_kit.lean import LeanRoute
@@ -129,7 +130,9 @@ def create_app(
         max_body=settings.max_body_bytes,
         body_overrides=body_limits,
         lean_routes=lean_routes if settings.lean_routes else (),
+        header_limits=settings.header_limits,
     )
+    headerlimit.configure(settings.header_limits)  # the protocol's, when uvicorn runs ours
 
     ops = APIRouter(tags=["operations"])
 
