@@ -19,8 +19,12 @@ from jiuzhu_devtools.testing import LiveStack, free_port
 Auth = Callable[..., dict[str, str]]
 
 
-@pytest.mark.parametrize("path", ["/api/procurement/projects/", "/api/staffing/scenarios/", "/api/evaluation/templates/"])
-async def test_trailing_slash_is_a_404_problem_not_a_redirect(live_stack: LiveStack, auth: Auth, path: str) -> None:
+@pytest.mark.parametrize(
+    "path", ["/api/procurement/projects/", "/api/staffing/scenarios/", "/api/evaluation/templates/"]
+)
+async def test_trailing_slash_is_a_404_problem_not_a_redirect(
+    live_stack: LiveStack, auth: Auth, path: str
+) -> None:
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=10, follow_redirects=False) as c:
         r = await c.get(path, headers=auth("bureau"))
     assert r.status_code == 404, (r.status_code, r.headers)
@@ -162,5 +166,7 @@ async def test_a_full_head_the_gateway_accepts_is_accepted_by_the_service(
     # (X-Forwarded-*, X-Request-ID) must not push it over the service's.
     pad = [f"X-P{i:02d}: " + "d" * 165 for i in range(90)]  # + httpx's own 6 and Authorization
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=10) as c:
-        r = await c.get("/api/procurement/projects", headers={**auth("bureau"), **dict(p.split(": ") for p in pad)})
+        r = await c.get(
+            "/api/procurement/projects", headers={**auth("bureau"), **dict(p.split(": ") for p in pad)}
+        )
     assert r.status_code == 200, r.text[:300]

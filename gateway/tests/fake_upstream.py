@@ -38,7 +38,9 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
     elif path == "/metrics":  # what the gateway must never let through
         await _send_json(send, 200, {"secret": "metrics"})
     elif path == "/openapi.json":
-        await _send_json(send, 200, {"openapi": "3.1.0", "info": {"title": "fake", "version": "0"}, "paths": {}})
+        await _send_json(
+            send, 200, {"openapi": "3.1.0", "info": {"title": "fake", "version": "0"}, "paths": {}}
+        )
     elif path.endswith("/echo"):
         digest, size, more = hashlib.sha256(), 0, True
         while more:

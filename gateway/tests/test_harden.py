@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -93,7 +92,9 @@ async def test_a_500_and_its_close_never_fail_other_callers(pair: Pair, token: T
 
         async def boom(i: int) -> int:
             close = "1" if i % 2 else "0"  # a 500 the upstream closes behind, and one it keeps
-            return (await c.get("/api/evaluation/boom", params={"close": close}, headers=attacker)).status_code
+            return (
+                await c.get("/api/evaluation/boom", params={"close": close}, headers=attacker)
+            ).status_code
 
         async def normal(i: int) -> httpx.Response:
             if i % 3 == 0:  # a POST without Idempotency-Key is never replayed: it must not need to be
@@ -139,7 +140,11 @@ def get(target: str, *extra: str) -> bytes:
 
 async def test_double_encoded_metrics_does_not_reach_the_upstream_metrics(pair: Pair, token: Token) -> None:
     auth = f"Authorization: Bearer {token('bureau', '350802', sub='path-tester')}"
-    for target in ("/api/procuremen%74/%256detrics", "/api/procurement/%256detrics", "/api/procurement/%6detrics"):
+    for target in (
+        "/api/procuremen%74/%256detrics",
+        "/api/procurement/%256detrics",
+        "/api/procurement/%6detrics",
+    ):
         status, _, body = await raw_request(pair.gateway_port, get(target, auth))
         assert b"secret" not in body, (target, body)
         assert status == 404, (target, status, body)
@@ -188,7 +193,9 @@ async def test_dot_and_empty_segments_are_refused(pair: Pair, token: Token, targ
     auth = f"Authorization: Bearer {token('bureau', '350802', sub='path-tester')}"
     status, headers, body = await raw_request(pair.gateway_port, get(target, auth))
     assert status == 400, (target, status, body)
-    assert b'"code": "PATH_INVALID"' in body and headers["content-type"].startswith("application/problem+json")
+    assert b'"code": "PATH_INVALID"' in body and headers["content-type"].startswith(
+        "application/problem+json"
+    )
 
 
 # ---- 10: no upstream address leaves the gateway in a Location ---------------------------------
@@ -221,7 +228,9 @@ async def test_location_never_names_an_upstream(
 async def test_location_with_the_upstream_origin_is_mapped(pair: Pair, token: Token) -> None:
     own = f"{pair.fake}/projects/9?a=b"
     async with httpx.AsyncClient(base_url=pair.gateway, timeout=10) as c:
-        r = await c.get("/api/evaluation/redirect", params={"to": own}, headers=bearer(token, "redirect-tester"))
+        r = await c.get(
+            "/api/evaluation/redirect", params={"to": own}, headers=bearer(token, "redirect-tester")
+        )
     assert r.headers["location"] == "/api/evaluation/projects/9?a=b"
 
 

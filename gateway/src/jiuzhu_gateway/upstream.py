@@ -29,8 +29,8 @@ from starlette.types import Receive, Scope, Send
 
 from jiuzhu_gateway.breaker import CircuitBreaker
 from jiuzhu_gateway.errors import UpstreamCircuitOpen, UpstreamTimeout, UpstreamUnavailable
-from jiuzhu_gateway.locations import Locations
 from jiuzhu_gateway.h1 import Connection, Pool, UpstreamError, request_head, send_stream
+from jiuzhu_gateway.locations import Locations
 from jiuzhu_gateway.settings import GatewaySettings
 
 log = logging.getLogger("jiuzhu.gateway.upstream")
@@ -139,7 +139,9 @@ class Upstream:
             out.append((b"transfer-encoding", b"chunked"))
         head = request_head(method, self._target(scope, route), out)
         attempts = 1 + self.settings.retries if (replayable and method in IDEMPOTENT) else 1
-        replay_safe = replayable and (method in IDEMPOTENT or any(k == b"idempotency-key" for k, _ in headers))
+        replay_safe = replayable and (
+            method in IDEMPOTENT or any(k == b"idempotency-key" for k, _ in headers)
+        )
         verdict = False
         stale_retried = False
         try:

@@ -16,12 +16,12 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.types import Scope
 
+from jiuzhu_kit import headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
 from jiuzhu_kit.contract import declare_problems
 from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker, problem_for
-from jiuzhu_kit import headerlimit
 from jiuzhu_kit.errors import install_error_handlers, problem_response
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
 from jiuzhu_kit.lean import LeanRoute
