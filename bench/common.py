@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from jiuzhu_devtools.services import UVICORN_HTTP
+
 COLUMNS = ("name", "value", "unit", "reference", "ratio", "target", "ok")
 
 
@@ -87,7 +89,18 @@ def uvicorn(
     app: str, port: int, env: dict[str, str], *, workers: int = 1, quiet: bool = False
 ) -> subprocess.Popen[bytes]:
     """Start `app` (a factory) on loopback as a real uvicorn server."""
-    cmd = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--http",
+        UVICORN_HTTP,
+    ]
     if workers > 1:
         cmd += ["--workers", str(workers)]
     cmd += ["--no-access-log", "--log-level", "warning", app]

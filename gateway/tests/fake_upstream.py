@@ -35,6 +35,12 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
     query = {k: v[0] for k, v in parse_qs(scope["query_string"].decode()).items()}
     if path in ("/healthz", "/readyz"):
         await _send_json(send, 200, {"status": "ready", "service": "fake"})
+    elif path == "/metrics":  # what the gateway must never let through
+        await _send_json(send, 200, {"secret": "metrics"})
+    elif path == "/openapi.json":
+        await _send_json(
+            send, 200, {"openapi": "3.1.0", "info": {"title": "fake", "version": "0"}, "paths": {}}
+        )
     elif path.endswith("/echo"):
         digest, size, more = hashlib.sha256(), 0, True
         while more:
@@ -81,5 +87,18 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
                 await asyncio.sleep(float(query.get("pause", "0")))
             sent += len(chunk)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+    elif path.endswith("/boom"):
+        # A 500 that says keep-alive, then the app raises: uvicorn closes the connection right
+        # behind the answer (what a service does when a handler fails after Starlette's 500).
+        await _send_json(send, 500, {"code": "INTERNAL"})
+        if query.get("close", "1") == "1":
+            raise RuntimeError("boom after the answer")
+    elif path.endswith("/redirect"):
+        # A redirect to the upstream's own address, as Starlette's trailing-slash redirect does.
+        server = scope["server"]
+        where = f"http://{server[0]}:{server[1]}/public/echo?x=1" if "/public/" in path else ""
+        where = where or f"http://{server[0]}:{server[1]}/items/7?x=1"
+        location = query.get("to", where)
+        await _send_json(send, 307, {}, [(b"location", location.encode())])
     else:
         await _send_json(send, 404, {"code": "NOT_FOUND"})

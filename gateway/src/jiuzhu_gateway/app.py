@@ -21,6 +21,7 @@ from jiuzhu_gateway import SERVICES, VERSION
 from jiuzhu_gateway.apikeys.endpoints import router as api_keys_router
 from jiuzhu_gateway.credentials import Authenticator
 from jiuzhu_gateway.db import kit
+from jiuzhu_gateway.locations import Locations
 from jiuzhu_gateway.openapi_merge import MergedOpenAPI
 from jiuzhu_gateway.ops import router as ops_router
 from jiuzhu_gateway.proxy import Proxy
@@ -28,22 +29,30 @@ from jiuzhu_gateway.ratelimit import RateLimits
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import Upstream
+from jiuzhu_kit import headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.db import UnitOfWorkMiddleware, make_engine, make_sessionmaker
 from jiuzhu_kit.errors import install_error_handlers
+from jiuzhu_kit.headerlimit import HeaderLimits
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
 
 
 class Gateway:
     """Dispatch: proxied routes straight to the proxy, the rest to the FastAPI app."""
 
-    def __init__(self, inner: FastAPI, proxy: Proxy) -> None:
+    def __init__(self, inner: FastAPI, proxy: Proxy, header_limits: HeaderLimits) -> None:
         self.inner = inner
         self.proxy = proxy
+        self.header_limits = header_limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
+            # Before anything, and so never forwarded (the protocol refuses most of these earlier).
+            refusal = self.header_limits.refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
             route = self.proxy.match(scope["path"])
             if route is not None:
                 await self.proxy(scope, receive, send, route)
@@ -62,6 +71,9 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
     metrics = Metrics("gateway")
     telemetry = Telemetry(metrics, cfg.access_log)
     upstreams = {s: Upstream(s, getattr(cfg, f"upstream_{s}"), cfg) for s in SERVICES}
+    locations = Locations({name: up.origin for name, up in upstreams.items()})
+    for up in upstreams.values():
+        up.locations = locations
     for name, up in upstreams.items():
         telemetry.breaker_open.labels(name).set_function(up.breaker.is_open)
 
@@ -106,7 +118,8 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
     inner.include_router(ops_router)
     inner.include_router(api_keys_router)
 
-    app: ASGIApp = Gateway(inner, proxy)
+    headerlimit.configure(cfg.header_limits)  # the protocol's, when uvicorn runs ours
+    app: ASGIApp = Gateway(inner, proxy, cfg.header_limits)
     if cfg.cors_origins:
         app = CORSMiddleware(
             app,

@@ -24,6 +24,13 @@ class RouteNotFound(DomainError):
     en = "No such route on the gateway"
 
 
+class PathInvalid(DomainError):
+    code = "PATH_INVALID"
+    status = 400
+    zh = "请求路径无效（含“.”“..”或空路径段）"
+    en = "The request path is invalid (a '.', '..' or empty segment)"
+
+
 class UpstreamUnavailable(DomainError):
     code = "UPSTREAM_UNAVAILABLE"
     status = 502

@@ -32,6 +32,7 @@ class Connection(asyncio.Protocol):
         self.parser = httptools.HttpResponseParser(self)
         self.lost = False
         self.idle_since = 0.0
+        self.reused = False  # taken from the pool: the upstream may have closed it meanwhile
         self._write_paused = False
         self._drain: asyncio.Future[None] | None = None
         self._reset()
@@ -47,12 +48,15 @@ class Connection(asyncio.Protocol):
         self.buffered = 0
         self.reading_paused = False
         self.waiter: asyncio.Future[None] | None = None
+        self.sent = False  # any byte of this request written
+        self.received = False  # any byte of this response read
 
     # -- asyncio protocol
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]  # uvloop's TCPTransport is no asyncio.Transport subclass
 
     def data_received(self, data: bytes) -> None:
+        self.received = True
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -117,6 +121,7 @@ class Connection(asyncio.Protocol):
     async def write(self, data: bytes) -> None:
         if self.lost or self.transport is None:
             raise UpstreamError("connection closed")
+        self.sent = True
         self.transport.write(data)
         if self._write_paused:  # the upstream reads slower than the client sends: wait
             self._drain = self.loop.create_future()
@@ -147,7 +152,12 @@ class Connection(asyncio.Protocol):
             await self._wait()
 
     def reusable(self) -> bool:
-        return self.complete and self.keep_alive and not self.lost and self.error is None
+        """Only after a whole, keep-alive answer below 500: a server answering 5xx may be tearing the
+        connection down right behind its answer (uvicorn closes it when the app raised after the 500
+        was sent), and the next caller would get that close."""
+        return (
+            self.complete and self.keep_alive and self.status < 500 and not self.lost and self.error is None
+        )
 
     def close(self) -> None:
         self.lost = True
@@ -166,13 +176,14 @@ class Pool:
         self.connect_timeout = connect_timeout
         self.idle: deque[Connection] = deque()
 
-    async def acquire(self) -> Connection:
-        """An idle connection still in its keep-alive time, else a new one (a reused one may have
-        been closed meanwhile)."""
+    async def acquire(self, fresh: bool = False) -> Connection:
+        """An idle connection still in its keep-alive time (`reused`: it may have been closed
+        meanwhile), else — or when `fresh` — a new one."""
         now = time.monotonic()
-        while self.idle:
+        while self.idle and not fresh:
             conn = self.idle.pop()
             if not conn.lost and now - conn.idle_since < self.keepalive:
+                conn.reused = True
                 return conn
             conn.close()
         loop = asyncio.get_running_loop()

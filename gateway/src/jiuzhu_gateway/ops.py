@@ -7,7 +7,7 @@ import time
 from typing import Annotated, Any
 
 import httpx
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
@@ -76,26 +76,29 @@ async def _database(request: Request) -> str:
     return "ok"
 
 
-@router.get("/readyz", response_model=Readiness, responses={503: {"description": "something is not ready"}})
-async def readyz(
-    request: Request, strict: Annotated[bool, Query(description="503 unless every service is ready")] = False
-) -> Any:
-    """Readiness of the gateway's own store and of every service (their /readyz, 2 s each)."""
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "the key store or a service is not ready"}},
+)
+async def readyz(request: Request) -> Any:
+    """Ready: the gateway's own store and every service (their /readyz, 2 s each). Anything not ready
+    → 503 with the same body (`"status": "degraded"`), so a load balancer or readiness probe sees it;
+    /healthz stays the liveness check."""
     upstreams: dict[str, Upstream] = request.app.state.upstreams
     async with httpx.AsyncClient(timeout=2) as client:
         probes = await asyncio.gather(*(_probe(client, up) for up in upstreams.values()))
     services = dict(zip(upstreams, probes, strict=True))
     database = await _database(request)
-    all_ready = all(p.status == "ready" for p in probes)
+    ready = database != "unavailable" and all(p.status == "ready" for p in probes)
     out = Readiness(
-        status="ready" if all_ready else "degraded",
+        status="ready" if ready else "degraded",
         service="gateway",
         version=VERSION,
         database=database,
         services=services,
     )
-    failed = database == "unavailable" or (strict and not all_ready)
-    return JSONResponse(out.model_dump(), status_code=503 if failed else 200)
+    return JSONResponse(out.model_dump(), status_code=200 if ready else 503)
 
 
 @router.get("/metrics", include_in_schema=False)

@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 
 from jiuzhu_gateway import SERVICES
 from jiuzhu_gateway.credentials import Authenticator, Caller
-from jiuzhu_gateway.errors import ApiKeyInvalid, RouteNotFound, send_problem
+from jiuzhu_gateway.errors import ApiKeyInvalid, PathInvalid, RouteNotFound, send_problem
 from jiuzhu_gateway.ratelimit import RateLimits
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
@@ -134,6 +134,8 @@ class Proxy:
     async def _admit(self, scope: Scope, route: Route, headers: dict[bytes, bytes]) -> Caller | None:
         """Authenticate and rate-limit; None for calls that need no credential."""
         rest = scope["path"][len(route.prefix) :] or "/"
+        if "/." in rest or "//" in rest:
+            _check_segments(rest)
         if route.public:
             addr = _client(scope)
             # Survey submission and other public writes get a much tighter budget than reads.
@@ -181,6 +183,15 @@ class Proxy:
         if host is not None:
             out.append((b"x-forwarded-host", host))
         out.append((b"x-forwarded-prefix", route.prefix.encode()))
+
+
+def _check_segments(rest: str) -> None:
+    """Refuse `.`/`..` and empty segments (however encoded): an upstream or a proxy in between
+    that normalises them would reach another path than the one the gateway checked (`/x/../metrics`).
+    A trailing slash stays (the service answers it: 404)."""
+    segments = rest.split("/")[1:-1] + [s for s in rest.split("/")[-1:] if s]
+    if any(s in ("", ".", "..") for s in segments):
+        raise PathInvalid()
 
 
 def _client(scope: Scope) -> str:

@@ -81,5 +81,11 @@ class GatewaySettings(KitSettings):
     api_key_token_ttl_seconds: int = 300
     api_key_touch_seconds: float = 60.0  # last_used_at is written at most this often per key
 
+    # Request head bounds for clients (431 HEADERS_TOO_LARGE); the services' defaults leave room for
+    # the headers the gateway adds.
+    max_header_count: int = Field(default=100, ge=16)
+    max_header_bytes: int = Field(default=16 * 1024, ge=4096)
+    max_header_field_bytes: int = Field(default=8 * 1024, ge=1024)
+
     openapi_cache_seconds: float = 300.0
     access_log: bool = True

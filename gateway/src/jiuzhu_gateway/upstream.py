@@ -23,13 +23,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from starlette.types import Receive, Scope, Send
 
 from jiuzhu_gateway.breaker import CircuitBreaker
 from jiuzhu_gateway.errors import UpstreamCircuitOpen, UpstreamTimeout, UpstreamUnavailable
 from jiuzhu_gateway.h1 import Connection, Pool, UpstreamError, request_head, send_stream
+from jiuzhu_gateway.locations import Locations
 from jiuzhu_gateway.settings import GatewaySettings
 
 log = logging.getLogger("jiuzhu.gateway.upstream")
@@ -64,6 +65,7 @@ DROP_REQUEST = HOP_BY_HOP | {
 DROP_RESPONSE = HOP_BY_HOP | {b"set-cookie", b"set-cookie2", b"date", b"server"}
 IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE"})
 BUFFER_LIMIT = 64 * 1024
+PATH_SAFE = "/!$&'()*+,;=:@"  # RFC 3986 pchar besides unreserved; `%`, `?`, `#` are always encoded
 
 
 class BodyStreamed(Exception):
@@ -100,6 +102,12 @@ class Upstream:
             settings.keepalive_seconds,
             settings.connect_timeout,
         )
+        # Upstream addresses in a Location, mapped to the gateway's paths (app.create sets all).
+        self.locations = Locations({name: self.origin})
+
+    @property
+    def origin(self) -> str:
+        return f"{self.pool.host.lower()}:{self.pool.port}"
 
     async def close(self) -> None:
         self.pool.close()
@@ -131,12 +139,17 @@ class Upstream:
             out.append((b"transfer-encoding", b"chunked"))
         head = request_head(method, self._target(scope, route), out)
         attempts = 1 + self.settings.retries if (replayable and method in IDEMPOTENT) else 1
+        replay_safe = replayable and (
+            method in IDEMPOTENT or any(k == b"idempotency-key" for k, _ in headers)
+        )
         verdict = False
+        stale_retried = False
         try:
-            for attempt in range(attempts):
+            attempt = 0
+            while True:
                 conn: Connection | None = None
                 try:
-                    conn = await self.pool.acquire()
+                    conn = await self.pool.acquire(fresh=stale_retried)
                     async with asyncio.timeout(route.timeout):
                         if isinstance(body, bytes):
                             await conn.write(head + body)
@@ -153,7 +166,14 @@ class Upstream:
                 except UpstreamError as exc:
                     if conn is not None:
                         conn.close()
+                    if conn is not None and _stale(conn, replay_safe) and not stale_retried:
+                        # A pooled connection the upstream had closed: it never answered this
+                        # request, so one more try on a new connection (not counted as a failure).
+                        stale_retried = True
+                        log.info("retrying %s %s on a new connection after %s", method, scope["path"], exc)
+                        continue
                     if attempt + 1 < attempts:
+                        attempt += 1
                         log.info("retrying %s %s after %s", method, scope["path"], exc)
                         await asyncio.sleep(0.05)
                         continue
@@ -163,24 +183,36 @@ class Upstream:
                 self.breaker.success()
                 verdict = True
                 try:
-                    return await _relay(conn, send, request_id, method, route.timeout, self.name)
+                    return await _relay(conn, send, request_id, method, route.timeout, self)
                 finally:
                     if method == "HEAD":  # the parser would wait for a body that never comes
                         conn.close()
                     else:
                         self.pool.release(conn)
-            raise AssertionError("unreachable")  # pragma: no cover
         finally:
             if not verdict:
                 self.breaker.release()
 
     def _target(self, scope: Scope, route: Route) -> bytes:
-        raw: bytes = scope.get("raw_path") or scope["path"].encode()
+        """The path the gateway routed on (decoded once, by uvicorn), encoded again so the upstream
+        decodes it to exactly that: `%256d` reaches it as `%6d`, never as `m`."""
+        raw: bytes = scope.get("raw_path") or b""
         prefix = route.prefix.encode()
-        rest = raw[len(prefix) :] if raw.startswith(prefix) else scope["path"][len(route.prefix) :].encode()
+        rest = raw[len(prefix) :]  # the client's bytes after a literal prefix decode to the routed path
+        if not raw.startswith(prefix) or rest[:1] not in (b"", b"/"):
+            # the prefix was encoded (`/api/procuremen%74/…`, `/api/x%2F…`): encode the decoded rest
+            rest = quote(scope["path"][len(route.prefix) :], safe=PATH_SAFE).encode("ascii")
         target = route.upstream_prefix.encode() + rest or b"/"
         qs: bytes = scope["query_string"]
         return target + b"?" + qs if qs else target
+
+
+def _stale(conn: Connection, replay_safe: bool) -> bool:
+    """Failed on a reused pooled connection before any byte of the answer: the upstream had closed
+    it. Sending again is safe when nothing of the request went out, or the request may be replayed
+    (idempotent method or an Idempotency-Key, body buffered) — a POST the upstream may have read
+    before the close is never sent twice."""
+    return conn.reused and not conn.received and (not conn.sent or replay_safe)
 
 
 async def _request_body(
@@ -221,7 +253,9 @@ async def _request_body(
     return stream(), False, None if chunked else length
 
 
-def _response_headers(raw: Iterable[tuple[bytes, bytes]], request_id: bytes) -> list[tuple[bytes, bytes]]:
+def _response_headers(
+    raw: Iterable[tuple[bytes, bytes]], request_id: bytes, up: Upstream
+) -> list[tuple[bytes, bytes]]:
     out = []
     seen_rid = False
     conn_named: set[bytes] = set()
@@ -232,6 +266,8 @@ def _response_headers(raw: Iterable[tuple[bytes, bytes]], request_id: bytes) -> 
             continue
         if k == b"x-request-id":
             seen_rid = True
+        elif k == b"location" or k == b"content-location":
+            v = up.locations.public(v, up.name)
         out.append((k, v))
     if conn_named:
         out = [(k, v) for k, v in out if k not in conn_named]
@@ -241,9 +277,10 @@ def _response_headers(raw: Iterable[tuple[bytes, bytes]], request_id: bytes) -> 
 
 
 async def _relay(
-    conn: Connection, send: Send, request_id: bytes, method: str, idle_seconds: float, service: str
+    conn: Connection, send: Send, request_id: bytes, method: str, idle_seconds: float, up: Upstream
 ) -> int:
-    headers = _response_headers(conn.headers, request_id)
+    service = up.name
+    headers = _response_headers(conn.headers, request_id, up)
     status = conn.status
     length = next((int(v) for k, v in headers if k == b"content-length" and v.isdigit()), None)
     if method == "HEAD" or status in (204, 304) or (length is not None and length <= BUFFER_LIMIT):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from jiuzhu_devtools.migrate import migrate_all
 from jiuzhu_devtools.pg import data_dir, dev_database_url, stop_embedded
-from jiuzhu_devtools.services import GATEWAY_PORT, SERVICES
+from jiuzhu_devtools.services import GATEWAY_PORT, SERVICES, UVICORN_HTTP
 
 
 def service_env(database_url: str) -> dict[str, str]:
@@ -40,6 +40,8 @@ def spawn_all(env: dict[str, str]) -> list[subprocess.Popen[bytes]]:
         "--no-access-log",
         "--timeout-graceful-shutdown",
         "5",
+        "--http",
+        UVICORN_HTTP,
     ]
     for spec in SERVICES:
         procs.append(subprocess.Popen([*uv, "--port", str(spec.port), spec.app], env=env))

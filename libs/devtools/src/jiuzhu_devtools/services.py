@@ -36,6 +36,8 @@ SERVICES = (
     ServiceSpec("evaluation", "jiuzhu_evaluation", "evaluation", 8103),
 )
 GATEWAY_PORT = 8000
+# uvicorn's `--http` for every process: httptools with the request head bounded (431 past the limits).
+UVICORN_HTTP = "jiuzhu_kit.headerlimit:BoundedHttpToolsProtocol"
 
 # The gateway's own schema (API keys, its audit log); its package holds its alembic history.
 GATEWAY_SCHEMA = "gateway"

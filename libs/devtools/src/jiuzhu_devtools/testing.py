@@ -166,7 +166,7 @@ class LiveStack:
         import sys
 
         from jiuzhu_devtools.run import service_env
-        from jiuzhu_devtools.services import SERVICES
+        from jiuzhu_devtools.services import SERVICES, UVICORN_HTTP
 
         self.ports = {s.schema: free_port() for s in SERVICES}
         self.gateway_port = free_port()
@@ -189,6 +189,8 @@ class LiveStack:
             "--no-access-log",
             "--log-level",
             "warning",
+            "--http",
+            UVICORN_HTTP,
         ]
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.commands: dict[str, list[str]] = {}

@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.types import Scope
 
+from jiuzhu_kit import headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
@@ -96,6 +97,9 @@ def create_app(
         lifespan=lifespan,
         openapi_tags=openapi_tags,
         dependencies=[Depends(strict_json_guard), Depends(idempotency_guard)],
+        # No redirect to the slash-less path: it would be built from the Host the caller sent (behind
+        # the gateway, the service's own address). A trailing slash is a 404 problem instead.
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.service = service
@@ -129,7 +133,9 @@ def create_app(
         max_body=settings.max_body_bytes,
         body_overrides=body_limits,
         lean_routes=lean_routes if settings.lean_routes else (),
+        header_limits=settings.header_limits,
     )
+    headerlimit.configure(settings.header_limits)  # the protocol's, when uvicorn runs ours
 
     ops = APIRouter(tags=["operations"])
 

@@ -8,6 +8,7 @@ writes per second per worker that was measurable (bench/procurement_transitions.
 
 - request id: a sane incoming `X-Request-ID` or a new one; in `scope["state"]`, the log context
   and on every response;
+- header limits (headerlimit.py): too many or too large headers → the 431 problem, before the app;
 - body limit: a declared Content-Length over the route's limit is refused with the 413 problem
   before the app runs (not access-logged, as before: it never reached the app); a streamed body
   is counted as it arrives;
@@ -27,6 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiuzhu_kit.bodylimit import BodyLimits
 from jiuzhu_kit.db import UnitOfWorkMiddleware
+from jiuzhu_kit.headerlimit import HeaderLimits
 from jiuzhu_kit.lean import LeanRoute, LeanRoutes
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, request_id_for, request_id_var
 
@@ -44,8 +46,10 @@ class KitMiddleware:
         max_body: int,
         body_overrides: Mapping[str, int] | None = None,
         lean_routes: Sequence[LeanRoute] = (),
+        header_limits: HeaderLimits | None = None,
     ) -> None:
         self.app = app
+        self.headers = header_limits or HeaderLimits()
         self.lean = LeanRoutes(lean_routes, app)
         self.limits = BodyLimits(max_body, body_overrides)
         self.access = AccessLogMiddleware(app, metrics)
@@ -76,7 +80,7 @@ class KitMiddleware:
 
         try:
             limit = self.limits.limit_for(scope["path"])
-            refusal = BodyLimits.refusal(scope, declared, limit)
+            refusal = self.headers.refusal(scope) or BodyLimits.refusal(scope, declared, limit)
             if refusal is not None:
                 await refusal(scope, receive, send_with_id)
                 return

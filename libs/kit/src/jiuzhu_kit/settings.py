@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from jiuzhu_kit.headerlimit import HeaderLimits
 
 # Secrets that ship in the repo for development; refused anywhere else.
 DEV_JWT_SECRET = "dev-secret-change-me-not-for-production"
@@ -33,6 +36,11 @@ class KitSettings(BaseSettings):
     # Largest request body accepted (bytes); bigger → 413 problem before the body is read in full.
     # Bulk endpoints raise it per route (create_app(body_limits=…)), never the other way round.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Request head bounds (jiuzhu_kit.headerlimit): more → 431 HEADERS_TOO_LARGE. A service's are a
+    # little above the gateway's, which adds its own few headers (forwarded-for, a minted token).
+    max_header_count: int = Field(default=120, ge=16)
+    max_header_bytes: int = Field(default=24 * 1024, ge=4096)  # request target + all names and values
+    max_header_field_bytes: int = Field(default=8 * 1024, ge=1024)  # one name and value
     # Serve the hot write routes a service declares without FastAPI (jiuzhu_kit.lean); off → the
     # FastAPI routes answer every request (same behaviour, more CPU per request).
     lean_routes: bool = True
@@ -49,6 +57,12 @@ class KitSettings(BaseSettings):
             if not self.database_url:
                 raise ValueError("DATABASE_URL is required in prod")
         return self
+
+    @property
+    def header_limits(self) -> HeaderLimits:
+        from jiuzhu_kit.headerlimit import HeaderLimits
+
+        return HeaderLimits(self.max_header_count, self.max_header_bytes, self.max_header_field_bytes)
 
     @property
     def async_database_url(self) -> str:

@@ -1,0 +1,153 @@
+"""Bounds on a request's head: header count, total size, size of one header — a 431 problem
+(`HEADERS_TOO_LARGE`) instead of buffering, processing and forwarding whatever a client sends.
+
+Two layers, the same limits (`KitSettings.max_header_*`, set by each app factory via `configure`):
+- `BoundedHttpToolsProtocol` (run uvicorn with `--http jiuzhu_kit.headerlimit:BoundedHttpToolsProtocol`):
+  uvicorn's httptools protocol, which has no limit at all, refusing at the socket while the head
+  is still arriving — so a 50 MB header is never held in memory;
+- `HeaderLimits.refusal` in the request pipeline (kit middleware, gateway): the same rule for any
+  other server or protocol (`--http h11`, in-process tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import Scope
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from jiuzhu_kit.errors import PROBLEM_JSON, DomainError, problem_body, problem_response
+
+
+class HeadersTooLarge(DomainError):
+    code = "HEADERS_TOO_LARGE"
+    status = 431
+    zh = "请求头过大（上限 {count} 个、共 {total} 字节、单个 {field} 字节）"
+    en = "The request headers are too large (limits: {count} headers, {total} bytes in all, {field} bytes each)"
+
+
+@dataclass(frozen=True)
+class HeaderLimits:
+    count: int = 100
+    total: int = 16 * 1024  # request target + every header name and value
+    field: int = 8 * 1024  # one header's name and value
+
+    def error(self) -> HeadersTooLarge:
+        return HeadersTooLarge(count=self.count, total=self.total, field=self.field)
+
+    def exceeded(self, target: bytes, headers: Iterable[tuple[bytes, bytes]]) -> bool:
+        total, n = len(target), 0
+        for name, value in headers:
+            size = len(name) + len(value)
+            if size > self.field:
+                return True
+            total += size
+            n += 1
+        return n > self.count or total > self.total
+
+    def refusal(self, scope: Scope) -> Response | None:
+        """The 431 problem for a request over the limits, else None."""
+        if self.exceeded(scope.get("raw_path") or b"", scope["headers"]):
+            return problem_response(Request(scope), self.error())
+        return None
+
+
+_limits = HeaderLimits()
+
+
+def configure(limits: HeaderLimits) -> None:
+    """The limits the protocol enforces in this process (the app factory's settings)."""
+    global _limits
+    _limits = limits
+
+
+LINGER_BYTES = 1024 * 1024
+LINGER_SECONDS = 2.0
+
+
+class _Refused(Exception):
+    pass
+
+
+class BoundedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with the head bounded while it arrives."""
+
+    _in_head = True
+    _head_bytes = 0
+    _head_count = 0
+    _head_total = 0
+    _refused = False
+    _discarded = 0
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused:  # lingering after the 431 (see _refuse): drain a little, then stop reading
+            self._discarded += len(data)
+            if self._discarded > LINGER_BYTES:
+                self.transport.pause_reading()
+            return
+        if self._in_head:
+            self._head_bytes += len(data)
+        super().data_received(data)
+        # httptools buffers one header whole before reporting it: refuse a head that keeps growing
+        # (the request line and a little framing on top of the total are allowed).
+        if self._in_head and not self._refused and self._head_bytes > _limits.total + 1024:
+            self._refuse()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_bytes, self._head_count, self._head_total = True, 0, 0, 0
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        if len(self.url) > _limits.total:
+            self._refused = True
+            raise _Refused
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        size = len(name) + len(value)
+        self._head_count += 1
+        self._head_total += size
+        if (
+            size > _limits.field
+            or self._head_count > _limits.count
+            or self._head_total + len(self.url) > _limits.total
+        ):
+            self._refused = True
+            raise _Refused  # httptools turns it into HttpParserError → send_400_response
+        super().on_header(name, value)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def send_400_response(self, msg: str) -> None:
+        if self._refused:
+            self._refuse()
+        else:
+            super().send_400_response(msg)
+
+    def _refuse(self) -> None:
+        self._refused = True
+        err = _limits.error()
+        body = json.dumps(problem_body(err, "zh", "", None), ensure_ascii=False).encode()
+        head = (
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
+            b"content-type: " + PROBLEM_JSON.encode() + b"\r\n"
+            b"content-length: " + str(len(body)).encode() + b"\r\n"
+            b"connection: close\r\n\r\n"
+        )
+        if self.transport.is_closing():
+            return
+        self.transport.write(head + body)
+        # Closing now, with the client's bytes unread, would send a reset that can destroy the
+        # answer before the client reads it: half-close, drain a bounded amount, close a little later.
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+            asyncio.get_running_loop().call_later(LINGER_SECONDS, self.transport.close)
+        else:
+            self.transport.close()
