@@ -261,43 +261,57 @@ def _route_families(
     }
 
 
-@pytest.mark.parametrize("lean", [True, False], ids=["lean-routes", "no-lean-routes"])
+async def _idle_restart_round(
+    c: httpx.AsyncClient, path: Path, routes: dict[str, tuple[Call, int]], warm: int, after: int
+) -> dict[str, list[tuple[int, str | None]]]:
+    """Warm every pool, restart Postgres, let the services sit idle, then send each route `after`
+    requests one after another; what each answered (status, problem code)."""
+    for name, (call, ok) in routes.items():
+        got = await asyncio.gather(*(call(c) for _ in range(warm)))  # `warm` connections per pool
+        assert [r.status_code for r in got] == [ok] * warm, (name, [r.text[:200] for r in got])
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, stop_embedded, path)
+    await loop.run_in_executor(None, ensure_embedded, path)
+    await asyncio.sleep(1)  # idle: every pooled connection is now dead
+    seen: dict[str, list[tuple[int, str | None]]] = {}
+    for name, (call, _) in routes.items():
+        for _ in range(after):
+            try:
+                r = await call(c)
+            except httpx.TransportError as exc:  # a reset or a truncated response
+                pytest.fail(f"{name}: the connection broke: {exc!r}; so far {seen}")
+            code = r.json().get("code") if r.status_code >= 400 else None
+            seen.setdefault(name, []).append((r.status_code, code))
+    return seen
+
+
 async def test_every_pool_recovers_after_an_idle_restart(
-    own_postgres: tuple[Path, str], auth: Callable[..., dict[str, str]], lean: bool
+    own_postgres: tuple[Path, str], auth: Callable[..., dict[str, str]]
 ) -> None:
     """Postgres restarts while nothing is running: each route's next request may get one 503
-    DATABASE_UNAVAILABLE problem (no more: the pool drops its dead connections), never a 500,
-    and the client's connection always gets a complete response."""
-    warm, after = 4, 8  # `warm` concurrent requests leave that many connections in each pool
+    DATABASE_UNAVAILABLE problem (no more: the pool drops its dead connections), never a 500, and
+    the client's connection always gets a complete response. With procurement's lean routes on
+    (the write pool) and off (the FastAPI routes on the engine's pool)."""
+    warm, after = 4, 8
     path, url = own_postgres
-    plans, projects = await _seed_idle(url, warm + after)
-    stack = LiveStack(url, {"PROCUREMENT_LEAN_ROUTES": str(lean).lower()})
+    stack = LiveStack(url, {"PROCUREMENT_LEAN_ROUTES": "true"})
     try:
         stack.wait_ready()
-        routes = _route_families(auth, plans, projects)
-        async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as c:
-            for name, (call, ok) in routes.items():
-                got = await asyncio.gather(*(call(c) for _ in range(warm)))
-                assert [r.status_code for r in got] == [ok] * warm, (name, [r.text[:200] for r in got])
-
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, stop_embedded, path)
-            await loop.run_in_executor(None, ensure_embedded, path)
-            await asyncio.sleep(1)  # idle: every pooled connection is now dead
-
-            seen: dict[str, list[tuple[int, str | None]]] = {}
-            for name, (call, _) in routes.items():
-                for _ in range(after):
-                    try:
-                        r = await call(c)
-                    except httpx.TransportError as exc:  # a reset or a truncated response
-                        pytest.fail(f"{name}: the connection broke: {exc!r}; so far {seen}")
-                    code = r.json().get("code") if r.status_code >= 400 else None
-                    seen.setdefault(name, []).append((r.status_code, code))
-        for name, (_, ok) in routes.items():
-            got = seen[name]
-            first = got[0] if got[0][0] != ok else None
-            assert first in (None, (503, "DATABASE_UNAVAILABLE")), (name, got)
-            assert got[1:] == [(ok, None if ok < 400 else "API_KEY_INVALID")] * (after - 1), (name, got)
+        for lean in (True, False):
+            if not lean:  # only procurement reads the setting: restart it alone
+                stack.stop("procurement")
+                stack.env["PROCUREMENT_LEAN_ROUTES"] = "false"
+                stack.start("procurement")
+                stack.wait_ready()
+            plans, projects = await _seed_idle(url, warm + after)
+            routes = _route_families(auth, plans, projects)
+            async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as c:
+                seen = await _idle_restart_round(c, path, routes, warm, after)
+            for name, (_, ok) in routes.items():
+                got = seen[name]
+                first = got[0] if got[0][0] != ok else None
+                assert first in (None, (503, "DATABASE_UNAVAILABLE")), (lean, name, got)
+                want = (ok, None if ok < 400 else "API_KEY_INVALID")
+                assert got[1:] == [want] * (after - 1), (lean, name, got)
     finally:
         stack.close()
