@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from jiuzhu_kit.db import connect_args
+from jiuzhu_kit.db import DatabaseUnavailable, classify_db_error, connect_args
 from jiuzhu_kit.settings import KitSettings, to_async_url
 
 
@@ -91,16 +91,17 @@ class WritePool:
 
         asyncpg's pool replaces a connection it knows is closed on acquire and terminates one that
         is closed or cannot be reset on release. One that died unnoticed while idle (Postgres
-        restarted a moment ago) fails on BEGIN: nothing has run on it, so one fresh connection is
-        tried before the request gives up with a 503."""
+        restarted a moment ago) fails on BEGIN with a connection error: nothing has run on it, so
+        one fresh connection is tried before the request gives up with a 503."""
         pool = await self._open()
         for attempt in (1, 2):
             async with pool.acquire() as con:
                 tx = con.transaction()
                 try:
                     await tx.start()
-                except Exception:
-                    if attempt == 2 or not con.is_closed():
+                except Exception as exc:
+                    # (Not `con.is_closed()`: the pool may already have taken a closed one back.)
+                    if attempt == 2 or not isinstance(classify_db_error(exc), DatabaseUnavailable):
                         raise
                     continue  # released: the pool terminates a closed connection
                 try:
