@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -190,3 +190,128 @@ async def test_transitions_on_the_write_pool_survive_an_outage(
     by_agg = (await audit_chains(url, "procurement", "project")).get("project", {})
     assert set(by_agg) == moved and len(moved) >= 17
     assert all(len(evs) == 1 and verify_chain(evs).ok for evs in by_agg.values())
+
+
+# ---- Postgres restarted while the services are idle ------------------------------------------
+
+
+async def _seed_idle(url: str, n: int) -> tuple[list[str], list[str]]:
+    """`n` draft plans (the plan transition's target: submit, no handler) and `n` projects whose
+    bidding has closed (the project transition: lean route when lean routes are on)."""
+    conn = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        rows = await conn.fetch(
+            "INSERT INTO procurement.purchase_plan (id, division_code, year, title, status, budget_lines,"
+            " total, created_by, version)"
+            " SELECT gen_random_uuid(), '440104', base.y + g, 'idle restart', 'draft', '[]', 0, 'test', 1"
+            " FROM generate_series(1, $1) g,"
+            " (SELECT coalesce(max(year), 2014) AS y FROM procurement.purchase_plan"
+            "  WHERE division_code = '440104') base RETURNING id",
+            n,
+        )
+    finally:
+        await conn.close()
+    return [str(r["id"]) for r in rows], await _seed_projects(url, n)
+
+
+Call = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
+
+
+def _route_families(
+    auth: Callable[..., dict[str, str]], plans: list[str], projects: list[str]
+) -> dict[str, tuple[Call, int]]:
+    """Every route family and pool, as (one request, the status it answers when the database is up).
+    Each call takes the next seeded aggregate, so a transition never repeats on the same row."""
+    bureau = auth("bureau", "440100")
+    admin = auth("admin", "440100", sub="admin-idle")
+    plan_ids, project_ids = iter(plans), iter(projects)
+    n = iter(range(10**6))
+
+    def plan_transition(c: httpx.AsyncClient) -> Awaitable[httpx.Response]:
+        pid = next(plan_ids)
+        return c.post(f"/api/procurement/plans/{pid}/transitions", json={"to": "submitted"}, headers=bureau)
+
+    def project_transition(c: httpx.AsyncClient) -> Awaitable[httpx.Response]:
+        pid = next(project_ids)
+        body = {"to": "qualification_review"}
+        return c.post(f"/api/procurement/projects/{pid}/transitions", json=body, headers=bureau)
+
+    def scenario_write(c: httpx.AsyncClient) -> Awaitable[httpx.Response]:
+        body = {"division_code": "440103", "name": f"idle-{next(n)}", "inputs": STAFFING}
+        return c.post("/api/staffing/scenarios", json=body, headers=bureau)
+
+    def api_key_create(c: httpx.AsyncClient) -> Awaitable[httpx.Response]:
+        body = {"name": f"idle-{next(n)}", "roles": ["bureau"], "division": "440103"}
+        return c.post("/api/gateway/api-keys", json=body, headers=admin)
+
+    return {
+        "plan transition": (plan_transition, 200),
+        "project transition": (project_transition, 200),
+        "staffing write": (scenario_write, 201),
+        "staffing read": (lambda c: c.get("/api/staffing/scenarios", headers=bureau), 200),
+        "procurement read": (lambda c: c.get(f"/api/procurement/plans/{plans[0]}", headers=bureau), 200),
+        "evaluation read": (lambda c: c.get("/api/evaluation/rounds", headers=bureau), 200),
+        "gateway api-key list": (lambda c: c.get("/api/gateway/api-keys", headers=admin), 200),
+        "gateway api-key create": (api_key_create, 201),
+        # The gateway looks an unknown key up in its own table: 401 means the database answered.
+        "gateway api-key lookup": (
+            lambda c: c.get("/api/staffing/scenarios", headers={"x-api-key": f"jzk_k{next(n):07d}_no"}),
+            401,
+        ),
+    }
+
+
+async def _idle_restart_round(
+    c: httpx.AsyncClient, path: Path, routes: dict[str, tuple[Call, int]], warm: int, after: int
+) -> dict[str, list[tuple[int, str | None]]]:
+    """Warm every pool, restart Postgres, let the services sit idle, then send each route `after`
+    requests one after another; what each answered (status, problem code)."""
+    for name, (call, ok) in routes.items():
+        got = await asyncio.gather(*(call(c) for _ in range(warm)))  # `warm` connections per pool
+        assert [r.status_code for r in got] == [ok] * warm, (name, [r.text[:200] for r in got])
+    loop = asyncio.get_running_loop()
+    await loop.run_in_executor(None, stop_embedded, path)
+    await loop.run_in_executor(None, ensure_embedded, path)
+    await asyncio.sleep(1)  # idle: every pooled connection is now dead
+    seen: dict[str, list[tuple[int, str | None]]] = {}
+    for name, (call, _) in routes.items():
+        for _ in range(after):
+            try:
+                r = await call(c)
+            except httpx.TransportError as exc:  # a reset or a truncated response
+                pytest.fail(f"{name}: the connection broke: {exc!r}; so far {seen}")
+            code = r.json().get("code") if r.status_code >= 400 else None
+            seen.setdefault(name, []).append((r.status_code, code))
+    return seen
+
+
+async def test_every_pool_recovers_after_an_idle_restart(
+    own_postgres: tuple[Path, str], auth: Callable[..., dict[str, str]]
+) -> None:
+    """Postgres restarts while nothing is running: each route's next request may get one 503
+    DATABASE_UNAVAILABLE problem (no more: the pool drops its dead connections), never a 500, and
+    the client's connection always gets a complete response. With procurement's lean routes on
+    (the write pool) and off (the FastAPI routes on the engine's pool)."""
+    warm, after = 4, 8
+    path, url = own_postgres
+    stack = LiveStack(url, {"PROCUREMENT_LEAN_ROUTES": "true"})
+    try:
+        stack.wait_ready()
+        for lean in (True, False):
+            if not lean:  # only procurement reads the setting: restart it alone
+                stack.stop("procurement")
+                stack.env["PROCUREMENT_LEAN_ROUTES"] = "false"
+                stack.start("procurement")
+                stack.wait_ready()
+            plans, projects = await _seed_idle(url, warm + after)
+            routes = _route_families(auth, plans, projects)
+            async with httpx.AsyncClient(base_url=stack.gateway, timeout=30) as c:
+                seen = await _idle_restart_round(c, path, routes, warm, after)
+            for name, (_, ok) in routes.items():
+                got = seen[name]
+                first = got[0] if got[0][0] != ok else None
+                assert first in (None, (503, "DATABASE_UNAVAILABLE")), (lean, name, got)
+                want = (ok, None if ok < 400 else "API_KEY_INVALID")
+                assert got[1:] == [want] * (after - 1), (lean, name, got)
+    finally:
+        stack.close()

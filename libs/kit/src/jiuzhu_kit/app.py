@@ -8,12 +8,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequenc
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg
 from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
 from starlette.types import Scope
 
 from jiuzhu_kit import headerlimit
@@ -21,7 +18,7 @@ from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
 from jiuzhu_kit.contract import declare_problems
-from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker, problem_for
+from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker
 from jiuzhu_kit.errors import install_error_handlers, problem_response
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
 from jiuzhu_kit.lean import LeanRoute
@@ -111,16 +108,7 @@ def create_app(
     if tables.calendar_day is not None and tables.calendar_year is not None:
         app.state.calendar_store = CalendarStore(tables.calendar_day, tables.calendar_year, app.state.audit)
 
-    install_error_handlers(app)
-
-    async def on_db_error(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(request, problem_for(exc, "unclassified database error"))
-
-    app.add_exception_handler(DBAPIError, on_db_error)
-    # Raw asyncpg errors from the hot paths that use the driver connection directly.
-    app.add_exception_handler(asyncpg.PostgresError, on_db_error)
-    app.add_exception_handler(asyncpg.exceptions.InterfaceError, on_db_error)
-    app.add_exception_handler(OSError, on_db_error)
+    install_error_handlers(app)  # database errors included, raw asyncpg ones from the hot paths too
     app.add_exception_handler(IdempotentReplay, replay_handler)
 
     metrics = Metrics(service)

@@ -14,8 +14,14 @@ from typing import Annotated, Any
 
 import asyncpg
 from fastapi import Depends, Request
-from sqlalchemy import MetaData
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy import MetaData, event
+from sqlalchemy.exc import (
+    DBAPIError,
+    DisconnectionError,
+    EmulatedDBAPIException,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,16 +60,29 @@ def connect_args(settings: KitSettings, application_name: str) -> dict[str, Any]
 
 
 def make_engine(settings: KitSettings, application_name: str) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         settings.async_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
-        # No ping per checkout (a round trip on every request): a connection found dead raises a
-        # disconnect error, which invalidates the pool and answers 503; the next request reconnects.
+        # No ping per checkout: with asyncpg it is BEGIN; SELECT; ROLLBACK, three round trips on
+        # every request. `_discard_closed` below drops what the driver already knows is dead; a
+        # connection that dies unnoticed raises a disconnect error on use, which invalidates the
+        # pool and answers one 503.
         pool_pre_ping=False,
         pool_recycle=1800,
         connect_args=connect_args(settings, application_name),
     )
+    event.listen(engine.sync_engine.pool, "checkout", _discard_closed)
+    return engine
+
+
+def _discard_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """On checkout: a pooled connection the server closed while it sat idle (Postgres restarted or
+    ended the backend) is one asyncpg has marked closed; DisconnectionError makes the pool replace
+    it in place, so the request never sees it. A local flag check, no round trip."""
+    driver = getattr(dbapi_connection, "driver_connection", None)
+    if driver is not None and driver.is_closed():
+        raise DisconnectionError("connection closed by the server while idle in the pool")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -199,7 +218,15 @@ async def session_driver(session: AsyncSession) -> Any:
         return cached[1]
     conn = await session.connection()
     raw = await conn.get_raw_connection()
-    if not await _begin(raw.dbapi_connection):
+    try:
+        begun = await _begin(raw.dbapi_connection)
+    except Exception as exc:
+        # BEGIN sent past SQLAlchemy's Connection: its disconnect handling never sees the error, so
+        # a dead connection would go back to the pool. Drop it here (the request answers 503).
+        if isinstance(classify_db_error(exc), DatabaseUnavailable):
+            await conn.invalidate(exc)
+        raise
+    if not begun:
         # The adapter's internals changed: make SQLAlchemy send BEGIN itself (one round trip more).
         await conn.exec_driver_sql("SELECT 1")
     driver = raw.driver_connection
@@ -296,6 +323,11 @@ def classify_db_error(exc: BaseException) -> DomainError | None:
         if isinstance(exc, (OperationalError, InterfaceError)) or exc.connection_invalidated:
             return DatabaseUnavailable()
         return None
+    if isinstance(exc, EmulatedDBAPIException):
+        # The asyncpg adapter's own error class, unwrapped when SQLAlchemy's Connection is bypassed
+        # (session_driver's BEGIN): classified by the asyncpg error it translates.
+        cause = exc.__cause__
+        return classify_db_error(cause) if cause is not None and cause is not exc else None
     # asyncpg's PostgresConnectionError family always carries an 08xxx sqlstate: handled above.
     # InternalClientError: the protocol state of a connection the server is tearing down (seen when
     # Postgres stops mid-request: "cannot switch to state …; another operation is in progress").
@@ -304,6 +336,18 @@ def classify_db_error(exc: BaseException) -> DomainError | None:
     ):
         return DatabaseUnavailable()
     return None
+
+
+# What classify_db_error knows, for exception handlers (jiuzhu_kit.errors): handled there, not in
+# Starlette's catch-all, which re-raises after answering and makes the server drop the connection.
+DB_ERROR_TYPES: tuple[type[Exception], ...] = (
+    DBAPIError,
+    EmulatedDBAPIException,
+    asyncpg.PostgresError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+)
 
 
 def problem_for(exc: BaseException, log_message: str | None) -> DomainError:

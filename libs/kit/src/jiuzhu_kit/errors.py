@@ -332,12 +332,21 @@ def install_error_handlers(app: FastAPI) -> None:
         err = _http_error(exc.status_code)
         return problem_response(request, err, headers=exc.headers)
 
-    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
-        from jiuzhu_kit.db import problem_for  # local: db imports errors
+    from jiuzhu_kit.db import DB_ERROR_TYPES, problem_for  # local: db imports errors
 
+    async def on_db_error(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(request, problem_for(exc, "unclassified database error"))
+
+    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(request, problem_for(exc, "unhandled error"))
 
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    # Database errors are answered here, not by the catch-all below: Starlette re-raises what its
+    # `Exception` handler answered and the server then drops the client's keep-alive connection
+    # (a 503 for a dead pool connection must leave the client, or the gateway's upstream pool, a
+    # usable connection).
+    for db_error in DB_ERROR_TYPES:
+        app.add_exception_handler(db_error, on_db_error)
     app.add_exception_handler(Exception, on_unhandled)

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import asyncpg
 
-from jiuzhu_kit.db import connect_args
+from jiuzhu_kit.db import DatabaseUnavailable, classify_db_error, connect_args
 from jiuzhu_kit.settings import KitSettings, to_async_url
 
 
@@ -87,10 +87,33 @@ class WritePool:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Any]:
-        """A connection in a transaction: committed when the block ends, rolled back if it raises."""
+        """A connection in a transaction: committed when the block ends, rolled back if it raises.
+
+        asyncpg's pool replaces a connection it knows is closed on acquire and terminates one that
+        is closed or cannot be reset on release. One that died unnoticed while idle (Postgres
+        restarted a moment ago) fails on BEGIN with a connection error: nothing has run on it, so
+        one fresh connection is tried before the request gives up with a 503."""
         pool = await self._open()
-        async with pool.acquire() as con, con.transaction():
-            yield con
+        for attempt in (1, 2):
+            async with pool.acquire() as con:
+                tx = con.transaction()
+                try:
+                    await tx.start()
+                except Exception as exc:
+                    # (Not `con.is_closed()`: the pool may already have taken a closed one back.)
+                    if attempt == 2 or not isinstance(classify_db_error(exc), DatabaseUnavailable):
+                        raise
+                    continue  # released: the pool terminates a closed connection
+                try:
+                    yield con
+                except BaseException:
+                    # As asyncpg's Transaction.__aexit__, but the block's own error is the one
+                    # raised: a dead connection cannot roll back, and the pool then terminates it.
+                    with suppress(Exception):
+                        await tx.rollback()
+                    raise
+                await tx.commit()
+                return
 
     async def close(self) -> None:
         pool, self._pool = self._pool, None
