@@ -107,7 +107,7 @@ class LeanRoutes:
         for route, pattern in self.routes:
             if scope["method"] != route.method:
                 continue
-            match = pattern.match(scope["path"])
+            match = pattern.fullmatch(scope["path"])
             if match is None:
                 continue
             content_type = b""

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.ids import DivisionCode, Uscc
 from jiuzhu_kit.money import Money
 from jiuzhu_procurement.catalogue.rules import FORMS
 from jiuzhu_procurement.plan.schemas import FundingSource
@@ -106,7 +106,7 @@ class ProjectOut(BaseModel):
 class BidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    uscc: str = Field(min_length=18, max_length=18)
+    uscc: Uscc
     price: Money
     proposal: str | None = Field(default=None, max_length=10000)
 
@@ -173,7 +173,7 @@ class ScoringIn(BaseModel):
 class ChallengeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    uscc: str = Field(min_length=18, max_length=18)
+    uscc: Uscc
     grounds: str = Field(min_length=5, max_length=4000)
 
 

@@ -50,7 +50,7 @@ class PackRegistry:
         pack_id, _, ver = ref.partition("@")
         pack = (
             self._by_key.get((pack_id, int(ver)))
-            if ver.isdigit()
+            if ver.isascii() and ver.isdigit()  # int() would also read "١"
             else None
             if ver
             else self._latest.get(pack_id)
