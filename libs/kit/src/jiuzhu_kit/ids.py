@@ -41,9 +41,7 @@ USCC_PATTERN = r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"
 Uscc = Annotated[
     str,
     BeforeValidator(
-        _checked(
-            "uscc_invalid", re.compile(USCC_PATTERN), "统一社会信用代码应为 18 位数字或字母", upper=True
-        )
+        _checked("uscc_invalid", re.compile(USCC_PATTERN), "统一社会信用代码应为 18 位数字或字母", upper=True)
     ),
     WithJsonSchema({"type": "string", "pattern": f"^{USCC_PATTERN}$", "examples": ["91350100M000100Y43"]}),
 ]
@@ -52,7 +50,9 @@ Uscc = Annotated[
 PERIOD_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,15}"
 Period = Annotated[
     str,
-    BeforeValidator(_checked("period_invalid", re.compile(PERIOD_PATTERN), "期次应为 1–16 位字母、数字、- 或 _")),
+    BeforeValidator(
+        _checked("period_invalid", re.compile(PERIOD_PATTERN), "期次应为 1–16 位字母、数字、- 或 _")
+    ),
     WithJsonSchema({"type": "string", "pattern": f"^{PERIOD_PATTERN}$", "examples": ["2019-H1"]}),
 ]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -13,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template.schemas import Key, Percent
 from jiuzhu_kit.ids import DivisionCode, Period, Uscc, ascii_fullmatch
+from jiuzhu_kit.money import Number
 
 PartyKind = Literal["purchaser", "third_party", "recipients", "township", "village_committee"]
 PeriodKind = Literal["half_yearly", "annual", "final"]
@@ -82,7 +82,7 @@ class ScoresIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     party: PartyKind
-    values: dict[Key, Decimal] = Field(
+    values: dict[Key, Number] = Field(
         default_factory=dict,
         description="indicator key → value (likert point, percentage, count of deductions or items)",
     )

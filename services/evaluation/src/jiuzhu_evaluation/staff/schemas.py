@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jiuzhu_evaluation.round.schemas import EvidenceIn
 from jiuzhu_evaluation.template.schemas import Key
 from jiuzhu_kit.ids import DivisionCode, Year
+from jiuzhu_kit.money import Number
 
 
 class AssessmentIn(BaseModel):
@@ -23,7 +24,7 @@ class AssessmentIn(BaseModel):
     template_id: uuid.UUID | None = Field(
         default=None, description="a staff template; newest staff-annual if omitted"
     )
-    values: dict[Key, Decimal]
+    values: dict[Key, Number]
     evidence: list[EvidenceIn] = Field(min_length=1, max_length=50)
 
 

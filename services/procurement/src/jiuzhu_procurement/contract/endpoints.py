@@ -90,7 +90,12 @@ async def amend_contract(
 @router.post(
     "/contracts/{contract_id}/deadlines/{key}/fulfil",
     response_model=ContractOut,
-    responses=responses(service.ContractNotFound, service.DeadlineNotFound),
+    responses=responses(
+        service.ContractNotFound,
+        service.DeadlineNotFound,
+        service.DeadlineAlreadyFulfilled,
+        service.FulfilledDateInvalid,
+    ),
 )
 async def fulfil_deadline(
     request: Request,
@@ -100,7 +105,8 @@ async def fulfil_deadline(
     key: str,
     body: FulfilIn,
 ) -> ContractOut:
-    c = await service.fulfil(session, request.app.state.audit, principal, contract_id, key, body.on)
+    """Record that a deadline was met: once, on a day between the signing and today; audited."""
+    c = await service.fulfil(session, request.app.state.audit, principal, contract_id, key, body.on, today())
     return await service.out(session, c)
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jiuzhu_kit.ids import DivisionCode, Uscc
-from jiuzhu_kit.money import Money
+from jiuzhu_kit.money import Money, Number
 from jiuzhu_procurement.catalogue.rules import FORMS
 from jiuzhu_procurement.plan.schemas import FundingSource
 from jiuzhu_procurement.project.methods import METHODS
@@ -40,10 +40,10 @@ class ProjectIn(BaseModel):
 class ScoringParamsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    price_weight: Decimal = Field(default=Decimal("30"), ge=0, le=100, description="价格分值占比 %")
-    history_weight: Decimal = Field(default=Decimal("0"), ge=0, le=20, description="以往绩效评价结果分值 %")
-    sme_deduction_percent: Decimal = Field(default=Decimal("10"), ge=10, le=20)
-    abnormal_low_ratio: Decimal = Field(default=Decimal("0.80"), gt=0, le=1)
+    price_weight: Number = Field(default=Decimal("30"), ge=0, le=100, description="价格分值占比 %")
+    history_weight: Number = Field(default=Decimal("0"), ge=0, le=20, description="以往绩效评价结果分值 %")
+    sme_deduction_percent: Number = Field(default=Decimal("10"), ge=10, le=20)
+    abnormal_low_ratio: Number = Field(default=Decimal("0.80"), gt=0, le=1)
 
 
 class AnnounceIn(BaseModel):
@@ -160,7 +160,7 @@ class PanelScore(BaseModel):
 
     bid_id: uuid.UUID
     member_id: str = Field(min_length=1, max_length=64)
-    score: Decimal = Field(ge=0, le=100, decimal_places=2)
+    score: Number = Field(ge=0, le=100, decimal_places=2)
 
 
 class ScoringIn(BaseModel):
