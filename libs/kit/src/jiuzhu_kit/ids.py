@@ -25,10 +25,8 @@ def ascii_fullmatch(pattern: re.Pattern[str], value: object) -> bool:
     return isinstance(value, str) and value.isascii() and pattern.fullmatch(value) is not None
 
 
-def _checked(code: str, pattern: re.Pattern[str], message: str, *, upper: bool = False) -> Any:
+def _checked(code: str, pattern: re.Pattern[str], message: str) -> Any:
     def check(value: Any) -> Any:
-        if upper and isinstance(value, str) and value.isascii():
-            value = value.upper()  # canonical form; ASCII only ("ß".upper() is two letters)
         if not ascii_fullmatch(pattern, value):
             raise PydanticCustomError(code, message)
         return value
@@ -41,7 +39,7 @@ USCC_PATTERN = r"[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}"
 Uscc = Annotated[
     str,
     BeforeValidator(
-        _checked("uscc_invalid", re.compile(USCC_PATTERN), "统一社会信用代码应为 18 位数字或字母", upper=True)
+        _checked("uscc_invalid", re.compile(USCC_PATTERN), "统一社会信用代码应为 18 位数字或大写字母")
     ),
     WithJsonSchema({"type": "string", "pattern": f"^{USCC_PATTERN}$", "examples": ["91350100M000100Y43"]}),
 ]
