@@ -257,7 +257,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
             "POST",
             f"/api/procurement/contracts/{cid}/deadlines/staff_dispatched/fulfil",
             bureau,
-            json={"on": due.isoformat()},
+            json={"on": signed.isoformat()},  # a fulfilment date cannot be in the future
         )
         cleared = await w.call(
             "GET", "/api/procurement/contracts/overdue-deadlines", bureau, params={"as_of": "2030-01-01"}

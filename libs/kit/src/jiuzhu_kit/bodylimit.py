@@ -51,7 +51,7 @@ class BodyLimits:
 
     def limit_for(self, path: str) -> int:
         for pattern, limit in self.overrides:
-            if pattern.match(path):
+            if pattern.fullmatch(path):
                 return limit
         return self.default
 

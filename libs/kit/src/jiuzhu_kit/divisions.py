@@ -9,6 +9,7 @@ import re
 from typing import Annotated
 
 from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 NATIONAL = "000000"
 
@@ -17,7 +18,9 @@ PROVINCE_PREFIXES = frozenset(
     "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
 )
 
-_SHAPE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
+# ASCII digits, matched in full: `\d` would take ٦ or ６ and `$` a trailing newline, and a code
+# "640181100\n" would then read as a county (see ids.py).
+_SHAPE = re.compile(r"[0-9]{6}(?:[0-9]{3}(?:[0-9]{3})?)?")
 
 
 class InvalidDivisionCode(ValueError):
@@ -26,7 +29,7 @@ class InvalidDivisionCode(ValueError):
 
 def validate_division_code(code: str) -> str:
     """Structural validation: 6, 9 or 12 digits, known province, no county part without a city part."""
-    if not isinstance(code, str) or not _SHAPE.match(code):
+    if not isinstance(code, str) or not _SHAPE.fullmatch(code):
         raise InvalidDivisionCode("行政区划代码应为 6、9 或 12 位数字")
     if code == NATIONAL:
         return code
@@ -39,7 +42,15 @@ def validate_division_code(code: str) -> str:
     return code
 
 
-DivisionCode = Annotated[str, AfterValidator(validate_division_code)]
+def _division_code(code: str) -> str:
+    try:
+        return validate_division_code(code)
+    except InvalidDivisionCode as exc:
+        # A custom type gives the field error a stable code: DIVISION_CODE_INVALID.
+        raise PydanticCustomError("division_code_invalid", str(exc)) from None
+
+
+DivisionCode = Annotated[str, AfterValidator(_division_code)]
 
 
 def prefix(code: str) -> str:

@@ -199,12 +199,39 @@ def problem_body(err: DomainError, lang: str, instance: str, request_id: str | N
     return body
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value: Any) -> Any:
+    """`value` with every lone surrogate replaced by U+FFFD: a refusal may quote what the client
+    sent (a key, a path, a value in a message), and "\\ud800" from JSON cannot be encoded as UTF-8."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(v) for v in value]
+    return value
+
+
+class ProblemResponse(JSONResponse):
+    """problem+json that always renders, whatever the client's input put into it."""
+
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return super().render(scrub(content))
+
+
 def problem_response(
     request: Request, err: DomainError, headers: Mapping[str, str] | None = None
 ) -> JSONResponse:
     lang = request_lang(request)
     body = problem_body(err, lang, request.url.path, request.scope.get("state", {}).get("request_id"))
-    return JSONResponse(
+    return ProblemResponse(
         body, status_code=err.status, media_type=PROBLEM_JSON, headers={**err.headers(), **(headers or {})}
     )
 

@@ -1,7 +1,8 @@
 """`Idempotency-Key` for unsafe requests.
 
-Same key + same request → the stored response, no second write. Same key + another request →
-422 IDEMPOTENCY_KEY_REUSED. The record is written in the request's own transaction, just before
+A key belongs to one principal (sub, roles, jurisdiction, organisation) on one method and path
+(`key_scope`). Same key + same request → the stored response, no second write. Same key + another
+request on that route → 422 IDEMPOTENCY_KEY_REUSED. The record is written in the request's own transaction, just before
 it commits, so "written" and "remembered" cannot diverge; concurrent retries with one key wait on
 an advisory lock and then replay the winner's response.
 """
@@ -48,12 +49,33 @@ class IdempotentReplay(Exception):
         self.body = body
 
 
-def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+def _digest(*parts: bytes) -> str:
     h = hashlib.sha256()
-    for part in (method.encode(), path.encode(), query.encode(), body):
+    for part in parts:
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
+
+
+def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    return _digest(method.encode(), path.encode(), query.encode(), body)
+
+
+def key_scope(principal: Principal | None, client_host: str, method: str, path: str) -> str:
+    """Whose key, for which route: a key is replayed only to the same sub with the same roles,
+    jurisdiction and organisation, on the same method and path. Scoped by `sub` alone, a county
+    got back a 201 another county's token of the same sub had stored."""
+    if principal is None:
+        who = [b"anonymous", client_host.encode()]
+    else:
+        who = [
+            b"principal",
+            principal.sub.encode(),
+            ",".join(sorted(principal.roles)).encode(),
+            principal.division.encode(),
+            (principal.org or "").encode(),
+        ]
+    return "v2:" + _digest(*who, method.encode(), path.encode())
 
 
 def _table(request: Request) -> Table:
@@ -71,7 +93,8 @@ async def idempotency_guard(
         return
     if not (1 <= len(key) <= 255) or not key.isprintable():
         raise IdempotencyKeyInvalid()
-    owner = principal.sub if principal else "anonymous:" + (request.client.host if request.client else "?")
+    host = request.client.host if request.client else "?"
+    owner = key_scope(principal, host, request.method, request.url.path)
     body = await request.body()
     fp = fingerprint(request.method, request.url.path, request.url.query, body)
     table = _table(request)

@@ -31,7 +31,7 @@ from jiuzhu_kit.bodylimit import BodyTooLarge
 from jiuzhu_kit.db import problem_for
 from jiuzhu_kit.errors import DomainError, problem_response
 from jiuzhu_kit.idempotency import HEADER as IDEMPOTENCY_HEADER
-from jiuzhu_kit.strictjson import JsonAmbiguous, NulCharacter, check_json
+from jiuzhu_kit.strictjson import JsonAmbiguous, NulCharacter, UnpairedSurrogate, check_json
 
 _AUTHORIZATION = b"authorization"
 _CONTENT_TYPE = b"content-type"
@@ -107,7 +107,7 @@ class LeanRoutes:
         for route, pattern in self.routes:
             if scope["method"] != route.method:
                 continue
-            match = pattern.match(scope["path"])
+            match = pattern.fullmatch(scope["path"])
             if match is None:
                 continue
             content_type = b""
@@ -165,7 +165,7 @@ class _Bound:
     def _strict(body: bytes) -> bool:
         try:
             check_json(body)
-        except (JsonAmbiguous, NulCharacter):
+        except (JsonAmbiguous, NulCharacter, UnpairedSurrogate):
             return False
         return True
 

@@ -5,6 +5,8 @@
   differently is refused (422 `JSON_AMBIGUOUS`), as RFC 8259 4 and RFC 7493 (I-JSON) advise.
 - U+0000 cannot be stored in Postgres text or jsonb: in a path, query or JSON string it used to
   reach the database and come back as a 500; it is refused up front (422 `NUL_CHARACTER`).
+- A lone surrogate escape ("\\ud800") is no character: UTF-8 cannot encode it, Postgres cannot
+  store it and I-JSON (RFC 7493 2.1) forbids it; refused up front (422 `UNPAIRED_SURROGATE`).
 
 Runs as a global dependency, after FastAPI has read (and cached) the body.
 """
@@ -12,6 +14,8 @@ Runs as a global dependency, after FastAPI has read (and cached) the body.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
@@ -30,6 +34,15 @@ class NulCharacter(MalformedRequest):
     code = "NUL_CHARACTER"
     zh = "请求中含有空字符（U+0000）"
     en = "The request contains a NUL character (U+0000)"
+
+
+class UnpairedSurrogate(MalformedRequest):
+    code = "UNPAIRED_SURROGATE"
+    zh = "请求中含有不成对的 UTF-16 代理项（如 \\ud800），不是有效字符"
+    en = "The request contains an unpaired UTF-16 surrogate (such as \\ud800)"
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class _Ambiguous(ValueError):
@@ -58,11 +71,19 @@ def _is_json(content_type: str) -> bool:
 
 
 def _has_nul(doc: Any) -> bool:
+    return _any_string(doc, lambda s: "\x00" in s)
+
+
+def has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _any_string(doc: Any, test: Callable[[str], bool]) -> bool:
     stack = [doc]
     while stack:  # iterative: the document may be deep
         item = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if test(item):
                 return True
         elif isinstance(item, dict):
             stack.extend(item.keys())
@@ -82,6 +103,9 @@ def check_json(body: bytes) -> None:
         return
     if b"\\u0000" in body and _has_nul(doc):
         raise NulCharacter([FieldError(pointer="#", code="NUL_CHARACTER", detail="字符串中含有空字符")])
+    if _SURROGATE_ESCAPE.search(body) and _any_string(doc, has_surrogate):
+        detail = "字符串或键中含有不成对的代理项"
+        raise UnpairedSurrogate([FieldError(pointer="#", code="UNPAIRED_SURROGATE", detail=detail)])
 
 
 async def strict_json_guard(request: Request) -> None:

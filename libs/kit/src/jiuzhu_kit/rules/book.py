@@ -107,7 +107,9 @@ class RuleBook(Generic[P]):
         """`id` (latest version) or `id@version`."""
         pack_id, _, ver = ref.partition("@")
         if ver:
-            pack = self._by_key.get((pack_id, int(ver))) if ver.isdigit() else None
+            pack = (
+                self._by_key.get((pack_id, int(ver))) if ver.isascii() and ver.isdigit() else None
+            )  # int() reads "١" too
         else:
             pack = self._latest.get(pack_id)
         if pack is None:

@@ -11,14 +11,14 @@ from jiuzhu_evaluation.consequence.schemas import (
     DebarmentSuggestionOut,
     PaymentReleaseOut,
 )
-from jiuzhu_evaluation.round.schemas import USCC_PATTERN
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.ids import Period, Uscc
 
 router = APIRouter(prefix="/consequences", tags=["consequences"])
 
 Oversight = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.FINANCE, Role.AUDITOR))]
-UsccPath = Annotated[str, Path(pattern=USCC_PATTERN)]
+UsccPath = Annotated[Uscc, Path()]
 
 
 @router.get("/payment-release", response_model=PaymentReleaseOut)
@@ -26,7 +26,7 @@ async def payment_release(
     session: SessionDep,
     principal: PrincipalDep,
     contract_id: uuid.UUID,
-    period: Annotated[str, Query(min_length=1, max_length=16)],
+    period: Annotated[Period, Query()],
 ) -> PaymentReleaseOut:
     """May the payment tied to this contract and period be released? (procurement asks this)"""
     return await service.payment_release(session, principal, contract_id, period)

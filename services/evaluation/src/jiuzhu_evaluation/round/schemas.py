@@ -5,25 +5,22 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template.schemas import Key, Percent
-from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.ids import DivisionCode, Period, Uscc, ascii_fullmatch
+from jiuzhu_kit.money import Number
 
 PartyKind = Literal["purchaser", "third_party", "recipients", "township", "village_committee"]
 PeriodKind = Literal["half_yearly", "annual", "final"]
-# Unified social credit code (GB 32100-2015): 18 characters, no I O Z S V.
-USCC_PATTERN = r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$"
-Uscc = Annotated[str, Field(pattern=USCC_PATTERN)]
 
 PERIOD_PATTERNS = {
-    "half_yearly": re.compile(r"^\d{4}-H[12]$"),  # seed 002 六(二): 每半年
-    "annual": re.compile(r"^\d{4}$"),
-    "final": re.compile(r"^final$"),  # seed 003 三(五)4: 项目终期
+    "half_yearly": re.compile(r"[0-9]{4}-H[12]"),  # seed 002 六(二): 每半年
+    "annual": re.compile(r"[0-9]{4}"),
+    "final": re.compile(r"final"),  # seed 003 三(五)4: 项目终期
 }
 
 
@@ -46,7 +43,7 @@ class RoundIn(BaseModel):
 
     contract_id: uuid.UUID
     period_kind: PeriodKind
-    period: str = Field(examples=["2019-H1", "2019", "final"])
+    period: Period = Field(examples=["2019-H1", "2019", "final"])
     contractor_uscc: Uscc
     purchaser_division: DivisionCode
     template_id: uuid.UUID
@@ -56,7 +53,7 @@ class RoundIn(BaseModel):
     @model_validator(mode="after")
     def _check(self) -> RoundIn:
         problems = []
-        if not PERIOD_PATTERNS[self.period_kind].match(self.period):
+        if not ascii_fullmatch(PERIOD_PATTERNS[self.period_kind], self.period):
             problems.append(
                 f"期间 {self.period!r} 与类型 {self.period_kind} 不符（如 2019-H1 / 2019 / final）"
             )
@@ -85,7 +82,7 @@ class ScoresIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     party: PartyKind
-    values: dict[Key, Decimal] = Field(
+    values: dict[Key, Number] = Field(
         default_factory=dict,
         description="indicator key → value (likert point, percentage, count of deductions or items)",
     )

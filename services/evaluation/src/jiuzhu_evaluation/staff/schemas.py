@@ -8,7 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jiuzhu_evaluation.round.schemas import EvidenceIn
 from jiuzhu_evaluation.template.schemas import Key
-from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.ids import DivisionCode, Year
+from jiuzhu_kit.money import Number
 
 
 class AssessmentIn(BaseModel):
@@ -19,11 +20,11 @@ class AssessmentIn(BaseModel):
         pattern=r"^[A-Za-z0-9._:-]{1,64}$", description="opaque id of the dispatched staff member"
     )
     division_code: DivisionCode
-    year: int = Field(ge=2000, le=2100)
+    year: Year = Field(ge=2000, le=2100)
     template_id: uuid.UUID | None = Field(
         default=None, description="a staff template; newest staff-annual if omitted"
     )
-    values: dict[Key, Decimal]
+    values: dict[Key, Number]
     evidence: list[EvidenceIn] = Field(min_length=1, max_length=50)
 
 

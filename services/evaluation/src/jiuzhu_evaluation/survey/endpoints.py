@@ -21,6 +21,7 @@ from jiuzhu_kit import divisions
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import Forbidden, responses
+from jiuzhu_kit.ids import DivisionCode
 
 # 5,000 answers of up to 50 items: above the kit's 1 MiB default request-size limit.
 MAX_BULK_BYTES = 8 * 1024 * 1024
@@ -64,7 +65,7 @@ async def create_survey(
     responses=responses(JurisdictionForbidden),
 )
 async def results_by_contract_period(
-    session: SessionDep, principal: Oversight, division: Annotated[str | None, Query(max_length=12)] = None
+    session: SessionDep, principal: Oversight, division: Annotated[DivisionCode | None, Query()] = None
 ) -> list[dict[str, Any]]:
     """Every contract and period in your jurisdiction (or under `division`), aggregated in one SQL pass."""
     target = division or principal.division

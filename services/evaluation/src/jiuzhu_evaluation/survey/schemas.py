@@ -6,9 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from jiuzhu_evaluation.round.schemas import Uscc
 from jiuzhu_evaluation.template.schemas import Key
-from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.ids import DivisionCode, Period, Uscc
 
 Code = Annotated[str, Field(min_length=8, max_length=40)]
 
@@ -28,7 +27,7 @@ class SurveyIn(BaseModel):
 
     round_id: uuid.UUID | None = None
     contract_id: uuid.UUID | None = None
-    period: str | None = Field(default=None, max_length=16)
+    period: Period | None = None
     contractor_uscc: Uscc | None = None
     purchaser_division: DivisionCode | None = None
     title: str = Field(default="服务对象满意度调查", min_length=1, max_length=200)

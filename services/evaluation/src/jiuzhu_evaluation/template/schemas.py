@@ -7,13 +7,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+    model_validator,
+)
 
 from jiuzhu_evaluation.template import rules
+from jiuzhu_kit.money import parse_decimal
 
 # Percent / score: Decimal in, string out (never float), at most 2 places.
 Percent = Annotated[
     Decimal,
+    BeforeValidator(parse_decimal),  # bounded before the constraints compare (1E+999999999)
     Field(ge=0, le=100, max_digits=5, decimal_places=2),
     PlainSerializer(lambda d: f"{d:.2f}", return_type=str, when_used="always"),
     WithJsonSchema({"type": "string", "pattern": r"^\d{1,3}(\.\d{1,2})?$", "examples": ["30.00"]}),

@@ -6,8 +6,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from jiuzhu_kit.divisions import DivisionCode
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import DivisionCode
 from jiuzhu_kit.money import Money
 from jiuzhu_kit.rules.book import NoPackInForce, RulesAt
 from jiuzhu_procurement.catalogue import rules, service

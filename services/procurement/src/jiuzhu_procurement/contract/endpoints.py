@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Request, status
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.divisions import DivisionCode
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import DivisionCode, Period
 from jiuzhu_procurement.common.evaluation import EvaluationUnavailable
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contract import rules, service
@@ -91,7 +91,12 @@ async def amend_contract(
 @router.post(
     "/contracts/{contract_id}/deadlines/{key}/fulfil",
     response_model=ContractOut,
-    responses=responses(service.ContractNotFound, service.DeadlineNotFound),
+    responses=responses(
+        service.ContractNotFound,
+        service.DeadlineNotFound,
+        service.DeadlineAlreadyFulfilled,
+        service.FulfilledDateInvalid,
+    ),
 )
 async def fulfil_deadline(
     request: Request,
@@ -101,7 +106,8 @@ async def fulfil_deadline(
     key: str,
     body: FulfilIn,
 ) -> ContractOut:
-    c = await service.fulfil(session, request.app.state.audit, principal, contract_id, key, body.on)
+    """Record that a deadline was met: once, on a day between the signing and today; audited."""
+    c = await service.fulfil(session, request.app.state.audit, principal, contract_id, key, body.on, today())
     return await service.out(session, c, principal)
 
 
@@ -113,7 +119,7 @@ async def fulfil_deadline(
     ),
 )
 async def release_payment(
-    request: Request, session: SessionDep, principal: Payer, contract_id: uuid.UUID, period: str
+    request: Request, session: SessionDep, principal: Payer, contract_id: uuid.UUID, period: Period
 ) -> ContractOut:
     """Release one scheduled payment after asking the evaluation service whether its evaluation passed
     (灵政办发〔2018〕201号 六(二): the half-yearly evaluation is the basis for releasing funds)."""

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.ids import DivisionCode, Period, Uscc
 from jiuzhu_kit.money import Money
 
 
@@ -14,7 +14,7 @@ class PaymentLine(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     # ≤16: the evaluation service's payment-release query accepts at most 16 characters.
-    period: str = Field(min_length=1, max_length=16, examples=["2019-H1"])
+    period: Period = Field(examples=["2019-H1"])
     amount: Money
     due_on: date
 
@@ -25,7 +25,7 @@ class Party(BaseModel):
     role: Literal["purchaser", "contractor", "township", "user_unit", "other"]
     name: str = Field(min_length=1, max_length=200)
     division_code: DivisionCode | None = None
-    uscc: str | None = Field(default=None, min_length=18, max_length=18)
+    uscc: Uscc | None = None
     contact_person: str | None = Field(default=None, max_length=100)
     contact_phone: str | None = Field(default=None, max_length=32)
 

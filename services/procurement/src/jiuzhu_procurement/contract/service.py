@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
-from jiuzhu_kit.errors import Conflict, NotFound
+from jiuzhu_kit.errors import Conflict, DomainError, NotFound
 from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contract import rules
@@ -57,6 +57,19 @@ class DeadlineNotFound(NotFound):
     code = "DEADLINE_NOT_FOUND"
     zh = "合同中没有该履约期限"
     en = "No such deadline in the contract"
+
+
+class DeadlineAlreadyFulfilled(Conflict):
+    code = "DEADLINE_ALREADY_FULFILLED"
+    zh = "该履约期限已于 {on} 确认完成，不能再次确认"
+    en = "This deadline was already fulfilled on {on}"
+
+
+class FulfilledDateInvalid(DomainError):
+    code = "FULFILLED_DATE_INVALID"
+    status = 422
+    zh = "完成日期应在合同签订日（{signed_on}）至今天（{today}）之间"
+    en = "The fulfilment date must lie between the signing ({signed_on}) and today ({today})"
 
 
 async def load(session: AsyncSession, contract_id: uuid.UUID) -> Contract | None:
@@ -244,13 +257,26 @@ async def amend(
 
 
 async def fulfil(
-    session: AsyncSession, audit: AuditLog, principal: Principal, contract_id: uuid.UUID, key: str, on: date
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    contract_id: uuid.UUID,
+    key: str,
+    on: date,
+    today: date,
 ) -> Contract:
+    """Record once that a deadline was met, on a day between the signing and today (China time):
+    a second or a future date would rewrite the record the overdue list and oversight rely on."""
     c = await _locked(session, principal, contract_id)
     if c.status != "signed":
         raise ContractNotActive(status=c.status)
-    if not any(d["key"] == key for d in c.deadlines):
+    deadline = next((d for d in c.deadlines if d["key"] == key), None)
+    if deadline is None:
         raise DeadlineNotFound()
+    if deadline.get("fulfilled_on"):
+        raise DeadlineAlreadyFulfilled(on=deadline["fulfilled_on"])
+    if on > today or (c.signed_on is not None and on < c.signed_on):
+        raise FulfilledDateInvalid(signed_on=c.signed_on or "—", today=today)
     before = snapshot(c)
     c.deadlines = [{**d, "fulfilled_on": on.isoformat()} if d["key"] == key else d for d in c.deadlines]
     c.version += 1

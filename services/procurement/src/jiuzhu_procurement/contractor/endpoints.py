@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import Uscc
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor import debarment as deb
@@ -66,7 +67,7 @@ async def list_contractors(
 @router.get(
     "/contractors/{uscc}", response_model=ContractorOut, responses=responses(service.ContractorNotFound)
 )
-async def get_contractor(session: SessionDep, principal: PrincipalDep, uscc: str) -> ContractorOut:
+async def get_contractor(session: SessionDep, principal: PrincipalDep, uscc: Uscc) -> ContractorOut:
     c = await service.get_by_uscc(session, uscc)
     return service.out(c, principal, await service.current_debarment(session, c.uscc, today()))
 
@@ -87,7 +88,7 @@ add_event_routes(router, "/contractors/{key}", POLICY, _contractor)
     responses=responses(service.ContractorNotFound),
 )
 async def report_debarment(
-    request: Request, session: SessionDep, principal: Reporter, uscc: str, body: DebarmentReportIn
+    request: Request, session: SessionDep, principal: Reporter, uscc: Uscc, body: DebarmentReportIn
 ) -> DebarmentOut:
     """Open a debarment case; the contractor may respond within the stated working days (陈述申辩)."""
     c = await service.get_by_uscc(session, uscc)

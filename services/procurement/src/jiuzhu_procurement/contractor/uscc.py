@@ -81,7 +81,9 @@ def _entity_class(authority: str, kind: str) -> str:
 
 def parse(code: str) -> UsccInfo:
     """Validate and decode a code; raises InvalidUscc with a Chinese reason."""
-    c = code.strip().upper()
+    if not code.isascii() or code != code.strip():  # "…\n" or "ﬀ".upper() must not pass as a code
+        raise InvalidUscc("统一社会信用代码应为 18 位数字或字母")
+    c = code.upper()
     if len(c) != 18:
         raise InvalidUscc("统一社会信用代码应为 18 位")
     bad = [ch for ch in c if ch not in _VALUE]

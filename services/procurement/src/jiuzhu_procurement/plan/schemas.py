@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.ids import DivisionCode, Year
 from jiuzhu_kit.money import Money
 
 # 闽民保〔2018〕58号 一(五): 困难群众救助补助资金、工作经费和福利彩票公益金，按资金使用范围分别列支.
@@ -46,7 +46,7 @@ class PlanIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     division_code: DivisionCode
-    year: int = Field(ge=2014, le=2100)
+    year: Year = Field(ge=2014, le=2100)
     title: str = Field(min_length=1, max_length=200)
     budget_lines: BudgetLines
 

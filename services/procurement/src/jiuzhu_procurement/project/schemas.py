@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from jiuzhu_kit.divisions import DivisionCode
-from jiuzhu_kit.money import Money
+from jiuzhu_kit.ids import DivisionCode, Uscc
+from jiuzhu_kit.money import Money, Number
 from jiuzhu_procurement.catalogue.rules import FORMS
 from jiuzhu_procurement.plan.schemas import FundingSource
 from jiuzhu_procurement.project.methods import METHODS
@@ -40,15 +40,15 @@ class ProjectIn(BaseModel):
 class ScoringParamsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    price_weight: Decimal = Field(default=Decimal("30"), ge=0, le=100, description="价格分值占比 %")
-    history_weight: Decimal = Field(default=Decimal("0"), ge=0, le=20, description="以往绩效评价结果分值 %")
-    sme_deduction_percent: Decimal = Field(
+    price_weight: Number = Field(default=Decimal("30"), ge=0, le=100, description="价格分值占比 %")
+    history_weight: Number = Field(default=Decimal("0"), ge=0, le=20, description="以往绩效评价结果分值 %")
+    sme_deduction_percent: Number = Field(
         default=Decimal("10"),
         ge=0,
         le=100,
         description="小微企业价格扣除 %：须在采购公告之日有效的区间内（服务项目：2022-07-01 起 10–20，此前 6–10）",
     )
-    abnormal_low_ratio: Decimal = Field(default=Decimal("0.80"), gt=0, le=1)
+    abnormal_low_ratio: Number = Field(default=Decimal("0.80"), gt=0, le=1)
 
 
 class AnnounceIn(BaseModel):
@@ -111,7 +111,7 @@ class ProjectOut(BaseModel):
 class BidIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    uscc: str = Field(min_length=18, max_length=18)
+    uscc: Uscc
     price: Money
     proposal: str | None = Field(default=None, max_length=10000)
 
@@ -165,7 +165,7 @@ class PanelScore(BaseModel):
 
     bid_id: uuid.UUID
     member_id: str = Field(min_length=1, max_length=64)
-    score: Decimal = Field(ge=0, le=100, decimal_places=2)
+    score: Number = Field(ge=0, le=100, decimal_places=2)
 
 
 class ScoringIn(BaseModel):
@@ -178,7 +178,7 @@ class ScoringIn(BaseModel):
 class ChallengeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    uscc: str = Field(min_length=18, max_length=18)
+    uscc: Uscc
     grounds: str = Field(min_length=5, max_length=4000)
 
 

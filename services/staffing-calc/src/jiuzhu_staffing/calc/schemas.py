@@ -8,23 +8,23 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from jiuzhu_kit import divisions
+from jiuzhu_kit.ids import DivisionCode
 from jiuzhu_kit.money import Money, non_negative
 
 Count = Annotated[int, Field(ge=0, le=100_000_000)]
 NonNegativeMoney = Annotated[Money, AfterValidator(non_negative)]
 PackRef = Annotated[
-    str, Field(pattern=r"^[a-z0-9-]{1,64}(@\d{1,6})?$", examples=["gd-city-plan", "lingwu@1"])
+    str, Field(pattern=r"^[a-z0-9-]{1,64}(@[0-9]{1,6})?$", examples=["gd-city-plan", "lingwu@1"])
 ]
 
 
 def _county_code(code: str) -> str:
-    divisions.validate_division_code(code)
     if divisions.level(code) != "county":
         raise ValueError("应为县级（6 位）行政区划代码")
     return code
 
 
-CountyCode = Annotated[str, AfterValidator(_county_code)]
+CountyCode = Annotated[DivisionCode, AfterValidator(_county_code)]
 
 
 class NursingHomeIn(BaseModel):
@@ -36,7 +36,7 @@ class NursingHomeIn(BaseModel):
 class TownshipIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100, examples=["崇兴镇"])
-    code: str | None = Field(default=None, pattern=r"^\d{9}$", description="统计用区划代码（9 位），可选")
+    code: str | None = Field(default=None, pattern=r"^[0-9]{9}$", description="统计用区划代码（9 位），可选")
     kind: Literal["township", "street_office"] = "township"
     assisted_households: Count = Field(default=0, description="辖区救助对象户数")
     registered_population: Count = Field(default=0, description="户籍人口")

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import ConcurrentUpdate, SessionDep
-from jiuzhu_kit.divisions import DivisionCode
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import DivisionCode, Year
 from jiuzhu_staffing.calc.staffing import PackHasNoStaffingRules
 from jiuzhu_staffing.calculation.endpoints import PACK_ERRORS
 from jiuzhu_staffing.compliance import service
@@ -49,8 +49,8 @@ async def get_report(
     request: Request,
     session: SessionDep,
     principal: Reader,
-    division_code: str,
-    year: Annotated[int, Path(ge=2000, le=2100)],  # as the summary; an int4 overflow was a 500
+    division_code: DivisionCode,
+    year: Annotated[Year, Path(ge=2000, le=2100)],  # as the summary; an int4 overflow was a 500
 ) -> ComplianceOut:
     """Required vs actual per unit and role, pay, trainings and documents, with the gaps."""
     return ComplianceOut.model_validate(
@@ -64,7 +64,7 @@ async def compliance_summary(
     session: SessionDep,
     principal: Reader,
     division: Annotated[DivisionCode, Query()],
-    year: Annotated[int, Query(ge=2000, le=2100)],
+    year: Annotated[Year, Query(ge=2000, le=2100)],
     as_of: Annotated[date | None, Query(description="缺省为今天")] = None,
 ) -> SummaryOut:
     """Every report under `division` for `year`, rolled up by city and province, and the counties

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from jiuzhu_kit.ids import Year
 from jiuzhu_kit.money import Money
 from jiuzhu_staffing.calc.schemas import Count, CountyIn, NonNegativeMoney
 
@@ -21,7 +22,7 @@ class ActualStaff(BaseModel):
 
 class ReportIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    year: int = Field(ge=2000, le=2100)
+    year: Year = Field(ge=2000, le=2100)
     on: date = Field(description="按此日生效的规则计算应配备数")
     county: CountyIn
     actual: list[ActualStaff] = Field(max_length=5000)

@@ -7,8 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from jiuzhu_kit.divisions import DivisionCode
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import DivisionCode
 from jiuzhu_staffing.packs.model import Pack
 from jiuzhu_staffing.packs.registry import NoPackInForce, PackNotFound, PackRegistry, registry
 from jiuzhu_staffing.packs.schemas import PackDetail, PackSummary

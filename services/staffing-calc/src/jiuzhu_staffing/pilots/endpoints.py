@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import ConcurrentUpdate, SessionDep
-from jiuzhu_kit.divisions import DivisionCode
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import DivisionCode, Year
 from jiuzhu_staffing.packs.registry import NoPackInForce, registry
 from jiuzhu_staffing.pilots import service
 from jiuzhu_staffing.pilots.schemas import PilotCheck, PilotsIn, PilotsOut
@@ -31,7 +31,7 @@ async def record_pilots(
     session: SessionDep,
     principal: Writer,
     province_code: DivisionCode,
-    year: int,
+    year: Annotated[Year, Path(ge=2000, le=2100)],
     body: PilotsIn,
 ) -> PilotsOut:
     """Record (or, with `expected_version`, replace) the province's pilot counties and townships."""
@@ -49,7 +49,7 @@ async def check_pilots(
     session: SessionDep,
     principal: Reader,
     province_code: DivisionCode,
-    year: int,
+    year: Annotated[Year, Path(ge=2000, le=2100)],
     on: Annotated[date | None, Query(description="按此日生效的规则检查；缺省为该年 12 月 31 日")] = None,
 ) -> PilotCheck:
     """Check the pilots against the pack: one county per city, one or two townships per county."""

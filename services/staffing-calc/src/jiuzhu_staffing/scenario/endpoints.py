@@ -9,8 +9,8 @@ from jiuzhu_kit import divisions
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.divisions import DivisionCode
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import DivisionCode
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_staffing.calculation.endpoints import PACK_ERRORS
 from jiuzhu_staffing.packs.registry import registry

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jiuzhu_kit.divisions import DivisionCode
+from jiuzhu_kit.ids import DivisionCode
 
 
 class ScenarioIn(BaseModel):

@@ -16,6 +16,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from jiuzhu_kit.cells import csv_cell, xlsx_cell
 from jiuzhu_staffing.packs.model import ROLE_ZH, UNIT_ZH
 
 
@@ -155,31 +156,31 @@ def to_xlsx(table: Table) -> bytes:
     assert ws is not None
     ws.title = table.sheet
     width = len(table.headers)
-    ws.cell(row=1, column=1, value=table.title).font = Font(bold=True, size=14)
+    xlsx_cell(ws, 1, 1, table.title).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for c, h in enumerate(table.headers, start=1):
-        cell = ws.cell(row=2, column=c, value=h)
+        cell = xlsx_cell(ws, 2, c, h)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
     for r, row in enumerate([*table.rows, table.totals], start=3):
         for c, v in enumerate(row, start=1):
-            cell = ws.cell(row=r, column=c, value=v)
+            cell = xlsx_cell(ws, r, c, v)
             cell.border = border
             if row is table.totals:
                 cell.font = Font(bold=True)
     first, last = 3, 2 + len(table.rows)
-    if table.rows:  # totals as live formulas too, so an edited sheet still adds up
+    if table.rows:  # our own totals as live formulas, so an edited sheet still adds up
         for c, v in enumerate(table.totals, start=1):
             if isinstance(v, int) and c > 1:
                 col = get_column_letter(c)
                 ws.cell(row=last + 1, column=c, value=f"=SUM({col}{first}:{col}{last})")
     note_row = last + 3
     for i, line in enumerate(table.notes):
-        ws.cell(row=note_row + i, column=1, value=line)
+        xlsx_cell(ws, note_row + i, 1, line)
     for c in range(1, width + 1):
         ws.column_dimensions[get_column_letter(c)].width = 14 if c > 2 else 10 if c == 1 else 22
     ws.freeze_panes = "A3"
@@ -191,10 +192,6 @@ def to_xlsx(table: Table) -> bytes:
 def to_csv(table: Table) -> bytes:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow([table.title])
-    w.writerow(table.headers)
-    w.writerows(table.rows)
-    w.writerow(table.totals)
-    for line in table.notes:
-        w.writerow([line])
+    for row in [[table.title], table.headers, *table.rows, table.totals, *([n] for n in table.notes)]:
+        w.writerow([csv_cell(v) for v in row])
     return buf.getvalue().encode("utf-8-sig")  # BOM: Excel opens Chinese CSV correctly
