@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.types import Scope
 
+from jiuzhu_kit import clock
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
@@ -67,6 +68,8 @@ def create_app(
     `settings.lean_routes = False` turns them off (the FastAPI routes then answer everything)."""
     if configure_logs:
         configure_logging(service, settings.log_level)
+    if settings.clock:  # the process clock starts now (validated, and refused in prod, by the settings)
+        clock.configure(settings.clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -126,6 +129,7 @@ def create_app(
         max_body=settings.max_body_bytes,
         body_overrides=body_limits,
         lean_routes=lean_routes if settings.lean_routes else (),
+        clock_header=settings.clock_header,
     )
 
     ops = APIRouter(tags=["operations"])

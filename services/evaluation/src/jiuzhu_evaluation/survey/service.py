@@ -7,17 +7,16 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_evaluation import TZ
 from jiuzhu_evaluation.round import access
 from jiuzhu_evaluation.round import service as rounds
 from jiuzhu_evaluation.survey.models import Survey
 from jiuzhu_evaluation.survey.repository import SurveyRepository
 from jiuzhu_evaluation.survey.schemas import AnswerIn, IntakeOut, Rejected, SurveyIn, SurveyOut
 from jiuzhu_evaluation.template import service as templates
+from jiuzhu_kit import clock
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -239,7 +238,7 @@ async def intake(
         if h not in won:
             rejected.append(Rejected(index=n, reason="CODE_USED_OR_INVALID"))
     accepted = [pending[h][1] for h in pending if h in won]
-    day = datetime.now(TZ).date()  # the day only: a timestamp would help re-identify a respondent
+    day = clock.today()  # the day only: a timestamp would help re-identify a respondent
     await repo.add_responses(s.id, day, channel, accepted)
     if accepted:
         await _audit(

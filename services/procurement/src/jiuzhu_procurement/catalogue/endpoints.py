@@ -6,11 +6,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.divisions import DivisionCode
 from jiuzhu_kit.money import Money
 from jiuzhu_procurement.catalogue import rules, service
-from jiuzhu_procurement.common.time import today
 
 router = APIRouter(tags=["reference"])
 

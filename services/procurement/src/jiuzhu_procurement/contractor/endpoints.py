@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import select
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, RoleForbidden, require_roles
+from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import NotFound, responses
 from jiuzhu_kit.pagination import Page, PageParams, page_params
-from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor import debarment as deb
 from jiuzhu_procurement.contractor import service
 from jiuzhu_procurement.contractor.models import Debarment
