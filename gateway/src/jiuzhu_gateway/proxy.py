@@ -52,6 +52,12 @@ def parse_anonymous(specs: list[str]) -> list[tuple[str, str, re.Pattern[str]]]:
     return out
 
 
+def dropped_headers(settings: GatewaySettings) -> frozenset[bytes]:
+    """Request headers never forwarded. Outside prod `X-Jiuzhu-Clock` passes unchanged (the services
+    honour it, jiuzhu_kit.clock); in prod the services ignore it, and the gateway drops it too."""
+    return DROP_REQUEST if settings.clock_header else DROP_REQUEST | {_CLOCK}
+
+
 def build_routes(settings: GatewaySettings) -> list[Route]:
     routes = [
         Route(f"/api/public/{s}", s, "/public", True, settings.timeout_public, f"public-{s}")
@@ -80,9 +86,7 @@ class Proxy:
         self.telemetry = telemetry
         self.anonymous = parse_anonymous(settings.anonymous_routes)
         self.public_reads = parse_anonymous(settings.public_reads)
-        # Outside prod `X-Jiuzhu-Clock` passes unchanged (the services honour it, jiuzhu_kit.clock);
-        # in prod the services ignore it, and the gateway drops it too.
-        self.drop = DROP_REQUEST if settings.clock_header else DROP_REQUEST | {_CLOCK}
+        self.drop = dropped_headers(settings)
 
     def match(self, path: str) -> Route | None:
         if not path.startswith("/api/"):
