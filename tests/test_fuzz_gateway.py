@@ -16,15 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
-import pytest
+import schemathesis
 
 from jiuzhu_devtools.testing import LiveStack
-
-# A root dev dependency (pyproject); skipped only until uv.lock carries it.
-schemathesis = pytest.importorskip(
-    "schemathesis", reason="schemathesis not installed (uv.lock not updated yet)"
-)
-from tests.fuzzing import CONTRACTOR_ORG, NATIONAL, ROLES, fuzz_cases  # noqa: E402
+from tests.fuzzing import CONTRACTOR_ORG, NATIONAL, ROLES, fuzz_cases
 
 EXAMPLES = int(os.environ.get("JIUZHU_GATEWAY_FUZZ_EXAMPLES", "3"))
 

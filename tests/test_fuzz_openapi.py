@@ -25,17 +25,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import schemathesis
 from fastapi import FastAPI
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi import checks as oas
 
-# A root dev dependency (pyproject); skipped only until uv.lock carries it.
-schemathesis = pytest.importorskip(
-    "schemathesis", reason="schemathesis not installed (uv.lock not updated yet)"
-)
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.core.failures import Failure, FailureGroup  # noqa: E402
-from schemathesis.specs.openapi import checks as oas  # noqa: E402
-
-from tests.fuzzing import (  # noqa: E402
+from tests.fuzzing import (
     CONTRACTOR_ORG,
     NATIONAL,
     ROLES,

@@ -10,9 +10,8 @@ them. Now both are decided by the aggregate's policy: same refusals, same maskin
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
-from jiuzhu_devtools.testing import LiveStack
+from jiuzhu_devtools.testing import LiveStack, test_today
 from tests.stories import Walk, story, uscc
 
 COUNTY = "310104"
@@ -23,7 +22,7 @@ PRICES = {"A": "2812345.67", "B": "2923456.78", "C": "2734567.89"}
 async def _project_in_scoring(w: Walk, a: str, b: str, c: str) -> str:
     bureau, finance = ("bureau", COUNTY), ("finance", COUNTY)
     line = {"funding_source": "assistance_subsidy_funds", "amount": "3000000.00", "scope": "个案评估服务"}
-    plan = await w.plan(COUNTY, date.today().year, [line], "徐汇区购买社会救助服务计划")
+    plan = await w.plan(COUNTY, test_today().year, [line], "徐汇区购买社会救助服务计划")
     body = {
         "plan_id": plan,
         "division_code": COUNTY,

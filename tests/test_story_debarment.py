@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
-from jiuzhu_devtools.testing import LiveStack
+from jiuzhu_devtools.testing import LiveStack, test_today
 from tests.stories import EVIDENCE, POOR_SHEET, Walk, every_chain, story, uscc
 
 XINLUO = "350802"  # 新罗区, 龙岩市
@@ -66,7 +66,7 @@ async def _buy(w: Walk, plan: str, title: str, bidders: list[tuple[str, str]], m
 
 
 def _contract(periods: list[str], amount: str) -> dict[str, Any]:
-    today = date.today()
+    today = test_today()
     half = f"{int(amount.split('.')[0]) // 2}.00"
     return {
         "subject": "社会救助家计调查服务",
@@ -144,7 +144,7 @@ async def test_failing_contractor_is_debarred_and_its_contract_taken_over(
 ) -> None:
     async with story(live_stack.gateway, token) as w:
         bureau, finance = ("bureau", XINLUO), ("finance", XINLUO)
-        today = date.today()
+        today = test_today()
 
         failing, steady = uscc("52", XINLUO, 501), uscc("52", XINLUO, 502)
         await w.register(failing, "新罗区某社会工作服务中心", XINLUO)

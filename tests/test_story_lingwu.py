@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 from jiuzhu_devtools.seeds import LINGWU_COUNTY, LINGWU_PARTIES
-from jiuzhu_devtools.testing import LiveStack
+from jiuzhu_devtools.testing import LiveStack, test_today
 from tests.stories import (
     EVIDENCE,
     GOOD_SHEET,
@@ -195,7 +195,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
         )
         p = await w.tr("projects", pid, "awarded", bureau)
         assert p["awarded_uscc"] == company and p["awarded_amount"] == BUDGET
-        assert date.fromisoformat(p["challenge_deadline"]) == await w.working_day(date.today(), 7)
+        assert date.fromisoformat(p["challenge_deadline"]) == await w.working_day(test_today(), 7)
 
         # 4. A tripartite contract (bureau, township, company) with the 15-working-day dispatch deadline.
         schedule = [

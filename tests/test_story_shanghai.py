@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 import asyncpg
 
-from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn
+from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn, test_today
 from tests.stories import EVIDENCE, GOOD_SHEET, TOWNSHIP_SHEET, Walk, every_chain, story, uscc
 
 XUHUI = "310104"
@@ -59,7 +59,7 @@ async def test_shanghai_catalogue_item_with_a_challenge(
 ) -> None:
     async with story(live_stack.gateway, token) as w:
         bureau, finance = ("bureau", XUHUI), ("finance", XUHUI)
-        today = date.today()
+        today = test_today()
 
         # 1. Every residents' committee has someone doing social assistance (seed 003 二).
         county = {

@@ -80,6 +80,7 @@ async def test_what_is_forwarded(fault_stack: LiveStack, token: Token) -> None:
         "X-Forwarded-For": "203.0.113.7",
         "X-Request-ID": "echo-1",
         "Host": "api.jiuzhu.example",
+        "X-Jiuzhu-Clock": "2026-12-31T16:30:00Z",  # outside prod: passed on unchanged
     }
     async with httpx.AsyncClient(base_url=fault_stack.gateway, timeout=10) as c:
         r = await c.get("/api/evaluation/a%2Fb/echo", params={"q": "中文 x"}, headers=h)
@@ -94,6 +95,7 @@ async def test_what_is_forwarded(fault_stack: LiveStack, token: Token) -> None:
     assert hdr["x-forwarded-host"] == ["api.jiuzhu.example"] and hdr["x-forwarded-proto"] == ["http"]
     assert hdr["x-forwarded-prefix"] == ["/api/evaluation"]
     assert hdr["authorization"] == [h["Authorization"]]
+    assert hdr["x-jiuzhu-clock"] == ["2026-12-31T16:30:00Z"]
     assert "set-cookie" not in r.headers and r.headers["x-upstream"] == "fake"
 
 

@@ -74,7 +74,9 @@ async def test_role_refusal_comes_through_from_the_service(live_stack: LiveStack
             params={"start": "2025-09-30", "days": 1},
             headers=auth("bureau", "350802"),
         )
-        assert r.status_code in (200, 404), r.text
+        # 30 September 2025, then the National Day and Mid-autumn holiday (1–8 October): the 9th.
+        assert r.status_code == 200, r.text
+        assert r.json() == {"start": "2025-09-30", "working_days": 1, "due": "2025-10-09"}
 
 
 async def test_large_real_response_and_docs_pass_without_credential(live_stack: LiveStack) -> None:

@@ -9,7 +9,7 @@ import pytest
 from jiuzhu_gateway.breaker import BreakerState, CircuitBreaker
 from jiuzhu_gateway.credentials import split_key
 from jiuzhu_gateway.openapi_merge import merge
-from jiuzhu_gateway.proxy import build_routes, parse_anonymous
+from jiuzhu_gateway.proxy import build_routes, dropped_headers, parse_anonymous
 from jiuzhu_gateway.ratelimit import Limit, SlidingWindow
 from jiuzhu_gateway.settings import GatewaySettings
 
@@ -104,3 +104,12 @@ def test_merge_namespaces_schemas_and_refs() -> None:
     assert op["security"] == [{"HTTPBearer": []}, {"ApiKey": []}]
     assert "security" not in doc["paths"]["/api/public/evaluation/things"]["get"]
     assert {"staffing.Thing", "evaluation.Thing"} <= set(doc["components"]["schemas"])
+
+
+def test_the_clock_header_is_forwarded_outside_prod_only() -> None:
+    assert b"x-jiuzhu-clock" not in dropped_headers(GatewaySettings(DATABASE_URL=""))
+    prod = GatewaySettings(
+        JIUZHU_ENVIRONMENT="prod", DATABASE_URL="postgresql://x/y", JWT_SECRET="s" * 40, JIUZHU_CLOCK=""
+    )
+    dropped = dropped_headers(prod)
+    assert b"x-jiuzhu-clock" in dropped and b"authorization" in dropped

@@ -11,12 +11,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import httpx
 
 from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU_COUNTY, LINGWU_PARTIES, TOWNSHIP_SHEET
+from jiuzhu_devtools.testing import test_today
 from tests.stories import uscc
 
 OWN = "640181"  # 灵武市
@@ -190,7 +190,7 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
     w = World()
     proc, ev, st = clients["procurement"], clients["evaluation"], clients["staffing"]
     bureau = auth("bureau", OWN, sub="w-bureau")
-    await ensure_calendar(clients, auth, date.today().year + 1)
+    await ensure_calendar(clients, auth, test_today().year + 1)
 
     for code in NAMES:
         r = await proc.post(

@@ -28,6 +28,7 @@ from jiuzhu_gateway.ratelimit import RateLimits
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import DROP_REQUEST, BodyStreamed, Route, Upstream
+from jiuzhu_kit import clock
 from jiuzhu_kit.errors import DomainError
 from jiuzhu_kit.observability import request_id_for, request_id_var
 
@@ -36,6 +37,7 @@ log = logging.getLogger("jiuzhu.gateway")
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 HIDDEN_PATHS = frozenset({"/metrics"})
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+_CLOCK = clock.HEADER.lower().encode()
 
 
 def parse_anonymous(specs: list[str]) -> list[tuple[str, str, re.Pattern[str]]]:
@@ -48,6 +50,12 @@ def parse_anonymous(specs: list[str]) -> list[tuple[str, str, re.Pattern[str]]]:
         pattern = "^" + "/".join("[^/]+" if p == "*" else re.escape(p) for p in path.split("/")) + "$"
         out.append((method.upper(), service, re.compile(pattern)))
     return out
+
+
+def dropped_headers(settings: GatewaySettings) -> frozenset[bytes]:
+    """Request headers never forwarded. Outside prod `X-Jiuzhu-Clock` passes unchanged (the services
+    honour it, jiuzhu_kit.clock); in prod the services ignore it, and the gateway drops it too."""
+    return DROP_REQUEST if settings.clock_header else DROP_REQUEST | {_CLOCK}
 
 
 def build_routes(settings: GatewaySettings) -> list[Route]:
@@ -78,6 +86,7 @@ class Proxy:
         self.telemetry = telemetry
         self.anonymous = parse_anonymous(settings.anonymous_routes)
         self.public_reads = parse_anonymous(settings.public_reads)
+        self.drop = dropped_headers(settings)
 
     def match(self, path: str) -> Route | None:
         if not path.startswith("/api/"):
@@ -93,7 +102,7 @@ class Proxy:
         out: list[tuple[bytes, bytes]] = []
         for k, v in scope["headers"]:
             headers[k] = v
-            if k not in DROP_REQUEST and not k.startswith(b"x-forwarded-"):
+            if k not in self.drop and not k.startswith(b"x-forwarded-"):
                 out.append((k, v))
         connection = headers.get(b"connection")
         if connection is not None:  # headers the client named as hop-by-hop (RFC 9110 7.6.1)

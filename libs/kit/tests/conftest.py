@@ -95,10 +95,17 @@ def build_app(
     service: str = "kit-test",
     lean_routes: Sequence[LeanRoute] = (),
     lean: bool = True,
+    environment: str = "test",
 ) -> FastAPI:
     """An app made only of the kit and `routers`, on the kit_test schema."""
+    # prod refuses a JIUZHU_CLOCK (the suite sets one in the environment): the real clock there.
+    clock = {"JIUZHU_CLOCK": ""} if environment == "prod" else {}
     settings = KitSettings(
-        DATABASE_URL=database_url, JWT_SECRET=TEST_SECRET, JIUZHU_ENVIRONMENT="test", lean_routes=lean
+        DATABASE_URL=database_url,
+        JWT_SECRET=TEST_SECRET,
+        JIUZHU_ENVIRONMENT=environment,
+        lean_routes=lean,
+        **clock,
     )
     return create_app(
         service=service,

@@ -14,7 +14,7 @@ from jiuzhu_devtools.seeds import FULL_MARKS as FULL_MARKS
 from jiuzhu_devtools.seeds import LINGWU_PARTIES
 from jiuzhu_devtools.seeds import STAFF_GOOD as STAFF_GOOD
 from jiuzhu_devtools.seeds import TOWNSHIP_SHEET as TOWNSHIP_SHEET
-from jiuzhu_devtools.testing import TEST_SECRET, service_client
+from jiuzhu_devtools.testing import TEST_SECRET, service_client, test_today
 from jiuzhu_evaluation.app import create
 from jiuzhu_evaluation.settings import Settings
 from jiuzhu_evaluation.template.builtin import builtin_id
@@ -86,9 +86,8 @@ def survey_with_codes(
 @pytest_asyncio.fixture(loop_scope="session")
 async def calendar_ready(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> None:
     """Publication counts the appeal window on the kit calendar; near year end it needs next year."""
-    import datetime
 
-    nxt = datetime.date.today().year + 1
+    nxt = test_today().year + 1
     if (await client.get(f"/calendar/{nxt}")).status_code != 200:
         body = {"notice": "test: New Year only", "holidays": [{"date": f"{nxt}-01-01", "name": "元旦"}]}
         r = await client.put(f"/admin/calendar/{nxt}", json=body, headers=auth("admin", "000000"))

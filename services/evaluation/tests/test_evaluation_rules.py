@@ -43,7 +43,8 @@ def test_weights_must_sum_to_exactly_100() -> None:
 
 def test_bands_without_gap_or_overlap() -> None:
     bad = [rules.GradeBand("a", "优", D(90), True), rules.GradeBand("b", "差", D(10), False)]
-    assert any("0" in p for p in rules.check_bands(bad))
+    # Lowest minimum 10, not 0: the one problem, and no other (the passing band sits above).
+    assert rules.check_bands(bad) == ["最低等级的下限必须为 0（不留空档）"]
     assert rules.check_bands(rules.DEFAULT_BANDS) == []
 
 

@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 import pytest_asyncio
 
-from jiuzhu_devtools.testing import TEST_SECRET, asyncpg_dsn, service_client
+from jiuzhu_devtools.testing import TEST_SECRET, asyncpg_dsn, service_client, test_today
 from jiuzhu_procurement.app import create
 from jiuzhu_procurement.contractor.uscc import make
 from jiuzhu_procurement.settings import Settings
@@ -173,7 +173,7 @@ class Kit:
         """Declared → approved → announced → bids → qualification → scoring, through the API."""
         prices = prices or ["2800000.00", "2600000.00", "2900000.00"]
         small = small or [False] * len(prices)
-        plan = await self.plan(div, date.today().year, amount="10000000.00")
+        plan = await self.plan(div, test_today().year, amount="10000000.00")
         pid = (await self.project(div, plan, budget=budget)).json()["id"]
         await self.tr("projects", pid, "approved", "finance", div)
         data: dict[str, Any] = {

@@ -7,13 +7,12 @@ statements must run inside the request's transaction, not each in its own autoco
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import date
 
 import asyncpg
 import httpx
 import pytest_asyncio
 
-from jiuzhu_devtools.testing import asyncpg_dsn
+from jiuzhu_devtools.testing import asyncpg_dsn, test_today
 
 from .conftest import Kit
 
@@ -51,7 +50,7 @@ async def test_failed_audit_append_undoes_the_transition(
     database_url: str,
     failing_audit: None,
 ) -> None:
-    plan = await kit.plan(GD_COUNTY, date.today().year)
+    plan = await kit.plan(GD_COUNTY, test_today().year)
     pid = (await kit.project(GD_COUNTY, plan, budget="100000.00")).json()["id"]
     await kit.jump("project", pid, status="announced", method="open_tender")
     h = auth("bureau", GD_COUNTY)

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from jiuzhu_devtools.testing import test_today
 from jiuzhu_procurement.contractor import uscc
 
 from .conftest import LINGWU, Kit, code
@@ -102,7 +103,7 @@ async def test_debarment_due_process_and_effect(
     )
     assert r.status_code == 201, r.text
     case = r.json()
-    assert case["status"] == "reported" and date.fromisoformat(case["response_due_on"]) > date.today()
+    assert case["status"] == "reported" and date.fromisoformat(case["response_due_on"]) > test_today()
     # No decision while the response period runs and no answer was given.
     r = await kit.tr(
         "debarments",
@@ -160,7 +161,7 @@ async def test_debarment_expires_by_date(
     ).json()
     # Jump past the response period, then decide with a term that started three years ago.
     await kit.jump("debarment", case["id"], response_due_on=date(2020, 1, 1))
-    start = date.today().replace(year=date.today().year - 3)
+    start = test_today().replace(year=test_today().year - 3)
     await kit.tr(
         "debarments",
         case["id"],

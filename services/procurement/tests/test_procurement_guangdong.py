@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import date
 
 import httpx
+
+from jiuzhu_devtools.testing import test_today
 
 from .conftest import GD_COUNTY, Kit
 
@@ -25,7 +26,7 @@ async def test_open_tender_threshold_is_inclusive_and_regional(client: httpx.Asy
         "open_tender": "4000000.00",
         "procurement_limit": "1000000.00",
     }
-    plan = await kit.plan(GD_COUNTY, date.today().year, amount="20000000.00")
+    plan = await kit.plan(GD_COUNTY, test_today().year, amount="20000000.00")
     at = await _approved(kit, plan, "4000000.00")  # 以上 includes the amount itself (民法典 1259)
     r = await kit.tr("projects", at, "announced", "bureau", GD_COUNTY, CONSULT, expect=409)
     assert r.json()["code"] == "PROCUREMENT_METHOD_NOT_ALLOWED"
@@ -44,7 +45,7 @@ async def test_open_tender_threshold_is_inclusive_and_regional(client: httpx.Asy
 
 
 async def test_splitting_to_stay_under_the_threshold_is_detected(kit: Kit) -> None:
-    plan = await kit.plan(GD_COUNTY, date.today().year, amount="20000000.00")
+    plan = await kit.plan(GD_COUNTY, test_today().year, amount="20000000.00")
     first = await _approved(kit, plan, "2500000.00")
     await kit.tr("projects", first, "announced", "bureau", GD_COUNTY, CONSULT)
     second = await _approved(kit, plan, "2500000.00")
@@ -55,7 +56,7 @@ async def test_splitting_to_stay_under_the_threshold_is_detected(kit: Kit) -> No
 
 
 async def test_price_weight_floor_and_ceiling(kit: Kit) -> None:
-    plan = await kit.plan(GD_COUNTY, date.today().year)
+    plan = await kit.plan(GD_COUNTY, test_today().year)
     pid = await _approved(kit, plan, "900000.00")
     for w in ("9", "31"):
         r = await kit.tr(
@@ -76,7 +77,7 @@ async def test_price_weight_floor_and_ceiling(kit: Kit) -> None:
 async def test_consultation_goes_on_with_two_and_ends_with_one(
     client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], kit: Kit
 ) -> None:
-    plan = await kit.plan(GD_COUNTY, date.today().year)
+    plan = await kit.plan(GD_COUNTY, test_today().year)
     pid = await _approved(kit, plan, "900000.00")
     await kit.tr("projects", pid, "announced", "bureau", GD_COUNTY, CONSULT)
     bids = [(await kit.bid(pid, await kit.contractor(i), "850000.00")).json()["id"] for i in (1, 2)]
@@ -136,7 +137,7 @@ async def test_consultation_goes_on_with_two_and_ends_with_one(
 async def test_roles_and_jurisdiction(
     client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], kit: Kit
 ) -> None:
-    plan = await kit.plan(GD_COUNTY, date.today().year)
+    plan = await kit.plan(GD_COUNTY, test_today().year)
     pid = (await kit.project(GD_COUNTY, plan, budget="100000.00")).json()["id"]
     # A sibling county cannot act (403) nor see (404); the city above can see.
     r = await kit.tr("projects", pid, "approved", "finance", "441502", expect=403)
@@ -152,7 +153,7 @@ async def test_roles_and_jurisdiction(
 async def test_concurrent_conflicting_transitions_one_wins(
     client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], kit: Kit
 ) -> None:
-    plan = await kit.plan(GD_COUNTY, date.today().year)
+    plan = await kit.plan(GD_COUNTY, test_today().year)
     pid = (await kit.project(GD_COUNTY, plan, budget="100000.00")).json()["id"]
     await kit.jump("project", pid, status="announced", method="open_tender")
     h = auth("bureau", GD_COUNTY)
@@ -171,7 +172,7 @@ async def test_concurrent_conflicting_transitions_one_wins(
 async def test_plan_budget_lines_limit_projects(
     client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], kit: Kit
 ) -> None:
-    plan = await kit.plan(GD_COUNTY, date.today().year, amount="1000000.00", approve=False)
+    plan = await kit.plan(GD_COUNTY, test_today().year, amount="1000000.00", approve=False)
     await kit.project(GD_COUNTY, plan, budget="600000.00")
     r = await kit.project(GD_COUNTY, plan, budget="400000.01", expect=409)
     assert r.json()["code"] == "BUDGET_EXCEEDED"

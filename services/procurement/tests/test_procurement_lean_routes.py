@@ -12,14 +12,13 @@ import json
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 
-from jiuzhu_devtools.testing import TEST_SECRET, service_client
+from jiuzhu_devtools.testing import TEST_SECRET, service_client, test_today
 from jiuzhu_procurement.app import create
 from jiuzhu_procurement.settings import Settings
 
@@ -152,7 +151,7 @@ async def test_lean_route_answers_as_the_fastapi_route(
     kit: Kit,
 ) -> None:
     status, send = _cases(auth)[case]
-    plan = await kit.plan(DIV, date.today().year)
+    plan = await kit.plan(DIV, test_today().year)
     results = []
     for c in (client, reference):
         pid = await _project(kit, c, plan, status)
@@ -192,7 +191,7 @@ async def test_the_lean_route_runs_on_the_write_pool(
         )
         return int(rows[0]["n"])
 
-    plan = await kit.plan(DIV, date.today().year)
+    plan = await kit.plan(DIV, test_today().year)
     before = await write_connections()
     pid = await _project(kit, reference, plan, "bidding_closed")
     r = await reference.post(

@@ -7,6 +7,8 @@ from datetime import date
 
 import httpx
 
+from jiuzhu_devtools.testing import test_today
+
 from .conftest import LINGWU, Kit
 
 # 13 verifiers × 2 × 1,560 yuan/month (Lingwu, class-2 area, 2018) × 12 months × 3 years (四(五)–(七)).
@@ -206,7 +208,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
 async def test_takeover_records_who_and_opens_reprocurement(
     client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], kit: Kit
 ) -> None:
-    plan = await kit.plan(LINGWU, date.today().year)
+    plan = await kit.plan(LINGWU, test_today().year)
     pid = (await kit.project(LINGWU, plan, budget="1000000.00")).json()["id"]
     await kit.jump("project", pid, status="performance_supervision")
     await kit.tr(

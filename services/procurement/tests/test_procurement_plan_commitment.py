@@ -8,10 +8,11 @@ plan covered the purchase exactly.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import httpx
+
+from jiuzhu_devtools.testing import test_today
 
 from .conftest import LINGWU, Kit
 
@@ -25,7 +26,7 @@ async def _line(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], 
 async def test_takeover_frees_the_unspent_budget_for_the_reprocurement(
     client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], kit: Kit
 ) -> None:
-    plan = await kit.plan(LINGWU, date.today().year, amount="1000000.00")
+    plan = await kit.plan(LINGWU, test_today().year, amount="1000000.00")
     pid = (await kit.project(LINGWU, plan, budget="1000000.00")).json()["id"]
     await kit.jump("project", pid, status="performance_supervision")
     p = (
@@ -53,7 +54,7 @@ async def test_takeover_frees_the_unspent_budget_for_the_reprocurement(
 async def test_termination_keeps_only_what_was_paid(
     client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], kit: Kit
 ) -> None:
-    plan = await kit.plan(LINGWU, date.today().year, amount="1000000.00")
+    plan = await kit.plan(LINGWU, test_today().year, amount="1000000.00")
     pid = (await kit.project(LINGWU, plan, budget="600000.00")).json()["id"]
     await kit.jump("project", pid, status="performance_supervision")
     # A contract with one half-year paid (released on the evaluation's answer in real life).

@@ -6,9 +6,9 @@ and is 10–20 % from 2022-07-01 (财库〔2022〕19号); the rule in force on t
 
 from __future__ import annotations
 
-from datetime import date
-
 import httpx
+
+from jiuzhu_devtools.testing import test_today
 
 from .conftest import GD_COUNTY, Kit
 
@@ -46,7 +46,7 @@ async def test_the_rules_in_force_switch_on_their_date(client: httpx.AsyncClient
 
 async def test_a_deduction_outside_the_band_in_force_is_refused_with_its_clause(kit: Kit) -> None:
     # Today's band is 10–20 % (from 2022-07-01): 8 % was lawful in 2021, not now.
-    plan = await kit.plan(GD_COUNTY, date.today().year)
+    plan = await kit.plan(GD_COUNTY, test_today().year)
     pid = (await kit.project(GD_COUNTY, plan, budget="900000.00", items=["AS10"])).json()["id"]
     await kit.tr("projects", pid, "approved", "finance", GD_COUNTY)
     for pct in ("8", "21"):

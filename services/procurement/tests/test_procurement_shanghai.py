@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Callable
 from datetime import date, timedelta
@@ -14,11 +15,16 @@ from jsonschema import Draft4Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
+from jiuzhu_devtools.testing import test_today
+
 from .conftest import SH_DISTRICT, Kit
 
-OCDS = Path("/work/shared/ocds-1.1.5")
-if not OCDS.exists():  # the repository's copy, when the shared folder is not mounted
-    OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds-1.1.5"
+OCDS = Path(__file__).resolve().parent / "data" / "ocds-1.1.5"  # vendored: see its README.md
+
+
+def codelist(name: str) -> set[str]:
+    with (OCDS / "codelists" / f"{name}.csv").open(encoding="utf-8", newline="") as f:
+        return {row["Code"] for row in csv.DictReader(f)}
 
 
 def validator(name: str) -> Draft4Validator:
@@ -30,13 +36,13 @@ def validator(name: str) -> Draft4Validator:
 
 
 async def test_catalogue_levels_and_negative_items(kit: Kit) -> None:
-    plan = await kit.plan(SH_DISTRICT, date.today().year)
+    plan = await kit.plan(SH_DISTRICT, test_today().year)
     await kit.project(SH_DISTRICT, plan, items=["DS12", "AS08"])  # 个案评估, 政策研究: Shanghai's catalogue
     r = await kit.project(SH_DISTRICT, plan, items=["XX99"], expect=409)
     assert r.json()["refusals"][0]["code"] == "NOT_IN_CATALOGUE"
     r = await kit.project(SH_DISTRICT, plan, items=["government_administrative_acts"], expect=409)
     assert r.json()["refusals"][0]["code"] == "NEGATIVE_LIST"
-    township = await kit.plan("310104011", date.today().year)
+    township = await kit.plan("310104011", test_today().year)
     r = await kit.project("310104011", township, items=["AS08"], expect=409)
     assert r.json()["refusals"][0]["code"] == "LEVEL_NOT_ALLOWED"
 
@@ -77,7 +83,7 @@ async def test_shanghai_walk_with_scoring_challenge_contract_and_ocds(
     p = (await kit.tr("projects", pid, "awarded", "bureau", div)).json()
     assert p["awarded_amount"] == "2900000.00" and date.fromisoformat(
         p["challenge_deadline"]
-    ) >= date.today() + timedelta(days=9)
+    ) >= test_today() + timedelta(days=9)
     # Challenges: only bidders, within 7 working days; an open one holds the award.
     bidders = [
         x["uscc"] for x in (await client.get(f"/projects/{pid}/bids", headers=auth("bureau", div))).json()
@@ -101,12 +107,12 @@ async def test_shanghai_walk_with_scoring_challenge_contract_and_ocds(
         "subject": "个案评估服务",
         "service_standards": "按《上海市关于政府购买社会救助服务项目目录》执行",
         "quantity": "全年 600 个个案",
-        "term_start": date.today().isoformat(),
-        "term_end": (date.today() + timedelta(days=364)).isoformat(),
+        "term_start": test_today().isoformat(),
+        "term_end": (test_today() + timedelta(days=364)).isoformat(),
         "payment_method": "按季度考核后支付",
         "payment_schedule": [
-            {"period": "Q1", "amount": "1450000.00", "due_on": date.today().isoformat()},
-            {"period": "Q2", "amount": "1450000.00", "due_on": date.today().isoformat()},
+            {"period": "Q1", "amount": "1450000.00", "due_on": test_today().isoformat()},
+            {"period": "Q2", "amount": "1450000.00", "due_on": test_today().isoformat()},
         ],
         "breach_liability": "违约金为合同金额 5%",
         "dispute_resolution": "提交上海仲裁委员会仲裁",
@@ -126,7 +132,7 @@ async def test_shanghai_walk_with_scoring_challenge_contract_and_ocds(
     assert r.json()["code"] == "AWARD_HELD"
     await kit.tr("challenges", ch, "dismissed", "bureau", div, reason="评分符合评审标准")
     # A challenge after the window is refused (jump the deadline into the past).
-    await kit.jump("project", pid, challenge_deadline=date.today() - timedelta(days=1))
+    await kit.jump("project", pid, challenge_deadline=test_today() - timedelta(days=1))
     r = await client.post(
         f"/projects/{pid}/challenges",
         json={"uscc": loser, "grounds": "再次质疑评分"},
@@ -170,6 +176,10 @@ async def test_shanghai_walk_with_scoring_challenge_contract_and_ocds(
         and last["tender"]["procurementMethodDetails"] == "公开招标"
     )
     assert last["awards"][0]["value"] == {"amount": 2900000, "currency": "CNY"}
+    # Open codelists (not enforced by the schema): only codes the standard defines.
+    roles = {role for r in pkg["releases"] for party in r.get("parties", []) for role in party["roles"]}
+    assert roles and roles <= codelist("partyRole"), roles - codelist("partyRole")
+    assert last["tender"]["awardCriteria"] in codelist("awardCriteria")
     rec = (await client.get(f"/ocds/records/{pid}")).json()
     errors = list(validator("record-package-schema.json").iter_errors(rec))
     assert errors == [], [e.message for e in errors[:3]]
@@ -187,7 +197,7 @@ async def test_ocds_method_mapping(kit: Kit, client: httpx.AsyncClient, method: 
         "single_source": "only_one_supplier",
         "competitive_negotiation": "technically_complex",
     }
-    plan = await kit.plan(SH_DISTRICT, date.today().year)
+    plan = await kit.plan(SH_DISTRICT, test_today().year)
     pid = (await kit.project(SH_DISTRICT, plan, budget="500000.00")).json()["id"]
     await kit.tr("projects", pid, "approved", "finance", SH_DISTRICT)
     data: dict[str, Any] = {"method": method, "ground": grounds[method], "publicity_working_days": 5}
@@ -198,7 +208,7 @@ async def test_ocds_method_mapping(kit: Kit, client: httpx.AsyncClient, method: 
 
 
 async def test_unpublished_projects_are_not_public(kit: Kit, client: httpx.AsyncClient) -> None:
-    plan = await kit.plan(SH_DISTRICT, date.today().year)
+    plan = await kit.plan(SH_DISTRICT, test_today().year)
     pid = (await kit.project(SH_DISTRICT, plan, budget="500000.00")).json()["id"]
     assert (await client.get(f"/ocds/releases/{pid}")).status_code == 404
     assert (await client.get("/public/announcements")).json()["items"] == []

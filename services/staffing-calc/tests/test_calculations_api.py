@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import asyncpg
 import httpx
 
 from jiuzhu_devtools.seeds import LINGWU_COUNTY
+from jiuzhu_devtools.testing import asyncpg_dsn
 
 
 async def test_pack_list_and_rules_are_public(client: httpx.AsyncClient) -> None:
@@ -103,10 +105,39 @@ async def test_budget_working_funds_and_raises(
     assert b["years"][1]["positions"][1]["basis"].startswith("上年考核不合格")
 
 
+async def _rows(database_url: str) -> dict[str, int]:
+    """Rows in every table of the staffing schema (the calendar and migrations aside)."""
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        names = await conn.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'staffing'"
+            " AND tablename NOT IN ('alembic_version', 'calendar_day', 'calendar_year')"
+        )
+        return {
+            n["tablename"]: await conn.fetchval(f'SELECT count(*) FROM staffing."{n["tablename"]}"')
+            for n in names
+        }
+    finally:
+        await conn.close()
+
+
 async def test_bad_inputs_are_clear_problems_and_store_nothing(
-    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]], database_url: str
 ) -> None:
     h = auth("bureau", "440000")
+    # One saved scenario first, so the counts below are seen to count something.
+    saved = await client.post(
+        "/scenarios",
+        json={
+            "division_code": "440103",
+            "name": "基线",
+            "inputs": {"on": "2019-06-01", "county": {"division_code": "440103"}},
+        },
+        headers=h,
+    )
+    assert saved.status_code == 201, saved.text
+    before = await _rows(database_url)
+    assert before["scenario"] == 1 and before["audit_event"] == 1, before
     neg = {
         "on": "2019-06-01",
         "county": {"division_code": "440103", "townships": [{"name": "甲镇", "assisted_households": -1}]},
@@ -147,5 +178,6 @@ async def test_bad_inputs_are_clear_problems_and_store_nothing(
         headers=h,
     )
     assert r.status_code == 422
-    audit = await client.get("/scenarios/00000000-0000-0000-0000-000000000000/events", headers=h)
-    assert audit.status_code == 404
+    assert await _rows(database_url) == before
+    listed = (await client.get("/scenarios", headers=h)).json()
+    assert listed["total"] == 1 and listed["items"][0]["id"] == saved.json()["id"]

@@ -6,10 +6,13 @@
 - `token`: mints JWTs; `service_client`: an httpx client on a service app with its lifespan run.
 - `audit_chains`: a schema's audit log as hash chains, ready for `verify_chain`.
 - `LiveStack` / `live_stack`: the whole system as real processes; `free_port`: a loopback port.
+- the suite clock (testclock.py): `JIUZHU_CLOCK` for every app and process, `test_today()` /
+  `test_now()` for the tests, provisional calendars where the clock's years have none.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import uuid
@@ -24,12 +27,20 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from jiuzhu_devtools.pg import asyncpg_dsn as asyncpg_dsn  # re-exported: the tests import it from here
+from jiuzhu_devtools.testclock import SUITE_CLOCK as SUITE_CLOCK  # re-exported, as are the two below
+from jiuzhu_devtools.testclock import ensure_calendars, install
+from jiuzhu_devtools.testclock import test_now as test_now
+from jiuzhu_devtools.testclock import test_today as test_today
 from jiuzhu_kit.auth import issue_token
 from jiuzhu_kit.settings import KitSettings
 
 TEST_SECRET = "test-secret-0123456789-abcdefghijklmnop"
 SCHEMAS = ("staffing", "procurement", "evaluation", "gateway", "kit_test")
 KEEP = frozenset({"alembic_version", "calendar_day", "calendar_year"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    install()  # before any app is made or process started
 
 
 def _server_url() -> str:
@@ -51,6 +62,7 @@ def database_url() -> Iterator[str]:
     url = ensure_database(server, name)
     try:
         migrate_all(url)
+        asyncio.run(ensure_calendars(asyncpg_dsn(url)))
         yield url
     finally:
         drop_database(server, name)
@@ -172,6 +184,7 @@ class LiveStack:
         self.gateway_port = free_port()
         env = service_env(database_url)
         env.update({"JWT_SECRET": TEST_SECRET, "JIUZHU_ENVIRONMENT": "test", "JIUZHU_LOG_LEVEL": "WARNING"})
+        env["JIUZHU_CLOCK"] = SUITE_CLOCK  # each process starts its clock there (extra_env may differ)
         env["GATEWAY_LOG_LEVEL"] = "WARNING"
         for s in SERVICES:
             env[f"GATEWAY_UPSTREAM_{s.schema.upper()}"] = f"http://127.0.0.1:{self.ports[s.schema]}"

@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.types import Scope
 
-from jiuzhu_kit import headerlimit
+from jiuzhu_kit import clock, headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
@@ -66,6 +66,8 @@ def create_app(
     `settings.lean_routes = False` turns them off (the FastAPI routes then answer everything)."""
     if configure_logs:
         configure_logging(service, settings.log_level)
+    if settings.clock:  # the process clock starts now (validated, and refused in prod, by the settings)
+        clock.configure(settings.clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -122,6 +124,7 @@ def create_app(
         body_overrides=body_limits,
         lean_routes=lean_routes if settings.lean_routes else (),
         header_limits=settings.header_limits,
+        clock_header=settings.clock_header,
     )
     headerlimit.configure(settings.header_limits)  # the protocol's, when uvicorn runs ours
 

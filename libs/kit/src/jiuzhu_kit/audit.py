@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_kit import clock
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.db import session_driver
 from jiuzhu_kit.observability import request_id_var
@@ -195,7 +196,7 @@ class AuditLog:
             "jurisdiction": jurisdiction or who.division,
             "request_id": request_id_var.get(),
             "reason": reason,
-            "occurred_at": datetime.now(UTC),
+            "occurred_at": clock.now(),
             "data": after_n,
             "changes": changes,
         }

@@ -9,6 +9,8 @@ writes per second per worker that was measurable (bench/procurement_transitions.
 - request id: a sane incoming `X-Request-ID` or a new one; in `scope["state"]`, the log context
   and on every response;
 - header limits (headerlimit.py): too many or too large headers → the 431 problem, before the app;
+- clock: outside prod, an `X-Jiuzhu-Clock` instant is "now" for the whole request (clock.py);
+  a malformed one is refused with the 400 CLOCK_INVALID problem before the app runs;
 - body limit: a declared Content-Length over the route's limit is refused with the 413 problem
   before the app runs (not access-logged, as before: it never reached the app); a streamed body
   is counted as it arrives;
@@ -22,18 +24,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jiuzhu_kit import clock
 from jiuzhu_kit.bodylimit import BodyLimits
 from jiuzhu_kit.db import UnitOfWorkMiddleware
+from jiuzhu_kit.errors import problem_response
 from jiuzhu_kit.headerlimit import HeaderLimits
 from jiuzhu_kit.lean import LeanRoute, LeanRoutes
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, request_id_for, request_id_var
 
 _REQUEST_ID = b"x-request-id"
 _CONTENT_LENGTH = b"content-length"
+_CLOCK = clock.HEADER.lower().encode()
 
 
 class KitMiddleware:
@@ -47,9 +54,11 @@ class KitMiddleware:
         body_overrides: Mapping[str, int] | None = None,
         lean_routes: Sequence[LeanRoute] = (),
         header_limits: HeaderLimits | None = None,
+        clock_header: bool = False,
     ) -> None:
         self.app = app
         self.headers = header_limits or HeaderLimits()
+        self.clock_header = clock_header  # False in prod: the header is then ignored
         self.lean = LeanRoutes(lean_routes, app)
         self.limits = BodyLimits(max_body, body_overrides)
         self.access = AccessLogMiddleware(app, metrics)
@@ -61,14 +70,19 @@ class KitMiddleware:
             return
         incoming = b""
         declared: bytes | None = None
+        clock_raw: bytes | None = None
         for name, value in scope["headers"]:  # the last of repeated headers wins, as with dict()
             if name == _REQUEST_ID:
                 incoming = value
             elif name == _CONTENT_LENGTH:
                 declared = value
+            elif name == _CLOCK:
+                clock_raw = value
         rid = request_id_for(incoming)
         scope.setdefault("state", {})["request_id"] = rid
         token = request_id_var.set(rid)
+        instant, clock_ok = self._clock(clock_raw)
+        clock_token = clock.hold(instant)
         rid_header = (_REQUEST_ID, rid.encode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
@@ -79,6 +93,9 @@ class KitMiddleware:
             await send(message)
 
         try:
+            if not clock_ok:
+                await problem_response(Request(scope), clock.ClockInvalid())(scope, receive, send_with_id)
+                return
             limit = self.limits.limit_for(scope["path"])
             refusal = self.headers.refusal(scope) or BodyLimits.refusal(scope, declared, limit)
             if refusal is not None:
@@ -99,4 +116,14 @@ class KitMiddleware:
             finally:
                 self.access.record(scope, status, time.perf_counter() - start)
         finally:
+            clock.release(clock_token)
             request_id_var.reset(token)
+
+    def _clock(self, raw: bytes | None) -> tuple[datetime | None, bool]:
+        """This request's clock override and whether the header (if honoured) was well formed."""
+        if raw is None or not self.clock_header:
+            return None, True
+        try:
+            return clock.parse_instant(raw.decode("latin-1")), True
+        except ValueError:
+            return None, False

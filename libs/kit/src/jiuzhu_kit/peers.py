@@ -1,7 +1,8 @@
 """Calls from one Jiuzhu service to another: plain HTTP with timeouts, the caller's credentials.
 
 The caller's `Authorization` and `X-Request-ID` are forwarded, so the peer applies the same
-role and jurisdiction rules and the logs of both sides share one request id. A peer that is down,
+role and jurisdiction rules and the logs of both sides share one request id; a request's clock
+override (`X-Jiuzhu-Clock`, never set in prod) too, so both sides agree on "today". A peer that is down,
 slow or answers 5xx becomes PEER_UNAVAILABLE (503); its 4xx answers are returned to the caller
 to interpret (404 often means "outside your jurisdiction" as well as "absent").
 """
@@ -14,6 +15,7 @@ from typing import Any
 import httpx
 from starlette.requests import Request
 
+from jiuzhu_kit import clock
 from jiuzhu_kit.errors import ServiceUnavailable
 from jiuzhu_kit.observability import request_id_var
 
@@ -42,6 +44,8 @@ def forwarded_headers(caller: Request | str | None) -> dict[str, str]:
         headers["Authorization"] = auth
     if rid := request_id_var.get():
         headers["X-Request-ID"] = rid
+    if (instant := clock.request_instant()) is not None:
+        headers[clock.HEADER] = instant.isoformat()
     return headers
 
 

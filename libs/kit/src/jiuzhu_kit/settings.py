@@ -44,10 +44,19 @@ class KitSettings(BaseSettings):
     # Serve the hot write routes a service declares without FastAPI (jiuzhu_kit.lean); off → the
     # FastAPI routes answer every request (same behaviour, more CPU per request).
     lean_routes: bool = True
+    # A fixed start for the business clock (jiuzhu_kit.clock), ISO 8601 with an offset; tests and
+    # demos only. Outside prod the `X-Jiuzhu-Clock` request header also sets it per request.
+    clock: str = Field(default="", validation_alias="JIUZHU_CLOCK")
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> KitSettings:
+        if self.clock:
+            from jiuzhu_kit.clock import parse_instant
+
+            parse_instant(self.clock)  # a ValueError refuses the settings (the process won't start)
         if self.environment == "prod":
+            if self.clock:
+                raise ValueError("JIUZHU_CLOCK must not be set in prod: the business clock is the real one")
             if self.jwt_algorithm == "HS256" and self.jwt_secret.strip().lower() in PLACEHOLDER_SECRETS:
                 raise ValueError("JWT_SECRET is a placeholder; set a real secret outside dev")
             if self.jwt_algorithm == "HS256" and len(self.jwt_secret) < 32:
@@ -63,6 +72,11 @@ class KitSettings(BaseSettings):
         from jiuzhu_kit.headerlimit import HeaderLimits
 
         return HeaderLimits(self.max_header_count, self.max_header_bytes, self.max_header_field_bytes)
+
+    @property
+    def clock_header(self) -> bool:
+        """Whether requests may set the clock with `X-Jiuzhu-Clock` (never in prod)."""
+        return self.environment != "prod"
 
     @property
     def async_database_url(self) -> str:

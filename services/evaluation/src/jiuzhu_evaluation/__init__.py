@@ -1,8 +1,5 @@
 """Jiuzhu evaluation: Indicator templates, multi-party evaluation rounds, recipient surveys, staff assessments, published results."""
 
-from zoneinfo import ZoneInfo
-
 SCHEMA = "evaluation"
 VERSION = "0.1.0"
-# Days (survey answers, appeal deadlines) are counted in China Standard Time.
-TZ = ZoneInfo("Asia/Shanghai")
+# Days (survey answers, appeal deadlines) are counted in China Standard Time: jiuzhu_kit.clock.

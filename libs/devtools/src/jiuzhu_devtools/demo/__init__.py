@@ -16,6 +16,7 @@ from typing import Any
 
 from jiuzhu_devtools.demo import north, south
 from jiuzhu_devtools.demo.api import Api, DemoLoadError, Persona
+from jiuzhu_kit import clock
 from jiuzhu_kit.settings import KitSettings
 
 __all__ = ["DemoLoadError", "Loaded", "load"]
@@ -43,7 +44,7 @@ def ensure_calendars(api: Api, today: date | None = None) -> list[str]:
     last published State Council notice. When next year is missing, load a provisional year (New
     Year's Day only, marked as such) so the demo's awards and signatures can be dated; an admin
     replaces it with `PUT /admin/calendar/{year}` when the notice appears."""
-    year = (today or date.today()).year + 1
+    year = (today or clock.today()).year + 1
     admin = Persona("admin", "000000", name="demo-admin")
     loaded = []
     for svc in ("staffing", "procurement", "evaluation"):
@@ -62,6 +63,7 @@ def ensure_calendars(api: Api, today: date | None = None) -> list[str]:
 def load(base_url: str, settings: KitSettings | None = None) -> Loaded:
     """Load every place through the gateway at `base_url`; safe to call again on the same data."""
     api = Api(base_url, settings or KitSettings())
+    clock.configure(api.settings.clock)  # JIUZHU_CLOCK, as the services read it
     out = Loaded()
     start = time.monotonic()
     try:

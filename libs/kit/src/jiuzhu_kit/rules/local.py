@@ -14,7 +14,7 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -33,7 +33,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from jiuzhu_kit import divisions
+from jiuzhu_kit import clock, divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
@@ -283,7 +283,7 @@ class LocalPacks:
                 )
             except PackError as exc:
                 raise _problems(exc.problems) from exc
-        now = datetime.now(UTC)
+        now = clock.now()
         await session.execute(
             self.table.update()
             .where(self.table.c.id == pack_uuid)

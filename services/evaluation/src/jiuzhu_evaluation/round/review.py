@@ -7,18 +7,17 @@ result; an upheld one reopens scoring as a new revision (the previous result is 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_evaluation import TZ
 from jiuzhu_evaluation.round import access
 from jiuzhu_evaluation.round.models import Appeal, EvaluationRound, RoundStatus
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.round.schemas import AppealDecisionIn, AppealIn, PublicationOut
 from jiuzhu_evaluation.round.service import RoundNotFound, _audit, _transition, get_round
 from jiuzhu_evaluation.survey import stats as survey_stats
+from jiuzhu_kit import clock
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
 from jiuzhu_kit.calendar import CalendarStore
@@ -61,20 +60,16 @@ class AppealDecided(Conflict):
     en = "The appeal has already been decided"
 
 
-def today() -> Any:
-    return datetime.now(TZ).date()
-
-
 async def publish(
     session: AsyncSession, audit: AuditLog, calendar: CalendarStore, principal: Principal, round_id: uuid.UUID
 ) -> EvaluationRound:
     r = await get_round(session, principal, round_id, lock=True)
     principal.ensure_covers(r.purchaser_division)
-    day = today()
+    day = clock.today()
     cal = await calendar.load(session, day, day + timedelta(days=r.appeal_working_days * 3 + 60))
     deadline = cal.add_working_days(day, r.appeal_working_days)  # 「届满」: the last day counts
     _transition(r, RoundStatus.PUBLISHED)
-    r.published_at = datetime.now(UTC)
+    r.published_at = clock.now()
     r.appeal_deadline = deadline
     await session.flush()
     await _audit(session, audit, principal, r, "round.published")
@@ -87,7 +82,7 @@ async def appeal(
     r = await get_round(session, principal, round_id, lock=True)
     if not (principal.has(Role.CONTRACTOR) and principal.org == r.contractor_uscc):
         raise AppealNotAllowed()
-    if r.appeal_deadline is not None and today() > r.appeal_deadline:
+    if r.appeal_deadline is not None and clock.today() > r.appeal_deadline:
         raise AppealWindowClosed(deadline=r.appeal_deadline.isoformat())
     if any(x.revision == r.revision for x in await RoundRepository(session).appeals(r.id)):
         raise AppealAlreadyFiled()
@@ -126,7 +121,7 @@ async def decide(
     a.status = body.decision
     a.decision_reason = body.reason
     a.decided_by = principal.sub
-    a.decided_at = datetime.now(UTC)
+    a.decided_at = clock.now()
     if body.decision == "dismissed":
         _transition(r, RoundStatus.PUBLISHED)
     else:
@@ -189,6 +184,6 @@ async def publication(session: AsyncSession, r: EvaluationRound) -> PublicationO
         party_weights=r.result["party_weights_used"],
         recipients=recipients,
         published_at=r.published_at,
-        appeal_deadline=r.appeal_deadline or today(),
+        appeal_deadline=r.appeal_deadline or clock.today(),
         status=r.status,
     )

@@ -5,7 +5,6 @@ required parties are in. A closed round is immutable: only an upheld appeal reop
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +23,7 @@ from jiuzhu_evaluation.survey.repository import SurveyRepository
 from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template import service as templates
 from jiuzhu_evaluation.template.models import IndicatorTemplate
-from jiuzhu_kit import divisions
+from jiuzhu_kit import clock, divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
 from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, Forbidden, ValidationFailed
@@ -278,7 +277,7 @@ async def close(session: AsyncSession, audit: AuditLog, principal: Principal, r:
     r.total = Decimal(r.result["total"])
     r.grade = r.result["grade"]
     r.passed = r.result["passed"]
-    r.closed_at = datetime.now(UTC)
+    r.closed_at = clock.now()
     await session.flush()
     await _audit(session, audit, principal, r, "round.closed")
 
@@ -315,7 +314,7 @@ async def submit(
         evidence=[e.model_dump(mode="json") for e in body.evidence],
         comment=body.comment,
         submitted_by=principal.sub,
-        submitted_at=datetime.now(UTC),
+        submitted_at=clock.now(),
     )
     if sheet is None:
         sheet = PartyScore(round_id=r.id, party=body.party, **fields)

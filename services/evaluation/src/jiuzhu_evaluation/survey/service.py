@@ -7,11 +7,9 @@ import hashlib
 import hmac
 import secrets
 import uuid
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_evaluation import TZ
 from jiuzhu_evaluation.round.policy import POLICY as ROUNDS
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.survey.models import Survey
@@ -20,6 +18,7 @@ from jiuzhu_evaluation.survey.policy import SurveyNotFound as SurveyNotFound  # 
 from jiuzhu_evaluation.survey.repository import SurveyRepository
 from jiuzhu_evaluation.survey.schemas import AnswerIn, IntakeOut, Rejected, SurveyIn, SurveyOut
 from jiuzhu_evaluation.template import service as templates
+from jiuzhu_kit import clock
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import BadRequest, Conflict, Forbidden
@@ -234,7 +233,7 @@ async def intake(
         if h not in won:
             rejected.append(Rejected(index=n, reason="CODE_USED_OR_INVALID"))
     accepted = [pending[h][1] for h in pending if h in won]
-    day = datetime.now(TZ).date()  # the day only: a timestamp would help re-identify a respondent
+    day = clock.today()  # the day only: a timestamp would help re-identify a respondent
     await repo.add_responses(s.id, day, channel, accepted)
     if accepted:
         await _audit(

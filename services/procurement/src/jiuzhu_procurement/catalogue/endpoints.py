@@ -6,12 +6,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from jiuzhu_kit.clock import today
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode
 from jiuzhu_kit.money import Money
 from jiuzhu_kit.rules.book import NoPackInForce, RulesAt
 from jiuzhu_procurement.catalogue import rules, service
-from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.rulebook.book import rules_at
 
 router = APIRouter(tags=["reference"])

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
+from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Period
 from jiuzhu_procurement.common.evaluation import EvaluationUnavailable
-from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contract import rules, service
 from jiuzhu_procurement.contract.models import Payment
 from jiuzhu_procurement.contract.policy import POLICY

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from jiuzhu_kit.clock import add_years
 from jiuzhu_kit.errors import Conflict
-from jiuzhu_procurement.common.time import add_years
 
 
 class ContractTermTooLong(Conflict):

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
+from jiuzhu_kit.clock import today
 from jiuzhu_kit.errors import Conflict, DomainError, NotFound
 from jiuzhu_procurement.common import evaluation
-from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contract import rules
 from jiuzhu_procurement.contract.lifecycle import discard_draft
 from jiuzhu_procurement.contract.models import Contract, Payment

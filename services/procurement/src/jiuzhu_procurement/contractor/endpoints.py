@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, RoleForbidden, require_roles
+from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import Uscc
 from jiuzhu_kit.pagination import Page, PageParams, page_params
-from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor import debarment as deb
 from jiuzhu_procurement.contractor import service
 from jiuzhu_procurement.contractor.models import Contractor, Debarment

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
+from jiuzhu_kit.clock import add_years
 from jiuzhu_kit.errors import Conflict, FieldError, ValidationFailed
-from jiuzhu_procurement.common.time import add_years
 from jiuzhu_procurement.contractor import uscc as uscc_rules
 from jiuzhu_procurement.contractor.models import Contractor, Debarment
 from jiuzhu_procurement.contractor.policy import POLICY

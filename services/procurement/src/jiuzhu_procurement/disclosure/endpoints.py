@@ -14,11 +14,11 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import func, select
 
+from jiuzhu_kit.clock import now, today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import NotFound, responses
 from jiuzhu_kit.money import Money
 from jiuzhu_kit.pagination import Page, PageParams, page_params
-from jiuzhu_procurement.common.time import now, today
 from jiuzhu_procurement.contract import policy as contracts_policy
 from jiuzhu_procurement.contract.models import Contract, Payment
 from jiuzhu_procurement.contractor import policy as contractors_policy

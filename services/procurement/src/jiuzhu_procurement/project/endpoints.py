@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import func, select
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
+from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep, get_uow
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_procurement.catalogue.service import PurchaseNotAllowed
-from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.contractor.service import ContractorDebarred, ContractorNotEligible
 from jiuzhu_procurement.plan.service import PlanNotFound

@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request
 
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import PrincipalDep, RoleForbidden
+from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import DomainError, responses
 from jiuzhu_kit.policy import ReadPolicy
-from jiuzhu_procurement.common.time import today
 from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.workflow.machine import Machine, TransitionNotAllowed, run
 

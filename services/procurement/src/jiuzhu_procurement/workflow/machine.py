@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from types import SimpleNamespace
 from typing import Any, Protocol
 
@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.inspection import inspect as sa_inspect
 
+from jiuzhu_kit import clock
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, RoleForbidden
 from jiuzhu_kit.db import session_driver
@@ -248,7 +249,7 @@ async def run(
         raise ReasonRequired()
     payload = parse_payload(tr, raw_payload)
     extra_events: list[dict[str, Any]] = []
-    now = datetime.now(UTC)
+    now = clock.now()
     if tr.handler is _noop:
         after = {**before, "status": target, "version": view.version + 1}
         if "updated_at" in before:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 
+from jiuzhu_kit import clock
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import ConcurrentUpdate, SessionDep
 from jiuzhu_kit.errors import responses
@@ -69,7 +70,7 @@ async def compliance_summary(
 ) -> SummaryOut:
     """Every report under `division` for `year`, rolled up by city and province, and the counties
     whose report is overdue by the roll-out plan's deadline."""
-    day = as_of or date.today()
+    day = as_of or clock.today()  # the bureaus' date, not the machine's
     return SummaryOut.model_validate(
         await service.summary(session, registry(request), principal, division, year, day)
     )

@@ -7,13 +7,13 @@ year (Lingwu 2, Shanghai 1); due dates from the roll-out plan (seed 000 三(二)
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_kit import divisions
+from jiuzhu_kit import clock, divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.db import ConcurrentUpdate
@@ -147,7 +147,7 @@ async def submit(
         "working_funds_document": data.working_funds_document,
         "trainings_held": data.trainings_held,
         "submitted_by": principal.sub,
-        "submitted_at": datetime.now(UTC),
+        "submitted_at": clock.now(),
     }
     current = await repo.get(code, data.year, lock=True)  # row locked: concurrent updates serialise
     before = None
