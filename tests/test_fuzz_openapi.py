@@ -134,9 +134,7 @@ Results = dict[str, dict[str, Outcome]]
 
 
 @pytest.fixture(scope="module")
-def fuzz_results(
-    database_url: str, live_stack: LiveStack, token: Callable[..., str]
-) -> Iterator[Results]:
+def fuzz_results(database_url: str, live_stack: LiveStack, token: Callable[..., str]) -> Iterator[Results]:
     """Every operation of every service fuzzed once, on a world built for it; the tests read the
     outcomes. Done here, not per test: the per-test database cleaning would remove the world."""
     from schemathesis.python.asgi import shutdown_lifespans
@@ -211,5 +209,9 @@ def test_most_operations_reach_their_success_path(service: str, fuzz_results: Re
     outcomes = fuzz_results[service]
     reached = sum(o.reached for o in outcomes.values())
     assert reached >= REACHED * len(outcomes), _summary(service, outcomes)
-    if any("201" in op.get("responses", {}) for ops in SCHEMAS[service].raw_schema["paths"].values() for op in ops.values()):
+    if any(
+        "201" in op.get("responses", {})
+        for ops in SCHEMAS[service].raw_schema["paths"].values()
+        for op in ops.values()
+    ):
         assert any(o.statuses.get(201) for o in outcomes.values()), _summary(service, outcomes)

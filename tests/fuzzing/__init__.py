@@ -158,7 +158,9 @@ def fuzz_cases(
             pass
 
 
-def _in_mode(strategy: Any, mode: Any, examples: int, check: Callable[[Any, Any], None]) -> Callable[[], None]:
+def _in_mode(
+    strategy: Any, mode: Any, examples: int, check: Callable[[Any, Any], None]
+) -> Callable[[], None]:
     from hypothesis import HealthCheck, Phase, given, settings
 
     @given(case=strategy)

@@ -117,17 +117,19 @@ def procurement(w: World) -> dict[str, Example]:
         "plans": Example(path={"key": w.plans["approved"]}),
         "projects": Example(path={"key": p["contract"]}),
     }
-    events = {
-        f"GET /{kind}/{{key}}/events{tail}": ex for kind, ex in key.items() for tail in ("", "/verify")
-    }
+    events = {f"GET /{kind}/{{key}}/events{tail}": ex for kind, ex in key.items() for tail in ("", "/verify")}
     k = Example(path={"contract_id": w.contract})
     lines = [{"funding_source": "working_funds", "amount": "600000.00", "scope": "社会救助经办服务"}]
     members = [{"id": f"评委{i + 1}", "expert": i > 0} for i in range(5)]
-    scores = [{"bid_id": bid, "member_id": m["id"], "score": "60"} for bid in w.bids["scoring"] for m in members]
+    scores = [
+        {"bid_id": bid, "member_id": m["id"], "score": "60"} for bid in w.bids["scoring"] for m in members
+    ]
     return {
         **_common(),
         **events,
-        "POST /catalogue/check": Example(body={"items": ["AS01"], "on": "2019-06-01", "division_code": LINGWU}),
+        "POST /catalogue/check": Example(
+            body={"items": ["AS01"], "on": "2019-06-01", "division_code": LINGWU}
+        ),
         "POST /challenges/{challenge_id}/transitions": Example(
             path={"challenge_id": w.challenge}, body={"to": "dismissed", "reason": "经复核评审符合采购文件"}
         ),
@@ -158,7 +160,9 @@ def procurement(w: World) -> dict[str, Example]:
         "POST /contracts/{contract_id}/deadlines/{key}/fulfil": Example(
             path={**k.path, "key": "staff_dispatched"}, body={"on": w.signed_on}
         ),
-        "POST /contracts/{contract_id}/payments/{period}/release": Example(path={**k.path, "period": "2019-H1"}),
+        "POST /contracts/{contract_id}/payments/{period}/release": Example(
+            path={**k.path, "period": "2019-H1"}
+        ),
         "GET /debarments/{debarment_id}": Example(path={"debarment_id": w.debarment}),
         "POST /debarments/{debarment_id}/transitions": Example(
             "contractor",
@@ -169,11 +173,20 @@ def procurement(w: World) -> dict[str, Example]:
         "GET /ocds/records/{project_id}": project,
         "GET /ocds/releases/{project_id}": project,
         "POST /plans": Example(
-            body={"division_code": LINGWU, "year": 2020, "title": "灵武市 2020 年度计划", "budget_lines": lines}
+            body={
+                "division_code": LINGWU,
+                "year": 2020,
+                "title": "灵武市 2020 年度计划",
+                "budget_lines": lines,
+            }
         ),
         "GET /plans/{plan_id}": Example(path={"plan_id": w.plans["approved"]}),
-        "PUT /plans/{plan_id}/budget-lines": Example(path={"plan_id": w.plans["draft"]}, body={"budget_lines": lines}),
-        "POST /plans/{plan_id}/transitions": Example(path={"plan_id": w.plans["draft"]}, body={"to": "submitted"}),
+        "PUT /plans/{plan_id}/budget-lines": Example(
+            path={"plan_id": w.plans["draft"]}, body={"budget_lines": lines}
+        ),
+        "POST /plans/{plan_id}/transitions": Example(
+            path={"plan_id": w.plans["draft"]}, body={"to": "submitted"}
+        ),
         "POST /projects": Example(
             body={
                 "plan_id": w.plans["approved"],
@@ -266,7 +279,8 @@ def evaluation(w: World) -> dict[str, Example]:
         "POST /rounds/{round_id}/publish": Example(path={"round_id": r["closed"]}),
         "GET /rounds/{round_id}/scores": published,
         "POST /rounds/{round_id}/scores": Example(
-            path={"round_id": r["open"]}, body={"party": "purchaser", "values": FULL_MARKS, "evidence": EVIDENCE}
+            path={"round_id": r["open"]},
+            body={"party": "purchaser", "values": FULL_MARKS, "evidence": EVIDENCE},
         ),
         "GET /staff-assessments": contract_q,
         "POST /staff-assessments": Example(

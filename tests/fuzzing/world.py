@@ -31,16 +31,18 @@ TEMPLATE = "fuzz-template"
 
 def contract(deadline: bool = True) -> dict[str, Any]:
     """Lingwu's three-year dispatch contract: six half-yearly payments (2019-H1 … 2021-H2)."""
-    return contract_body(
-        "社会救助入户核查服务",
-        "13 名入户核查员",
-        ("2019-01-01", "2021-12-31"),
-        [(f"{y}-H{h}", "243360.00", f"{y}-{6 * h:02d}-28") for y in (2019, 2020, 2021) for h in (1, 2)],
-        "承接主体不能履约时由市民政局临时接管，并重新组织采购",
-        term_reason="入户核查服务内容固定、连续性强、经费稳定",
-        deadlines=(
-            [{"key": "staff_dispatched", "name": "完成人员派遣", "working_days": 15}] if deadline else []
-        ),
+    return dict(
+        contract_body(
+            "社会救助入户核查服务",
+            "13 名入户核查员",
+            ("2019-01-01", "2021-12-31"),
+            [(f"{y}-H{h}", "243360.00", f"{y}-{6 * h:02d}-28") for y in (2019, 2020, 2021) for h in (1, 2)],
+            "承接主体不能履约时由市民政局临时接管，并重新组织采购",
+            term_reason="入户核查服务内容固定、连续性强、经费稳定",
+            deadlines=(
+                [{"key": "staff_dispatched", "name": "完成人员派遣", "working_days": 15}] if deadline else []
+            ),
+        )
     )
 
 
@@ -109,7 +111,9 @@ def _build(api: Api) -> World:
         return out
 
     two = [Bidder(a, "", BUDGET, "65"), Bidder(b, "", "1450000.00", "60")]
-    signed = project("contract", "performance_supervision", Walk(SINGLE, two[:1], experts=1, contract=contract()))
+    signed = project(
+        "contract", "performance_supervision", Walk(SINGLE, two[:1], experts=1, contract=contract())
+    )
     w.contract = signed["contract"]
     w.signed_on = api.get(f"/api/procurement/contracts/{w.contract}", bureau)["signed_on"]
     project("declared", "declared", Walk(CONSULT))
@@ -127,7 +131,9 @@ def _build(api: Api) -> World:
     held = project("challenged", "awarded", Walk(CONSULT, two, challenge=(1, "评审标准适用不一致", None)))
     w.challenge = held["challenge"]
     case = api.post(
-        f"/api/procurement/contractors/{w.contractors['D']}/debarments", bureau, {"grounds": "擅自转包入户核查服务"}
+        f"/api/procurement/contractors/{w.contractors['D']}/debarments",
+        bureau,
+        {"grounds": "擅自转包入户核查服务"},
     )
     w.debarment = str(case["id"])
     _evaluation(api, w, bureau)
@@ -138,7 +144,11 @@ def _staffing(api: Api, w: World, bureau: Persona) -> None:
     w.scenario = api.post(
         "/api/staffing/scenarios",
         bureau,
-        {"division_code": LINGWU, "name": "灵武市核查员配备", "inputs": {"on": "2019-01-01", "county": LINGWU_COUNTY}},
+        {
+            "division_code": LINGWU,
+            "name": "灵武市核查员配备",
+            "inputs": {"on": "2019-01-01", "county": LINGWU_COUNTY},
+        },
     )["id"]
     w.pack = str(api.get("/api/staffing/packs", bureau)[0]["id"])
     api.post("/api/staffing/compliance/reports", bureau, compliance_report(2019))
@@ -175,13 +185,15 @@ def _evaluation(api: Api, w: World, bureau: Persona) -> None:
         ev.survey(rid, 30, answers, f"{period} 满意度")
         ev.score(rid, "purchaser", bureau, FULL_MARKS)
         ev.score(rid, "recipients", bureau)
-        return rid
+        return str(rid)
 
     for key, period in (("published", "2019-H1"), ("appealed", "2019-H2")):
         w.rounds[key] = scored(period, full)
         ev.publish(w.rounds[key])
     contractor = Persona("contractor", LINGWU, a)
-    appeal = api.post(f"/api/evaluation/rounds/{w.rounds['appealed']}/appeals", contractor, {"reason": "评分有误"})
+    appeal = api.post(
+        f"/api/evaluation/rounds/{w.rounds['appealed']}/appeals", contractor, {"reason": "评分有误"}
+    )
     w.appeal = str(appeal["id"])
     optional = parties(("purchaser", "60", SHEET), ("recipients", "30", RECIPIENTS))
     optional.append({"party": "township", "weight": "10", "dimensions": SHEET, "required": False})
@@ -225,7 +237,13 @@ def template(code: str | None) -> dict[str, Any]:
                 "name": "质量",
                 "weight": "60",
                 "indicators": [
-                    {"key": "q1", "name": "满意度", "type": "likert", "weight": "100", "config": {"points": 5}}
+                    {
+                        "key": "q1",
+                        "name": "满意度",
+                        "type": "likert",
+                        "weight": "100",
+                        "config": {"points": 5},
+                    }
                 ],
             },
             {
@@ -233,7 +251,13 @@ def template(code: str | None) -> dict[str, Any]:
                 "name": "数量",
                 "weight": "40",
                 "indicators": [
-                    {"key": "v1", "name": "核查户数", "type": "count", "weight": "100", "config": {"target": 10}}
+                    {
+                        "key": "v1",
+                        "name": "核查户数",
+                        "type": "count",
+                        "weight": "100",
+                        "config": {"target": 10},
+                    }
                 ],
             },
         ],
