@@ -43,7 +43,7 @@ from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.core.failures import Failure, FailureGroup  # noqa: E402
 from schemathesis.specs.openapi import checks as oas  # noqa: E402
 
-from tests.fuzzing import SERVICE_NAMES, SERVICES, fuzz_cases, make_app, operations  # noqa: E402
+from tests.fuzzing import SERVICE_NAMES, SERVICES, SUMMARY, fuzz_cases, make_app, operations  # noqa: E402
 from tests.fuzzing.around import positive_strategy_kwargs  # noqa: E402
 from tests.fuzzing.examples import Example, examples, role_for  # noqa: E402
 from tests.fuzzing.world import World, build  # noqa: E402
@@ -59,7 +59,6 @@ CONFORMANCE = [
 ]
 CHECKS = [not_a_server_error, *CONFORMANCE]
 SCHEMAS = {s.name: schemathesis.openapi.from_path(s.openapi_path) for s in SERVICES}
-SUMMARY: list[str] = []  # printed by tests/conftest.py at the end of the run
 
 
 @dataclass

@@ -26,6 +26,7 @@ from jiuzhu_devtools.testing import TEST_SECRET, asyncpg_dsn
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = ("admin", "bureau", "township", "finance", "auditor", "contractor", "evaluator", "portal")
 NATIONAL = "000000"
+SUMMARY: list[str] = []  # the fuzzers' reach, printed at the end of the run (tests/conftest.py)
 CONTRACTOR_ORG = "91640181MA7F3K2P1X"
 
 

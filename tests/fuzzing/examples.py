@@ -18,7 +18,6 @@ from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU, LINGWU_COUNTY, S
 from tests.fuzzing.world import (
     PILOT_PROVINCE,
     PROVINCE,
-    TEMPLATE,
     TOWNSHIP,
     World,
     compliance_report,
@@ -243,7 +242,7 @@ def evaluation(w: World) -> dict[str, Example]:
     contract_q = Example(query={"contract_id": k})
     answers = {"overall_satisfaction": 5, "service_attitude": 4}
     open_survey = Example(path={"survey_id": w.surveys["open"]})
-    by_code = Example(path={"code": TEMPLATE})
+    by_code = Example(path={"code": w.template_code})
     return {
         **_common(),
         "GET /consequences/contractor-history/{uscc}": Example(path={"uscc": a}),
@@ -309,7 +308,7 @@ def evaluation(w: World) -> dict[str, Example]:
             body={"responses": [{"code": code, "answers": answers} for code in w.codes[1:4]]},
         ),
         "GET /surveys/{survey_id}/results": open_survey,
-        "POST /templates": Example(body=template("fuzz-new-template")),
+        "POST /templates": Example(body=template(f"fuzz-new-{w.tag}")),
         "GET /templates/by-code/{code}": by_code,
         "GET /templates/by-code/{code}/events": by_code,
         "POST /templates/by-code/{code}/versions": Example(path=by_code.path, body=template(None)),

@@ -10,6 +10,7 @@ contract lists operations in does not matter. Built with the demo's helpers (`ji
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +27,6 @@ PILOT_PROVINCE = "510000"
 SINGLE = {"method": "single_source", "ground": "only_one_supplier", "publicity_working_days": 5}
 CONSULT = {"method": "competitive_consultation", "ground": "purchased_services"}
 BUDGET = "1460160.00"
-TEMPLATE = "fuzz-template"
 
 
 def contract(deadline: bool = True) -> dict[str, Any]:
@@ -48,6 +48,8 @@ def contract(deadline: bool = True) -> dict[str, Any]:
 
 @dataclass
 class World:
+    # Templates are kept between tests (the built-in ones live in the same table): codes are per build.
+    tag: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
     contractors: dict[str, str] = field(default_factory=dict)  # A B C bid; D debarment; E reported; F new
     plans: dict[str, str] = field(default_factory=dict)  # draft, approved
     projects: dict[str, str] = field(default_factory=dict)  # by the state / purpose
@@ -56,7 +58,7 @@ class World:
     signed_on: str = ""
     challenge: str = ""
     debarment: str = ""
-    template: str = ""  # the custom template's id (code TEMPLATE)
+    template: str = ""  # the custom template's id (code `template_code`)
     builtin_template: str = ""
     rounds: dict[str, str] = field(default_factory=dict)  # published, appealed, closable, closed, open
     appeal: str = ""
@@ -64,6 +66,10 @@ class World:
     codes: list[str] = field(default_factory=list)  # unused one-time codes of surveys["open"]
     scenario: str = ""
     pack: str = ""
+
+    @property
+    def template_code(self) -> str:
+        return f"fuzz-{self.tag}"
 
 
 def build(gateway: str, settings: KitSettings) -> World:
@@ -176,7 +182,7 @@ def _evaluation(api: Api, w: World, bureau: Persona) -> None:
     ev = Evaluation(api, LINGWU, PROVINCE)
     a, cid = w.contractors["A"], w.contract
     w.builtin_template = ev.template_id()
-    w.template = str(api.post("/api/evaluation/templates", bureau, template(TEMPLATE))["id"])
+    w.template = str(api.post("/api/evaluation/templates", bureau, template(w.template_code))["id"])
     full = parties(("purchaser", "70", SHEET), ("recipients", "30", RECIPIENTS))
     answers = likert(30, [(5, 4), (4, 4), (4, 5)])
 
