@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 
 import httpx
+import pytest
 import pytest_asyncio
 
 from jiuzhu_devtools.testing import service_client
@@ -20,3 +21,11 @@ async def clients(database_url: str) -> AsyncIterator[dict[str, httpx.AsyncClien
             s.name: await stack.enter_async_context(service_client(make_app(s.name, database_url)))
             for s in SERVICES
         }
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The fuzzers' reach (test_fuzz_openapi.py, test_fuzz_gateway.py): operations that answered a 2xx."""
+    from tests.fuzzing import SUMMARY
+
+    for line in SUMMARY:
+        terminalreporter.write_line(line)

@@ -26,6 +26,7 @@ from jiuzhu_devtools.testing import TEST_SECRET, asyncpg_dsn
 ROOT = Path(__file__).resolve().parents[2]
 ROLES = ("admin", "bureau", "township", "finance", "auditor", "contractor", "evaluator", "portal")
 NATIONAL = "000000"
+SUMMARY: list[str] = []  # the fuzzers' reach, printed at the end of the run (tests/conftest.py)
 CONTRACTOR_ORG = "91640181MA7F3K2P1X"
 
 
@@ -137,24 +138,33 @@ async def row_counts(database_url: str) -> dict[str, int]:
         await conn.close()
 
 
-def fuzz_cases(op: Any, examples: int, check: Callable[[Any, Any], None]) -> None:
+def fuzz_cases(
+    op: Any,
+    examples: int,
+    check: Callable[[Any, Any], None],
+    positive: dict[str, Any] | None = None,
+) -> None:
     """`check(case, mode)` on `examples` generated cases of a schemathesis operation, first
     schema-valid (positive) then schema-violating (negative) ones: derandomized, no shrinking, no
-    example database, so the same inputs on every run."""
+    example database, so the same inputs on every run. `positive`: keyword arguments of the
+    positive strategy (fixed path parameters, hooks that start from an explicit example)."""
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
 
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+        kwargs = (positive or {}) if mode == GenerationMode.POSITIVE else {}
         try:
-            _in_mode(op, mode, examples, check)()
+            _in_mode(op.as_strategy(generation_mode=mode, **kwargs), mode, examples, check)()
         except Unsatisfiable:  # e.g. no way to violate an operation without inputs
             pass
 
 
-def _in_mode(op: Any, mode: Any, examples: int, check: Callable[[Any, Any], None]) -> Callable[[], None]:
+def _in_mode(
+    strategy: Any, mode: Any, examples: int, check: Callable[[Any, Any], None]
+) -> Callable[[], None]:
     from hypothesis import HealthCheck, Phase, given, settings
 
-    @given(case=op.as_strategy(generation_mode=mode))
+    @given(case=strategy)
     @settings(
         max_examples=examples,
         derandomize=True,

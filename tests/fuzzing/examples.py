@@ -1,0 +1,323 @@
+"""A valid request per operation: who sends it and what, pointing at the records of `world.py`.
+
+The fuzzer sends each example first, then lets hypothesis mutate it (generated values replace some
+of its fields), so schema-valid cases start from a request that passes the business rules and
+reach the operation's success path. `tests/test_fuzz_examples.py` checks every example against
+its operation's schema. An operation without a line here gets a token with the first role its
+policy (authz_policy.toml) allows and fully generated inputs.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU, LINGWU_COUNTY, STAFF_GOOD
+from tests.fuzzing.fuzz_world import (
+    PILOT_PROVINCE,
+    PROVINCE,
+    TOWNSHIP,
+    World,
+    compliance_report,
+    contract,
+    pilots,
+    survey,
+    template,
+)
+
+NATIONAL = "000000"
+POLICY: dict[str, dict[str, dict[str, Any]]] = tomllib.loads(
+    (Path(__file__).parent / "authz_policy.toml").read_text(encoding="utf-8")
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    role: str = ""  # empty: the first role the policy allows (bureau for "token"/"public")
+    div: str = LINGWU
+    org: str | None = None  # a contractor token's credit code
+    path: dict[str, Any] = field(default_factory=dict)
+    query: dict[str, Any] = field(default_factory=dict)
+    body: Any = None  # None: the operation takes no body, or any generated one will do
+
+
+def role_for(service: str, op: str, ex: Example) -> str:
+    if ex.role:
+        return ex.role
+    access = POLICY[service][op]["access"]
+    return str(access[0]) if isinstance(access, list) else "bureau"
+
+
+CALENDAR = Example(
+    "admin",
+    NATIONAL,
+    path={"year": 2030},  # a year nothing else uses: loading it changes no deadline
+    body={"notice": "2030 年放假安排（测试）", "holidays": [{"date": "2030-01-01", "name": "元旦"}]},
+)
+WORKING_DAYS = Example(query={"start": "2019-06-03", "days": 10})
+YEAR = Example(path={"year": 2019})
+STAFFING = {"on": "2019-06-01", "county": LINGWU_COUNTY}
+BATCH = {"on": "2019-06-01", "counties": [LINGWU_COUNTY]}
+
+
+def _common() -> dict[str, Example]:
+    return {
+        "PUT /admin/calendar/{year}": CALENDAR,
+        "GET /calendar/working-days": WORKING_DAYS,
+        "GET /calendar/{year}": YEAR,
+    }
+
+
+def staffing(w: World) -> dict[str, Example]:
+    scenario = Example(path={"scenario_id": w.scenario})
+    return {
+        **_common(),
+        "POST /calculations/batch": Example(body=BATCH),
+        "POST /calculations/budget": Example(
+            body={"division_code": LINGWU, "start": "2019-01-01", "county": LINGWU_COUNTY}
+        ),
+        "POST /calculations/staffing": Example(body=STAFFING),
+        "POST /calculations/what-if": Example(
+            body={"county": LINGWU_COUNTY, "a": {"on": "2019-01-01"}, "b": {"on": "2024-01-01"}}
+        ),
+        "POST /compliance/reports": Example(body=compliance_report(2020)),
+        "GET /compliance/reports/{division_code}/{year}": Example(
+            path={"division_code": LINGWU, "year": 2019}
+        ),
+        "GET /compliance/summary": Example(query={"division": LINGWU, "year": 2019}),
+        "GET /packs/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
+        "GET /packs/{pack_id}": Example(path={"pack_id": w.pack}),
+        "PUT /pilots/{province_code}/{year}": Example(
+            div=PILOT_PROVINCE, path={"province_code": PILOT_PROVINCE, "year": 2018}, body=pilots()
+        ),
+        "GET /pilots/{province_code}/{year}/check": Example(
+            div=PILOT_PROVINCE, path={"province_code": PILOT_PROVINCE, "year": 2017}
+        ),
+        "POST /scenarios": Example(body={"division_code": LINGWU, "name": "灵武市测算", "inputs": STAFFING}),
+        "GET /scenarios/{scenario_id}": scenario,
+        "GET /scenarios/{scenario_id}/events": scenario,
+        "GET /scenarios/{scenario_id}/events/verify": scenario,
+        "GET /scenarios/{scenario_id}/reproduce": scenario,
+        "POST /tables/county": Example(query={"format": "csv"}, body=BATCH),
+        "POST /tables/township": Example(body=STAFFING),
+    }
+
+
+def procurement(w: World) -> dict[str, Example]:
+    a, b, c, d, e, f = (w.contractors[k] for k in "ABCDEF")
+    p = w.projects
+    project = Example(path={"project_id": p["contract"]})
+    key = {
+        "contractors": Example(path={"key": a}),
+        "contracts": Example(path={"key": w.contract}),
+        "debarments": Example(path={"key": w.debarment}),
+        "plans": Example(path={"key": w.plans["approved"]}),
+        "projects": Example(path={"key": p["contract"]}),
+    }
+    events = {f"GET /{kind}/{{key}}/events{tail}": ex for kind, ex in key.items() for tail in ("", "/verify")}
+    k = Example(path={"contract_id": w.contract})
+    lines = [{"funding_source": "working_funds", "amount": "600000.00", "scope": "社会救助经办服务"}]
+    members = [{"id": f"评委{i + 1}", "expert": i > 0} for i in range(5)]
+    scores = [
+        {"bid_id": bid, "member_id": m["id"], "score": "60"} for bid in w.bids["scoring"] for m in members
+    ]
+    return {
+        **_common(),
+        **events,
+        "POST /catalogue/check": Example(
+            body={"items": ["AS01"], "on": "2019-06-01", "division_code": LINGWU}
+        ),
+        "POST /challenges/{challenge_id}/transitions": Example(
+            path={"challenge_id": w.challenge}, body={"to": "dismissed", "reason": "经复核评审符合采购文件"}
+        ),
+        "POST /contractors": Example(
+            "contractor",
+            org=f,
+            body={
+                "uscc": f,
+                "name": "灵武市新成立社会工作服务中心",
+                "legal_representative": "王建国",
+                "contact_phone": "13912345678",
+                "capacities": {
+                    "facilities": "办公场所 200 平方米",
+                    "staff_count": 20,
+                    "skills": ["社会工作"],
+                    "finance_system": True,
+                    "governance": True,
+                    "independent_liability": True,
+                },
+            },
+        ),
+        "GET /contractors/{uscc}": Example(path={"uscc": a}),
+        "POST /contractors/{uscc}/debarments": Example(path={"uscc": e}, body={"grounds": "提供虚假材料"}),
+        "GET /contracts/{contract_id}": k,
+        "POST /contracts/{contract_id}/amendments": Example(
+            path=k.path, body={"reason": "服务对象增加", "quantity": "14 名入户核查员"}
+        ),
+        "POST /contracts/{contract_id}/deadlines/{key}/fulfil": Example(
+            path={**k.path, "key": "staff_dispatched"}, body={"on": w.signed_on}
+        ),
+        "POST /contracts/{contract_id}/payments/{period}/release": Example(
+            path={**k.path, "period": "2019-H1"}
+        ),
+        "GET /debarments/{debarment_id}": Example(path={"debarment_id": w.debarment}),
+        "POST /debarments/{debarment_id}/transitions": Example(
+            "contractor",
+            org=d,
+            path={"debarment_id": w.debarment},
+            body={"to": "responded", "data": {"response": "系个别人员所为，已整改"}},
+        ),
+        "GET /ocds/records/{project_id}": project,
+        "GET /ocds/releases/{project_id}": project,
+        "POST /plans": Example(
+            body={
+                "division_code": LINGWU,
+                "year": 2020,
+                "title": "灵武市 2020 年度计划",
+                "budget_lines": lines,
+            }
+        ),
+        "GET /plans/{plan_id}": Example(path={"plan_id": w.plans["approved"]}),
+        "PUT /plans/{plan_id}/budget-lines": Example(
+            path={"plan_id": w.plans["draft"]}, body={"budget_lines": lines}
+        ),
+        "POST /plans/{plan_id}/transitions": Example(
+            path={"plan_id": w.plans["draft"]}, body={"to": "submitted"}
+        ),
+        "POST /projects": Example(
+            body={
+                "plan_id": w.plans["approved"],
+                "division_code": LINGWU,
+                "title": "灵武市困难群众照料服务",
+                "items": ["DS01"],
+                "budget": "300000.00",
+                "funding_source": "working_funds",
+                "declared_on": "2018-10-08",
+            }
+        ),
+        "GET /projects/{project_id}": project,
+        "GET /projects/{project_id}/bids": project,
+        "POST /projects/{project_id}/bids": Example(
+            "contractor",
+            org=c,
+            path={"project_id": p["announced"]},
+            body={"uscc": c, "price": "1400000.00", "proposal": "服务方案：人员、流程、质量控制"},
+        ),
+        "POST /projects/{project_id}/bids/{bid_id}/explanation": Example(
+            path={"project_id": p["low_price"], "bid_id": w.bids["low_price"][2]},
+            body={"explanation": "以志愿者补充人手、共享办公场地降低成本", "accepted": True},
+        ),
+        "POST /projects/{project_id}/bids/{bid_id}/qualification": Example(
+            path={"project_id": p["qualification"], "bid_id": w.bids["qualification"][0]},
+            body={"qualified": True, "note": "资格证明文件齐全"},
+        ),
+        "GET /projects/{project_id}/challenges": project,
+        "POST /projects/{project_id}/challenges": Example(
+            "contractor",
+            org=b,
+            path={"project_id": p["challengeable"]},
+            body={"uscc": b, "grounds": "成交供应商专职社工人数不符合磋商文件要求"},
+        ),
+        "POST /projects/{project_id}/contract": Example(
+            path={"project_id": p["awarded"]}, body=contract(deadline=False)
+        ),
+        "GET /projects/{project_id}/ranking": Example(path={"project_id": p["low_price"]}),
+        "POST /projects/{project_id}/scoring": Example(
+            path={"project_id": p["scoring"]}, body={"members": members, "scores": scores}
+        ),
+        "POST /projects/{project_id}/transitions": Example(
+            "finance", path={"project_id": p["declared"]}, body={"to": "approved"}
+        ),
+        "GET /thresholds": Example(query={"division_code": LINGWU, "on": "2019-06-01"}),
+        "GET /workflows/{aggregate}": Example(path={"aggregate": "project"}),
+        "GET /workflows/{aggregate}/mermaid": Example(path={"aggregate": "project"}),
+    }
+
+
+def evaluation(w: World) -> dict[str, Example]:
+    a, r, k = w.contractors["A"], w.rounds, w.contract
+    published = Example(path={"round_id": r["published"]})
+    contract_q = Example(query={"contract_id": k})
+    answers = {"overall_satisfaction": 5, "service_attitude": 4}
+    open_survey = Example(path={"survey_id": w.surveys["open"]})
+    by_code = Example(path={"code": w.template_code})
+    return {
+        **_common(),
+        "GET /consequences/contractor-history/{uscc}": Example(path={"uscc": a}),
+        "GET /consequences/debarment-suggestion/{uscc}": Example(path={"uscc": a}),
+        "GET /consequences/payment-release": Example(query={"contract_id": k, "period": "2019-H1"}),
+        "POST /rounds": Example(
+            body={
+                "contract_id": k,
+                "period_kind": "half_yearly",
+                "period": "2021-H2",
+                "contractor_uscc": a,
+                "purchaser_division": LINGWU,
+                "template_id": w.builtin_template,
+                "parties": [
+                    {"party": "purchaser", "weight": "70"},
+                    {"party": "recipients", "weight": "30", "dimensions": ["recipient_satisfaction"]},
+                ],
+            }
+        ),
+        "GET /rounds/{round_id}": published,
+        "GET /rounds/{round_id}/appeals": Example(path={"round_id": r["appealed"]}),
+        "POST /rounds/{round_id}/appeals": Example(
+            "contractor", org=a, path=published.path, body={"reason": "服务对象满意度样本不足"}
+        ),
+        "POST /rounds/{round_id}/appeals/{appeal_id}/decision": Example(
+            path={"round_id": r["appealed"], "appeal_id": w.appeal},
+            body={"decision": "dismissed", "reason": "评分依据充分"},
+        ),
+        "POST /rounds/{round_id}/close": Example(path={"round_id": r["closable"]}),
+        "GET /rounds/{round_id}/events": published,
+        "GET /rounds/{round_id}/events/verify": published,
+        "GET /rounds/{round_id}/publication": published,
+        "POST /rounds/{round_id}/publish": Example(path={"round_id": r["closed"]}),
+        "GET /rounds/{round_id}/scores": published,
+        "POST /rounds/{round_id}/scores": Example(
+            path={"round_id": r["open"]},
+            body={"party": "purchaser", "values": FULL_MARKS, "evidence": EVIDENCE},
+        ),
+        "GET /staff-assessments": contract_q,
+        "POST /staff-assessments": Example(
+            body={
+                "contract_id": k,
+                "staff_ref": "verifier-02",
+                "division_code": TOWNSHIP,
+                "year": 2019,
+                "values": STAFF_GOOD,
+                "evidence": EVIDENCE,
+            }
+        ),
+        "GET /staff-assessments/outcomes": contract_q,
+        "GET /staff-assessments/renewal": Example(query={"contract_id": k, "staff_ref": "verifier-01"}),
+        "POST /surveys": Example(body=survey(k, a, "2020")),
+        "GET /surveys/results/by-contract-period": Example(query={"division": LINGWU}),
+        "GET /surveys/{survey_id}": open_survey,
+        "POST /surveys/{survey_id}/close": Example(path={"survey_id": w.surveys["closable"]}),
+        "POST /surveys/{survey_id}/codes": Example(path=open_survey.path, body={"count": 5}),
+        "POST /surveys/{survey_id}/responses": Example(
+            path=open_survey.path, body={"code": w.codes[0], "answers": answers}
+        ),
+        "POST /surveys/{survey_id}/responses/bulk": Example(
+            div=PROVINCE,
+            path=open_survey.path,
+            body={"responses": [{"code": code, "answers": answers} for code in w.codes[1:4]]},
+        ),
+        "GET /surveys/{survey_id}/results": open_survey,
+        "POST /templates": Example(body=template(f"fuzz-new-{w.tag}")),
+        "GET /templates/by-code/{code}": by_code,
+        "GET /templates/by-code/{code}/events": by_code,
+        "POST /templates/by-code/{code}/versions": Example(path=by_code.path, body=template(None)),
+        "GET /templates/{template_id}": Example(path={"template_id": w.template}),
+    }
+
+
+BY_SERVICE = {"staffing": staffing, "procurement": procurement, "evaluation": evaluation}
+
+
+def examples(service: str, w: World) -> dict[str, Example]:
+    return BY_SERVICE[service](w)
