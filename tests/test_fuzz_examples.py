@@ -42,6 +42,7 @@ def stand_in() -> World:
         codes=[f"ABCD-EFGH-JKLM-{i:04d}" for i in range(10)],
         scenario=str(uuid.uuid4()),
         pack="national",
+        local_packs=ids("read", "decide"),
     )
 
 

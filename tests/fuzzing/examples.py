@@ -26,6 +26,7 @@ from tests.fuzzing.fuzz_world import (
     survey,
     template,
 )
+from tests.fuzzing.world import local_pack
 
 NATIONAL = "000000"
 POLICY: dict[str, dict[str, dict[str, Any]]] = tomllib.loads(
@@ -89,6 +90,8 @@ def staffing(w: World) -> dict[str, Example]:
         "GET /compliance/summary": Example(query={"division": LINGWU, "year": 2019}),
         "GET /packs/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
         "GET /packs/{pack_id}": Example(path={"pack_id": w.pack}),
+        "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
+        "GET /rules/{pack_id}": Example(path={"pack_id": w.pack}),
         "PUT /pilots/{province_code}/{year}": Example(
             div=PILOT_PROVINCE, path={"province_code": PILOT_PROVINCE, "year": 2018}, body=pilots()
         ),
@@ -109,6 +112,16 @@ def procurement(w: World) -> dict[str, Example]:
     a, b, c, d, e, f = (w.contractors[k] for k in "ABCDEF")
     p = w.projects
     project = Example(path={"project_id": p["contract"]})
+    rules = {
+        "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2024-06-01"}),
+        "GET /rules/{pack_id}": Example(path={"pack_id": "cn-procurement"}),
+        "POST /rules/local-packs": Example(body={"pack": local_pack(f"lingwu-new-{w.tag}")}),
+        "GET /rules/local-packs/{pack_uuid}": Example(path={"pack_uuid": w.local_packs["read"]}),
+        "GET /rules/local-packs/{pack_uuid}/events": Example(path={"pack_uuid": w.local_packs["read"]}),
+        "POST /rules/local-packs/{pack_uuid}/transitions": Example(
+            path={"pack_uuid": w.local_packs["decide"]}, body={"to": "published"}
+        ),
+    }
     key = {
         "contractors": Example(path={"key": a}),
         "contracts": Example(path={"key": w.contract}),
@@ -126,6 +139,7 @@ def procurement(w: World) -> dict[str, Example]:
     return {
         **_common(),
         **events,
+        **rules,
         "POST /catalogue/check": Example(
             body={"items": ["AS01"], "on": "2019-06-01", "division_code": LINGWU}
         ),

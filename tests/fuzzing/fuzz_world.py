@@ -20,6 +20,7 @@ from jiuzhu_devtools.demo.evaluate import RECIPIENTS, SHEET, Evaluation, likert,
 from jiuzhu_devtools.demo.procure import Bidder, Procurement, Walk, contract_body
 from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU, LINGWU_COUNTY, STAFF_GOOD
 from jiuzhu_kit.settings import KitSettings
+from tests.fuzzing.world import local_pack
 
 TOWNSHIP = "640181100"  # 崇兴镇
 PROVINCE = "640000"
@@ -66,6 +67,7 @@ class World:
     codes: list[str] = field(default_factory=list)  # unused one-time codes of surveys["open"]
     scenario: str = ""
     pack: str = ""
+    local_packs: dict[str, str] = field(default_factory=dict)  # read, decide: Lingwu's drafts
 
     @property
     def template_code(self) -> str:
@@ -157,6 +159,12 @@ def _staffing(api: Api, w: World, bureau: Persona) -> None:
         },
     )["id"]
     w.pack = str(api.get("/api/staffing/packs", bureau)[0]["id"])
+    # Procurement rules: Lingwu's own guidance catalogue, two drafts (one is read, one is decided),
+    # submitted by a clerk so that the fuzzer's bureau token may review them (four eyes).
+    clerk = Persona("bureau", LINGWU, name="fuzz-clerk")
+    for purpose in ("read", "decide"):
+        body = {"pack": local_pack(f"lingwu-{purpose}-{w.tag}")}
+        w.local_packs[purpose] = str(api.post("/api/procurement/rules/local-packs", clerk, body)["id"])
     api.post("/api/staffing/compliance/reports", bureau, compliance_report(2019))
     api.put(f"/api/staffing/pilots/{PILOT_PROVINCE}/2017", Persona("bureau", PILOT_PROVINCE), pilots())
 
