@@ -1,4 +1,4 @@
-"""Hardening of inputs (issue "harden", part inputs), each through the real services on Postgres.
+"""Hardening of inputs (issue "harden", part inputs), each through the gateway to the real services.
 
 - identifiers are matched in full on ASCII: "640181100\\n" was read as its county, "640181\\n"
   stored a second compliance report and plan (jiuzhu_kit.ids);
@@ -15,22 +15,37 @@ import csv
 import io
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 import jwt
+import pytest_asyncio
 from openpyxl import load_workbook
 
-from jiuzhu_devtools.testing import TEST_SECRET
+from jiuzhu_devtools.testing import TEST_SECRET, LiveStack
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_procurement.contractor.uscc import make as make_uscc
 from tests.fuzzing import is_problem, row_counts
 
 Auth = Callable[..., dict[str, str]]
 Clients = dict[str, httpx.AsyncClient]
+
+
+@pytest_asyncio.fixture(loop_scope="session", scope="module")
+async def clients(live_stack: LiveStack) -> AsyncIterator[Clients]:
+    """Every request of this file goes through the gateway (`/api/<service>/…`), as a client's would."""
+    async with AsyncExitStack() as stack:
+        yield {
+            s: await stack.enter_async_context(
+                httpx.AsyncClient(base_url=f"{live_stack.gateway}/api/{s}", timeout=30)
+            )
+            for s in ("staffing", "procurement", "evaluation")
+        }
+
 
 COUNTY = "440103"  # 广州市荔湾区
 TOWNSHIP = "440103001"
