@@ -41,6 +41,7 @@ token: sync
 lint: sync
 	@$(RUN) ruff check .
 	@$(RUN) ruff format --check . >/dev/null || (echo "ruff format: files need formatting (run: $(UV) run ruff format .)"; $(RUN) ruff format --check .; exit 1)
+	@$(RUN) lint-imports --no-cache >/dev/null || $(RUN) lint-imports --no-cache  # the architecture contracts (pyproject.toml)
 
 typecheck: sync
 	@$(RUN) mypy libs/kit/src libs/devtools/src gateway/src

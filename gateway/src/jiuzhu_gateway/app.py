@@ -33,7 +33,7 @@ from jiuzhu_kit import headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.db import UnitOfWorkMiddleware, make_engine, make_sessionmaker
-from jiuzhu_kit.errors import install_error_handlers
+from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.headerlimit import HeaderLimits
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
 

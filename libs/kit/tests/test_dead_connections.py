@@ -21,7 +21,7 @@ from jiuzhu_kit.db import (
     make_sessionmaker,
     session_driver,
 )
-from jiuzhu_kit.errors import install_error_handlers
+from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_kit.writepool import WritePool
 

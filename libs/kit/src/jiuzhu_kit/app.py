@@ -19,7 +19,8 @@ from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
 from jiuzhu_kit.contract import declare_problems
 from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker
-from jiuzhu_kit.errors import install_error_handlers, problem_response
+from jiuzhu_kit.errors import problem_response
+from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
 from jiuzhu_kit.lean import LeanRoute
 from jiuzhu_kit.middleware import KitMiddleware

@@ -10,11 +10,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
 _PLACEHOLDER = re.compile(r"\s*[（(]?\{[a-z_]+\}[）)]?")
@@ -342,38 +340,3 @@ def _http_error(status: int) -> DomainError:
         f"Http{status}", (DomainError,), {"code": code, "status": status, "zh": zh, "en": en}
     )
     return err_cls()
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    async def on_domain(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, DomainError)
-        return problem_response(request, exc)
-
-    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestValidationError)
-        lang = request_lang(request)
-        return problem_response(request, MalformedRequest(field_errors_from_pydantic(exc.errors(), lang)))
-
-    async def on_http(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, StarletteHTTPException)
-        err = _http_error(exc.status_code)
-        return problem_response(request, err, headers=exc.headers)
-
-    from jiuzhu_kit.db import DB_ERROR_TYPES, problem_for  # local: db imports errors
-
-    async def on_db_error(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(request, problem_for(exc, "unclassified database error"))
-
-    async def on_unhandled(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(request, problem_for(exc, "unhandled error"))
-
-    app.add_exception_handler(DomainError, on_domain)
-    app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(StarletteHTTPException, on_http)
-    # Database errors are answered here, not by the catch-all below: Starlette re-raises what its
-    # `Exception` handler answered and the server then drops the client's keep-alive connection
-    # (a 503 for a dead pool connection must leave the client, or the gateway's upstream pool, a
-    # usable connection).
-    for db_error in DB_ERROR_TYPES:
-        app.add_exception_handler(db_error, on_db_error)
-    app.add_exception_handler(Exception, on_unhandled)
