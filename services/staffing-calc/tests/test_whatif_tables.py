@@ -109,3 +109,56 @@ async def test_county_table(client: httpx.AsyncClient, auth: Callable[..., dict[
     assert rows[4][0] == "合计" and rows[4][5] == "6"
     r = await client.post("/tables/county", json=body, headers=auth("bureau", "440103"))
     assert r.status_code == 403
+
+
+async def test_a_reform_changes_the_result_and_its_explanation_names_the_override(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    """OpenFisca-style reforms: "the township bracket at 250" and "pay base 55,000 from 2027" applied
+    to the pack of one side, for this calculation only; the pack itself is unchanged."""
+    county = {
+        "division_code": "440103",
+        "townships": [{"name": "甲街道", "kind": "street_office", "assisted_households": 280}],
+    }
+    at_250 = [
+        {"range": "[0, 250]", "value": 2},
+        {"range": "(250, 600)", "value": 4},
+        {"range": "[600, inf)", "value": 6},
+    ]
+    body = {
+        "county": county,
+        "a": {"on": "2027-06-01"},
+        "b": {
+            "on": "2027-06-01",
+            "changes": [
+                {"parameter": "township_caseworkers", "from": "2027-01-01", "brackets": at_250},
+                {"parameter": "first_year_pay", "from": "2027-01-01", "value": "55000"},
+            ],
+        },
+        "budget": {"years": 1},
+    }
+    r = await client.post("/calculations/what-if", json=body, headers=auth("bureau", "440103"))
+    assert r.status_code == 200, r.text
+    out = r.json()
+    town = next(d for d in out["differences"] if d["unit_name"] == "甲街道")
+    assert (town["a"], town["b"]) == (2, 4)  # 280 households: 300户以下 → 2; at 250 → 4
+    assert "what-if 改动 township_caseworkers (250, 600)" in town["b_reading_zh"]
+    applied = {c["parameter"]: c for c in out["changes"]["b"]}
+    assert applied["first_year_pay"]["value"] == "55000" and applied["first_year_pay"]["from"] == "2027-01-01"
+    assert "seed 000" in applied["first_year_pay"]["replaces"]  # the value and clause it replaces
+    assert out["b"]["pack"]["id"].endswith("+reform") and "a" not in out["changes"]
+    assert out["budget"]["a_total"] != out["budget"]["b_total"]
+    # A change the pack cannot take is refused with its code; the pack in force is untouched.
+    bad = {
+        **body,
+        "b": {
+            "on": "2027-06-01",
+            "changes": [{"parameter": "no_such_rule", "from": "2027-01-01", "value": "1"}],
+        },
+    }
+    r = await client.post("/calculations/what-if", json=bad, headers=auth("bureau", "440103"))
+    assert r.status_code == 422 and r.json()["errors"][0]["code"] == "REFORM_INVALID"
+    plain = await client.post(
+        "/calculations/what-if", json={**body, "b": {"on": "2027-06-01"}}, headers=auth("bureau", "440103")
+    )
+    assert plain.json()["total_delta"] == 0

@@ -9,10 +9,33 @@ from jiuzhu_kit.money import Money
 from jiuzhu_staffing.calc.schemas import CountyIn, NonNegativeMoney, Outcome, PackRef
 
 
+class ParameterChange(BaseModel):
+    """One reform: from `from`, the parameter takes `value` (or, for a bracket scale, `brackets`)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    parameter: str = Field(pattern=r"^[a-z][a-z0-9_]{0,63}$", examples=["first_year_pay"])
+    start: date = Field(alias="from", description="the day the changed value starts")
+    value: str | int | None = Field(
+        default=None, description="in the parameter's unit (money and ratios as strings)", examples=["55000"]
+    )
+    brackets: list[BracketIn] | None = Field(default=None, max_length=20)
+
+
+class BracketIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    range: str = Field(max_length=40, examples=["(250, 600)"])
+    value: int = Field(ge=0, le=10_000)
+
+
 class Side(BaseModel):
     model_config = ConfigDict(extra="forbid")
     on: date
     pack: PackRef | None = Field(default=None, description="缺省为当日生效的规则包")
+    changes: list[ParameterChange] = Field(
+        default_factory=list,
+        max_length=20,
+        description="reforms applied to this side's pack for this calculation only (OpenFisca-style)",
+    )
 
 
 class BudgetOptions(BaseModel):
@@ -51,9 +74,21 @@ class BudgetDiff(BaseModel):
     years: list[dict[str, Any]]
 
 
+class AppliedChange(BaseModel):
+    parameter: str
+    label: str
+    from_: str = Field(alias="from")
+    value: str
+    replaces: str
+
+
 class WhatIfResult(BaseModel):
     a: dict[str, Any]
     b: dict[str, Any]
+    changes: dict[str, list[AppliedChange]] = Field(
+        default_factory=dict,
+        description="side → the reforms applied, each with the value and clause it replaces",
+    )
     differences: list[Difference] = Field(description="units/roles whose required people differ")
     totals: dict[str, dict[str, int]] = Field(description="role → {a, b, delta}")
     total_delta: int

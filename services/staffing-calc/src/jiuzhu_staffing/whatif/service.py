@@ -6,22 +6,39 @@ from decimal import Decimal
 from typing import Any
 
 from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.rules import reform
 from jiuzhu_staffing.calc.budget import compute_budget
-from jiuzhu_staffing.calc.schemas import BudgetRequest, StaffingRequest, StaffingResult
+from jiuzhu_staffing.calc.schemas import BudgetRequest, StaffingResult
+from jiuzhu_staffing.calc.staffing import compute_staffing, pack_used
 from jiuzhu_staffing.calculation import service as calc
+from jiuzhu_staffing.packs.parse import SPEC
 from jiuzhu_staffing.packs.registry import PackRegistry
+from jiuzhu_staffing.regions.known import known
 from jiuzhu_staffing.whatif.schemas import Side, WhatIfRequest, WhatIfResult
 
 
-def _side(reg: PackRegistry, req: WhatIfRequest, side: Side) -> tuple[Any, dict[str, Any]]:
-    pack, raw = calc.staffing_with_pack(reg, StaffingRequest(county=req.county, on=side.on, pack=side.pack))
-    return pack, StaffingResult.model_validate(raw).model_dump(mode="json")
+def _side(
+    reg: PackRegistry, req: WhatIfRequest, side: Side
+) -> tuple[Any, dict[str, Any], list[dict[str, Any]]]:
+    """One side: its pack (with this side's reforms applied), its result, the reforms applied."""
+    code = req.county.division_code
+    chosen = reg.choose(code, side.on, side.pack, any_jurisdiction=True)
+    changes = [
+        reform.Change(
+            c.parameter, c.start, c.value, [b.model_dump() for b in c.brackets] if c.brackets else None
+        )
+        for c in side.changes
+    ]
+    pack, applied = reform.apply(chosen, changes, SPEC)
+    raw = compute_staffing(pack, req.county, side.on, county_name=known().name(code))
+    raw["pack"] = pack_used(pack, code)
+    return pack, StaffingResult.model_validate(raw).model_dump(mode="json"), applied
 
 
 def compare(reg: PackRegistry, principal: Principal, req: WhatIfRequest) -> WhatIfResult:
     calc.ensure_county(principal, req.county)
-    pack_a, a = _side(reg, req, req.a)
-    pack_b, b = _side(reg, req, req.b)
+    pack_a, a, changes_a = _side(reg, req, req.a)
+    pack_b, b, changes_b = _side(reg, req, req.b)
 
     def by_unit(res: dict[str, Any]) -> dict[tuple[str, str, str], tuple[int, str | None]]:
         out: dict[tuple[str, str, str], tuple[int, str | None]] = {}
@@ -90,5 +107,6 @@ def compare(reg: PackRegistry, principal: Principal, req: WhatIfRequest) -> What
             "totals": totals,
             "total_delta": b["total"] - a["total"],
             "budget": budget,
+            "changes": {k: v for k, v in (("a", changes_a), ("b", changes_b)) if v},
         }
     )
