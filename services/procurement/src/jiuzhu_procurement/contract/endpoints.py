@@ -16,10 +16,10 @@ from jiuzhu_procurement.contract import rules, service
 from jiuzhu_procurement.contract.models import Payment
 from jiuzhu_procurement.contract.policy import POLICY
 from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, FulfilIn, OverdueOut
-from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.project.service import ProjectNotFound
 from jiuzhu_procurement.workflow.http import add_event_routes, apply, by_uuid
 from jiuzhu_procurement.workflow.machine import TransitionNotAllowed
+from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 router = APIRouter(tags=["contracts"])
 

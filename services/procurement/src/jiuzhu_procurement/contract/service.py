@@ -6,19 +6,20 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
-from jiuzhu_kit.auth import Principal, Role
+from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.errors import Conflict, DomainError, NotFound
-from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.contract import rules
 from jiuzhu_procurement.contract.lifecycle import discard_draft
+from jiuzhu_procurement.contract.machine import PAYMENT_MACHINE as PAYMENT_MACHINE  # the service's too
+from jiuzhu_procurement.contract.machine import ContractNotActive as ContractNotActive
+from jiuzhu_procurement.contract.machine import PaymentNotReleasable as PaymentNotReleasable
 from jiuzhu_procurement.contract.models import Contract, Payment
 from jiuzhu_procurement.contract.policy import POLICY
 from jiuzhu_procurement.contract.policy import (
@@ -27,7 +28,7 @@ from jiuzhu_procurement.contract.policy import (
 from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, OverdueOut, PaymentOut
 from jiuzhu_procurement.contractor.service import get_by_uscc
 from jiuzhu_procurement.project.service import locked
-from jiuzhu_procurement.workflow.machine import Ctx, Machine, snapshot, t
+from jiuzhu_procurement.workflow.machine import Ctx, snapshot
 
 AGGREGATE = "contract"
 
@@ -36,21 +37,6 @@ class ContractNotDraftable(Conflict):
     code = "CONTRACT_NOT_DRAFTABLE"
     zh = "只有已确定成交且尚未签约的项目可以拟定合同"
     en = "A contract can be drafted only for an awarded project not yet signed"
-
-
-class ContractNotActive(Conflict):
-    code = "CONTRACT_NOT_ACTIVE"
-    zh = "合同不在履行中（当前 {status}）"
-    en = "The contract is not in force (status {status})"
-
-
-class PaymentNotReleasable(Conflict):
-    code = "PAYMENT_NOT_RELEASABLE"
-    zh = "评价结果不支持拨付 {period} 期资金：{reason}（灵政办发〔2018〕201号 六(二)）"
-    en = "The evaluation does not allow releasing period {period}: {reason}"
-
-    def extra(self) -> dict[str, Any]:
-        return {"evaluation": self.params.get("answer")}
 
 
 class DeadlineNotFound(NotFound):
@@ -327,34 +313,3 @@ async def overdue(
                     )
                 )
     return sorted(out, key=lambda o: o.due_on)
-
-
-async def _release(ctx: Ctx) -> None:
-    pay: Payment = ctx.entity
-    c = (await ctx.session.execute(select(Contract).where(Contract.id == pay.contract_id))).scalar_one()
-    if c.status in ("draft", "discarded"):
-        raise ContractNotActive(status=c.status)
-    answer = await evaluation.payment_release(
-        ctx.app.state.settings, str(c.id), pay.period, ctx.authorization
-    )
-    if not answer["released"]:
-        raise PaymentNotReleasable(period=pay.period, reason=str(answer.get("reason") or "—"), answer=answer)
-    pay.basis = answer
-    pay.released_on = ctx.today
-
-
-PAYMENT_MACHINE = Machine(
-    "payment",
-    "合同付款",
-    "scheduled",
-    [
-        t(
-            "scheduled",
-            "released",
-            "release",
-            [Role.BUREAU, Role.TOWNSHIP, Role.FINANCE],
-            _release,
-            doc="评价通过后按计划拨付（问评价服务，不猜测）",
-        )
-    ],
-)

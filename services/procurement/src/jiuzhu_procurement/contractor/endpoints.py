@@ -23,9 +23,9 @@ from jiuzhu_procurement.contractor.schemas import (
     ContractorOut,
     DebarmentOut,
     DebarmentReportIn,
-    TransitionIn,
 )
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply, by_uuid
+from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 router = APIRouter(tags=["contractors"])
 

@@ -100,11 +100,3 @@ class DecideIn(BaseModel):
     )
     effective_from: date | None = None
     fine_amount: Money | None = Field(default=None, description="罚款 (合同金额 5‰–10‰)")
-
-
-class TransitionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    to: str = Field(min_length=1, max_length=40)
-    reason: str | None = Field(default=None, max_length=4000)
-    data: dict[str, object] | None = None

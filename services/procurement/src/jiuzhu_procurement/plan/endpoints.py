@@ -8,12 +8,12 @@ from fastapi import APIRouter, Depends, Request, status
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
-from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.plan import service
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.policy import POLICY
 from jiuzhu_procurement.plan.schemas import PlanIn, PlanLinesIn, PlanOut
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply, by_uuid
+from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 

@@ -7,6 +7,8 @@ from jiuzhu_kit.errors import NotFound
 from jiuzhu_kit.policy import ReadPolicy
 from jiuzhu_procurement.plan.models import PurchasePlan
 
+AGGREGATE = "plan"
+
 
 class PlanNotFound(NotFound):
     code = "PLAN_NOT_FOUND"
@@ -15,7 +17,7 @@ class PlanNotFound(NotFound):
 
 
 class PlanPolicy(ReadPolicy[PurchasePlan]):
-    aggregate = "plan"
+    aggregate = AGGREGATE
     not_found = PlanNotFound
     roles = frozenset({Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR})
 

@@ -10,17 +10,17 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
-from jiuzhu_kit.auth import Principal, Role
+from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import Conflict
 from jiuzhu_procurement.contract.models import Payment
+from jiuzhu_procurement.plan.machine import MACHINE as MACHINE  # the service's machine too
 from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.plan.policy import AGGREGATE as AGGREGATE
 from jiuzhu_procurement.plan.policy import POLICY
 from jiuzhu_procurement.plan.policy import PlanNotFound as PlanNotFound  # the service's refusal too
 from jiuzhu_procurement.plan.schemas import BudgetLine, BudgetLineOut, PlanIn, PlanOut
 from jiuzhu_procurement.project.models import Project
-from jiuzhu_procurement.workflow.machine import Ctx, Machine, snapshot, t
-
-AGGREGATE = "plan"
+from jiuzhu_procurement.workflow.machine import snapshot
 
 
 class PlanNotEditable(Conflict):
@@ -33,36 +33,6 @@ class PlanExists(Conflict):
     code = "PLAN_EXISTS"
     zh = "该购买主体本年度已有购买计划"
     en = "This purchaser already has a plan for that year"
-
-
-async def _approve(ctx: Ctx) -> None:
-    ctx.entity.approved_by = ctx.principal.sub
-    ctx.entity.approved_on = ctx.today
-    ctx.entity.decision = ctx.reason
-
-
-async def _reject(ctx: Ctx) -> None:
-    ctx.entity.decision = ctx.reason
-
-
-MACHINE = Machine(
-    AGGREGATE,
-    "年度购买计划",
-    "draft",
-    [
-        t("draft", "submitted", "submit", [Role.BUREAU, Role.TOWNSHIP], doc="报财政审核"),
-        t(
-            "submitted",
-            "approved",
-            "approve",
-            [Role.FINANCE],
-            _approve,
-            doc="财政批准（按程序报批后组织实施）",
-        ),
-        t("submitted", "rejected", "reject", [Role.FINANCE], _reject, reason=True, doc="财政退回"),
-        t("rejected", "draft", "revise", [Role.BUREAU, Role.TOWNSHIP], doc="退回后修改"),
-    ],
-)
 
 
 def _lines(lines: list[BudgetLine]) -> tuple[list[dict[str, Any]], Decimal]:

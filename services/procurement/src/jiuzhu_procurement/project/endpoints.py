@@ -12,7 +12,6 @@ from jiuzhu_kit.db import SessionDep, get_uow
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_procurement.catalogue.service import PurchaseNotAllowed
-from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.contractor.service import ContractorDebarred, ContractorNotEligible
 from jiuzhu_procurement.plan.service import PlanNotFound
 from jiuzhu_procurement.project import challenges, machine, service
@@ -32,6 +31,7 @@ from jiuzhu_procurement.project.schemas import (
 )
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply, by_uuid
 from jiuzhu_procurement.workflow.lean import transition_route
+from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 router = APIRouter(tags=["projects"])
 

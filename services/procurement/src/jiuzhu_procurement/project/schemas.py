@@ -196,14 +196,6 @@ class ChallengeOut(BaseModel):
     version: int
 
 
-class WorkflowOut(BaseModel):
-    aggregate: str
-    initial: str
-    states: list[str]
-    transitions: list[dict[str, Any]]
-    mermaid: str
-
-
 ProjectStatus = Literal[
     "declared",
     "approved",

@@ -9,8 +9,8 @@ from jiuzhu_procurement.contractor.debarment import MACHINE as DEBARMENT
 from jiuzhu_procurement.plan.service import MACHINE as PLAN
 from jiuzhu_procurement.project.challenges import MACHINE as CHALLENGE
 from jiuzhu_procurement.project.machine import MACHINE as PROJECT
-from jiuzhu_procurement.project.schemas import WorkflowOut
 from jiuzhu_procurement.workflow.machine import Machine
+from jiuzhu_procurement.workflow.schemas import WorkflowOut
 
 MACHINES: dict[str, Machine] = {
     m.aggregate: m for m in (PROJECT, PLAN, DEBARMENT, CHALLENGE, PAYMENT_MACHINE)

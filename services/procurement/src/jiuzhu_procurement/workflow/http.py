@@ -14,8 +14,8 @@ from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import DomainError, responses
 from jiuzhu_kit.policy import ReadPolicy
-from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.workflow.machine import Machine, TransitionNotAllowed, run
+from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 
 async def apply(

@@ -20,8 +20,8 @@ from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import uow_of
 from jiuzhu_kit.errors import DomainError
 from jiuzhu_kit.lean import UUID_PATTERN, Decline, LeanRequest, LeanRoute
-from jiuzhu_procurement.contractor.schemas import TransitionIn
 from jiuzhu_procurement.workflow.machine import Machine, NeedsSession, run
+from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 
 def transition_route(
