@@ -259,6 +259,8 @@ def evaluation(w: World) -> dict[str, Example]:
     by_code = Example(path={"code": w.template_code})
     return {
         **_common(),
+        "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
+        "GET /rules/{pack_id}": Example(path={"pack_id": "cn-evaluation"}),
         "GET /consequences/contractor-history/{uscc}": Example(path={"uscc": a}),
         "GET /consequences/debarment-suggestion/{uscc}": Example(path={"uscc": a}),
         "GET /consequences/payment-release": Example(query={"contract_id": k, "period": "2019-H1"}),

@@ -57,6 +57,8 @@ class GatewaySettings(KitSettings):
             "GET staffing /rules/*",
             "GET procurement /rules",
             "GET procurement /rules/*",  # the local-pack routes under it still ask the service for a token
+            "GET evaluation /rules",
+            "GET evaluation /rules/*",
             "GET staffing /calendar/*",
             "GET procurement /calendar/*",
             "GET evaluation /calendar/*",

@@ -70,6 +70,8 @@ async def test_annual_outcomes_and_renewal(client: httpx.AsyncClient, auth: Auth
     assert (
         ren["term_complete"] and ren["eligible_for_renewal"] is True and ren["comprehensive_total"] == "95.00"
     )
+    # The term is a dated, cited rule (rulebook/data: seed 000 二(七)), named in the basis.
+    assert "合同期 3 年（seed 000 二(七)）" in ren["basis"]
     ren = (
         await client.get(
             "/staff-assessments/renewal",

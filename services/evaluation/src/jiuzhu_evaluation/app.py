@@ -8,23 +8,34 @@ from jiuzhu_evaluation import VERSION
 from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
+from jiuzhu_evaluation.rulebook.book import SPEC, book, default_book
 from jiuzhu_evaluation.settings import Settings
 from jiuzhu_evaluation.staff.endpoints import router as staff_router
 from jiuzhu_evaluation.survey.endpoints import MAX_BULK_BYTES
 from jiuzhu_evaluation.survey.endpoints import router as survey_router
 from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
+from jiuzhu_kit.rules.api import rules_router
 
 
 def create(settings: Settings | None = None) -> FastAPI:
-    return create_app(
+    app = create_app(
         service="evaluation",
         title="Jiuzhu evaluation",
         version=VERSION,
         description=__import__("jiuzhu_evaluation").__doc__ or "",
         settings=settings or Settings(),
         tables=kit,
-        routers=[template_router, round_router, survey_router, consequence_router, staff_router],
+        routers=[
+            template_router,
+            round_router,
+            survey_router,
+            consequence_router,
+            staff_router,
+            rules_router(SPEC, book),
+        ],
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
         body_limits={"/surveys/{survey_id}/responses/bulk": MAX_BULK_BYTES},
     )
+    app.state.rules = default_book()  # a pack that is wrong stops start-up
+    return app

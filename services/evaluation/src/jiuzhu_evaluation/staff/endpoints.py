@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
+from jiuzhu_evaluation.rulebook.book import book
 from jiuzhu_evaluation.staff import service
 from jiuzhu_evaluation.staff.schemas import (
     AssessmentIn,
@@ -63,7 +64,8 @@ async def outcomes(session: SessionDep, principal: Reader, contract_id: uuid.UUI
 
 @router.get("/renewal", response_model=RenewalOut, responses=responses(service.NoAssessments))
 async def renewal(
-    session: SessionDep, principal: Reader, contract_id: uuid.UUID, staff_ref: StaffRef
+    request: Request, session: SessionDep, principal: Reader, contract_id: uuid.UUID, staff_ref: StaffRef
 ) -> RenewalOut:
-    """Continue next year? Renew after the 3-year term? (seed 000 四(三))"""
-    return await service.renewal(session, principal, contract_id, staff_ref)
+    """Continue next year? Renew after the contract term (the rules' `staff_contract_years`, seed 000
+    二(七): 3 years)? (seed 000 四(三))"""
+    return await service.renewal(session, book(request), principal, contract_id, staff_ref)

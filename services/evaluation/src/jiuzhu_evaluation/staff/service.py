@@ -7,6 +7,7 @@ mean total graded 合格 or better on the same template's bands.
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -23,9 +24,9 @@ from jiuzhu_evaluation.template import service as templates
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, ValidationFailed
+from jiuzhu_kit.rules.book import RuleBook
 
 AGGREGATE = "staff_assessment"
-TERM_YEARS = 3  # seed 000 二(七): 合同期一般为3年
 BASIS = "seed 000 四(三): 年度考核合格以上继续聘用，不合格者不再续聘；3年合同期满经综合考核合格的可以续聘"
 
 
@@ -128,25 +129,33 @@ async def listing(
 
 
 async def renewal(
-    session: AsyncSession, principal: Principal, contract_id: uuid.UUID, staff_ref: str
+    session: AsyncSession, book: RuleBook[Any], principal: Principal, contract_id: uuid.UUID, staff_ref: str
 ) -> RenewalOut:
     rows = await listing(session, principal, contract_id, staff_ref)
     if not rows:
         raise NoAssessments()
     years = [a.year for a in rows]
-    base = dict(staff_ref=staff_ref, contract_id=contract_id, years_assessed=years, basis=BASIS)
+    # The contract term in force where and when the staff member started (rulebook/data).
+    term = book.at(rows[0].division_code, date(rows[0].year, 1, 1)).rule("staff_contract_years")
+    term_years = int(term.value)
+    base = dict(
+        staff_ref=staff_ref,
+        contract_id=contract_id,
+        years_assessed=years,
+        basis=f"{BASIS}; 合同期 {term_years} 年（{term.cite}）",
+    )
     failed = [a.year for a in rows if not a.qualified]
     if failed:
         return RenewalOut(
             **base,
             continue_next_year=False,
-            term_complete=len(rows) >= TERM_YEARS,
+            term_complete=len(rows) >= term_years,
             comprehensive_total=None,
             comprehensive_grade=None,
             eligible_for_renewal=False,
             reason=f"{failed[0]} 年度考核不合格，不再续聘",
         )
-    if len(rows) < TERM_YEARS:
+    if len(rows) < term_years:
         return RenewalOut(
             **base,
             continue_next_year=True,
@@ -154,9 +163,9 @@ async def renewal(
             comprehensive_total=None,
             comprehensive_grade=None,
             eligible_for_renewal=None,
-            reason=f"已考核 {len(rows)} 年，均合格以上，继续聘用；合同期未满 {TERM_YEARS} 年",
+            reason=f"已考核 {len(rows)} 年，均合格以上，继续聘用；合同期未满 {term_years} 年",
         )
-    last = rows[-TERM_YEARS:]
+    last = rows[-term_years:]
     mean = rules.round_score(sum((a.total for a in last), Decimal(0)) / len(last))
     t = await templates.get(session, last[-1].template_id)
     band = rules.grade_of(mean, templates.bands(t))
@@ -167,5 +176,5 @@ async def renewal(
         comprehensive_total=f"{mean:.2f}",
         comprehensive_grade=band.label,
         eligible_for_renewal=band.passed,
-        reason=f"{TERM_YEARS} 年综合考核 {mean}（{band.label}），{'可以续聘' if band.passed else '不再续聘'}",
+        reason=f"{term_years} 年综合考核 {mean}（{band.label}），{'可以续聘' if band.passed else '不再续聘'}",
     )

@@ -1,0 +1,28 @@
+"""Evaluation's rules as dated, cited data (data/*.pack.yaml, the kit's format), loaded at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+
+from jiuzhu_kit.rules.book import RuleBook
+from jiuzhu_kit.rules.loader import load_packs
+from jiuzhu_kit.rules.model import Pack
+from jiuzhu_kit.rules.parse import Spec
+
+DATA_DIR = Path(__file__).parent / "data"
+SPEC = Spec()
+
+
+@lru_cache(maxsize=1)
+def default_book() -> RuleBook[Pack]:
+    return RuleBook(load_packs(DATA_DIR, SPEC))
+
+
+def book(request: Request) -> RuleBook[Any]:
+    b = getattr(request.app.state, "rules", None)
+    assert isinstance(b, RuleBook), "rules not loaded"
+    return b
