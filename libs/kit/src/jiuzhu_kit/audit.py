@@ -18,14 +18,27 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Table, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import clock
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.db import session_driver
 from jiuzhu_kit.observability import request_id_var
+from jiuzhu_kit.policy import ReadPolicy
 
 GENESIS = "0" * 64
+_SNAPSHOT: Any = object()  # record(): the entity's columns
+_COLUMN_KEYS: dict[type[Any], tuple[str, ...]] = {}
+
+
+def snapshot(entity: Any) -> dict[str, Any]:
+    """Column values of an ORM row (what an audit event stores as `data`)."""
+    model = type(entity)
+    keys = _COLUMN_KEYS.get(model)
+    if keys is None:
+        keys = _COLUMN_KEYS[model] = tuple(attr.key for attr in sa_inspect(model).column_attrs)
+    return {key: getattr(entity, key) for key in keys}
 
 
 def normalize(value: Any) -> Any:
@@ -211,6 +224,36 @@ class AuditLog:
             row["hash"],
         )
         return row
+
+    async def record(
+        self,
+        session: AsyncSession | Any,
+        policy: ReadPolicy[Any],
+        entity: Any,
+        action: str,
+        actor: Actor | Principal | None,
+        *,
+        data: Any = _SNAPSHOT,
+        before: Any = None,
+        reason: str | None = None,
+        jurisdiction: str | None = None,
+        row_locked: bool = False,
+    ) -> dict[str, Any]:
+        """Append one event of `entity`, the aggregate its read policy names: the aggregate type
+        and the jurisdiction come from the policy (one decision per aggregate), the id from the
+        entity, the data from its columns unless given."""
+        return await self.append(
+            session,
+            aggregate_type=policy.aggregate,
+            aggregate_id=entity.id,
+            action=action,
+            actor=actor,
+            data=snapshot(entity) if data is _SNAPSHOT else data,
+            before=before,
+            reason=reason,
+            jurisdiction=jurisdiction if jurisdiction is not None else policy.division_of(entity),
+            row_locked=row_locked,
+        )
 
     @property
     def _qualified(self) -> str:

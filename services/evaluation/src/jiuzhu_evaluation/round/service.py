@@ -118,15 +118,14 @@ async def _audit(
     data = snapshot(r).model_dump(mode="json")
     if extra:
         data["event"] = extra
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=r.id,
-        action=action,
-        actor=principal,
+        POLICY,
+        r,
+        action,
+        principal,
         data=data,
         reason=reason,
-        jurisdiction=r.purchaser_division,
     )
 
 

@@ -105,14 +105,13 @@ async def assess(
     )
     session.add(a)
     await session.flush()  # the unique constraint settles a concurrent duplicate (409 DUPLICATE)
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=a.id,
-        action="staff.assessed",
-        actor=principal,
+        POLICY,
+        a,
+        "staff.assessed",
+        principal,
         data=AssessmentOut.model_validate(a).model_dump(mode="json"),
-        jurisdiction=a.division_code,
     )
     return a
 

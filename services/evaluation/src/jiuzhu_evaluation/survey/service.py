@@ -97,14 +97,13 @@ async def _audit(
     action: str,
     data: dict[str, object] | None = None,
 ) -> None:
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=s.id,
-        action=action,
-        actor=actor,
+        POLICY,
+        s,
+        action,
+        actor,
         data=data if data is not None else SurveyOut.model_validate(s).model_dump(mode="json"),
-        jurisdiction=s.purchaser_division,
     )
 
 

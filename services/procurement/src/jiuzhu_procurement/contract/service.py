@@ -126,14 +126,12 @@ async def draft(
     await session.flush()
     p.contract_id = c.id
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=c.id,
-        action="contract.drafted",
-        actor=principal,
-        data=snapshot(c),
-        jurisdiction=c.division_code,
+        POLICY,
+        c,
+        "contract.drafted",
+        principal,
     )
     return c
 
@@ -228,16 +226,14 @@ async def amend(
     ]
     c.version += 1
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=c.id,
-        action="contract.amended",
-        actor=principal,
-        data=snapshot(c),
+        POLICY,
+        c,
+        "contract.amended",
+        principal,
         before=before,
         reason=body.reason,
-        jurisdiction=c.division_code,
     )
     return c
 
@@ -267,15 +263,13 @@ async def fulfil(
     c.deadlines = [{**d, "fulfilled_on": on.isoformat()} if d["key"] == key else d for d in c.deadlines]
     c.version += 1
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=c.id,
-        action="contract.deadline_fulfilled",
-        actor=principal,
-        data=snapshot(c),
+        POLICY,
+        c,
+        "contract.deadline_fulfilled",
+        principal,
         before=before,
-        jurisdiction=c.division_code,
     )
     return c
 

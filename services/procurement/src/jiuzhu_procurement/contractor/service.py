@@ -14,12 +14,11 @@ from jiuzhu_kit.clock import add_years
 from jiuzhu_kit.errors import Conflict, FieldError, ValidationFailed
 from jiuzhu_procurement.contractor import uscc as uscc_rules
 from jiuzhu_procurement.contractor.models import Contractor, Debarment
-from jiuzhu_procurement.contractor.policy import POLICY
+from jiuzhu_procurement.contractor.policy import DEBARMENTS, POLICY
 from jiuzhu_procurement.contractor.policy import (
     ContractorNotFound as ContractorNotFound,  # the service's refusal too
 )
 from jiuzhu_procurement.contractor.schemas import ContractorIn, ContractorOut, DebarmentReportIn
-from jiuzhu_procurement.workflow.machine import snapshot
 
 AGGREGATE = "contractor"
 ELIGIBLE = ("social_organization", "public_institution_class2", "enterprise")
@@ -117,13 +116,12 @@ async def register(
     )
     session.add(c)
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=c.id,
-        action="contractor.registered",
-        actor=principal,
-        data=snapshot(c),
+        POLICY,
+        c,
+        "contractor.registered",
+        principal,
         jurisdiction=principal.division,
     )
     return c
@@ -219,15 +217,13 @@ async def report_debarment(
     )
     session.add(d)
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type="debarment",
-        aggregate_id=d.id,
-        action="debarment.reported",
-        actor=principal,
-        data=snapshot(d),
+        DEBARMENTS,
+        d,
+        "debarment.reported",
+        principal,
         reason=body.grounds,
-        jurisdiction=d.division_code,
     )
     return d
 

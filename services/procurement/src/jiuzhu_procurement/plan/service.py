@@ -61,14 +61,12 @@ async def create(session: AsyncSession, audit: AuditLog, principal: Principal, b
     )
     session.add(plan)
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=plan.id,
-        action="plan.created",
-        actor=principal,
-        data=snapshot(plan),
-        jurisdiction=plan.division_code,
+        POLICY,
+        plan,
+        "plan.created",
+        principal,
     )
     return plan
 
@@ -91,15 +89,13 @@ async def replace_lines(
     plan.budget_lines, plan.total = _lines(lines_in)
     plan.version += 1
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=plan.id,
-        action="plan.lines_replaced",
-        actor=principal,
-        data=snapshot(plan),
+        POLICY,
+        plan,
+        "plan.lines_replaced",
+        principal,
         before=before,
-        jurisdiction=plan.division_code,
     )
     return plan
 

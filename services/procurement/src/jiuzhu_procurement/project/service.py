@@ -31,7 +31,6 @@ from jiuzhu_procurement.project.schemas import (
     QualificationIn,
     ScoringIn,
 )
-from jiuzhu_procurement.workflow.machine import snapshot
 
 AGGREGATE = "project"
 
@@ -111,14 +110,12 @@ async def declare(
     )
     session.add(p)
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=p.id,
-        action="project.declared",
-        actor=principal,
-        data=snapshot(p),
-        jurisdiction=p.division_code,
+        POLICY,
+        p,
+        "project.declared",
+        principal,
     )
     return p
 
@@ -198,14 +195,13 @@ async def submit_bid(
     )
     session.add(b)
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=p.id,
-        action="project.bid_submitted",
-        actor=principal,
+        POLICY,
+        p,
+        "project.bid_submitted",
+        principal,
         data={"bid_id": b.id, "uscc": b.uscc, "round": b.round},
-        jurisdiction=p.division_code,
     )
     return b
 
@@ -245,14 +241,13 @@ async def qualify(
     b = await _bid(session, p, bid_id)
     b.qualified, b.qualification_note = body.qualified, body.note
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=p.id,
-        action="project.bid_qualified",
-        actor=principal,
+        POLICY,
+        p,
+        "project.bid_qualified",
+        principal,
         data={"bid_id": b.id, "qualified": b.qualified, "note": b.qualification_note},
-        jurisdiction=p.division_code,
     )
     return b
 
@@ -354,14 +349,13 @@ async def score(
     }
     p.version += 1
     await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=p.id,
-        action="project.scored",
-        actor=principal,
+        POLICY,
+        p,
+        "project.scored",
+        principal,
         data=p.scoring,
-        jurisdiction=p.division_code,
     )
     return p.scoring
 
@@ -387,13 +381,12 @@ async def explain(
         p.scoring = {**p.scoring, **scoring.rank(_inputs(rows), _params(p), table, history)}
         p.version += 1
         await session.flush()
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=p.id,
-        action="project.low_price_explained",
-        actor=principal,
+        POLICY,
+        p,
+        "project.low_price_explained",
+        principal,
         data={"bid_id": b.id, "accepted": body.accepted, "explanation": body.explanation},
-        jurisdiction=p.division_code,
     )
     return p.scoring or {}

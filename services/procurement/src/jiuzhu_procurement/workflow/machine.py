@@ -18,10 +18,10 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.inspection import inspect as sa_inspect
 
 from jiuzhu_kit import clock
 from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.audit import snapshot as snapshot  # re-exported: the features' audit data
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, RoleForbidden
 from jiuzhu_kit.db import session_driver
 from jiuzhu_kit.errors import BadRequest, Conflict, DomainError, FieldError, ValidationFailed
@@ -169,21 +169,6 @@ class Machine:
             }
             for (s, d), tr in self.table.items()
         ]
-
-
-_COLUMN_KEYS: dict[type[Any], tuple[str, ...]] = {}
-
-
-def _column_keys(model: type[Any]) -> tuple[str, ...]:
-    keys = _COLUMN_KEYS.get(model)
-    if keys is None:
-        keys = _COLUMN_KEYS[model] = tuple(attr.key for attr in sa_inspect(model).column_attrs)
-    return keys
-
-
-def snapshot(entity: Any) -> dict[str, Any]:
-    """Column values of an ORM row (what the audit event stores as `data`)."""
-    return {key: getattr(entity, key) for key in _column_keys(type(entity))}
 
 
 def parse_payload(tr: Transition, raw: dict[str, Any] | None) -> Any:

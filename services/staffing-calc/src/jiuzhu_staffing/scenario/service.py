@@ -87,14 +87,13 @@ async def save(
             created_by=principal.sub,
         )
     )
-    await audit.append(
+    await audit.record(
         session,
-        aggregate_type=AGGREGATE,
-        aggregate_id=scenario.id,
-        action="scenario.saved",
-        actor=principal,
+        POLICY,
+        scenario,
+        "scenario.saved",
+        principal,
         data=ScenarioOut.model_validate(scenario).model_dump(mode="json"),
-        jurisdiction=scenario.division_code,
     )
     return scenario
 
