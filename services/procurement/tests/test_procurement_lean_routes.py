@@ -204,3 +204,94 @@ async def test_the_lean_route_runs_on_the_write_pool(
         f"/projects/{pid}/transitions", json={"to": "qualification_review"}, headers=auth("bureau", DIV)
     )
     assert r.status_code == 200 and await write_connections() == before + 1
+
+
+# ---- the other lean route: answering a challenge ---------------------------------------------
+
+
+def _challenge_cases(auth: Callable[..., dict[str, str]]) -> dict[str, Send]:
+    bureau, finance, outsider = auth("bureau", DIV), auth("finance", DIV), auth("bureau", OTHER)
+    path = "/challenges/{pid}/transitions"
+    return {
+        "dismiss with reasons": _post({"to": "dismissed", "reason": "评审程序合法"}, bureau, path),
+        "uphold with reasons": _post({"to": "upheld", "reason": "评分有误"}, bureau, path),
+        "reason required": _post({"to": "dismissed"}, bureau, path),
+        "not in the table": _post({"to": "open"}, bureau, path),
+        "role not allowed": _post({"to": "dismissed", "reason": "x"}, finance, path),
+        "outside jurisdiction": _post({"to": "dismissed", "reason": "x"}, outsider, path),
+        "no such challenge": _post(
+            {"to": "dismissed", "reason": "x"}, bureau, f"/challenges/{uuid.uuid4()}/transitions"
+        ),
+        "unknown field": _post({"to": "dismissed", "reason": "x", "y": 1}, bureau, path),
+        "malformed JSON": _post(b'{"to": "dismissed"', bureau, path),
+        "no token": _post({"to": "dismissed", "reason": "x"}, {}, path),
+    }
+
+
+CHALLENGE_CASES = list(_challenge_cases(lambda *a, **k: {}).keys())
+
+
+async def _challenge(kit: Kit, client: httpx.AsyncClient, plan: str) -> str:
+    """An open challenge against an awarded project (rows set up directly: the route is under test)."""
+    pid = await _project(kit, client, plan, "awarded")
+    (row,) = await kit.sql(
+        "INSERT INTO procurement.challenge (id, project_id, division_code, uscc, grounds, submitted_on, status,"
+        " version) VALUES (gen_random_uuid(), $1::uuid, $2, $3, '评分不公', $4, 'open', 1) RETURNING id",
+        pid,
+        DIV,
+        "91441521MA0000001X",
+        test_today(),
+    )
+    return str(row["id"])
+
+
+@pytest.mark.parametrize("case", CHALLENGE_CASES)
+async def test_the_challenge_lean_route_answers_as_the_fastapi_route(
+    case: str,
+    client: httpx.AsyncClient,
+    reference: httpx.AsyncClient,
+    auth: Callable[..., dict[str, str]],
+    kit: Kit,
+) -> None:
+    send = _challenge_cases(auth)[case]
+    plan = await kit.plan(DIV, test_today().year)
+    results = []
+    for c in (client, reference):
+        cid = await _challenge(kit, c, plan)
+        r = await send(c, cid)
+        (row,) = await kit.sql(
+            "SELECT status, version, decision FROM procurement.challenge WHERE id = $1::uuid", cid
+        )
+        trail = await kit.sql(
+            "SELECT seq, action, actor, jurisdiction, reason FROM procurement.audit_event"
+            " WHERE aggregate_type = 'challenge' AND aggregate_id = $1 ORDER BY seq",
+            cid,
+        )
+        results.append(
+            (r.status_code, r.headers["content-type"], _stable(r.json()), dict(row), [dict(t) for t in trail])
+        )
+    lean, ref = results
+    assert lean == ref
+    if case == "dismiss with reasons":
+        assert (
+            lean[0] == 200
+            and lean[3]["status"] == "dismissed"
+            and [t["action"] for t in lean[4]] == ["challenge.dismiss"]
+        )
+
+
+def test_lean_routes_reimplement_exactly_the_apps_guards() -> None:
+    """A lean route skips FastAPI's dependencies, so it must re-implement each one the app declares
+    (lean.py: the strict-JSON check, no Idempotency-Key). A guard added to the app without teaching
+    lean.py about it would be silently bypassed on the lean routes: this test names it."""
+    from jiuzhu_kit.idempotency import idempotency_guard
+    from jiuzhu_kit.strictjson import strict_json_guard
+    from jiuzhu_procurement.project.endpoints import router
+
+    app = create(Settings(DATABASE_URL="postgresql://x@localhost/x", JWT_SECRET="t" * 32))
+    assert [d.dependency for d in app.router.dependencies] == [strict_json_guard, idempotency_guard]
+    # The FastAPI routes behind the lean ones ask for the principal and the session only.
+    for path in ("/projects/{project_id}/transitions", "/challenges/{challenge_id}/transitions"):
+        route = next(r for r in router.routes if getattr(r, "path", None) == path)
+        calls = {d.call.__name__ for d in route.dependant.dependencies if d.call}  # type: ignore[attr-defined]
+        assert calls <= {"current_principal", "get_session", "strict_json_guard", "idempotency_guard"}, calls
