@@ -187,6 +187,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
         headers=kit.auth("bureau", LINGWU),
     )
     assert r.status_code == 409 and r.json()["code"] == "AMENDMENT_INCREASE_TOO_LARGE"
+    assert "10%（政府采购法 第四十九条）" in r.json()["detail"]  # the dated rule and its clause
     r = await client.post(
         f"/contracts/{cid}/amendments",
         json={"reason": "调整服务标准", "service_standards": "每月入户核查不少于 60 户"},

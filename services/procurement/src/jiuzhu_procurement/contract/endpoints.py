@@ -84,7 +84,9 @@ async def amend_contract(
     request: Request, session: SessionDep, principal: Purchaser, contract_id: uuid.UUID, body: AmendmentIn
 ) -> ContractOut:
     """Amend a contract in force, with a reason; increases are capped at 10% (政府采购法 49)."""
-    c = await service.amend(session, request.app.state.audit, principal, contract_id, body, today())
+    c = await service.amend(
+        session, request.app.state.audit, principal, contract_id, body, today(), request.app.state.rules
+    )
     return await service.out(session, c, principal)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from jiuzhu_kit.clock import add_years
 from jiuzhu_kit.errors import Conflict
@@ -30,8 +30,8 @@ class PaymentsMismatch(Conflict):
 
 class IncreaseTooLarge(Conflict):
     code = "AMENDMENT_INCREASE_TOO_LARGE"
-    zh = "追加金额不得超过原合同金额的 10%（政府采购法 49）：原 {original} 元，至多 {limit} 元"
-    en = "An increase may not exceed 10% of the original amount (政府采购法 49): original {original}, at most {limit}"
+    zh = "追加金额不得超过原合同金额的 {percent}%（{citation}）：原 {original} 元，至多 {limit} 元"
+    en = "An increase may not exceed {percent}% of the original amount ({citation}): original {original}, at most {limit}"
 
 
 def check_term(start: date, end: date, reason: str | None) -> None:
@@ -53,7 +53,14 @@ def check_payments(price: Decimal, amounts: Sequence[Decimal]) -> None:
         raise PaymentsMismatch(total=str(total), price=str(price))
 
 
-def check_increase(original: Decimal, new: Decimal) -> None:
-    limit = (original * Decimal("1.10")).quantize(Decimal("0.01"))
+def check_increase(original: Decimal, new: Decimal, max_ratio: Decimal, citation: str) -> None:
+    """The amended price against the original plus the share the rules in force allow (rounded
+    half-up to the fen)."""
+    limit = (original * (1 + max_ratio)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if new > limit:
-        raise IncreaseTooLarge(original=str(original), limit=str(limit))
+        raise IncreaseTooLarge(
+            percent=format((max_ratio * 100).normalize(), "f"),
+            citation=citation,
+            original=str(original),
+            limit=str(limit),
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +16,7 @@ from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.errors import Conflict, DomainError, NotFound
+from jiuzhu_kit.rules.book import RuleBook
 from jiuzhu_procurement.contract import rules
 from jiuzhu_procurement.contract.lifecycle import discard_draft
 from jiuzhu_procurement.contract.machine import PAYMENT_MACHINE as PAYMENT_MACHINE  # the service's too
@@ -162,6 +164,7 @@ async def amend(
     contract_id: uuid.UUID,
     body: AmendmentIn,
     today: date,
+    book: RuleBook[Any],
 ) -> Contract:
     c = await _locked(session, principal, contract_id)
     if c.status != "signed":
@@ -170,7 +173,8 @@ async def amend(
     changes = body.model_dump(mode="json", exclude_unset=True, exclude={"reason"})
     price = body.price if body.price is not None else c.price
     original = Decimal(str(c.amendments[0]["original_price"])) if c.amendments else c.price
-    rules.check_increase(original, price)
+    limit = book.at(c.division_code, today).rule("amendment_increase_max")
+    rules.check_increase(original, price, limit.value, limit.cite)
     term_end = body.term_end or c.term_end
     rules.check_term(c.term_start, term_end, body.term_reason or c.term_reason)
     schedule = body.payment_schedule
