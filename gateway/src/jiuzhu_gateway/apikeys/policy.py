@@ -20,8 +20,5 @@ class ApiKeyPolicy(ReadPolicy[ApiKey]):
     model = ApiKey
     division_attr = "division"
 
-    def division_of(self, row: ApiKey) -> str:
-        return row.division
-
 
 POLICY = ApiKeyPolicy()

@@ -92,9 +92,14 @@ class ReadPolicy(Generic[R]):
     not_found: type[NotFound]
     roles: frozenset[str] | None = None  # who may read this kind of record (admin always); None: any token
     history_roles: frozenset[str] | None = None  # who may read its history; None: the same as `roles`
+    division_attr: str = "division_code"  # the record's jurisdiction column (division_of, narrow)
+    # `narrow` filters a list by `getattr(model, division_attr)`; the model class, not the column
+    # itself, which would act as a descriptor on the policy instance.
+    model: type[Any] | None = None
 
     def division_of(self, row: R) -> str:
-        raise NotImplementedError
+        """The record's jurisdiction: its `division_attr` column."""
+        return str(getattr(row, self.division_attr))
 
     def may_read(self, principal: Principal, row: R) -> bool:
         """This reader may see this record (its role already allowed). Default: jurisdiction, which
@@ -124,11 +129,6 @@ class ReadPolicy(Generic[R]):
         if row is None or not self.may_read(principal, row):
             raise self.not_found()
         return row
-
-    # `narrow` filters a list by `getattr(model, division_attr)` (a mapped column); a class attribute
-    # holding the column itself would act as a descriptor on the policy instance.
-    model: type[Any] | None = None
-    division_attr: str = "division_code"
 
     def narrow(self, principal: Principal, stmt: Select[Any]) -> Select[Any]:
         """A list query narrowed to the records this reader may read by jurisdiction (its subtree);

@@ -22,11 +22,9 @@ class RoundNotFound(NotFound):
 class RoundPolicy(ReadPolicy[EvaluationRound]):
     aggregate = "evaluation_round"
     not_found = RoundNotFound
+    division_attr = "purchaser_division"
     roles = None
     history_roles = frozenset(access.OVERSIGHT)
-
-    def division_of(self, row: EvaluationRound) -> str:
-        return row.purchaser_division
 
     def may_read(self, principal: Principal, row: EvaluationRound) -> bool:
         return access.can_read(principal, row)

@@ -21,8 +21,5 @@ class StaffAssessmentPolicy(ReadPolicy[StaffAssessment]):
     roles = frozenset({Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR})
     model = StaffAssessment
 
-    def division_of(self, row: StaffAssessment) -> str:
-        return row.division_code
-
 
 POLICY = StaffAssessmentPolicy()

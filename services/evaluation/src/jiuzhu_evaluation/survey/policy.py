@@ -20,10 +20,8 @@ class SurveyNotFound(NotFound):
 class SurveyPolicy(ReadPolicy[Survey]):
     aggregate = "survey"
     not_found = SurveyNotFound
+    division_attr = "purchaser_division"
     roles = None
-
-    def division_of(self, row: Survey) -> str:
-        return row.purchaser_division
 
     def may_read(self, principal: Principal, row: Survey) -> bool:
         return access.reads_purchase(principal, row.purchaser_division, row.contractor_uscc)

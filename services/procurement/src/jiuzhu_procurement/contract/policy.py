@@ -25,9 +25,6 @@ class ContractPolicy(ReadPolicy[Contract]):
     not_found = ContractNotFound
     roles = PURCHASER_SIDE | {Role.EVALUATOR, Role.CONTRACTOR}
 
-    def division_of(self, row: Contract) -> str:
-        return row.division_code
-
     def is_party(self, principal: Principal, row: Contract) -> bool:
         return (
             principal.has(Role.CONTRACTOR)

@@ -53,9 +53,6 @@ class DebarmentPolicy(ReadPolicy[Debarment]):
     not_found = DebarmentNotFound
     roles = None
 
-    def division_of(self, row: Debarment) -> str:
-        return row.division_code  # the reporting authority's division (the effect is nationwide)
-
     def may_read(self, principal: Principal, row: Debarment) -> bool:
         concerned = principal.has(Role.CONTRACTOR) and principal.org == row.uscc
         if principal.has(Role.CONTRACTOR) and not principal.has(Role.BUREAU, Role.FINANCE):

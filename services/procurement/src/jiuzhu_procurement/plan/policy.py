@@ -21,8 +21,5 @@ class PlanPolicy(ReadPolicy[PurchasePlan]):
     not_found = PlanNotFound
     roles = frozenset({Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR})
 
-    def division_of(self, row: PurchasePlan) -> str:
-        return row.division_code
-
 
 POLICY = PlanPolicy()

@@ -24,8 +24,5 @@ class ProjectPolicy(ReadPolicy[Project]):
     roles = READERS
     model = Project
 
-    def division_of(self, row: Project) -> str:
-        return row.division_code
-
 
 POLICY = ProjectPolicy()

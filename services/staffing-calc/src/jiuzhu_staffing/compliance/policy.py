@@ -21,8 +21,5 @@ class CompliancePolicy(ReadPolicy[ComplianceReport]):
     roles = frozenset({Role.BUREAU, Role.FINANCE, Role.AUDITOR})
     model = ComplianceReport
 
-    def division_of(self, row: ComplianceReport) -> str:
-        return row.division_code
-
 
 POLICY = CompliancePolicy()

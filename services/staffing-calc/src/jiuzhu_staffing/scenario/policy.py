@@ -20,8 +20,5 @@ class ScenarioPolicy(ReadPolicy[Scenario]):
     roles = frozenset({Role.BUREAU, Role.FINANCE, Role.AUDITOR})
     model = Scenario
 
-    def division_of(self, row: Scenario) -> str:
-        return row.division_code
-
 
 POLICY = ScenarioPolicy()
