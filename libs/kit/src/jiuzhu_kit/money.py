@@ -93,3 +93,8 @@ def non_negative(d: Decimal) -> Decimal:
     if d < 0:
         raise ValueError("金额不能为负")
     return d
+
+
+def percent(ratio: Decimal) -> str:
+    """A ratio as a percentage for people to read: 0.10 → "10", 0.065 → "6.5" (never an exponent)."""
+    return format((ratio * 100).normalize(), "f")

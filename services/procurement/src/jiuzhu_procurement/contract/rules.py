@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from jiuzhu_kit.clock import add_years
 from jiuzhu_kit.errors import Conflict
+from jiuzhu_kit.money import percent
 
 
 class ContractTermTooLong(Conflict):
@@ -59,7 +60,7 @@ def check_increase(original: Decimal, new: Decimal, max_ratio: Decimal, citation
     limit = (original * (1 + max_ratio)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     if new > limit:
         raise IncreaseTooLarge(
-            percent=format((max_ratio * 100).normalize(), "f"),
+            percent=percent(max_ratio),
             citation=citation,
             original=str(original),
             limit=str(limit),

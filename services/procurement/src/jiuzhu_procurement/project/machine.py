@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Role
 from jiuzhu_kit.errors import Conflict
+from jiuzhu_kit.money import percent
 from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.contract import lifecycle
 from jiuzhu_procurement.contractor.service import ensure_not_debarred
@@ -163,11 +164,6 @@ def check_scoring_rules(ctx: Ctx, p: Project, body: AnnounceIn) -> dict[str, Any
             "citation": high.cite,
         },
     }
-
-
-def percent(ratio: Decimal) -> str:
-    """0.10 → "10", 0.065 → "6.5" (never an exponent)."""
-    return format((ratio * 100).normalize(), "f")
 
 
 async def announce(ctx: Ctx) -> None:
