@@ -5,8 +5,6 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.clock import today
@@ -16,7 +14,7 @@ from jiuzhu_kit.ids import Uscc
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_procurement.contractor import debarment as deb
 from jiuzhu_procurement.contractor import service
-from jiuzhu_procurement.contractor.models import Contractor, Debarment
+from jiuzhu_procurement.contractor.models import Debarment
 from jiuzhu_procurement.contractor.policy import DEBARMENTS, POLICY, DebarmentNotFound
 from jiuzhu_procurement.contractor.schemas import (
     ContractorIn,
@@ -72,13 +70,7 @@ async def get_contractor(session: SessionDep, principal: PrincipalDep, uscc: Usc
     return service.out(c, principal, await service.current_debarment(session, c.uscc, today()))
 
 
-async def _contractor(session: AsyncSession, key: str) -> Contractor | None:
-    return (
-        await session.execute(select(Contractor).where(Contractor.uscc == key.upper()))
-    ).scalar_one_or_none()
-
-
-add_event_routes(router, "/contractors/{key}", POLICY, _contractor)
+add_event_routes(router, "/contractors/{key}", POLICY, service.find_by_uscc)
 
 
 @router.post(
@@ -99,11 +91,7 @@ async def report_debarment(
     return DebarmentOut.model_validate(d)
 
 
-async def _debarment(session: AsyncSession, did: uuid.UUID) -> Debarment | None:
-    return (await session.execute(select(Debarment).where(Debarment.id == did))).scalar_one_or_none()
-
-
-_load_debarment = by_uuid(_debarment)
+_load_debarment = by_uuid(service.find_debarment)
 
 
 @router.get("/debarments/{debarment_id}", response_model=DebarmentOut, responses=responses(DebarmentNotFound))

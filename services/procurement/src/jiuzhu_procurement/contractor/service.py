@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -127,13 +128,21 @@ async def register(
     return c
 
 
-async def get_by_uscc(session: AsyncSession, code: str) -> Contractor:
-    c = (
+async def find_by_uscc(session: AsyncSession, code: str) -> Contractor | None:
+    return (
         await session.execute(select(Contractor).where(Contractor.uscc == code.upper()))
     ).scalar_one_or_none()
+
+
+async def get_by_uscc(session: AsyncSession, code: str) -> Contractor:
+    c = await find_by_uscc(session, code)
     if c is None:
         raise ContractorNotFound()
     return c
+
+
+async def find_debarment(session: AsyncSession, debarment_id: uuid.UUID) -> Debarment | None:
+    return (await session.execute(select(Debarment).where(Debarment.id == debarment_id))).scalar_one_or_none()
 
 
 async def current_debarment(session: AsyncSession, code: str, on: date) -> Debarment | None:
