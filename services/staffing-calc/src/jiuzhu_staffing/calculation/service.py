@@ -49,11 +49,16 @@ def ensure_county(principal: Principal, county: CountyIn, pointer: str = "#/coun
 
 
 def staffing_with_pack(reg: PackRegistry, req: StaffingRequest) -> tuple[Pack, dict[str, Any]]:
+    pack = reg.choose(req.county.division_code, req.on, req.pack, any_jurisdiction=True)
+    return pack, staffing_on(pack, req)
+
+
+def staffing_on(pack: Pack, req: StaffingRequest) -> dict[str, Any]:
+    """The staffing result under this very pack (a what-if may hand one with reforms applied)."""
     code = req.county.division_code
-    pack = reg.choose(code, req.on, req.pack, any_jurisdiction=True)
     result = compute_staffing(pack, req.county, req.on, county_name=known().name(code))
     result["pack"] = pack_used(pack, code)
-    return pack, result
+    return result
 
 
 def staffing(reg: PackRegistry, principal: Principal, req: StaffingRequest) -> StaffingResult:

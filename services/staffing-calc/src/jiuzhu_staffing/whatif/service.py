@@ -8,12 +8,10 @@ from typing import Any
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.rules import reform
 from jiuzhu_staffing.calc.budget import compute_budget
-from jiuzhu_staffing.calc.schemas import BudgetRequest, StaffingResult
-from jiuzhu_staffing.calc.staffing import compute_staffing, pack_used
+from jiuzhu_staffing.calc.schemas import BudgetRequest, StaffingRequest, StaffingResult
 from jiuzhu_staffing.calculation import service as calc
 from jiuzhu_staffing.packs.parse import SPEC
 from jiuzhu_staffing.packs.registry import PackRegistry
-from jiuzhu_staffing.regions.known import known
 from jiuzhu_staffing.whatif.schemas import Side, WhatIfRequest, WhatIfResult
 
 
@@ -21,8 +19,7 @@ def _side(
     reg: PackRegistry, req: WhatIfRequest, side: Side
 ) -> tuple[Any, dict[str, Any], list[dict[str, Any]]]:
     """One side: its pack (with this side's reforms applied), its result, the reforms applied."""
-    code = req.county.division_code
-    chosen = reg.choose(code, side.on, side.pack, any_jurisdiction=True)
+    chosen = reg.choose(req.county.division_code, side.on, side.pack, any_jurisdiction=True)
     changes = [
         reform.Change(
             c.parameter, c.start, c.value, [b.model_dump() for b in c.brackets] if c.brackets else None
@@ -30,8 +27,7 @@ def _side(
         for c in side.changes
     ]
     pack, applied = reform.apply(chosen, changes, SPEC)
-    raw = compute_staffing(pack, req.county, side.on, county_name=known().name(code))
-    raw["pack"] = pack_used(pack, code)
+    raw = calc.staffing_on(pack, StaffingRequest(county=req.county, on=side.on, pack=side.pack))
     return pack, StaffingResult.model_validate(raw).model_dump(mode="json"), applied
 
 
