@@ -140,7 +140,7 @@ async def get_thresholds(
     """Open-tender amount and procurement limit for a division on a date (the most specific rules)."""
     at = _at(request, division_code, on or today())
     out = []
-    for kind in ("open_tender", "procurement_limit"):
+    for kind in service.THRESHOLD_PARAMETERS:
         t = service.threshold(at, kind)
         if t is not None:
             out.append(ThresholdOut.model_validate(t, from_attributes=True))

@@ -36,23 +36,28 @@ class Threshold:
     region: str  # the jurisdiction of the pack that set it
 
 
+# A threshold kind → the rule parameter that holds it.
+THRESHOLD_PARAMETERS = {"open_tender": "open_tender_threshold", "procurement_limit": "procurement_limit"}
+
+
 def level_of(division: str) -> str:
     lv = divisions.level(division)
     return lv if lv in ("township", "village") else "county"
 
 
+def _entries(at: RulesAt, name: str) -> tuple[Any, ...]:
+    rule = at.get(name)
+    return tuple(rule.value) if rule else ()
+
+
 def catalogue(at: RulesAt) -> list[CatalogueEntry]:
     """The catalogue in force, a county's own guidance catalogue (seed 004 四(二)) included."""
-    national: tuple[CatalogueEntry, ...] = at.value("catalogue") if at.get("catalogue") else ()
-    local: tuple[CatalogueEntry, ...] = at.value("local_catalogue") if at.get("local_catalogue") else ()
-    by_code = {c.code: c for c in national}
-    by_code.update({c.code: c for c in local})
+    by_code = {c.code: c for c in (*_entries(at, "catalogue"), *_entries(at, "local_catalogue"))}
     return sorted(by_code.values(), key=lambda c: c.code)
 
 
 def negative(at: RulesAt) -> list[NegativeEntry]:
-    rule = at.get("negative_list")
-    return list(rule.value) if rule else []
+    return list(_entries(at, "negative_list"))
 
 
 def check(at: RulesAt, form: str, items: list[str]) -> list[rules.Refusal]:
@@ -72,7 +77,7 @@ def ensure_lawful(at: RulesAt, form: str, items: list[str]) -> None:
 
 def threshold(at: RulesAt, kind: str) -> Threshold | None:
     """`open_tender` or `procurement_limit` in force (以上 includes the amount: 民法典 1259)."""
-    rule = at.get(f"{kind}_threshold" if kind == "open_tender" else kind)
+    rule = at.get(THRESHOLD_PARAMETERS[kind])
     if rule is None:
         return None
     return Threshold(
