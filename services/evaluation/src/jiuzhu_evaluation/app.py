@@ -8,7 +8,7 @@ from jiuzhu_evaluation import VERSION
 from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
-from jiuzhu_evaluation.rulebook.book import SPEC, book, default_book
+from jiuzhu_evaluation.rulebook.book import SPEC, default_book
 from jiuzhu_evaluation.settings import Settings
 from jiuzhu_evaluation.staff.endpoints import router as staff_router
 from jiuzhu_evaluation.survey.endpoints import MAX_BULK_BYTES
@@ -16,6 +16,7 @@ from jiuzhu_evaluation.survey.endpoints import router as survey_router
 from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
 from jiuzhu_kit.rules.api import rules_router
+from jiuzhu_kit.rules.book import book_of
 
 
 def create(settings: Settings | None = None) -> FastAPI:
@@ -32,7 +33,7 @@ def create(settings: Settings | None = None) -> FastAPI:
             survey_router,
             consequence_router,
             staff_router,
-            rules_router(SPEC, book),
+            rules_router(SPEC, book_of),
         ],
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
         body_limits={"/surveys/{survey_id}/responses/bulk": MAX_BULK_BYTES},

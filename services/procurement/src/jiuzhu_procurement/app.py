@@ -6,7 +6,8 @@ from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
 from jiuzhu_kit.rules.api import rules_router
-from jiuzhu_kit.rules.local import LocalPacks
+from jiuzhu_kit.rules.book import book_of
+from jiuzhu_kit.rules.local import LocalPacks, local_packs, start_local_packs, stop_local_packs
 from jiuzhu_kit.rules.local_api import local_packs_router
 from jiuzhu_procurement import VERSION
 from jiuzhu_procurement.catalogue.endpoints import router as reference_router
@@ -17,15 +18,7 @@ from jiuzhu_procurement.models import kit
 from jiuzhu_procurement.plan.endpoints import router as plan_router
 from jiuzhu_procurement.project.endpoints import lean_routes
 from jiuzhu_procurement.project.endpoints import router as project_router
-from jiuzhu_procurement.rulebook.book import (
-    SPEC,
-    book,
-    default_book,
-    file_sources,
-    load_local,
-    local_packs,
-    stop_local,
-)
+from jiuzhu_procurement.rulebook.book import SPEC, default_book, file_sources
 from jiuzhu_procurement.rulebook.models import rule_pack
 from jiuzhu_procurement.settings import Settings
 from jiuzhu_procurement.workflow.endpoints import router as workflow_router
@@ -43,7 +36,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         workflow_router,
         disclosure_router,
         local_packs_router(local_packs),  # before rules_router: /rules/{pack_id} would take its paths
-        rules_router(SPEC, book),
+        rules_router(SPEC, book_of),
     ]
     app = create_app(
         service="procurement",
@@ -58,8 +51,8 @@ def create(settings: Settings | None = None) -> FastAPI:
         routers=routers,
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
         lean_routes=lean_routes,  # the transition routes' plain case without FastAPI
-        on_startup=load_local,
-        on_shutdown=stop_local,
+        on_startup=start_local_packs,
+        on_shutdown=stop_local_packs,
     )
     # The file packs are loaded and validated here (a pack that is wrong stops start-up); the
     # published local packs join them at start-up (load_local).

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Generic, TypeVar
 
+from fastapi import Request
+
 from jiuzhu_kit import divisions
 from jiuzhu_kit.errors import Conflict, NotFound
 from jiuzhu_kit.rules.model import Citation, DatedValue, Pack
@@ -150,3 +152,15 @@ class RuleBook(Generic[P]):
         if not pack.in_force(on) or (outside and not any_jurisdiction):
             raise PackNotApplicable(pack=ref, division=division, on=on.isoformat())
         return pack
+
+
+def state_book(state: Any) -> RuleBook[Any]:
+    """A service's rule book, set on its app state (`rules`) at start-up and rebuilt when a local
+    pack is published."""
+    b = getattr(state, "rules", None)
+    assert isinstance(b, RuleBook), "rules not loaded"
+    return b
+
+
+def book_of(request: Request) -> RuleBook[Any]:
+    return state_book(request.app.state)

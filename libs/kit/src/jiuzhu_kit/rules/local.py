@@ -11,12 +11,14 @@ process that published it and within `rules_refresh_seconds` in every other repl
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import (
     Column,
     DateTime,
@@ -103,9 +105,7 @@ class LocalPackPolicy(ReadPolicy[Any]):
     aggregate = AGGREGATE
     not_found = LocalPackNotFound
     roles = frozenset({Role.BUREAU, Role.FINANCE, Role.AUDITOR})
-
-    def division_of(self, row: Any) -> str:
-        return str(row.jurisdiction)
+    division_attr = "jurisdiction"
 
 
 POLICY = LocalPackPolicy()
@@ -252,11 +252,9 @@ class LocalPacks:
         return (await session.execute(select(self.table).where(self.table.c.id == pack_uuid))).first()
 
     async def list(self, session: AsyncSession, principal: Principal) -> list[Any]:
-        stmt = select(self.table).where(
-            self.table.c.jurisdiction.startswith(divisions.prefix(principal.division), autoescape=True)
-        )
         POLICY.ensure_role(principal)
-        return list((await session.execute(stmt.order_by(self.table.c.submitted_at.desc()))).all())
+        stmt = select(self.table).order_by(self.table.c.submitted_at.desc())
+        return POLICY.filter(principal, (await session.execute(stmt)).all())
 
     async def decide(
         self, session: AsyncSession, principal: Principal, pack_uuid: uuid.UUID, to: str, reason: str | None
@@ -266,7 +264,7 @@ class LocalPacks:
         row = (
             await session.execute(select(self.table).where(self.table.c.id == pack_uuid).with_for_update())
         ).first()
-        if row is None or not principal.covers(row.jurisdiction):
+        if row is None or not POLICY.may_read(principal, row):
             raise LocalPackNotFound()
         allowed = {("draft", "published"), ("draft", "withdrawn"), ("published", "withdrawn")}
         if (row.status, to) not in allowed:
@@ -302,3 +300,32 @@ class LocalPacks:
             row_locked=True,
         )
         return await self.get(session, pack_uuid)
+
+
+def local_packs(request: Request) -> LocalPacks:
+    local = getattr(request.app.state, "local_packs", None)
+    assert isinstance(local, LocalPacks), "local packs not set up"
+    return local
+
+
+async def start_local_packs(app: Any) -> None:
+    """Start-up: the published local packs join the file packs; a refresher keeps replicas in step
+    (every `settings.rules_refresh_seconds`)."""
+    local: LocalPacks = app.state.local_packs
+    try:
+        async with app.state.sessionmaker() as session:
+            app.state.rules = await local.build(session)
+    except Exception:  # the database may not be up yet: start on the file packs, the refresher catches up
+        log.warning("local rule packs not loaded at start-up", exc_info=True)
+    every = float(app.state.settings.rules_refresh_seconds)
+    app.state.rules_refresher = asyncio.create_task(
+        local.refresh_forever(app.state, app.state.sessionmaker, every)
+    )
+
+
+async def stop_local_packs(app: Any) -> None:
+    task = getattr(app.state, "rules_refresher", None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from fastapi import Request
 
 from jiuzhu_kit.rules.book import RuleBook
 from jiuzhu_kit.rules.loader import load_packs
@@ -20,9 +17,3 @@ SPEC = Spec()
 @lru_cache(maxsize=1)
 def default_book() -> RuleBook[Pack]:
     return RuleBook(load_packs(DATA_DIR, SPEC))
-
-
-def book(request: Request) -> RuleBook[Any]:
-    b = getattr(request.app.state, "rules", None)
-    assert isinstance(b, RuleBook), "rules not loaded"
-    return b

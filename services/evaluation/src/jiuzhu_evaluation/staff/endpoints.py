@@ -5,7 +5,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
 
-from jiuzhu_evaluation.rulebook.book import book
 from jiuzhu_evaluation.staff import service
 from jiuzhu_evaluation.staff.schemas import (
     AssessmentIn,
@@ -18,6 +17,7 @@ from jiuzhu_evaluation.staff.schemas import (
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.rules.book import book_of
 
 router = APIRouter(prefix="/staff-assessments", tags=["staff assessments"])
 
@@ -68,4 +68,4 @@ async def renewal(
 ) -> RenewalOut:
     """Continue next year? Renew after the contract term (the rules' `staff_contract_years`, seed 000
     二(七): 3 years)? (seed 000 四(三))"""
-    return await service.renewal(session, book(request), principal, contract_id, staff_ref)
+    return await service.renewal(session, book_of(request), principal, contract_id, staff_ref)
