@@ -26,6 +26,7 @@ from tests.fuzzing.world import (
     X,
     contractor_body,
     local_pack,
+    template_body,
 )
 from tests.stories import uscc
 
@@ -54,23 +55,6 @@ def _round(w: World) -> dict[str, Any]:
         "template_id": str(builtin_id("social-assistance-comprehensive")),
         "parties": LINGWU_PARTIES,
     }
-
-
-def _template(code: str | None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "灵武市测试模板",
-        "dimensions": [
-            {
-                "key": "quality",
-                "name": "质量",
-                "weight": "100",
-                "indicators": [
-                    {"key": "q1", "name": "q1", "type": "count", "weight": "100", "config": {"target": 10}}
-                ],
-            }
-        ],
-    }
-    return body | ({"code": code} if code else {})
 
 
 def _scoring(w: World) -> dict[str, Any]:
@@ -317,9 +301,9 @@ VALID: dict[tuple[str, str], Write] = {
         div="640000",
     ),
     ("evaluation", "POST /templates"): Write(
-        "bureau", lambda w: "/templates", lambda w: _template("lingwu-matrix-template-2"), lingwu=False
+        "bureau", lambda w: "/templates", lambda w: template_body("lingwu-matrix-template-2"), lingwu=False
     ),
     ("evaluation", "POST /templates/by-code/{code}/versions"): Write(
-        "bureau", lambda w: f"/templates/by-code/{TEMPLATE_CODE}/versions", lambda w: _template(None)
+        "bureau", lambda w: f"/templates/by-code/{TEMPLATE_CODE}/versions", lambda w: template_body(None)
     ),
 }

@@ -245,20 +245,7 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
     # (with an appeal by its contractor), a survey, staff assessments.
     from jiuzhu_evaluation.template.builtin import builtin_id
 
-    tpl = {
-        "code": TEMPLATE_CODE,
-        "name": "灵武市测试模板",
-        "dimensions": [
-            {
-                "key": "quality",
-                "name": "质量",
-                "weight": "100",
-                "indicators": [
-                    {"key": "q1", "name": "q1", "type": "likert", "weight": "100", "config": {"points": 5}}
-                ],
-            }
-        ],
-    }
+    tpl = template_body(TEMPLATE_CODE)
     # Templates are reference data, kept across tests: a second world in the run finds its own.
     made = await ev.post("/templates", json=tpl, headers=bureau)
     if made.status_code == 409 and made.json()["code"] == "TEMPLATE_CODE_TAKEN":
@@ -382,3 +369,21 @@ def local_pack(pack_id: str) -> dict[str, Any]:
             }
         },
     }
+
+
+def template_body(code: str | None) -> dict[str, Any]:
+    """A county's own indicator template (one dimension, one indicator); `code` None: a new version."""
+    body: dict[str, Any] = {
+        "name": "灵武市测试模板",
+        "dimensions": [
+            {
+                "key": "quality",
+                "name": "质量",
+                "weight": "100",
+                "indicators": [
+                    {"key": "q1", "name": "q1", "type": "count", "weight": "100", "config": {"target": 10}}
+                ],
+            }
+        ],
+    }
+    return body | ({"code": code} if code else {})
