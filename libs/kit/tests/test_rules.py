@@ -107,3 +107,15 @@ def test_values_are_bounded_and_dated_without_gap() -> None:
     text = str(exc.value)
     assert "数值超出范围: '1E+999999999'" in text
     assert "取值 2021-06-30 至 2022-07-01 之间无定义（gap）" in text
+
+
+def test_a_pack_names_itself_with_a_plain_id_and_an_integer_version() -> None:
+    """A submitted local pack is any JSON: a version of "1" or an id with spaces is a problem listed
+    with the others, never an exception (it was a 500 before the review)."""
+    bad_version = dict(pack("cn", "000000", {"sme_deduction": SME})[1], version="1")
+    bad_id = dict(pack("cn", "000000", {"sme_deduction": SME})[1], id="c n")
+    with pytest.raises(PackError) as exc:
+        load_from([("a.pack.yaml", bad_version), ("b.pack.yaml", bad_id)], SPEC)
+    text = str(exc.value)
+    assert "a.pack.yaml: version: 版本号应为 1–10000 的整数: '1'" in text
+    assert "b.pack.yaml: id: 规则包编号应为 1–64 位小写字母、数字或 -: 'c n'" in text

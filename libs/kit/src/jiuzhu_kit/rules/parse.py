@@ -5,6 +5,7 @@ The format is the kit's; a service adds its units and its own sections through a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -256,8 +257,17 @@ def parse_pack(raw: Any, source: str, spec: Spec) -> tuple[dict[str, Any], list[
         divisions.validate_division_code(str(raw.get("jurisdiction")))
     except divisions.InvalidDivisionCode as exc:
         chk.fail("jurisdiction", str(exc))
+    version = raw.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or not 1 <= version <= 10_000:
+        chk.fail("version", f"版本号应为 1–10000 的整数: {version!r}")
     pack_id = str(raw.get("id"))
-    params = {n: parameter(n, p, pack_id, spec, chk) for n, p in (raw.get("parameters") or {}).items()}
+    if not isinstance(raw.get("id"), str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,63}", pack_id):
+        chk.fail("id", f"规则包编号应为 1–64 位小写字母、数字或 -: {raw.get('id')!r}")
+    params = raw.get("parameters") or {}
+    if not isinstance(params, dict):
+        chk.fail("parameters", "参数表应为对象")
+        params = {}
+    params = {n: parameter(n, p, pack_id, spec, chk) for n, p in params.items()}
     sections = {key: parse(raw.get(key), chk) for key, parse in spec.sections.items()}
     pieces = {
         "raw": raw,
