@@ -178,7 +178,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
         await w.tr("projects", pid, "approved", finance)
         ann = {"method": "single_source", "ground": "only_one_supplier", "publicity_working_days": 5}
         p = await w.tr("projects", pid, "announced", bureau, ann)
-        assert p["method_details"]["ground_citation"] == "政府采购法 31(一)"
+        assert p["method_details"]["ground_citation"] == "政府采购法 第三十一条第（一）项"
         bid = await w.bid(pid, company, LINGWU, BUDGET)
         await w.tr("projects", pid, "bidding_closed", bureau)
         await w.tr("projects", pid, "qualification_review", bureau)

@@ -169,11 +169,12 @@ class Kit:
         history_weight: str = "0",
         ground: str | None = None,
         approval: str | None = None,
+        plan_amount: str = "10000000.00",
     ) -> tuple[str, list[str]]:
         """Declared → approved → announced → bids → qualification → scoring, through the API."""
         prices = prices or ["2800000.00", "2600000.00", "2900000.00"]
         small = small or [False] * len(prices)
-        plan = await self.plan(div, test_today().year, amount="10000000.00")
+        plan = await self.plan(div, test_today().year, amount=plan_amount)
         pid = (await self.project(div, plan, budget=budget)).json()["id"]
         await self.tr("projects", pid, "approved", "finance", div)
         data: dict[str, Any] = {
@@ -205,9 +206,9 @@ class Kit:
         return pid, bids
 
     async def score(
-        self, div: str, pid: str, bids: list[str], marks: list[str], expect: int = 200
+        self, div: str, pid: str, bids: list[str], marks: list[str], expect: int = 200, panel: int = 5
     ) -> httpx.Response:
-        members = [{"id": f"m{i}", "expert": i > 0} for i in range(5)]
+        members = [{"id": f"m{i}", "expert": i > 0} for i in range(panel)]
         scores = [
             {"bid_id": b, "member_id": m["id"], "score": mark}
             for b, mark in zip(bids, marks, strict=True)

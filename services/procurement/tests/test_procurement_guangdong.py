@@ -55,10 +55,12 @@ async def test_splitting_to_stay_under_the_threshold_is_detected(kit: Kit) -> No
     await kit.tr("projects", second, "announced", "bureau", GD_COUNTY, {"method": "open_tender"})
 
 
-async def test_price_weight_floor_and_ceiling(kit: Kit) -> None:
+async def test_price_weight_floor_and_room_for_the_other_factors(kit: Kit) -> None:
+    # The law sets only the floor (87号令 55: ≥10 % for services); the price may not take the whole
+    # score. A bureau's own ceiling is a local rule (test_procurement_rules).
     plan = await kit.plan(GD_COUNTY, test_today().year)
     pid = await _approved(kit, plan, "900000.00")
-    for w in ("9", "31"):
+    for w in ("9", "100"):
         r = await kit.tr(
             "projects",
             pid,

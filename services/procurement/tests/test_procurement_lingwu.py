@@ -77,7 +77,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
     data = {"method": "single_source", "ground": "only_one_supplier", "publicity_working_days": 5}
     p = (await kit.tr("projects", pid, "announced", "bureau", LINGWU, data)).json()
     assert (
-        p["method_details"]["ground_citation"] == "政府采购法 31(一)"
+        p["method_details"]["ground_citation"] == "政府采购法 第三十一条第（一）项"
         and p["method_details"]["publicity_ends_on"]
     )
     company = await kit.contractor(1, name="灵武市某国有劳务派遣公司")

@@ -1,7 +1,5 @@
 """Jiuzhu procurement settings: shared DATABASE_URL/JWT_* plus `PROCUREMENT_`-prefixed options."""
 
-from decimal import Decimal
-
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -11,8 +9,6 @@ from jiuzhu_kit.settings import KitSettings
 class Settings(KitSettings):
     model_config = SettingsConfigDict(env_prefix="PROCUREMENT_", extra="ignore")
 
-    # 财政部令第87号 55 sets the floor for services (10%); the ceiling is policy, so configurable.
-    price_weight_ceiling: Decimal = Decimal("30")
     evaluation_service_url: str = Field(default="", validation_alias="EVALUATION_SERVICE_URL")
     http_timeout_seconds: float = 5.0
     # OCDS ocid prefix (register one with the OCDS helpdesk for production use).

@@ -17,7 +17,7 @@ from jiuzhu_kit.errors import responses
 from jiuzhu_kit.rules.book import NoPackInForce, PackNotFound, RuleBook
 from jiuzhu_kit.rules.documents import registry as document_registry
 from jiuzhu_kit.rules.parse import Spec
-from jiuzhu_kit.rules.snapshot import citation_dict, pack_to_dict, plain
+from jiuzhu_kit.rules.snapshot import citation_dict, pack_to_dict, plain, value_dict
 
 CACHE = "public, max-age=300"
 
@@ -38,6 +38,7 @@ class RuleOut(BaseModel):
     label: str
     unit: str
     value: Any
+    brackets: list[dict[str, Any]] | None = None  # a scale's brackets (its value is then null)
     valid_from: date
     valid_to: date | None
     citation: dict[str, str]
@@ -95,6 +96,7 @@ def rules_router(spec: Spec, book_of: Callable[[Request], RuleBook[Any]]) -> API
                     label=p.label,
                     unit=p.unit,
                     value=plain(v.value),
+                    brackets=value_dict(v).get("brackets"),
                     valid_from=v.start,
                     valid_to=v.end,
                     citation=citation_dict(v.citation),

@@ -28,9 +28,12 @@ class PackError(ValueError):
 
 
 class Checker:
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, own_documents: frozenset[str] = frozenset()) -> None:
         self.source = source
         self.problems: list[str] = []
+        # The pack's own document (its `cite_as` and number): a bureau's local pack cites its own
+        # notice, which no registry of national and seed documents holds.
+        self.own_documents = own_documents
 
     def fail(self, where: str, msg: str) -> None:
         self.problems.append(f"{self.source}: {where}: {msg}")
@@ -125,7 +128,7 @@ def citation(raw: Any, chk: Checker, where: str) -> Citation:
         chk.fail(where, "缺少出处 citation {document, clause} (missing citation)")
         return Citation("?", "?")
     doc = str(raw["document"])
-    if find_document(doc) is None:
+    if find_document(doc) is None and doc not in chk.own_documents:
         chk.fail(where, f"出处文件 {doc!r} 不在文件登记表中（jiuzhu_kit/rules/documents.yaml）")
     return Citation(doc, str(raw["clause"]))
 
@@ -247,9 +250,10 @@ HEADER = ("id", "version", "title", "cite_as", "issuer", "published", "effective
 
 def parse_pack(raw: Any, source: str, spec: Spec) -> tuple[dict[str, Any], list[str]]:
     """Validate one file's own content. Returns its pieces and its problems (not yet inherited)."""
-    chk = Checker(source)
     if not isinstance(raw, dict):
         return {}, [f"{source}: 文件内容应为对象"]
+    own = frozenset(str(raw[k]) for k in ("cite_as", "document_number") if isinstance(raw.get(k), str))
+    chk = Checker(source, own)
     for key in HEADER:
         if raw.get(key) in (None, ""):
             chk.fail(key, "必填")

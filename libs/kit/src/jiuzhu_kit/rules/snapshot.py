@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import fields, is_dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 from jiuzhu_kit.rules.model import Citation, DatedValue, Pack
@@ -25,8 +26,8 @@ def plain(v: Any) -> Any:
         return citation_dict(v)
     if is_dataclass(v) and not isinstance(v, type):  # a structured value (a catalogue entry…)
         return {f.name: plain(getattr(v, f.name)) for f in fields(v)}
-    if isinstance(v, Decimal):
-        return str(v)
+    if isinstance(v, (Decimal, Fraction)):
+        return str(v)  # a fraction as "2/3", as written
     if hasattr(v, "isoformat"):
         return v.isoformat()
     if isinstance(v, dict):

@@ -47,7 +47,9 @@ async def draft_contract(
 ) -> ContractOut:
     """Draft the contract of an awarded project with the winner (tripartite parties allowed). It is signed by
     the project's `sign_contract` transition."""
-    c = await service.draft(session, request.app.state.audit, principal, project_id, body)
+    c = await service.draft(
+        session, request.app.state.audit, request.app.state.rules, principal, project_id, body, today()
+    )
     return await service.out(session, c, principal)
 
 

@@ -1,4 +1,5 @@
-"""Contract rules, pure: term length, subcontracting, payments adding up, amendment limits."""
+"""Contract rules, pure: term length, subcontracting, payments adding up, amendment limits. The
+numbers are dated rules of the procurement packs (rulebook/data), passed in as in force."""
 
 from __future__ import annotations
 
@@ -9,12 +10,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from jiuzhu_kit.clock import add_years
 from jiuzhu_kit.errors import Conflict
 from jiuzhu_kit.money import percent
+from jiuzhu_kit.rules.book import RulesAt
 
 
 class ContractTermTooLong(Conflict):
     code = "CONTRACT_TERM_TOO_LONG"
-    zh = "合同期限{why}（财政部令第102号 24：一般不超过 1 年，服务稳定且资金有保障的最长 3 年；闽民保〔2018〕58号 一(四)）"
-    en = "Contract term {why_en} (财政部令第102号 24: normally ≤1 year; ≤3 years for stable services with a stated reason)"
+    zh = "合同期限{why}（{citation}）"
+    en = "Contract term {why_en} ({citation})"
 
 
 class SubcontractingForbidden(Conflict):
@@ -35,16 +37,26 @@ class IncreaseTooLarge(Conflict):
     en = "An increase may not exceed {percent}% of the original amount ({citation}): original {original}, at most {limit}"
 
 
-def check_term(start: date, end: date, reason: str | None) -> None:
+def check_term(at: RulesAt, start: date, end: date, reason: str | None) -> None:
+    """Within the longest term in force, and beyond the normal term only with a stated reason
+    (财政部令第102号 24 from 2020-03-01; Fujian's 3 years from 2018, fj-procurement). Where no
+    limit is in force on `at.on`, none is enforced."""
     if end < start:
-        raise ContractTermTooLong(why="结束日早于开始日", why_en="ends before it starts")
-    if end <= add_years(start, 1) - timedelta(days=1):
-        return
-    if end > add_years(start, 3) - timedelta(days=1):
-        raise ContractTermTooLong(why="超过 3 年", why_en="exceeds 3 years")
-    if not (reason and reason.strip()):
+        raise ContractTermTooLong(why="结束日早于开始日", why_en="ends before it starts", citation="—")
+    longest, normal = at.get("contract_term_years_max"), at.get("contract_term_years_normal")
+    if longest and end > add_years(start, longest.value) - timedelta(days=1):
         raise ContractTermTooLong(
-            why="超过 1 年但未说明理由", why_en="exceeds 1 year without a stated reason"
+            why=f"超过 {longest.value} 年", why_en=f"exceeds {longest.value} years", citation=longest.cite
+        )
+    if (
+        normal
+        and end > add_years(start, normal.value) - timedelta(days=1)
+        and not (reason and reason.strip())
+    ):
+        raise ContractTermTooLong(
+            why=f"超过 {normal.value} 年但未说明理由",
+            why_en=f"exceeds {normal.value} year(s) without a stated reason",
+            citation=normal.cite,
         )
 
 

@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
-from jiuzhu_kit.clock import today
 from jiuzhu_kit.errors import Conflict, DomainError, NotFound
 from jiuzhu_kit.rules.book import RuleBook
 from jiuzhu_procurement.contract import rules
@@ -81,14 +80,20 @@ async def out(session: AsyncSession, c: Contract, principal: Principal) -> Contr
 
 
 async def draft(
-    session: AsyncSession, audit: AuditLog, principal: Principal, project_id: uuid.UUID, body: ContractIn
+    session: AsyncSession,
+    audit: AuditLog,
+    book: RuleBook[Any],
+    principal: Principal,
+    project_id: uuid.UUID,
+    body: ContractIn,
+    on: date,
 ) -> Contract:
     p = await locked(session, project_id, principal=principal)
     if p.status != "awarded" or p.awarded_uscc is None or p.awarded_amount is None:
         raise ContractNotDraftable()
     if body.subcontracting:
         raise rules.SubcontractingForbidden()
-    rules.check_term(body.term_start, body.term_end, body.term_reason)
+    rules.check_term(book.at(p.division_code, on), body.term_start, body.term_end, body.term_reason)
     price = p.awarded_amount
     rules.check_payments(price, [line.amount for line in body.payment_schedule])
     winner = await get_by_uscc(session, p.awarded_uscc)
@@ -98,7 +103,7 @@ async def draft(
         *[x.model_dump(mode="json") for x in body.other_parties],
     ]
     if p.contract_id is not None:
-        ctx = Ctx(session, principal, p, None, "replaced by a new draft", today(), None)
+        ctx = Ctx(session, principal, p, None, "replaced by a new draft", on, None)
         await discard_draft(ctx, p)
         for ev in ctx.extra_events:
             await audit.append(session, actor=principal, **ev)
@@ -173,10 +178,11 @@ async def amend(
     changes = body.model_dump(mode="json", exclude_unset=True, exclude={"reason"})
     price = body.price if body.price is not None else c.price
     original = Decimal(str(c.amendments[0]["original_price"])) if c.amendments else c.price
-    limit = book.at(c.division_code, today).rule("amendment_increase_max")
+    at = book.at(c.division_code, today)
+    limit = at.rule("amendment_increase_max")
     rules.check_increase(original, price, limit.value, limit.cite)
     term_end = body.term_end or c.term_end
-    rules.check_term(c.term_start, term_end, body.term_reason or c.term_reason)
+    rules.check_term(at, c.term_start, term_end, body.term_reason or c.term_reason)
     schedule = body.payment_schedule
     if schedule is None and body.price is not None:
         raise rules.PaymentsMismatch(

@@ -11,6 +11,7 @@ from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep, get_uow
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.pagination import Page, PageParams, page_params
+from jiuzhu_kit.rules.book import book_of
 from jiuzhu_procurement.catalogue.service import PurchaseNotAllowed
 from jiuzhu_procurement.contractor.service import ContractorDebarred, ContractorNotEligible
 from jiuzhu_procurement.plan.service import PlanNotFound
@@ -175,6 +176,7 @@ async def score_project(
         principal,
         project_id,
         body,
+        book_of(request),
         request.app.state.settings,
         request.headers.get("authorization"),
     )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_kit.auth import Role
 from jiuzhu_kit.errors import Conflict
 from jiuzhu_kit.money import percent
+from jiuzhu_kit.rules.book import Rule
 from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.contract import lifecycle
 from jiuzhu_procurement.contractor.service import ensure_not_debarred
@@ -27,7 +28,6 @@ from jiuzhu_procurement.workflow.machine import Ctx, Machine, t
 
 PURCHASER = (Role.BUREAU, Role.TOWNSHIP)
 FINANCE = (Role.FINANCE,)
-CHALLENGE_WORKING_DAYS = 7  # 政府采购法 52
 
 
 class MethodNotAllowed(Conflict):
@@ -72,8 +72,8 @@ async def ensure_budget(
 
 class PriceWeightOutOfRange(Conflict):
     code = "PRICE_WEIGHT_OUT_OF_RANGE"
-    zh = "服务项目价格分值占比应在 {floor}% 至 {ceiling}% 之间（{citation}）"
-    en = "The price weight for services must be between {floor}% and {ceiling}% ({citation})"
+    zh = "服务项目价格分值占比应在 {floor}% 至 {ceiling}% 之间，且与历史评价分值合计低于 100%（{citation}）"
+    en = "The price weight for services must be between {floor}% and {ceiling}%, and below 100% with the history weight ({citation})"
 
 
 class SmeDeductionOutOfBand(Conflict):
@@ -147,17 +147,23 @@ def check_scoring_rules(ctx: Ctx, p: Project, body: AnnounceIn) -> dict[str, Any
     announcement date (rulebook/data); returns what was applied, with its clauses."""
     at = rules_at(ctx.app.state, p.division_code, ctx.today)
     floor = at.rule("price_weight_min")
+    top = at.get("price_weight_max")  # a bureau's own ceiling, where its local pack sets one
     low, high = at.rule("sme_price_deduction_min"), at.rule("sme_price_deduction_max")
-    ceiling = Decimal(str(ctx.app.state.settings.price_weight_ceiling))  # a bureau policy, not a law
+    ceiling = top.value * 100 if top else Decimal(100)
     sc = body.scoring
     if not (floor.value * 100 <= sc.price_weight <= ceiling) or sc.price_weight + sc.history_weight >= 100:
-        raise PriceWeightOutOfRange(floor=percent(floor.value), ceiling=str(ceiling), citation=floor.cite)
+        raise PriceWeightOutOfRange(
+            floor=percent(floor.value),
+            ceiling=percent(top.value) if top else "100",
+            citation=floor.cite + (f"; {top.cite}" if top else ""),
+        )
     if not (low.value * 100 <= sc.sme_deduction_percent <= high.value * 100):
         raise SmeDeductionOutOfBand(
             low=percent(low.value), high=percent(high.value), on=ctx.today.isoformat(), citation=high.cite
         )
     return {
         "price_weight_min": {"percent": percent(floor.value), "citation": floor.cite},
+        **({"price_weight_max": {"percent": percent(top.value), "citation": top.cite}} if top else {}),
         "sme_price_deduction": {
             "percent": str(sc.sme_deduction_percent),
             "band": [percent(low.value), percent(high.value)],
@@ -172,9 +178,9 @@ async def announce(ctx: Ctx) -> None:
     used = check_scoring_rules(ctx, p, body)
     threshold = catalogue.threshold(rules_at(ctx.app.state, p.division_code, p.declared_on), "open_tender")
     refusals = methods.check_method(
+        rules_at(ctx.app.state, p.division_code, ctx.today),
         method=body.method,
         budget=p.budget,
-        on=ctx.today,
         open_tender_threshold=threshold.amount if threshold else None,
         ground=body.ground,
         approval=body.approval,
@@ -189,7 +195,9 @@ async def announce(ctx: Ctx) -> None:
         )
     details = body.model_dump(mode="json", exclude={"scoring"})
     details["method_zh"] = methods.ZH[body.method]
-    details["ground_citation"] = methods.GROUNDS[body.method].get(body.ground or "")
+    details["ground_citation"] = methods.ground_citation(
+        rules_at(ctx.app.state, p.division_code, ctx.today), body.method, body.ground
+    )
     details["rules"] = used
     details["threshold"] = (
         {"amount": str(threshold.amount), "citation": threshold.citation} if threshold else None
@@ -215,36 +223,43 @@ async def _qualified_count(ctx: Ctx, p: Project) -> tuple[int, int]:
     return sum(1 for (q,) in rows if q), sum(1 for (q,) in rows if q is None)
 
 
+def _min_suppliers(ctx: Ctx, p: Project) -> Rule:
+    """As in force when the project was announced (the rules a bidder relied on)."""
+    return methods.min_suppliers(
+        rules_at(ctx.app.state, p.division_code, p.announced_on or ctx.today), p.method or ""
+    )
+
+
 async def start_scoring(ctx: Ctx) -> None:
     p: Project = ctx.entity
     qualified, pending = await _qualified_count(ctx, p)
     if pending:
         raise ReviewIncomplete(pending=pending)
-    need = methods.min_suppliers(p.method or "")
-    if qualified < need.minimum:
+    need = _min_suppliers(ctx, p)
+    if qualified < need.value:
         raise SuppliersInsufficient(
             qualified=qualified,
-            minimum=need.minimum,
+            minimum=need.value,
             method=methods.ZH.get(p.method or "", ""),
-            citation=need.citation,
+            citation=need.cite,
         )
 
 
 async def fail(ctx: Ctx) -> None:
     p: Project = ctx.entity
     qualified, pending = await _qualified_count(ctx, p)
-    need = methods.min_suppliers(p.method or "")
+    need = _min_suppliers(ctx, p)
     if ctx.entity.status == "qualification_review":
         if pending:
             raise ReviewIncomplete(pending=pending)
-        if qualified >= need.minimum:
+        if qualified >= need.value:
             raise SuppliersSufficient(qualified=qualified)
     p.outcome = {
         "failed": {
             "round": p.round,
             "qualified": qualified,
-            "minimum": need.minimum,
-            "citation": need.citation,
+            "minimum": need.value,
+            "citation": need.cite,
             "on": ctx.today.isoformat(),
             "reason": ctx.reason,
         }
@@ -273,7 +288,8 @@ async def award(ctx: Ctx) -> None:
     p.awarded_uscc = winner["uscc"]
     p.awarded_amount = Decimal(winner["price"])
     p.awarded_on = ctx.today
-    p.challenge_deadline = cal.add_working_days(ctx.today, CHALLENGE_WORKING_DAYS)
+    window = rules_at(ctx.app.state, p.division_code, ctx.today).rule("challenge_working_days")
+    p.challenge_deadline = cal.add_working_days(ctx.today, window.value)
 
 
 async def reopen_scoring(ctx: Ctx) -> None:

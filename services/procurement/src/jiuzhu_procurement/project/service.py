@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
-from jiuzhu_kit.rules.book import RuleBook
+from jiuzhu_kit.rules.book import RuleBook, RulesAt
 from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.contractor import service as contractors
@@ -253,9 +253,9 @@ async def qualify(
 
 
 def _check_panel(
-    p: Project, body: ScoringIn, valid_ids: set[str], panel_max: Decimal
+    at: RulesAt, p: Project, body: ScoringIn, valid_ids: set[str], panel_max: Decimal
 ) -> dict[str, dict[str, Decimal]]:
-    rule = methods.panel_rule(p.method or "", p.budget)
+    rule = methods.panel_rule(at, p.method or "", p.budget)
     n = len(body.members)
     ids = [m.id for m in body.members]
     experts = sum(1 for m in body.members if m.expert)
@@ -267,7 +267,7 @@ def _check_panel(
             why_en=f"{n} members; needs {rule.minimum}+{' and odd' if rule.odd else ''}",
             citation=rule.citation,
         )
-    num, den = rule.expert_share
+    num, den = rule.expert_share.numerator, rule.expert_share.denominator
     if experts * den < num * n:
         raise PanelInvalid(
             why=f"专家 {experts}/{n}，不得少于 {num}/{den}",
@@ -328,13 +328,16 @@ async def score(
     principal: Principal,
     project_id: uuid.UUID,
     body: ScoringIn,
+    book: RuleBook[Any],
     settings: Any,
     authorization: str | None,
 ) -> dict[str, Any]:
     p = await locked(session, project_id, "scoring", principal=principal)
     rows = await bids(session, p)
     params = _params(p)
-    table = _check_panel(p, body, {str(b.id) for b in rows if b.qualified}, params.panel_max)
+    # The panel rules in force when the project was announced.
+    at = book.at(p.division_code, p.announced_on or p.declared_on)
+    table = _check_panel(at, p, body, {str(b.id) for b in rows if b.qualified}, params.panel_max)
     history: dict[str, Decimal | None] = {}
     if params.history_weight > 0:
         for b in rows:

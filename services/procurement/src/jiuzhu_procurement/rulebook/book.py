@@ -15,19 +15,29 @@ from jiuzhu_kit.rules.loader import load_packs, read_dir
 from jiuzhu_kit.rules.model import Pack
 from jiuzhu_kit.rules.parse import Spec
 from jiuzhu_procurement.catalogue.entries import parse_catalogue, parse_negative_list
+from jiuzhu_procurement.rulebook.units import parse_fraction, parse_grounds
 
 DATA_DIR = Path(__file__).parent / "data"
-# Procurement adds two units: the catalogue of purchasable services and the negative list.
+# Procurement adds its units (the catalogue of purchasable services, the negative list, a method's
+# grounds, a fraction) and one bracket measure (a project's budget, for the panel's size).
 #
 # What a local pack may set, by level: a county's (or city's) own guidance catalogue per level
 # (seed 004 四(二): 县级民政部门…制定具体的购买服务指导目录向社会公布); a province's or city's
 # thresholds (set by the provincial government, 政府采购法 27). National law is never local.
 SPEC = Spec(
-    units={"catalogue": parse_catalogue, "negative_list": parse_negative_list},
+    units={
+        "catalogue": parse_catalogue,
+        "negative_list": parse_negative_list,
+        "grounds": parse_grounds,
+        "fraction": parse_fraction,
+    },
+    measures={"budget_yuan": "元"},
     local_parameters={
         "local_catalogue": frozenset({"county", "city"}),
         "open_tender_threshold": frozenset({"province", "city"}),
         "procurement_limit": frozenset({"province", "city"}),
+        # A bureau's own ceiling on the price weight (the law sets only the floor, 87号令 55).
+        "price_weight_max": frozenset({"province", "city", "county"}),
     },
 )
 
