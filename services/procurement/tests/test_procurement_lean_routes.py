@@ -286,12 +286,15 @@ def test_lean_routes_reimplement_exactly_the_apps_guards() -> None:
     lean.py about it would be silently bypassed on the lean routes: this test names it."""
     from jiuzhu_kit.idempotency import idempotency_guard
     from jiuzhu_kit.strictjson import strict_json_guard
-    from jiuzhu_procurement.project.endpoints import router
+    from jiuzhu_procurement.challenge.endpoints import router as challenge_router
+    from jiuzhu_procurement.project.endpoints import router as project_router
 
     app = create(Settings(DATABASE_URL="postgresql://x@localhost/x", JWT_SECRET="t" * 32))
     assert [d.dependency for d in app.router.dependencies] == [strict_json_guard, idempotency_guard]
     # The FastAPI routes behind the lean ones ask for the principal and the session only.
     for path in ("/projects/{project_id}/transitions", "/challenges/{challenge_id}/transitions"):
-        route = next(r for r in router.routes if getattr(r, "path", None) == path)
+        route = next(
+            r for r in (*project_router.routes, *challenge_router.routes) if getattr(r, "path", None) == path
+        )
         calls = {d.call.__name__ for d in route.dependant.dependencies if d.call}  # type: ignore[attr-defined]
         assert calls <= {"current_principal", "get_session", "strict_json_guard", "idempotency_guard"}, calls

@@ -11,12 +11,15 @@ from jiuzhu_kit.rules.local import LocalPacks, local_packs, start_local_packs, s
 from jiuzhu_kit.rules.local_api import local_packs_router
 from jiuzhu_procurement import VERSION
 from jiuzhu_procurement.catalogue.endpoints import router as reference_router
+from jiuzhu_procurement.challenge.endpoints import lean_routes as challenge_lean_routes
+from jiuzhu_procurement.challenge.endpoints import router as challenge_router
 from jiuzhu_procurement.contract.endpoints import router as contract_router
 from jiuzhu_procurement.contractor.endpoints import router as contractor_router
+from jiuzhu_procurement.debarment.endpoints import router as debarment_router
 from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
 from jiuzhu_procurement.models import kit
 from jiuzhu_procurement.plan.endpoints import router as plan_router
-from jiuzhu_procurement.project.endpoints import lean_routes
+from jiuzhu_procurement.project.endpoints import lean_routes as project_lean_routes
 from jiuzhu_procurement.project.endpoints import router as project_router
 from jiuzhu_procurement.rulebook.book import SPEC, default_book, file_sources
 from jiuzhu_procurement.rulebook.models import rule_pack
@@ -29,7 +32,9 @@ def create(settings: Settings | None = None) -> FastAPI:
     # No two routers share a path template, so the order changes nothing else.
     routers = [
         project_router,
+        challenge_router,
         contractor_router,
+        debarment_router,
         reference_router,
         plan_router,
         contract_router,
@@ -50,7 +55,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         tables=kit,
         routers=routers,
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
-        lean_routes=lean_routes,  # the transition routes' plain case without FastAPI
+        lean_routes=[*project_lean_routes, *challenge_lean_routes],  # the transition routes' plain case
         on_startup=start_local_packs,
         on_shutdown=stop_local_packs,
     )

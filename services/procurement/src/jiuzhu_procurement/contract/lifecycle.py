@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from jiuzhu_kit.errors import Conflict
 from jiuzhu_procurement.contract.models import Contract, Payment
-from jiuzhu_procurement.contractor.service import ensure_not_debarred
+from jiuzhu_procurement.debarment.service import ensure_not_debarred
 from jiuzhu_procurement.project.models import Project
 from jiuzhu_procurement.workflow.machine import Ctx, snapshot
 

@@ -1,10 +1,8 @@
-"""Who reads the contractor registry and debarment cases.
+"""Who reads the contractor registry (a contractor's debarment cases: debarment/policy.py).
 
 The registry is national and readable by every token; a contractor's legal representative and
 contact phone are personal data (个人信息保护法 28), seen in full only by the authorities (bureau,
-finance, auditor, admin) and the contractor itself — masked for everyone else, the public included.
-A debarment case is read by the reporting division's side and the contractor concerned; its effect
-is published (disclosure routes)."""
+finance, auditor, admin) and the contractor itself — masked for everyone else, the public included."""
 
 from __future__ import annotations
 
@@ -12,7 +10,7 @@ from jiuzhu_kit.auth import Principal, Role
 from jiuzhu_kit.errors import NotFound
 from jiuzhu_kit.masking import mask_name, mask_phone
 from jiuzhu_kit.policy import FULL, ReadPolicy, View
-from jiuzhu_procurement.contractor.models import Contractor, Debarment
+from jiuzhu_procurement.contractor.models import Contractor
 
 PERSONAL = View(masked={"legal_representative": mask_name, "contact_phone": mask_phone})
 
@@ -21,12 +19,6 @@ class ContractorNotFound(NotFound):
     code = "CONTRACTOR_NOT_FOUND"
     zh = "未找到该承接主体"
     en = "Contractor not found"
-
-
-class DebarmentNotFound(NotFound):
-    code = "DEBARMENT_NOT_FOUND"
-    zh = "未找到该禁止参加政府采购案件"
-    en = "Debarment case not found"
 
 
 def sees_personal(principal: Principal | None, uscc: str) -> bool:
@@ -48,17 +40,4 @@ class ContractorPolicy(ReadPolicy[Contractor]):
         return FULL if sees_personal(principal, row.uscc) else PERSONAL
 
 
-class DebarmentPolicy(ReadPolicy[Debarment]):
-    aggregate = "debarment"
-    not_found = DebarmentNotFound
-    roles = None
-
-    def may_read(self, principal: Principal, row: Debarment) -> bool:
-        concerned = principal.has(Role.CONTRACTOR) and principal.org == row.uscc
-        if principal.has(Role.CONTRACTOR) and not principal.has(Role.BUREAU, Role.FINANCE):
-            return concerned
-        return concerned or principal.covers(row.division_code)
-
-
 POLICY = ContractorPolicy()
-DEBARMENTS = DebarmentPolicy()

@@ -1,25 +1,21 @@
-"""Contractor rules: registration with a valid code, who may contract, debarment and its effect."""
+"""Contractor rules: registration with a valid code, who may contract (debarment: debarment/)."""
 
 from __future__ import annotations
-
-import uuid
-from datetime import date, timedelta
-from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
-from jiuzhu_kit.clock import add_years
 from jiuzhu_kit.errors import Conflict, FieldError, ValidationFailed
 from jiuzhu_procurement.contractor import uscc as uscc_rules
-from jiuzhu_procurement.contractor.models import Contractor, Debarment
-from jiuzhu_procurement.contractor.policy import DEBARMENTS, POLICY
+from jiuzhu_procurement.contractor.models import Contractor
+from jiuzhu_procurement.contractor.policy import POLICY
 from jiuzhu_procurement.contractor.policy import (
     ContractorNotFound as ContractorNotFound,  # the service's refusal too
 )
-from jiuzhu_procurement.contractor.schemas import ContractorIn, ContractorOut, DebarmentReportIn
+from jiuzhu_procurement.contractor.schemas import ContractorIn, ContractorOut
+from jiuzhu_procurement.debarment.models import Debarment
 
 AGGREGATE = "contractor"
 ELIGIBLE = ("social_organization", "public_institution_class2", "enterprise")
@@ -42,15 +38,6 @@ class ContractorExists(Conflict):
     code = "CONTRACTOR_EXISTS"
     zh = "该统一社会信用代码已登记"
     en = "A contractor with this code is already registered"
-
-
-class ContractorDebarred(Conflict):
-    code = "CONTRACTOR_DEBARRED"
-    zh = "承接主体 {uscc} 处于禁止参加政府采购期内（至 {until}），不得投标或签约（政府采购法 77；闽民保〔2018〕58号 一(七)）"
-    en = "Contractor {uscc} is debarred until {until}; it may not bid or sign (政府采购法 77)"
-
-    def extra(self) -> dict[str, Any]:
-        return {"uscc": self.params.get("uscc"), "debarred_until": self.params.get("until")}
 
 
 def entity_type_of(info: uscc_rules.UsccInfo, public_class: str | None) -> str:
@@ -141,33 +128,6 @@ async def get_by_uscc(session: AsyncSession, code: str) -> Contractor:
     return c
 
 
-async def find_debarment(session: AsyncSession, debarment_id: uuid.UUID) -> Debarment | None:
-    return (await session.execute(select(Debarment).where(Debarment.id == debarment_id))).scalar_one_or_none()
-
-
-async def current_debarment(session: AsyncSession, code: str, on: date) -> Debarment | None:
-    """The debarment in force on `on`, anywhere in the country (nationwide effect)."""
-    return (
-        await session.execute(
-            select(Debarment)
-            .where(
-                Debarment.uscc == code,
-                Debarment.status == "debarred",
-                Debarment.effective_from <= on,
-                Debarment.effective_until >= on,
-            )
-            .order_by(Debarment.effective_until.desc())
-            .limit(1)
-        )
-    ).scalar_one_or_none()
-
-
-async def ensure_not_debarred(session: AsyncSession, code: str, on: date) -> None:
-    d = await current_debarment(session, code, on)
-    if d is not None:
-        raise ContractorDebarred(uscc=code, until=d.effective_until.isoformat() if d.effective_until else "")
-
-
 def capacity_gaps(c: Contractor) -> list[str]:
     """What the contractor's declared capacities lack for any purchased service (seed 000 二(3))."""
     cap = c.capacities
@@ -202,40 +162,3 @@ async def search(
     total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
     rows = (await session.execute(stmt.order_by(Contractor.name).limit(limit).offset(offset))).scalars().all()
     return list(rows), int(total)
-
-
-async def report_debarment(
-    session: AsyncSession,
-    audit: AuditLog,
-    principal: Principal,
-    contractor: Contractor,
-    body: DebarmentReportIn,
-    today: date,
-    response_due: date,
-) -> Debarment:
-    """Open a case: the contractor is notified and may respond until `response_due` (due process)."""
-    d = Debarment(
-        contractor_id=contractor.id,
-        uscc=contractor.uscc,
-        status="reported",
-        division_code=principal.division,
-        grounds=body.grounds,
-        reported_by=principal.sub,
-        reported_on=today,
-        response_due_on=response_due,
-    )
-    session.add(d)
-    await session.flush()
-    await audit.record(
-        session,
-        DEBARMENTS,
-        d,
-        "debarment.reported",
-        principal,
-        reason=body.grounds,
-    )
-    return d
-
-
-def term_end(start: date, years: int) -> date:
-    return add_years(start, years) - timedelta(days=1)

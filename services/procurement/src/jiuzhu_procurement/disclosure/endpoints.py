@@ -22,7 +22,8 @@ from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_procurement.contract import policy as contracts_policy
 from jiuzhu_procurement.contract.models import Contract, Payment
 from jiuzhu_procurement.contractor import policy as contractors_policy
-from jiuzhu_procurement.contractor.models import Contractor, Debarment
+from jiuzhu_procurement.contractor.models import Contractor
+from jiuzhu_procurement.debarment.models import Debarment
 from jiuzhu_procurement.disclosure import ocds
 from jiuzhu_procurement.project import methods
 from jiuzhu_procurement.project.models import Bid, Project

@@ -13,16 +13,15 @@ from jiuzhu_kit.errors import responses
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_kit.rules.book import book_of
 from jiuzhu_procurement.catalogue.service import PurchaseNotAllowed
-from jiuzhu_procurement.contractor.service import ContractorDebarred, ContractorNotEligible
+from jiuzhu_procurement.contractor.service import ContractorNotEligible
+from jiuzhu_procurement.debarment.service import ContractorDebarred
 from jiuzhu_procurement.plan.service import PlanNotFound
-from jiuzhu_procurement.project import challenges, machine, service
-from jiuzhu_procurement.project.models import Challenge, Project
+from jiuzhu_procurement.project import machine, service
+from jiuzhu_procurement.project.models import Project
 from jiuzhu_procurement.project.policy import POLICY
 from jiuzhu_procurement.project.schemas import (
     BidIn,
     BidOut,
-    ChallengeIn,
-    ChallengeOut,
     ExplanationIn,
     ProjectIn,
     ProjectOut,
@@ -209,68 +208,10 @@ async def explain_low_price(
     return await service.explain(session, request.app.state.audit, principal, project_id, bid_id, body)
 
 
-@router.post(
-    "/projects/{project_id}/challenges",
-    response_model=ChallengeOut,
-    status_code=status.HTTP_201_CREATED,
-    responses=responses(
-        service.ProjectNotFound,
-        challenges.ChallengeWindowClosed,
-        challenges.ChallengeNotOpen,
-        challenges.NotABidder,
-    ),
-)
-async def challenge(
-    request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: ChallengeIn
-) -> ChallengeOut:
-    """A bidder challenges the award within 7 working days (政府采购法 52); it holds the award."""
-    c = await challenges.submit(session, request.app.state.audit, principal, project_id, body, today())
-    return ChallengeOut.model_validate(c)
-
-
-@router.get(
-    "/projects/{project_id}/challenges",
-    response_model=list[ChallengeOut],
-    responses=responses(service.ProjectNotFound),
-)
-async def list_challenges(
-    session: SessionDep, principal: Reader, project_id: uuid.UUID
-) -> list[ChallengeOut]:
-    p = await service.get(session, principal, project_id)
-    rows = (await session.execute(select(Challenge).where(Challenge.project_id == p.id))).scalars()
-    return [ChallengeOut.model_validate(c) for c in rows]
-
-
-@router.post(
-    "/challenges/{challenge_id}/transitions",
-    response_model=ChallengeOut,
-    responses={**TRANSITION_ERRORS, **responses(challenges.ChallengeNotFound)},
-)
-async def decide_challenge(
-    request: Request,
-    session: SessionDep,
-    principal: PrincipalDep,
-    challenge_id: uuid.UUID,
-    body: TransitionIn,
-) -> ChallengeOut:
-    """Answer a challenge: uphold or dismiss, with reasons (政府采购法 53)."""
-    c = await apply(
-        request,
-        session,
-        principal,
-        challenges.MACHINE,
-        Challenge,
-        challenge_id,
-        body,
-        challenges.ChallengeNotFound,
-    )
-    return ChallengeOut.model_validate(c)
-
-
 add_event_routes(router, "/projects/{key}", POLICY, by_uuid(service.load))
 
-# The two transition routes above, served without FastAPI in the plain case (workflow/lean.py);
-# the FastAPI routes stay the reference and answer whatever the lean ones decline.
+# The transition route above, served without FastAPI in the plain case (workflow/lean.py);
+# the FastAPI route stays the reference and answers whatever the lean one declines.
 lean_routes = [
     transition_route(
         "/projects/{project_id}/transitions",
@@ -278,12 +219,5 @@ lean_routes = [
         Project,
         service.ProjectNotFound,
         service.project_out,
-    ),
-    transition_route(
-        "/challenges/{challenge_id}/transitions",
-        challenges.MACHINE,
-        Challenge,
-        challenges.ChallengeNotFound,
-        ChallengeOut.model_validate,
     ),
 ]

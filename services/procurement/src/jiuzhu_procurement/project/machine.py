@@ -16,12 +16,13 @@ from jiuzhu_kit.errors import Conflict
 from jiuzhu_kit.money import percent
 from jiuzhu_kit.rules.book import Rule
 from jiuzhu_procurement.catalogue import service as catalogue
+from jiuzhu_procurement.challenge.models import Challenge
 from jiuzhu_procurement.contract import lifecycle
-from jiuzhu_procurement.contractor.service import ensure_not_debarred
+from jiuzhu_procurement.debarment.service import ensure_not_debarred
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.service import committed
 from jiuzhu_procurement.project import methods
-from jiuzhu_procurement.project.models import Bid, Challenge, Project
+from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.schemas import AnnounceIn, MethodChangeIn, TakeoverIn
 from jiuzhu_procurement.rulebook.book import rules_at
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, t

@@ -1,4 +1,4 @@
-"""Projects (采购项目), their bids and challenges (质疑)."""
+"""Projects (采购项目) and their bids; their challenges (质疑) are challenge/models.py."""
 
 from __future__ import annotations
 
@@ -71,18 +71,3 @@ class Bid(Base):
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     explanation_accepted: Mapped[bool | None] = mapped_column(nullable=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class Challenge(Base):
-    __tablename__ = "challenge"
-
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
-    division_code: Mapped[str] = mapped_column(String(12))
-    uscc: Mapped[str] = mapped_column(String(18))
-    grounds: Mapped[str] = mapped_column(Text)
-    submitted_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), index=True)
-    decision: Mapped[str | None] = mapped_column(Text, nullable=True)
-    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    version: Mapped[int] = mapped_column(Integer, default=1)

@@ -175,27 +175,6 @@ class ScoringIn(BaseModel):
     scores: list[PanelScore] = Field(min_length=1, max_length=2000)
 
 
-class ChallengeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    uscc: Uscc
-    grounds: str = Field(min_length=5, max_length=4000)
-
-
-class ChallengeOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    project_id: uuid.UUID
-    uscc: str
-    grounds: str
-    submitted_on: date
-    status: str
-    decision: str | None
-    decided_on: date | None
-    version: int
-
-
 ProjectStatus = Literal[
     "declared",
     "approved",

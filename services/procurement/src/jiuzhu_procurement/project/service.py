@@ -17,6 +17,7 @@ from jiuzhu_kit.rules.book import RuleBook, RulesAt
 from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.contractor import service as contractors
+from jiuzhu_procurement.debarment.service import ensure_not_debarred
 from jiuzhu_procurement.plan import service as plans
 from jiuzhu_procurement.project import methods, scoring
 from jiuzhu_procurement.project.machine import MACHINE, ensure_budget
@@ -168,7 +169,7 @@ async def submit_bid(
         raise RoleForbidden()
     p = await locked(session, project_id, "announced")
     c = await contractors.get_by_uscc(session, body.uscc)
-    await contractors.ensure_not_debarred(session, c.uscc, today)
+    await ensure_not_debarred(session, c.uscc, today)
     gaps = contractors.capacity_gaps(c)
     if gaps:
         raise contractors.ContractorNotEligible(

@@ -4,10 +4,10 @@ from fastapi import APIRouter
 from fastapi.responses import PlainTextResponse
 
 from jiuzhu_kit.errors import NotFound, responses
+from jiuzhu_procurement.challenge.machine import MACHINE as CHALLENGE
 from jiuzhu_procurement.contract.service import PAYMENT_MACHINE
-from jiuzhu_procurement.contractor.debarment import MACHINE as DEBARMENT
+from jiuzhu_procurement.debarment.machine import MACHINE as DEBARMENT
 from jiuzhu_procurement.plan.service import MACHINE as PLAN
-from jiuzhu_procurement.project.challenges import MACHINE as CHALLENGE
 from jiuzhu_procurement.project.machine import MACHINE as PROJECT
 from jiuzhu_procurement.workflow.machine import Machine
 from jiuzhu_procurement.workflow.schemas import WorkflowOut

@@ -8,10 +8,12 @@ Expiry is by date (`effective_until`), never by a job: "current" is computed whe
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from jiuzhu_kit.auth import Role, RoleForbidden
+from jiuzhu_kit.clock import add_years
 from jiuzhu_kit.errors import Conflict
-from jiuzhu_procurement.contractor.schemas import DecideIn, RespondIn
-from jiuzhu_procurement.contractor.service import term_end
+from jiuzhu_procurement.debarment.schemas import DecideIn, RespondIn
 from jiuzhu_procurement.rulebook.book import rules_at
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, t
 
@@ -34,6 +36,11 @@ class ResponsePeriodOver(Conflict):
     code = "RESPONSE_PERIOD_OVER"
     zh = "陈述申辩期已于 {due} 届满"
     en = "The response period ended on {due}"
+
+
+def term_end(start: date, years: int) -> date:
+    """The last day (inclusive) of a term of `years` starting on `start`."""
+    return add_years(start, years) - timedelta(days=1)
 
 
 async def respond(ctx: Ctx) -> None:

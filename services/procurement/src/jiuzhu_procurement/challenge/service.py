@@ -11,17 +11,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
-from jiuzhu_kit.errors import Conflict, NotFound
-from jiuzhu_procurement.project.models import Bid, Challenge, Project
-from jiuzhu_procurement.project.schemas import ChallengeIn
-from jiuzhu_procurement.project.service import ProjectNotFound
-from jiuzhu_procurement.workflow.machine import Ctx, Machine, snapshot, t
-
-
-class ChallengeNotFound(NotFound):
-    code = "CHALLENGE_NOT_FOUND"
-    zh = "未找到该质疑"
-    en = "Challenge not found"
+from jiuzhu_kit.errors import Conflict
+from jiuzhu_procurement.challenge.machine import MACHINE as MACHINE  # the service's machine too
+from jiuzhu_procurement.challenge.models import Challenge
+from jiuzhu_procurement.challenge.policy import AGGREGATE
+from jiuzhu_procurement.challenge.policy import (
+    ChallengeNotFound as ChallengeNotFound,  # the service's refusal too
+)
+from jiuzhu_procurement.challenge.schemas import ChallengeIn
+from jiuzhu_procurement.project.models import Bid, Project
+from jiuzhu_procurement.project.policy import ProjectNotFound
+from jiuzhu_procurement.workflow.machine import snapshot
 
 
 class ChallengeWindowClosed(Conflict):
@@ -76,7 +76,7 @@ async def submit(
     await session.flush()
     await audit.append(
         session,
-        aggregate_type="challenge",
+        aggregate_type=AGGREGATE,
         aggregate_id=c.id,
         action="challenge.submitted",
         actor=principal,
@@ -86,33 +86,8 @@ async def submit(
     return c
 
 
-async def _decide(ctx: Ctx) -> None:
-    ctx.entity.decision = ctx.reason
-    ctx.entity.decided_on = ctx.today
-
-
-MACHINE = Machine(
-    "challenge",
-    "质疑",
-    "open",
-    [
-        t(
-            "open",
-            "upheld",
-            "uphold",
-            [Role.BUREAU, Role.TOWNSHIP],
-            _decide,
-            reason=True,
-            doc="质疑成立：项目重新评审或重新采购",
-        ),
-        t(
-            "open",
-            "dismissed",
-            "dismiss",
-            [Role.BUREAU, Role.TOWNSHIP],
-            _decide,
-            reason=True,
-            doc="质疑不成立",
-        ),
-    ],
-)
+async def of_project(session: AsyncSession, project: Project) -> list[Challenge]:
+    """The project's challenges (the caller has already been allowed to read the project)."""
+    return list(
+        (await session.execute(select(Challenge).where(Challenge.project_id == project.id))).scalars()
+    )

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
+
+from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
+from jiuzhu_kit.clock import today
+from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.errors import responses
+from jiuzhu_procurement.challenge import service
+from jiuzhu_procurement.challenge.models import Challenge
+from jiuzhu_procurement.challenge.schemas import ChallengeIn, ChallengeOut
+from jiuzhu_procurement.project import service as projects
+from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, apply
+from jiuzhu_procurement.workflow.lean import transition_route
+from jiuzhu_procurement.workflow.schemas import TransitionIn
+
+# A challenge is part of its project's file: same tag, same paths as before it had a folder.
+router = APIRouter(tags=["projects"])
+
+Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR))]
+Bidder = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
+
+
+@router.post(
+    "/projects/{project_id}/challenges",
+    response_model=ChallengeOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        projects.ProjectNotFound,
+        service.ChallengeWindowClosed,
+        service.ChallengeNotOpen,
+        service.NotABidder,
+    ),
+)
+async def challenge(
+    request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: ChallengeIn
+) -> ChallengeOut:
+    """A bidder challenges the award within 7 working days (政府采购法 52); it holds the award."""
+    c = await service.submit(session, request.app.state.audit, principal, project_id, body, today())
+    return ChallengeOut.model_validate(c)
+
+
+@router.get(
+    "/projects/{project_id}/challenges",
+    response_model=list[ChallengeOut],
+    responses=responses(projects.ProjectNotFound),
+)
+async def list_challenges(
+    session: SessionDep, principal: Reader, project_id: uuid.UUID
+) -> list[ChallengeOut]:
+    p = await projects.get(session, principal, project_id)
+    return [ChallengeOut.model_validate(c) for c in await service.of_project(session, p)]
+
+
+@router.post(
+    "/challenges/{challenge_id}/transitions",
+    response_model=ChallengeOut,
+    responses={**TRANSITION_ERRORS, **responses(service.ChallengeNotFound)},
+)
+async def decide_challenge(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    challenge_id: uuid.UUID,
+    body: TransitionIn,
+) -> ChallengeOut:
+    """Answer a challenge: uphold or dismiss, with reasons (政府采购法 53)."""
+    c = await apply(
+        request,
+        session,
+        principal,
+        service.MACHINE,
+        Challenge,
+        challenge_id,
+        body,
+        service.ChallengeNotFound,
+    )
+    return ChallengeOut.model_validate(c)
+
+
+# The transition route above, served without FastAPI in the plain case (workflow/lean.py);
+# the FastAPI route stays the reference and answers whatever the lean one declines.
+lean_routes = [
+    transition_route(
+        "/challenges/{challenge_id}/transitions",
+        service.MACHINE,
+        Challenge,
+        service.ChallengeNotFound,
+        ChallengeOut.model_validate,
+    ),
+]

@@ -1,0 +1,26 @@
+"""Challenges (质疑) to a project's award."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiuzhu_procurement.db import Base
+
+
+class Challenge(Base):
+    __tablename__ = "challenge"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
+    division_code: Mapped[str] = mapped_column(String(12))
+    uscc: Mapped[str] = mapped_column(String(18))
+    grounds: Mapped[str] = mapped_column(Text)
+    submitted_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    decision: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
