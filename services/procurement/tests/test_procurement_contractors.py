@@ -173,3 +173,35 @@ async def test_debarment_expires_by_date(
     )
     got = (await client.get(f"/contractors/{c}", headers=auth("bureau", LINGWU))).json()
     assert got["debarred"] is False  # expired yesterday: no job needed
+
+
+async def test_fujian_fixes_the_term_of_a_serious_case(client: httpx.AsyncClient, kit: Kit) -> None:
+    """Seed 001 一(七): in Fujian a contractor in a serious case is barred for 3 years; elsewhere the
+    finance department chooses within 政府采购法 77's 1–3 years."""
+    terms = {}
+    for div, n in (("350881", 31), (LINGWU, 32)):  # 漳平市 (Fujian), 灵武市 (Ningxia)
+        c = await kit.contractor(n)
+        r = await client.post(
+            f"/contractors/{c}/debarments",
+            json={"grounds": "擅自转包，造成恶劣社会影响"},
+            headers=kit.auth("bureau", div),
+        )
+        assert r.status_code == 201, r.text
+        case = r.json()["id"]
+        await kit.tr("debarments", case, "responded", "contractor", div, {"response": "无异议"}, org=c)
+        two = {"term_years": 2, "serious": True}
+        if div == LINGWU:
+            r = await kit.tr("debarments", case, "debarred", "finance", div, two, reason="情节严重")
+        else:
+            r = await kit.tr(
+                "debarments", case, "debarred", "finance", div, two, reason="情节严重", expect=409
+            )
+            assert (
+                r.json()["code"] == "DEBARMENT_TERM_FIXED"
+                and "闽民保〔2018〕58号 一(七)" in r.json()["detail"]
+            )
+            r = await kit.tr(
+                "debarments", case, "debarred", "finance", div, {**two, "term_years": 3}, reason="情节严重"
+            )
+        terms[div] = r.json()["term_years"]
+    assert terms == {"350881": 3, LINGWU: 2}

@@ -38,7 +38,8 @@ Bidder = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
 async def challenge(
     request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: ChallengeIn
 ) -> ChallengeOut:
-    """A bidder challenges the award within 7 working days (政府采购法 52); it holds the award."""
+    """A bidder challenges the award within the challenge window (7 working days, 政府采购法 52); it holds
+    the award."""
     c = await service.submit(session, request.app.state.audit, principal, project_id, body, today())
     return ChallengeOut.model_validate(c)
 

@@ -1,4 +1,5 @@
-"""Challenges (质疑): a bidder may challenge within 7 working days of the award (政府采购法 52);
+"""Challenges (质疑): a bidder may challenge within the window of the rules (challenge_working_days:
+7 working days of the award, 政府采购法 52), set on the project when it is awarded;
 an open challenge holds the award (no contract signed) until the purchaser answers (53)."""
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from jiuzhu_procurement.workflow.machine import snapshot
 
 class ChallengeWindowClosed(Conflict):
     code = "CHALLENGE_WINDOW_CLOSED"
-    zh = "质疑期已于 {deadline} 届满（成交公告后 7 个工作日，政府采购法 52）"
-    en = "The challenge period ended on {deadline} (7 working days after the award, 政府采购法 52)"
+    zh = "质疑期已于 {deadline} 届满（政府采购法 第五十二条；期限见规则 challenge_working_days）"
+    en = "The challenge period ended on {deadline} (政府采购法 52; its length is the rule challenge_working_days)"
 
 
 class ChallengeNotOpen(Conflict):

@@ -56,7 +56,12 @@ async def get_debarment(session: SessionDep, principal: PrincipalDep, debarment_
     response_model=DebarmentOut,
     responses={
         **TRANSITION_ERRORS,
-        **responses(DebarmentNotFound, machine.ResponsePeriodOpen, machine.DebarmentTermOutOfBand),
+        **responses(
+            DebarmentNotFound,
+            machine.ResponsePeriodOpen,
+            machine.DebarmentTermOutOfBand,
+            machine.DebarmentTermFixed,
+        ),
     },
 )
 async def transition_debarment(

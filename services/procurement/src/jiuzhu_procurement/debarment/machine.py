@@ -32,6 +32,12 @@ class DebarmentTermOutOfBand(Conflict):
     en = "A debarment lasts {low} to {high} years ({citation})"
 
 
+class DebarmentTermFixed(Conflict):
+    code = "DEBARMENT_TERM_FIXED"
+    zh = "情节严重的，禁入期限为 {years} 年（{citation}）"
+    en = "A serious case is barred for {years} years ({citation})"
+
+
 class ResponsePeriodOver(Conflict):
     code = "RESPONSE_PERIOD_OVER"
     zh = "陈述申辩期已于 {due} 届满"
@@ -64,6 +70,10 @@ async def decide_debar(ctx: Ctx) -> None:
     low, high = at.rule("debarment_years_min"), at.rule("debarment_years_max")
     if not low.value <= body.term_years <= high.value:
         raise DebarmentTermOutOfBand(low=low.value, high=high.value, citation=high.cite)
+    # A region may fix the term for serious cases (Fujian: 3 years, seed 001 一(七)).
+    fixed = at.get("debarment_years_serious") if body.serious else None
+    if fixed is not None and body.term_years != fixed.value:
+        raise DebarmentTermFixed(years=fixed.value, citation=fixed.cite)
     d.term_years = body.term_years
     d.effective_from = start
     d.effective_until = term_end(start, body.term_years)

@@ -54,5 +54,9 @@ class DecideIn(BaseModel):
     term_years: int = Field(
         ge=1, le=10, description="年；须在决定之日有效的规则所定区间内（政府采购法 77：1–3 年）"
     )
+    serious: bool = Field(
+        default=False,
+        description="情节严重、造成恶劣社会影响：适用地方规定的禁入年限（如福建 3 年，闽民保〔2018〕58号 一(七)）",
+    )
     effective_from: date | None = None
     fine_amount: Money | None = Field(default=None, description="罚款 (合同金额 5‰–10‰)")
