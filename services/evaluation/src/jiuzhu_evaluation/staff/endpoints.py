@@ -14,10 +14,11 @@ from jiuzhu_evaluation.staff.schemas import (
     StaffOutcomes,
     YearOutcome,
 )
+from jiuzhu_evaluation.template import service as templates
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
-from jiuzhu_kit.rules.book import book_of
+from jiuzhu_kit.rules.book import NoPackInForce, RuleNotInForce, book_of
 
 router = APIRouter(prefix="/staff-assessments", tags=["staff assessments"])
 
@@ -30,14 +31,22 @@ StaffRef = Annotated[str, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
     "",
     response_model=AssessmentOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(service.AssessmentExists, service.NotStaffTemplate, JurisdictionForbidden),
+    responses=responses(
+        service.AssessmentExists,
+        service.NotStaffTemplate,
+        JurisdictionForbidden,
+        templates.BuiltinNotSeeded,
+        NoPackInForce,
+        RuleNotInForce,
+    ),
 )
 async def assess(
     request: Request, session: SessionDep, principal: Assessor, body: AssessmentIn
 ) -> AssessmentOut:
-    """The annual assessment of one dispatched staff member against a staff template (seed 000 四(三))."""
+    """The annual assessment of one dispatched staff member against a staff template (seed 000 四(三));
+    without `template_id`, the staff template the rules in force in that year name."""
     return AssessmentOut.model_validate(
-        await service.assess(session, request.app.state.audit, principal, body)
+        await service.assess(session, request.app.state.audit, principal, book_of(request), body)
     )
 
 

@@ -22,7 +22,8 @@ class AssessmentIn(BaseModel):
     division_code: DivisionCode
     year: Year = Field(ge=2000, le=2100)
     template_id: uuid.UUID | None = Field(
-        default=None, description="a staff template; newest staff-annual if omitted"
+        default=None,
+        description="a staff template; omitted: the one the rules in force in `year` name (indicator_templates)",
     )
     values: dict[Key, Number]
     evidence: list[EvidenceIn] = Field(min_length=1, max_length=50)

@@ -65,13 +65,14 @@ def score(dimensions: list[dict[str, Any]], values: dict[str, Decimal]) -> tuple
 
 
 async def assess(
-    session: AsyncSession, audit: AuditLog, principal: Principal, body: AssessmentIn
+    session: AsyncSession, audit: AuditLog, principal: Principal, book: RuleBook[Any], body: AssessmentIn
 ) -> StaffAssessment:
     principal.ensure_covers(body.division_code)
     t = await (
         templates.get(session, body.template_id)
         if body.template_id
-        else templates.get_by_code(session, "staff-annual", None)
+        # The staff template the rules in force that year name (rulebook/data, indicator_templates).
+        else templates.default_in_force(session, book, body.division_code, date(body.year, 1, 1), "staff")
     )
     if t.kind != "staff" or any(i["type"] == "computed" for d in t.dimensions for i in d["indicators"]):
         raise NotStaffTemplate()

@@ -13,6 +13,7 @@ from jiuzhu_kit.audit_api import AuditEventOut, history_of
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.rules.book import NoPackInForce, RuleNotInForce, book_of
 
 router = APIRouter(prefix="/templates", tags=["templates"])  # any authenticated reader: not confidential
 
@@ -32,26 +33,30 @@ async def list_templates(
     "",
     response_model=TemplateOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(service.TemplateCodeTaken),
+    responses=responses(service.TemplateCodeTaken, NoPackInForce, RuleNotInForce),
 )
 async def create_template(
     request: Request, session: SessionDep, principal: Writer, body: TemplateIn
 ) -> TemplateOut:
-    """A new template (version 1). Sibling weights must sum to exactly 100 (Decimal); audited."""
-    return TemplateOut.model_validate(await service.create(session, request.app.state.audit, principal, body))
+    """A new template (version 1). Sibling weights must sum to exactly 100 (Decimal); audited.
+    Without `grade_bands`, the bands in force today for the author's jurisdiction (rule
+    `grade_bands`, GET /rules/in-force) are written into it."""
+    t = await service.create(session, request.app.state.audit, principal, book_of(request), body)
+    return TemplateOut.model_validate(t)
 
 
 @router.post(
     "/by-code/{code}/versions",
     response_model=TemplateOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(service.TemplateNotFound, service.TemplateNotOwned),
+    responses=responses(service.TemplateNotFound, service.TemplateNotOwned, NoPackInForce, RuleNotInForce),
 )
 async def version_template(
     request: Request, session: SessionDep, principal: Writer, code: str, body: TemplateBody
 ) -> TemplateOut:
-    """A new version of a template; earlier versions stay as they were (results keep theirs)."""
-    t = await service.new_version(session, request.app.state.audit, principal, code, body)
+    """A new version of a template; earlier versions stay as they were (results keep theirs).
+    Without `grade_bands`, the bands in force today for the template's jurisdiction."""
+    t = await service.new_version(session, request.app.state.audit, principal, book_of(request), code, body)
     return TemplateOut.model_validate(t)
 
 

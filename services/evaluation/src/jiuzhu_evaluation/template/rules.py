@@ -34,13 +34,8 @@ class GradeBand:
     passed: bool
 
 
-# Default bands (DOMAIN.md §5; 优 ≥90, 良 80–89.99, 合格 60–79.99, 不合格 <60), configurable per template.
-DEFAULT_BANDS: tuple[GradeBand, ...] = (
-    GradeBand("excellent", "优秀", Decimal("90.00"), True),
-    GradeBand("good", "良好", Decimal("80.00"), True),
-    GradeBand("qualified", "合格", Decimal("60.00"), True),
-    GradeBand("unqualified", "不合格", Decimal("0.00"), False),
-)
+# The bands are data: the rule `grade_bands` (rulebook/data, dated and cited) gives the built-in
+# templates theirs and a new template the ones in force when it names none; a template may set its own.
 
 
 def check_bands(bands: Sequence[GradeBand]) -> list[str]:

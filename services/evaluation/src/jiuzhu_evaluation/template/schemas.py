@@ -65,13 +65,6 @@ class GradeBandIn(BaseModel):
         return rules.GradeBand(self.code, self.label, self.min_score, self.passed)
 
 
-def default_bands() -> list[GradeBandIn]:
-    return [
-        GradeBandIn(code=b.code, label=b.label, min_score=b.min_score, passed=b.passed)
-        for b in rules.DEFAULT_BANDS
-    ]
-
-
 class TemplateBody(BaseModel):
     """The versioned content of a template: validated as a whole."""
 
@@ -82,7 +75,12 @@ class TemplateBody(BaseModel):
     description: str | None = Field(default=None, max_length=2000)
     citation: str | None = Field(default=None, max_length=500)
     dimensions: list[DimensionIn] = Field(min_length=1, max_length=20)
-    grade_bands: list[GradeBandIn] = Field(default_factory=default_bands, min_length=1, max_length=10)
+    grade_bands: list[GradeBandIn] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=10,
+        description="omitted: the grade bands in force today for the template's jurisdiction (rule grade_bands)",
+    )
 
     @model_validator(mode="after")
     def _tree_rules(self) -> TemplateBody:
@@ -98,7 +96,8 @@ class TemplateBody(BaseModel):
             for i in d.indicators:
                 if p := rules.indicator_config_problem(i.type, i.config):
                     problems.append(f"指标 {i.key}: {p}")
-        problems += rules.check_bands([b.band() for b in self.grade_bands])
+        if self.grade_bands is not None:
+            problems += rules.check_bands([b.band() for b in self.grade_bands])
         if problems:
             raise ValueError("; ".join(problems))
         return self
@@ -111,6 +110,7 @@ class TemplateIn(TemplateBody):
 class TemplateOut(TemplateBody):
     model_config = ConfigDict(from_attributes=True, extra="ignore")
 
+    grade_bands: list[GradeBandIn] = Field(min_length=1, max_length=10)
     id: uuid.UUID
     code: str
     version: int
