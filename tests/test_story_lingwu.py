@@ -197,7 +197,8 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
         assert p["awarded_uscc"] == company and p["awarded_amount"] == BUDGET
         assert date.fromisoformat(p["challenge_deadline"]) == await w.working_day(test_today(), 7)
 
-        # 4. A tripartite contract (bureau, township, company) with the 15-working-day dispatch deadline.
+        # 4. A tripartite contract (bureau, township, company). Nobody types the dispatch deadline: the
+        # rules in force for Lingwu hold it (15 working days, 五(五)); a later one is refused.
         schedule = [
             {"period": f"{y}-H{h}", "amount": HALF, "due_on": f"{y}-{6 * h:02d}-28"}
             for y in (2019, 2020, 2021)
@@ -217,15 +218,15 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
             "dispute_resolution": "协商不成向灵武市人民法院起诉",
             "other_parties": [{"role": "township", "name": "崇兴镇人民政府", "division_code": CHONGXING}],
             "takeover_plan": "派遣公司不能履约时由市民政局临时接管入户核查工作并重新组织采购",
-            "deadlines": [
-                {
-                    "key": "staff_dispatched",
-                    "name": "完成人员招聘、培训和派遣",
-                    "working_days": 15,
-                    "citation": "灵政办发〔2018〕201号 五(五)",
-                }
-            ],
         }
+        late = [{"key": "staff_dispatched", "name": "完成人员派遣", "working_days": 20}]
+        r = await w.client.post(
+            f"/api/procurement/projects/{pid}/contract",
+            json={**contract, "deadlines": late},
+            headers=w.h(*bureau),
+        )
+        assert (r.status_code, r.json()["code"]) == (409, "CONTRACT_DEADLINE_TOO_LATE")
+        assert "灵政办发〔2018〕201号 五(五)" in r.json()["detail"]
         c = await w.call(
             "POST", f"/api/procurement/projects/{pid}/contract", bureau, json=contract, expect=201
         )
@@ -237,7 +238,13 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
         assert c["status"] == "signed" and c["price"] == BUDGET and len(c["payments"]) == 6
         signed = date.fromisoformat(c["signed_on"])
         due = await w.working_day(signed, 15)
-        assert c["deadlines"][0]["due_on"] == due.isoformat()
+        (dispatch,) = c["deadlines"]
+        assert (dispatch["key"], dispatch["working_days"], dispatch["citation"]) == (
+            "staff_dispatched",
+            15,
+            "灵政办发〔2018〕201号 五(五)",
+        )
+        assert dispatch["due_on"] == due.isoformat()
 
         # The overdue list: nothing on the due day, the dispatch deadline the day after; the city sees it.
         on_due = await w.call(

@@ -40,6 +40,7 @@ Supervisor = Annotated[
         rules.ContractTermTooLong,
         rules.SubcontractingForbidden,
         rules.PaymentsMismatch,
+        rules.DeadlineTooLate,
     ),
 )
 async def draft_contract(

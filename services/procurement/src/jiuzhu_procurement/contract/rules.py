@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from jiuzhu_kit.clock import add_years
 from jiuzhu_kit.errors import Conflict
@@ -23,6 +24,12 @@ class SubcontractingForbidden(Conflict):
     code = "SUBCONTRACTING_FORBIDDEN"
     zh = "严禁服务转包（闽民保〔2018〕58号 一(七)；沪 三(六)）"
     en = "Subcontracting the service is forbidden (闽民保〔2018〕58号 一(七))"
+
+
+class DeadlineTooLate(Conflict):
+    code = "CONTRACT_DEADLINE_TOO_LATE"
+    zh = "期限“{name}”为签订后 {days} 个工作日，晚于规定的 {limit} 个工作日（{citation}）"
+    en = "Deadline {key} is {days} working days after signing, later than the {limit} the rules allow ({citation})"
 
 
 class PaymentsMismatch(Conflict):
@@ -58,6 +65,31 @@ def check_term(at: RulesAt, start: date, end: date, reason: str | None) -> None:
             why_en=f"exceeds {normal.value} year(s) without a stated reason",
             citation=normal.cite,
         )
+
+
+# Deadlines a contract must hold when the rules in force set them: rule → (key, name).
+RULE_DEADLINES = {"dispatch_working_days": ("staff_dispatched", "完成人员招聘、培训和派遣")}
+
+
+def with_rule_deadlines(at: RulesAt, typed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The contract's deadlines: those typed, plus each one the rules require (灵政办发〔2018〕201号
+    五(五): dispatch within 15 working days of signing), which nobody has to type. A typed one may
+    be earlier than the rule, never later."""
+    out = [dict(d) for d in typed]
+    for rule_name, (key, name) in RULE_DEADLINES.items():
+        r = at.get(rule_name)
+        if r is None:
+            continue
+        mine = next((d for d in out if d["key"] == key), None)
+        if mine is None:
+            out.append({"key": key, "name": name, "working_days": r.value, "citation": r.cite})
+        elif mine["working_days"] > r.value:
+            raise DeadlineTooLate(
+                key=key, name=mine["name"], days=mine["working_days"], limit=r.value, citation=r.cite
+            )
+        else:
+            mine["citation"] = mine.get("citation") or r.cite
+    return out
 
 
 def check_payments(price: Decimal, amounts: Sequence[Decimal]) -> None:

@@ -93,7 +93,9 @@ async def draft(
         raise ContractNotDraftable()
     if body.subcontracting:
         raise rules.SubcontractingForbidden()
-    rules.check_term(book.at(p.division_code, on), body.term_start, body.term_end, body.term_reason)
+    at = book.at(p.division_code, on)
+    rules.check_term(at, body.term_start, body.term_end, body.term_reason)
+    deadlines = rules.with_rule_deadlines(at, [d.model_dump(mode="json") for d in body.deadlines])
     price = p.awarded_amount
     rules.check_payments(price, [line.amount for line in body.payment_schedule])
     winner = await get_by_uscc(session, p.awarded_uscc)
@@ -126,7 +128,7 @@ async def draft(
         dispute_resolution=body.dispute_resolution,
         parties=parties,
         takeover_plan=body.takeover_plan,
-        deadlines=[d.model_dump(mode="json") for d in body.deadlines],
+        deadlines=deadlines,
         amendments=[],
     )
     session.add(c)
