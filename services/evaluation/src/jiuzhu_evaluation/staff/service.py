@@ -11,10 +11,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_evaluation.round import scoring
+from jiuzhu_evaluation.staff import repository
 from jiuzhu_evaluation.staff.models import StaffAssessment
 from jiuzhu_evaluation.staff.policy import POLICY
 from jiuzhu_evaluation.staff.policy import NoAssessments as NoAssessments  # the service's refusal too
@@ -26,7 +26,6 @@ from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, ValidationFailed
 from jiuzhu_kit.rules.book import RuleBook
 
-AGGREGATE = "staff_assessment"
 BASIS = "seed 000 四(三): 年度考核合格以上继续聘用，不合格者不再续聘；3年合同期满经综合考核合格的可以续聘"
 
 
@@ -79,14 +78,7 @@ async def assess(
     scores, total = score(t.dimensions, body.values)
     rounded = rules.round_score(total)
     band = rules.grade_of(rounded, templates.bands(t))
-    existing = await session.execute(
-        select(StaffAssessment.id).where(
-            StaffAssessment.contract_id == body.contract_id,
-            StaffAssessment.staff_ref == body.staff_ref,
-            StaffAssessment.year == body.year,
-        )
-    )
-    if existing.first() is not None:
+    if await repository.exists(session, body.contract_id, body.staff_ref, body.year):
         raise AssessmentExists()
     a = StaffAssessment(
         contract_id=body.contract_id,
@@ -120,12 +112,8 @@ async def assess(
 async def listing(
     session: AsyncSession, principal: Principal, contract_id: uuid.UUID, staff_ref: str | None = None
 ) -> list[StaffAssessment]:
-    q = POLICY.narrow(principal, select(StaffAssessment).where(StaffAssessment.contract_id == contract_id))
-    if staff_ref:
-        q = q.where(StaffAssessment.staff_ref == staff_ref)
-    return list(
-        (await session.execute(q.order_by(StaffAssessment.staff_ref, StaffAssessment.year))).scalars()
-    )
+    q = POLICY.narrow(principal, repository.of_contract(contract_id, staff_ref))
+    return list((await session.execute(q)).scalars())
 
 
 async def renewal(

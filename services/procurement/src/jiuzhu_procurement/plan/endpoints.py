@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, status
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
-from jiuzhu_procurement.plan import service
+from jiuzhu_procurement.plan import repository, service
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.policy import POLICY
 from jiuzhu_procurement.plan.schemas import PlanIn, PlanLinesIn, PlanOut
@@ -68,4 +68,4 @@ async def transition_plan(
     return await service.out(session, plan)
 
 
-add_event_routes(router, "/{key}", POLICY, by_uuid(service.load))
+add_event_routes(router, "/{key}", POLICY, by_uuid(repository.load))

@@ -6,20 +6,18 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import Conflict
-from jiuzhu_procurement.contract.models import Payment
+from jiuzhu_procurement.plan import repository
 from jiuzhu_procurement.plan.machine import MACHINE as MACHINE  # the service's machine too
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.policy import AGGREGATE as AGGREGATE
 from jiuzhu_procurement.plan.policy import POLICY
 from jiuzhu_procurement.plan.policy import PlanNotFound as PlanNotFound  # the service's refusal too
 from jiuzhu_procurement.plan.schemas import BudgetLine, BudgetLineOut, PlanIn, PlanOut
-from jiuzhu_procurement.project.models import Project
 from jiuzhu_procurement.workflow.machine import snapshot
 
 
@@ -42,12 +40,7 @@ def _lines(lines: list[BudgetLine]) -> tuple[list[dict[str, Any]], Decimal]:
 
 async def create(session: AsyncSession, audit: AuditLog, principal: Principal, body: PlanIn) -> PurchasePlan:
     principal.ensure_covers(body.division_code)
-    exists = await session.execute(
-        select(PurchasePlan.id).where(
-            PurchasePlan.division_code == body.division_code, PurchasePlan.year == body.year
-        )
-    )
-    if exists.first():
+    if await repository.exists(session, body.division_code, body.year):
         raise PlanExists()
     lines, total = _lines(body.budget_lines)
     plan = PurchasePlan(
@@ -78,9 +71,7 @@ async def replace_lines(
     plan_id: uuid.UUID,
     lines_in: list[BudgetLine],
 ) -> PurchasePlan:
-    plan = (
-        await session.execute(select(PurchasePlan).where(PurchasePlan.id == plan_id).with_for_update())
-    ).scalar_one_or_none()
+    plan = await repository.load(session, plan_id, lock=True)
     if plan is None or not principal.covers(plan.division_code):
         raise PlanNotFound()
     if plan.status != "draft":
@@ -100,45 +91,13 @@ async def replace_lines(
     return plan
 
 
-async def load(session: AsyncSession, plan_id: uuid.UUID) -> PurchasePlan | None:
-    return (
-        await session.execute(select(PurchasePlan).where(PurchasePlan.id == plan_id))
-    ).scalar_one_or_none()
-
-
 async def get(session: AsyncSession, principal: Principal, plan_id: uuid.UUID) -> PurchasePlan:
     """The plan if `principal` may read it (plan/policy.py), else its refusal."""
-    return POLICY.check(principal, await load(session, plan_id))
-
-
-async def committed(
-    session: AsyncSession, plan_id: uuid.UUID, exclude: uuid.UUID | None = None
-) -> dict[str, Decimal]:
-    """Budget committed per funding source by the plan's live projects.
-
-    A project whose contract was terminated or taken over (exit mechanism and temporary takeover,
-    闽民保〔2018〕58号 一(七)) keeps only what was released under that contract: the rest is freed
-    for its re-procurement, which would otherwise count the same money twice and never be approved.
-    """
-    paid = (
-        select(func.coalesce(func.sum(Payment.amount), 0))
-        .where(Payment.contract_id == Project.contract_id, Payment.status == "released")
-        .correlate(Project)
-        .scalar_subquery()
-    )
-    ended = Project.outcome.has_key("terminated") | Project.outcome.has_key("taken_over")
-    q = (
-        select(Project.funding_source, func.coalesce(func.sum(case((ended, paid), else_=Project.budget)), 0))
-        .where(Project.plan_id == plan_id, Project.status.not_in(("cancelled",)))
-        .group_by(Project.funding_source)
-    )
-    if exclude is not None:
-        q = q.where(Project.id != exclude)
-    return {src: Decimal(amount) for src, amount in (await session.execute(q)).all()}
+    return POLICY.check(principal, await repository.load(session, plan_id))
 
 
 async def out(session: AsyncSession, plan: PurchasePlan) -> PlanOut:
-    used = await committed(session, plan.id)
+    used = await repository.committed(session, plan.id)
     lines = []
     for line in plan.budget_lines:
         amount = Decimal(line["amount"])

@@ -20,7 +20,7 @@ from jiuzhu_procurement.challenge.models import Challenge
 from jiuzhu_procurement.contract import lifecycle
 from jiuzhu_procurement.debarment.service import ensure_not_debarred
 from jiuzhu_procurement.plan.models import PurchasePlan
-from jiuzhu_procurement.plan.service import committed
+from jiuzhu_procurement.plan.repository import committed
 from jiuzhu_procurement.project import methods
 from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.schemas import AnnounceIn, MethodChangeIn, TakeoverIn
