@@ -96,6 +96,7 @@ async def get_project(session: SessionDep, principal: Reader, project_id: uuid.U
         **responses(
             service.ProjectNotFound,
             machine.MethodNotAllowed,
+            machine.ThresholdUnverified,
             machine.AwardHeld,
             machine.SuppliersInsufficient,
             RoleForbidden,

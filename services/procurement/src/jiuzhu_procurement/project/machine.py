@@ -28,6 +28,7 @@ from jiuzhu_procurement.rulebook.book import rules_at
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, t
 
 PURCHASER = (Role.BUREAU, Role.TOWNSHIP)
+NATIONAL = "000000"  # the national packs' jurisdiction
 FINANCE = (Role.FINANCE,)
 
 
@@ -38,6 +39,18 @@ class MethodNotAllowed(Conflict):
 
     def extra(self) -> dict[str, object]:
         return {"refusals": self.params.get("refusals", [])}
+
+
+class ThresholdUnverified(Conflict):
+    code = "THRESHOLD_CONFIRMATION_REQUIRED"
+    zh = (
+        "当地公开招标数额标准 {local} 元未经核实（{citation}），而按全国标准 {national} 元结果不同："
+        "请核对当地文件并在 threshold_confirmation 中注明"
+    )
+    en = (
+        "The local open-tender amount {local} is unverified ({citation}) and the national {national} "
+        "would decide otherwise: check the local document and name it in threshold_confirmation"
+    )
 
 
 class PlanNotApproved(Conflict):
@@ -173,11 +186,31 @@ def check_scoring_rules(ctx: Ctx, p: Project, body: AnnounceIn) -> dict[str, Any
     }
 
 
+def _confirm_threshold(
+    ctx: Ctx, p: Project, body: AnnounceIn, local: catalogue.Threshold | None, related: Decimal
+) -> str | None:
+    """An unverified local threshold is applied only once the purchaser confirmed it, and asked
+    for only where it decides (catalogue.decided_by_guess); the confirmation is recorded."""
+    if body.method == "open_tender" or body.approval:
+        return None
+    national = catalogue.threshold(rules_at(ctx.app.state, NATIONAL, p.declared_on), "open_tender")
+    if not catalogue.decided_by_guess(local, national, related):
+        return None
+    if not body.threshold_confirmation:
+        assert local is not None and national is not None
+        raise ThresholdUnverified(
+            local=str(local.amount), national=str(national.amount), citation=local.citation
+        )
+    return body.threshold_confirmation
+
+
 async def announce(ctx: Ctx) -> None:
     p: Project = ctx.entity
     body: AnnounceIn = ctx.payload
     used = check_scoring_rules(ctx, p, body)
     threshold = catalogue.threshold(rules_at(ctx.app.state, p.division_code, p.declared_on), "open_tender")
+    related = await _related_total(ctx, p)
+    confirmation = _confirm_threshold(ctx, p, body, threshold, related)
     refusals = methods.check_method(
         rules_at(ctx.app.state, p.division_code, ctx.today),
         method=body.method,
@@ -186,7 +219,7 @@ async def announce(ctx: Ctx) -> None:
         ground=body.ground,
         approval=body.approval,
         publicity_working_days=body.publicity_working_days,
-        related_total=await _related_total(ctx, p),
+        related_total=related,
     )
     if refusals:
         raise MethodNotAllowed(
@@ -201,7 +234,14 @@ async def announce(ctx: Ctx) -> None:
     )
     details["rules"] = used
     details["threshold"] = (
-        {"amount": str(threshold.amount), "citation": threshold.citation} if threshold else None
+        {
+            "amount": str(threshold.amount),
+            "citation": threshold.citation,
+            "verified": threshold.verified,
+            **({"confirmed_by": confirmation} if confirmation else {}),
+        }
+        if threshold
+        else None
     )
     if body.method == "single_source":
         cal = await ctx.app.state.calendar_store.load(ctx.session, ctx.today, ctx.today + timedelta(days=120))

@@ -58,6 +58,13 @@ class AnnounceIn(BaseModel):
     ground: str | None = Field(default=None, max_length=64)
     approval: str | None = Field(default=None, max_length=200, description="财政部门采购方式变更批准文号")
     publicity_working_days: int | None = Field(default=None, ge=0, le=60)
+    threshold_confirmation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="采购人核对的数额标准文件（当地数额标准未核实且决定结果时必填）",
+        examples=["粤财采购〔2020〕1号 公开招标数额标准 400 万元"],
+    )
     scoring: ScoringParamsIn = Field(default_factory=ScoringParamsIn)
 
 
