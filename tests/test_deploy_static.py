@@ -59,7 +59,7 @@ def load_compose(env: dict[str, str]) -> dict[str, Any]:
 def test_compose_is_valid_and_wired() -> None:
     c = load_compose(ENV)
     services = c["services"]
-    assert set(services) == APP_SERVICES | {"postgres", "migrate"}
+    assert set(services) == APP_SERVICES | {"postgres", "migrate", "edge"}
     assert "healthcheck" in services["postgres"]
     assert services["migrate"]["restart"] == "no"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -72,7 +72,19 @@ def test_compose_is_valid_and_wired() -> None:
             assert (ROOT / svc["build"]["context"] / svc["build"]["dockerfile"]).is_file()
             assert "env_file" not in svc and "volumes" not in svc  # configuration by environment only
             assert svc["environment"]["JIUZHU_ENVIRONMENT"] == "prod"
-    assert services["gateway"]["ports"] == ["8000:8000"]
+    # Two replicas of each app; only the edge publishes a port (two gateways could not both bind
+    # :8000), and it proxies to the gateway replicas with a configuration that exists.
+    for name in APP_SERVICES:
+        assert services[name]["deploy"]["replicas"] == 2, name
+        assert "ports" not in services[name], name
+    edge = services["edge"]
+    assert edge["ports"] == ["8000:8000"]
+    assert edge["depends_on"]["gateway"]["condition"] == "service_healthy"
+    for mount in edge["volumes"]:
+        source = mount.split(":")[0]
+        assert (ROOT / source).is_file(), source
+        conf = (ROOT / source).read_text(encoding="utf-8")
+        assert "http://gateway:8000" in conf and "X-Forwarded-For $remote_addr" in conf
 
 
 def test_compose_refuses_to_start_without_secrets() -> None:
