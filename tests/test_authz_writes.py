@@ -47,6 +47,8 @@ def _fake_world() -> World:
         contract=ids["b"],
         debarment=ids["c"],
         challenge=str(uuid.uuid4()),
+        answered_challenge=str(uuid.uuid4()),
+        complaint=str(uuid.uuid4()),
         rounds={"collecting": str(uuid.uuid4()), "published": str(uuid.uuid4())},
         survey=str(uuid.uuid4()),
         appeal=str(uuid.uuid4()),

@@ -33,6 +33,8 @@ def stand_in() -> World:
         contract=str(uuid.uuid4()),
         signed_on="2019-01-02",
         challenge=str(uuid.uuid4()),
+        answered_challenge=str(uuid.uuid4()),
+        complaint=str(uuid.uuid4()),
         debarment=str(uuid.uuid4()),
         template=str(uuid.uuid4()),
         builtin_template=str(uuid.uuid4()),

@@ -26,7 +26,7 @@ import jwt
 import pytest_asyncio
 from openpyxl import load_workbook
 
-from jiuzhu_devtools.testing import TEST_SECRET, LiveStack
+from jiuzhu_devtools.testing import TEST_SECRET, LiveStack, announce_clock
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_procurement.contractor.uscc import make as make_uscc
 from tests.fuzzing import is_problem, row_counts
@@ -437,7 +437,7 @@ async def _signed_contract(pr: httpx.AsyncClient, auth: Auth) -> dict[str, Any]:
         "projects",
         pid,
         "announced",
-        bureau,
+        {**bureau, "X-Jiuzhu-Clock": announce_clock()},  # the publicity has run when bidding closes
         {"method": "single_source", "ground": "only_one_supplier", "publicity_working_days": 5},
     )
     bid = await pr.post(

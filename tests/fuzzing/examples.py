@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU, LINGWU_COUNTY, STAFF_GOOD
+from jiuzhu_devtools.testing import test_today
 from tests.fuzzing.fuzz_world import (
     PILOT_PROVINCE,
     PROVINCE,
@@ -146,6 +148,17 @@ def procurement(w: World) -> dict[str, Example]:
         "POST /challenges/{challenge_id}/transitions": Example(
             path={"challenge_id": w.challenge}, body={"to": "dismissed", "reason": "经复核评审符合采购文件"}
         ),
+        "GET /complaints": Example(query={"division_code": LINGWU}),
+        "POST /complaints": Example(
+            "contractor",
+            org=b,
+            body={"challenge_id": w.answered_challenge, "grounds": "质疑答复未说明人员资质的认定依据"},
+        ),
+        "POST /complaints/{complaint_id}/transitions": Example(
+            "finance",
+            path={"complaint_id": w.complaint},
+            body={"to": "suspended", "data": {"days": 10}, "reason": "处理投诉期间暂停采购活动"},
+        ),
         "POST /contractors": Example(
             "contractor",
             org=f,
@@ -227,7 +240,20 @@ def procurement(w: World) -> dict[str, Example]:
             path={"project_id": p["qualification"], "bid_id": w.bids["qualification"][0]},
             body={"qualified": True, "note": "资格证明文件齐全"},
         ),
+        "GET /projects/overdue-deadlines": Example(query={"division_code": LINGWU}),
         "GET /projects/{project_id}/challenges": project,
+        "GET /projects/{project_id}/complaints": project,
+        "POST /projects/{project_id}/deadlines/{key}/fulfil": Example(
+            path={"project_id": p["awarded"], "key": "award_announcement"},
+            body={"on": test_today().isoformat()},
+        ),
+        "POST /projects/{project_id}/response-deadline": Example(
+            path={"project_id": p["announced"]},
+            body={
+                "response_deadline": (test_today() + timedelta(days=60)).isoformat(),
+                "reason": "磋商文件澄清，顺延首次响应文件截止之日",
+            },
+        ),
         "POST /projects/{project_id}/challenges": Example(
             "contractor",
             org=b,

@@ -28,6 +28,8 @@ PILOT_PROVINCE = "510000"
 SINGLE = {"method": "single_source", "ground": "only_one_supplier", "publicity_working_days": 5}
 CONSULT = {"method": "competitive_consultation", "ground": "purchased_services"}
 BUDGET = "1460160.00"
+# A catalogue item per project (county level): AS01 … AS10, then DS01 …
+ITEMS = [f"AS{i:02d}" for i in range(1, 11)] + [f"DS{i:02d}" for i in range(1, 13)]
 
 
 def contract(deadline: bool = True) -> dict[str, Any]:
@@ -58,6 +60,8 @@ class World:
     contract: str = ""
     signed_on: str = ""
     challenge: str = ""
+    answered_challenge: str = ""  # dismissed, no complaint yet: POST /complaints files one
+    complaint: str = ""  # filed with finance: its transitions
     debarment: str = ""
     template: str = ""  # the custom template's id (code `template_code`)
     builtin_template: str = ""
@@ -111,7 +115,7 @@ def _build(api: Api) -> World:
 
     def project(key: str, to: str, walk: Walk) -> dict[str, Any]:
         # One catalogue item per project: same-year projects for the same item add up (no splitting).
-        item = f"AS0{len(w.projects) + 1}"
+        item = ITEMS[len(w.projects)]
         pid = pr.project(w.plans["approved"], f"灵武市社会救助服务（{key}）", [item], BUDGET, "2018-09-03")
         out = pr.walk(pid, to, walk) if to != "declared" else {"id": pid, "bids": []}
         w.projects[key] = pid
@@ -138,6 +142,17 @@ def _build(api: Api) -> World:
     project("awarded", "awarded", Walk(SINGLE, two[:1], experts=1))
     held = project("challenged", "awarded", Walk(CONSULT, two, challenge=(1, "评审标准适用不一致", None)))
     w.challenge = held["challenge"]
+    # Two awards challenged and answered: one complaint to file, one filed for finance to handle.
+    dismissed = (1, "成交供应商人员资质不符合磋商文件要求", "经复核，人员资质符合磋商文件要求")
+    for key in ("complainable", "complained"):
+        out = project(key, "awarded", Walk(CONSULT, two, challenge=dismissed))
+        if key == "complainable":
+            w.answered_challenge = out["challenge"]
+        else:
+            body = {"challenge_id": out["challenge"], "grounds": "质疑答复未说明人员资质的认定依据"}
+            w.complaint = str(
+                api.post("/api/procurement/complaints", Persona("contractor", LINGWU, b), body)["id"]
+            )
     case = api.post(
         f"/api/procurement/contractors/{w.contractors['D']}/debarments",
         bureau,

@@ -114,7 +114,7 @@ def reads(w: World) -> list[Read]:
     p = "procurement"
     for state, pid in w.projects.items():
         aggregate(p, "/projects/{project_id}", "/projects/{key}", pid, f"project:{state}", state)
-        for sub in ("bids", "challenges", "ranking"):
+        for sub in ("bids", "challenges", "complaints", "ranking"):
             add(p, f"/projects/{{project_id}}/{sub}", f"/projects/{pid}/{sub}", tag=state)
         for kind in ("records", "releases"):
             add(p, f"/ocds/{kind}/{{project_id}}", f"/ocds/{kind}/{pid}", tag=state)
@@ -154,6 +154,15 @@ def reads(w: World) -> list[Read]:
         params={"division_code": OWN},
         kind="list",
     )
+    add(
+        p,
+        "/projects/overdue-deadlines",
+        "/projects/overdue-deadlines",
+        params={"division_code": OWN},
+        kind="list",
+    )
+    for params in ({}, {"division_code": OWN}):
+        add(p, "/complaints", "/complaints", params=params, kind="list")
     for path in ("/public/announcements", "/public/contracts", "/public/results"):
         add(p, path, path, kind="list")
     add(p, "/public/debarments", "/public/debarments", kind="list", lingwu=False, registry=True)

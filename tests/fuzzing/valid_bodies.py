@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from jiuzhu_devtools.seeds import EVIDENCE, LINGWU_COUNTY, LINGWU_PARTIES, STAFF_GOOD, TOWNSHIP_SHEET
+from jiuzhu_devtools.testing import test_today
 from tests.fuzzing.world import (
     CONTRACT,
     OWN,
@@ -24,6 +26,7 @@ from tests.fuzzing.world import (
     W,
     World,
     X,
+    Z,
     contractor_body,
     local_pack,
     template_body,
@@ -142,6 +145,17 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: f"/challenges/{w.challenge}/transitions",
         lambda w: {"to": "dismissed", "reason": "评分程序合法"},
     ),
+    ("procurement", "POST /complaints"): Write(
+        "contractor",
+        lambda w: "/complaints",
+        lambda w: {"challenge_id": w.answered_challenge, "grounds": "质疑答复未说明资格审查的依据"},
+        org=Z,
+    ),
+    ("procurement", "POST /complaints/{complaint_id}/transitions"): Write(
+        "finance",
+        lambda w: f"/complaints/{w.complaint}/transitions",
+        lambda w: {"to": "suspended", "data": {"days": 20}, "reason": "处理投诉期间暂停采购活动"},
+    ),
     ("procurement", "POST /contractors"): Write(
         "contractor",
         lambda w: "/contractors",
@@ -223,6 +237,19 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: f"/projects/{w.projects['awarded']}/challenges",
         lambda w: {"uscc": V, "grounds": "报价评分计算有误"},
         org=V,
+    ),
+    ("procurement", "POST /projects/{project_id}/deadlines/{key}/fulfil"): Write(
+        "bureau",
+        lambda w: f"/projects/{w.projects['awarded']}/deadlines/award_announcement/fulfil",
+        lambda w: {"on": test_today().isoformat()},
+    ),
+    ("procurement", "POST /projects/{project_id}/response-deadline"): Write(
+        "bureau",
+        lambda w: f"/projects/{w.projects['bidding']}/response-deadline",
+        lambda w: {
+            "response_deadline": (test_today() + timedelta(days=30)).isoformat(),
+            "reason": "采购文件澄清，延长递交截止之日",
+        },
     ),
     ("procurement", "POST /projects/{project_id}/contract"): Write(
         "bureau", lambda w: f"/projects/{w.projects['awarded']}/contract", lambda w: CONTRACT

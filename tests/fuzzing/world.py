@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU_COUNTY, LINGWU_PARTIES, TOWNSHIP_SHEET
-from jiuzhu_devtools.testing import test_today
+from jiuzhu_devtools.testing import announce_clock, test_today
 from tests.stories import uscc
 
 OWN = "640181"  # 灵武市
@@ -57,6 +57,8 @@ class World:
     contract: str = ""
     debarment: str = ""
     challenge: str = ""
+    answered_challenge: str = ""  # a process challenge, dismissed: a complaint may still follow
+    complaint: str = ""  # filed with finance after a dismissed challenge
     rounds: dict[str, str] = field(default_factory=dict)  # "collecting" / "published" → id
     survey: str = ""
     appeal: str = ""
@@ -143,7 +145,12 @@ async def _project(
         await _ok(await proc.post(f"/projects/{pid}/transitions", json=payload, headers=who))
 
     await tr("approved", finance)
-    await tr("announced", bureau, {"method": "open_tender", "scoring": {"price_weight": "30"}})
+    # Announced ANNOUNCE_DAYS_BACK days ago: the 20-day tender period has run when bidding closes today.
+    await tr(
+        "announced",
+        {**bureau, "X-Jiuzhu-Clock": announce_clock()},
+        {"method": "open_tender", "scoring": {"price_weight": "30"}},
+    )
     bids: dict[str, str] = {}
     for code, price in bidders.items():
         b = await proc.post(
@@ -238,6 +245,20 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
         f"/projects/{awarded}/challenges", json=ch, headers=auth("contractor", OWN, org=V, sub=f"w-{V}")
     )
     w.challenge = str((await _ok(r, 201))["id"])
+    # Z challenges the award, is answered (dismissed) and complains to finance; Z also challenges the
+    # process of the project in scoring and is answered: the complaint that may follow is a valid write.
+    zh = auth("contractor", OWN, org=Z, sub=f"w-{Z}")
+    answered = []
+    for pid, against in ((awarded, "result"), (w.projects["scoring"], "process")):
+        ch = {"uscc": Z, "against": against, "grounds": "资格审查和评分不符合采购文件"}
+        r = await proc.post(f"/projects/{pid}/challenges", json=ch, headers=zh)
+        cid = str((await _ok(r, 201))["id"])
+        no = {"to": "dismissed", "reason": "经复核，资格审查和评分符合采购文件"}
+        await _ok(await proc.post(f"/challenges/{cid}/transitions", json=no, headers=bureau))
+        answered.append(cid)
+    complaint = {"challenge_id": answered[0], "grounds": "质疑答复未回应成交供应商的资格问题"}
+    w.complaint = str((await _ok(await proc.post("/complaints", json=complaint, headers=zh), 201))["id"])
+    w.answered_challenge = answered[1]
     r = await proc.post(f"/contractors/{D}/debarments", json={"grounds": "虚假材料骗取中标"}, headers=bureau)
     w.debarment = str((await _ok(r, 201))["id"])
 

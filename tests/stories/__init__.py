@@ -21,7 +21,7 @@ from jiuzhu_devtools.seeds import EVIDENCE as EVIDENCE
 from jiuzhu_devtools.seeds import FULL_MARKS
 from jiuzhu_devtools.seeds import STAFF_GOOD as STAFF_GOOD
 from jiuzhu_devtools.seeds import TOWNSHIP_SHEET as TOWNSHIP_SHEET
-from jiuzhu_devtools.testing import audit_chains, test_today
+from jiuzhu_devtools.testing import announce_clock, audit_chains, test_today
 from jiuzhu_kit.audit import verify_chain
 
 # GB 32100-2015 alphabet and weights 3^(i-1) mod 31 (written here again on purpose: an independent check).
@@ -165,14 +165,25 @@ class Walk:
         data: dict[str, Any] | None = None,
         reason: str | None = None,
         expect: int = 200,
+        at: str | None = None,
     ) -> Any:
+        """One transition. `at` is the request's X-Jiuzhu-Clock ("" for the suite's now); by default
+        a project is announced ANNOUNCE_DAYS_BACK days ago, so that its response period has run
+        when the story closes bidding today (the story of the clock itself sets every date)."""
         body: dict[str, Any] = {"to": to}
         if data is not None:
             body["data"] = data
         if reason is not None:
             body["reason"] = reason
+        if at is None and kind == "projects" and to == "announced":
+            at = announce_clock()
         return await self.call(
-            "POST", f"/api/procurement/{kind}/{entity_id}/transitions", who, json=body, expect=expect
+            "POST",
+            f"/api/procurement/{kind}/{entity_id}/transitions",
+            who,
+            json=body,
+            expect=expect,
+            headers={"X-Jiuzhu-Clock": at} if at else None,
         )
 
     async def bid(self, project_id: str, code: str, div: str, price: str, expect: int = 201) -> Any:

@@ -8,7 +8,7 @@ import asyncpg
 import httpx
 import pytest_asyncio
 
-from jiuzhu_devtools.testing import TEST_SECRET, asyncpg_dsn, service_client, test_today
+from jiuzhu_devtools.testing import TEST_SECRET, announce_clock, asyncpg_dsn, service_client, test_today
 from jiuzhu_procurement.app import create
 from jiuzhu_procurement.contractor.uscc import make
 from jiuzhu_procurement.settings import Settings
@@ -109,16 +109,23 @@ class Kit:
         data: dict[str, Any] | None = None,
         reason: str | None = None,
         expect: int = 200,
+        at: str | None = None,
         **kw: Any,
     ) -> httpx.Response:
+        """One transition. `at` is the X-Jiuzhu-Clock of the request ("" for the suite's now); by
+        default a project is announced ANNOUNCE_DAYS_BACK days ago, so that its response period
+        has run when the test closes bidding today (the rules keep the law's periods)."""
         body: dict[str, Any] = {"to": to}
         if data is not None:
             body["data"] = data
         if reason is not None:
             body["reason"] = reason
-        r = await self.c.post(
-            f"/{kind}/{entity_id}/transitions", json=body, headers=self.auth(role, div, **kw)
-        )
+        if at is None and kind == "projects" and to == "announced":
+            at = announce_clock()
+        headers = self.auth(role, div, **kw)
+        if at:
+            headers["X-Jiuzhu-Clock"] = at
+        r = await self.c.post(f"/{kind}/{entity_id}/transitions", json=body, headers=headers)
         assert r.status_code == expect, r.text
         return r
 

@@ -224,6 +224,7 @@ async def test_workflow_is_served_as_mermaid(client: httpx.AsyncClient) -> None:
     assert "reported --> responded: respond [contractor]" in text
     assert sorted((await client.get("/workflows")).json()) == [
         "challenge",
+        "complaint",
         "debarment",
         "payment",
         "plan",

@@ -10,7 +10,7 @@ provisional one is loaded: weekends and 1 January only, as the demo does.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import asyncpg
 
@@ -37,6 +37,22 @@ def test_now() -> datetime:
 def test_today() -> date:
     """The suite clock's date in China Standard Time: "today" as the services see it."""
     return test_now().astimezone(clock.CST).date()
+
+
+# The test helpers date an announcement this many days before the suite's today (X-Jiuzhu-Clock),
+# so every method's response period (20 days at most) and a single source's publicity (5 working
+# days) have run when a test closes bidding and awards "today": the rules stay as the law has them.
+ANNOUNCE_DAYS_BACK = 35
+
+
+def clock_at(days: int = 0) -> str:
+    """An `X-Jiuzhu-Clock` value: the suite clock now, moved by `days` (negative: back)."""
+    return (test_now() + timedelta(days=days)).isoformat()
+
+
+def announce_clock() -> str:
+    """When the test helpers announce a project: ANNOUNCE_DAYS_BACK days before now."""
+    return clock_at(-ANNOUNCE_DAYS_BACK)
 
 
 test_now.__test__ = False  # type: ignore[attr-defined]  # not tests, though imported into test modules

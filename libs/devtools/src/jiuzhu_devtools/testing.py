@@ -27,7 +27,10 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from jiuzhu_devtools.pg import asyncpg_dsn as asyncpg_dsn  # re-exported: the tests import it from here
-from jiuzhu_devtools.testclock import SUITE_CLOCK as SUITE_CLOCK  # re-exported, as are the two below
+from jiuzhu_devtools.testclock import ANNOUNCE_DAYS_BACK as ANNOUNCE_DAYS_BACK
+from jiuzhu_devtools.testclock import SUITE_CLOCK as SUITE_CLOCK  # re-exported, as are those below
+from jiuzhu_devtools.testclock import announce_clock as announce_clock
+from jiuzhu_devtools.testclock import clock_at as clock_at
 from jiuzhu_devtools.testclock import ensure_calendars, install
 from jiuzhu_devtools.testclock import test_now as test_now
 from jiuzhu_devtools.testclock import test_today as test_today

@@ -13,6 +13,7 @@ from jiuzhu_procurement import VERSION
 from jiuzhu_procurement.catalogue.endpoints import router as reference_router
 from jiuzhu_procurement.challenge.endpoints import lean_routes as challenge_lean_routes
 from jiuzhu_procurement.challenge.endpoints import router as challenge_router
+from jiuzhu_procurement.complaint.endpoints import router as complaint_router
 from jiuzhu_procurement.contract.endpoints import router as contract_router
 from jiuzhu_procurement.contractor.endpoints import router as contractor_router
 from jiuzhu_procurement.debarment.endpoints import router as debarment_router
@@ -33,6 +34,7 @@ def create(settings: Settings | None = None) -> FastAPI:
     routers = [
         project_router,
         challenge_router,
+        complaint_router,
         contractor_router,
         debarment_router,
         reference_router,

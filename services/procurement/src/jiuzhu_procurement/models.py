@@ -1,6 +1,7 @@
 """Every table of the `procurement` schema, imported so alembic sees the whole metadata."""
 
 from jiuzhu_procurement.challenge.models import Challenge
+from jiuzhu_procurement.complaint.models import Complaint
 from jiuzhu_procurement.contract.models import Contract, Payment
 from jiuzhu_procurement.contractor.models import Contractor
 from jiuzhu_procurement.db import Base, kit, metadata
@@ -13,6 +14,7 @@ __all__ = [
     "Base",
     "Bid",
     "Challenge",
+    "Complaint",
     "Contract",
     "Contractor",
     "Debarment",

@@ -70,19 +70,38 @@ class Api:
         r = self._send("GET", path, p, None, params or None, {})
         return r.json()
 
-    def write(self, method: str, path: str, p: Persona, body: Any = None, *, again: str = "") -> Any:
+    def write(
+        self,
+        method: str,
+        path: str,
+        p: Persona,
+        body: Any = None,
+        *,
+        again: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> Any:
         """POST/PUT with an idempotency key derived from the request itself (plus `again` for a
-        deliberate repeat of an identical request, e.g. a second announcement after a failure)."""
+        deliberate repeat of an identical request, e.g. a second announcement after a failure).
+        `headers` go along but not into the key (e.g. X-Jiuzhu-Clock, which a replay ignores)."""
         raw = json.dumps(body, ensure_ascii=False, sort_keys=True) if body is not None else ""
         digest = hashlib.sha256(f"{method} {path} {raw} {again}".encode()).hexdigest()[:40]
-        r = self._send(method, path, p, body, None, {"Idempotency-Key": f"{KEY_PREFIX}-{digest}"})
+        extra = {**(headers or {}), "Idempotency-Key": f"{KEY_PREFIX}-{digest}"}
+        r = self._send(method, path, p, body, None, extra)
         self.writes += 1
         if r.headers.get("idempotent-replayed") == "true":
             self.replayed += 1
         return r.json() if r.content else None
 
-    def post(self, path: str, p: Persona, body: Any = None, *, again: str = "") -> Any:
-        return self.write("POST", path, p, body, again=again)
+    def post(
+        self,
+        path: str,
+        p: Persona,
+        body: Any = None,
+        *,
+        again: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        return self.write("POST", path, p, body, again=again, headers=headers)
 
     def put(self, path: str, p: Persona, body: Any = None) -> Any:
         return self.write("PUT", path, p, body)

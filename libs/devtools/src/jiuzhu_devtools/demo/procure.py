@@ -5,9 +5,11 @@ and stops at the state asked for."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from jiuzhu_devtools.demo.api import Api, Persona, uscc
+from jiuzhu_kit import clock
 
 # The project states in walk order (GET /api/procurement/workflows/project has the whole table).
 PATH = [
@@ -24,6 +26,7 @@ PATH = [
     "closed",
 ]
 EVIDENCE = [{"kind": "report", "title": "评价报告（演示）", "sha256": "d" * 64}]
+ANNOUNCED_DAYS_BACK = 35
 
 
 @dataclass
@@ -107,14 +110,17 @@ class Procurement:
         data: dict[str, Any] | None = None,
         reason: str | None = None,
         again: str = "",
+        at: datetime | None = None,
     ) -> dict[str, Any]:
+        """One transition; `at` dates it (X-Jiuzhu-Clock, refused in prod like the demo itself)."""
         body: dict[str, Any] = {"to": to}
         if data is not None:
             body["data"] = data
         if reason is not None:
             body["reason"] = reason
+        headers = {clock.HEADER: at.isoformat()} if at is not None else None
         out: dict[str, Any] = self.api.post(
-            f"/api/procurement/{kind}/{entity}/transitions", who, body, again=again
+            f"/api/procurement/{kind}/{entity}/transitions", who, body, again=again, headers=headers
         )
         return out
 
@@ -154,7 +160,10 @@ class Procurement:
         if stop >= 1:
             self.tr("projects", pid, "approved", self.finance)
         if stop >= 2:
-            self.tr("projects", pid, "announced", self.bureau, w.method)
+            # A project the demo takes past its bidding was announced ANNOUNCED_DAYS_BACK days ago, so
+            # its response period (20 days at most) has run: bidding closes today, lawfully.
+            at = clock.now() - timedelta(days=ANNOUNCED_DAYS_BACK) if stop >= 3 else None
+            self.tr("projects", pid, "announced", self.bureau, w.method, at=at)
             for b in w.bidders:
                 bid = self.api.post(
                     f"{p}/bids", Persona("contractor", self.div, b.uscc), {"uscc": b.uscc, "price": b.price}

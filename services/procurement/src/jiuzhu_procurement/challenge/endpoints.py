@@ -12,6 +12,7 @@ from jiuzhu_kit.errors import responses
 from jiuzhu_procurement.challenge import service
 from jiuzhu_procurement.challenge.models import Challenge
 from jiuzhu_procurement.challenge.schemas import ChallengeIn, ChallengeOut
+from jiuzhu_procurement.contractor.service import ContractorNotFound
 from jiuzhu_procurement.project import service as projects
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, apply
 from jiuzhu_procurement.workflow.lean import transition_route
@@ -33,14 +34,19 @@ Bidder = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
         service.ChallengeWindowClosed,
         service.ChallengeNotOpen,
         service.NotABidder,
+        ContractorNotFound,
     ),
 )
 async def challenge(
     request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: ChallengeIn
 ) -> ChallengeOut:
-    """A bidder challenges the award within the challenge window (7 working days, 政府采购法 52); it holds
-    the award."""
-    c = await service.submit(session, request.app.state.audit, principal, project_id, body, today())
+    """A supplier challenges the documents (within 7 working days of their issue; any registered supplier),
+    the process (from the close of bidding) or the result (within 7 working days of the award; bidders
+    only), 政府采购法 52. The purchaser's reply is due 7 working days after receipt (53), a complaint
+    to finance may follow until 15 working days after that (55); an open challenge holds the award."""
+    c = await service.submit(
+        session, request.app.state.audit, principal, project_id, body, today(), request.app.state
+    )
     return ChallengeOut.model_validate(c)
 
 
@@ -68,7 +74,8 @@ async def decide_challenge(
     challenge_id: uuid.UUID,
     body: TransitionIn,
 ) -> ChallengeOut:
-    """Answer a challenge: uphold or dismiss, with reasons (政府采购法 53)."""
+    """Answer a challenge: uphold or dismiss, with the answer's text as the reason (政府采购法 53); an
+    answer after `reply_due` is recorded as late and lets the supplier complain."""
     c = await apply(
         request,
         session,

@@ -1,4 +1,4 @@
-"""Challenges (质疑) to a project's award."""
+"""Challenges (质疑) to a project's documents, process or result (政府采购法 52)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,13 @@ class Challenge(Base):
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
     division_code: Mapped[str] = mapped_column(String(12))
     uscc: Mapped[str] = mapped_column(String(18))
+    against: Mapped[str] = mapped_column(String(16), default="result", server_default="result")
     grounds: Mapped[str] = mapped_column(Text)
     submitted_on: Mapped[date] = mapped_column(Date)
+    # The purchaser answers within 7 working days (政府采购法 53); the supplier may complain within
+    # 15 working days after that (55). Both dates are set when the challenge is received.
+    reply_due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    complaint_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     decision: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)

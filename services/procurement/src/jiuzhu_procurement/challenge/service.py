@@ -1,11 +1,15 @@
-"""Challenges (质疑): a bidder may challenge within the window of the rules (challenge_working_days:
-7 working days of the award, 政府采购法 52), set on the project when it is awarded;
-an open challenge holds the award (no contract signed) until the purchaser answers (53)."""
+"""Challenges (质疑, 政府采购法 52–53): a supplier challenges the documents (within 7 working days of
+their issue), the process (from the close of bidding) or the result (within 7 working days of the
+award); each window is the rule `challenge_working_days`. The purchaser's reply is due 7 working
+days after receipt (`challenge_reply_working_days`, 53) and a complaint may follow within 15
+working days after that (`complaint_working_days`, 55): both dates are set on receipt. An open
+challenge holds the award (no contract signed) until it is answered."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,8 +24,11 @@ from jiuzhu_procurement.challenge.policy import (
     ChallengeNotFound as ChallengeNotFound,  # the service's refusal too
 )
 from jiuzhu_procurement.challenge.schemas import ChallengeIn
+from jiuzhu_procurement.contractor.service import get_by_uscc
+from jiuzhu_procurement.project import periods
 from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.policy import ProjectNotFound
+from jiuzhu_procurement.rulebook.book import rules_at
 from jiuzhu_procurement.workflow.machine import snapshot
 
 
@@ -33,14 +40,24 @@ class ChallengeWindowClosed(Conflict):
 
 class ChallengeNotOpen(Conflict):
     code = "CHALLENGE_NOT_OPEN"
-    zh = "项目不在可质疑阶段（{status}）"
-    en = "The project cannot be challenged now ({status})"
+    zh = "项目当前（{status}）不能对{against_zh}提出质疑"
+    en = "The project ({status}) cannot be challenged on its {against} now"
 
 
 class NotABidder(Conflict):
     code = "NOT_A_BIDDER"
     zh = "只有参加本项目的供应商可以质疑"
     en = "Only a supplier that took part may challenge"
+
+
+AGAINST_ZH = {"documents": "采购文件", "process": "采购过程", "result": "成交结果"}
+# When each kind may be raised: the documents once issued, the process once bidding closed, the
+# result once awarded; never after the contract is signed.
+OPEN_IN = {
+    "documents": frozenset({"announced", "bidding_closed", "qualification_review", "scoring", "awarded"}),
+    "process": frozenset({"bidding_closed", "qualification_review", "scoring", "awarded"}),
+    "result": frozenset({"awarded"}),
+}
 
 
 async def submit(
@@ -50,27 +67,51 @@ async def submit(
     project_id: uuid.UUID,
     body: ChallengeIn,
     today: date,
+    app_state: Any,
 ) -> Challenge:
     if principal.org != body.uscc.upper() and not principal.has(Role.ADMIN):
         raise RoleForbidden()
     p = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
     if p is None:
         raise ProjectNotFound()
-    if p.status != "awarded" or p.challenge_deadline is None:
-        raise ChallengeNotOpen(status=p.status)
-    if today > p.challenge_deadline:
-        raise ChallengeWindowClosed(deadline=p.challenge_deadline.isoformat())
-    took_part = (
-        await session.execute(select(Bid.id).where(Bid.project_id == p.id, Bid.uscc == body.uscc.upper()))
-    ).first()
-    if not took_part:
-        raise NotABidder()
+    code = body.uscc.upper()
+    if p.status not in OPEN_IN[body.against] or (
+        body.against == "documents" and p.documents_issued_on is None
+    ):
+        raise ChallengeNotOpen(status=p.status, against=body.against, against_zh=AGAINST_ZH[body.against])
+    at = rules_at(app_state, p.division_code, today)
+    cal = await app_state.calendar_store.load(
+        session, min(today, p.documents_issued_on or today), today + periods.CALENDAR_SPAN
+    )
+    window_end: date | None = None
+    if body.against == "documents":
+        assert p.documents_issued_on is not None
+        window_end = periods.after(cal, p.documents_issued_on, at.rule("challenge_working_days"))
+    elif p.status == "awarded":
+        # The result's window runs from the award; so does the process's, once the award is made.
+        if p.challenge_deadline is None:
+            raise ChallengeNotOpen(status=p.status, against=body.against, against_zh=AGAINST_ZH[body.against])
+        window_end = p.challenge_deadline
+    if window_end is not None and today > window_end:
+        raise ChallengeWindowClosed(deadline=window_end.isoformat())
+    if body.against == "documents":
+        await get_by_uscc(session, code)  # a registered supplier; it may not have bid yet
+    else:
+        took_part = (
+            await session.execute(select(Bid.id).where(Bid.project_id == p.id, Bid.uscc == code))
+        ).first()
+        if not took_part:
+            raise NotABidder()
+    reply_due = periods.after(cal, today, at.rule("challenge_reply_working_days"))
     c = Challenge(
         project_id=p.id,
         division_code=p.division_code,
-        uscc=body.uscc.upper(),
+        uscc=code,
+        against=body.against,
         grounds=body.grounds,
         submitted_on=today,
+        reply_due=reply_due,
+        complaint_deadline=periods.after(cal, reply_due, at.rule("complaint_working_days")),
         status="open",
     )
     session.add(c)
@@ -90,5 +131,9 @@ async def submit(
 async def of_project(session: AsyncSession, project: Project) -> list[Challenge]:
     """The project's challenges (the caller has already been allowed to read the project)."""
     return list(
-        (await session.execute(select(Challenge).where(Challenge.project_id == project.id))).scalars()
+        (
+            await session.execute(
+                select(Challenge).where(Challenge.project_id == project.id).order_by(Challenge.submitted_on)
+            )
+        ).scalars()
     )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -10,6 +11,7 @@ from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep, get_uow
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import DivisionCode
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_kit.rules.book import book_of
 from jiuzhu_procurement.catalogue.service import PurchaseNotAllowed
@@ -22,7 +24,10 @@ from jiuzhu_procurement.project.policy import POLICY
 from jiuzhu_procurement.project.schemas import (
     BidIn,
     BidOut,
+    DeadlineExtensionIn,
+    DeadlineMetIn,
     ExplanationIn,
+    OverdueProjectDeadlineOut,
     ProjectIn,
     ProjectOut,
     ProjectStatus,
@@ -83,6 +88,23 @@ async def list_projects(
     )
 
 
+@router.get(
+    "/projects/overdue-deadlines",
+    response_model=list[OverdueProjectDeadlineOut],
+    responses=responses(JurisdictionForbidden),
+)
+async def overdue_deadlines(
+    session: SessionDep,
+    principal: Reader,
+    as_of: date | None = None,
+    division_code: DivisionCode | None = None,
+) -> list[OverdueProjectDeadlineOut]:
+    """Post-award deadlines past due and not met, per purchaser: the result announced within 2 working
+    days of the award (实施条例 43), the contract signed within 30 days of the notice (政府采购法 46),
+    the contract published within 2 working days of signing (实施条例 50)."""
+    return await service.overdue(session, principal, as_of or today(), division_code)
+
+
 @router.get("/projects/{project_id}", response_model=ProjectOut, responses=responses(service.ProjectNotFound))
 async def get_project(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> ProjectOut:
     return service.project_out(await service.get(session, principal, project_id))
@@ -99,6 +121,10 @@ async def get_project(session: SessionDep, principal: Reader, project_id: uuid.U
             machine.ThresholdUnverified,
             machine.AwardHeld,
             machine.SuppliersInsufficient,
+            machine.PeriodTooShort,
+            machine.ResponseDeadlineNotReached,
+            machine.ProcurementSuspended,
+            machine.PublicityRunning,
             RoleForbidden,
             JurisdictionForbidden,
         ),
@@ -116,6 +142,59 @@ async def transition_project(
         request, session, principal, machine.MACHINE, Project, project_id, body, service.ProjectNotFound
     )
     return Response(service.project_out(p).model_dump_json(), media_type="application/json")
+
+
+@router.post(
+    "/projects/{project_id}/response-deadline",
+    response_model=ProjectOut,
+    responses=responses(service.ProjectNotFound, service.WrongStage, machine.DeadlineNotLater),
+)
+async def extend_response_deadline(
+    request: Request,
+    session: SessionDep,
+    principal: Purchaser,
+    project_id: uuid.UUID,
+    body: DeadlineExtensionIn,
+) -> ProjectOut:
+    """Extend the response deadline of an announced project, with a reason (an audited amendment of the
+    announcement). It can only move later: the method's minimum period was checked at the announcement."""
+    p = await service.extend_deadline(session, request.app.state.audit, principal, project_id, body)
+    return service.project_out(p)
+
+
+@router.post(
+    "/projects/{project_id}/deadlines/{key}/fulfil",
+    response_model=ProjectOut,
+    responses=responses(
+        service.ProjectNotFound,
+        service.ProjectDeadlineNotFound,
+        service.DeadlineNotManual,
+        service.DeadlineAlreadyMet,
+        service.DeadlineDateInvalid,
+    ),
+)
+async def fulfil_project_deadline(
+    request: Request,
+    session: SessionDep,
+    principal: Purchaser,
+    project_id: uuid.UUID,
+    key: str,
+    body: DeadlineMetIn,
+) -> ProjectOut:
+    """Record that a post-award deadline was met (`award_announcement`, `contract_publication`): once,
+    on a day between its start and today; audited. Recording the announcement restarts the signing
+    period from that day (the notice goes out with it)."""
+    p = await service.deadline_met(
+        session,
+        request.app.state.audit,
+        principal,
+        project_id,
+        key,
+        body.on,
+        today(),
+        request.app.state.calendar_store,
+    )
+    return service.project_out(p)
 
 
 @router.post(

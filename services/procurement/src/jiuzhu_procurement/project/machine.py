@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Role
-from jiuzhu_kit.errors import Conflict
+from jiuzhu_kit.errors import Conflict, FieldError, ValidationFailed
 from jiuzhu_kit.money import percent
 from jiuzhu_kit.rules.book import Rule
 from jiuzhu_procurement.catalogue import service as catalogue
@@ -21,7 +21,7 @@ from jiuzhu_procurement.contract import lifecycle
 from jiuzhu_procurement.debarment.service import ensure_not_debarred
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.repository import committed
-from jiuzhu_procurement.project import methods
+from jiuzhu_procurement.project import methods, periods
 from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.schemas import AnnounceIn, MethodChangeIn, TakeoverIn
 from jiuzhu_procurement.rulebook.book import rules_at
@@ -124,6 +124,51 @@ class AwardHeld(Conflict):
     code = "AWARD_HELD"
     zh = "有未处理的质疑（{open} 件），中标结果暂停，不得签订合同（政府采购法 52–57）"
     en = "{open} open challenge(s) hold the award; the contract cannot be signed (政府采购法 52–57)"
+
+
+class PeriodTooShort(Conflict):
+    code = "PERIOD_TOO_SHORT"
+    zh = "{method}的响应文件截止之日最早为 {earliest}（{why}），不能定为 {deadline}（{citation}）"
+    en = "{method_en}: the earliest response deadline is {earliest} ({why_en}), not {deadline} ({citation})"
+
+    def extra(self) -> dict[str, object]:
+        return {"earliest_deadline": self.params.get("earliest"), "citation": self.params.get("citation")}
+
+
+class ResponseDeadlineNotReached(Conflict):
+    code = "RESPONSE_DEADLINE_NOT_REACHED"
+    zh = "响应文件截止之日为 {deadline}，此前不得截止递交（{citation}）"
+    en = "The response deadline is {deadline}; bidding cannot close before it ({citation})"
+
+
+class DeadlineNotLater(Conflict):
+    code = "DEADLINE_NOT_LATER"
+    zh = "截止之日只能延长：现为 {current}，{asked} 不晚于它（缩短期限不得低于法定最短期限，已发布的截止之日不得提前）"
+    en = "The response deadline can only be extended: it is {current}, and {asked} is not later"
+
+
+class ProcurementSuspended(Conflict):
+    code = "PROCUREMENT_SUSPENDED"
+    zh = "财政部门处理投诉期间暂停采购活动至 {until}（含），其间不得{what}（{citation}）"
+    en = "Finance has suspended the purchase until {until} while it handles a complaint: no {what_en} ({citation})"
+
+
+class PublicityRunning(Conflict):
+    code = "SINGLE_SOURCE_PUBLICITY_RUNNING"
+    zh = "单一来源采购公示期至 {ends} 届满，届满前不得确定成交（{citation}）"
+    en = "The single-source publicity runs until {ends}; no award before it ends ({citation})"
+
+
+def ensure_not_suspended(ctx: Ctx, p: Project, what: str, what_en: str) -> None:
+    """ProcurementSuspended while a finance suspension covers today (政府采购法 57)."""
+    if p.suspended_until is not None and ctx.today <= p.suspended_until:
+        rule = rules_at(ctx.app.state, p.division_code, ctx.today).get("suspension_days_max")
+        raise ProcurementSuspended(
+            until=p.suspended_until.isoformat(),
+            what=what,
+            what_en=what_en,
+            citation=rule.cite if rule else "政府采购法 第五十七条",
+        )
 
 
 async def _plan_checks(ctx: Ctx, p: Project, require_approved: bool) -> None:
@@ -243,18 +288,86 @@ async def announce(ctx: Ctx) -> None:
         if threshold
         else None
     )
+    issued, deadline = _period_dates(ctx, body)
+    cal = await ctx.app.state.calendar_store.load(
+        ctx.session, ctx.today, max(issued, deadline or issued) + periods.CALENDAR_SPAN
+    )
+    publicity_ends: date | None = None
     if body.method == "single_source":
-        cal = await ctx.app.state.calendar_store.load(ctx.session, ctx.today, ctx.today + timedelta(days=120))
-        details["publicity_ends_on"] = cal.add_working_days(
-            ctx.today, body.publicity_working_days or 0
-        ).isoformat()
+        publicity_ends = cal.add_working_days(ctx.today, body.publicity_working_days or 0)
+        details["publicity_ends_on"] = publicity_ends.isoformat()
+    at = rules_at(ctx.app.state, p.division_code, ctx.today)
+    period = periods.response_period(at, cal, body.method, issued, publicity_ends)
+    # Unless the announcement names one, the earliest lawful deadline, on a working day.
+    deadline = deadline or periods.next_working_day(cal, period.earliest)
+    if deadline < period.earliest:
+        assert period.rule is not None  # without a rule the earliest deadline is the issue day
+        span, span_en = periods.span_zh(period.rule), periods.span_en(period.rule)
+        if publicity_ends is not None:
+            why = f"公示期 {span}，于 {publicity_ends.isoformat()} 届满后方可继续采购"
+            why_en = f"a publicity of {span_en} ending on {publicity_ends.isoformat()} comes first"
+        else:
+            why = f"自采购文件发出之日 {issued.isoformat()} 起不得少于 {span}"
+            why_en = f"at least {span_en} from the documents issued on {issued.isoformat()}"
+        raise PeriodTooShort(
+            method=methods.ZH[body.method],
+            method_en=body.method,
+            why=why,
+            why_en=why_en,
+            earliest=period.earliest.isoformat(),
+            deadline=deadline.isoformat(),
+            citation=period.rule.cite,
+        )
+    details["period"] = period.as_dict(deadline)
     if p.announced_on is not None:
         p.round += 1  # re-procurement: a new round of bids
+    p.documents_issued_on, p.response_deadline = issued, deadline
+    p.deadlines = []
     p.method = body.method
     p.method_details = details
     p.scoring_params = body.scoring.model_dump(mode="json")
     p.scoring = None
     p.announced_on = ctx.today
+
+
+# How far ahead an announcement may set its dates (a typo of a year is refused, not stored).
+HORIZON = timedelta(days=366)
+
+
+def _period_dates(ctx: Ctx, body: AnnounceIn) -> tuple[date, date | None]:
+    """The documents-issued day (the announcement day unless later) and the asked deadline."""
+    issued = body.documents_issued_on or ctx.today
+    errors = []
+    if issued < ctx.today:
+        errors.append(
+            FieldError(
+                pointer="#/data/documents_issued_on",
+                code="BEFORE_ANNOUNCEMENT",
+                detail=f"采购文件发出之日不能早于公告之日 {ctx.today.isoformat()}",
+            )
+        )
+    elif issued > ctx.today + HORIZON:
+        errors.append(
+            FieldError(pointer="#/data/documents_issued_on", code="TOO_FAR", detail="采购文件发出之日过远")
+        )
+    deadline = body.response_deadline
+    if not errors and deadline is not None and deadline > issued + HORIZON:
+        errors.append(
+            FieldError(pointer="#/data/response_deadline", code="TOO_FAR", detail="响应文件截止之日过远")
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return issued, deadline
+
+
+async def close_bidding(ctx: Ctx) -> None:
+    """Bidding closes on or after the response deadline the announcement set, never before."""
+    p: Project = ctx.entity
+    if p.response_deadline is not None and ctx.today < p.response_deadline:
+        period = (p.method_details or {}).get("period") or {}
+        raise ResponseDeadlineNotReached(
+            deadline=p.response_deadline.isoformat(), citation=period.get("citation") or "—"
+        )
 
 
 async def _qualified_count(ctx: Ctx, p: Project) -> tuple[int, int]:
@@ -295,6 +408,8 @@ async def fail(ctx: Ctx) -> None:
             raise ReviewIncomplete(pending=pending)
         if qualified >= need.value:
             raise SuppliersSufficient(qualified=qualified)
+    if p.status == "awarded":
+        _clear_award(p)  # the award is void: its deadlines go with it (the history keeps them)
     p.outcome = {
         "failed": {
             "round": p.round,
@@ -323,21 +438,63 @@ async def award(ctx: Ctx) -> None:
     winner = next((r for r in s["ranking"] if r.get("rank") == 1), None)
     if winner is None:
         raise NotAwardable(why="没有有效投标", why_en="no valid bid")
+    ensure_not_suspended(ctx, p, "确定成交", "award")
+    at = rules_at(ctx.app.state, p.division_code, ctx.today)
+    publicity_ends = (p.method_details or {}).get("publicity_ends_on")
+    if p.method == "single_source" and publicity_ends and ctx.today <= date.fromisoformat(publicity_ends):
+        raise PublicityRunning(ends=publicity_ends, citation=at.rule("single_source_publicity_min").cite)
     await ensure_not_debarred(ctx.session, winner["uscc"], ctx.today)
-    cal = await ctx.app.state.calendar_store.load(ctx.session, ctx.today, ctx.today + timedelta(days=60))
+    cal = await ctx.app.state.calendar_store.load(ctx.session, ctx.today, ctx.today + periods.CALENDAR_SPAN)
     p.awarded_bid_id = uuid.UUID(winner["bid_id"])
     p.awarded_uscc = winner["uscc"]
     p.awarded_amount = Decimal(winner["price"])
     p.awarded_on = ctx.today
-    window = rules_at(ctx.app.state, p.division_code, ctx.today).rule("challenge_working_days")
+    window = at.rule("challenge_working_days")
     p.challenge_deadline = cal.add_working_days(ctx.today, window.value)
+    p.deadlines = periods.after_award(at, cal, ctx.today)
+
+
+def _clear_award(p: Project) -> None:
+    p.awarded_bid_id = p.awarded_uscc = p.awarded_amount = p.awarded_on = p.challenge_deadline = None
+    p.deadlines = []
 
 
 async def reopen_scoring(ctx: Ctx) -> None:
     p: Project = ctx.entity
-    p.awarded_bid_id = p.awarded_uscc = p.awarded_amount = p.awarded_on = p.challenge_deadline = None
+    _clear_award(p)
     if p.contract_id is not None:
         await lifecycle.discard_draft(ctx, p)
+
+
+def _redone(ctx: Ctx, p: Project, step: str) -> None:
+    record = {"from": p.status, "step": step, "on": ctx.today.isoformat(), "reason": ctx.reason}
+    p.outcome = {**(p.outcome or {}), "redone": [*(p.outcome or {}).get("redone", []), record]}
+
+
+async def redo_from_announcement(ctx: Ctx) -> None:
+    """Back to before the announcement: the purchaser corrects the documents and announces again,
+    with a new period and a new round of bids (an upheld challenge or complaint on the documents)."""
+    p: Project = ctx.entity
+    _redone(ctx, p, "announcement")
+    _clear_award(p)
+    p.scoring = None
+    if p.contract_id is not None:
+        await lifecycle.discard_draft(ctx, p)
+
+
+async def redo_qualification_review(ctx: Ctx) -> None:
+    """The qualification review again: this round's reviews, scores and explanations are cleared."""
+    p: Project = ctx.entity
+    _redone(ctx, p, "qualification_review")
+    _clear_award(p)
+    p.scoring = None
+    if p.contract_id is not None:
+        await lifecycle.discard_draft(ctx, p)
+    await ctx.session.execute(
+        update(Bid)
+        .where(Bid.project_id == p.id, Bid.round == p.round)
+        .values(qualified=None, qualification_note=None, explanation=None, explanation_accepted=None)
+    )
 
 
 async def sign(ctx: Ctx) -> None:
@@ -349,7 +506,11 @@ async def sign(ctx: Ctx) -> None:
     ).scalar_one()
     if open_:
         raise AwardHeld(open=open_)
+    ensure_not_suspended(ctx, p, "签订合同", "signing")
     await lifecycle.sign(ctx, p)
+    cal = await ctx.app.state.calendar_store.load(ctx.session, ctx.today, ctx.today + periods.CALENDAR_SPAN)
+    at = rules_at(ctx.app.state, p.division_code, ctx.today)
+    p.deadlines = periods.on_signing(at, cal, list(p.deadlines or []), ctx.today)
 
 
 async def end_contract(ctx: Ctx) -> None:
@@ -392,7 +553,14 @@ MACHINE = Machine(
             doc="发布采购公告并确定采购方式（政府采购法 26–32）",
         ),
         t("approved", "cancelled", "cancel", PURCHASER, reason=True, doc=_CANCEL_DOC),
-        t("announced", "bidding_closed", "close_bidding", PURCHASER, doc="截止递交响应文件"),
+        t(
+            "announced",
+            "bidding_closed",
+            "close_bidding",
+            PURCHASER,
+            close_bidding,
+            doc="截止递交响应文件：不早于公告确定的截止之日",
+        ),
         t("announced", "cancelled", "cancel", PURCHASER, reason=True, doc=_CANCEL_DOC),
         t("bidding_closed", "qualification_review", "start_qualification_review", PURCHASER, doc="资格审查"),
         t("bidding_closed", "failed", "fail", PURCHASER, fail, reason=True, doc="无人响应"),
@@ -431,7 +599,7 @@ MACHINE = Machine(
             "award",
             PURCHASER,
             award,
-            doc="确定成交；质疑期 7 个工作日（政府采购法 52）",
+            doc="确定成交（单一来源：公示期满后；暂停期间不得）；质疑期 7 个工作日（政府采购法 52）",
         ),
         t(
             "awarded",
@@ -443,7 +611,38 @@ MACHINE = Machine(
             doc="质疑成立，重新评审",
         ),
         t("awarded", "failed", "fail", PURCHASER, fail, reason=True, doc="质疑成立影响结果，重新采购"),
-        t("awarded", "contract_signed", "sign_contract", PURCHASER, sign, doc="无未决质疑时签订合同"),
+        *[
+            t(
+                source,
+                "approved",
+                "redo_from_announcement",
+                PURCHASER,
+                redo_from_announcement,
+                reason=True,
+                doc="质疑或投诉成立：修改采购文件后重新公告（新的期限、新一轮响应）",
+            )
+            for source in ("announced", "bidding_closed", "qualification_review", "scoring", "awarded")
+        ],
+        *[
+            t(
+                source,
+                "qualification_review",
+                "redo_qualification_review",
+                PURCHASER,
+                redo_qualification_review,
+                reason=True,
+                doc="质疑或投诉成立：重新资格审查",
+            )
+            for source in ("scoring", "awarded")
+        ],
+        t(
+            "awarded",
+            "contract_signed",
+            "sign_contract",
+            PURCHASER,
+            sign,
+            doc="无未决质疑、未暂停采购时签订合同（政府采购法 46、57）",
+        ),
         t("contract_signed", "performance_supervision", "start_supervision", PURCHASER, doc="履约监管"),
         t("contract_signed", "terminated", "terminate", PURCHASER, end_contract, reason=True, doc="解除合同"),
         t(

@@ -40,6 +40,12 @@ class Project(Base):
     awarded_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     awarded_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     challenge_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # The legal clock (project/periods.py): the period from the documents to the response deadline,
+    # a finance suspension while a complaint is handled, and what is due after the award.
+    documents_issued_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    response_deadline: Mapped[date | None] = mapped_column(Date, nullable=True)
+    suspended_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list, server_default="[]")
     contract_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     replaces_project_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     outcome: Mapped[dict[str, Any] | None] = mapped_column(

@@ -65,7 +65,56 @@ class AnnounceIn(BaseModel):
         description="采购人核对的数额标准文件（当地数额标准未核实且决定结果时必填）",
         examples=["粤财采购〔2020〕1号 公开招标数额标准 400 万元"],
     )
+    documents_issued_on: date | None = Field(
+        default=None,
+        description="采购文件开始发出之日（默认：公告之日；不得早于公告之日）",
+    )
+    response_deadline: date | None = Field(
+        default=None,
+        description=(
+            "提交投标、响应文件的截止之日（默认：该方式最短期限届满之日）。短于最短期限的拒绝"
+            "（PERIOD_TOO_SHORT，附条款）：公开、邀请招标 20 日，竞争性磋商 10 日，竞争性谈判、询价 3 个工作日；"
+            "单一来源为公示期满之次日"
+        ),
+    )
     scoring: ScoringParamsIn = Field(default_factory=ScoringParamsIn)
+
+
+class DeadlineExtensionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    response_deadline: date = Field(description="新的截止之日：只能晚于现在的截止之日")
+    reason: str = Field(min_length=1, max_length=2000, description="延长的理由（记入项目的审计记录）")
+
+
+class DeadlineMetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date = Field(description="实际完成之日（不早于起算之日，不晚于今天）")
+
+
+class ProjectDeadlineOut(BaseModel):
+    """A deadline after the award, with its due date and clause: met, late, overdue or pending."""
+
+    key: str
+    name: str
+    due_on: date
+    fulfilled_on: date | None = None
+    citation: str
+    manual: bool = Field(description="由采购人登记完成（否则由状态变更完成，如签订合同）")
+    status: Literal["met", "late", "overdue", "pending"] = "pending"
+
+
+class OverdueProjectDeadlineOut(BaseModel):
+    project_id: uuid.UUID
+    division_code: str
+    title: str
+    project_status: str
+    key: str
+    name: str
+    due_on: date
+    days_overdue: int
+    citation: str
 
 
 class MethodChangeIn(BaseModel):
@@ -107,6 +156,15 @@ class ProjectOut(BaseModel):
     awarded_amount: Money | None
     awarded_on: date | None
     challenge_deadline: date | None
+    documents_issued_on: date | None = None
+    response_deadline: date | None = None
+    suspended_until: date | None = Field(
+        default=None,
+        description="财政部门暂停采购活动至该日（含）：其间不得确定成交、签订合同（政府采购法 57）",
+    )
+    deadlines: list[ProjectDeadlineOut] = Field(
+        default_factory=list, description="成交后的法定期限及其到期日（实施条例 43、50；政府采购法 46）"
+    )
     contract_id: uuid.UUID | None
     replaces_project_id: uuid.UUID | None
     outcome: dict[str, Any] | None

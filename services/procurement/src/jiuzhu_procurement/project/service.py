@@ -7,9 +7,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_kit import clock, divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -19,19 +20,23 @@ from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.contractor import service as contractors
 from jiuzhu_procurement.debarment.service import ensure_not_debarred
 from jiuzhu_procurement.plan import service as plans
-from jiuzhu_procurement.project import methods, scoring
-from jiuzhu_procurement.project.machine import MACHINE, ensure_budget
+from jiuzhu_procurement.project import methods, periods, scoring
+from jiuzhu_procurement.project.machine import HORIZON, MACHINE, DeadlineNotLater, ensure_budget
 from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.policy import POLICY
 from jiuzhu_procurement.project.policy import ProjectNotFound as ProjectNotFound  # the service's refusal too
 from jiuzhu_procurement.project.schemas import (
     BidIn,
+    DeadlineExtensionIn,
     ExplanationIn,
+    OverdueProjectDeadlineOut,
+    ProjectDeadlineOut,
     ProjectIn,
     ProjectOut,
     QualificationIn,
     ScoringIn,
 )
+from jiuzhu_procurement.workflow.machine import snapshot
 
 AGGREGATE = "project"
 
@@ -66,9 +71,37 @@ class PlanYearMismatch(Conflict):
     en = "The declaration date {on} is outside the plan year {year}"
 
 
+class ProjectDeadlineNotFound(NotFound):
+    code = "PROJECT_DEADLINE_NOT_FOUND"
+    zh = "该项目没有此期限"
+    en = "The project has no such deadline"
+
+
+class DeadlineNotManual(Conflict):
+    code = "DEADLINE_NOT_MANUAL"
+    zh = "该期限由状态变更完成（如签订合同），不能登记"
+    en = "This deadline is met by a transition (e.g. signing the contract), not recorded by hand"
+
+
+class DeadlineAlreadyMet(Conflict):
+    code = "DEADLINE_ALREADY_MET"
+    zh = "该期限已于 {on} 登记完成"
+    en = "This deadline was already recorded as met on {on}"
+
+
+class DeadlineDateInvalid(Conflict):
+    code = "DEADLINE_DATE_INVALID"
+    zh = "完成之日应在 {start} 至今天（{today}）之间"
+    en = "The date must fall between {start} and today ({today})"
+
+
 def project_out(p: Project) -> ProjectOut:
     o = ProjectOut.model_validate(p)
     o.allowed_transitions = MACHINE.allowed(p.status)
+    on = clock.today()
+    o.deadlines = [
+        ProjectDeadlineOut.model_validate({**d, "status": periods.status(d, on)}) for d in (p.deadlines or [])
+    ]
     return o
 
 
@@ -394,3 +427,116 @@ async def explain(
         data={"bid_id": b.id, "accepted": body.accepted, "explanation": body.explanation},
     )
     return p.scoring or {}
+
+
+async def extend_deadline(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    project_id: uuid.UUID,
+    body: DeadlineExtensionIn,
+) -> Project:
+    """An audited amendment of the announcement: the response deadline moves later, never earlier
+    (an earlier one could fall below the method's minimum period, and bidders relied on it)."""
+    p = await locked(session, project_id, "announced", principal=principal)
+    if body.response_deadline > clock.today() + HORIZON:
+        raise ValidationFailed(
+            [FieldError(pointer="#/response_deadline", code="TOO_FAR", detail="响应文件截止之日过远")]
+        )
+    if p.response_deadline is not None and body.response_deadline <= p.response_deadline:
+        raise DeadlineNotLater(
+            current=p.response_deadline.isoformat(), asked=body.response_deadline.isoformat()
+        )
+    before = snapshot(p)
+    details = dict(p.method_details or {})
+    period = dict(details.get("period") or {})
+    period["extensions"] = [
+        *period.get("extensions", []),
+        {
+            "from": p.response_deadline.isoformat() if p.response_deadline else None,
+            "to": body.response_deadline.isoformat(),
+            "on": clock.today().isoformat(),
+            "by": principal.sub,
+            "reason": body.reason,
+        },
+    ]
+    period["response_deadline"] = body.response_deadline.isoformat()
+    details["period"] = period
+    p.method_details = details
+    p.response_deadline = body.response_deadline
+    p.version += 1
+    p.updated_at = clock.now()  # set here: the column's SQL default would expire it on flush
+    await session.flush()
+    await audit.record(
+        session, POLICY, p, "project.response_deadline_extended", principal, before=before, reason=body.reason
+    )
+    return p
+
+
+async def deadline_met(
+    session: AsyncSession,
+    audit: AuditLog,
+    principal: Principal,
+    project_id: uuid.UUID,
+    key: str,
+    on: date,
+    today: date,
+    calendar_store: Any,
+) -> Project:
+    """Record once that a post-award deadline was met (the result announced, the contract
+    published), on a day between its start and today; audited."""
+    p = await locked(session, project_id, principal=principal)
+    d = next((x for x in (p.deadlines or []) if x["key"] == key), None)
+    if d is None:
+        raise ProjectDeadlineNotFound()
+    if not d.get("manual"):
+        raise DeadlineNotManual()
+    if d.get("fulfilled_on"):
+        raise DeadlineAlreadyMet(on=d["fulfilled_on"])
+    start = date.fromisoformat(d["from"])
+    if on < start or on > today:
+        raise DeadlineDateInvalid(start=start.isoformat(), today=today.isoformat())
+    before = snapshot(p)
+    cal = await calendar_store.load(session, on, on + periods.CALENDAR_SPAN)
+    p.deadlines = periods.fulfil(cal, list(p.deadlines), key, on)
+    p.version += 1
+    p.updated_at = clock.now()
+    await session.flush()
+    await audit.record(session, POLICY, p, "project.deadline_met", principal, before=before)
+    return p
+
+
+async def overdue(
+    session: AsyncSession, principal: Principal, as_of: date, division: str | None
+) -> list[OverdueProjectDeadlineOut]:
+    """Post-award deadlines past due and not met, for every project in the caller's jurisdiction
+    (whatever its status now: a deadline missed stays listed until it is recorded as met)."""
+    scope = division or principal.division
+    principal.ensure_covers(scope)
+    rows = (
+        await session.execute(
+            select(Project).where(
+                Project.division_code.startswith(divisions.prefix(scope)),
+                func.jsonb_array_length(Project.deadlines) > 0,
+            )
+        )
+    ).scalars()
+    out = []
+    for p in rows:
+        for d in p.deadlines or []:
+            if periods.status(d, as_of) == "overdue":
+                due = date.fromisoformat(d["due_on"])
+                out.append(
+                    OverdueProjectDeadlineOut(
+                        project_id=p.id,
+                        division_code=p.division_code,
+                        title=p.title,
+                        project_status=p.status,
+                        key=d["key"],
+                        name=d["name"],
+                        due_on=due,
+                        days_overdue=(as_of - due).days,
+                        citation=d["citation"],
+                    )
+                )
+    return sorted(out, key=lambda o: (o.due_on, str(o.project_id), o.key))

@@ -5,6 +5,7 @@ from fastapi.responses import PlainTextResponse
 
 from jiuzhu_kit.errors import NotFound, responses
 from jiuzhu_procurement.challenge.machine import MACHINE as CHALLENGE
+from jiuzhu_procurement.complaint.machine import MACHINE as COMPLAINT
 from jiuzhu_procurement.contract.service import PAYMENT_MACHINE
 from jiuzhu_procurement.debarment.machine import MACHINE as DEBARMENT
 from jiuzhu_procurement.plan.service import MACHINE as PLAN
@@ -13,7 +14,7 @@ from jiuzhu_procurement.workflow.machine import Machine
 from jiuzhu_procurement.workflow.schemas import WorkflowOut
 
 MACHINES: dict[str, Machine] = {
-    m.aggregate: m for m in (PROJECT, PLAN, DEBARMENT, CHALLENGE, PAYMENT_MACHINE)
+    m.aggregate: m for m in (PROJECT, PLAN, DEBARMENT, CHALLENGE, COMPLAINT, PAYMENT_MACHINE)
 }
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])

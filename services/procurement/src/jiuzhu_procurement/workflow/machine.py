@@ -209,13 +209,17 @@ async def run(
     authorization: str | None = None,
     jurisdiction_of: Callable[[Any], str] | None = None,
     con: Any = None,
+    authority: str | None = None,
 ) -> Any:
     """Apply one transition to one row, locked for the whole transaction; audited. Returns the
     aggregate after it: the ORM object the handler worked on, or a `Row` when there was no handler.
 
     The statements go to `con` when given (a write-pool connection in a transaction; `session` is
     then None and a transition with a handler raises NeedsSession before writing anything), else to
-    the session's own connection, in its transaction."""
+    the session's own connection, in its transaction.
+
+    `authority` names another aggregate's transition that decided this one (see `follow`): the
+    role check was that transition's, and this table still decides whether the move is legal."""
     if con is None:
         assert session is not None, "a transition runs on the session or on a connection"
         con = await session_driver(session)
@@ -228,7 +232,7 @@ async def run(
         # House rule: a write outside the caller's subtree is refused as forbidden (reads look absent).
         raise JurisdictionForbidden(division=division)
     tr = machine.find(view.status, target)
-    if not (principal.roles & (tr.roles | {Role.ADMIN})):
+    if authority is None and not (principal.roles & (tr.roles | {Role.ADMIN})):
         raise RoleForbidden()
     if tr.reason_required and not (reason and reason.strip()):
         raise ReasonRequired()
@@ -262,10 +266,42 @@ async def run(
         actor=principal,
         data=after,
         before=before,
-        reason=reason,
+        reason=f"{authority}：{reason}" if authority and reason else reason,
         jurisdiction=division,
         row_locked=True,  # this row is locked FOR UPDATE above
     )
     for ev in extra_events:
         await audit.append(con, actor=principal, **ev)
     return entity
+
+
+async def follow(
+    ctx: Ctx,
+    machine: Machine,
+    model: type[Any],
+    entity_id: uuid.UUID,
+    target: str,
+    *,
+    not_found: type[DomainError],
+    authority: str,
+) -> Any:
+    """Apply `machine`'s transition to another aggregate as the consequence of the one running in
+    `ctx` (finance's decision on a complaint moves its project): the same lock, table, handler and
+    audit as `run`, in the same transaction; the caller's transition made the role check, and the
+    event's reason names it (`authority`)."""
+    return await run(
+        session=ctx.session,
+        audit=ctx.app.state.audit,
+        machine=machine,
+        model=model,
+        entity_id=entity_id,
+        target=target,
+        principal=ctx.principal,
+        reason=ctx.reason,
+        raw_payload=None,
+        today=ctx.today,
+        app=ctx.app,
+        not_found=not_found,
+        authorization=ctx.authorization,
+        authority=authority,
+    )
