@@ -189,6 +189,16 @@ def procurement(w: World) -> dict[str, Example]:
         "POST /contracts/{contract_id}/payments/{period}/release": Example(
             path={**k.path, "period": "2019-H1"}
         ),
+        "POST /contracts/{contract_id}/payments/{period}/acceptance": Example(
+            path={**k.path, "period": "2019-H2"}, body={"on": w.signed_on, "note": "下半年服务经验收合格"}
+        ),
+        "GET /contracts/{contract_id}/payments/{period}/events": Example(
+            path={**k.path, "period": "2019-H1"}
+        ),
+        "GET /contracts/{contract_id}/payments/{period}/events/verify": Example(
+            path={**k.path, "period": "2019-H1"}
+        ),
+        "GET /contracts/overdue-payments": Example(query={"division_code": LINGWU}),
         "GET /debarments/{debarment_id}": Example(path={"debarment_id": w.debarment}),
         "POST /debarments/{debarment_id}/transitions": Example(
             "contractor",

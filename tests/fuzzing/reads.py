@@ -120,6 +120,11 @@ def reads(w: World) -> list[Read]:
             add(p, f"/ocds/{kind}/{{project_id}}", f"/ocds/{kind}/{pid}", tag=state)
     aggregate(p, "/plans/{plan_id}", "/plans/{key}", w.plan, "plan")
     aggregate(p, "/contracts/{contract_id}", "/contracts/{key}", w.contract, "contract")
+    # A payment's history is read as its contract is; the world's contract is a draft, so it has no
+    # payment yet and its history answers as an absent one would (404 CONTRACT_NOT_FOUND).
+    for suffix in ("/events", "/events/verify"):
+        h = "/contracts/{contract_id}/payments/{period}" + suffix
+        add(p, h, f"/contracts/{w.contract}/payments/2030-H1{suffix}")
     for code, tag in ((X, "bidder X"), (D, "debarred D")):
         aggregate(
             p,
@@ -147,20 +152,12 @@ def reads(w: World) -> list[Read]:
     add(p, "/projects", "/projects", kind="list")
     for params in ({}, {"q": "灵武"}):
         add(p, "/contractors", "/contractors", params=params, kind="list", lingwu=False, registry=True)
-    add(
-        p,
+    for overdue in (
         "/contracts/overdue-deadlines",
-        "/contracts/overdue-deadlines",
-        params={"division_code": OWN},
-        kind="list",
-    )
-    add(
-        p,
+        "/contracts/overdue-payments",
         "/projects/overdue-deadlines",
-        "/projects/overdue-deadlines",
-        params={"division_code": OWN},
-        kind="list",
-    )
+    ):
+        add(p, overdue, overdue, params={"division_code": OWN}, kind="list")
     for params in ({}, {"division_code": OWN}):
         add(p, "/complaints", "/complaints", params=params, kind="list")
     for path in ("/public/announcements", "/public/contracts", "/public/results"):

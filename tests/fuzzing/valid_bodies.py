@@ -178,8 +178,13 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: f"/contracts/{w.contract}/deadlines/dispatch/fulfil",
         lambda w: {"on": "2030-01-10"},
     ),
+    ("procurement", "POST /contracts/{contract_id}/payments/{period}/acceptance"): Write(
+        "bureau",
+        lambda w: f"/contracts/{w.contract}/payments/2030-H2/acceptance",
+        lambda w: {"on": "2030-01-10", "note": "下半年服务经验收合格"},
+    ),
     ("procurement", "POST /contracts/{contract_id}/payments/{period}/release"): Write(
-        "finance", lambda w: f"/contracts/{w.contract}/payments/2030-H1/release"
+        "finance", lambda w: f"/contracts/{w.contract}/payments/2030-H1/release", lambda w: {}
     ),
     ("procurement", "POST /debarments/{debarment_id}/transitions"): Write(
         "finance",
