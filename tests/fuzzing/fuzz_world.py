@@ -10,6 +10,7 @@ contract lists operations in does not matter. Built with the demo's helpers (`ji
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,6 +29,7 @@ PILOT_PROVINCE = "510000"
 SINGLE = {"method": "single_source", "ground": "only_one_supplier", "publicity_working_days": 5}
 CONSULT = {"method": "competitive_consultation", "ground": "purchased_services"}
 BUDGET = "1460160.00"
+DRAW_SEED = "f0220" * 8  # the purchaser's seed of the expert draw the fuzzer reveals
 
 
 def contract(deadline: bool = True) -> dict[str, Any]:
@@ -68,6 +70,7 @@ class World:
     scenario: str = ""
     pack: str = ""
     local_packs: dict[str, str] = field(default_factory=dict)  # read, decide: Lingwu's drafts
+    expert: str = ""  # a review expert of Lingwu's pool (five in it)
 
     @property
     def template_code(self) -> str:
@@ -138,6 +141,7 @@ def _build(api: Api) -> World:
     project("awarded", "awarded", Walk(SINGLE, two[:1], experts=1))
     held = project("challenged", "awarded", Walk(CONSULT, two, challenge=(1, "评审标准适用不一致", None)))
     w.challenge = held["challenge"]
+    _experts(api, w, bureau, pr)
     case = api.post(
         f"/api/procurement/contractors/{w.contractors['D']}/debarments",
         bureau,
@@ -146,6 +150,28 @@ def _build(api: Api) -> World:
     w.debarment = str(case["id"])
     _evaluation(api, w, bureau)
     return w
+
+
+def _experts(api: Api, w: World, bureau: Persona, pr: Procurement) -> None:
+    """Lingwu's expert pool, and a consultation whose draw is committed and whose bids have closed."""
+    for i in range(5):
+        body = {
+            "pool_division": LINGWU,
+            "name": f"评审专家{i}",
+            "fields": ["社会工作"],
+            "organisation": "宁夏大学",
+        }
+        made = api.post("/api/procurement/experts", bureau, body)
+        w.expert = w.expert or str(made["id"])
+    pid = pr.project(w.plans["approved"], "灵武市社会救助服务（抽取专家）", ["AS10"], BUDGET, "2018-09-03")
+    pr.walk(pid, "announced", Walk(CONSULT))
+    commitment = {
+        "purchaser_commitment": hashlib.sha256(DRAW_SEED.encode()).hexdigest(),
+        "representatives": 1,
+    }
+    api.post(f"/api/procurement/projects/{pid}/expert-draw/commitment", bureau, commitment)
+    pr.tr("projects", pid, "bidding_closed", bureau)
+    w.projects["drawable"] = pid
 
 
 def _staffing(api: Api, w: World, bureau: Persona) -> None:
