@@ -18,6 +18,7 @@ from typing import Any
 from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU, LINGWU_COUNTY, STAFF_GOOD
 from jiuzhu_devtools.testing import test_today
 from tests.fuzzing.fuzz_world import (
+    DRAW_SEED,
     PILOT_PROVINCE,
     PROVINCE,
     TOWNSHIP,
@@ -126,6 +127,7 @@ def procurement(w: World) -> dict[str, Example]:
     }
     key = {
         "contractors": Example(path={"key": a}),
+        "experts": Example(path={"key": w.expert}),
         "contracts": Example(path={"key": w.contract}),
         "debarments": Example(path={"key": w.debarment}),
         "plans": Example(path={"key": w.plans["approved"]}),
@@ -206,6 +208,21 @@ def procurement(w: World) -> dict[str, Example]:
             path={"debarment_id": w.debarment},
             body={"to": "responded", "data": {"response": "系个别人员所为，已整改"}},
         ),
+        "POST /experts": Example(
+            body={
+                "pool_division": LINGWU,
+                "name": "张建华",
+                "fields": ["社会救助"],
+                "organisation": "北方民族大学",
+            }
+        ),
+        "GET /experts/{expert_id}": Example(path={"expert_id": w.expert}),
+        "POST /experts/{expert_id}/conflicts": Example(
+            path={"expert_id": w.expert}, body={"uscc": e, "note": "三年内曾在该机构兼职"}
+        ),
+        "POST /experts/{expert_id}/status": Example(
+            path={"expert_id": w.expert}, body={"active": True, "reason": "年度复核在库"}
+        ),
         "GET /ocds/records/{project_id}": project,
         "GET /ocds/releases/{project_id}": project,
         "POST /plans": Example(
@@ -274,6 +291,14 @@ def procurement(w: World) -> dict[str, Example]:
             path={"project_id": p["awarded"]}, body=contract(deadline=False)
         ),
         "GET /projects/{project_id}/ranking": Example(path={"project_id": p["low_price"]}),
+        "POST /projects/{project_id}/expert-draw/commitment": Example(
+            path={"project_id": p["announced"]}, body={"purchaser_commitment": "ab" * 32}
+        ),
+        "POST /projects/{project_id}/expert-draw": Example(
+            path={"project_id": p["drawable"]}, body={"seed": DRAW_SEED}
+        ),
+        "GET /projects/{project_id}/expert-draw": Example(path={"project_id": p["drawable"]}),
+        "GET /public/projects/{project_id}/expert-draw": Example(path={"project_id": p["drawable"]}),
         "POST /projects/{project_id}/scoring": Example(
             path={"project_id": p["scoring"]}, body={"members": members, "scores": scores}
         ),

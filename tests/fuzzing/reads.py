@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.fuzzing import operations
 from tests.fuzzing.world import (
+    EXPERT_NAME,
     NAMES,
     OWN,
     PERSON_NAME,
@@ -31,6 +32,7 @@ PLACES = {"own": OWN, "sibling": SIBLING, "city": CITY, "other-province": OTHER,
 INSIDE = {OWN, CITY, NATIONAL}  # divisions whose subtree holds Lingwu
 PURCHASER = {"admin", "bureau", "township", "finance", "auditor"}
 SEES_PERSONAL = {"admin", "bureau", "finance", "auditor"}  # contractor/service.py `sees_personal`
+POOL_MANAGERS = {"bureau", "finance"}  # expert/policy.py `manages`
 
 # Reference data and probes: the same for everyone, nothing of the world in them.
 REFERENCE = {
@@ -149,6 +151,11 @@ def reads(w: World) -> list[Read]:
         p, "/rules/local-packs/{pack_uuid}", "/rules/local-packs/{pack_uuid}", w.local_pack, "local-pack"
     )
     add(p, "/rules/local-packs", "/rules/local-packs", kind="list")
+    aggregate(p, "/experts/{expert_id}", "/experts/{key}", w.expert, "expert")
+    add(p, "/experts", "/experts", kind="list")
+    for state, pid in w.projects.items():  # committed on the project in bidding only
+        add(p, "/projects/{project_id}/expert-draw", f"/projects/{pid}/expert-draw", tag=state)
+        add(p, "/public/projects/{project_id}/expert-draw", f"/public/projects/{pid}/expert-draw", tag=state)
     add(p, "/projects", "/projects", kind="list")
     for params in ({}, {"q": "灵武"}):
         add(p, "/contractors", "/contractors", params=params, kind="list", lingwu=False, registry=True)
@@ -243,12 +250,14 @@ class Sentinel:
     public: bool = False  # anyone may see it (the winner's price after the award)
     personal: bool = False  # natural-person data: SEES_PERSONAL roles anywhere, and the contractor itself
     identity: bool = False  # a bidder's name/code before the award: never a concern in the registry
+    expert: bool = False  # a review expert's name: the managers of its pool only (expert/policy.py)
 
 
 def sentinels() -> list[Sentinel]:
     out = [
         Sentinel(PERSON_NAME, "X's legal representative (full name)", X, personal=True),
         Sentinel(PERSON_PHONE, "X's contact phone (full)", X, personal=True),
+        Sentinel(EXPERT_NAME, "a review expert's name (full)", expert=True),
     ]
     for state, prices in PRICES.items():
         for code, price in prices.items():
@@ -270,6 +279,8 @@ def may_see(s: Sentinel, who: Principal, read: Read) -> bool:
         return True
     if who.role is None:
         return False
+    if s.expert:  # bureau and finance covering Lingwu's pool manage it; admin anywhere
+        return who.role == "admin" or (who.role in POOL_MANAGERS and who.div in INSIDE)
     if s.personal:
         return who.role in SEES_PERSONAL or who.org == s.bidder
     if s.identity and read.registry:

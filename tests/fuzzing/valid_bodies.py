@@ -17,6 +17,7 @@ from jiuzhu_devtools.seeds import EVIDENCE, LINGWU_COUNTY, LINGWU_PARTIES, STAFF
 from jiuzhu_devtools.testing import test_today
 from tests.fuzzing.world import (
     CONTRACT,
+    DRAW_SEED,
     OWN,
     OWN_TOWNSHIP,
     PANEL,
@@ -28,6 +29,7 @@ from tests.fuzzing.world import (
     X,
     Z,
     contractor_body,
+    expert_body,
     local_pack,
     template_body,
 )
@@ -191,6 +193,17 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: f"/debarments/{w.debarment}/transitions",
         lambda w: {"to": "cleared", "reason": "证据不足，不予处罚"},
     ),
+    ("procurement", "POST /experts"): Write(
+        "bureau", lambda w: "/experts", lambda w: expert_body("专家（矩阵）")
+    ),
+    ("procurement", "POST /experts/{expert_id}/conflicts"): Write(
+        "bureau",
+        lambda w: f"/experts/{w.expert}/conflicts",
+        lambda w: {"division_code": OWN, "note": "配偶在采购人处任职"},
+    ),
+    ("procurement", "POST /experts/{expert_id}/status"): Write(
+        "bureau", lambda w: f"/experts/{w.expert}/status", lambda w: {"active": True, "reason": "复核在库"}
+    ),
     ("procurement", "POST /rules/local-packs"): Write(
         "bureau", lambda w: "/rules/local-packs", lambda w: {"pack": local_pack("lingwu-guidance-2")}
     ),
@@ -258,6 +271,14 @@ VALID: dict[tuple[str, str], Write] = {
     ),
     ("procurement", "POST /projects/{project_id}/contract"): Write(
         "bureau", lambda w: f"/projects/{w.projects['awarded']}/contract", lambda w: CONTRACT
+    ),
+    ("procurement", "POST /projects/{project_id}/expert-draw/commitment"): Write(
+        "bureau",
+        lambda w: f"/projects/{w.projects['bidding']}/expert-draw/commitment",
+        lambda w: {"purchaser_commitment": "ab" * 32, "representatives": 1},
+    ),
+    ("procurement", "POST /projects/{project_id}/expert-draw"): Write(
+        "bureau", lambda w: f"/projects/{w.projects['bidding']}/expert-draw", lambda w: {"seed": DRAW_SEED}
     ),
     ("procurement", "POST /projects/{project_id}/scoring"): Write(
         "bureau", lambda w: f"/projects/{w.projects['scoring']}/scoring", _scoring

@@ -19,6 +19,9 @@ from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.contractor import service as contractors
 from jiuzhu_procurement.debarment.service import ensure_not_debarred
+from jiuzhu_procurement.expert import draw as expert_draw
+from jiuzhu_procurement.expert import repository as expert_draws
+from jiuzhu_procurement.expert.models import ExpertDraw
 from jiuzhu_procurement.plan import service as plans
 from jiuzhu_procurement.project import methods, periods, scoring
 from jiuzhu_procurement.project.machine import HORIZON, MACHINE, DeadlineNotLater, ensure_budget
@@ -287,7 +290,12 @@ async def qualify(
 
 
 def _check_panel(
-    at: RulesAt, p: Project, body: ScoringIn, valid_ids: set[str], panel_max: Decimal
+    at: RulesAt,
+    p: Project,
+    body: ScoringIn,
+    valid_ids: set[str],
+    panel_max: Decimal,
+    draw: ExpertDraw | None = None,
 ) -> dict[str, dict[str, Decimal]]:
     rule = methods.panel_rule(at, p.method or "", p.budget)
     n = len(body.members)
@@ -295,6 +303,12 @@ def _check_panel(
     experts = sum(1 for m in body.members if m.expert)
     if len(set(ids)) != n:
         raise PanelInvalid(why="成员重复", why_en="duplicate members", citation=rule.citation)
+    if draw is not None:  # committed for the round: its drawn experts and representatives
+        bad = expert_draw.panel_refusal(
+            draw.panel, draw.representatives, [(m.id, m.expert) for m in body.members]
+        )
+        if bad is not None:
+            raise PanelInvalid(why=bad.zh, why_en=bad.en, citation=expert_draw.BASIS)
     if n < rule.minimum or (rule.odd and n % 2 == 0):
         raise PanelInvalid(
             why=f"{n} 人，应为 {rule.minimum} 人以上{'单数' if rule.odd else ''}",
@@ -371,7 +385,8 @@ async def score(
     params = _params(p)
     # The panel rules in force when the project was announced.
     at = book.at(p.division_code, p.announced_on or p.declared_on)
-    table = _check_panel(at, p, body, {str(b.id) for b in rows if b.qualified}, params.panel_max)
+    draw = await expert_draws.draw_for(session, p.id, p.round)
+    table = _check_panel(at, p, body, {str(b.id) for b in rows if b.qualified}, params.panel_max, draw)
     history: dict[str, Decimal | None] = {}
     if params.history_weight > 0:
         for b in rows:
