@@ -178,7 +178,9 @@ def _experts(api: Api, w: World, bureau: Persona, pr: Procurement) -> None:
         }
         made = api.post("/api/procurement/experts", bureau, body)
         w.expert = w.expert or str(made["id"])
-    pid = pr.project(w.plans["approved"], "灵武市社会救助服务（抽取专家）", ["AS10"], BUDGET, "2018-09-03")
+    # Its own catalogue item, like every project of the world (same-year same items add up).
+    item = ITEMS[len(w.projects)]
+    pid = pr.project(w.plans["approved"], "灵武市社会救助服务（抽取专家）", [item], BUDGET, "2018-09-03")
     pr.walk(pid, "announced", Walk(CONSULT))
     commitment = {
         "purchaser_commitment": hashlib.sha256(DRAW_SEED.encode()).hexdigest(),
