@@ -21,7 +21,11 @@ from dockerfile_parse import DockerfileParser
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILES = sorted((ROOT / "deploy").glob("*.Dockerfile"))
 APP_SERVICES = {"staffing-calc", "procurement", "evaluation", "gateway"}
-ENV = {"POSTGRES_PASSWORD": "pw", "JWT_SECRET": "x" * 40}
+ENV = {
+    "POSTGRES_PASSWORD": "pw",
+    "JWT_SECRET": "x" * 40,
+    "PROCUREMENT_BID_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+}
 
 _VAR = re.compile(r"\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}")
 
@@ -90,6 +94,14 @@ def test_compose_is_valid_and_wired() -> None:
 def test_compose_refuses_to_start_without_secrets() -> None:
     with pytest.raises(ValueError, match="JWT_SECRET"):
         load_compose({"POSTGRES_PASSWORD": "pw"})
+    with pytest.raises(ValueError, match="PROCUREMENT_BID_KEY"):
+        load_compose({k: v for k, v in ENV.items() if k != "PROCUREMENT_BID_KEY"})
+
+
+def test_only_procurement_holds_the_sealed_bid_key() -> None:
+    services = load_compose(ENV)["services"]
+    holders = {name for name, svc in services.items() if "PROCUREMENT_BID_KEY" in svc.get("environment", {})}
+    assert holders == {"procurement"}
 
 
 def test_compose_validator_catches_a_broken_file() -> None:

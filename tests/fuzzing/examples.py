@@ -259,6 +259,23 @@ def procurement(w: World) -> dict[str, Example]:
             path={"project_id": p["announced"]},
             body={"uscc": c, "price": "1400000.00", "proposal": "服务方案：人员、流程、质量控制"},
         ),
+        # A's bid on the project in bidding stays sealed: A reads, replaces and withdraws it.
+        "GET /projects/{project_id}/bids/mine": Example(
+            "contractor", org=a, path={"project_id": p["announced"]}
+        ),
+        "GET /projects/{project_id}/bids/{bid_id}": Example(
+            path={"project_id": p["qualification"], "bid_id": w.bids["qualification"][0]}
+        ),
+        "PUT /projects/{project_id}/bids/{bid_id}": Example(
+            "contractor",
+            org=a,
+            path={"project_id": p["announced"], "bid_id": w.bids["announced"][0]},
+            body={"uscc": a, "price": "1390000.00", "proposal": "服务方案（修改）"},
+        ),
+        "POST /projects/{project_id}/bids/{bid_id}/withdrawal": Example(
+            "contractor", org=a, path={"project_id": p["announced"], "bid_id": w.bids["announced"][0]}
+        ),
+        "GET /projects/{project_id}/opening": project,
         "POST /projects/{project_id}/bids/{bid_id}/explanation": Example(
             path={"project_id": p["low_price"], "bid_id": w.bids["low_price"][2]},
             body={"explanation": "以志愿者补充人手、共享办公场地降低成本", "accepted": True},

@@ -132,7 +132,7 @@ def _build(api: Api) -> World:
     w.contract = signed["contract"]
     w.signed_on = api.get(f"/api/procurement/contracts/{w.contract}", bureau)["signed_on"]
     project("declared", "declared", Walk(CONSULT))
-    project("announced", "announced", Walk(CONSULT))
+    project("announced", "announced", Walk(CONSULT, two[:1]))  # A's bid, sealed
     project("qualification", "qualification_review", Walk(CONSULT, two))
     project("scoring", "qualification_review", Walk(CONSULT, two))
     for bid in w.bids["scoring"]:

@@ -89,6 +89,11 @@ class Read:
     kind: str = "sub"  # single | history | sub | list
     lingwu: bool = True  # the record lies in Lingwu's jurisdiction (False: national registry)
     registry: bool = False  # the contractor registry: bidders' names there are not about a bid
+    # A bidder's route: contractors bid from anywhere (政府采购法 22), so a contractor's place does
+    # not bind it there (rule 3 does not apply to contractors); the purchaser's side is bound as ever.
+    bidder_route: bool = False
+    # The opening record's readers besides the purchaser's side: the bidders it reads out.
+    round_bidders: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
@@ -118,6 +123,24 @@ def reads(w: World) -> list[Read]:
         aggregate(p, "/projects/{project_id}", "/projects/{key}", pid, f"project:{state}", state)
         for sub in ("bids", "challenges", "complaints", "ranking"):
             add(p, f"/projects/{{project_id}}/{sub}", f"/projects/{pid}/{sub}", tag=state)
+        bids = w.bids.get(state, {})
+        add(p, "/projects/{project_id}/bids/mine", f"/projects/{pid}/bids/mine", tag=state, bidder_route=True)
+        add(
+            p,
+            "/projects/{project_id}/opening",
+            f"/projects/{pid}/opening",
+            tag=state,
+            bidder_route=True,
+            round_bidders=frozenset(bids),
+        )
+        for code, bid in bids.items():  # each bid, read by everyone (its bidder, the others, the purchaser)
+            add(
+                p,
+                "/projects/{project_id}/bids/{bid_id}",
+                f"/projects/{pid}/bids/{bid}",
+                tag=f"{state}, {NAMES[code]}'s bid",
+                bidder_route=True,
+            )
         for kind in ("records", "releases"):
             add(p, f"/ocds/{kind}/{{project_id}}", f"/ocds/{kind}/{pid}", tag=state)
     aggregate(p, "/plans/{plan_id}", "/plans/{key}", w.plan, "plan")
@@ -251,6 +274,7 @@ class Sentinel:
     personal: bool = False  # natural-person data: SEES_PERSONAL roles anywhere, and the contractor itself
     identity: bool = False  # a bidder's name/code before the award: never a concern in the registry
     expert: bool = False  # a review expert's name: the managers of its pool only (expert/policy.py)
+    sealed: bool = False  # a bid not yet opened: its bidder alone sees it, nobody else at all
 
 
 def sentinels() -> list[Sentinel]:
@@ -263,7 +287,15 @@ def sentinels() -> list[Sentinel]:
         for code, price in prices.items():
             won = state == "awarded" and code == W
             who = "the winner" if won else NAMES[code]
-            out.append(Sentinel(price, f"bid price of {who} ({state} project)", code, public=won))
+            out.append(
+                Sentinel(
+                    price,
+                    f"bid price of {who} ({state} project)",
+                    code,
+                    public=won,
+                    sealed=state == "bidding",
+                )
+            )
     for code, mark in SCORES.items():
         out.append(Sentinel(mark, f"panel score of {NAMES[code]}'s bid (project in scoring)", code))
     for code in (X, Y):  # they bid only on projects not yet awarded
@@ -285,4 +317,13 @@ def may_see(s: Sentinel, who: Principal, read: Read) -> bool:
         return who.role in SEES_PERSONAL or who.org == s.bidder
     if s.identity and read.registry:
         return True
-    return who.org == s.bidder or (who.role in PURCHASER and who.div in INSIDE)
+    if who.org == s.bidder:
+        return True
+    # The opening record goes to the bidders it reads out, as they attend the opening.
+    if who.role == "contractor" and who.org in read.round_bidders:
+        return True
+    # Sealed bids: no one but the bidder, the purchaser's side and admins included; the bidders
+    # of the project in bidding are sealed identities on its reads.
+    if s.sealed or (s.identity and read.tag.startswith("bidding")):
+        return False
+    return who.role in PURCHASER and who.div in INSIDE

@@ -240,6 +240,18 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: {"uscc": C, "price": "2100000.00", "proposal": "服务方案"},
         org=C,
     ),
+    # X replaces, then withdraws, its own sealed bid on the project still in bidding.
+    ("procurement", "PUT /projects/{project_id}/bids/{bid_id}"): Write(
+        "contractor",
+        lambda w: f"/projects/{w.projects['bidding']}/bids/{w.bids['bidding'][X]}",
+        lambda w: {"uscc": X, "price": "1234000.00", "proposal": "服务方案（修改）"},
+        org=X,
+    ),
+    ("procurement", "POST /projects/{project_id}/bids/{bid_id}/withdrawal"): Write(
+        "contractor",
+        lambda w: f"/projects/{w.projects['bidding']}/bids/{w.bids['bidding'][X]}/withdrawal",
+        org=X,
+    ),
     ("procurement", "POST /projects/{project_id}/bids/{bid_id}/explanation"): Write(
         "bureau",
         lambda w: f"/projects/{w.projects['scoring']}/bids/{w.bids['scoring'][X]}/explanation",

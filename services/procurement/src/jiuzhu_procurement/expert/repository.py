@@ -85,6 +85,7 @@ async def draw_for(
 
 
 async def bidders(session: AsyncSession, project_id: uuid.UUID, round_: int) -> frozenset[str]:
-    """The credit codes of this round's bidders (read inside the service only: sealed until opened)."""
-    q = select(Bid.uscc).where(Bid.project_id == project_id, Bid.round == round_)
-    return frozenset(u for (u,) in (await session.execute(q)).all())
+    """The credit codes of this round's opened bids (the draw comes after the opening; a sealed bid's
+    code is not stored in clear, and a withdrawn one was never opened)."""
+    q = select(Bid.uscc).where(Bid.project_id == project_id, Bid.round == round_, Bid.uscc.is_not(None))
+    return frozenset(u for (u,) in (await session.execute(q)).all() if u is not None)
