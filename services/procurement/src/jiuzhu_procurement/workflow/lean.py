@@ -1,6 +1,6 @@
 """Transition routes as lean routes (jiuzhu_kit.lean): the plain case without FastAPI.
 
-A transition without a handler (close bidding, start qualification review, cancel, …) runs on a
+A transition without a handler (start qualification review, start supervision, cancel, …) runs on a
 write-pool connection: lock, update, audit append, commit. One with a handler needs the ORM
 session: the write-pool attempt stops before writing anything (NeedsSession) and the transition
 runs again in the request's session, committed by the unit of work before the response, exactly
