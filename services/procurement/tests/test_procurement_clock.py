@@ -180,8 +180,15 @@ async def test_bidding_closes_at_the_deadline_and_extending_it_is_an_audited_ame
     events = (await kit.c.get(f"/projects/{pid}/events", headers=kit.auth("auditor", XUHUI))).json()
     amended = next(e for e in events if e["action"] == "project.response_deadline_extended")
     assert amended["reason"] == "采购文件澄清，顺延递交截止之日"
-    await kit.tr("projects", pid, "bidding_closed", "bureau", XUHUI, at=on("2026-10-08"), expect=409)
-    await kit.tr("projects", pid, "bidding_closed", "bureau", XUHUI, at=on("2026-10-12"))
+    # A second amendment at the same instant (the ORM write keeps its updated_at in the UPDATE).
+    r = await extend("2026-10-13", "2026-09-30")
+    assert r.status_code == 200, r.text
+    assert [x["to"] for x in r.json()["method_details"]["period"]["extensions"]] == [
+        "2026-10-12",
+        "2026-10-13",
+    ]
+    await kit.tr("projects", pid, "bidding_closed", "bureau", XUHUI, at=on("2026-10-12"), expect=409)
+    await kit.tr("projects", pid, "bidding_closed", "bureau", XUHUI, at=on("2026-10-13"))
 
 
 async def test_single_source_awards_only_after_its_publicity(kit: Kit) -> None:

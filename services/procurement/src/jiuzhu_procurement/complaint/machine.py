@@ -13,7 +13,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from jiuzhu_kit import clock
 from jiuzhu_kit.auth import Role
 from jiuzhu_kit.errors import Conflict
 from jiuzhu_procurement.challenge.machine import MACHINE as CHALLENGE
@@ -23,6 +22,7 @@ from jiuzhu_procurement.complaint.models import Complaint
 from jiuzhu_procurement.complaint.policy import AGGREGATE, ensure_handler
 from jiuzhu_procurement.complaint.schemas import SuspendIn, UpholdIn
 from jiuzhu_procurement.project.machine import MACHINE as PROJECT
+from jiuzhu_procurement.project.machine import touch
 from jiuzhu_procurement.project.models import Project
 from jiuzhu_procurement.project.policy import ProjectNotFound
 from jiuzhu_procurement.rulebook.book import rules_at
@@ -68,7 +68,7 @@ async def _set_suspension(ctx: Ctx, p: Project, until: object, action: str) -> N
     before = snapshot(p)
     p.suspended_until = until  # type: ignore[assignment]
     p.version += 1
-    p.updated_at = clock.now()
+    touch(p)
     await ctx.session.flush()
     await ctx.app.state.audit.append(
         ctx.session,

@@ -25,7 +25,7 @@ from jiuzhu_procurement.expert import repository as expert_draws
 from jiuzhu_procurement.expert.models import ExpertDraw
 from jiuzhu_procurement.plan import service as plans
 from jiuzhu_procurement.project import methods, periods, repository, scoring, sealing
-from jiuzhu_procurement.project.machine import HORIZON, MACHINE, DeadlineNotLater, ensure_budget
+from jiuzhu_procurement.project.machine import HORIZON, MACHINE, DeadlineNotLater, ensure_budget, touch
 from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.policy import (
     BIDDERS,
@@ -718,7 +718,7 @@ async def extend_deadline(
     p.method_details = details
     p.response_deadline = body.response_deadline
     p.version += 1
-    p.updated_at = clock.now()  # set here: the column's SQL default would expire it on flush
+    touch(p)
     await session.flush()
     await audit.record(
         session, POLICY, p, "project.response_deadline_extended", principal, before=before, reason=body.reason
@@ -753,7 +753,7 @@ async def deadline_met(
     cal = await calendar_store.load(session, on, on + periods.CALENDAR_SPAN)
     p.deadlines = periods.fulfil(cal, list(p.deadlines), key, on)
     p.version += 1
-    p.updated_at = clock.now()
+    touch(p)
     await session.flush()
     await audit.record(session, POLICY, p, "project.deadline_met", principal, before=before)
     return p
