@@ -118,6 +118,9 @@ def reads(w: World) -> list[Read]:
             add(p, f"/projects/{{project_id}}/{sub}", f"/projects/{pid}/{sub}", tag=state)
         for kind in ("records", "releases"):
             add(p, f"/ocds/{kind}/{{project_id}}", f"/ocds/{kind}/{pid}", tag=state)
+    # Every release of all time in one package: what the per-project packages show, no more.
+    period = {"from": "2000-01-01", "to": "2100-12-31", "limit": "500"}
+    add(p, "/ocds/releases/period", "/ocds/releases/period", params=period, kind="list")
     aggregate(p, "/plans/{plan_id}", "/plans/{key}", w.plan, "plan")
     aggregate(p, "/contracts/{contract_id}", "/contracts/{key}", w.contract, "contract")
     for code, tag in ((X, "bidder X"), (D, "debarred D")):
