@@ -261,7 +261,8 @@ _POLICY = (
     responses=responses(PeriodInvalid),
     description="OCDS 1.1 release package of every release dated in a period (China days `from`–`to`, both "
     "included), oldest first, paged with `limit`/`offset`; the next page is in the `Link` header "
-    '(`rel="next"`), the count in `X-Total-Count`.' + _POLICY,
+    '(`rel="next"`), the count in `X-Total-Count`; a period with nothing published answers an '
+    "empty `releases` list." + _POLICY,
 )
 async def releases_of_period(
     request: Request,

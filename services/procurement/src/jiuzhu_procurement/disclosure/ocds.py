@@ -587,7 +587,7 @@ def package(
     return {
         "uri": uri,
         "version": "1.1",
-        "publishedDate": published.isoformat(),
+        "publishedDate": published.replace(microsecond=0).isoformat(),
         "publisher": {k: v for k, v in publisher.items() if v},
         kind: body,
     }
