@@ -1,5 +1,6 @@
 """`make demo`'s loader against the real processes: every project state, rounds with results, survey
-answers, staffing and compliance, a public debarment; a second load writes nothing new."""
+answers, staffing and compliance, a public debarment; a second load writes nothing new; what it
+publishes passes the OCDS tools."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import httpx
 from jiuzhu_devtools.demo import load
 from jiuzhu_devtools.testing import TEST_SECRET, LiveStack
 from jiuzhu_kit.settings import KitSettings
+from tests.stories import ocds
 
 STATES = {
     "declared",
@@ -88,3 +90,9 @@ def test_demo_loads_every_state_and_loads_once(
         assert again.calendars == [] and again.writes == first.writes - len(first.calendars)
         assert again.replayed == again.writes
         assert _snapshot(c, admin) == (projects, rounds)
+
+    # What the demo publishes (13 projects, every state a published project can be in) passes the
+    # tools OCDS publishers are checked with, as the stories' data does (tests/stories/ocds.py).
+    figures = ocds.check_published(live_stack.gateway, admin)
+    assert figures.projects == 13 and figures.releases >= 50
+    ocds.assert_clean(figures)

@@ -335,6 +335,19 @@ async def test_failing_contractor_is_debarred_and_its_contract_taken_over(
         assert barred["code"] == "CONTRACTOR_DEBARRED"
         await w.bid(again, steady, XINLUO, "870000.00")
         await w.tr("projects", pid, "closed", bureau)
+        # In OCDS (public, no token) the taken-over process names its re-procurement, and back.
+        taken_over, reprocured = [
+            (await w.call("GET", f"/api/procurement/ocds/records/{x}", None))["records"][0]
+            for x in (pid, again)
+        ]
+        links = [
+            (r["relationship"], r["identifier"]) for r in taken_over["compiledRelease"]["relatedProcesses"]
+        ]
+        assert links == [(["replacementProcess"], reprocured["ocid"])]
+        links = [
+            (r["relationship"], r["identifier"]) for r in reprocured["compiledRelease"]["relatedProcesses"]
+        ]
+        assert links == [(["prior"], taken_over["ocid"])]
 
         # 9. Every aggregate the story touched has a hash chain that verifies.
         chains = await w.verify_trail(("auditor", CITY))

@@ -225,6 +225,7 @@ def procurement(w: World) -> dict[str, Example]:
         ),
         "GET /ocds/records/{project_id}": project,
         "GET /ocds/releases/{project_id}": project,
+        "GET /ocds/releases/period": Example(query={"from": "2000-01-01", "to": "2100-12-31"}),
         "POST /plans": Example(
             body={
                 "division_code": LINGWU,

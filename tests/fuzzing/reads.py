@@ -143,6 +143,9 @@ def reads(w: World) -> list[Read]:
             )
         for kind in ("records", "releases"):
             add(p, f"/ocds/{kind}/{{project_id}}", f"/ocds/{kind}/{pid}", tag=state)
+    # Every release of all time in one package: what the per-project packages show, no more.
+    period = {"from": "2000-01-01", "to": "2100-12-31", "limit": "500"}
+    add(p, "/ocds/releases/period", "/ocds/releases/period", params=period, kind="list")
     aggregate(p, "/plans/{plan_id}", "/plans/{key}", w.plan, "plan")
     aggregate(p, "/contracts/{contract_id}", "/contracts/{key}", w.contract, "contract")
     # A payment's history is read as its contract is; the world's contract is a draft, so it has no

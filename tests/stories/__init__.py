@@ -256,10 +256,14 @@ def elapsed(start: float) -> float:
 @asynccontextmanager
 async def story(gateway: str, token: Callable[..., str]) -> AsyncIterator[Walk]:
     """One whole story through the gateway: a client, its `Walk`, next year's calendar loaded;
-    the story must take under a minute."""
+    the story must take under a minute. On its way out, what it published passes the tools OCDS
+    publishers are checked with (libcoveocds, the strict schema, ocdsmerge: stories/ocds.py)."""
     started = time.monotonic()
     async with httpx.AsyncClient(base_url=gateway, timeout=20) as client:
         w = Walk(client, token)
         await w.ensure_calendar(test_today().year + 1)
         yield w
     assert elapsed(started) < 60
+    from tests.stories import ocds  # libcoveocds and its kin: loaded by the stories only
+
+    ocds.assert_clean(ocds.check_published(gateway, w.h("admin", "000000")))

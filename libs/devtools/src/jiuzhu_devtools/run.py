@@ -22,6 +22,8 @@ def service_env(database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     env["DATABASE_URL"] = database_url
     env.setdefault("JIUZHU_ENVIRONMENT", "dev")
+    # Published links (OCDS package URIs) name the local gateway unless the caller says otherwise.
+    env.setdefault("PROCUREMENT_PUBLIC_BASE_URL", f"http://127.0.0.1:{GATEWAY_PORT}/api/procurement")
     for spec in SERVICES:
         env[f"GATEWAY_UPSTREAM_{spec.schema.upper()}"] = f"http://127.0.0.1:{spec.port}"
         env[f"{spec.schema.upper()}_SERVICE_URL"] = f"http://127.0.0.1:{spec.port}"

@@ -189,6 +189,8 @@ class LiveStack:
         env.update({"JWT_SECRET": TEST_SECRET, "JIUZHU_ENVIRONMENT": "test", "JIUZHU_LOG_LEVEL": "WARNING"})
         env["JIUZHU_CLOCK"] = SUITE_CLOCK  # each process starts its clock there (extra_env may differ)
         env["GATEWAY_LOG_LEVEL"] = "WARNING"
+        # Published links (OCDS package URIs) name the gateway the suite talks to.
+        env["PROCUREMENT_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.gateway_port}/api/procurement"
         for s in SERVICES:
             env[f"GATEWAY_UPSTREAM_{s.schema.upper()}"] = f"http://127.0.0.1:{self.ports[s.schema]}"
             env[f"{s.schema.upper()}_SERVICE_URL"] = f"http://127.0.0.1:{self.ports[s.schema]}"

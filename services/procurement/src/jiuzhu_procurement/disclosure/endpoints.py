@@ -9,25 +9,26 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.clock import now, today
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.errors import NotFound, responses
+from jiuzhu_kit.errors import FieldError, NotFound, ValidationFailed, responses
 from jiuzhu_kit.money import Money
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_procurement.contract import policy as contracts_policy
-from jiuzhu_procurement.contract.models import Contract, Payment
+from jiuzhu_procurement.contract.models import Contract
 from jiuzhu_procurement.contractor import policy as contractors_policy
 from jiuzhu_procurement.contractor.models import Contractor
 from jiuzhu_procurement.debarment.models import Debarment
-from jiuzhu_procurement.disclosure import ocds
+from jiuzhu_procurement.disclosure import ocds, service
 from jiuzhu_procurement.project import methods
-from jiuzhu_procurement.project.models import Bid, Project
-from jiuzhu_procurement.workflow.machine import snapshot
+from jiuzhu_procurement.project.models import Project
 
 router = APIRouter(tags=["public"])
 PUBLIC_STATES = ocds.AFTER_TENDER
@@ -220,58 +221,110 @@ async def debarments(session: SessionDep, on: date | None = None) -> list[Public
     ]
 
 
-async def _releases(
-    request: Request, session: Any, project_id: uuid.UUID
-) -> tuple[str, list[dict[str, Any]]]:
-    p = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
+async def _published(session: AsyncSession, project_id: uuid.UUID) -> Project:
+    p: Project | None = (
+        await session.execute(select(Project).where(Project.id == project_id))
+    ).scalar_one_or_none()
     if p is None or p.announced_on is None:
         raise NotPublished()
-    events = await request.app.state.audit.history(session, "project", p.id)
-    # Opened bids only: a sealed or withdrawn one has no bidder or price to publish, ever.
-    opened = select(Bid).where(Bid.project_id == p.id, Bid.sealed.is_(None), Bid.withdrawn_at.is_(None))
-    bids = [snapshot(b) for b in (await session.execute(opened)).scalars()]
-    contract = (
-        (
-            await session.execute(
-                select(Contract).where(Contract.project_id == p.id, Contract.status != "discarded")
-            )
+    return p
+
+
+def _publisher(request: Request) -> dict[str, str]:
+    s = request.app.state.settings
+    return {"name": s.ocds_publisher_name, "uri": s.ocds_publisher_uri}
+
+
+def _base(request: Request) -> str:
+    return str(request.app.state.settings.public_base_url).rstrip("/")
+
+
+class PeriodInvalid(ValidationFailed):
+    code = "PERIOD_INVALID"
+    zh = "期间无效：起始日期（from）不能晚于截止日期（to）"
+    en = "Invalid period: `from` must not be after `to`"
+
+
+_POLICY = (
+    " Published once the project is announced, with what the public may see: tenderers are named "
+    "with the result; bids, qualification and scores never appear. A release is published when what "
+    "OCDS shows changes, dated by the business date its step recorded (China time). Contractors are "
+    "identified under CN-USCI (org-id.guide), the buyer by its GB/T 2260 division code (scheme "
+    "CN-GBT2260); items are classified by the catalogue of the procurement rule packs (scheme "
+    "x_jiuzhu_catalogue, published at GET /catalogue)."
+)
+
+
+@router.get(
+    "/ocds/releases/period",
+    response_model=dict[str, Any],
+    responses=responses(PeriodInvalid),
+    description="OCDS 1.1 release package of every release dated in a period (China days `from`–`to`, both "
+    "included), oldest first, paged with `limit`/`offset`; the next page is in the `Link` header "
+    '(`rel="next"`), the count in `X-Total-Count`; a period with nothing published answers an '
+    "empty `releases` list." + _POLICY,
+)
+async def releases_of_period(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    page: Annotated[PageParams, Depends(page_params)],
+    start: Annotated[date, Query(alias="from", description="first day (China time), included")],
+    end: Annotated[date, Query(alias="to", description="last day (China time), included")],
+) -> dict[str, Any]:
+    """OCDS 1.1 release package: every release of a period."""
+    if start > end:
+        raise PeriodInvalid([FieldError(pointer="#/to", code="PERIOD_INVALID", detail="to 早于 from")])
+    rels = await service.in_period(session, request.app.state, start, end)
+    base = _base(request)
+
+    def uri(offset: int) -> str:
+        q = urlencode(
+            {"from": start.isoformat(), "to": end.isoformat(), "limit": page.limit, "offset": offset}
         )
-        .scalars()
-        .first()
-    )
-    c = snapshot(contract) if contract is not None else None
-    pays = (
-        [
-            snapshot(x)
-            for x in (
-                await session.execute(select(Payment).where(Payment.contract_id == contract.id))
-            ).scalars()
-        ]
-        if contract is not None
-        else []
-    )
-    ocid = _ocid(request, p.id)
-    out = [
-        ocds.release(ocid, e["seq"], e["occurred_at"], e["data"], bids, c, pays)
-        for e in events
-        if isinstance(e["data"], dict) and "status" in e["data"] and "budget" in e["data"]
-    ]
-    return ocid, out
+        return f"{base}/ocds/releases/period?{q}"
+
+    links = []
+    if page.offset + page.limit < len(rels):
+        links.append(f'<{uri(page.offset + page.limit)}>; rel="next"')
+    if page.offset > 0:
+        links.append(f'<{uri(max(page.offset - page.limit, 0))}>; rel="prev"')
+    if links:
+        response.headers["Link"] = ", ".join(links)
+    response.headers["X-Total-Count"] = str(len(rels))
+    body = rels[page.offset : page.offset + page.limit]
+    return ocds.package("releases", uri(page.offset), now(), _publisher(request), body)
 
 
-@router.get("/ocds/releases/{project_id}", response_model=dict[str, Any], responses=responses(NotPublished))
+@router.get(
+    "/ocds/releases/{project_id}",
+    response_model=dict[str, Any],
+    responses=responses(NotPublished),
+    description="OCDS 1.1 release package of a project: one release per step of its history that changes "
+    "what OCDS shows." + _POLICY,
+)
 async def release_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
-    """OCDS 1.1 release package: one release per workflow event of the project."""
-    _, rel = await _releases(request, session, project_id)
-    base = request.app.state.settings.public_base_url
-    return ocds.package("releases", f"{base}/ocds/releases/{project_id}", now(), "Jiuzhu", rel)
+    """OCDS 1.1 release package of a project."""
+    p = await _published(session, project_id)
+    _, rel = await service.releases(session, request.app.state, p)
+    if not rel:
+        raise NotPublished()
+    uri = f"{_base(request)}/ocds/releases/{project_id}"
+    return ocds.package("releases", uri, now(), _publisher(request), rel)
 
 
-@router.get("/ocds/records/{project_id}", response_model=dict[str, Any], responses=responses(NotPublished))
+@router.get(
+    "/ocds/records/{project_id}",
+    response_model=dict[str, Any],
+    responses=responses(NotPublished),
+    description="OCDS 1.1 record package of a project: its releases and the compiled release (what OCDS "
+    "merging gives)." + _POLICY,
+)
 async def record_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
-    """OCDS 1.1 record package: the releases and the compiled current state."""
-    ocid, rel = await _releases(request, session, project_id)
-    base = request.app.state.settings.public_base_url
-    return ocds.package(
-        "records", f"{base}/ocds/records/{project_id}", now(), "Jiuzhu", [ocds.record(ocid, rel)]
-    )
+    """OCDS 1.1 record package of a project."""
+    p = await _published(session, project_id)
+    ocid, rel = await service.releases(session, request.app.state, p)
+    if not rel:  # no recorded history to publish (never the case for a project made through the API)
+        raise NotPublished()
+    uri = f"{_base(request)}/ocds/records/{project_id}"
+    return ocds.package("records", uri, now(), _publisher(request), [ocds.record(ocid, rel)])
