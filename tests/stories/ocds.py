@@ -19,6 +19,7 @@ the demo's data (13 published projects).
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import warnings
 import zipfile
@@ -226,11 +227,22 @@ def _period(c: httpx.Client, checker: Checker) -> list[dict[str, Any]]:
     return out
 
 
+_visitors = itertools.count()
+
+
+def _as_a_new_visitor(request: httpx.Request) -> None:
+    """Each public read comes from another portal visitor (the gateway trusts X-Forwarded-For from
+    loopback), so the check — hundreds of anonymous reads at the end of every story — is not
+    throttled by the public rate limit the stories themselves rely on."""
+    n = next(_visitors)
+    request.headers["X-Forwarded-For"] = f"203.0.{113 + n // 250 % 100}.{n % 250 + 1}"
+
+
 def check_published(gateway: str, admin: dict[str, str]) -> Figures:
     """Every project an administrator can list, read as the public reads OCDS (no credential)."""
     checker = Checker()
     published: list[dict[str, Any]] = []
-    with httpx.Client(base_url=gateway, timeout=30) as c:
+    with httpx.Client(base_url=gateway, timeout=30, event_hooks={"request": [_as_a_new_visitor]}) as c:
         r = c.get("/api/procurement/projects", params={"limit": 200}, headers=admin)
         assert r.status_code == 200, r.text
         projects = r.json()["items"]
