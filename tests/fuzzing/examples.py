@@ -192,7 +192,7 @@ def procurement(w: World) -> dict[str, Example]:
             path={**k.path, "period": "2019-H1"}
         ),
         "POST /contracts/{contract_id}/payments/{period}/acceptance": Example(
-            path={**k.path, "period": "2019-H2"}, body={"on": w.signed_on, "note": "下半年服务经验收合格"}
+            path={**k.path, "period": "2021-H2"}, body={"on": w.signed_on, "note": "下半年服务经验收合格"}
         ),
         "GET /contracts/{contract_id}/payments/{period}/events": Example(
             path={**k.path, "period": "2019-H1"}

@@ -35,8 +35,9 @@ DRAW_SEED = "f0220" * 8  # the purchaser's seed of the expert draw the fuzzer re
 
 
 def contract(deadline: bool = True) -> dict[str, Any]:
-    """Lingwu's three-year dispatch contract: six half-yearly payments (2019-H1 … 2021-H2)."""
-    return dict(
+    """Lingwu's three-year dispatch contract: six half-yearly payments (2019-H1 … 2021-H2), the last one
+    paid on acceptance (the others on the evaluation)."""
+    body = dict(
         contract_body(
             "社会救助入户核查服务",
             "13 名入户核查员",
@@ -49,6 +50,8 @@ def contract(deadline: bool = True) -> dict[str, Any]:
             ),
         )
     )
+    body["payment_schedule"][-1]["gate"] = "acceptance"
+    return body
 
 
 @dataclass
