@@ -189,6 +189,11 @@ class LiveStack:
         env.update({"JWT_SECRET": TEST_SECRET, "JIUZHU_ENVIRONMENT": "test", "JIUZHU_LOG_LEVEL": "WARNING"})
         env["JIUZHU_CLOCK"] = SUITE_CLOCK  # each process starts its clock there (extra_env may differ)
         env["GATEWAY_LOG_LEVEL"] = "WARNING"
+        # The whole suite's stories share this gateway from one address within minutes: its read
+        # limits would throttle the suite itself. The limits are tested on their own gateways
+        # (gateway/tests); public writes (survey answers) keep their production limit.
+        env["GATEWAY_RATE_LIMIT_PRINCIPAL"] = "100000/minute"
+        env["GATEWAY_RATE_LIMIT_PUBLIC"] = "100000/minute"
         # Published links (OCDS package URIs) name the gateway the suite talks to.
         env["PROCUREMENT_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.gateway_port}/api/procurement"
         for s in SERVICES:
