@@ -591,10 +591,12 @@ def _example_secrets() -> dict[str, dict[str, str]]:
 
 def _real_secrets() -> dict[str, dict[str, str]]:
     """What an operator would create: the templates' keys with real values, and the CNPG app secret."""
-    out = {
-        name: {k: ("" if k == "JWT_PUBLIC_KEY" else "r" * 48) for k in data}
-        for name, data in _example_secrets().items()
+    real = {
+        "JWT_PUBLIC_KEY": "",
+        "PROCUREMENT_BID_KEYS_PREVIOUS": "",
+        "PROCUREMENT_BID_KEY": "a2V5" * 10 + "a2U=",
     }
+    out = {name: {k: real.get(k, "r" * 48) for k in data} for name, data in _example_secrets().items()}
     out[f"{CLUSTER}-app"] = {"uri": f"postgresql://jiuzhu:{'p' * 64}@{CLUSTER}-rw.jiuzhu:5432/jiuzhu"}
     return out
 
