@@ -21,7 +21,11 @@ from dockerfile_parse import DockerfileParser
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILES = sorted((ROOT / "deploy").glob("*.Dockerfile"))
 APP_SERVICES = {"staffing-calc", "procurement", "evaluation", "gateway"}
-ENV = {"POSTGRES_PASSWORD": "pw", "JWT_SECRET": "x" * 40}
+ENV = {
+    "POSTGRES_PASSWORD": "pw",
+    "JWT_SECRET": "x" * 40,
+    "PROCUREMENT_BID_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+}
 
 _VAR = re.compile(r"\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}")
 
@@ -59,7 +63,7 @@ def load_compose(env: dict[str, str]) -> dict[str, Any]:
 def test_compose_is_valid_and_wired() -> None:
     c = load_compose(ENV)
     services = c["services"]
-    assert set(services) == APP_SERVICES | {"postgres", "migrate"}
+    assert set(services) == APP_SERVICES | {"postgres", "migrate", "edge"}
     assert "healthcheck" in services["postgres"]
     assert services["migrate"]["restart"] == "no"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -72,12 +76,32 @@ def test_compose_is_valid_and_wired() -> None:
             assert (ROOT / svc["build"]["context"] / svc["build"]["dockerfile"]).is_file()
             assert "env_file" not in svc and "volumes" not in svc  # configuration by environment only
             assert svc["environment"]["JIUZHU_ENVIRONMENT"] == "prod"
-    assert services["gateway"]["ports"] == ["8000:8000"]
+    # Two replicas of each app; only the edge publishes a port (two gateways could not both bind
+    # :8000), and it proxies to the gateway replicas with a configuration that exists.
+    for name in APP_SERVICES:
+        assert services[name]["deploy"]["replicas"] == 2, name
+        assert "ports" not in services[name], name
+    edge = services["edge"]
+    assert edge["ports"] == ["8000:8000"]
+    assert edge["depends_on"]["gateway"]["condition"] == "service_healthy"
+    for mount in edge["volumes"]:
+        source = mount.split(":")[0]
+        assert (ROOT / source).is_file(), source
+        conf = (ROOT / source).read_text(encoding="utf-8")
+        assert "http://gateway:8000" in conf and "X-Forwarded-For $remote_addr" in conf
 
 
 def test_compose_refuses_to_start_without_secrets() -> None:
     with pytest.raises(ValueError, match="JWT_SECRET"):
         load_compose({"POSTGRES_PASSWORD": "pw"})
+    with pytest.raises(ValueError, match="PROCUREMENT_BID_KEY"):
+        load_compose({k: v for k, v in ENV.items() if k != "PROCUREMENT_BID_KEY"})
+
+
+def test_only_procurement_holds_the_sealed_bid_key() -> None:
+    services = load_compose(ENV)["services"]
+    holders = {name for name, svc in services.items() if "PROCUREMENT_BID_KEY" in svc.get("environment", {})}
+    assert holders == {"procurement"}
 
 
 def test_compose_validator_catches_a_broken_file() -> None:

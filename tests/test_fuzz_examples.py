@@ -24,7 +24,7 @@ def stand_in() -> World:
 
     rounds = ids("published", "appealed", "closable", "closed", "open")
     projects = ids("contract", "declared", "announced", "qualification", "scoring", "low_price")
-    projects |= ids("challengeable", "awarded", "challenged")
+    projects |= ids("challengeable", "awarded", "challenged", "drawable")
     return World(
         contractors={k: uscc("91", LINGWU, i + 1) for i, k in enumerate("ABCDEF")},
         plans=ids("draft", "approved"),
@@ -45,6 +45,7 @@ def stand_in() -> World:
         scenario=str(uuid.uuid4()),
         pack="national",
         local_packs=ids("read", "decide"),
+        expert=str(uuid.uuid4()),
     )
 
 

@@ -31,11 +31,15 @@ from tests.stories import (
 LINGWU = "640181"  # 灵武市
 CITY = "640100"  # 银川市, above Lingwu
 CHONGXING = "640181100"  # 崇兴镇, party to the tripartite agreement (四(二))
-# 13 × 2 × 1,560 yuan (class-2 area, 2018 table) × 12 months, then 1,840 from 2021-09-01 (四(五)).
-YEAR_COSTS = ["486720.00", "486720.00", "515840.00"]
-BUDGET = "1489280.00"
-HALF = "243360.00"  # 13 × 2 × 1,560 × 6
-LAST_HALF = "272480.00"  # 2021-H2: 13 × 2 × (2 × 1,560 + 4 × 1,840)
+# Wages: 13 × 2 × 1,560 yuan (class-2 area, 2018 table) × 12 months, then 1,840 from 2021-09-01
+# (四(五)); beside them the dispatch company's pension contribution as employer, 20 % then 16 % from
+# 2019-05-01 (unverified rates): 13 × (4 × 624.00 + 8 × 499.20) in 2019, 13 × 12 × 499.20 in 2020 …
+YEAR_WAGES = ["486720.00", "486720.00", "515840.00"]
+YEAR_COSTS = ["571084.80", "564595.20", "598374.40"]
+BUDGET = "1734054.40"
+FIRST_HALF = "288787.20"  # 2019-H1: 243,360 + 13 × (4 × 624.00 + 2 × 499.20)
+HALF = "282297.60"  # 243,360 + 13 × 6 × 499.20
+LAST_HALF = "316076.80"  # 2021-H2: 13 × 2 × (2 × 1,560 + 4 × 1,840) + 13 × (2 × 499.20 + 4 × 588.80)
 
 
 async def _half_year_round(
@@ -137,6 +141,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
         budget_req = {"division_code": LINGWU, "start": "2019-01-01", "county": LINGWU_COUNTY}
         budget = await w.call("POST", "/api/staffing/calculations/budget", finance, json=budget_req)
         assert [y["cost"] for y in budget["years"]] == YEAR_COSTS and budget["total_cost"] == BUDGET
+        assert [y["parts"]["wages"] for y in budget["years"]] == YEAR_WAGES
         assert {p["pay"] for p in budget["years"][0]["positions"]} == {"37440.00"}  # 2 × 1,560 × 12
         assert any("1840" in s["reading_zh"] for s in budget["years"][2]["steps"])
 
@@ -204,7 +209,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
             for y in (2019, 2020, 2021)
             for h in (1, 2)
         ]
-        schedule[-1]["amount"] = LAST_HALF
+        schedule[0]["amount"], schedule[-1]["amount"] = FIRST_HALF, LAST_HALF
         contract = {
             "subject": "社会救助入户核查员劳务派遣服务",
             "service_standards": "专职专责从事入户核查，每半年接受评估",

@@ -18,6 +18,7 @@ from typing import Any
 from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU, LINGWU_COUNTY, STAFF_GOOD
 from jiuzhu_devtools.testing import test_today
 from tests.fuzzing.fuzz_world import (
+    DRAW_SEED,
     PILOT_PROVINCE,
     PROVINCE,
     TOWNSHIP,
@@ -126,6 +127,7 @@ def procurement(w: World) -> dict[str, Example]:
     }
     key = {
         "contractors": Example(path={"key": a}),
+        "experts": Example(path={"key": w.expert}),
         "contracts": Example(path={"key": w.contract}),
         "debarments": Example(path={"key": w.debarment}),
         "plans": Example(path={"key": w.plans["approved"]}),
@@ -189,12 +191,37 @@ def procurement(w: World) -> dict[str, Example]:
         "POST /contracts/{contract_id}/payments/{period}/release": Example(
             path={**k.path, "period": "2019-H1"}
         ),
+        "POST /contracts/{contract_id}/payments/{period}/acceptance": Example(
+            path={**k.path, "period": "2019-H2"}, body={"on": w.signed_on, "note": "下半年服务经验收合格"}
+        ),
+        "GET /contracts/{contract_id}/payments/{period}/events": Example(
+            path={**k.path, "period": "2019-H1"}
+        ),
+        "GET /contracts/{contract_id}/payments/{period}/events/verify": Example(
+            path={**k.path, "period": "2019-H1"}
+        ),
+        "GET /contracts/overdue-payments": Example(query={"division_code": LINGWU}),
         "GET /debarments/{debarment_id}": Example(path={"debarment_id": w.debarment}),
         "POST /debarments/{debarment_id}/transitions": Example(
             "contractor",
             org=d,
             path={"debarment_id": w.debarment},
             body={"to": "responded", "data": {"response": "系个别人员所为，已整改"}},
+        ),
+        "POST /experts": Example(
+            body={
+                "pool_division": LINGWU,
+                "name": "张建华",
+                "fields": ["社会救助"],
+                "organisation": "北方民族大学",
+            }
+        ),
+        "GET /experts/{expert_id}": Example(path={"expert_id": w.expert}),
+        "POST /experts/{expert_id}/conflicts": Example(
+            path={"expert_id": w.expert}, body={"uscc": e, "note": "三年内曾在该机构兼职"}
+        ),
+        "POST /experts/{expert_id}/status": Example(
+            path={"expert_id": w.expert}, body={"active": True, "reason": "年度复核在库"}
         ),
         "GET /ocds/records/{project_id}": project,
         "GET /ocds/releases/{project_id}": project,
@@ -232,6 +259,23 @@ def procurement(w: World) -> dict[str, Example]:
             path={"project_id": p["announced"]},
             body={"uscc": c, "price": "1400000.00", "proposal": "服务方案：人员、流程、质量控制"},
         ),
+        # A's bid on the project in bidding stays sealed: A reads, replaces and withdraws it.
+        "GET /projects/{project_id}/bids/mine": Example(
+            "contractor", org=a, path={"project_id": p["announced"]}
+        ),
+        "GET /projects/{project_id}/bids/{bid_id}": Example(
+            path={"project_id": p["qualification"], "bid_id": w.bids["qualification"][0]}
+        ),
+        "PUT /projects/{project_id}/bids/{bid_id}": Example(
+            "contractor",
+            org=a,
+            path={"project_id": p["announced"], "bid_id": w.bids["announced"][0]},
+            body={"uscc": a, "price": "1390000.00", "proposal": "服务方案（修改）"},
+        ),
+        "POST /projects/{project_id}/bids/{bid_id}/withdrawal": Example(
+            "contractor", org=a, path={"project_id": p["announced"], "bid_id": w.bids["announced"][0]}
+        ),
+        "GET /projects/{project_id}/opening": project,
         "POST /projects/{project_id}/bids/{bid_id}/explanation": Example(
             path={"project_id": p["low_price"], "bid_id": w.bids["low_price"][2]},
             body={"explanation": "以志愿者补充人手、共享办公场地降低成本", "accepted": True},
@@ -264,6 +308,14 @@ def procurement(w: World) -> dict[str, Example]:
             path={"project_id": p["awarded"]}, body=contract(deadline=False)
         ),
         "GET /projects/{project_id}/ranking": Example(path={"project_id": p["low_price"]}),
+        "POST /projects/{project_id}/expert-draw/commitment": Example(
+            path={"project_id": p["announced"]}, body={"purchaser_commitment": "ab" * 32}
+        ),
+        "POST /projects/{project_id}/expert-draw": Example(
+            path={"project_id": p["drawable"]}, body={"seed": DRAW_SEED}
+        ),
+        "GET /projects/{project_id}/expert-draw": Example(path={"project_id": p["drawable"]}),
+        "GET /public/projects/{project_id}/expert-draw": Example(path={"project_id": p["drawable"]}),
         "POST /projects/{project_id}/scoring": Example(
             path={"project_id": p["scoring"]}, body={"members": members, "scores": scores}
         ),

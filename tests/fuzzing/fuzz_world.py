@@ -10,6 +10,7 @@ contract lists operations in does not matter. Built with the demo's helpers (`ji
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +31,7 @@ CONSULT = {"method": "competitive_consultation", "ground": "purchased_services"}
 BUDGET = "1460160.00"
 # A catalogue item per project (county level): AS01 … AS10, then DS01 …
 ITEMS = [f"AS{i:02d}" for i in range(1, 11)] + [f"DS{i:02d}" for i in range(1, 13)]
+DRAW_SEED = "f0220" * 8  # the purchaser's seed of the expert draw the fuzzer reveals
 
 
 def contract(deadline: bool = True) -> dict[str, Any]:
@@ -72,6 +74,7 @@ class World:
     scenario: str = ""
     pack: str = ""
     local_packs: dict[str, str] = field(default_factory=dict)  # read, decide: Lingwu's drafts
+    expert: str = ""  # a review expert of Lingwu's pool (five in it)
 
     @property
     def template_code(self) -> str:
@@ -129,7 +132,7 @@ def _build(api: Api) -> World:
     w.contract = signed["contract"]
     w.signed_on = api.get(f"/api/procurement/contracts/{w.contract}", bureau)["signed_on"]
     project("declared", "declared", Walk(CONSULT))
-    project("announced", "announced", Walk(CONSULT))
+    project("announced", "announced", Walk(CONSULT, two[:1]))  # A's bid, sealed
     project("qualification", "qualification_review", Walk(CONSULT, two))
     project("scoring", "qualification_review", Walk(CONSULT, two))
     for bid in w.bids["scoring"]:
@@ -153,6 +156,7 @@ def _build(api: Api) -> World:
             w.complaint = str(
                 api.post("/api/procurement/complaints", Persona("contractor", LINGWU, b), body)["id"]
             )
+    _experts(api, w, bureau, pr)
     case = api.post(
         f"/api/procurement/contractors/{w.contractors['D']}/debarments",
         bureau,
@@ -161,6 +165,30 @@ def _build(api: Api) -> World:
     w.debarment = str(case["id"])
     _evaluation(api, w, bureau)
     return w
+
+
+def _experts(api: Api, w: World, bureau: Persona, pr: Procurement) -> None:
+    """Lingwu's expert pool, and a consultation whose draw is committed and whose bids have closed."""
+    for i in range(5):
+        body = {
+            "pool_division": LINGWU,
+            "name": f"评审专家{i}",
+            "fields": ["社会工作"],
+            "organisation": "宁夏大学",
+        }
+        made = api.post("/api/procurement/experts", bureau, body)
+        w.expert = w.expert or str(made["id"])
+    # Its own catalogue item, like every project of the world (same-year same items add up).
+    item = ITEMS[len(w.projects)]
+    pid = pr.project(w.plans["approved"], "灵武市社会救助服务（抽取专家）", [item], BUDGET, "2018-09-03")
+    pr.walk(pid, "announced", Walk(CONSULT))
+    commitment = {
+        "purchaser_commitment": hashlib.sha256(DRAW_SEED.encode()).hexdigest(),
+        "representatives": 1,
+    }
+    api.post(f"/api/procurement/projects/{pid}/expert-draw/commitment", bureau, commitment)
+    pr.tr("projects", pid, "bidding_closed", bureau)
+    w.projects["drawable"] = pid
 
 
 def _staffing(api: Api, w: World, bureau: Persona) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.fuzzing import operations
 from tests.fuzzing.world import (
+    EXPERT_NAME,
     NAMES,
     OWN,
     PERSON_NAME,
@@ -31,6 +32,7 @@ PLACES = {"own": OWN, "sibling": SIBLING, "city": CITY, "other-province": OTHER,
 INSIDE = {OWN, CITY, NATIONAL}  # divisions whose subtree holds Lingwu
 PURCHASER = {"admin", "bureau", "township", "finance", "auditor"}
 SEES_PERSONAL = {"admin", "bureau", "finance", "auditor"}  # contractor/service.py `sees_personal`
+POOL_MANAGERS = {"bureau", "finance"}  # expert/policy.py `manages`
 
 # Reference data and probes: the same for everyone, nothing of the world in them.
 REFERENCE = {
@@ -87,6 +89,11 @@ class Read:
     kind: str = "sub"  # single | history | sub | list
     lingwu: bool = True  # the record lies in Lingwu's jurisdiction (False: national registry)
     registry: bool = False  # the contractor registry: bidders' names there are not about a bid
+    # A bidder's route: contractors bid from anywhere (政府采购法 22), so a contractor's place does
+    # not bind it there (rule 3 does not apply to contractors); the purchaser's side is bound as ever.
+    bidder_route: bool = False
+    # The opening record's readers besides the purchaser's side: the bidders it reads out.
+    round_bidders: frozenset[str] = frozenset()
 
     @property
     def label(self) -> str:
@@ -116,10 +123,33 @@ def reads(w: World) -> list[Read]:
         aggregate(p, "/projects/{project_id}", "/projects/{key}", pid, f"project:{state}", state)
         for sub in ("bids", "challenges", "complaints", "ranking"):
             add(p, f"/projects/{{project_id}}/{sub}", f"/projects/{pid}/{sub}", tag=state)
+        bids = w.bids.get(state, {})
+        add(p, "/projects/{project_id}/bids/mine", f"/projects/{pid}/bids/mine", tag=state, bidder_route=True)
+        add(
+            p,
+            "/projects/{project_id}/opening",
+            f"/projects/{pid}/opening",
+            tag=state,
+            bidder_route=True,
+            round_bidders=frozenset(bids),
+        )
+        for code, bid in bids.items():  # each bid, read by everyone (its bidder, the others, the purchaser)
+            add(
+                p,
+                "/projects/{project_id}/bids/{bid_id}",
+                f"/projects/{pid}/bids/{bid}",
+                tag=f"{state}, {NAMES[code]}'s bid",
+                bidder_route=True,
+            )
         for kind in ("records", "releases"):
             add(p, f"/ocds/{kind}/{{project_id}}", f"/ocds/{kind}/{pid}", tag=state)
     aggregate(p, "/plans/{plan_id}", "/plans/{key}", w.plan, "plan")
     aggregate(p, "/contracts/{contract_id}", "/contracts/{key}", w.contract, "contract")
+    # A payment's history is read as its contract is; the world's contract is a draft, so it has no
+    # payment yet and its history answers as an absent one would (404 CONTRACT_NOT_FOUND).
+    for suffix in ("/events", "/events/verify"):
+        h = "/contracts/{contract_id}/payments/{period}" + suffix
+        add(p, h, f"/contracts/{w.contract}/payments/2030-H1{suffix}")
     for code, tag in ((X, "bidder X"), (D, "debarred D")):
         aggregate(
             p,
@@ -144,23 +174,20 @@ def reads(w: World) -> list[Read]:
         p, "/rules/local-packs/{pack_uuid}", "/rules/local-packs/{pack_uuid}", w.local_pack, "local-pack"
     )
     add(p, "/rules/local-packs", "/rules/local-packs", kind="list")
+    aggregate(p, "/experts/{expert_id}", "/experts/{key}", w.expert, "expert")
+    add(p, "/experts", "/experts", kind="list")
+    for state, pid in w.projects.items():  # committed on the project in bidding only
+        add(p, "/projects/{project_id}/expert-draw", f"/projects/{pid}/expert-draw", tag=state)
+        add(p, "/public/projects/{project_id}/expert-draw", f"/public/projects/{pid}/expert-draw", tag=state)
     add(p, "/projects", "/projects", kind="list")
     for params in ({}, {"q": "灵武"}):
         add(p, "/contractors", "/contractors", params=params, kind="list", lingwu=False, registry=True)
-    add(
-        p,
+    for overdue in (
         "/contracts/overdue-deadlines",
-        "/contracts/overdue-deadlines",
-        params={"division_code": OWN},
-        kind="list",
-    )
-    add(
-        p,
+        "/contracts/overdue-payments",
         "/projects/overdue-deadlines",
-        "/projects/overdue-deadlines",
-        params={"division_code": OWN},
-        kind="list",
-    )
+    ):
+        add(p, overdue, overdue, params={"division_code": OWN}, kind="list")
     for params in ({}, {"division_code": OWN}):
         add(p, "/complaints", "/complaints", params=params, kind="list")
     for path in ("/public/announcements", "/public/contracts", "/public/results"):
@@ -246,18 +273,29 @@ class Sentinel:
     public: bool = False  # anyone may see it (the winner's price after the award)
     personal: bool = False  # natural-person data: SEES_PERSONAL roles anywhere, and the contractor itself
     identity: bool = False  # a bidder's name/code before the award: never a concern in the registry
+    expert: bool = False  # a review expert's name: the managers of its pool only (expert/policy.py)
+    sealed: bool = False  # a bid not yet opened: its bidder alone sees it, nobody else at all
 
 
 def sentinels() -> list[Sentinel]:
     out = [
         Sentinel(PERSON_NAME, "X's legal representative (full name)", X, personal=True),
         Sentinel(PERSON_PHONE, "X's contact phone (full)", X, personal=True),
+        Sentinel(EXPERT_NAME, "a review expert's name (full)", expert=True),
     ]
     for state, prices in PRICES.items():
         for code, price in prices.items():
             won = state == "awarded" and code == W
             who = "the winner" if won else NAMES[code]
-            out.append(Sentinel(price, f"bid price of {who} ({state} project)", code, public=won))
+            out.append(
+                Sentinel(
+                    price,
+                    f"bid price of {who} ({state} project)",
+                    code,
+                    public=won,
+                    sealed=state == "bidding",
+                )
+            )
     for code, mark in SCORES.items():
         out.append(Sentinel(mark, f"panel score of {NAMES[code]}'s bid (project in scoring)", code))
     for code in (X, Y):  # they bid only on projects not yet awarded
@@ -273,8 +311,19 @@ def may_see(s: Sentinel, who: Principal, read: Read) -> bool:
         return True
     if who.role is None:
         return False
+    if s.expert:  # bureau and finance covering Lingwu's pool manage it; admin anywhere
+        return who.role == "admin" or (who.role in POOL_MANAGERS and who.div in INSIDE)
     if s.personal:
         return who.role in SEES_PERSONAL or who.org == s.bidder
     if s.identity and read.registry:
         return True
-    return who.org == s.bidder or (who.role in PURCHASER and who.div in INSIDE)
+    if who.org == s.bidder:
+        return True
+    # The opening record goes to the bidders it reads out, as they attend the opening.
+    if who.role == "contractor" and who.org in read.round_bidders:
+        return True
+    # Sealed bids: no one but the bidder, the purchaser's side and admins included; the bidders
+    # of the project in bidding are sealed identities on its reads.
+    if s.sealed or (s.identity and read.tag.startswith("bidding")):
+        return False
+    return who.role in PURCHASER and who.div in INSIDE

@@ -17,6 +17,7 @@ from jiuzhu_devtools.seeds import EVIDENCE, LINGWU_COUNTY, LINGWU_PARTIES, STAFF
 from jiuzhu_devtools.testing import test_today
 from tests.fuzzing.world import (
     CONTRACT,
+    DRAW_SEED,
     OWN,
     OWN_TOWNSHIP,
     PANEL,
@@ -28,6 +29,7 @@ from tests.fuzzing.world import (
     X,
     Z,
     contractor_body,
+    expert_body,
     local_pack,
     template_body,
 )
@@ -178,13 +180,29 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: f"/contracts/{w.contract}/deadlines/dispatch/fulfil",
         lambda w: {"on": "2030-01-10"},
     ),
+    ("procurement", "POST /contracts/{contract_id}/payments/{period}/acceptance"): Write(
+        "bureau",
+        lambda w: f"/contracts/{w.contract}/payments/2030-H2/acceptance",
+        lambda w: {"on": "2030-01-10", "note": "下半年服务经验收合格"},
+    ),
     ("procurement", "POST /contracts/{contract_id}/payments/{period}/release"): Write(
-        "finance", lambda w: f"/contracts/{w.contract}/payments/2030-H1/release"
+        "finance", lambda w: f"/contracts/{w.contract}/payments/2030-H1/release", lambda w: {}
     ),
     ("procurement", "POST /debarments/{debarment_id}/transitions"): Write(
         "finance",
         lambda w: f"/debarments/{w.debarment}/transitions",
         lambda w: {"to": "cleared", "reason": "证据不足，不予处罚"},
+    ),
+    ("procurement", "POST /experts"): Write(
+        "bureau", lambda w: "/experts", lambda w: expert_body("专家（矩阵）")
+    ),
+    ("procurement", "POST /experts/{expert_id}/conflicts"): Write(
+        "bureau",
+        lambda w: f"/experts/{w.expert}/conflicts",
+        lambda w: {"division_code": OWN, "note": "配偶在采购人处任职"},
+    ),
+    ("procurement", "POST /experts/{expert_id}/status"): Write(
+        "bureau", lambda w: f"/experts/{w.expert}/status", lambda w: {"active": True, "reason": "复核在库"}
     ),
     ("procurement", "POST /rules/local-packs"): Write(
         "bureau", lambda w: "/rules/local-packs", lambda w: {"pack": local_pack("lingwu-guidance-2")}
@@ -222,6 +240,18 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: {"uscc": C, "price": "2100000.00", "proposal": "服务方案"},
         org=C,
     ),
+    # X replaces, then withdraws, its own sealed bid on the project still in bidding.
+    ("procurement", "PUT /projects/{project_id}/bids/{bid_id}"): Write(
+        "contractor",
+        lambda w: f"/projects/{w.projects['bidding']}/bids/{w.bids['bidding'][X]}",
+        lambda w: {"uscc": X, "price": "1234000.00", "proposal": "服务方案（修改）"},
+        org=X,
+    ),
+    ("procurement", "POST /projects/{project_id}/bids/{bid_id}/withdrawal"): Write(
+        "contractor",
+        lambda w: f"/projects/{w.projects['bidding']}/bids/{w.bids['bidding'][X]}/withdrawal",
+        org=X,
+    ),
     ("procurement", "POST /projects/{project_id}/bids/{bid_id}/explanation"): Write(
         "bureau",
         lambda w: f"/projects/{w.projects['scoring']}/bids/{w.bids['scoring'][X]}/explanation",
@@ -253,6 +283,14 @@ VALID: dict[tuple[str, str], Write] = {
     ),
     ("procurement", "POST /projects/{project_id}/contract"): Write(
         "bureau", lambda w: f"/projects/{w.projects['awarded']}/contract", lambda w: CONTRACT
+    ),
+    ("procurement", "POST /projects/{project_id}/expert-draw/commitment"): Write(
+        "bureau",
+        lambda w: f"/projects/{w.projects['bidding']}/expert-draw/commitment",
+        lambda w: {"purchaser_commitment": "ab" * 32, "representatives": 1},
+    ),
+    ("procurement", "POST /projects/{project_id}/expert-draw"): Write(
+        "bureau", lambda w: f"/projects/{w.projects['bidding']}/expert-draw", lambda w: {"seed": DRAW_SEED}
     ),
     ("procurement", "POST /projects/{project_id}/scoring"): Write(
         "bureau", lambda w: f"/projects/{w.projects['scoring']}/scoring", _scoring

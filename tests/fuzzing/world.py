@@ -9,6 +9,7 @@ shows as text that should not be there, whichever route or field carries it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,9 @@ PRICES = {
 SCORES = {X: "67.31", Y: "59.53", Z: "45.87"}
 PANEL = [{"id": "采购人代表", "expert": False}] + [{"id": f"评委{i}", "expert": True} for i in range(1, 5)]
 TEMPLATE_CODE = "lingwu-matrix-template"
+# Review experts of Lingwu's pool; the first one's name is a sentinel (its pool's managers only).
+EXPERT_NAME = "慕容复兴"
+DRAW_SEED = "c0ffee" * 8  # the purchaser's seed of the draw committed on the project in bidding
 
 
 @dataclass
@@ -66,6 +70,7 @@ class World:
     scenario: str = ""
     staff_contract: str = ""
     local_pack: str = ""  # Lingwu's own guidance catalogue, submitted (a draft)
+    expert: str = ""  # a review expert of Lingwu's pool (EXPERT_NAME)
 
     def lingwu_ids(self) -> list[str]:
         """Ids of every record that belongs to Lingwu's jurisdiction (lists elsewhere never show them)."""
@@ -78,6 +83,7 @@ class World:
             self.survey,
             self.scenario,
             self.local_pack,
+            self.expert,
         ]
 
 
@@ -234,6 +240,16 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
     )
     for state, (pid, bids) in zip(("bidding", "scoring", "awarded"), made, strict=True):
         w.projects[state], w.bids[state] = pid, bids
+    # Lingwu's expert pool, and a draw committed for the project still in bidding (expert/).
+    for i in range(5):
+        body = expert_body(EXPERT_NAME if i == 0 else f"专家{i}")
+        made_expert = await _ok(await proc.post("/experts", json=body, headers=bureau), 201)
+        w.expert = w.expert or str(made_expert["id"])
+    commitment = {"purchaser_commitment": hashlib.sha256(DRAW_SEED.encode()).hexdigest()}
+    r = await proc.post(
+        f"/projects/{w.projects['bidding']}/expert-draw/commitment", json=commitment, headers=bureau
+    )
+    await _ok(r, 201)
     awarded = w.projects["awarded"]
     w.contract = str(
         (await _ok(await proc.post(f"/projects/{awarded}/contract", json=CONTRACT, headers=bureau), 201))[
@@ -359,6 +375,16 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
         (await _ok(await proc.post("/rules/local-packs", json=body, headers=bureau), 201))["id"]
     )
     return w
+
+
+def expert_body(name: str) -> dict[str, Any]:
+    return {
+        "pool_division": OWN,
+        "name": name,
+        "fields": ["社会工作"],
+        "organisation": "宁夏大学",
+        "conflicts": [{"uscc": D, "note": "三年内曾任该机构理事"}],
+    }
 
 
 def local_pack(pack_id: str) -> dict[str, Any]:

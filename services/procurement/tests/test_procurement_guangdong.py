@@ -12,6 +12,9 @@ from jiuzhu_devtools.testing import test_today
 from .conftest import GD_COUNTY, Kit
 
 CONSULT = {"method": "competitive_consultation", "ground": "purchased_services"}
+CONFIRMED = {
+    "threshold_confirmation": "广东省政府集中采购目录及标准（2020年版）：服务类公开招标数额 400 万元"
+}
 
 
 async def _approved(kit: Kit, plan: str, budget: str, items: list[str] | None = None) -> str:
@@ -40,14 +43,27 @@ async def test_open_tender_threshold_is_inclusive_and_regional(client: httpx.Asy
     assert (
         p["method"] == "competitive_consultation" and p["method_details"]["approval"] == "汕财采〔2024〕8号"
     )
+    # Just below Guangdong's 4 million — above the national 2 million: the unverified local value
+    # alone would allow consultation, so the purchaser must confirm it first (never a silent guess).
     below = await _approved(kit, plan, "3999999.99", items=["DS01"])
-    await kit.tr("projects", below, "announced", "bureau", GD_COUNTY, CONSULT)
+    r = await kit.tr("projects", below, "announced", "bureau", GD_COUNTY, CONSULT, expect=409)
+    assert r.json()["code"] == "THRESHOLD_CONFIRMATION_REQUIRED"
+    assert "4000000.00" in r.json()["detail"] and "2000000.00" in r.json()["detail"]
+    p = (await kit.tr("projects", below, "announced", "bureau", GD_COUNTY, {**CONSULT, **CONFIRMED})).json()
+    assert p["method_details"]["threshold"] == {
+        "amount": "4000000.00",
+        "citation": "广东省政府集中采购目录及标准（2020年版） 公开招标数额标准（未核实）",
+        "verified": False,
+        "confirmed_by": CONFIRMED["threshold_confirmation"],
+    }
 
 
 async def test_splitting_to_stay_under_the_threshold_is_detected(kit: Kit) -> None:
     plan = await kit.plan(GD_COUNTY, test_today().year, amount="20000000.00")
     first = await _approved(kit, plan, "2500000.00")
-    await kit.tr("projects", first, "announced", "bureau", GD_COUNTY, CONSULT)
+    await kit.tr("projects", first, "announced", "bureau", GD_COUNTY, {**CONSULT, **CONFIRMED})
+    # 5 million together: refused under Guangdong's 4 million and the national 2 million alike, so
+    # no confirmation is asked for.
     second = await _approved(kit, plan, "2500000.00")
     r = await kit.tr("projects", second, "announced", "bureau", GD_COUNTY, CONSULT, expect=409)
     assert [x["code"] for x in r.json()["refusals"]] == ["PURCHASE_SPLITTING"]

@@ -73,9 +73,10 @@ async def test_termination_keeps_only_what_was_paid(
     cid = rows[0]["id"]
     await kit.sql(
         """
-        INSERT INTO procurement.payment (id, contract_id, division_code, period, amount, due_on, status, version)
-        VALUES (gen_random_uuid(), $1, $2, '2026-H1', 250000, '2026-06-30', 'released', 1),
-               (gen_random_uuid(), $1, $2, '2026-H2', 350000, '2026-12-31', 'scheduled', 1)
+        INSERT INTO procurement.payment (id, contract_id, division_code, period, amount, scheduled_amount, due_on,
+            status, version)
+        VALUES (gen_random_uuid(), $1, $2, '2026-H1', 250000, 250000, '2026-06-30', 'released', 1),
+               (gen_random_uuid(), $1, $2, '2026-H2', 350000, 350000, '2026-12-31', 'scheduled', 1)
         """,
         cid,
         LINGWU,

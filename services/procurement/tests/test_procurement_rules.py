@@ -276,3 +276,26 @@ async def test_a_bureau_sets_its_own_price_weight_ceiling_without_a_restart(kit:
         "projects", second, "announced", "bureau", LUHE, {**CONSULT, "scoring": {"price_weight": "30"}}
     )
     assert ok.json()["method_details"]["rules"]["price_weight_max"]["percent"] == "30"
+
+
+async def test_every_seeded_province_has_its_thresholds_dated_and_marked_unverified(
+    client: httpx.AsyncClient,
+) -> None:
+    """Guangdong, Fujian, Ningxia, Shanghai, Sichuan: the 2020 local amounts are not checked against
+    their documents, so they are published as unverified (and confirmed on a project where they
+    decide: test_procurement_guangdong)."""
+    for division, document in (
+        ("441521", "广东省政府集中采购目录及标准（2020年版）"),
+        ("350821", "福建省政府集中采购目录及标准（2020年版）"),
+        ("640181", "宁夏回族自治区政府集中采购目录及标准（2020年版）"),
+        ("310104", "上海市政府集中采购目录及标准（2020年版）"),
+        ("510121", "四川省政府集中采购目录及标准（2020年版）"),
+    ):
+        before = (await _rules(client, division, "2019-12-31"))["open_tender_threshold"]
+        after = (await _rules(client, division, "2020-01-01"))["open_tender_threshold"]
+        assert (before["value"], before["citation"]["document"]) == ("2000000.00", "国办发〔2016〕96号")
+        assert (after["value"], after["citation"]["document"], after["verified"]) == (
+            "4000000.00",
+            document,
+            False,
+        )

@@ -75,9 +75,37 @@ async def test_lingwu_thirteen_and_budget(
     )
     assert r.status_code == 200, r.text
     b = r.json()
-    assert [y["cost"] for y in b["years"]] == ["486720.00", "486720.00", "515840.00"]
-    assert b["total_cost"] == "1489280.00" and b["fits"] is False and b["total_shortfall"] == "1489280.00"
+    # The seed's wages (2 × minimum wage, the worker's own insurance included) and, beside them, what
+    # the dispatch company pays as employer for the pension (unverified rates, 20 % → 16 % from
+    # 2019-05-01): every part shown, the total funds both.
+    assert [y["parts"]["wages"] for y in b["years"]] == ["486720.00", "486720.00", "515840.00"]
+    assert [y["parts"]["employer_pension"] for y in b["years"]] == ["84364.80", "77875.20", "82534.40"]
+    assert [y["cost"] for y in b["years"]] == ["571084.80", "564595.20", "598374.40"]
+    assert b["total_cost"] == "1734054.40" and b["fits"] is False and b["total_shortfall"] == "1734054.40"
     assert any("1840" in s["reading_zh"] for s in b["years"][2]["steps"])
+    pension = [s for s in b["years"][0]["steps"] if s["name"].startswith("单位缴纳基本养老保险费")]
+    assert [(s["citation"], s["amount"]) for s in pension] == [
+        ("国发〔1997〕26号 三（未核实）", "624.00"),
+        ("国办发〔2019〕13号 一（未核实）", "499.20"),
+    ]
+    # The dispatch company's fee is its price, not a rule: the bureau enters the quoted rate.
+    r = await client.post(
+        "/calculations/budget",
+        json={
+            "division_code": "640181",
+            "start": "2019-01-01",
+            "county": LINGWU_COUNTY,
+            "dispatch_fee_rate": "0.05",
+        },
+        headers=auth("finance", "640100"),
+    )
+    first = r.json()["years"][0]
+    assert first["parts"] == {
+        "wages": "486720.00",
+        "employer_pension": "84364.80",
+        "dispatch_fee": "24336.00",
+    }
+    assert first["cost"] == "595420.80"
 
 
 async def test_budget_working_funds_and_raises(

@@ -18,10 +18,12 @@ from jiuzhu_procurement.contract.endpoints import router as contract_router
 from jiuzhu_procurement.contractor.endpoints import router as contractor_router
 from jiuzhu_procurement.debarment.endpoints import router as debarment_router
 from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
+from jiuzhu_procurement.expert.endpoints import router as expert_router
 from jiuzhu_procurement.models import kit
 from jiuzhu_procurement.plan.endpoints import router as plan_router
 from jiuzhu_procurement.project.endpoints import lean_routes as project_lean_routes
 from jiuzhu_procurement.project.endpoints import router as project_router
+from jiuzhu_procurement.project.sealing import Keyring
 from jiuzhu_procurement.rulebook.book import SPEC, default_book, file_sources
 from jiuzhu_procurement.rulebook.models import rule_pack
 from jiuzhu_procurement.settings import Settings
@@ -29,6 +31,7 @@ from jiuzhu_procurement.workflow.endpoints import router as workflow_router
 
 
 def create(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
     # Routes are matched in order: the project routes (transitions are the busiest write) go first.
     # No two routers share a path template, so the order changes nothing else.
     routers = [
@@ -42,6 +45,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         contract_router,
         workflow_router,
         disclosure_router,
+        expert_router,
         local_packs_router(local_packs),  # before rules_router: /rules/{pack_id} would take its paths
         rules_router(SPEC, book_of),
     ]
@@ -53,7 +57,7 @@ def create(settings: Settings | None = None) -> FastAPI:
             "Purchase plans, the lawful procurement workflow as declarative state machines, contractors and "
             "debarment, contracts, payments, takeover, public disclosure and OCDS 1.1."
         ),
-        settings=settings or Settings(),
+        settings=settings,
         tables=kit,
         routers=routers,
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
@@ -64,5 +68,7 @@ def create(settings: Settings | None = None) -> FastAPI:
     # The file packs are loaded and validated here (a pack that is wrong stops start-up); the
     # published local packs join them at start-up (load_local).
     app.state.rules = default_book()
+    # The sealed-bid master key(s), from the environment only (project/sealing.py).
+    app.state.bid_keys = Keyring.of(settings.bid_key, settings.bid_keys_previous)
     app.state.local_packs = LocalPacks(rule_pack, SPEC, file_sources, app.state.audit)
     return app

@@ -6,18 +6,22 @@ from jiuzhu_procurement.contract.models import Contract, Payment
 from jiuzhu_procurement.contractor.models import Contractor
 from jiuzhu_procurement.db import Base, kit, metadata
 from jiuzhu_procurement.debarment.models import Debarment
+from jiuzhu_procurement.expert.models import Expert, ExpertDraw
 from jiuzhu_procurement.plan.models import PurchasePlan
-from jiuzhu_procurement.project.models import Bid, Project
+from jiuzhu_procurement.project.models import Bid, BidKey, Project
 from jiuzhu_procurement.rulebook.models import rule_pack
 
 __all__ = [
     "Base",
     "Bid",
+    "BidKey",
     "Challenge",
     "Complaint",
     "Contract",
     "Contractor",
     "Debarment",
+    "Expert",
+    "ExpertDraw",
     "Payment",
     "Project",
     "PurchasePlan",

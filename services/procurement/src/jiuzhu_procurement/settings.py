@@ -1,9 +1,12 @@
 """Jiuzhu procurement settings: shared DATABASE_URL/JWT_* plus `PROCUREMENT_`-prefixed options."""
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from jiuzhu_kit.settings import KitSettings
+from jiuzhu_kit.settings import PLACEHOLDER_SECRETS, KitSettings
+from jiuzhu_procurement.project.sealing import DEV_BID_KEY, parse_key
 
 
 class Settings(KitSettings):
@@ -16,3 +19,20 @@ class Settings(KitSettings):
     public_base_url: str = "https://jiuzhu.example/api/procurement"
     # How often a replica checks whether another one published or withdrew a local rule pack.
     rules_refresh_seconds: float = Field(default=10.0, gt=0, le=3600)
+    # The master key that wraps each project's sealed-bid data key (project/sealing.py): 32 random
+    # bytes in base64 (`PROCUREMENT_BID_KEY`). Kept in the environment only, never in the database.
+    # The previous keys (comma-separated) still unwrap what they wrapped, for a rotation.
+    bid_key: str = DEV_BID_KEY
+    bid_keys_previous: str = ""
+
+    @model_validator(mode="after")
+    def _bid_keys(self) -> Self:
+        parse_key(self.bid_key)  # a ValueError refuses the settings (the process won't start)
+        for k in self.bid_keys_previous.split(","):
+            if k.strip():
+                parse_key(k)
+        if self.environment == "prod" and (
+            self.bid_key == DEV_BID_KEY or self.bid_key.strip().lower() in PLACEHOLDER_SECRETS
+        ):
+            raise ValueError("PROCUREMENT_BID_KEY is the development key; set a real one outside dev")
+        return self

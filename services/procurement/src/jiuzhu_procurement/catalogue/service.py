@@ -89,3 +89,15 @@ def threshold(at: RulesAt, kind: str) -> Threshold | None:
         verified=rule.verified,
         region=at.pack.jurisdiction,
     )
+
+
+def decided_by_guess(local: Threshold | None, national: Threshold | None, related_total: Decimal) -> bool:
+    """Does an unverified threshold decide whether a method other than open tender is refused? A
+    purchase is refused at a threshold T when its related total (its budget plus the same year's
+    purchases of the same items, splitting included) reaches T; so the guess decides only where that
+    total lies between it and the verified national value. Elsewhere both agree, and the unverified
+    value is never what refuses or allows a purchase."""
+    if local is None or local.verified or national is None:
+        return False
+    low, high = sorted((local.amount, national.amount))
+    return low <= related_total < high

@@ -6,19 +6,29 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 
-from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
+from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Period
 from jiuzhu_procurement.common.evaluation import EvaluationUnavailable
-from jiuzhu_procurement.contract import rules, service
+from jiuzhu_procurement.contract import machine, rules, service
 from jiuzhu_procurement.contract.models import Payment
-from jiuzhu_procurement.contract.policy import POLICY
-from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, FulfilIn, OverdueOut
+from jiuzhu_procurement.contract.policy import PAYMENT_POLICY, POLICY
+from jiuzhu_procurement.contract.schemas import (
+    AcceptanceIn,
+    AmendmentIn,
+    ContractIn,
+    ContractOut,
+    FulfilIn,
+    OverdueOut,
+    OverduePaymentOut,
+    ReleaseIn,
+)
 from jiuzhu_procurement.project.service import ProjectNotFound
 from jiuzhu_procurement.workflow.http import add_event_routes, apply, by_uuid
-from jiuzhu_procurement.workflow.machine import TransitionNotAllowed
+from jiuzhu_procurement.workflow.machine import ReasonRequired, TransitionNotAllowed
 from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 router = APIRouter(tags=["contracts"])
@@ -41,13 +51,21 @@ Supervisor = Annotated[
         rules.SubcontractingForbidden,
         rules.PaymentsMismatch,
         rules.DeadlineTooLate,
+        rules.PaymentTermTooLong,
+        rules.GradeScaleRequired,
     ),
 )
 async def draft_contract(
     request: Request, session: SessionDep, principal: Purchaser, project_id: uuid.UUID, body: ContractIn
 ) -> ContractOut:
     """Draft the contract of an awarded project with the winner (tripartite parties allowed). It is signed by
-    the project's `sign_contract` transition."""
+    the project's `sign_contract` transition.
+
+    Each payment line names its gate (`on_signing` advance, `acceptance`, `evaluation` — the default) and may
+    be `scale_by_grade` (evaluation only) by the contract's `grade_scale` or the rules' default. With a small
+    enterprise the agreed `payment_days_after_acceptance` may not exceed the longest the rules in force allow
+    (60 days, 保障中小企业款项支付条例); the enterprise's size is the one it has now, when the contract is
+    concluded."""
     c = await service.draft(
         session, request.app.state.audit, request.app.state.rules, principal, project_id, body, today()
     )
@@ -67,6 +85,22 @@ async def overdue_deadlines(
 ) -> list[OverdueOut]:
     """Working-day deadlines past due and not met (e.g. Lingwu: staff dispatched within 15 working days)."""
     return await service.overdue(session, principal, as_of or today(), division_code)
+
+
+@router.get(
+    "/contracts/overdue-payments",
+    response_model=list[OverduePaymentOut],
+    responses=responses(JurisdictionForbidden),
+)
+async def overdue_payments(
+    session: SessionDep,
+    principal: Supervisor,
+    as_of: date | None = None,
+    division_code: DivisionCode | None = None,
+) -> list[OverduePaymentOut]:
+    """Payments past their due date and not released, per purchaser: e.g. a small enterprise's payment
+    due 30 days after acceptance (保障中小企业款项支付条例), or a half-year whose evaluation never came."""
+    return await service.overdue_payments(session, principal, as_of or today(), division_code)
 
 
 @router.get(
@@ -117,19 +151,81 @@ async def fulfil_deadline(
 
 
 @router.post(
+    "/contracts/{contract_id}/payments/{period}/acceptance",
+    response_model=ContractOut,
+    responses=responses(
+        service.ContractNotFound,
+        service.ContractNotActive,
+        service.PaymentGateMismatch,
+        service.PaymentAlreadyAccepted,
+        service.PaymentAlreadyReleased,
+        service.AcceptanceDateInvalid,
+    ),
+)
+async def accept_payment(
+    request: Request,
+    session: SessionDep,
+    principal: Purchaser,
+    contract_id: uuid.UUID,
+    period: Period,
+    body: AcceptanceIn,
+) -> ContractOut:
+    """Record the acceptance (验收) of a period paid on acceptance: once, on a day between the signing and
+    today; audited on the payment. A small enterprise's payment then falls due within the days the rules in
+    force on that day allow (30, or the contract's agreed term up to 60: 保障中小企业款项支付条例)."""
+    c = await service.accept(
+        session,
+        request.app.state.audit,
+        request.app.state.rules,
+        principal,
+        contract_id,
+        period,
+        body,
+        today(),
+    )
+    return await service.out(session, c, principal)
+
+
+@router.post(
     "/contracts/{contract_id}/payments/{period}/release",
     response_model=ContractOut,
     responses=responses(
-        service.ContractNotFound, service.PaymentNotReleasable, TransitionNotAllowed, EvaluationUnavailable
+        service.ContractNotFound,
+        service.PaymentNotReleasable,
+        machine.PaymentNotAccepted,
+        machine.PaymentWithheld,
+        machine.GradeNotInScale,
+        machine.OverrideAmountInvalid,
+        machine.OverrideFinanceOnly,
+        ReasonRequired,
+        TransitionNotAllowed,
+        EvaluationUnavailable,
     ),
 )
 async def release_payment(
-    request: Request, session: SessionDep, principal: Payer, contract_id: uuid.UUID, period: Period
+    request: Request,
+    session: SessionDep,
+    principal: Payer,
+    contract_id: uuid.UUID,
+    period: Period,
+    body: ReleaseIn | None = None,
 ) -> ContractOut:
-    """Release one scheduled payment after asking the evaluation service whether its evaluation passed
-    (灵政办发〔2018〕201号 六(二): the half-yearly evaluation is the basis for releasing funds)."""
+    """Release one scheduled payment once its gate is met: an agreed advance once the contract is signed
+    (灵政办发〔2018〕201号 五(四)), a recorded acceptance, or — the default — the period's evaluation, asked
+    of the evaluation service (六(二): the half-yearly evaluation is the basis for releasing funds). A line
+    scaled by grade releases the scheduled amount × the contract's ratio for the published grade, rounded
+    half-up to the fen; a ratio of 0 withholds it (PAYMENT_WITHHELD, with the takeover plan).
+
+    Finance may override the gate (`override_gate`) or the amount (`override_amount`), with a `reason`:
+    recorded on the payment (`override`) and in its audit chain (`…/payments/{period}/events`)."""
     c = await service.get(session, principal, contract_id)
     pay = await service.payment_id(session, c, period)
+    ov = body or ReleaseIn()
+    data: dict[str, object] | None = None
+    if ov.override_gate or ov.override_amount is not None:
+        data = {"override_gate": ov.override_gate}
+        if ov.override_amount is not None:
+            data["override_amount"] = str(ov.override_amount)
     await apply(
         request,
         session,
@@ -137,10 +233,39 @@ async def release_payment(
         service.PAYMENT_MACHINE,
         Payment,
         pay,
-        TransitionIn(to="released"),
+        TransitionIn(to="released", reason=ov.reason, data=data),
         service.ContractNotFound,
     )
     return await service.out(session, c, principal)
+
+
+@router.get(
+    "/contracts/{contract_id}/payments/{period}/events",
+    response_model=list[AuditEventOut],
+    responses=responses(service.ContractNotFound, RoleForbidden),
+)
+async def payment_events(
+    request: Request, session: SessionDep, principal: PrincipalDep, contract_id: uuid.UUID, period: Period
+) -> list[AuditEventOut]:
+    """Every audit event of one payment (acceptance, release, finance's override with its reason), as you
+    may see it: readable by whoever may read the contract."""
+    c = PAYMENT_POLICY.check(principal, await service.load(session, contract_id), history=True)
+    pay = await service.payment_id(session, c, period)
+    return await history_of(request, session, PAYMENT_POLICY, principal, c, pay)
+
+
+@router.get(
+    "/contracts/{contract_id}/payments/{period}/events/verify",
+    response_model=VerifyOut,
+    responses=responses(service.ContractNotFound, RoleForbidden),
+)
+async def payment_events_verify(
+    request: Request, session: SessionDep, principal: PrincipalDep, contract_id: uuid.UUID, period: Period
+) -> VerifyOut:
+    """Recompute this payment's hash chain; `ok` is false if any event was altered or removed."""
+    c = PAYMENT_POLICY.check(principal, await service.load(session, contract_id), history=True)
+    pay = await service.payment_id(session, c, period)
+    return await verify_of(request, session, PAYMENT_POLICY, principal, c, pay)
 
 
 add_event_routes(router, "/contracts/{key}", POLICY, by_uuid(service.load))

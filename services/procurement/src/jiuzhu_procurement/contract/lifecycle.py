@@ -21,6 +21,23 @@ class ContractMissing(Conflict):
     en = "No draft contract yet; submit the contract first"
 
 
+def scheduled_payment(c: Contract, line: dict[str, Any]) -> Payment:
+    """One line of the contract's schedule as a payment waiting for its gate (a line written before
+    gates existed is gated by the evaluation, unscaled, as it always was)."""
+    amount = Decimal(str(line["amount"]))
+    return Payment(
+        contract_id=c.id,
+        division_code=c.division_code,
+        period=line["period"],
+        amount=amount,
+        scheduled_amount=amount,
+        gate=line.get("gate") or "evaluation",
+        scale_by_grade=bool(line.get("scale_by_grade")),
+        due_on=date.fromisoformat(line["due_on"]),
+        status="scheduled",
+    )
+
+
 async def _contract(ctx: Ctx, p: Project) -> Contract | None:
     if p.contract_id is None:
         return None
@@ -58,16 +75,7 @@ async def sign(ctx: Ctx, p: Project) -> None:
         for d in c.deadlines
     ]
     for line in c.payment_schedule:
-        ctx.session.add(
-            Payment(
-                contract_id=c.id,
-                division_code=c.division_code,
-                period=line["period"],
-                amount=Decimal(line["amount"]),
-                due_on=date.fromisoformat(line["due_on"]),
-                status="scheduled",
-            )
-        )
+        ctx.session.add(scheduled_payment(c, line))
     c.status = "signed"
     c.signed_on = ctx.today
     c.version += 1

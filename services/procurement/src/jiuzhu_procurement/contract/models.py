@@ -7,7 +7,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +44,10 @@ class Contract(Base):
     term_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     payment_method: Mapped[str] = mapped_column(Text)
     payment_schedule: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    # The money terms fixed at drafting: the contractor's small-enterprise flag as it was when the
+    # contract was concluded, the agreed payment term after acceptance, and the grade scale (rules.py).
+    payment_terms: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    grade_scale: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     breach_liability: Mapped[str] = mapped_column(Text)
     dispute_resolution: Mapped[str] = mapped_column(Text)
     parties: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
@@ -53,9 +69,19 @@ class Payment(Base):
     contract_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contract.id"), index=True)
     division_code: Mapped[str] = mapped_column(String(12))
     period: Mapped[str] = mapped_column(String(40))
+    # What is paid: the scheduled amount until the release, then the amount released (scaled by the
+    # grade, or set by a finance override); `scheduled_amount` keeps the contract's figure.
     amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    scheduled_amount: Mapped[Decimal] = mapped_column(Numeric(14, 2))
+    # What releases it: on_signing (an agreed advance), acceptance (验收 recorded), evaluation (a
+    # published round of the period); scale_by_grade only with evaluation.
+    gate: Mapped[str] = mapped_column(String(16), server_default="evaluation")
+    scale_by_grade: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     due_on: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16))
+    accepted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    acceptance: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)  # who, note, due basis
     released_on: Mapped[date | None] = mapped_column(Date, nullable=True)
-    basis: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)  # the evaluation's answer
+    basis: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)  # the gate's answer
+    override: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)  # finance's, with reason
     version: Mapped[int] = mapped_column(Integer, default=1)

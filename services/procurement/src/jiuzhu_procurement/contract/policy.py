@@ -50,3 +50,13 @@ class ContractPolicy(ReadPolicy[Contract]):
 
 
 POLICY = ContractPolicy()
+
+
+class PaymentPolicy(ContractPolicy):
+    """A payment's history (release, acceptance, finance's overrides) is read by whoever may read its
+    contract: the row the decision is made on is the contract, the chain the payment's own."""
+
+    aggregate = "payment"
+
+
+PAYMENT_POLICY = PaymentPolicy()

@@ -1,5 +1,7 @@
 """Contracts: drafted after the award, signed through the project workflow, amended with reasons,
-supervised against working-day deadlines, paid per schedule only after the evaluation passed."""
+supervised against working-day deadlines, paid per schedule once each payment's gate is met (an
+agreed advance on signing, a recorded acceptance, or a published evaluation, scaled by its grade
+where the contract says so), with small enterprises' payment terms and the overdue payments listed."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import Conflict, DomainError, NotFound
 from jiuzhu_kit.rules.book import RuleBook
 from jiuzhu_procurement.contract import rules
-from jiuzhu_procurement.contract.lifecycle import discard_draft
+from jiuzhu_procurement.contract.lifecycle import discard_draft, scheduled_payment
 from jiuzhu_procurement.contract.machine import PAYMENT_MACHINE as PAYMENT_MACHINE  # the service's too
 from jiuzhu_procurement.contract.machine import ContractNotActive as ContractNotActive
 from jiuzhu_procurement.contract.machine import PaymentNotReleasable as PaymentNotReleasable
@@ -26,7 +28,15 @@ from jiuzhu_procurement.contract.policy import POLICY
 from jiuzhu_procurement.contract.policy import (
     ContractNotFound as ContractNotFound,  # the service's refusal too
 )
-from jiuzhu_procurement.contract.schemas import AmendmentIn, ContractIn, ContractOut, OverdueOut, PaymentOut
+from jiuzhu_procurement.contract.schemas import (
+    AcceptanceIn,
+    AmendmentIn,
+    ContractIn,
+    ContractOut,
+    OverdueOut,
+    OverduePaymentOut,
+    PaymentOut,
+)
 from jiuzhu_procurement.contractor.service import get_by_uscc
 from jiuzhu_procurement.project.service import locked
 from jiuzhu_procurement.workflow.machine import Ctx, snapshot
@@ -99,6 +109,12 @@ async def draft(
     price = p.awarded_amount
     rules.check_payments(price, [line.amount for line in body.payment_schedule])
     winner = await get_by_uscc(session, p.awarded_uscc)
+    terms = rules.payment_terms(at, winner.small_enterprise, body.payment_days_after_acceptance)
+    scale = rules.grade_scale(
+        at,
+        any(line.scale_by_grade for line in body.payment_schedule),
+        [x.model_dump(mode="json") for x in body.grade_scale] if body.grade_scale else None,
+    )
     parties = [
         {"role": "purchaser", "name": f"购买主体 {p.division_code}", "division_code": p.division_code},
         {"role": "contractor", "name": winner.name, "uscc": winner.uscc},
@@ -124,6 +140,8 @@ async def draft(
         term_reason=body.term_reason,
         payment_method=body.payment_method,
         payment_schedule=[x.model_dump(mode="json") for x in body.payment_schedule],
+        payment_terms=terms,
+        grade_scale=scale,
         breach_liability=body.breach_liability,
         dispute_resolution=body.dispute_resolution,
         parties=parties,
@@ -203,24 +221,17 @@ async def amend(
         new_periods = {x.period: x for x in schedule}
         for period, pay in released.items():
             line = new_periods.get(period)
-            if line is None or line.amount != pay.amount:
+            if line is None or line.amount != pay.scheduled_amount:
                 raise rules.PaymentsMismatch(total=f"{period} 已拨付不可变更", price=str(price))
+        if c.grade_scale is None:
+            c.grade_scale = rules.grade_scale(at, any(x.scale_by_grade for x in schedule), None)
         await session.execute(
             Payment.__table__.delete().where(Payment.contract_id == c.id, Payment.status != "released")  # type: ignore[attr-defined]
         )
-        for x in schedule:
-            if x.period not in released:
-                session.add(
-                    Payment(
-                        contract_id=c.id,
-                        division_code=c.division_code,
-                        period=x.period,
-                        amount=x.amount,
-                        due_on=x.due_on,
-                        status="scheduled",
-                    )
-                )
         c.payment_schedule = [x.model_dump(mode="json") for x in schedule]
+        for row in c.payment_schedule:
+            if row["period"] not in released:
+                session.add(scheduled_payment(c, row))
     for field in ("service_standards", "quantity", "term_reason"):
         if getattr(body, field) is not None:
             setattr(c, field, getattr(body, field))
@@ -319,3 +330,134 @@ async def overdue(
                     )
                 )
     return sorted(out, key=lambda o: o.due_on)
+
+
+class PaymentGateMismatch(Conflict):
+    code = "PAYMENT_GATE_MISMATCH"
+    zh = "{period} 期的付款条件为 {gate}，不以验收为条件"
+    en = "Period {period} is gated by {gate}, not by acceptance"
+
+
+class PaymentAlreadyAccepted(Conflict):
+    code = "PAYMENT_ALREADY_ACCEPTED"
+    zh = "{period} 期已于 {on} 验收，不能再次记录"
+    en = "Period {period} was already accepted on {on}"
+
+
+class AcceptanceDateInvalid(DomainError):
+    code = "ACCEPTANCE_DATE_INVALID"
+    status = 422
+    zh = "验收日期应在合同签订日（{signed_on}）至今天（{today}）之间"
+    en = "The acceptance date must lie between the signing ({signed_on}) and today ({today})"
+
+
+class PaymentAlreadyReleased(Conflict):
+    code = "PAYMENT_ALREADY_RELEASED"
+    zh = "{period} 期已拨付"
+    en = "Period {period} is already released"
+
+
+async def accept(
+    session: AsyncSession,
+    audit: AuditLog,
+    book: RuleBook[Any],
+    principal: Principal,
+    contract_id: uuid.UUID,
+    period: str,
+    body: AcceptanceIn,
+    today: date,
+) -> Contract:
+    """Record once that a period's service passed acceptance (验收), on a day between the signing
+    and today. The payment then falls due by the terms: a small enterprise's within the statutory or
+    agreed days of the acceptance (保障中小企业款项支付条例), by the rules in force on that day."""
+    c = await _locked(session, principal, contract_id)
+    if c.status != "signed":
+        raise ContractNotActive(status=c.status)
+    pay = (
+        await session.execute(
+            select(Payment).where(Payment.contract_id == c.id, Payment.period == period).with_for_update()
+        )
+    ).scalar_one_or_none()
+    if pay is None:
+        raise ContractNotFound()
+    if pay.gate != "acceptance":
+        raise PaymentGateMismatch(period=period, gate=pay.gate)
+    if pay.accepted_on is not None:
+        raise PaymentAlreadyAccepted(period=period, on=pay.accepted_on.isoformat())
+    if pay.status == "released":
+        raise PaymentAlreadyReleased(period=period)
+    if body.on > today or (c.signed_on is not None and body.on < c.signed_on):
+        raise AcceptanceDateInvalid(signed_on=c.signed_on or "—", today=today)
+    before = snapshot(pay)
+    due = rules.due_after_acceptance(book.at(c.division_code, body.on), c.payment_terms or {}, body.on)
+    pay.accepted_on = body.on
+    pay.acceptance = {
+        "by": principal.sub,
+        "note": body.note,
+        "planned_due_on": pay.due_on.isoformat(),
+        "due": due,
+    }
+    if due is not None:
+        pay.due_on = date.fromisoformat(due["due_on"])
+    pay.version += 1
+    await session.flush()
+    await audit.append(
+        session,
+        aggregate_type=PAYMENT_MACHINE.aggregate,
+        aggregate_id=pay.id,
+        action="payment.accepted",
+        actor=principal,
+        data=snapshot(pay),
+        before=before,
+        reason=body.note,
+        jurisdiction=c.division_code,
+        row_locked=True,  # the payment row is locked FOR UPDATE above
+    )
+    return c
+
+
+async def overdue_payments(
+    session: AsyncSession, principal: Principal, as_of: date, division: str | None
+) -> list[OverduePaymentOut]:
+    """Payments past their due date and not released, per purchaser in the caller's jurisdiction:
+    those of contracts in force, and those accepted under a contract that has since ended (the
+    service was accepted: the money is owed)."""
+    scope = division or principal.division
+    principal.ensure_covers(scope)
+    rows = (
+        await session.execute(
+            select(Payment, Contract)
+            .join(Contract, Contract.id == Payment.contract_id)
+            .where(
+                Payment.status == "scheduled",
+                Payment.due_on < as_of,
+                Contract.status.not_in(("draft", "discarded")),
+                Contract.division_code.startswith(divisions.prefix(scope)),
+            )
+            .order_by(Payment.due_on, Contract.division_code, Payment.period)
+        )
+    ).all()
+    out = []
+    for pay, c in rows:
+        if c.status != "signed" and pay.accepted_on is None:
+            continue
+        terms = c.payment_terms or {}
+        due = (pay.acceptance or {}).get("due")
+        out.append(
+            OverduePaymentOut(
+                contract_id=c.id,
+                project_id=c.project_id,
+                division_code=c.division_code,
+                contractor_uscc=c.contractor_uscc,
+                contractor_name=c.contractor_name,
+                small_enterprise=bool(terms.get("small_enterprise")),
+                period=pay.period,
+                gate=pay.gate,
+                amount=pay.amount,
+                accepted_on=pay.accepted_on,
+                due_on=pay.due_on,
+                days_overdue=(as_of - pay.due_on).days,
+                citation=due["citation"] if due else "合同约定的付款日",
+            )
+        )
+    return out

@@ -227,7 +227,9 @@ async def _releases(
     if p is None or p.announced_on is None:
         raise NotPublished()
     events = await request.app.state.audit.history(session, "project", p.id)
-    bids = [snapshot(b) for b in (await session.execute(select(Bid).where(Bid.project_id == p.id))).scalars()]
+    # Opened bids only: a sealed or withdrawn one has no bidder or price to publish, ever.
+    opened = select(Bid).where(Bid.project_id == p.id, Bid.sealed.is_(None), Bid.withdrawn_at.is_(None))
+    bids = [snapshot(b) for b in (await session.execute(opened)).scalars()]
     contract = (
         (
             await session.execute(

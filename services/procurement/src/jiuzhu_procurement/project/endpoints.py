@@ -22,8 +22,10 @@ from jiuzhu_procurement.project import machine, service
 from jiuzhu_procurement.project.models import Project
 from jiuzhu_procurement.project.policy import POLICY
 from jiuzhu_procurement.project.schemas import (
+    BidDetailOut,
     BidIn,
     BidOut,
+    BidReceiptOut,
     DeadlineExtensionIn,
     DeadlineMetIn,
     ExplanationIn,
@@ -34,6 +36,7 @@ from jiuzhu_procurement.project.schemas import (
     QualificationIn,
     ScoringIn,
 )
+from jiuzhu_procurement.project.sealing import BidKeyUnavailable
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply, by_uuid
 from jiuzhu_procurement.workflow.lean import transition_route
 from jiuzhu_procurement.workflow.schemas import TransitionIn
@@ -43,6 +46,10 @@ router = APIRouter(tags=["projects"])
 Purchaser = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP))]
 Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR))]
 Bidder = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
+BidReader = Annotated[
+    Principal,
+    Depends(require_roles(Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR, Role.CONTRACTOR)),
+]
 
 
 @router.post(
@@ -118,12 +125,14 @@ async def get_project(session: SessionDep, principal: Reader, project_id: uuid.U
         **responses(
             service.ProjectNotFound,
             machine.MethodNotAllowed,
+            machine.ThresholdUnverified,
             machine.AwardHeld,
             machine.SuppliersInsufficient,
             machine.PeriodTooShort,
             machine.ResponseDeadlineNotReached,
             machine.ProcurementSuspended,
             machine.PublicityRunning,
+            BidKeyUnavailable,
             RoleForbidden,
             JurisdictionForbidden,
         ),
@@ -198,27 +207,131 @@ async def fulfil_project_deadline(
 
 @router.post(
     "/projects/{project_id}/bids",
-    response_model=BidOut,
+    response_model=BidReceiptOut,
     status_code=status.HTTP_201_CREATED,
     responses=responses(
-        service.ProjectNotFound, service.WrongStage, ContractorDebarred, ContractorNotEligible
+        service.ProjectNotFound,
+        service.WrongStage,
+        service.DuplicateBid,
+        ContractorDebarred,
+        ContractorNotEligible,
+        BidKeyUnavailable,
     ),
 )
 async def submit_bid(
     request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: BidIn
-) -> BidOut:
-    """A registered, not debarred contractor submits its bid (token `org` = its code) while announced."""
-    b = await service.submit_bid(session, request.app.state.audit, principal, project_id, body, today())
-    return BidOut.model_validate(b)
+) -> BidReceiptOut:
+    """A registered, not debarred contractor submits its bid (token `org` = its code) while announced.
+
+    The bid is **sealed** until the opening (`close_bidding`): nobody but its bidder sees the price
+    or who bid, and the database holds them only encrypted. The answer is a receipt with the bid's
+    commitment, never the offer (read it back with `GET …/bids/mine`)."""
+    b = await service.submit_bid(
+        session, request.app.state.audit, request.app.state.bid_keys, principal, project_id, body, today()
+    )
+    return service.receipt(b)
 
 
 @router.get(
     "/projects/{project_id}/bids", response_model=list[BidOut], responses=responses(service.ProjectNotFound)
 )
 async def list_bids(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> list[BidOut]:
-    """This round's bids (the purchaser's view)."""
+    """This round's bids (the purchaser's view). Before the opening each one shows only that it was
+    received and when (`sealed: true`); bidders and prices after the opening."""
     p = await service.get(session, principal, project_id)
-    return [BidOut.model_validate(b) for b in await service.bids(session, p)]
+    return [service.bid_out(b) for b in await service.bids(session, p)]
+
+
+@router.get(
+    "/projects/{project_id}/bids/mine",
+    response_model=BidDetailOut,
+    responses=responses(service.ProjectNotFound, service.BidNotFound, BidKeyUnavailable),
+)
+async def my_bid(
+    request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID
+) -> BidDetailOut:
+    """Your own live bid of the current round (token `org`), whole, sealed or not."""
+    return await service.own_bid(session, request.app.state.bid_keys, principal, project_id)
+
+
+@router.get(
+    "/projects/{project_id}/opening",
+    response_model=dict[str, Any],
+    responses=responses(service.ProjectNotFound, service.BidSealed),
+)
+async def opening_record(session: SessionDep, principal: BidReader, project_id: uuid.UUID) -> dict[str, Any]:
+    """The opening record (开标记录) of the current round: who bid, the prices read out, and each
+    bid's salt and commitment, so that anyone holding it can recompute the commitments in the
+    project's history. For the purchaser's side and for the bidders it reads out."""
+    return await service.opening(session, principal, project_id)
+
+
+@router.get(
+    "/projects/{project_id}/bids/{bid_id}",
+    response_model=BidDetailOut,
+    responses=responses(service.ProjectNotFound, service.BidNotFound, service.BidSealed, BidKeyUnavailable),
+)
+async def get_bid(
+    request: Request, session: SessionDep, principal: BidReader, project_id: uuid.UUID, bid_id: uuid.UUID
+) -> BidDetailOut:
+    """One bid. Its bidder sees it whole at any time; the purchaser's side once opened (before: 409
+    BID_SEALED); nobody else."""
+    return await service.bid_detail(session, request.app.state.bid_keys, principal, project_id, bid_id)
+
+
+@router.put(
+    "/projects/{project_id}/bids/{bid_id}",
+    response_model=BidReceiptOut,
+    responses=responses(
+        service.ProjectNotFound,
+        service.BidNotFound,
+        service.WrongStage,
+        service.BidWithdrawn,
+        ContractorDebarred,
+        BidKeyUnavailable,
+    ),
+)
+async def replace_bid(
+    request: Request,
+    session: SessionDep,
+    principal: Bidder,
+    project_id: uuid.UUID,
+    bid_id: uuid.UUID,
+    body: BidIn,
+) -> BidReceiptOut:
+    """Replace your sealed bid before the opening (财政部令第87号 34): a new envelope and commitment."""
+    b = await service.replace_bid(
+        session,
+        request.app.state.audit,
+        request.app.state.bid_keys,
+        principal,
+        project_id,
+        bid_id,
+        body,
+        today(),
+    )
+    return service.receipt(b)
+
+
+@router.post(
+    "/projects/{project_id}/bids/{bid_id}/withdrawal",
+    response_model=BidReceiptOut,
+    responses=responses(
+        service.ProjectNotFound,
+        service.BidNotFound,
+        service.WrongStage,
+        service.BidWithdrawn,
+        BidKeyUnavailable,
+    ),
+)
+async def withdraw_bid(
+    request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, bid_id: uuid.UUID
+) -> BidReceiptOut:
+    """Withdraw your bid before the opening (财政部令第87号 34): it is never opened; you may bid again."""
+    b = await service.withdraw_bid(
+        session, request.app.state.audit, request.app.state.bid_keys, principal, project_id, bid_id
+    )
+    return service.receipt(b)
 
 
 @router.post(
@@ -236,7 +349,7 @@ async def qualify_bid(
 ) -> BidOut:
     """Record the qualification review of one bid (资格审查)."""
     b = await service.qualify(session, request.app.state.audit, principal, project_id, bid_id, body)
-    return BidOut.model_validate(b)
+    return service.bid_out(b)
 
 
 @router.post(

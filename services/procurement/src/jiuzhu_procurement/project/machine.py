@@ -23,13 +23,14 @@ from jiuzhu_procurement.contract import lifecycle
 from jiuzhu_procurement.debarment.service import ensure_not_debarred
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.repository import committed
-from jiuzhu_procurement.project import methods, periods
+from jiuzhu_procurement.project import methods, periods, repository, sealing
 from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.schemas import AnnounceIn, MethodChangeIn, TakeoverIn
 from jiuzhu_procurement.rulebook.book import rules_at
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, t
 
 PURCHASER = (Role.BUREAU, Role.TOWNSHIP)
+NATIONAL = "000000"  # the national packs' jurisdiction
 FINANCE = (Role.FINANCE,)
 
 
@@ -40,6 +41,18 @@ class MethodNotAllowed(Conflict):
 
     def extra(self) -> dict[str, object]:
         return {"refusals": self.params.get("refusals", [])}
+
+
+class ThresholdUnverified(Conflict):
+    code = "THRESHOLD_CONFIRMATION_REQUIRED"
+    zh = (
+        "当地公开招标数额标准 {local} 元未经核实（{citation}），而按全国标准 {national} 元结果不同："
+        "请核对当地文件并在 threshold_confirmation 中注明"
+    )
+    en = (
+        "The local open-tender amount {local} is unverified ({citation}) and the national {national} "
+        "would decide otherwise: check the local document and name it in threshold_confirmation"
+    )
 
 
 class PlanNotApproved(Conflict):
@@ -228,11 +241,31 @@ def check_scoring_rules(ctx: Ctx, p: Project, body: AnnounceIn) -> dict[str, Any
     }
 
 
+def _confirm_threshold(
+    ctx: Ctx, p: Project, body: AnnounceIn, local: catalogue.Threshold | None, related: Decimal
+) -> str | None:
+    """An unverified local threshold is applied only once the purchaser confirmed it, and asked
+    for only where it decides (catalogue.decided_by_guess); the confirmation is recorded."""
+    if body.method == "open_tender" or body.approval:
+        return None
+    national = catalogue.threshold(rules_at(ctx.app.state, NATIONAL, p.declared_on), "open_tender")
+    if not catalogue.decided_by_guess(local, national, related):
+        return None
+    if not body.threshold_confirmation:
+        assert local is not None and national is not None
+        raise ThresholdUnverified(
+            local=str(local.amount), national=str(national.amount), citation=local.citation
+        )
+    return body.threshold_confirmation
+
+
 async def announce(ctx: Ctx) -> None:
     p: Project = ctx.entity
     body: AnnounceIn = ctx.payload
     used = check_scoring_rules(ctx, p, body)
     threshold = catalogue.threshold(rules_at(ctx.app.state, p.division_code, p.declared_on), "open_tender")
+    related = await _related_total(ctx, p)
+    confirmation = _confirm_threshold(ctx, p, body, threshold, related)
     refusals = methods.check_method(
         rules_at(ctx.app.state, p.division_code, ctx.today),
         method=body.method,
@@ -241,7 +274,7 @@ async def announce(ctx: Ctx) -> None:
         ground=body.ground,
         approval=body.approval,
         publicity_working_days=body.publicity_working_days,
-        related_total=await _related_total(ctx, p),
+        related_total=related,
     )
     if refusals:
         raise MethodNotAllowed(
@@ -256,7 +289,14 @@ async def announce(ctx: Ctx) -> None:
     )
     details["rules"] = used
     details["threshold"] = (
-        {"amount": str(threshold.amount), "citation": threshold.citation} if threshold else None
+        {
+            "amount": str(threshold.amount),
+            "citation": threshold.citation,
+            "verified": threshold.verified,
+            **({"confirmed_by": confirmation} if confirmation else {}),
+        }
+        if threshold
+        else None
     )
     issued, deadline = _period_dates(ctx, body)
     cal = await ctx.app.state.calendar_store.load(
@@ -297,6 +337,7 @@ async def announce(ctx: Ctx) -> None:
     p.method_details = details
     p.scoring_params = body.scoring.model_dump(mode="json")
     p.scoring = None
+    p.opening = None  # the new round's bids are sealed until its own opening
     p.announced_on = ctx.today
 
 
@@ -331,18 +372,82 @@ def _period_dates(ctx: Ctx, body: AnnounceIn) -> tuple[date, date | None]:
 
 
 async def close_bidding(ctx: Ctx) -> None:
-    """Bidding closes on or after the response deadline the announcement set, never before."""
+    """Bidding closes on or after the response deadline the announcement set, never before; then
+    the bids are opened."""
     p: Project = ctx.entity
     if p.response_deadline is not None and ctx.today < p.response_deadline:
         period = (p.method_details or {}).get("period") or {}
         raise ResponseDeadlineNotReached(
             deadline=p.response_deadline.isoformat(), citation=period.get("citation") or "—"
         )
+    await open_bids(ctx)
+
+
+OPENING_CITATION = "财政部令第87号 39–41"
+
+
+async def open_bids(ctx: Ctx) -> None:
+    """The opening (开标) at the close of bidding: every live bid of the round is unsealed and its
+    bidder and price stored in clear; the opening record (who bid, prices read out, each commitment
+    and its salt) becomes the project's `opening`, in the event of this transition. Withdrawn bids
+    are not opened (财政部令第87号 34): they are only counted."""
+    p: Project = ctx.entity
+    rows = await repository.round_bids(ctx.session, p.id, p.round, lock=True)
+    live = [b for b in rows if b.withdrawn_at is None]
+    key = None
+    if any(b.sealed is not None for b in live):
+        key = await repository.data_key(ctx.session, ctx.app.state.bid_keys, p.id)
+    now = clock.now()
+    read_out = []
+    for b in live:
+        entry: dict[str, Any] = {}
+        if b.sealed is not None:
+            assert key is not None, "a sealed bid without its project's key"
+            c = key.unseal(b.id, b.sealed)
+            b.contractor_id = uuid.UUID(c["contractor_id"])
+            b.uscc, b.contractor_name = c["uscc"], c["contractor_name"]
+            b.price, b.small_enterprise, b.proposal = (
+                Decimal(c["price"]),
+                c["small_enterprise"],
+                c["proposal"],
+            )
+            b.sealed = None
+            entry = {
+                "proposal_sha256": sealing.proposal_digest(b.proposal),
+                "salt": c["salt"],
+                "commitment": b.commitment,
+                "submitted_by": c["submitted_by"],
+            }
+        b.opened_at = now
+        read_out.append(
+            {
+                "bid_id": str(b.id),
+                "uscc": b.uscc,
+                "name": b.contractor_name,
+                "price": str(b.price),
+                "small_enterprise": b.small_enterprise,
+                "submitted_at": b.submitted_at.isoformat(),
+                **entry,
+            }
+        )
+    await ctx.session.flush()
+    p.opening = {
+        "round": p.round,
+        "opened_at": now.isoformat(),
+        "opened_by": ctx.principal.sub,
+        "bids": read_out,
+        "withdrawn": len(rows) - len(live),
+        "citation": OPENING_CITATION,
+    }
 
 
 async def _qualified_count(ctx: Ctx, p: Project) -> tuple[int, int]:
     rows = (
-        await ctx.session.execute(select(Bid.qualified).where(Bid.project_id == p.id, Bid.round == p.round))
+        await ctx.session.execute(
+            select(Bid.qualified).where(
+                Bid.project_id == p.id, Bid.round == p.round, Bid.withdrawn_at.is_(None)
+            )
+        )
     ).all()
     return sum(1 for (q,) in rows if q), sum(1 for (q,) in rows if q is None)
 
@@ -529,7 +634,7 @@ MACHINE = Machine(
             "close_bidding",
             PURCHASER,
             close_bidding,
-            doc="截止递交响应文件：不早于公告确定的截止之日",
+            doc="截止递交响应文件（不早于公告确定的截止之日）并开标：拆封、宣读投标人名称和报价（财政部令第87号 39–41）；此前报价与投标人均密封",
         ),
         t("announced", "cancelled", "cancel", PURCHASER, reason=True, doc=_CANCEL_DOC),
         t("bidding_closed", "qualification_review", "start_qualification_review", PURCHASER, doc="资格审查"),

@@ -7,7 +7,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -51,6 +64,8 @@ class Project(Base):
     outcome: Mapped[dict[str, Any] | None] = mapped_column(
         JSONB, nullable=True
     )  # failure / termination / takeover
+    # The opening record of the current round (开标记录, 财政部令第87号 41): who bid, prices read out.
+    opening: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     created_by: Mapped[str] = mapped_column(String(256))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
@@ -60,20 +75,52 @@ class Project(Base):
 
 
 class Bid(Base):
+    """A bid. Until the opening it is sealed: `sealed` holds the envelope (project/sealing.py) and the
+    columns that would tell who bid or at what price (contractor_id, uscc, contractor_name, price,
+    small_enterprise, proposal) are NULL; the opening fills them and drops the envelope. A withdrawn
+    bid is never opened: it keeps its envelope."""
+
     __tablename__ = "bid"
-    __table_args__ = (UniqueConstraint("project_id", "round", "uscc"),)
+    __table_args__ = (
+        UniqueConstraint("project_id", "round", "uscc"),
+        # One live bid per bidder and round, while the bidder's code is sealed too.
+        Index(
+            "uq_bid_live_bidder",
+            "project_id",
+            "round",
+            "bidder_tag",
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), index=True)
     round: Mapped[int] = mapped_column(Integer)
-    contractor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("contractor.id"))
-    uscc: Mapped[str] = mapped_column(String(18))
-    contractor_name: Mapped[str] = mapped_column(String(200))
-    price: Mapped[Decimal] = mapped_column(Numeric(14, 2))
-    small_enterprise: Mapped[bool] = mapped_column(default=False)
+    contractor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("contractor.id"), nullable=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), nullable=True)
+    contractor_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    small_enterprise: Mapped[bool | None] = mapped_column(nullable=True)
     proposal: Mapped[str | None] = mapped_column(Text, nullable=True)
     qualified: Mapped[bool | None] = mapped_column(nullable=True)
     qualification_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     explanation: Mapped[str | None] = mapped_column(Text, nullable=True)
     explanation_accepted: Mapped[bool | None] = mapped_column(nullable=True)
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    bidder_tag: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    commitment: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class BidKey(Base):
+    """A project's sealed-bid data key, wrapped by the service master key `key_id` names."""
+
+    __tablename__ = "bid_key"
+
+    project_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("project.id"), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(16))
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

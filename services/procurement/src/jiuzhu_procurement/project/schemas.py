@@ -58,6 +58,13 @@ class AnnounceIn(BaseModel):
     ground: str | None = Field(default=None, max_length=64)
     approval: str | None = Field(default=None, max_length=200, description="财政部门采购方式变更批准文号")
     publicity_working_days: int | None = Field(default=None, ge=0, le=60)
+    threshold_confirmation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="采购人核对的数额标准文件（当地数额标准未核实且决定结果时必填）",
+        examples=["粤财采购〔2020〕1号 公开招标数额标准 400 万元"],
+    )
     documents_issued_on: date | None = Field(
         default=None,
         description="采购文件开始发出之日（默认：公告之日；不得早于公告之日）",
@@ -161,6 +168,10 @@ class ProjectOut(BaseModel):
     contract_id: uuid.UUID | None
     replaces_project_id: uuid.UUID | None
     outcome: dict[str, Any] | None
+    opening: dict[str, Any] | None = Field(
+        description="开标记录 of the current round (who bid, prices read out, each commitment and its salt); "
+        "null until the opening"
+    )
     version: int
     created_at: datetime
     allowed_transitions: list[str] = []
@@ -180,21 +191,49 @@ class BidIn(BaseModel):
         return self
 
 
-class BidOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class BidReceiptOut(BaseModel):
+    """What a sealed write answers (a receipt, 财政部令第87号 33): never the offer. A write's response
+    is remembered for `Idempotency-Key` replays, in the database, in clear."""
 
     id: uuid.UUID
     project_id: uuid.UUID
     round: int
-    uscc: str
-    contractor_name: str
-    price: Money
-    small_enterprise: bool
+    sealed: bool
+    submitted_at: datetime
+    withdrawn_at: datetime | None
+    commitment: str | None = Field(
+        description="SHA-256 of a salt and the offer; the opening record publishes the salt"
+    )
+
+
+class BidOut(BaseModel):
+    """A bid as the purchaser's side sees it: while `sealed`, only that it was received and when."""
+
+    id: uuid.UUID
+    project_id: uuid.UUID
+    round: int
+    sealed: bool = Field(
+        description="true until the opening: bidder and price are not shown to anyone but the bidder"
+    )
+    uscc: str | None
+    contractor_name: str | None
+    price: Money | None
+    small_enterprise: bool | None
     qualified: bool | None
     qualification_note: str | None
     explanation: str | None
     explanation_accepted: bool | None
     submitted_at: datetime
+    opened_at: datetime | None
+
+
+class BidDetailOut(BidOut):
+    """One bid: its bidder sees it whole at any time (unsealed for it alone before the opening);
+    the purchaser's side once it is opened."""
+
+    proposal: str | None
+    commitment: str | None
+    withdrawn_at: datetime | None
 
 
 class QualificationIn(BaseModel):

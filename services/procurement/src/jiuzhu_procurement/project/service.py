@@ -11,22 +11,38 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import clock, divisions
-from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.audit import Actor, AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_kit.money import round_fen
 from jiuzhu_kit.rules.book import RuleBook, RulesAt
 from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.contractor import service as contractors
 from jiuzhu_procurement.debarment.service import ensure_not_debarred
+from jiuzhu_procurement.expert import draw as expert_draw
+from jiuzhu_procurement.expert import repository as expert_draws
+from jiuzhu_procurement.expert.models import ExpertDraw
 from jiuzhu_procurement.plan import service as plans
-from jiuzhu_procurement.project import methods, periods, scoring
+from jiuzhu_procurement.project import methods, periods, repository, scoring, sealing
 from jiuzhu_procurement.project.machine import HORIZON, MACHINE, DeadlineNotLater, ensure_budget, touch
 from jiuzhu_procurement.project.models import Bid, Project
-from jiuzhu_procurement.project.policy import POLICY
-from jiuzhu_procurement.project.policy import ProjectNotFound as ProjectNotFound  # the service's refusal too
+from jiuzhu_procurement.project.policy import (
+    BIDDERS,
+    POLICY,
+    READERS,
+    is_purchaser_side,
+    sees_bid,
+    sees_opening,
+)
+from jiuzhu_procurement.project.policy import BidNotFound as BidNotFound  # the service's refusals too
+from jiuzhu_procurement.project.policy import BidSealed as BidSealed
+from jiuzhu_procurement.project.policy import ProjectNotFound as ProjectNotFound
 from jiuzhu_procurement.project.schemas import (
+    BidDetailOut,
     BidIn,
+    BidOut,
+    BidReceiptOut,
     DeadlineExtensionIn,
     ExplanationIn,
     OverdueProjectDeadlineOut,
@@ -47,12 +63,6 @@ class WrongStage(Conflict):
     en = "The project is {status}; this is possible only in {needed}"
 
 
-class BidNotFound(NotFound):
-    code = "BID_NOT_FOUND"
-    zh = "未找到该响应文件"
-    en = "Bid not found"
-
-
 class PanelInvalid(Conflict):
     code = "PANEL_INVALID"
     zh = "评审小组不符合规定：{why}（{citation}）"
@@ -63,6 +73,12 @@ class DuplicateBid(Conflict):
     code = "DUPLICATE_BID"
     zh = "同一供应商本轮只能提交一份响应文件"
     en = "One bid per supplier per round"
+
+
+class BidWithdrawn(Conflict):
+    code = "BID_WITHDRAWN"
+    zh = "该响应文件已撤回；可在截止时间前重新递交（财政部令第87号 34）"
+    en = "This bid was withdrawn; a new one may be submitted before the deadline (财政部令第87号 34)"
 
 
 class PlanYearMismatch(Conflict):
@@ -189,15 +205,101 @@ async def locked(
     return p
 
 
+# Who submitted, replaced or withdrew a sealed bid is itself sealed: the history (a read path, and a
+# table a database reader sees) names this actor; the envelope keeps the real one, and the
+# purchaser's copy of the opening record reads it out with the bid.
+def _sealed_actor(principal: Principal) -> Actor:
+    return Actor(sub="sealed-bidder", roles=",".join(sorted(principal.roles)), division=None)
+
+
+def _receipt_data(b: Bid) -> dict[str, Any]:
+    """A sealed bid in the history: that it was received, when, and its commitment."""
+    return {"bid_id": b.id, "round": b.round, "submitted_at": b.submitted_at, "commitment": b.commitment}
+
+
+def receipt(b: Bid) -> BidReceiptOut:
+    return BidReceiptOut(
+        id=b.id,
+        project_id=b.project_id,
+        round=b.round,
+        sealed=b.sealed is not None,
+        submitted_at=b.submitted_at,
+        withdrawn_at=b.withdrawn_at,
+        commitment=b.commitment,
+    )
+
+
+def bid_out(b: Bid) -> BidOut:
+    """The purchaser's view: a sealed bid shows only that it was received and when."""
+    return BidOut(
+        id=b.id,
+        project_id=b.project_id,
+        round=b.round,
+        sealed=b.sealed is not None,
+        uscc=b.uscc,
+        contractor_name=b.contractor_name,
+        price=b.price,
+        small_enterprise=b.small_enterprise,
+        qualified=b.qualified,
+        qualification_note=b.qualification_note,
+        explanation=b.explanation,
+        explanation_accepted=b.explanation_accepted,
+        submitted_at=b.submitted_at,
+        opened_at=b.opened_at,
+    )
+
+
+def _detail(b: Bid, content: dict[str, Any] | None = None) -> BidDetailOut:
+    """One bid whole; `content`: a sealed bid's envelope, opened for its own bidder only."""
+    out = bid_out(b).model_dump()
+    if content is not None:
+        out |= {
+            "uscc": content["uscc"],
+            "contractor_name": content["contractor_name"],
+            "price": Decimal(content["price"]),
+            "small_enterprise": content["small_enterprise"],
+        }
+    return BidDetailOut(
+        **out,
+        proposal=content["proposal"] if content is not None else b.proposal,
+        commitment=b.commitment,
+        withdrawn_at=b.withdrawn_at,
+    )
+
+
+def _seal(key: sealing.DataKey, b: Bid, c: Any, body: BidIn, principal: Principal) -> None:
+    """Put the offer in `b`'s envelope, with a fresh salt and its commitment."""
+    price = str(round_fen(body.price))
+    salt = sealing.new_salt()
+    b.sealed = key.seal(
+        b.id,
+        {
+            "contractor_id": str(c.id),
+            "uscc": c.uscc,
+            "contractor_name": c.name,
+            "price": price,
+            "small_enterprise": c.small_enterprise,
+            "proposal": body.proposal,
+            "submitted_by": principal.sub,
+            "salt": salt,
+        },
+    )
+    b.commitment = sealing.commitment(
+        salt, b.id, b.round, c.uscc, price, sealing.proposal_digest(body.proposal)
+    )
+
+
 async def submit_bid(
     session: AsyncSession,
     audit: AuditLog,
+    keyring: sealing.Keyring,
     principal: Principal,
     project_id: uuid.UUID,
     body: BidIn,
     today: date,
 ) -> Bid:
-    """A contractor submits its own bid while the project is announced (nationwide debarment applies)."""
+    """A contractor submits its own bid while the project is announced (nationwide debarment
+    applies). The bid is sealed until the opening: see project/sealing.py."""
     if principal.org != body.uscc.upper() and not principal.has(Role.ADMIN):
         raise RoleForbidden()
     p = await locked(session, project_id, "announced")
@@ -210,51 +312,187 @@ async def submit_bid(
             why_en="missing " + ", ".join(gaps),
             rule=contractors.ELIGIBILITY_RULE,
         )
-    existing = (
-        await session.execute(
-            select(Bid.id).where(Bid.project_id == p.id, Bid.round == p.round, Bid.uscc == c.uscc)
-        )
-    ).first()
-    if existing:
+    key = await repository.ensure_data_key(session, keyring, p.id)
+    if await repository.live_bid_of(session, p.id, p.round, key, c.uscc) is not None:
         raise DuplicateBid()
     b = Bid(
+        id=uuid.uuid4(),
         project_id=p.id,
         round=p.round,
-        contractor_id=c.id,
-        uscc=c.uscc,
-        contractor_name=c.name,
-        price=body.price,
-        small_enterprise=c.small_enterprise,
-        proposal=body.proposal,
+        bidder_tag=key.bidder_tag(c.uscc),
+        submitted_at=clock.now(),
     )
+    _seal(key, b, c, body, principal)
     session.add(b)
+    await session.flush()
+    await audit.record(
+        session, POLICY, p, "project.bid_submitted", _sealed_actor(principal), data=_receipt_data(b)
+    )
+    return b
+
+
+async def _own_sealed(
+    session: AsyncSession, keyring: sealing.Keyring, principal: Principal, p: Project, bid_id: uuid.UUID
+) -> tuple[Bid, sealing.DataKey]:
+    """The caller's own bid of the round, locked, with the project's key; 404 if it is not its own
+    (the same answer as for a bid that does not exist)."""
+    key = await repository.data_key(session, keyring, p.id)
+    b = (
+        await session.execute(
+            select(Bid)
+            .where(Bid.id == bid_id, Bid.project_id == p.id, Bid.round == p.round)
+            .with_for_update()
+        )
+    ).scalar_one_or_none()
+    org = principal.org or ""
+    if b is None or key is None or not org or b.bidder_tag != key.bidder_tag(org):
+        raise BidNotFound()
+    if b.withdrawn_at is not None:
+        raise BidWithdrawn()
+    return b, key
+
+
+async def replace_bid(
+    session: AsyncSession,
+    audit: AuditLog,
+    keyring: sealing.Keyring,
+    principal: Principal,
+    project_id: uuid.UUID,
+    bid_id: uuid.UUID,
+    body: BidIn,
+    today: date,
+) -> Bid:
+    """The bidder replaces its sealed bid before the deadline (财政部令第87号 34): a new envelope,
+    salt and commitment; the time of the last submission counts."""
+    if (principal.org or "") != body.uscc.upper():
+        raise RoleForbidden()
+    p = await locked(session, project_id, "announced")
+    b, key = await _own_sealed(session, keyring, principal, p, bid_id)
+    c = await contractors.get_by_uscc(session, body.uscc)
+    await ensure_not_debarred(session, c.uscc, today)
+    _seal(key, b, c, body, principal)
+    b.submitted_at = clock.now()
+    await session.flush()
+    await audit.record(
+        session, POLICY, p, "project.bid_replaced", _sealed_actor(principal), data=_receipt_data(b)
+    )
+    return b
+
+
+async def withdraw_bid(
+    session: AsyncSession,
+    audit: AuditLog,
+    keyring: sealing.Keyring,
+    principal: Principal,
+    project_id: uuid.UUID,
+    bid_id: uuid.UUID,
+) -> Bid:
+    """The bidder withdraws its bid before the deadline (财政部令第87号 34): it will not be opened,
+    and the bidder may submit a new one."""
+    p = await locked(session, project_id, "announced")
+    b, _ = await _own_sealed(session, keyring, principal, p, bid_id)
+    b.withdrawn_at = clock.now()
     await session.flush()
     await audit.record(
         session,
         POLICY,
         p,
-        "project.bid_submitted",
-        principal,
-        data={"bid_id": b.id, "uscc": b.uscc, "round": b.round},
+        "project.bid_withdrawn",
+        _sealed_actor(principal),
+        data={"bid_id": b.id, "round": b.round, "withdrawn_at": b.withdrawn_at},
     )
     return b
 
 
 async def bids(session: AsyncSession, p: Project) -> list[Bid]:
+    """This round's live bids (withdrawn ones are not), sealed or opened."""
     return list(
         (
             await session.execute(
-                select(Bid).where(Bid.project_id == p.id, Bid.round == p.round).order_by(Bid.submitted_at)
+                select(Bid)
+                .where(Bid.project_id == p.id, Bid.round == p.round, Bid.withdrawn_at.is_(None))
+                .order_by(Bid.submitted_at, Bid.id)
             )
         ).scalars()
     )
+
+
+async def _visible_project(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> Project:
+    """The project for a bid read: the purchaser's side in its jurisdiction, or a contractor
+    anywhere (bidders come from anywhere, 政府采购法 22); anyone else is refused by role."""
+    if principal.has(*BIDDERS) and not principal.has(Role.ADMIN, *READERS):
+        p = await load(session, project_id)
+        if p is None or p.announced_on is None:
+            raise ProjectNotFound()
+        return p
+    return await get(session, principal, project_id)
+
+
+async def own_bid(
+    session: AsyncSession, keyring: sealing.Keyring, principal: Principal, project_id: uuid.UUID
+) -> BidDetailOut:
+    """The caller's own live bid of the current round (its token's `org`), sealed or not."""
+    p = await _visible_project(session, principal, project_id)
+    org = principal.org or ""
+    key = await repository.data_key(session, keyring, p.id)
+    b = await repository.live_bid_of(session, p.id, p.round, key, org) if org else None
+    if b is None:
+        raise BidNotFound()
+    return _detail(b, key.unseal(b.id, b.sealed) if b.sealed is not None and key is not None else None)
+
+
+async def bid_detail(
+    session: AsyncSession,
+    keyring: sealing.Keyring,
+    principal: Principal,
+    project_id: uuid.UUID,
+    bid_id: uuid.UUID,
+) -> BidDetailOut:
+    """One bid: its own bidder sees it whole (sealed or not, withdrawn too); the purchaser's side
+    sees it once opened (before: 409 BID_SEALED); anyone else finds nothing."""
+    p = await _visible_project(session, principal, project_id)
+    b = (
+        await session.execute(select(Bid).where(Bid.id == bid_id, Bid.project_id == p.id))
+    ).scalar_one_or_none()
+    if b is None:
+        raise BidNotFound()
+    org = (principal.org or "").upper()
+    # The key only to tell a bidder its own sealed bid (the purchaser's side has no `org`).
+    key = await repository.data_key(session, keyring, p.id) if org and b.sealed is not None else None
+    own = bool(org) and (
+        b.uscc == org
+        or (key is not None and b.bidder_tag is not None and b.bidder_tag == key.bidder_tag(org))
+    )
+    if sees_bid(principal, p, own=own, sealed=b.sealed is not None):
+        return _detail(b, key.unseal(b.id, b.sealed) if b.sealed is not None and key is not None else None)
+    if is_purchaser_side(principal, p):
+        raise BidSealed()
+    raise BidNotFound()
+
+
+async def opening(session: AsyncSession, principal: Principal, project_id: uuid.UUID) -> dict[str, Any]:
+    """The current round's opening record, for the purchaser's side and the round's bidders."""
+    p = await _visible_project(session, principal, project_id)
+    if p.opening is None:
+        if is_purchaser_side(principal, p):
+            raise BidSealed()
+        raise ProjectNotFound()  # a contractor learns nothing before the opening
+    if not sees_opening(principal, p, p.opening):
+        raise ProjectNotFound()
+    if is_purchaser_side(principal, p):
+        return p.opening
+    # A bidder reads the record as read out, without the other bidders' user accounts.
+    return {
+        **p.opening,
+        "bids": [{k: v for k, v in b.items() if k != "submitted_by"} for b in p.opening["bids"]],
+    }
 
 
 async def _bid(session: AsyncSession, p: Project, bid_id: uuid.UUID) -> Bid:
     b = (
         await session.execute(
             select(Bid)
-            .where(Bid.id == bid_id, Bid.project_id == p.id, Bid.round == p.round)
+            .where(Bid.id == bid_id, Bid.project_id == p.id, Bid.round == p.round, Bid.withdrawn_at.is_(None))
             .with_for_update()
         )
     ).scalar_one_or_none()
@@ -287,7 +525,12 @@ async def qualify(
 
 
 def _check_panel(
-    at: RulesAt, p: Project, body: ScoringIn, valid_ids: set[str], panel_max: Decimal
+    at: RulesAt,
+    p: Project,
+    body: ScoringIn,
+    valid_ids: set[str],
+    panel_max: Decimal,
+    draw: ExpertDraw | None = None,
 ) -> dict[str, dict[str, Decimal]]:
     rule = methods.panel_rule(at, p.method or "", p.budget)
     n = len(body.members)
@@ -295,6 +538,12 @@ def _check_panel(
     experts = sum(1 for m in body.members if m.expert)
     if len(set(ids)) != n:
         raise PanelInvalid(why="成员重复", why_en="duplicate members", citation=rule.citation)
+    if draw is not None:  # committed for the round: its drawn experts and representatives
+        bad = expert_draw.panel_refusal(
+            draw.panel, draw.representatives, [(m.id, m.expert) for m in body.members]
+        )
+        if bad is not None:
+            raise PanelInvalid(why=bad.zh, why_en=bad.en, citation=expert_draw.BASIS)
     if n < rule.minimum or (rule.odd and n % 2 == 0):
         raise PanelInvalid(
             why=f"{n} 人，应为 {rule.minimum} 人以上{'单数' if rule.odd else ''}",
@@ -342,18 +591,21 @@ def _params(p: Project) -> scoring.Params:
 
 
 def _inputs(rows: list[Bid]) -> list[scoring.BidIn]:
-    return [
-        scoring.BidIn(
-            str(b.id),
-            b.uscc,
-            b.contractor_name,
-            b.price,
-            b.small_enterprise,
-            bool(b.qualified),
-            b.explanation_accepted,
+    out = []
+    for b in rows:  # scoring comes after the opening: every bid is opened
+        assert b.uscc is not None and b.contractor_name is not None and b.price is not None, "a sealed bid"
+        out.append(
+            scoring.BidIn(
+                str(b.id),
+                b.uscc,
+                b.contractor_name,
+                b.price,
+                bool(b.small_enterprise),
+                bool(b.qualified),
+                b.explanation_accepted,
+            )
         )
-        for b in rows
-    ]
+    return out
 
 
 async def score(
@@ -371,11 +623,12 @@ async def score(
     params = _params(p)
     # The panel rules in force when the project was announced.
     at = book.at(p.division_code, p.announced_on or p.declared_on)
-    table = _check_panel(at, p, body, {str(b.id) for b in rows if b.qualified}, params.panel_max)
+    draw = await expert_draws.draw_for(session, p.id, p.round)
+    table = _check_panel(at, p, body, {str(b.id) for b in rows if b.qualified}, params.panel_max, draw)
     history: dict[str, Decimal | None] = {}
     if params.history_weight > 0:
         for b in rows:
-            if b.qualified:
+            if b.qualified and b.uscc is not None:
                 history[b.uscc] = await evaluation.contractor_average(settings, b.uscc, authorization)
     result = scoring.rank(_inputs(rows), params, table, history)
     p.scoring = {

@@ -15,11 +15,11 @@ from jiuzhu_kit.rules.loader import load_packs, read_dir
 from jiuzhu_kit.rules.model import Pack
 from jiuzhu_kit.rules.parse import Spec
 from jiuzhu_procurement.catalogue.entries import parse_catalogue, parse_negative_list
-from jiuzhu_procurement.rulebook.units import parse_fraction, parse_grounds
+from jiuzhu_procurement.rulebook.units import parse_fraction, parse_grade_scale, parse_grounds
 
 DATA_DIR = Path(__file__).parent / "data"
 # Procurement adds its units (the catalogue of purchasable services, the negative list, a method's
-# grounds, a fraction) and one bracket measure (a project's budget, for the panel's size).
+# grounds, a fraction, a grade scale) and one bracket measure (a project's budget, for the panel's size).
 #
 # What a local pack may set, by level: a county's (or city's) own guidance catalogue per level
 # (seed 004 四(二): 县级民政部门…制定具体的购买服务指导目录向社会公布); a province's or city's
@@ -30,6 +30,7 @@ SPEC = Spec(
         "negative_list": parse_negative_list,
         "grounds": parse_grounds,
         "fraction": parse_fraction,
+        "grade_scale": parse_grade_scale,
     },
     measures={"budget_yuan": "元"},
     local_parameters={

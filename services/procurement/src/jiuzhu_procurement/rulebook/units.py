@@ -1,9 +1,11 @@
-"""Procurement's own rule units besides the catalogue's: a method's legal grounds and a fraction
-(the experts' share of a panel is 2/3, which no decimal holds exactly)."""
+"""Procurement's own rule units besides the catalogue's: a method's legal grounds, a fraction
+(the experts' share of a panel is 2/3, which no decimal holds exactly), and a grade scale (the share
+of a payment released for each evaluation grade)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
@@ -48,3 +50,38 @@ def parse_fraction(raw: Any, chk: Checker, where: str) -> Fraction:
         chk.fail(where, f"比例应在 0 与 1 之间: {raw!r}")
         return Fraction(0)
     return Fraction(int(num), int(den))
+
+
+@dataclass(frozen=True)
+class GradeRatio:
+    """The share of a scheduled payment released for one evaluation grade (its label, e.g. 合格)."""
+
+    grade: str
+    ratio: Decimal
+
+
+def parse_grade_scale(raw: Any, chk: Checker, where: str) -> tuple[GradeRatio, ...]:
+    """A non-empty list of {grade, ratio}: each grade once, each ratio a decimal string in [0, 1]
+    (a scaled payment never exceeds its scheduled amount, so the schedule still adds up)."""
+    if not isinstance(raw, list) or not raw:
+        chk.fail(where, "等级比例应为非空列表 [{grade, ratio}]")
+        return ()
+    out: list[GradeRatio] = []
+    for i, item in enumerate(raw):
+        w = f"{where}[{i}]"
+        grade = item.get("grade") if isinstance(item, dict) else None
+        ratio = item.get("ratio") if isinstance(item, dict) else None
+        if not isinstance(grade, str) or not grade.strip() or len(grade) > 20:
+            chk.fail(f"{w}.grade", "等级应为 1–20 个字符的名称（如 合格）")
+            continue
+        try:
+            r = Decimal(ratio) if isinstance(ratio, str) else None
+        except InvalidOperation:
+            r = None
+        if r is None or not r.is_finite() or not Decimal(0) <= r <= Decimal(1):
+            chk.fail(f"{w}.ratio", f'比例应写成 0 至 1 之间的小数字符串，如 "0.90": {ratio!r}')
+            continue
+        out.append(GradeRatio(grade.strip(), r))
+    if len({g.grade for g in out}) != len(out):
+        chk.fail(where, "等级重复")
+    return tuple(out)

@@ -17,6 +17,9 @@ from jiuzhu_staffing.calc.staffing import pack_value
 from jiuzhu_staffing.packs.model import Pack
 
 ZERO = Decimal("0.00")
+# The parts of a year's people cost (labour dispatch: the employer's contributions and the company's
+# fee are costs beside the wage).
+PART_ZH = {"wages": "工资", "employer_pension": "单位养老保险费", "dispatch_fee": "派遣服务费"}
 
 
 class PackHasNoPayRule(Conflict):
@@ -54,10 +57,14 @@ def _step(name: str, citation: str, amount: Decimal, reading: str, rounded: bool
     }
 
 
-def _minimum_wage_year(pack: Pack, start: date) -> tuple[Decimal, list[dict[str, Any]]]:
-    """One person's pay for the contract year starting `start`: month by month, 2 × minimum wage."""
+def _minimum_wage_year(
+    pack: Pack, start: date
+) -> tuple[Decimal, list[dict[str, Any]], list[tuple[date, Decimal]]]:
+    """One person's pay for the contract year starting `start`: month by month, 2 × minimum wage.
+    Also each month's pay (for what the employer pays on top of it)."""
     names = pack.pay.params if pack.pay else {}
     total = ZERO
+    months: list[tuple[date, Decimal]] = []
     segments: list[tuple[Decimal, Decimal, str, int]] = []  # multiple, wage, citation, months
     for k in range(12):
         month_start = add_months(start, k)
@@ -65,6 +72,7 @@ def _minimum_wage_year(pack: Pack, start: date) -> tuple[Decimal, list[dict[str,
         mult = pack_value(pack, names["multiple"], month_start)
         monthly = round_fen(Decimal(mult.value) * Decimal(wage.value))
         total += monthly
+        months.append((month_start, monthly))
         if segments and segments[-1][1] == wage.value and segments[-1][0] == mult.value:
             m, w, c, n = segments[-1]
             segments[-1] = (m, w, c, n + 1)
@@ -79,6 +87,38 @@ def _minimum_wage_year(pack: Pack, start: date) -> tuple[Decimal, list[dict[str,
             True,
         )
         for m, w, cit, n in segments
+    ]
+    return total, steps, months
+
+
+def _employer_pension(pack: Pack, months: list[tuple[date, Decimal]]) -> tuple[Decimal, list[dict[str, Any]]]:
+    """What the employer (the dispatch company) pays for one person's basic pension on top of the
+    pay, month by month at the rate in force (base: the pay itself), each month rounded to the fen.
+    The seed's pay is the wage only (灵政办发〔2018〕201号 四(六): 含个人应承担的各项社会保险缴费)."""
+    name = pack.pay.params.get("employer_pension_rate") if pack.pay else None
+    if name is None:
+        return ZERO, []
+    total = ZERO
+    segments: list[tuple[Decimal, str, bool, Decimal, int]] = []  # rate, citation, verified, amount, months
+    for month_start, pay in months:
+        rate = pack_value(pack, name, month_start)
+        amount = round_fen(pay * Decimal(rate.value))
+        total += amount
+        cite = str(rate.citation) + ("" if rate.verified else "（未核实）")
+        if segments and segments[-1][:2] == (rate.value, cite) and segments[-1][3] == amount:
+            r, c, v, a, n = segments[-1]
+            segments[-1] = (r, c, v, a, n + 1)
+        else:
+            segments.append((rate.value, cite, rate.verified, amount, 1))
+    steps = [
+        _step(
+            "单位缴纳基本养老保险费 = 月工资 × 单位费率",
+            cite,
+            amount,
+            f"{n}个月 × {amount}元（费率 {Decimal(r) * 100:g}%，以工资为缴费基数） = {amount * n}元",
+            True,
+        )
+        for r, cite, _, amount, n in segments
     ]
     return total, steps
 
@@ -99,6 +139,7 @@ def compute_budget(pack: Pack, req: BudgetRequest, people: int) -> dict[str, Any
         y_start = add_years(req.start, y - 1)
         y_end = add_years(req.start, y)
         steps: list[dict[str, Any]] = []
+        parts: dict[str, Decimal] = {}
         if pack.pay.kind == "fixed_with_raise":
             first = pack_value(pack, names["first_year_pay"], y_start)
             rate = pack_value(pack, names["raise_rate"], y_start)
@@ -133,8 +174,11 @@ def compute_budget(pack: Pack, req: BudgetRequest, people: int) -> dict[str, Any
                     )
                 )
         else:
-            per_person, steps = _minimum_wage_year(pack, y_start)
+            per_person, steps, months = _minimum_wage_year(pack, y_start)
             pays = [per_person] * people
+            pension_each, pension_steps = _employer_pension(pack, months)
+            steps.extend(pension_steps)
+            parts["employer_pension"] = pension_each * people
             prev = req.assessments[y - 2] if y > 1 and len(req.assessments) >= y - 1 else []
             replaced = sum(1 for o in prev if o == "unqualified")
             bases = ["最低工资标准×倍数，逐月计算"] * people
@@ -142,9 +186,25 @@ def compute_budget(pack: Pack, req: BudgetRequest, people: int) -> dict[str, Any
                 notes.append(
                     f"第{y}年：{replaced}人上年考核不合格，由派遣公司重新选配（灵政办发〔2018〕201号 四(八)），工资标准不变"
                 )
-        cost = sum(pays, ZERO)
+        wages = sum(pays, ZERO)
+        parts = {"wages": wages, **parts}
+        if req.dispatch_fee_rate is not None:
+            parts["dispatch_fee"] = round_fen(wages * req.dispatch_fee_rate)
+            steps.append(
+                _step(
+                    "派遣服务费 = 工资合计 × 费率",
+                    "按派遣公司报价（无法定标准）",
+                    parts["dispatch_fee"],
+                    f"{wages}元 × {req.dispatch_fee_rate * 100:g}% = {parts['dispatch_fee']}元（四舍五入到分）",
+                    True,
+                )
+            )
+        cost = sum(parts.values(), ZERO)
+        reading = "、".join(f"{PART_ZH[k]}{v}元" for k, v in parts.items())
         steps.append(
-            _step("年度人员经费合计", pack.cite_as, cost, f"第{y}年{people}人工资合计{cost}元", False)
+            _step(
+                "年度人员经费合计", pack.cite_as, cost, f"第{y}年{people}人：{reading}，合计{cost}元", False
+            )
         )
         out_years.append(
             {
@@ -153,6 +213,7 @@ def compute_budget(pack: Pack, req: BudgetRequest, people: int) -> dict[str, Any
                 "end": y_end,
                 "people": people,
                 "cost": cost,
+                "parts": parts,
                 "positions": [
                     {"position": i + 1, "pay": p, "basis": b}
                     for i, (p, b) in enumerate(zip(pays, bases, strict=True))

@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from jiuzhu_kit import divisions
 from jiuzhu_kit.ids import DivisionCode
-from jiuzhu_kit.money import Money, non_negative
+from jiuzhu_kit.money import Money, Number, non_negative
 
 Count = Annotated[int, Field(ge=0, le=100_000_000)]
 NonNegativeMoney = Annotated[Money, AfterValidator(non_negative)]
@@ -125,6 +125,13 @@ class BudgetRequest(BaseModel):
         description="第 k 项：第 k 年每个岗位的年度考核结果（决定第 k+1 年工资）；缺省为全部合格",
     )
     dibao_spending_last_year: NonNegativeMoney | None = Field(default=None, description="上年低保资金支出")
+    dispatch_fee_rate: Number | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="派遣服务费率（占工资，按派遣公司报价；无法定标准）",
+        examples=["0.05"],
+    )
     funding: list[FundingIn] = Field(default_factory=list, max_length=10)
     pack: PackRef | None = None
 
@@ -149,6 +156,9 @@ class BudgetYear(BaseModel):
     end: date
     people: int
     cost: Money
+    parts: dict[str, Money] = Field(
+        description="人员经费构成：wages 工资；employer_pension 单位养老保险费；dispatch_fee 派遣服务费"
+    )
     positions: list[PositionYear]
     steps: list[Step]
     funding: dict[str, Money]

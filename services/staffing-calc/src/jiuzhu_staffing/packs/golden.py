@@ -77,6 +77,13 @@ def run_case(reg: PackRegistry, pack_ref: str, case: dict[str, Any]) -> list[str
                 [str(y["cost"]) for y in result["years"]],
                 [str(Decimal(v)) for v in exp["year_costs"]],
             )
+        for part in ("wages", "employer_pension"):
+            if f"year_{part}" in exp:
+                check(
+                    f"year_{part}",
+                    [str(y["parts"].get(part)) for y in result["years"]],
+                    [str(Decimal(v)) for v in exp[f"year_{part}"]],
+                )
         if "total_cost" in exp:
             check("total_cost", result["total_cost"], Decimal(exp["total_cost"]))
         for y, pays in (exp.get("position_pays") or {}).items():

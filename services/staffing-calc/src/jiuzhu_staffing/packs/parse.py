@@ -17,6 +17,8 @@ PAY_KINDS = {
     "fixed_with_raise": ("first_year_pay", "raise_rate", "contract_years"),
     "minimum_wage_multiple": ("minimum_wage", "multiple", "contract_years"),
 }
+# What a pay rule may add: the employer's pension contribution on top of the wage (labour dispatch).
+PAY_OPTIONAL = {"minimum_wage_multiple": ("employer_pension_rate",)}
 
 
 def _allocation(raw: Any, chk: Checker, where: str) -> dict[str, Any]:
@@ -84,9 +86,13 @@ def _pay(raw: Any, chk: Checker) -> PayRule | None:
     if kind not in PAY_KINDS:
         chk.fail("pay.kind", f"未知薪酬规则 {kind!r}")
     else:
-        missing = [k for k in PAY_KINDS[kind] if k not in (raw.get("params") or {})]
+        given = raw.get("params") or {}
+        missing = [k for k in PAY_KINDS[kind] if k not in given]
         if missing:
             chk.fail("pay.params", f"缺少 {missing}")
+        unknown = [k for k in given if k not in (*PAY_KINDS[kind], *PAY_OPTIONAL.get(kind, ()))]
+        if unknown:
+            chk.fail("pay.params", f"未知参数 {unknown}")
     return PayRule(str(kind), dict(raw.get("params") or {}))
 
 
