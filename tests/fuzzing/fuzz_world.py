@@ -181,7 +181,7 @@ def _experts(api: Api, w: World, bureau: Persona, pr: Procurement) -> None:
     # Its own catalogue item, like every project of the world (same-year same items add up).
     item = ITEMS[len(w.projects)]
     pid = pr.project(w.plans["approved"], "灵武市社会救助服务（抽取专家）", [item], BUDGET, "2018-09-03")
-    pr.walk(pid, "announced", Walk(CONSULT))
+    pr.walk(pid, "announced", Walk(CONSULT), backdate=True)  # its response deadline has passed
     commitment = {
         "purchaser_commitment": hashlib.sha256(DRAW_SEED.encode()).hexdigest(),
         "representatives": 1,
