@@ -13,15 +13,13 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from jiuzhu_devtools.demo import ensure_calendars
 from jiuzhu_devtools.demo.api import Api, Persona, uscc
 from jiuzhu_devtools.demo.evaluate import RECIPIENTS, SHEET, Evaluation, likert, parties
-from jiuzhu_devtools.demo.procure import ANNOUNCED_DAYS_BACK, Bidder, Procurement, Walk, contract_body
+from jiuzhu_devtools.demo.procure import Bidder, Procurement, Walk, contract_body
 from jiuzhu_devtools.seeds import EVIDENCE, FULL_MARKS, LINGWU, LINGWU_COUNTY, STAFF_GOOD
-from jiuzhu_kit import clock
 from jiuzhu_kit.settings import KitSettings
 from tests.fuzzing.world import local_pack
 
@@ -186,10 +184,7 @@ def _experts(api: Api, w: World, bureau: Persona, pr: Procurement) -> None:
     # Its own catalogue item, like every project of the world (same-year same items add up).
     item = ITEMS[len(w.projects)]
     pid = pr.project(w.plans["approved"], "灵武市社会救助服务（抽取专家）", [item], BUDGET, "2018-09-03")
-    # Announced long enough ago that its response period has run: bidding closes today, lawfully.
-    pr.tr("projects", pid, "approved", Persona("finance", LINGWU))
-    back = clock.now() - timedelta(days=ANNOUNCED_DAYS_BACK)
-    pr.tr("projects", pid, "announced", bureau, Walk(CONSULT).method, at=back)
+    pr.walk(pid, "announced", Walk(CONSULT), backdate=True)  # its response deadline has passed
     commitment = {
         "purchaser_commitment": hashlib.sha256(DRAW_SEED.encode()).hexdigest(),
         "representatives": 1,

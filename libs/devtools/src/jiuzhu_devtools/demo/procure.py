@@ -152,8 +152,10 @@ class Procurement:
         who = Persona("township", div) if div and div != self.div else self.bureau
         return str(self.api.post("/api/procurement/projects", who, body)["id"])
 
-    def walk(self, pid: str, to: str, w: Walk) -> dict[str, Any]:
-        """Drive project `pid` from `declared` to `to` along PATH (every step through the API)."""
+    def walk(self, pid: str, to: str, w: Walk, *, backdate: bool | None = None) -> dict[str, Any]:
+        """Drive project `pid` from `declared` to `to` along PATH (every step through the API).
+        `backdate`: announce ANNOUNCED_DAYS_BACK days ago (default: when the walk goes past the
+        bidding; a caller that closes the bidding itself later asks for it)."""
         stop = PATH.index(to)
         p = f"/api/procurement/projects/{pid}"
         out: dict[str, Any] = {"id": pid, "bids": []}
@@ -162,7 +164,8 @@ class Procurement:
         if stop >= 2:
             # A project the demo takes past its bidding was announced ANNOUNCED_DAYS_BACK days ago, so
             # its response period (20 days at most) has run: bidding closes today, lawfully.
-            at = clock.now() - timedelta(days=ANNOUNCED_DAYS_BACK) if stop >= 3 else None
+            back = stop >= 3 if backdate is None else backdate
+            at = clock.now() - timedelta(days=ANNOUNCED_DAYS_BACK) if back else None
             self.tr("projects", pid, "announced", self.bureau, w.method, at=at)
             for b in w.bidders:
                 bid = self.api.post(

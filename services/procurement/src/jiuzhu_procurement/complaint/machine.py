@@ -9,7 +9,7 @@ See `GET /workflows/complaint`."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -37,6 +37,13 @@ REDO_TARGET = {
     "qualification_review": "qualification_review",
     "scoring": "scoring",
 }
+# The states each target is gone back to from: never forward (a project not there yet carries on).
+LATER = {
+    "approved": OPEN_PURCHASE,
+    "qualification_review": frozenset({"scoring", "awarded"}),
+    "scoring": frozenset({"awarded"}),
+    "failed": frozenset({"awarded"}),
+}
 
 
 class SuspensionTooLong(Conflict):
@@ -63,10 +70,10 @@ async def _project(ctx: Ctx, project_id: uuid.UUID) -> Project:
     return p
 
 
-async def _set_suspension(ctx: Ctx, p: Project, until: object, action: str) -> None:
+async def _set_suspension(ctx: Ctx, p: Project, until: date | None, action: str) -> None:
     """Change the project's suspension, audited on the project's own history."""
     before = snapshot(p)
-    p.suspended_until = until  # type: ignore[assignment]
+    p.suspended_until = until
     p.version += 1
     touch(p)
     await ctx.session.flush()
@@ -119,7 +126,8 @@ async def _decide(ctx: Ctx, target: str | None, what: str, what_en: str) -> None
     c: Complaint = ctx.entity
     ensure_handler(ctx.principal, c.finance_division)
     p = await _project(ctx, c.project_id)
-    if target is not None and p.status != target and (p.status, target) not in PROJECT.table:
+    move = target is not None and p.status in LATER[target]
+    if target is not None and not move and p.status not in OPEN_PURCHASE:
         raise OutcomeNotApplicable(status=p.status, what=what, what_en=what_en)
     authority = f"投诉处理决定（{c.id}）"
     await _lift(ctx, c, p)
@@ -138,7 +146,7 @@ async def _decide(ctx: Ctx, target: str | None, what: str, what_en: str) -> None
             not_found=ChallengeNotFound,
             authority=authority,
         )
-    if target is not None and p.status != target:
+    if move and target is not None:
         await follow(
             ctx, PROJECT, Project, c.project_id, target, not_found=ProjectNotFound, authority=authority
         )
