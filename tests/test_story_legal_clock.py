@@ -92,7 +92,17 @@ async def test_an_open_tender_and_a_consultation_across_national_day(
                 "funding_source": "assistance_subsidy_funds",
             }
             projects[key] = str(
-                (await w.call("POST", "/api/procurement/projects", BUREAU, json=body, expect=201))["id"]
+                # Declared in September (on the story's clock, whatever the suite's own day is).
+                (
+                    await w.call(
+                        "POST",
+                        "/api/procurement/projects",
+                        BUREAU,
+                        json=body,
+                        expect=201,
+                        headers=at("2026-09-21"),
+                    )
+                )["id"]
             )
             w.trail.append(("procurement", f"projects/{projects[key]}"))
             await w.tr("projects", projects[key], "approved", FINANCE, at=day("2026-09-25"))

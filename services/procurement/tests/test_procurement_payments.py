@@ -165,9 +165,11 @@ async def test_small_enterprise_paid_on_acceptance_within_30_days_and_listed_whe
 ) -> None:
     today = test_today()
     pid, company = await awarded(kit, "300000.00", small=True, n=8801, div=SH)
+    # Planned dates after any as_of below, whatever the suite's clock (it also runs on 2 January).
+    planned = [(today + timedelta(days=d)).isoformat() for d in (90, 180)]
     schedule = [
-        {"period": "2026-Q3", "amount": "150000.00", "due_on": "2026-09-30", "gate": "acceptance"},
-        {"period": "2026-Q4", "amount": "150000.00", "due_on": "2026-12-31", "gate": "acceptance"},
+        {"period": "2026-Q3", "amount": "150000.00", "due_on": planned[0], "gate": "acceptance"},
+        {"period": "2026-Q4", "amount": "150000.00", "due_on": planned[1], "gate": "acceptance"},
     ]
     bureau, finance = auth("bureau", SH), auth("finance", SH)
     # 61 days after acceptance: refused with the clause in force today (2026: the revised regulation).
@@ -217,7 +219,7 @@ async def test_small_enterprise_paid_on_acceptance_within_30_days_and_listed_whe
         "due_on": due.isoformat(),
         "citation": "国务院令第802号 第九条",
     }
-    assert q3["acceptance"]["planned_due_on"] == "2026-09-30"
+    assert q3["acceptance"]["planned_due_on"] == planned[0]
     again = await client.post(f"/contracts/{cid}/payments/2026-Q3/acceptance", json=body, headers=bureau)
     assert again.json()["code"] == "PAYMENT_ALREADY_ACCEPTED"
     # Overdue: nothing on the due day, the payment the day after, for the purchaser and those above it.
@@ -255,7 +257,9 @@ async def test_small_enterprise_paid_on_acceptance_within_30_days_and_listed_whe
     assert cleared.json() == []
     # The Q4 line still waits (its contract date): listed once that date has passed.
     much_later = await client.get(
-        "/contracts/overdue-payments", params={"as_of": "2027-01-01"}, headers=bureau
+        "/contracts/overdue-payments",
+        params={"as_of": (date.fromisoformat(planned[1]) + timedelta(days=1)).isoformat()},
+        headers=bureau,
     )
     assert [(x["period"], x["citation"]) for x in much_later.json()] == [("2026-Q4", "合同约定的付款日")]
     events = (
