@@ -21,9 +21,11 @@ from jiuzhu_procurement.challenge.policy import ChallengeNotFound
 from jiuzhu_procurement.complaint.models import Complaint
 from jiuzhu_procurement.complaint.policy import AGGREGATE, ensure_handler
 from jiuzhu_procurement.complaint.schemas import SuspendIn, UpholdIn
+from jiuzhu_procurement.project import repository as projects
 from jiuzhu_procurement.project.machine import MACHINE as PROJECT
 from jiuzhu_procurement.project.machine import touch
 from jiuzhu_procurement.project.models import Project
+from jiuzhu_procurement.project.policy import POLICY as PROJECTS
 from jiuzhu_procurement.project.policy import ProjectNotFound
 from jiuzhu_procurement.rulebook.book import rules_at
 from jiuzhu_procurement.workflow.machine import Ctx, Machine, follow, snapshot, t
@@ -59,14 +61,8 @@ class OutcomeNotApplicable(Conflict):
 
 
 async def _project(ctx: Ctx, project_id: uuid.UUID) -> Project:
-    p = (
-        await ctx.session.execute(
-            select(Project)
-            .where(Project.id == project_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one()
+    p = await projects.locked(ctx.session, project_id)
+    assert p is not None, "a complaint's project"  # the foreign key holds it
     return p
 
 
@@ -77,17 +73,8 @@ async def _set_suspension(ctx: Ctx, p: Project, until: date | None, action: str)
     p.version += 1
     touch(p)
     await ctx.session.flush()
-    await ctx.app.state.audit.append(
-        ctx.session,
-        aggregate_type="project",
-        aggregate_id=p.id,
-        action=action,
-        actor=ctx.principal,
-        data=snapshot(p),
-        before=before,
-        reason=ctx.reason,
-        jurisdiction=p.division_code,
-        row_locked=True,
+    await ctx.app.state.audit.record(
+        ctx.session, PROJECTS, p, action, ctx.principal, before=before, reason=ctx.reason, row_locked=True
     )
 
 

@@ -1,4 +1,5 @@
-"""Bids and their keys in the database: a project's data key (wrapped), a round's bids."""
+"""Projects, bids and their keys in the database: a project row locked for its transaction, a
+project's data key (wrapped), a round's bids."""
 
 from __future__ import annotations
 
@@ -7,8 +8,19 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_procurement.project.models import Bid, BidKey
+from jiuzhu_procurement.project.models import Bid, BidKey, Project
 from jiuzhu_procurement.project.sealing import DataKey, Keyring
+
+
+async def locked(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    """The project row locked for the transaction (SELECT … FOR UPDATE), fresh from the database."""
+    q = (
+        select(Project)
+        .where(Project.id == project_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(q)).scalar_one_or_none()
 
 
 async def data_key(session: AsyncSession, keyring: Keyring, project_id: uuid.UUID) -> DataKey | None:

@@ -190,14 +190,7 @@ async def locked(
 
     404 if absent or, when `principal` is given, outside its jurisdiction; WrongStage unless its
     status is `needed` (when given)."""
-    p = (
-        await session.execute(
-            select(Project)
-            .where(Project.id == project_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    ).scalar_one_or_none()
+    p = await repository.locked(session, project_id)
     if p is None or (principal is not None and not principal.covers(p.division_code)):
         raise ProjectNotFound()
     if needed is not None and p.status != needed:
