@@ -14,11 +14,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.clock import now, today
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.errors import FieldError, NotFound, ValidationFailed, responses
+from jiuzhu_kit.errors import FieldError, ValidationFailed, responses
 from jiuzhu_kit.money import Money
 from jiuzhu_kit.pagination import Page, PageParams, page_params
 from jiuzhu_procurement.contract import policy as contracts_policy
@@ -32,12 +31,6 @@ from jiuzhu_procurement.project.models import Project
 
 router = APIRouter(tags=["public"])
 PUBLIC_STATES = ocds.AFTER_TENDER
-
-
-class NotPublished(NotFound):
-    code = "NOT_PUBLISHED"
-    zh = "该项目尚未公开"
-    en = "This project is not published"
 
 
 class AnnouncementOut(BaseModel):
@@ -221,15 +214,6 @@ async def debarments(session: SessionDep, on: date | None = None) -> list[Public
     ]
 
 
-async def _published(session: AsyncSession, project_id: uuid.UUID) -> Project:
-    p: Project | None = (
-        await session.execute(select(Project).where(Project.id == project_id))
-    ).scalar_one_or_none()
-    if p is None or p.announced_on is None:
-        raise NotPublished()
-    return p
-
-
 def _publisher(request: Request) -> dict[str, str]:
     s = request.app.state.settings
     return {"name": s.ocds_publisher_name, "uri": s.ocds_publisher_uri}
@@ -299,16 +283,13 @@ async def releases_of_period(
 @router.get(
     "/ocds/releases/{project_id}",
     response_model=dict[str, Any],
-    responses=responses(NotPublished),
+    responses=responses(service.NotPublished),
     description="OCDS 1.1 release package of a project: one release per step of its history that changes "
     "what OCDS shows." + _POLICY,
 )
 async def release_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
     """OCDS 1.1 release package of a project."""
-    p = await _published(session, project_id)
-    _, rel = await service.releases(session, request.app.state, p)
-    if not rel:
-        raise NotPublished()
+    _, rel = await service.published_releases(session, request.app.state, project_id)
     uri = f"{_base(request)}/ocds/releases/{project_id}"
     return ocds.package("releases", uri, now(), _publisher(request), rel)
 
@@ -316,15 +297,12 @@ async def release_package(request: Request, session: SessionDep, project_id: uui
 @router.get(
     "/ocds/records/{project_id}",
     response_model=dict[str, Any],
-    responses=responses(NotPublished),
+    responses=responses(service.NotPublished),
     description="OCDS 1.1 record package of a project: its releases and the compiled release (what OCDS "
     "merging gives)." + _POLICY,
 )
 async def record_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
     """OCDS 1.1 record package of a project."""
-    p = await _published(session, project_id)
-    ocid, rel = await service.releases(session, request.app.state, p)
-    if not rel:  # no recorded history to publish (never the case for a project made through the API)
-        raise NotPublished()
+    ocid, rel = await service.published_releases(session, request.app.state, project_id)
     uri = f"{_base(request)}/ocds/records/{project_id}"
     return ocds.package("records", uri, now(), _publisher(request), [ocds.record(ocid, rel)])

@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import normalize, snapshot
+from jiuzhu_kit.errors import NotFound
 from jiuzhu_kit.rules.book import NoPackInForce
 from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.contract.models import Contract, Payment
@@ -67,6 +68,26 @@ async def _events(session: AsyncSession, app_state: Any, p: Project) -> list[ocd
     return [
         ocds.Event(r.id, r.aggregate_type, r.action, r.request_id, r.occurred_at, r.data or {}) for r in rows
     ]
+
+
+class NotPublished(NotFound):
+    code = "NOT_PUBLISHED"
+    zh = "该项目尚未公开"
+    en = "This project is not published"
+
+
+async def published_releases(
+    session: AsyncSession, app_state: Any, project_id: uuid.UUID
+) -> tuple[str, list[dict[str, Any]]]:
+    """The ocid and releases of a project the public may read: announced, with a recorded history
+    (never empty for a project made through the API)."""
+    p = (await session.execute(select(Project).where(Project.id == project_id))).scalar_one_or_none()
+    if p is None or p.announced_on is None:
+        raise NotPublished()
+    ocid, rel = await releases(session, app_state, p)
+    if not rel:
+        raise NotPublished()
+    return ocid, rel
 
 
 async def releases(session: AsyncSession, app_state: Any, p: Project) -> tuple[str, list[dict[str, Any]]]:
