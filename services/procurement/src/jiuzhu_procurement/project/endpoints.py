@@ -5,14 +5,20 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep, get_uow
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode
-from jiuzhu_kit.pagination import Page, PageParams, page_params
+from jiuzhu_kit.pagination import (
+    CursorPage,
+    CursorParams,
+    cursor_page,
+    cursor_params,
+    keyset,
+)
 from jiuzhu_kit.rules.book import book_of
 from jiuzhu_procurement.catalogue.service import PurchaseNotAllowed
 from jiuzhu_procurement.contractor.service import ContractorNotEligible
@@ -75,24 +81,19 @@ async def declare_project(
     return service.project_out(p)
 
 
-@router.get("/projects", response_model=Page[ProjectOut])
+@router.get("/projects", response_model=CursorPage[ProjectOut])
 async def list_projects(
     session: SessionDep,
     principal: Reader,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Annotated[CursorParams, Depends(cursor_params)],
     status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
-) -> Page[ProjectOut]:
+) -> CursorPage[ProjectOut]:
     """Projects in your jurisdiction, newest first."""
     q = POLICY.narrow(principal, select(Project))
     if status_:
         q = q.where(Project.status == status_)
-    total = (await session.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
-    rows = (
-        await session.execute(q.order_by(Project.created_at.desc()).limit(page.limit).offset(page.offset))
-    ).scalars()
-    return Page(
-        items=[service.project_out(p) for p in rows], total=total, limit=page.limit, offset=page.offset
-    )
+    rows = (await session.execute(keyset(q, page, Project.created_at, Project.id))).scalars().all()
+    return cursor_page(rows, page, lambda p: (p.created_at, p.id), service.project_out)
 
 
 @router.get(
