@@ -15,6 +15,7 @@ from uuid import UUID
 from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, tuple_
+from sqlalchemy.orm import QueryableAttribute
 
 from jiuzhu_kit.errors import BadRequest
 
@@ -127,10 +128,14 @@ def _typed(column: ColumnElement[Any], value: Any) -> Any:
 
 
 def keyset(
-    query: Select[Any], params: CursorParams, *order: ColumnElement[Any], descending: bool = True
+    query: Select[Any],
+    params: CursorParams,
+    *columns: ColumnElement[Any] | QueryableAttribute[Any],
+    descending: bool = True,
 ) -> Select[Any]:
     """Order `query` by `order` (the last column must be unique, e.g. the id), start after the
     cursor, and fetch one row more than the limit so `cursor_page` knows whether more follow."""
+    order = [c.expression if isinstance(c, QueryableAttribute) else c for c in columns]
     if params.after is not None:
         if len(params.after) != len(order):
             raise CursorInvalid()
