@@ -16,11 +16,14 @@ from tests.fuzzing import SERVICES, make_app
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def clients(database_url: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """Every service's app in-process on the test database (rate limits opened up), by name."""
+    # Evaluation asks procurement about contracts: wire it to the in-process procurement app.
+    peer_urls = {"evaluation": {"PROCUREMENT_SERVICE_URL": "http://procurement"}}
+    apps = {s.name: make_app(s.name, database_url, **peer_urls.get(s.name, {})) for s in SERVICES}
+    apps["evaluation"].state.peer_transports = {
+        "procurement": httpx.ASGITransport(app=apps["procurement"], raise_app_exceptions=False)
+    }
     async with AsyncExitStack() as stack:
-        yield {
-            s.name: await stack.enter_async_context(service_client(make_app(s.name, database_url)))
-            for s in SERVICES
-        }
+        yield {name: await stack.enter_async_context(service_client(app)) for name, app in apps.items()}
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -308,6 +308,34 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
         basis = next(x for x in c["payments"] if x["period"] == "2019-H1")["basis"]
         assert basis["round_id"] == h1["id"] and basis["released"] is True
 
+        # The schedule of rounds (evaluations_per_year: every half-year, 六(二)) shows both rounds
+        # and, by mid-July 2020, the first half of 2020 that nobody evaluated.
+        plan = await w.call(
+            "GET",
+            f"/api/evaluation/contracts/{cid}/evaluation-schedule",
+            ("finance", CITY),
+            params={"as_of": "2020-07-15"},
+        )
+        assert (plan["evaluations_per_year"], plan["basis"], plan["verified"]) == (
+            2,
+            "灵政办发〔2018〕201号 六(二)",
+            True,
+        )
+        assert [
+            (p["period"], p["status"], p["round_id"], p["grade"], p["days_overdue"]) for p in plan["periods"]
+        ] == [
+            ("2019-H1", "published", h1["id"], "优秀", None),
+            ("2019-H2", "published", h2["id"], "不合格", None),
+            ("2020-H1", "missing", None, None, 15),
+            ("2020-H2", "running", None, None, None),
+            ("2021-H1", "upcoming", None, None, None),
+            ("2021-H2", "upcoming", None, None, None),
+        ]
+        other = await w.client.get(
+            f"/api/evaluation/contracts/{cid}/evaluation-schedule", headers=w.h("bureau", "441521")
+        )
+        assert (other.status_code, other.json()["code"]) == (404, "CONTRACT_NOT_FOUND")
+
         # 7. Year-end staff assessments: 12 qualified, verifier-13 not (四(八): the company replaces them).
         for n in range(1, 14):
             body = {

@@ -223,6 +223,9 @@ def reads(w: World) -> list[Read]:
         lingwu=False,
     )
     add(e, "/rounds", "/rounds", kind="list")
+    # The schedule is read as its contract is (procurement answers for the contract).
+    sched = "/contracts/{contract_id}/evaluation-schedule"
+    add(e, sched, sched.replace("{contract_id}", w.contract))
     add(e, "/rounds", "/rounds", params={"contract_id": w.contract}, kind="list")
     sa = {"contract_id": w.contract}
     add(e, "/staff-assessments", "/staff-assessments", params=sa, kind="list")

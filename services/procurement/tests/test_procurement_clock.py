@@ -541,13 +541,33 @@ async def test_a_suspension_resumed_and_ordered_again_stays_within_30_days(kit: 
     def suspend(days: int) -> dict[str, Any]:
         return {"to": "suspended", "data": {"days": days}, "reason": "暂停采购活动"}
 
+    async def pending() -> dict[str, tuple[str, int]]:
+        p = (await kit.c.get(f"/projects/{pid}", headers=kit.auth("bureau", XUHUI))).json()
+        return {
+            d["key"]: (d["due_on"], d.get("suspended_days", 0))
+            for d in p["deadlines"]
+            if not d["fulfilled_on"]
+        }
+
+    def later(days: int) -> dict[str, tuple[str, int]]:
+        return {
+            k: ((date.fromisoformat(due) + timedelta(days=days)).isoformat(), days)
+            for k, (due, _) in first.items()
+        }
+
+    first = await pending()
+    assert "contract_signing" in first
     await handle(suspend(10), "2026-10-26")
+    # The days the purchase stands still do not run against the purchaser (26 Oct – 4 Nov).
+    assert await pending() == later(10)
     resumed = await handle({"to": "filed", "reason": "调查完毕前恢复采购"}, "2026-10-28")
     assert (resumed["suspended_on"], resumed["suspended_until"]) == ("2026-10-26", "2026-10-27")
     p = (await kit.c.get(f"/projects/{pid}", headers=kit.auth("bureau", XUHUI))).json()
     assert p["suspended_until"] is None
+    assert await pending() == later(2), "resumed on the 28th: two days stood still"
     # From 26 October, 30 days end on 24 November: 25 more days from 2 November would pass it.
     r = await handle(suspend(25), "2026-11-02", 409)
     assert r["code"] == "SUSPENSION_TOO_LONG" and "32" in r["detail"]
     again = await handle(suspend(23), "2026-11-02")
     assert (again["suspended_on"], again["suspended_until"]) == ("2026-10-26", "2026-11-24")
+    assert await pending() == later(25)

@@ -24,13 +24,14 @@ from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from jiuzhu_kit.auth import current_principal
 from jiuzhu_kit.errors import Problem
+from jiuzhu_kit.pagination import cursor_params
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_CONTENT = {"application/problem+json": {"schema": PROBLEM_REF}}
 UNSAFE = frozenset({"post", "put", "patch", "delete"})
 
 _COMMON: dict[str, str] = {
-    "400": "`BAD_REQUEST`, `IDEMPOTENCY_KEY_INVALID`: the request cannot be used as sent",
+    "400": "`BAD_REQUEST`, `IDEMPOTENCY_KEY_INVALID`, `CURSOR_INVALID`: the request cannot be used as sent",
     "401": "`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`: no usable credential",
     "403": "`ROLE_FORBIDDEN`, `JURISDICTION_FORBIDDEN`: not allowed for this role or jurisdiction",
     "413": "`PAYLOAD_TOO_LARGE`: the request body is over the limit",
@@ -49,6 +50,11 @@ def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
 def requires_principal(route: APIRoute | RouteContext) -> bool:
     """Does the operation refuse anonymous callers (directly or through `require_roles`)?"""
     return any(call is current_principal for call in _calls(route.dependant))
+
+
+def pages_by_cursor(route: APIRoute | RouteContext) -> bool:
+    """A cursor-paged list answers 400 `CURSOR_INVALID` to a cursor it did not issue."""
+    return any(call is cursor_params for call in _calls(route.dependant))
 
 
 def _declare(responses: dict[str, Any], status: str) -> None:
@@ -75,7 +81,7 @@ def patch_openapi(schema: dict[str, Any], routes: list[RouteContext]) -> dict[st
                     _declare(responses, status)
             strict = requires_principal(route)
             needed = ["401", "503"] + (["403"] if strict else [])
-            if method in UNSAFE:
+            if method in UNSAFE or pages_by_cursor(route):
                 needed.append("400")
             if "requestBody" in op:
                 needed += ["413", "422"]

@@ -49,6 +49,14 @@ def forwarded_headers(caller: Request | str | None) -> dict[str, str]:
     return headers
 
 
+def wired_transport(state: Any, name: str) -> httpx.AsyncBaseTransport | None:
+    """The in-process transport a test wired for peer `name` (`app.state.peer_transports`), so a
+    suite that runs the services as in-process apps reaches the real peer app; None in a deployment."""
+    transports = getattr(state, "peer_transports", None) or {}
+    transport = transports.get(name)
+    return transport if isinstance(transport, httpx.AsyncBaseTransport) else None
+
+
 class Peer:
     """One peer service at `base_url`. `transport` lets tests run the real peer app in-process."""
 

@@ -9,6 +9,7 @@ from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
 from jiuzhu_evaluation.rulebook.book import SPEC, default_book
+from jiuzhu_evaluation.schedule.endpoints import router as schedule_router
 from jiuzhu_evaluation.settings import Settings
 from jiuzhu_evaluation.staff.endpoints import router as staff_router
 from jiuzhu_evaluation.survey.endpoints import MAX_BULK_BYTES
@@ -33,6 +34,7 @@ def create(settings: Settings | None = None) -> FastAPI:
             survey_router,
             consequence_router,
             staff_router,
+            schedule_router,
             rules_router(SPEC, book_of),
         ],
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses

@@ -24,11 +24,16 @@ class ContractMismatch(Conflict):
     en = "The contract in procurement has a different {field}"
 
 
-async def check(base_url: str, body: RoundIn, authorization: str | None) -> str:
+async def check(
+    base_url: str,
+    body: RoundIn,
+    authorization: str | None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> str:
     if not base_url:
         return "skipped"
     try:
-        resp = await Peer("procurement", base_url, timeout=TIMEOUT).get(
+        resp = await Peer("procurement", base_url, timeout=TIMEOUT, transport=transport).get(
             f"/contracts/{body.contract_id}", authorization
         )
     except PeerUnavailable:

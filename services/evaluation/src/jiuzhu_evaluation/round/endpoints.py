@@ -25,6 +25,7 @@ from jiuzhu_kit.calendar import CalendarYearMissing
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.pagination import PageParams, page_params
+from jiuzhu_kit.peers import wired_transport
 
 router = APIRouter(prefix="/rounds", tags=["rounds"])
 
@@ -53,7 +54,10 @@ async def open_round(request: Request, session: SessionDep, principal: Bureau, b
     settings = request.app.state.settings
     principal.ensure_covers(body.purchaser_division)  # before asking procurement anything
     checked = await contract_check.check(
-        settings.procurement_service_url, body, request.headers.get("authorization")
+        settings.procurement_service_url,
+        body,
+        request.headers.get("authorization"),
+        wired_transport(request.app.state, "procurement"),
     )
     r = await service.open_round(
         session,

@@ -21,6 +21,7 @@ from jiuzhu_procurement.challenge.policy import ChallengeNotFound
 from jiuzhu_procurement.complaint.models import Complaint
 from jiuzhu_procurement.complaint.policy import AGGREGATE, ensure_handler
 from jiuzhu_procurement.complaint.schemas import SuspendIn, UpholdIn
+from jiuzhu_procurement.project import periods
 from jiuzhu_procurement.project import repository as projects
 from jiuzhu_procurement.project.machine import MACHINE as PROJECT
 from jiuzhu_procurement.project.machine import touch
@@ -67,8 +68,11 @@ async def _project(ctx: Ctx, project_id: uuid.UUID) -> Project:
 
 
 async def _set_suspension(ctx: Ctx, p: Project, until: date | None, action: str) -> None:
-    """Change the project's suspension, audited on the project's own history."""
+    """Change the project's suspension, audited on the project's own history. The days it stands
+    still move its pending deadlines (signing within 30 days of the notice, 政府采购法 46, …)."""
     before = snapshot(p)
+    shift = periods.suspended_days(p.suspended_until, until, ctx.today)
+    p.deadlines = periods.shift_pending(p.deadlines, shift)
     p.suspended_until = until
     p.version += 1
     touch(p)

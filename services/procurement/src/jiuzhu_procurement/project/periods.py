@@ -169,6 +169,33 @@ def fulfil(cal: WorkingCalendar, deadlines: list[dict[str, Any]], key: str, on: 
     return out
 
 
+def suspended_days(until_before: date | None, until_after: date | None, today: date) -> int:
+    """How many more (or, lifted early, fewer) days the purchase stands still when its suspension
+    changes from `until_before` to `until_after` (both inclusive; None: not suspended)."""
+    start = today - timedelta(days=1)  # a suspension set or lifted today counts from today
+    before = (until_before - start).days if until_before and until_before > start else 0
+    after = (until_after - start).days if until_after and until_after > start else 0
+    return after - before
+
+
+def shift_pending(deadlines: list[dict[str, Any]], days: int) -> list[dict[str, Any]]:
+    """Move every deadline not yet met by `days` calendar days: the time a purchase stands
+    suspended (政府采购法 57) does not run against the purchaser (the days are kept on the
+    deadline as `suspended_days`)."""
+    if days == 0:
+        return deadlines
+    out = []
+    for d in deadlines:
+        if not d.get("fulfilled_on"):
+            d = {
+                **d,
+                "due_on": (date.fromisoformat(d["due_on"]) + timedelta(days=days)).isoformat(),
+                "suspended_days": int(d.get("suspended_days", 0)) + days,
+            }
+        out.append(d)
+    return out
+
+
 def status(d: dict[str, Any], today: date) -> str:
     """met · late (met after its due date) · overdue (not met, past due) · pending."""
     due = date.fromisoformat(d["due_on"])

@@ -103,6 +103,9 @@ class ProjectDeadlineOut(BaseModel):
     citation: str
     manual: bool = Field(description="由采购人登记完成（否则由状态变更完成，如签订合同）")
     status: Literal["met", "late", "overdue", "pending"] = "pending"
+    suspended_days: int = Field(
+        default=0, description="暂停采购活动（政府采购法 57）顺延的天数，已计入 due_on"
+    )
 
 
 class OverdueProjectDeadlineOut(BaseModel):

@@ -1,0 +1,39 @@
+"""A contract's evaluation schedule as served."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+ScheduleStatus = Literal["upcoming", "running", "in_progress", "published", "missing"]
+
+
+class ScheduledPeriodOut(BaseModel):
+    period_kind: Literal["annual", "half_yearly"]
+    period: str = Field(examples=["2019-H1"])
+    starts_on: date
+    ends_on: date
+    status: ScheduleStatus = Field(
+        description="upcoming: 未开始; running: 期间进行中、尚无轮次; in_progress: 轮次已开启未公示; "
+        "published: 结果已公示; missing: 期间已结束而无已公示的评价（逾期）"
+    )
+    round_id: uuid.UUID | None = None
+    grade: str | None = None
+    days_overdue: int | None = Field(default=None, description="missing 时：期间结束后的天数")
+
+
+class ScheduleOut(BaseModel):
+    contract_id: uuid.UUID
+    purchaser_division: str
+    contractor_uscc: str
+    term_start: date
+    term_end: date
+    ended_on: date | None = Field(default=None, description="提前终止之日；其后的期间不再安排评价")
+    evaluations_per_year: int
+    basis: str = Field(description="规则出处，如 灵政办发〔2018〕201号 六(二)")
+    verified: bool
+    as_of: date
+    periods: list[ScheduledPeriodOut]
