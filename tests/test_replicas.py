@@ -115,10 +115,10 @@ async def test_a_key_revoked_on_one_gateway_is_refused_on_the_other(
 
 
 async def _plan(
-    c: httpx.AsyncClient, gateway: str, h: dict[str, str], key: str | None = None
+    c: httpx.AsyncClient, gateway: str, h: dict[str, str], key: str | None = None, div: str = COUNTY
 ) -> httpx.Response:
     body = {
-        "division_code": COUNTY,
+        "division_code": div,
         "year": test_today().year,
         "title": "年度购买社会救助服务计划",
         "budget_lines": [
@@ -141,7 +141,7 @@ async def test_one_idempotency_key_on_two_replicas_is_one_write(
             assert a.json()["id"] == b.json()["id"]
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
-        assert await conn.fetchval("SELECT count(*) FROM procurement.plan") == 5
+        assert await conn.fetchval("SELECT count(*) FROM procurement.purchase_plan") == 5
         created = await conn.fetchval(
             "SELECT count(*) FROM procurement.audit_event WHERE aggregate_type = 'plan' AND seq = 1"
         )

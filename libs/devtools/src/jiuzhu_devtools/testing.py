@@ -47,7 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
     install()  # before any app is made or process started
 
 
-def _server_url() -> str:
+def server_url() -> str:
+    """The Postgres server tests make their databases on: TEST_DATABASE_URL or the embedded one."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
@@ -61,7 +62,7 @@ def database_url() -> Iterator[str]:
     from jiuzhu_devtools.migrate import migrate_all
     from jiuzhu_devtools.pg import drop_database, ensure_database
 
-    server = _server_url()
+    server = server_url()
     name = f"jiuzhu_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = ensure_database(server, name)
     try:

@@ -77,7 +77,7 @@ class LocalWindow:
         self.max_keys = max_keys
         self.prune_seconds = prune_seconds
         self._counts: dict[Key, list[float]] = {}
-        self._pruned = time.time()
+        self._pruned = 0.0
 
     def __len__(self) -> int:
         return len(self._counts)
