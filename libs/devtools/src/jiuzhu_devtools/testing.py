@@ -265,7 +265,8 @@ class LiveStack:
             except Exception:
                 proc.kill()
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
+        # Generous: on a shared 2-core machine under load a process can take 30 s to import.
         from jiuzhu_devtools.run import wait_ready
 
         urls = [f"{self.url(s, i)}/readyz" for s in self.replica_ports for i in range(self.replicas)]

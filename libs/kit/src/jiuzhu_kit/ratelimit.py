@@ -194,8 +194,7 @@ class ClusterWindow(LocalWindow):
 
     def _roll(self, full: Key, entry: list[float], index: float) -> None:
         super()._roll(full, entry, index)
-        if entry[PREV] or entry[IDX] == index:
-            self._stale_prev.add(full)
+        self._stale_prev.add(full)  # the others' hits in the window just closed: read at the next sync
 
     async def _next_sync(self) -> None:
         """Wait for a sync that starts after now (one round trip, whatever the number of waiters)."""
