@@ -26,16 +26,18 @@ from jiuzhu_gateway.openapi_merge import MergedOpenAPI
 from jiuzhu_gateway.ops import router as ops_router
 from jiuzhu_gateway.proxy import Proxy
 from jiuzhu_gateway.ratelimit import RateLimits
+from jiuzhu_gateway.revocations import RevocationListener
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import Upstream
 from jiuzhu_kit import headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
-from jiuzhu_kit.db import UnitOfWorkMiddleware, make_engine, make_sessionmaker
+from jiuzhu_kit.db import UnitOfWorkMiddleware, connect_args, make_engine, make_sessionmaker
 from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.headerlimit import HeaderLimits
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
+from jiuzhu_kit.writepool import plain_dsn
 
 
 class Gateway:
@@ -83,9 +85,15 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine) if engine is not None else None
         app.state.openapi.prefetch()
+        await limits.start()
+        if revocations is not None:
+            await revocations.start()
         try:
             yield
         finally:
+            if revocations is not None:
+                await revocations.close()
+            await limits.close()
             await app.state.openapi.close()
             for up in upstreams.values():
                 await up.close()
@@ -101,7 +109,15 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         redoc_url=None,
     )
     auth = Authenticator(cfg, lambda: getattr(inner.state, "sessionmaker", None))
-    proxy = Proxy(cfg, upstreams, auth, RateLimits(cfg), telemetry)
+    limits = RateLimits(cfg)
+    revocations = (
+        RevocationListener(plain_dsn(cfg.database_url), connect_args(cfg, "gateway-listen"), auth)
+        if cfg.database_url
+        else None
+    )
+    proxy = Proxy(cfg, upstreams, auth, limits, telemetry)
+    inner.state.rate_limits = limits
+    inner.state.revocations = revocations
     inner.state.settings = cfg
     inner.state.service = "gateway"
     inner.state.token_verifier = TokenVerifier(cfg)

@@ -2,9 +2,10 @@
 
 A key-authenticated call is forwarded with a short-lived JWT the gateway mints for the key's roles
 and jurisdiction (jiuzhu_kit.auth.issue_token), so services verify one kind of credential only.
-Both verifications are cached in memory: a token until it expires, a key for a few seconds (a
-revocation through this gateway drops it at once; other gateway processes notice within
-`api_key_cache_seconds`).
+Both verifications are cached in memory: a token until it expires (the verifier's cache), a key for
+`api_key_cache_seconds`. A revocation drops the key at once on the gateway that revoked it and, through
+Postgres NOTIFY on `REVOKED_CHANNEL` (revocations.py), on every other gateway as soon as the
+notification arrives; the cache time bounds it only while a gateway's listener is disconnected.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ log = logging.getLogger("jiuzhu.gateway.auth")
 
 KEY_PREFIX = "jzk_"
 CACHE_MAX = 10_000
+REVOKED_CHANNEL = "jiuzhu_gateway_api_key_revoked"  # payload: the key_id
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,7 @@ class Authenticator:
         self._keys: dict[str, tuple[float, ResolvedKey | None]] = {}  # presented key → (until, key)
         self._minted: dict[str, tuple[float, str]] = {}  # key_id → (refresh after, header)
         self._touched: dict[str, float] = {}
+        self._epoch = 0  # bumped by every forget: a lookup that raced a revocation is not cached
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def authenticate(self, authorization: bytes | None, api_key: bytes | None) -> Caller:
@@ -98,10 +101,12 @@ class Authenticator:
         if cached is not None and cached[0] > now:
             key = cached[1]
         else:
+            epoch = self._epoch
             key = await self._lookup(presented)
-            if len(self._keys) >= CACHE_MAX:
-                self._keys.clear()
-            self._keys[presented] = (now + self.settings.api_key_cache_seconds, key)
+            if epoch == self._epoch:
+                if len(self._keys) >= CACHE_MAX:
+                    self._prune(now)
+                self._keys[presented] = (now + self.settings.api_key_cache_seconds, key)
         if key is None or (key.expires_at is not None and key.expires_at <= now):
             raise ApiKeyInvalid()
         self._touch(key, now)
@@ -151,11 +156,31 @@ class Authenticator:
         return header
 
     def forget(self, key_id: str) -> None:
-        """Called on revocation: the key stops working on this process immediately."""
+        """Called on revocation (here or, by NOTIFY, on another gateway): the key stops working on
+        this process immediately."""
+        self._epoch += 1
         prefix = f"{KEY_PREFIX}{key_id}_"
         for presented in [p for p in self._keys if p.startswith(prefix)]:
             del self._keys[presented]
         self._minted.pop(key_id, None)
+
+    def forget_all(self) -> None:
+        """Revocations may have been missed (the listener was away): look every key up again."""
+        self._epoch += 1
+        self._keys.clear()
+        self._minted.clear()
+
+    def _prune(self, now: float) -> None:
+        """Bounded caches: drop what expired; still full, start afresh."""
+        for presented in [p for p, (until, _) in self._keys.items() if until <= now]:
+            del self._keys[presented]
+        if len(self._keys) >= CACHE_MAX:
+            self._keys.clear()
+        for key_id in [k for k, (until, _) in self._minted.items() if until <= now]:
+            del self._minted[key_id]
+        touched_before = now - self.settings.api_key_touch_seconds
+        for key_id in [k for k, at in self._touched.items() if at < touched_before]:
+            del self._touched[key_id]
 
     def _touch(self, key: ResolvedKey, now: float) -> None:
         """Record last use, at most once per `api_key_touch_seconds` per key, off the request path."""

@@ -1,4 +1,5 @@
-"""The `gateway` schema: API keys and the kit's audit/idempotency tables (no calendar)."""
+"""The `gateway` schema: API keys, the kit's audit/idempotency tables (no calendar) and the shared
+rate-limit counters."""
 
 from sqlalchemy.orm import DeclarativeBase
 
@@ -13,4 +14,4 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-kit = KitTables(metadata, calendar=False)
+kit = KitTables(metadata, calendar=False, rate_limits=True)

@@ -149,7 +149,7 @@ class Proxy:
             addr = _client(scope)
             # Survey submission and other public writes get a much tighter budget than reads.
             item = self.limits.public if scope["method"] in SAFE else self.limits.public_write
-            self.limits.enforce(item, "public", route.service, addr)
+            await self.limits.enforce(item, "public", route.service, addr)
             return None
         if rest in HIDDEN_PATHS:
             raise RouteNotFound()
@@ -158,28 +158,30 @@ class Proxy:
         method = scope["method"]
         for m, service, pattern in self.public_reads:
             if m == method and service == route.service and pattern.match(rest):
-                self.limits.enforce(self.limits.public, "public", route.service, _client(scope))
+                await self.limits.enforce(self.limits.public, "public", route.service, _client(scope))
                 return None
         for m, service, pattern in self.anonymous:
             if m == method and service == route.service and pattern.match(rest):
-                self.limits.enforce(self.limits.public_write, "anonymous", route.service, _client(scope))
+                await self.limits.enforce(
+                    self.limits.public_write, "anonymous", route.service, _client(scope)
+                )
                 return None
         api_key = headers.get(b"x-api-key")
         if api_key is None:
             caller = await self.auth.authenticate(headers.get(b"authorization"), None)
         else:
             caller = await self._by_key(scope, api_key)
-        self.limits.enforce(self.limits.principal, "principal", caller.principal)
+        await self.limits.enforce(self.limits.principal, "principal", caller.principal)
         return caller
 
     async def _by_key(self, scope: Scope, api_key: bytes) -> Caller:
         """API-key callers, with wrong keys throttled per client address."""
         addr = _client(scope)
-        self.limits.enforce(self.limits.key_failures, "key-failures", addr, count=False)
+        await self.limits.enforce(self.limits.key_failures, "key-failures", addr, count=False)
         try:
             return await self.auth.authenticate(None, api_key)
         except ApiKeyInvalid:
-            self.limits.check(self.limits.key_failures, "key-failures", addr)
+            await self.limits.check(self.limits.key_failures, "key-failures", addr)
             raise
 
     def _forwarded(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -32,7 +34,14 @@ class GatewaySettings(KitSettings):
     breaker_failures: int = 5
     breaker_reset_seconds: float = 5.0
 
-    # Rate limits ("N/second|minute|hour", limits-library syntax); moving window, per process.
+    # Rate limits ("N/second|minute|hour", limits-library syntax); sliding window. `cluster`: shared
+    # by every gateway replica through Postgres (counted locally, synced every `sync_seconds`; over
+    # all replicas at most limit × (1 + cluster_error) per window, see jiuzhu_kit.ratelimit);
+    # `local`: per process. Without a database it is `local`.
+    rate_limit_policy: Literal["local", "cluster"] = "cluster"
+    rate_limit_sync_seconds: float = Field(default=0.2, gt=0)
+    rate_limit_cluster_error: float = Field(default=0.05, gt=0, le=1)
+    rate_limit_max_keys: int = Field(default=100_000, ge=100)  # per process; oldest dropped beyond
     rate_limit_principal: str = "1200/minute"
     rate_limit_public: str = "120/minute"
     rate_limit_public_write: str = "20/minute"  # survey submission and other public POSTs

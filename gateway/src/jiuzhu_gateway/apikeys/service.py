@@ -7,6 +7,7 @@ import secrets
 import uuid
 from datetime import UTC, datetime
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_gateway.apikeys.models import ApiKey
@@ -14,7 +15,7 @@ from jiuzhu_gateway.apikeys.policy import POLICY
 from jiuzhu_gateway.apikeys.policy import ApiKeyNotFound as ApiKeyNotFound  # the service's refusal too
 from jiuzhu_gateway.apikeys.repository import ApiKeyRepository
 from jiuzhu_gateway.apikeys.schemas import ApiKeyIn, ApiKeyOut
-from jiuzhu_gateway.credentials import KEY_PREFIX, hash_secret
+from jiuzhu_gateway.credentials import KEY_PREFIX, REVOKED_CHANNEL, hash_secret
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role
@@ -110,5 +111,9 @@ async def revoke(
         before=before,
         reason=reason,
         jurisdiction=key.division,
+    )
+    # Every gateway's listener drops the key when this transaction commits (revocations.py).
+    await session.execute(
+        text("SELECT pg_notify(:channel, :key_id)"), {"channel": REVOKED_CHANNEL, "key_id": key.key_id}
     )
     return key

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
@@ -46,7 +47,8 @@ def pytest_configure(config: pytest.Config) -> None:
     install()  # before any app is made or process started
 
 
-def _server_url() -> str:
+def server_url() -> str:
+    """The Postgres server tests make their databases on: TEST_DATABASE_URL or the embedded one."""
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         return url
@@ -60,7 +62,7 @@ def database_url() -> Iterator[str]:
     from jiuzhu_devtools.migrate import migrate_all
     from jiuzhu_devtools.pg import drop_database, ensure_database
 
-    server = _server_url()
+    server = server_url()
     name = f"jiuzhu_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     url = ensure_database(server, name)
     try:
@@ -174,17 +176,23 @@ def free_port() -> int:
 
 
 class LiveStack:
-    """Three services and the gateway as uvicorn processes on loopback, on the test database."""
+    """Three services and the gateway as uvicorn processes on loopback, on the test database.
 
-    def __init__(self, database_url: str, extra_env: dict[str, str] | None = None) -> None:
-        import subprocess
+    `replicas=N` starts N of each (process names `staffing`, `staffing#2`, …, `gateway`,
+    `gateway#2`, …): gateway i routes to replica i of every service, and a service calls replica i of
+    another, so two gateways are two whole paths through the system on one database."""
+
+    def __init__(self, database_url: str, extra_env: dict[str, str] | None = None, replicas: int = 1) -> None:
         import sys
 
         from jiuzhu_devtools.run import service_env
         from jiuzhu_devtools.services import SERVICES, UVICORN_HTTP
 
-        self.ports = {s.schema: free_port() for s in SERVICES}
-        self.gateway_port = free_port()
+        self.replicas = replicas
+        self.replica_ports = {s.schema: [free_port() for _ in range(replicas)] for s in SERVICES}
+        self.ports = {schema: ports[0] for schema, ports in self.replica_ports.items()}
+        self.gateway_ports = [free_port() for _ in range(replicas)]
+        self.gateway_port = self.gateway_ports[0]
         env = service_env(database_url)
         env.update({"JWT_SECRET": TEST_SECRET, "JIUZHU_ENVIRONMENT": "test", "JIUZHU_LOG_LEVEL": "WARNING"})
         env["JIUZHU_CLOCK"] = SUITE_CLOCK  # each process starts its clock there (extra_env may differ)
@@ -197,11 +205,8 @@ class LiveStack:
         # Published links (OCDS package URIs) name the gateway the suite talks to.
         env["PROCUREMENT_PUBLIC_BASE_URL"] = f"http://127.0.0.1:{self.gateway_port}/api/procurement"
         for s in SERVICES:
-            env[f"GATEWAY_UPSTREAM_{s.schema.upper()}"] = f"http://127.0.0.1:{self.ports[s.schema]}"
-            env[f"{s.schema.upper()}_SERVICE_URL"] = f"http://127.0.0.1:{self.ports[s.schema]}"
             env[f"{s.env_prefix}LOG_LEVEL"] = "WARNING"
         env.update(extra_env or {})
-        self.env = env
         base = [
             sys.executable,
             "-m",
@@ -217,9 +222,23 @@ class LiveStack:
         ]
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.commands: dict[str, list[str]] = {}
-        for s in SERVICES:
-            self.commands[s.schema] = [*base, "--port", str(self.ports[s.schema]), s.app]
-        self.commands["gateway"] = [*base, "--port", str(self.gateway_port), "jiuzhu_gateway.app:create"]
+        self.envs: dict[str, dict[str, str]] = {}
+        for i in range(replicas):
+            routes = dict(env)
+            for s in SERVICES:
+                url = f"http://127.0.0.1:{self.replica_ports[s.schema][i]}"
+                if f"GATEWAY_UPSTREAM_{s.schema.upper()}" not in (extra_env or {}):
+                    routes[f"GATEWAY_UPSTREAM_{s.schema.upper()}"] = url
+                if f"{s.schema.upper()}_SERVICE_URL" not in (extra_env or {}):
+                    routes[f"{s.schema.upper()}_SERVICE_URL"] = url
+            for s in SERVICES:
+                name = _replica(s.schema, i)
+                self.commands[name] = [*base, "--port", str(self.replica_ports[s.schema][i]), s.app]
+                self.envs[name] = routes
+            name = _replica("gateway", i)
+            self.commands[name] = [*base, "--port", str(self.gateway_ports[i]), "jiuzhu_gateway.app:create"]
+            self.envs[name] = routes
+        self.env = self.envs["gateway"]
         for name in self.commands:
             self.start(name)
 
@@ -227,13 +246,15 @@ class LiveStack:
     def gateway(self) -> str:
         return f"http://127.0.0.1:{self.gateway_port}"
 
-    def url(self, schema: str) -> str:
-        return f"http://127.0.0.1:{self.ports[schema]}"
+    @property
+    def gateways(self) -> list[str]:
+        return [f"http://127.0.0.1:{port}" for port in self.gateway_ports]
+
+    def url(self, schema: str, replica: int = 0) -> str:
+        return f"http://127.0.0.1:{self.replica_ports[schema][replica]}"
 
     def start(self, name: str) -> None:
-        import subprocess
-
-        self.procs[name] = subprocess.Popen(self.commands[name], env=self.env)
+        self.procs[name] = subprocess.Popen(self.commands[name], env=self.envs[name])
 
     def stop(self, name: str) -> None:
         proc = self.procs[name]
@@ -245,13 +266,19 @@ class LiveStack:
                 proc.kill()
 
     def wait_ready(self, timeout: float = 240) -> None:
+        # Generous: on a shared 2-core machine under load a process can take 30 s to import.
         from jiuzhu_devtools.run import wait_ready
 
-        wait_ready([f"{self.url(s)}/readyz" for s in self.ports] + [f"{self.gateway}/healthz"], timeout)
+        urls = [f"{self.url(s, i)}/readyz" for s in self.replica_ports for i in range(self.replicas)]
+        wait_ready(urls + [f"{g}/healthz" for g in self.gateways], timeout)
 
     def close(self) -> None:
         for name in list(self.procs):
             self.stop(name)
+
+
+def _replica(name: str, index: int) -> str:
+    return name if index == 0 else f"{name}#{index + 1}"
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
 import re
 import sys
 import time
@@ -12,7 +13,14 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -126,7 +134,19 @@ class Metrics:
         children[1].observe(elapsed)
 
     def endpoint(self, request: Request) -> Response:
-        return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
+        return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    def exposition(self) -> bytes:
+        """This process's metrics; under `uvicorn --workers N` with PROMETHEUS_MULTIPROC_DIR set (an
+        empty directory per pod, e.g. an emptyDir), every worker's counters and histograms summed
+        (prometheus_client's multiprocess mode: each worker writes its samples to files there), so
+        whichever worker answers the scrape reports the whole process group. Gauges computed on
+        the spot (the gateway's breaker state) are per worker and not in that sum."""
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            return bytes(generate_latest(self.registry))
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return bytes(generate_latest(registry))
 
 
 class AccessLogMiddleware:

@@ -78,12 +78,37 @@ def calendar_tables(metadata: MetaData) -> tuple[Table, Table]:
     return day, year
 
 
+def rate_limit_tables(metadata: MetaData) -> tuple[Table, Table]:
+    """Shared rate-limit counters (jiuzhu_kit.ratelimit.ClusterWindow): one row per limited key and
+    fixed window, kept until `expires_at` (two windows), and the replicas that sync them (their
+    number sizes each replica's unsynced allowance)."""
+    window = Table(
+        "rate_limit_window",
+        metadata,
+        Column("bucket", Text, primary_key=True),
+        Column("win", BigInteger, primary_key=True),
+        Column("hits", BigInteger, nullable=False),
+        Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+    )
+    replica = Table(
+        "rate_limit_replica",
+        metadata,
+        Column("replica", String(64), primary_key=True),
+        Column("seen_at", DateTime(timezone=True), nullable=False),
+    )
+    return window, replica
+
+
 class KitTables:
     """The kit's tables bound to one service's metadata (and so to its schema)."""
 
-    def __init__(self, metadata: MetaData, *, calendar: bool = True) -> None:
+    def __init__(self, metadata: MetaData, *, calendar: bool = True, rate_limits: bool = False) -> None:
         self.audit = audit_table(metadata)
         self.idempotency = idempotency_table(metadata)
+        self.rate_limit_window: Table | None = None
+        self.rate_limit_replica: Table | None = None
+        if rate_limits:
+            self.rate_limit_window, self.rate_limit_replica = rate_limit_tables(metadata)
         self.calendar_day: Table | None = None
         self.calendar_year: Table | None = None
         if calendar:

@@ -26,7 +26,8 @@ from jiuzhu_kit.db import DatabaseUnavailable, classify_db_error, connect_args
 from jiuzhu_kit.settings import KitSettings, to_async_url
 
 
-def _plain_dsn(url: str) -> str:
+def plain_dsn(url: str) -> str:
+    """The URL as asyncpg takes it (no SQLAlchemy driver suffix)."""
     return "postgresql://" + to_async_url(url).removeprefix("postgresql+asyncpg://")
 
 
@@ -61,7 +62,7 @@ class WritePool:
     """Opened lazily (no connection until the first hot write), closed with the app."""
 
     def __init__(self, settings: KitSettings, application_name: str) -> None:
-        self._dsn = _plain_dsn(settings.database_url)
+        self._dsn = plain_dsn(settings.database_url)
         self._max = settings.db_pool_size
         self._options = connect_args(settings, f"{application_name}-write")
         self._pool: asyncpg.Pool | None = None

@@ -14,19 +14,29 @@ from jiuzhu_evaluation.settings import Settings
 from jiuzhu_evaluation.staff.endpoints import router as staff_router
 from jiuzhu_evaluation.survey.endpoints import MAX_BULK_BYTES
 from jiuzhu_evaluation.survey.endpoints import router as survey_router
+from jiuzhu_evaluation.survey.ratelimit import SurveyLimits
 from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
 from jiuzhu_kit.rules.api import rules_router
 from jiuzhu_kit.rules.book import book_of
 
 
+async def _start(app: FastAPI) -> None:
+    await app.state.survey_limits.start()
+
+
+async def _stop(app: FastAPI) -> None:
+    await app.state.survey_limits.close()
+
+
 def create(settings: Settings | None = None) -> FastAPI:
+    cfg = settings or Settings()
     app = create_app(
         service="evaluation",
         title="Jiuzhu evaluation",
         version=VERSION,
         description=__import__("jiuzhu_evaluation").__doc__ or "",
-        settings=settings or Settings(),
+        settings=cfg,
         tables=kit,
         routers=[
             template_router,
@@ -39,6 +49,9 @@ def create(settings: Settings | None = None) -> FastAPI:
         ],
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
         body_limits={"/surveys/{survey_id}/responses/bulk": MAX_BULK_BYTES},
+        on_startup=_start,
+        on_shutdown=_stop,
     )
+    app.state.survey_limits = SurveyLimits(cfg)
     app.state.rules = default_book()  # a pack that is wrong stops start-up
     return app

@@ -13,4 +13,4 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-kit = KitTables(metadata)
+kit = KitTables(metadata, rate_limits=True)  # the survey limits (survey/ratelimit.py)

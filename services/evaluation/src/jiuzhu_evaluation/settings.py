@@ -1,6 +1,7 @@
 """Jiuzhu evaluation settings: shared DATABASE_URL/JWT_* plus `EVALUATION_`-prefixed options."""
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -21,4 +22,10 @@ class Settings(KitSettings):
     survey_rate_limit_per_minute: int = Field(default=30, ge=1)
     # Portal bulk intake: requests per minute per portal principal.
     survey_bulk_rate_limit_per_minute: int = Field(default=600, ge=1)
+    # Where those limits count (jiuzhu_kit.ratelimit): `cluster` shares them between replicas through
+    # `evaluation.rate_limit_window` (at most limit × (1 + error) per minute over all of them, or
+    # limit + replicas); `local` counts per process. Either way a key expires after two windows.
+    rate_limit_policy: Literal["local", "cluster"] = "cluster"
+    rate_limit_sync_seconds: float = Field(default=0.2, gt=0)
+    rate_limit_cluster_error: float = Field(default=0.05, gt=0, le=1)
     procurement_service_url: str = Field(default="", validation_alias="PROCUREMENT_SERVICE_URL")

@@ -97,7 +97,11 @@ class RuleBook(Generic[P]):
         for p in self.packs:
             if p.id not in self._latest or p.version > self._latest[p.id].version:
                 self._latest[p.id] = p
+        # (division, day) → pack: a pure function of this book (a new book replaces it when local packs
+        # change), so no expiry; bounded, as callers choose both (any day, ≈3,000 counties).
         self._cache: dict[tuple[str, date], P | None] = {}
+
+    CACHE_MAX = 65_536
 
     def latest(self) -> list[P]:
         return sorted(self._latest.values(), key=lambda p: (p.jurisdiction, p.id))
@@ -130,6 +134,8 @@ class RuleBook(Generic[P]):
             candidates.sort(
                 key=lambda p: (len(divisions.prefix(p.jurisdiction)), p.effective_from, p.version)
             )
+            if len(self._cache) >= self.CACHE_MAX:
+                self._cache.clear()
             self._cache[key] = candidates[-1] if candidates else None
         return self._cache[key]
 

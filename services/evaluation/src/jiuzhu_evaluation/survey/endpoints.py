@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Request, status
 
 from jiuzhu_evaluation.round.service import RoundNotFound
 from jiuzhu_evaluation.survey import service, stats
-from jiuzhu_evaluation.survey.ratelimit import RateLimited, SlidingWindow
+from jiuzhu_evaluation.survey.ratelimit import RateLimited, SurveyLimits
 from jiuzhu_evaluation.survey.schemas import (
     AnswerIn,
     BulkIn,
@@ -32,13 +32,10 @@ Portal = Annotated[Principal, Depends(require_roles(Role.PORTAL))]
 Oversight = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.FINANCE, Role.AUDITOR))]
 
 
-def _limiter(request: Request, name: str, limit: int) -> SlidingWindow:
-    state = request.app.state
-    if not hasattr(state, name):
-        setattr(state, name, SlidingWindow(limit))
-    limiter = getattr(state, name)
-    assert isinstance(limiter, SlidingWindow)
-    return limiter
+def _limits(request: Request) -> SurveyLimits:
+    limits = request.app.state.survey_limits
+    assert isinstance(limits, SurveyLimits)
+    return limits
 
 
 def _pepper(request: Request) -> str:
@@ -109,9 +106,8 @@ async def issue_codes(
 )
 async def answer(request: Request, session: SessionDep, survey_id: uuid.UUID, body: AnswerIn) -> IntakeOut:
     """A recipient answers with a one-time code (no login: the code is the credential). Rate-limited."""
-    limit = request.app.state.settings.survey_rate_limit_per_minute
     client = request.client.host if request.client else "?"
-    _limiter(request, "survey_direct_limiter", limit).check(f"{client}:{survey_id}")
+    await _limits(request).answer.enforce(client, str(survey_id))
     return await service.intake_one(session, request.app.state.audit, _pepper(request), survey_id, body)
 
 
@@ -124,8 +120,7 @@ async def answer_bulk(
     request: Request, session: SessionDep, principal: Portal, survey_id: uuid.UUID, body: BulkIn
 ) -> IntakeOut:
     """A portal submits many answers at once; each item is accepted or rejected on its own."""
-    limit = request.app.state.settings.survey_bulk_rate_limit_per_minute
-    _limiter(request, "survey_bulk_limiter", limit).check(principal.sub)
+    await _limits(request).bulk.enforce(principal.sub)
     s = await service.get(session, principal, survey_id)
     return await service.intake(
         session, request.app.state.audit, principal, _pepper(request), s, body.responses, "portal"
