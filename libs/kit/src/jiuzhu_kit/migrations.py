@@ -112,6 +112,21 @@ def drop_kit_tables(schema: str) -> None:
     op.execute(f'DROP FUNCTION IF EXISTS "{schema}".audit_event_append_only() CASCADE')
 
 
+def add_feed_position(schema: str) -> None:
+    """Migration step: the audit log's `xid` column and the feed's index (jiuzhu_kit.feed). A
+    database created after the kit gained them already has both (create_kit_tables)."""
+    from alembic import op
+
+    from jiuzhu_kit.tables import XID_DEFAULT
+
+    # Existing events get the migration's own transaction id: all committed, ordered among
+    # themselves by id, and all before any later write.
+    op.execute(
+        f'ALTER TABLE "{schema}".audit_event ADD COLUMN IF NOT EXISTS xid bigint NOT NULL DEFAULT {XID_DEFAULT}'
+    )
+    op.execute(f'CREATE INDEX IF NOT EXISTS audit_event_feed ON "{schema}".audit_event (xid, id)')
+
+
 def prepare(packages: list[str], database_url: str) -> list[str]:
     """Upgrade each package's schema to head, then load its reference data if it ships any.
 

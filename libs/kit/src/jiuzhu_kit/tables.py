@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -17,8 +18,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+XID_DEFAULT = "(pg_current_xact_id()::text)::bigint"
 
 
 def audit_table(metadata: MetaData) -> Table:
@@ -40,7 +44,10 @@ def audit_table(metadata: MetaData) -> Table:
         Column("changes", JSONB, nullable=True),
         Column("prev_hash", String(64), nullable=False),
         Column("hash", String(64), nullable=False),
+        # The writing transaction's id: the changes feed's position (jiuzhu_kit.feed).
+        Column("xid", BigInteger, nullable=False, server_default=text(XID_DEFAULT)),
         UniqueConstraint("aggregate_type", "aggregate_id", "seq"),
+        Index("audit_event_feed", "xid", "id"),
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jiuzhu_evaluation import VERSION
+from jiuzhu_evaluation.changes.endpoints import router as changes_router
 from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
@@ -28,6 +29,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         settings=settings or Settings(),
         tables=kit,
         routers=[
+            changes_router,
             template_router,
             round_router,
             survey_router,

@@ -10,6 +10,7 @@ from jiuzhu_staffing import VERSION
 from jiuzhu_staffing.batch.endpoints import MAX_BATCH_BYTES
 from jiuzhu_staffing.batch.endpoints import router as batch_router
 from jiuzhu_staffing.calculation.endpoints import router as calculation_router
+from jiuzhu_staffing.changes.endpoints import router as changes_router
 from jiuzhu_staffing.compliance.endpoints import router as compliance_router
 from jiuzhu_staffing.models import kit
 from jiuzhu_staffing.packs.endpoints import router as packs_router
@@ -40,6 +41,7 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
         settings=settings or Settings(),
         tables=kit,
         routers=[
+            changes_router,
             packs_router,
             rules_router(SPEC, registry_of),
             calculation_router,
