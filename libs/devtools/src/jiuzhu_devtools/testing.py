@@ -244,7 +244,8 @@ class LiveStack:
             except Exception:
                 proc.kill()
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:
+        # Generous: on a shared, loaded machine four processes take over a minute to import.
         from jiuzhu_devtools.run import wait_ready
 
         wait_ready([f"{self.url(s)}/readyz" for s in self.ports] + [f"{self.gateway}/healthz"], timeout)

@@ -70,6 +70,18 @@ def by_id(model: Any) -> Loader:
     return load
 
 
+def by_column(model: Any, attr: str) -> Loader:
+    """Rows of an aggregate whose audit events are keyed by another column than its id (e.g. an
+    indicator template's code, shared by its versions: the last version loaded decides)."""
+
+    async def load(session: AsyncSession, ids: Sequence[str]) -> Mapping[str, Any]:
+        column = getattr(model, attr)
+        rows = (await session.scalars(select(model).where(column.in_(list(ids))))).all()
+        return {str(getattr(r, attr)): r for r in rows}
+
+    return load
+
+
 def via(model: Any, parent_attr: str, parent: Loader) -> Loader:
     """Rows of a parent aggregate keyed by the child's id: the child's policy decides on its parent
     (e.g. a payment on its contract)."""

@@ -12,13 +12,13 @@ from jiuzhu_evaluation.survey.models import Survey
 from jiuzhu_evaluation.survey.policy import POLICY as SURVEY
 from jiuzhu_evaluation.template.models import IndicatorTemplate
 from jiuzhu_evaluation.template.policy import POLICY as TEMPLATE
-from jiuzhu_kit.feed import Source, by_id, changes_router
+from jiuzhu_kit.feed import Source, by_column, by_id, changes_router
 
 SOURCES = {
     "evaluation_round": Source(ROUND, by_id(EvaluationRound)),
     "survey": Source(SURVEY, by_id(Survey)),
     "staff_assessment": Source(STAFF, by_id(StaffAssessment)),
-    "indicator_template": Source(TEMPLATE, by_id(IndicatorTemplate)),
+    "indicator_template": Source(TEMPLATE, by_column(IndicatorTemplate, "code")),  # keyed by code
 }
 
 router = changes_router(kit.audit, SOURCES)
