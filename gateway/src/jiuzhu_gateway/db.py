@@ -13,4 +13,4 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-kit = KitTables(metadata, calendar=False)
+kit = KitTables(metadata, calendar=False, webhooks=False)

@@ -188,10 +188,24 @@ class Feed:
         rows = [dict(r) for r in result.mappings()]
         if not rows:
             return ChangesPage(items=[], next_cursor=cursor)
+        items = await self.visible(session, principal, rows, expand=expand)
+        last = rows[-1]
+        return ChangesPage(items=items, next_cursor=position(last["xid"], last["id"]))
+
+    async def visible(
+        self, session: AsyncSession, principal: Principal, rows: list[dict[str, Any]], *, expand: bool
+    ) -> list[Change]:
+        """The events (audit rows) this reader may see, as changes: the one decision the feed and
+        the webhooks share (each aggregate type's read policy, on the aggregate's current row)."""
+        rows = [r for r in rows if r["aggregate_type"] in self.sources]
         records = await self._records(session, rows)
         items = []
         for r in rows:
             src = self.sources[r["aggregate_type"]]
+            try:
+                src.policy.ensure_role(principal, history=True)
+            except RoleForbidden:
+                continue
             row = records[r["aggregate_type"]].get(r["aggregate_id"])
             if row is None or not src.policy.may_read(principal, row):
                 continue
@@ -210,8 +224,7 @@ class Feed:
                     aggregate=data,
                 )
             )
-        last = rows[-1]
-        return ChangesPage(items=items, next_cursor=position(last["xid"], last["id"]))
+        return items
 
     async def _records(
         self, session: AsyncSession, rows: Iterable[Mapping[str, Any]]
@@ -223,9 +236,8 @@ class Feed:
         return {kind: await self.sources[kind].load(session, sorted(keys)) for kind, keys in ids.items()}
 
 
-def changes_router(table: Table, sources: Mapping[str, Source]) -> APIRouter:
-    """GET /changes for one service (sources: aggregate type → its policy and loader)."""
-    feed = Feed(table, sources)
+def changes_router(feed: Feed) -> APIRouter:
+    """GET /changes for one service."""
     router = APIRouter(tags=["changes"])
 
     @router.get("/changes", response_model=ChangesPage, responses=responses(RoleForbidden, CursorInvalid))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jiuzhu_evaluation import VERSION
-from jiuzhu_evaluation.changes.endpoints import router as changes_router
+from jiuzhu_evaluation.changes.sources import SOURCES as feed_sources
 from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
@@ -27,9 +27,9 @@ def create(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         description=__import__("jiuzhu_evaluation").__doc__ or "",
         settings=settings or Settings(),
+        feed_sources=feed_sources,
         tables=kit,
         routers=[
-            changes_router,
             template_router,
             round_router,
             survey_router,

@@ -1,10 +1,10 @@
-"""GET /changes: every committed change of procurement's aggregates (jiuzhu_kit.feed), each decided
+"""The aggregates of the changes feed and webhooks (GET /changes): every committed change of procurement's aggregates (jiuzhu_kit.feed), each decided
 by its aggregate's read policy. A payment is read as its contract is, a challenge and a complaint as
 their project is (the same decision as their own read paths)."""
 
 from __future__ import annotations
 
-from jiuzhu_kit.feed import Source, by_id, changes_router, via
+from jiuzhu_kit.feed import Source, by_id, via
 from jiuzhu_procurement.challenge.models import Challenge
 from jiuzhu_procurement.complaint.models import Complaint
 from jiuzhu_procurement.contract.models import Contract, Payment
@@ -12,7 +12,6 @@ from jiuzhu_procurement.contract.policy import PAYMENT_POLICY
 from jiuzhu_procurement.contract.policy import POLICY as CONTRACT
 from jiuzhu_procurement.contractor.models import Contractor
 from jiuzhu_procurement.contractor.policy import POLICY as CONTRACTOR
-from jiuzhu_procurement.db import kit
 from jiuzhu_procurement.debarment.models import Debarment
 from jiuzhu_procurement.debarment.policy import POLICY as DEBARMENT
 from jiuzhu_procurement.expert.models import Expert
@@ -33,5 +32,3 @@ SOURCES = {
     "debarment": Source(DEBARMENT, by_id(Debarment)),
     "expert": Source(EXPERT, by_id(Expert)),
 }
-
-router = changes_router(kit.audit, SOURCES)

@@ -1,9 +1,8 @@
-"""GET /changes: every committed change of evaluation's aggregates (jiuzhu_kit.feed), each decided
+"""The aggregates of the changes feed and webhooks (GET /changes): every committed change of evaluation's aggregates (jiuzhu_kit.feed), each decided
 by its aggregate's read policy."""
 
 from __future__ import annotations
 
-from jiuzhu_evaluation.db import kit
 from jiuzhu_evaluation.round.models import EvaluationRound
 from jiuzhu_evaluation.round.policy import POLICY as ROUND
 from jiuzhu_evaluation.staff.models import StaffAssessment
@@ -12,7 +11,7 @@ from jiuzhu_evaluation.survey.models import Survey
 from jiuzhu_evaluation.survey.policy import POLICY as SURVEY
 from jiuzhu_evaluation.template.models import IndicatorTemplate
 from jiuzhu_evaluation.template.policy import POLICY as TEMPLATE
-from jiuzhu_kit.feed import Source, by_column, by_id, changes_router
+from jiuzhu_kit.feed import Source, by_column, by_id
 
 SOURCES = {
     "evaluation_round": Source(ROUND, by_id(EvaluationRound)),
@@ -20,5 +19,3 @@ SOURCES = {
     "staff_assessment": Source(STAFF, by_id(StaffAssessment)),
     "indicator_template": Source(TEMPLATE, by_column(IndicatorTemplate, "code")),  # keyed by code
 }
-
-router = changes_router(kit.audit, SOURCES)
