@@ -254,6 +254,16 @@ def reads(w: World) -> list[Read]:
     )
     for params in ({}, {"division_code": OWN}):
         add(s, "/scenarios", "/scenarios", params=params, kind="list")
+    # The changes feed of each service, with every aggregate as its reader may see it.
+    # The contractor registry is national (its names are no bidder's secret): probed on its own.
+    feed = {"expand": "true", "limit": "1000"}
+    kinds = "project,challenge,complaint,plan,contract,payment,debarment,expert"
+    add(p, "/changes", "/changes", params={**feed, "aggregate_type": kinds}, kind="list")
+    add(
+        p, "/changes", "/changes", params={**feed, "aggregate_type": "contractor"}, kind="list", registry=True
+    )
+    for svc in (e, s):
+        add(svc, "/changes", "/changes", params=feed, kind="list")
     return out
 
 

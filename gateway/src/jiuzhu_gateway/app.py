@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jiuzhu_gateway import SERVICES, VERSION
 from jiuzhu_gateway.apikeys.endpoints import router as api_keys_router
+from jiuzhu_gateway.changes.endpoints import router as changes_router
 from jiuzhu_gateway.credentials import Authenticator
 from jiuzhu_gateway.db import kit
 from jiuzhu_gateway.locations import Locations
@@ -95,6 +96,9 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
                 await revocations.close()
             await limits.close()
             await app.state.openapi.close()
+            feed_client = getattr(app.state, "feed_client", None)
+            if feed_client is not None:
+                await feed_client.aclose()
             for up in upstreams.values():
                 await up.close()
             if engine is not None:
@@ -133,6 +137,7 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
     inner.add_middleware(RequestIdMiddleware)
     inner.include_router(ops_router)
     inner.include_router(api_keys_router)
+    inner.include_router(changes_router)
 
     headerlimit.configure(cfg.header_limits)  # the protocol's, when uvicorn runs ours
     app: ASGIApp = Gateway(inner, proxy, cfg.header_limits)

@@ -197,6 +197,16 @@ class LiveStack:
         env.update({"JWT_SECRET": TEST_SECRET, "JIUZHU_ENVIRONMENT": "test", "JIUZHU_LOG_LEVEL": "WARNING"})
         env["JIUZHU_CLOCK"] = SUITE_CLOCK  # each process starts its clock there (extra_env may differ)
         env["GATEWAY_LOG_LEVEL"] = "WARNING"
+        # Webhook retries in seconds, not hours: the tests watch a receiver recover and an endpoint
+        # that never answers get disabled (tests/test_webhooks.py).
+        env.update(
+            {
+                "JIUZHU_WEBHOOK_RETRY_BASE_SECONDS": "0.2",
+                "JIUZHU_WEBHOOK_RETRY_CAP_SECONDS": "1",
+                "JIUZHU_WEBHOOK_RETRY_WINDOW_SECONDS": "6",
+                "JIUZHU_WEBHOOK_POLL_SECONDS": "0.2",
+            }
+        )
         # The whole suite's stories share this gateway from one address within minutes: its read
         # limits would throttle the suite itself. The limits are tested on their own gateways
         # (gateway/tests); public writes (survey answers) keep their production limit.

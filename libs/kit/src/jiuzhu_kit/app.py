@@ -20,6 +20,7 @@ from jiuzhu_kit.calendar import CalendarStore, calendar_router
 from jiuzhu_kit.contract import declare_problems
 from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker
 from jiuzhu_kit.errors import problem_response
+from jiuzhu_kit.feed import Feed, Source, changes_router
 from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
 from jiuzhu_kit.lean import LeanRoute
@@ -28,6 +29,8 @@ from jiuzhu_kit.observability import Metrics, configure_logging
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_kit.strictjson import strict_json_guard
 from jiuzhu_kit.tables import KitTables
+from jiuzhu_kit.webhooks import Sender, Webhooks
+from jiuzhu_kit.webhooks_api import webhooks_router
 from jiuzhu_kit.writepool import WritePool
 
 
@@ -58,12 +61,15 @@ def create_app(
     problem_contract: bool = False,
     body_limits: Mapping[str, int] | None = None,
     lean_routes: Sequence[LeanRoute] = (),
+    feed_sources: Mapping[str, Source] | None = None,
 ) -> FastAPI:
     """Assemble a service. `problem_contract=True` makes the OpenAPI declare the kit's real error
     responses (see contract.py); it is opt-in only so each service regenerates its openapi.json
     when it turns it on. `body_limits` raises the request-size limit for bulk routes (path template
     → bytes); every other route has `settings.max_body_bytes`. `lean_routes` serve the plain case of
     a hot write without FastAPI (lean.py), on their own connection pool (`app.state.write_pool`);
+    `feed_sources` (aggregate type → read policy and loader) serve the changes feed (feed.py) and
+    the webhooks (webhooks.py), whose sender then runs inside this process;
     `settings.lean_routes = False` turns them off (the FastAPI routes then answer everything)."""
     if configure_logs:
         configure_logging(service, settings.log_level)
@@ -78,6 +84,8 @@ def create_app(
         try:
             if on_startup is not None:
                 await on_startup(app)
+            if sender is not None:
+                sender.start_with(app.state.sessionmaker)
             # Everything loaded so far (modules, models, schemas, routes) lives as long as the
             # process: move it out of the collector's sight, so full collections under load scan
             # only what requests allocate (perf: ~10% of a busy worker's CPU was gc before).
@@ -87,6 +95,8 @@ def create_app(
             gc.unfreeze()  # several apps may come and go in one process (tests)
             if on_shutdown is not None:
                 await on_shutdown(app)
+            if sender is not None:
+                await sender.stop()
             await app.state.write_pool.close()
             await engine.dispose()
 
@@ -110,6 +120,15 @@ def create_app(
     app.state.write_pool = WritePool(settings, service)
     if tables.calendar_day is not None and tables.calendar_year is not None:
         app.state.calendar_store = CalendarStore(tables.calendar_day, tables.calendar_year, app.state.audit)
+
+    sender: Sender | None = None
+    if feed_sources is not None:
+        feed = Feed(tables.audit, feed_sources)
+        app.state.feed = feed
+        if tables.webhooks is not None:
+            app.state.webhooks = Webhooks(service, tables.webhooks, feed, settings)
+            if settings.webhook_sender:
+                sender = Sender(app.state.webhooks)
 
     install_error_handlers(app)  # database errors included, raw asyncpg ones from the hot paths too
     app.add_exception_handler(IdempotentReplay, replay_handler)
@@ -155,6 +174,10 @@ def create_app(
         app.include_router(calendar_router())
     for router in routers:
         app.include_router(router)
+    if feed_sources is not None:
+        app.include_router(changes_router(app.state.feed))
+        if tables.webhooks is not None:
+            app.include_router(webhooks_router())
     if problem_contract:
         declare_problems(app)
     return app

@@ -87,7 +87,7 @@ def create_kit_tables(schema: str, *, calendar: bool = True) -> None:
     from jiuzhu_kit.tables import KitTables, append_only_ddl
 
     md = service_metadata(schema)
-    kit = KitTables(md, calendar=calendar)
+    kit = KitTables(md, calendar=calendar, webhooks=False)
     bind = op.get_bind()
     md.create_all(bind)
     for stmt in append_only_ddl(schema):
@@ -110,6 +110,44 @@ def drop_kit_tables(schema: str) -> None:
     for name in ("calendar_year", "calendar_day", "idempotency_record", "audit_event"):
         op.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}" CASCADE')
     op.execute(f'DROP FUNCTION IF EXISTS "{schema}".audit_event_append_only() CASCADE')
+
+
+def add_feed_position(schema: str) -> None:
+    """Migration step: the audit log's `xid` column and the feed's index (jiuzhu_kit.feed). A
+    database created after the kit gained them already has both (create_kit_tables)."""
+    from alembic import op
+
+    from jiuzhu_kit.tables import XID_DEFAULT
+
+    # Existing events get the migration's own transaction id: all committed, ordered among
+    # themselves by id, and all before any later write.
+    op.execute(
+        f'ALTER TABLE "{schema}".audit_event ADD COLUMN IF NOT EXISTS xid bigint NOT NULL DEFAULT {XID_DEFAULT}'
+    )
+    op.execute(f'CREATE INDEX IF NOT EXISTS audit_event_feed ON "{schema}".audit_event (xid, id)')
+
+
+def create_webhook_tables(schema: str) -> None:
+    """Migration step: the webhook tables and the audit log's outbox trigger (jiuzhu_kit.webhooks)."""
+    from alembic import op
+
+    from jiuzhu_kit.db import service_metadata
+    from jiuzhu_kit.tables import WebhookTables, webhook_outbox_ddl
+
+    md = service_metadata(schema)
+    WebhookTables(md)
+    md.create_all(op.get_bind())
+    for stmt in webhook_outbox_ddl(schema):
+        op.execute(stmt)
+
+
+def drop_webhook_tables(schema: str) -> None:
+    from alembic import op
+
+    op.execute(f'DROP TRIGGER IF EXISTS audit_event_webhook_outbox ON "{schema}".audit_event')
+    op.execute(f'DROP FUNCTION IF EXISTS "{schema}".webhook_outbox_enqueue()')
+    for name in ("webhook_attempt", "webhook_delivery", "webhook_outbox", "webhook_endpoint"):
+        op.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}"')
 
 
 def prepare(packages: list[str], database_url: str) -> list[str]:

@@ -33,6 +33,22 @@ class KitSettings(BaseSettings):
     jwt_public_key: str = Field(default="", validation_alias="JWT_PUBLIC_KEY")
     jwt_issuer: str = Field(default="jiuzhu", validation_alias="JWT_ISSUER")
     log_level: str = "INFO"
+    # Webhooks (jiuzhu_kit.webhooks): retries back off exponentially from the base (with jitter)
+    # up to the cap, for the window; then the delivery fails and its endpoint is disabled.
+    webhook_retry_base_seconds: float = Field(
+        default=30, gt=0, validation_alias="JIUZHU_WEBHOOK_RETRY_BASE_SECONDS"
+    )
+    webhook_retry_cap_seconds: float = Field(
+        default=3600, gt=0, validation_alias="JIUZHU_WEBHOOK_RETRY_CAP_SECONDS"
+    )
+    webhook_retry_window_seconds: float = Field(
+        default=86_400, gt=0, validation_alias="JIUZHU_WEBHOOK_RETRY_WINDOW_SECONDS"
+    )
+    webhook_poll_seconds: float = Field(default=0.5, gt=0, validation_alias="JIUZHU_WEBHOOK_POLL_SECONDS")
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, validation_alias="JIUZHU_WEBHOOK_TIMEOUT_SECONDS"
+    )
+    webhook_sender: bool = Field(default=True, validation_alias="JIUZHU_WEBHOOK_SENDER")
     # Largest request body accepted (bytes); bigger → 413 problem before the body is read in full.
     # Bulk endpoints raise it per route (create_app(body_limits=…)), never the other way round.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -16,9 +17,13 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    Uuid,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+
+XID_DEFAULT = "(pg_current_xact_id()::text)::bigint"
 
 
 def audit_table(metadata: MetaData) -> Table:
@@ -40,7 +45,10 @@ def audit_table(metadata: MetaData) -> Table:
         Column("changes", JSONB, nullable=True),
         Column("prev_hash", String(64), nullable=False),
         Column("hash", String(64), nullable=False),
+        # The writing transaction's id: the changes feed's position (jiuzhu_kit.feed).
+        Column("xid", BigInteger, nullable=False, server_default=text(XID_DEFAULT)),
         UniqueConstraint("aggregate_type", "aggregate_id", "seq"),
+        Index("audit_event_feed", "xid", "id"),
     )
 
 
@@ -99,16 +107,96 @@ def rate_limit_tables(metadata: MetaData) -> tuple[Table, Table]:
     return window, replica
 
 
+class WebhookTables:
+    """Webhooks (jiuzhu_kit.webhooks): endpoints, the outbox the audit log's trigger fills in the
+    writing transaction, deliveries (one per event and endpoint) and every attempt (the log)."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.endpoint = Table(
+            "webhook_endpoint",
+            metadata,
+            Column("id", Uuid, primary_key=True),
+            Column("owner_sub", String(256), nullable=False, index=True),
+            Column("owner_roles", String(256), nullable=False),
+            Column("owner_division", String(12), nullable=False),
+            Column("owner_org", String(32), nullable=True),
+            Column("url", Text, nullable=False),
+            Column("secret", String(128), nullable=False),
+            Column("event_types", JSONB, nullable=False),
+            Column("status", String(16), nullable=False, server_default="active"),
+            Column("disabled_reason", Text, nullable=True),
+            Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        )
+        self.outbox = Table(
+            "webhook_outbox",
+            metadata,
+            Column("id", BigInteger, primary_key=True, autoincrement=True),
+            Column("event_id", BigInteger, nullable=False),
+        )
+        self.delivery = Table(
+            "webhook_delivery",
+            metadata,
+            Column("id", BigInteger, primary_key=True, autoincrement=True),
+            Column("endpoint_id", Uuid, nullable=False, index=True),
+            Column("event_id", BigInteger, nullable=False),
+            Column("msg_id", String(64), nullable=False),
+            Column("event_type", String(128), nullable=False),
+            Column("payload", JSONB, nullable=False),
+            Column("status", String(16), nullable=False, server_default="pending"),
+            Column("attempts", Integer, nullable=False, server_default="0"),
+            Column("next_attempt_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+            Column("claimed_until", DateTime(timezone=True), nullable=True),
+            Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+            Column("delivered_at", DateTime(timezone=True), nullable=True),
+            Index("webhook_delivery_due", "status", "next_attempt_at"),
+        )
+        self.attempt = Table(
+            "webhook_attempt",
+            metadata,
+            Column("id", BigInteger, primary_key=True, autoincrement=True),
+            Column("delivery_id", BigInteger, nullable=False, index=True),
+            Column("attempted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+            Column("status", Integer, nullable=True),
+            Column("response_ms", Integer, nullable=False),
+            Column("error", Text, nullable=True),
+        )
+
+
+def webhook_outbox_ddl(schema: str) -> list[str]:
+    """The trigger that writes the outbox in the writing transaction: every audit event, while
+    any endpoint is active (a rolled-back write leaves no outbox row, so nothing is sent)."""
+    return [
+        f"""
+        CREATE OR REPLACE FUNCTION "{schema}".webhook_outbox_enqueue() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        BEGIN
+            IF EXISTS (SELECT 1 FROM "{schema}".webhook_endpoint WHERE status = 'active') THEN
+                INSERT INTO "{schema}".webhook_outbox (event_id) VALUES (NEW.id);
+            END IF;
+            RETURN NULL;
+        END $$;
+        """,  # noqa: S608 - the schema is the service's own name
+        f"""
+        CREATE TRIGGER audit_event_webhook_outbox
+        AFTER INSERT ON "{schema}".audit_event
+        FOR EACH ROW EXECUTE FUNCTION "{schema}".webhook_outbox_enqueue();
+        """,
+    ]
+
+
 class KitTables:
     """The kit's tables bound to one service's metadata (and so to its schema)."""
 
-    def __init__(self, metadata: MetaData, *, calendar: bool = True, rate_limits: bool = False) -> None:
+    def __init__(
+        self, metadata: MetaData, *, calendar: bool = True, rate_limits: bool = False, webhooks: bool = True
+    ) -> None:
         self.audit = audit_table(metadata)
         self.idempotency = idempotency_table(metadata)
         self.rate_limit_window: Table | None = None
         self.rate_limit_replica: Table | None = None
         if rate_limits:
             self.rate_limit_window, self.rate_limit_replica = rate_limit_tables(metadata)
+        self.webhooks = WebhookTables(metadata) if webhooks else None
         self.calendar_day: Table | None = None
         self.calendar_year: Table | None = None
         if calendar:

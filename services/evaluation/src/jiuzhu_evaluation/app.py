@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jiuzhu_evaluation import VERSION
+from jiuzhu_evaluation.changes.sources import SOURCES as feed_sources
 from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
@@ -37,6 +38,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         version=VERSION,
         description=__import__("jiuzhu_evaluation").__doc__ or "",
         settings=cfg,
+        feed_sources=feed_sources,
         tables=kit,
         routers=[
             template_router,

@@ -13,6 +13,7 @@ from jiuzhu_procurement import VERSION
 from jiuzhu_procurement.catalogue.endpoints import router as reference_router
 from jiuzhu_procurement.challenge.endpoints import lean_routes as challenge_lean_routes
 from jiuzhu_procurement.challenge.endpoints import router as challenge_router
+from jiuzhu_procurement.changes.sources import SOURCES as feed_sources
 from jiuzhu_procurement.complaint.endpoints import router as complaint_router
 from jiuzhu_procurement.contract.endpoints import router as contract_router
 from jiuzhu_procurement.contractor.endpoints import router as contractor_router
@@ -58,6 +59,7 @@ def create(settings: Settings | None = None) -> FastAPI:
             "debarment, contracts, payments, takeover, public disclosure and OCDS 1.1."
         ),
         settings=settings,
+        feed_sources=feed_sources,
         tables=kit,
         routers=routers,
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses

@@ -10,6 +10,7 @@ from jiuzhu_staffing import VERSION
 from jiuzhu_staffing.batch.endpoints import MAX_BATCH_BYTES
 from jiuzhu_staffing.batch.endpoints import router as batch_router
 from jiuzhu_staffing.calculation.endpoints import router as calculation_router
+from jiuzhu_staffing.changes.sources import SOURCES as feed_sources
 from jiuzhu_staffing.compliance.endpoints import router as compliance_router
 from jiuzhu_staffing.models import kit
 from jiuzhu_staffing.packs.endpoints import router as packs_router
@@ -38,6 +39,7 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
             "budgets, calculation tables (测算表) and compliance reports."
         ),
         settings=settings or Settings(),
+        feed_sources=feed_sources,
         tables=kit,
         routers=[
             packs_router,

@@ -1,7 +1,7 @@
 """shared rate-limit counters (jiuzhu_kit.ratelimit.ClusterWindow)
 
 Revision ID: 0004_rate_limits
-Revises: 0003
+Revises: 0005_webhooks
 Create Date: 2026-12-03 16:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_rate_limits"
-down_revision: str | None = "0003"
+down_revision: str | None = "0005_webhooks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

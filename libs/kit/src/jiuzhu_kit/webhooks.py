@@ -1,0 +1,279 @@
+"""Webhooks: every committed change an endpoint's owner may read, POSTed to the endpoint as
+Standard Webhooks (https://www.standardwebhooks.com: `webhook-id`, `webhook-timestamp`,
+`webhook-signature`, HMAC-SHA256 with the endpoint's own secret, signed by the `standardwebhooks`
+library).
+
+- Outbox: a trigger on the audit log writes each event's id to `webhook_outbox` in the writing
+  transaction (tables.webhook_outbox_ddl), so a rolled-back write leaves nothing to send and a
+  committed one cannot be lost.
+- Sender: a task inside every service process (no server of its own). It takes outbox rows and
+  due deliveries with `SELECT … FOR UPDATE SKIP LOCKED`, so replicas share the work; a delivery is
+  claimed in a short transaction and sent outside it, so no request, and not the changes feed's
+  horizon, waits on a slow receiver.
+- Fan-out decides each event for each endpoint with the feed's decision (jiuzhu_kit.feed: the
+  aggregate's read policy, for the endpoint's owner as a reader), so a payload shows only what its
+  owner may read. The event name must match one of the endpoint's filters (shell patterns).
+- Retries: exponential backoff with full jitter, capped, for `webhook_retry_window_seconds` (a
+  day); then the delivery fails and the endpoint is disabled with the reason stored for its owner.
+  Every attempt is logged (status, response time). `webhook-id` is the event's own (`msg_<service>_
+  <event id>`): stable across retries and replays, so receivers can deduplicate (at least once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import fnmatch
+import json
+import logging
+import random
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from standardwebhooks.webhooks import Webhook
+
+from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.feed import Feed
+from jiuzhu_kit.settings import KitSettings
+from jiuzhu_kit.tables import WebhookTables
+
+log = logging.getLogger("jiuzhu.webhooks")
+
+BATCH = 100
+
+
+def new_secret() -> str:
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def owner(endpoint: Any) -> Principal:
+    """The endpoint's owner as the reader its payloads are decided for."""
+    roles = frozenset(r for r in endpoint.owner_roles.split(",") if r)
+    return Principal(
+        sub=endpoint.owner_sub, roles=roles, division=endpoint.owner_division, org=endpoint.owner_org
+    )
+
+
+def matches(patterns: list[str], event: str) -> bool:
+    return any(fnmatch.fnmatchcase(event, p) for p in patterns)
+
+
+def backoff(attempts: int, base: float, cap: float) -> float:
+    """Seconds before the next attempt: exponential, capped, full jitter (AWS's advice)."""
+    return random.uniform(base / 2, min(cap, base * 2 ** max(0, attempts - 1)))
+
+
+def sign(secret: str, msg_id: str, at: datetime, body: str) -> dict[str, str]:
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": Webhook(secret).sign(msg_id, at, body),
+        "content-type": "application/json",
+    }
+
+
+class Webhooks:
+    """One service's webhooks: fan-out, delivery, replay, on its tables and its feed's decisions."""
+
+    def __init__(self, service: str, tables: WebhookTables, feed: Feed, settings: KitSettings) -> None:
+        self.service = service
+        self.t = tables
+        self.feed = feed
+        self.settings = settings
+
+    def msg_id(self, event_id: int) -> str:
+        return f"msg_{self.service}_{event_id}"
+
+    async def enqueue(self, session: AsyncSession, endpoints: list[Any], events: list[dict[str, Any]]) -> int:
+        """Deliveries of these audit events to these endpoints, as each endpoint's owner may see them."""
+        rows = []
+        for ep in endpoints:
+            wanted = [e for e in events if matches(ep.event_types, e["action"])]
+            if not wanted:
+                continue
+            for change in await self.feed.visible(session, owner(ep), wanted, expand=True):
+                event_id = next(
+                    e["id"]
+                    for e in wanted
+                    if e["aggregate_type"] == change.aggregate_type
+                    and e["aggregate_id"] == change.aggregate_id
+                    and e["seq"] == change.revision
+                )
+                payload = {
+                    "type": change.event,
+                    "timestamp": change.occurred_at.isoformat(),
+                    "data": {"service": self.service, **change.model_dump(mode="json")},
+                }
+                rows.append(
+                    {
+                        "endpoint_id": ep.id,
+                        "event_id": event_id,
+                        "msg_id": self.msg_id(event_id),
+                        "event_type": change.event,
+                        "payload": payload,
+                    }
+                )
+        if rows:
+            await session.execute(insert(self.t.delivery), rows)
+        return len(rows)
+
+    async def _events(self, session: AsyncSession, ids: list[int]) -> list[dict[str, Any]]:
+        a = self.feed.table
+        result = await session.execute(
+            select(
+                a.c.id, a.c.xid, a.c.aggregate_type, a.c.aggregate_id, a.c.seq, a.c.action,
+                a.c.occurred_at, a.c.jurisdiction, a.c.data,
+            ).where(a.c.id.in_(ids)).order_by(a.c.id)
+        )  # fmt: skip
+        return [dict(r) for r in result.mappings()]
+
+    async def fan_out(self, session: AsyncSession) -> int:
+        """Turn a batch of outbox rows into deliveries (one transaction; replicas skip locked rows)."""
+        o = self.t.outbox
+        picked = (
+            await session.execute(
+                select(o.c.id, o.c.event_id).order_by(o.c.id).limit(BATCH).with_for_update(skip_locked=True)
+            )
+        ).all()
+        if not picked:
+            return 0
+        await session.execute(delete(o).where(o.c.id.in_([p.id for p in picked])))
+        endpoints = (
+            await session.execute(select(self.t.endpoint).where(self.t.endpoint.c.status == "active"))
+        ).all()
+        events = await self._events(session, [p.event_id for p in picked])
+        await self.enqueue(session, list(endpoints), events)
+        return len(picked)
+
+    async def replay(self, session: AsyncSession, endpoint: Any, since: datetime) -> int:
+        """Deliver again every event since `since` (same `webhook-id`s): a receiver that lost data."""
+        a = self.feed.table
+        ids = (
+            await session.scalars(
+                select(a.c.id).where(a.c.occurred_at >= since).order_by(a.c.id).limit(10_000)
+            )
+        ).all()
+        events = await self._events(session, list(ids))
+        return await self.enqueue(session, [endpoint], events)
+
+    async def claim(self, session: AsyncSession) -> list[Any]:
+        """Due deliveries, claimed for a minute (short transaction; sent after it commits)."""
+        d = self.t.delivery
+        now = datetime.now(UTC)
+        due = (
+            select(d.c.id)
+            .where(d.c.status == "pending", d.c.next_attempt_at <= now)
+            .where((d.c.claimed_until.is_(None)) | (d.c.claimed_until < now))
+            .order_by(d.c.next_attempt_at)
+            .limit(BATCH)
+            .with_for_update(skip_locked=True)
+        )
+        ids = (await session.scalars(due)).all()
+        if not ids:
+            return []
+        await session.execute(
+            update(d).where(d.c.id.in_(ids)).values(claimed_until=now + timedelta(seconds=60))
+        )
+        e = self.t.endpoint
+        rows = await session.execute(
+            select(d, e.c.url, e.c.secret, e.c.status.label("endpoint_status"))
+            .join(e, e.c.id == d.c.endpoint_id)
+            .where(d.c.id.in_(ids))
+        )
+        return list(rows.all())
+
+    async def send(self, client: httpx.AsyncClient, delivery: Any) -> tuple[int | None, int, str | None]:
+        body = json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"))
+        headers = sign(delivery.secret, delivery.msg_id, datetime.now(UTC), body)
+        start = time.perf_counter()
+        try:
+            r = await client.post(delivery.url, content=body.encode(), headers=headers)
+        except httpx.HTTPError as exc:
+            return None, round((time.perf_counter() - start) * 1000), f"{type(exc).__name__}: {exc}"[:500]
+        ms = round((time.perf_counter() - start) * 1000)
+        return r.status_code, ms, None if r.is_success else f"HTTP {r.status_code}"
+
+    async def record(
+        self, session: AsyncSession, delivery: Any, status: int | None, ms: int, error: str | None
+    ) -> None:
+        """The attempt in the log; the delivery done, rescheduled, or failed (its endpoint disabled)."""
+        d, s = self.t.delivery, self.settings
+        now = datetime.now(UTC)
+        await session.execute(
+            insert(self.t.attempt).values(delivery_id=delivery.id, status=status, response_ms=ms, error=error)
+        )
+        attempts = delivery.attempts + 1
+        if error is None:
+            values: dict[str, Any] = {"status": "delivered", "delivered_at": now}
+        elif (now - delivery.created_at).total_seconds() >= s.webhook_retry_window_seconds:
+            values = {"status": "failed"}
+            reason = (
+                f"delivery {delivery.msg_id} failed for {s.webhook_retry_window_seconds:.0f} s "
+                f"({attempts} attempts); last: {error}"
+            )
+            await session.execute(
+                update(self.t.endpoint)
+                .where(self.t.endpoint.c.id == delivery.endpoint_id)
+                .values(status="disabled", disabled_reason=reason)
+            )
+        else:
+            wait = backoff(attempts, s.webhook_retry_base_seconds, s.webhook_retry_cap_seconds)
+            values = {"next_attempt_at": now + timedelta(seconds=wait)}
+        await session.execute(
+            update(d).where(d.c.id == delivery.id).values(attempts=attempts, claimed_until=None, **values)
+        )
+
+
+class Sender:
+    """The background task: fan out, then deliver, until stopped."""
+
+    def __init__(self, hooks: Webhooks) -> None:
+        self.hooks = hooks
+        self.task: asyncio.Task[None] | None = None
+        self.client: httpx.AsyncClient | None = None
+
+    def start_with(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        self.maker = maker
+        self.client = httpx.AsyncClient(timeout=self.hooks.settings.webhook_timeout_seconds)
+        self.task = asyncio.create_task(self.run(), name="webhook-sender")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            try:
+                await self.task
+            except asyncio.CancelledError:
+                pass
+        if self.client is not None:
+            await self.client.aclose()
+
+    async def once(self) -> int:
+        async with self.maker() as session, session.begin():
+            fanned = await self.hooks.fan_out(session)
+        async with self.maker() as session, session.begin():
+            due = await self.hooks.claim(session)
+        live = [d for d in due if d.endpoint_status == "active"]
+        client = self.client
+        assert client is not None
+        results = await asyncio.gather(*(self.hooks.send(client, d) for d in live))
+        async with self.maker() as session, session.begin():
+            for d, (status, ms, error) in zip(live, results, strict=True):
+                await self.hooks.record(session, d, status, ms, error)
+        return fanned + len(due)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                busy = await self.once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the sender outlives a failed round (database restart, …)
+                log.exception("webhook round failed")
+                busy = 0
+            if not busy:
+                await asyncio.sleep(self.hooks.settings.webhook_poll_seconds)

@@ -1,0 +1,24 @@
+"""changes feed: each audit event's transaction id (its feed position) and the feed's index
+
+Revision ID: 0009_changes_feed
+Revises: 0005_sealed_bids
+Create Date: 2026-12-03
+"""
+
+from jiuzhu_kit.migrations import add_feed_position
+
+revision = "0009_changes_feed"
+down_revision = "0005_sealed_bids"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    add_feed_position("procurement")
+
+
+def downgrade() -> None:
+    from alembic import op
+
+    op.execute('DROP INDEX IF EXISTS "procurement".audit_event_feed')
+    op.execute('ALTER TABLE "procurement".audit_event DROP COLUMN IF EXISTS xid')

@@ -1,0 +1,203 @@
+"""Webhooks through the gateway (issue 14), to a real HTTP receiver in this test.
+
+An integration (an API key of 广州市, 440100) registers an endpoint for `plan.*`. Its receiver fails
+the first two requests, then accepts: the sender retries with backoff until every change of the
+integration's jurisdiction has arrived once, each verified with the `standardwebhooks` verifier
+and the endpoint's secret. A plan of another province and a rolled-back write send nothing. The
+delivery log shows every attempt; a replay sends the same `webhook-id`s again; an endpoint whose
+receiver never answers is disabled after the retry window (6 s in the test stack, a day by
+default) and says why.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import uvicorn
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn, free_port, test_today
+from jiuzhu_kit.audit import SYSTEM, AuditLog
+from jiuzhu_procurement.db import kit as procurement_kit
+from tests.stories import Walk
+
+LINES = [{"funding_source": "assistance_subsidy_funds", "amount": "300000.00", "scope": "入户核查"}]
+
+
+class Receiver:
+    """A webhook receiver: answers 500 to its first `failures` requests, then 204; keeps what came."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+        self.accepted: list[tuple[dict[str, str], bytes]] = []
+        self.port = free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                self.app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level="warning",
+                lifespan="off",
+                interface="asgi3",
+            )
+        )
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks/jiuzhu"
+
+    async def app(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        self.calls += 1
+        status = 500 if self.calls <= self.failures else 204
+        if status == 204:
+            self.accepted.append(({k.decode(): v.decode() for k, v in scope["headers"]}, body))
+        await send({"type": "http.response.start", "status": status, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    async def __aenter__(self) -> Receiver:
+        self.task = asyncio.create_task(self.server.serve())
+        while not self.server.started:  # noqa: ASYNC110 - polling another process
+            await asyncio.sleep(0.02)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        await self.task
+
+
+async def _until(check: Callable[[], Any], within: float = 60) -> None:
+    async with asyncio.timeout(within):
+        while not check():  # noqa: ASYNC110 - polling another process
+            await asyncio.sleep(0.1)
+
+
+@pytest.mark.slow
+async def test_webhooks_are_signed_retried_logged_replayed_and_disabled(
+    live_stack: LiveStack, token: Callable[..., str], database_url: str
+) -> None:
+    year = test_today().year
+    async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=30) as client, Receiver(2) as rx:
+        walk = Walk(client, token)
+        key = await walk.call(
+            "POST",
+            "/api/gateway/api-keys",
+            ("admin", "000000"),
+            json={"name": "广州市社会救助信息系统", "roles": ["bureau"], "division": "440100"},
+            expect=201,
+        )
+        h = {"X-API-Key": key["key"]}
+        hooks = "/api/procurement/webhooks/endpoints"
+
+        r = await client.post(hooks, json={"url": "ftp://127.0.0.1/x"}, headers=h)
+        assert (r.status_code, r.json()["code"]) == (422, "WEBHOOK_TARGET_REFUSED")
+        r = await client.post(hooks, json={"url": rx.url, "event_types": ["plan.*"]}, headers=h)
+        assert r.status_code == 201, r.text
+        endpoint = r.json()
+        assert endpoint["secret"].startswith("whsec_") and endpoint["status"] == "active"
+
+        # A write rolled back after its audit event: its outbox row goes with it.
+        con = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            tx = con.transaction()
+            await tx.start()
+            await AuditLog(procurement_kit.audit).append(
+                con,
+                aggregate_type="plan",
+                aggregate_id="00000000-0000-0000-0000-000000000001",
+                action="plan.rolled_back",
+                actor=SYSTEM,
+                jurisdiction="440103",
+            )
+            queued = await con.fetchval(
+                "SELECT count(*) FROM procurement.webhook_outbox o JOIN procurement.audit_event a"
+                " ON a.id = o.event_id WHERE a.action = 'plan.rolled_back'"
+            )
+            assert queued == 1  # in the writing transaction
+            await tx.rollback()
+        finally:
+            await con.close()
+
+        liwan = await walk.plan("440103", year, LINES, "荔湾区购买服务计划")
+        await walk.plan(
+            "640181", year, LINES, "灵武市购买服务计划"
+        )  # another province: not the integration's
+        await _until(lambda: len(rx.accepted) >= 3)
+        await asyncio.sleep(1.5)  # anything more that would come (it must not)
+        assert rx.calls == 5  # two refused, then three accepted
+        verifier = Webhook(endpoint["secret"])
+        payloads = []
+        for headers, body in rx.accepted:
+            payloads.append(verifier.verify(body, headers))
+            with pytest.raises(WebhookVerificationError):
+                Webhook("whsec_" + "QUJD" * 8).verify(body, headers)
+        assert sorted(p["type"] for p in payloads) == ["plan.approve", "plan.created", "plan.submit"]
+        assert {p["data"]["aggregate_id"] for p in payloads} == {liwan}
+        assert {p["data"]["division"] for p in payloads} == {"440103"}
+        assert sorted(p["data"]["revision"] for p in payloads) == [1, 2, 3]
+        assert [
+            p["data"]["aggregate"]["status"] for p in sorted(payloads, key=lambda p: p["data"]["revision"])
+        ] == [
+            "draft",
+            "submitted",
+            "approved",
+        ]
+        ids = sorted(h["webhook-id"] for h, _ in rx.accepted)
+        assert len(set(ids)) == 3 and all(i.startswith("msg_procurement_") for i in ids)
+
+        log = await walk.client.get(f"{hooks}/{endpoint['id']}/deliveries", headers=h)
+        assert log.status_code == 200, log.text
+        deliveries = log.json()
+        assert sorted(d["msg_id"] for d in deliveries) == ids
+        assert {d["status"] for d in deliveries} == {"delivered"}
+        attempts = [a for d in deliveries for a in d["log"]]
+        assert sorted(a["status"] for a in attempts) == [204, 204, 204, 500, 500]
+        assert all(a["response_ms"] >= 0 for a in attempts)
+        # Another integration does not see this endpoint.
+        r = await client.get(
+            f"{hooks}/{endpoint['id']}", headers=walk.h("bureau", "440100", sub="someone-else")
+        )
+        assert (r.status_code, r.json()["code"]) == (404, "WEBHOOK_ENDPOINT_NOT_FOUND")
+
+        # Replay from a point: the same ids again.
+        # Events carry the business clock's time (the suite's, not the machine's).
+        since = datetime.combine(test_today() - timedelta(days=1), dtime(), tzinfo=UTC).isoformat()
+        r = await client.post(f"{hooks}/{endpoint['id']}/replay", json={"since": since}, headers=h)
+        assert (r.status_code, r.json()) == (200, {"enqueued": 3})
+        await _until(lambda: len(rx.accepted) >= 6)
+        assert sorted(h["webhook-id"] for h, _ in rx.accepted[3:]) == ids
+
+        # A receiver that never answers: retried for the window, then the endpoint is disabled.
+        dead = f"http://127.0.0.1:{free_port()}/hooks"
+        r = await client.post(hooks, json={"url": dead, "event_types": ["plan.created"]}, headers=h)
+        gone = r.json()["id"]
+        await walk.call("POST", "/api/procurement/plans", ("bureau", "440104"), json={
+            "division_code": "440104", "year": year, "title": "海珠区购买服务计划", "budget_lines": LINES,
+        }, expect=201)  # fmt: skip
+
+        async def state() -> dict[str, Any]:
+            out: dict[str, Any] = (await client.get(f"{hooks}/{gone}", headers=h)).json()
+            return out
+
+        async with asyncio.timeout(60):
+            while (s := await state())["status"] != "disabled":  # noqa: ASYNC110 - polling another process
+                await asyncio.sleep(0.3)
+        assert "failed for 6 s" in s["disabled_reason"] and "ConnectError" in s["disabled_reason"]
+        failed = (await client.get(f"{hooks}/{gone}/deliveries", headers=h)).json()
+        assert [d["status"] for d in failed] == ["failed"]
+        assert failed[0]["attempts"] >= 3 and all(a["status"] is None for a in failed[0]["log"])
+        assert json.loads(rx.accepted[-1][1])["type"] == "plan.created"  # the live endpoint got it too
