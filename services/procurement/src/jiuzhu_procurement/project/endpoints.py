@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Request, Response, status
+from sqlalchemy import Select, func, select
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep, get_uow
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode
+from jiuzhu_kit.listing import RangeInverted
 from jiuzhu_kit.pagination import (
+    CursorInvalid,
     CursorPage,
     CursorParams,
     cursor_page,
@@ -25,6 +27,7 @@ from jiuzhu_procurement.contractor.service import ContractorNotEligible
 from jiuzhu_procurement.debarment.service import ContractorDebarred
 from jiuzhu_procurement.plan.service import PlanNotFound
 from jiuzhu_procurement.project import machine, service
+from jiuzhu_procurement.project.filters import ProjectFilters, StatusCountsOut
 from jiuzhu_procurement.project.models import Project
 from jiuzhu_procurement.project.policy import POLICY
 from jiuzhu_procurement.project.schemas import (
@@ -38,7 +41,6 @@ from jiuzhu_procurement.project.schemas import (
     OverdueProjectDeadlineOut,
     ProjectIn,
     ProjectOut,
-    ProjectStatus,
     QualificationIn,
     ScoringIn,
 )
@@ -81,19 +83,38 @@ async def declare_project(
     return service.project_out(p)
 
 
-@router.get("/projects", response_model=CursorPage[ProjectOut])
+@router.get(
+    "/projects", response_model=CursorPage[ProjectOut], responses=responses(CursorInvalid, RangeInverted)
+)
 async def list_projects(
     session: SessionDep,
     principal: Reader,
     page: Annotated[CursorParams, Depends(cursor_params)],
-    status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
+    filters: Annotated[ProjectFilters, Depends()],
 ) -> CursorPage[ProjectOut]:
-    """Projects in your jurisdiction, newest first."""
-    q = POLICY.narrow(principal, select(Project))
-    if status_:
-        q = q.where(Project.status == status_)
+    """Projects in your jurisdiction, newest first, filtered as a bureau searches them."""
+    q = filters.apply(POLICY.narrow(principal, select(Project)))
     rows = (await session.execute(keyset(q, page, Project.created_at, Project.id))).scalars().all()
-    return cursor_page(rows, page, lambda p: (p.created_at, p.id), service.project_out)
+    return cursor_page(
+        rows,
+        page,
+        lambda p: (p.created_at, p.id),
+        service.project_out,
+        keep=lambda p: POLICY.may_read(principal, p),
+    )
+
+
+@router.get("/projects/counts", response_model=StatusCountsOut, responses=responses(RangeInverted))
+async def count_projects(
+    session: SessionDep, principal: Reader, filters: Annotated[ProjectFilters, Depends()]
+) -> StatusCountsOut:
+    """Projects per status in your jurisdiction under the same filters as the list (a dashboard's
+    "projects per state in my county"); statuses with none are absent."""
+    per_status = cast("Select[Any]", select(Project.status, func.count()).select_from(Project))
+    q = filters.apply(POLICY.narrow(principal, per_status))
+    rows = (await session.execute(q.group_by(Project.status).order_by(Project.status))).all()
+    counts = {str(s): int(n) for s, n in rows}
+    return StatusCountsOut(total=sum(counts.values()), by_status=counts)
 
 
 @router.get(
