@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
-from jiuzhu_kit.errors import Conflict, FieldError, ValidationFailed
+from jiuzhu_kit.errors import Conflict, Exists, FieldError, ValidationFailed
 from jiuzhu_procurement.contractor import uscc as uscc_rules
 from jiuzhu_procurement.contractor.models import Contractor
 from jiuzhu_procurement.contractor.policy import POLICY
@@ -34,7 +34,7 @@ class ContractorNotEligible(Conflict):
     en = "This entity may not contract for purchased social-assistance services: {why_en} ({rule})"
 
 
-class ContractorExists(Conflict):
+class ContractorExists(Exists):
     code = "CONTRACTOR_EXISTS"
     zh = "该统一社会信用代码已登记"
     en = "A contractor with this code is already registered"
@@ -88,8 +88,9 @@ async def register(
             why="不具备独立承担民事责任的能力", why_en="no independent civil liability", rule=ELIGIBILITY_RULE
         )
     entity_type = entity_type_of(info, body.public_institution_class)
-    if (await session.execute(select(Contractor.id).where(Contractor.uscc == info.code))).first():
-        raise ContractorExists()
+    if found := (await session.execute(select(Contractor.id).where(Contractor.uscc == info.code))).scalar():
+        # The registry is national and read by every token (contractor/policy.py): always named.
+        raise ContractorExists(existing=(found, f"/contractors/{info.code}"))
     c = Contractor(
         uscc=info.code,
         name=body.name,
