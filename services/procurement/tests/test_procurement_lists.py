@@ -209,3 +209,78 @@ async def test_contracts_and_payments_lists(kit: Kit) -> None:
     assert len(await ids(kit, "/payments", own)) == 2
     r = await kit.c.get("/payments", params={"due_from": due[1], "due_to": due[0]}, headers=city)
     assert (r.status_code, r.json()["code"]) == (422, "RANGE_INVERTED")
+
+
+JIAOJIANG, HUANGYAN = "331002", "331003"  # 台州市椒江区, 黄岩区: only here
+
+
+async def test_bids_list_keeps_sealed_bids_sealed(kit: Kit) -> None:
+    opened_pid, opened = await kit.to_scoring(JIAOJIANG)
+    plan = (
+        await kit.c.get("/plans", params={"division_code": JIAOJIANG}, headers=kit.auth("bureau", JIAOJIANG))
+    ).json()["items"][0]["id"]
+    sealed_pid = (await kit.project(JIAOJIANG, plan, budget="100000.00")).json()["id"]
+    await kit.tr("projects", sealed_pid, "approved", "finance", JIAOJIANG)
+    await kit.tr(
+        "projects",
+        sealed_pid,
+        "announced",
+        "bureau",
+        JIAOJIANG,
+        {"method": "open_tender", "scoring": {"price_weight": "30", "history_weight": "0"}},
+    )
+    kit.n += 1
+    bidder = await kit.contractor(kit.n)
+    sealed = (await kit.bid(sealed_pid, bidder, "90000.00")).json()["id"]
+    county = kit.auth("bureau", JIAOJIANG)
+    listed = await pages(kit, "/bids", county, limit=2)
+    assert [b["id"] for b in listed] == [sealed, *reversed(opened)]
+    assert (listed[0]["sealed"], listed[0]["uscc"], listed[0]["price"]) == (True, None, None)
+    assert all(b["price"] is not None and b["uscc"] for b in listed[1:])
+    assert await ids(kit, "/bids", county, opened="false") == [sealed]
+    assert await ids(kit, "/bids", county, project_id=opened_pid) == list(reversed(opened))
+    # No filter finds a sealed bid by its bidder: nothing of it is stored in clear.
+    assert await ids(kit, "/bids", county, contractor_uscc=bidder) == []
+    assert await ids(kit, "/bids", kit.auth("contractor", JIAOJIANG, org=bidder)) == []
+    first_bidder = listed[-1]["uscc"]
+    assert await ids(kit, "/bids", kit.auth("contractor", "640181", org=first_bidder)) == [opened[0]]
+    assert await ids(kit, "/bids", kit.auth("bureau", HUANGYAN)) == []
+    assert await ids(kit, "/bids", kit.auth("auditor", "331000"), division_code=HUANGYAN) == []
+    r = await kit.c.get("/bids", headers=kit.auth("evaluator", JIAOJIANG))
+    assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
+
+
+async def test_contractors_debarments_challenges_complaints_lists(kit: Kit) -> None:
+    a = await kit.contractor(7601, name="椒江甲社会工作服务中心", div=JIAOJIANG)
+    b = await kit.contractor(7602, name="黄岩乙社会工作服务中心", div=HUANGYAN)
+    h = kit.auth("auditor", "000000")
+    found = await pages(kit, "/contractors", h, q="社会工作服务中心", division_code="331000")
+    assert [c["uscc"] for c in found] == [a, b], "by name (椒 before 黄)"
+    assert found[1]["legal_representative"] == "张三丰"
+    masked = (
+        await kit.c.get("/contractors", params={"q": b}, headers=kit.auth("evaluator", HUANGYAN))
+    ).json()
+    assert masked["items"][0]["legal_representative"] == "张**" and masked["items"][0]["uscc"] == b
+    # A debarment case: the reporting county and the contractor read it, nobody elsewhere.
+    r = await kit.c.post(
+        f"/contractors/{a}/debarments",
+        json={"grounds": "虚报服务人次，情节严重"},
+        headers=kit.auth("bureau", JIAOJIANG),
+    )
+    assert r.status_code == 201, r.text
+    case = r.json()["id"]
+    assert await ids(kit, "/debarments", kit.auth("bureau", JIAOJIANG)) == [case]
+    assert await ids(
+        kit, "/debarments", kit.auth("finance", "331000"), contractor_uscc=a, status=r.json()["status"]
+    ) == [case]
+    assert await ids(kit, "/debarments", kit.auth("contractor", "640181", org=a)) == [case]
+    assert await ids(kit, "/debarments", kit.auth("contractor", HUANGYAN, org=b)) == []
+    assert await ids(kit, "/debarments", kit.auth("bureau", HUANGYAN), contractor_uscc=a) == []
+    assert await ids(kit, "/debarments", kit.auth("bureau", JIAOJIANG), as_of=test_today().isoformat()) == []
+    # Challenges and complaints of another county never appear (none exist in Taizhou here).
+    for path in ("/challenges", "/complaints"):
+        assert await ids(kit, path, kit.auth("finance", JIAOJIANG)) == []
+        everywhere = await ids(kit, path, kit.auth("auditor", "000000"), division_code=JIAOJIANG)
+        assert everywhere == []
+        r = await kit.c.get(path, headers=kit.auth("contractor", JIAOJIANG, org=a))
+        assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")

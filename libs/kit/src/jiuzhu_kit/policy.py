@@ -149,6 +149,12 @@ class ReadPolicy(Generic[R]):
             return stmt
         return stmt.where(in_jurisdiction(getattr(self.model, self.division_attr), principal))
 
+    def narrow_on(self, principal: Principal, stmt: Select[Any], division: Any) -> Select[Any]:
+        """`narrow` for records read with this aggregate that carry its jurisdiction in their own
+        `division` column (a challenge or a complaint is read with its project)."""
+        self.ensure_role(principal)
+        return stmt.where(in_jurisdiction(division, principal))
+
     def filter(self, principal: Principal, rows: Iterable[R]) -> list[R]:
         """The records of a list this reader may read (the query should already be narrowed)."""
         self.ensure_role(principal)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
@@ -151,15 +151,3 @@ def out(c: Contractor, principal: Principal | None, debarment: Debarment | None)
     o.debarred_until = debarment.effective_until if debarment else None
     view = POLICY.view(principal, c)
     return o if view.full else ContractorOut.model_validate(view.apply(o.model_dump()))
-
-
-async def search(
-    session: AsyncSession, q: str | None, limit: int, offset: int
-) -> tuple[list[Contractor], int]:
-    stmt = select(Contractor)
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Contractor.name.ilike(like), Contractor.uscc.ilike(like)))
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = (await session.execute(stmt.order_by(Contractor.name).limit(limit).offset(offset))).scalars().all()
-    return list(rows), int(total)

@@ -27,9 +27,9 @@ from jiuzhu_procurement.contractor.service import ContractorNotEligible
 from jiuzhu_procurement.debarment.service import ContractorDebarred
 from jiuzhu_procurement.plan.service import PlanNotFound
 from jiuzhu_procurement.project import machine, service
-from jiuzhu_procurement.project.filters import ProjectFilters, StatusCountsOut
-from jiuzhu_procurement.project.models import Project
-from jiuzhu_procurement.project.policy import POLICY
+from jiuzhu_procurement.project.filters import BidFilters, ProjectFilters, StatusCountsOut
+from jiuzhu_procurement.project.models import Bid, Project
+from jiuzhu_procurement.project.policy import POLICY, READERS
 from jiuzhu_procurement.project.schemas import (
     BidDetailOut,
     BidIn,
@@ -262,6 +262,26 @@ async def list_bids(session: SessionDep, principal: Reader, project_id: uuid.UUI
     received and when (`sealed: true`); bidders and prices after the opening."""
     p = await service.get(session, principal, project_id)
     return [service.bid_out(b) for b in await service.bids(session, p)]
+
+
+@router.get("/bids", response_model=CursorPage[BidOut], responses=responses(CursorInvalid, RangeInverted))
+async def list_all_bids(
+    session: SessionDep,
+    principal: BidReader,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    filters: Annotated[BidFilters, Depends()],
+) -> CursorPage[BidOut]:
+    """Bids as the sealed-bid rules let you see them, newest first. The purchaser's side: the bids of
+    projects in its jurisdiction, a sealed one showing only that it was received and when. A
+    contractor: its own opened bids (its sealed ones are read per project, `GET …/bids/mine`).
+    Nothing of a sealed bid is stored in clear, so no filter can find one by bidder or price."""
+    q = filters.apply(cast("Select[Any]", select(Bid).join(Project, Project.id == Bid.project_id)))
+    if principal.has(Role.ADMIN, *READERS):
+        q = POLICY.narrow(principal, q)
+    else:  # a contractor (BidReader): its own, opened
+        q = q.where(Bid.uscc == (principal.org or "").upper(), Bid.opened_at.is_not(None))
+    rows = (await session.execute(keyset(q, page, Bid.submitted_at, Bid.id))).scalars().all()
+    return cursor_page(rows, page, lambda b: (b.submitted_at, b.id), service.bid_out)
 
 
 @router.get(

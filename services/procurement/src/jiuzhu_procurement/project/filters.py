@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 
 from jiuzhu_kit.ids import Uscc
 from jiuzhu_kit.listing import (
@@ -22,7 +22,7 @@ from jiuzhu_kit.listing import (
     matching,
 )
 from jiuzhu_procurement.plan.models import PurchasePlan
-from jiuzhu_procurement.project.models import Project
+from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.schemas import Method, ProjectStatus
 
 
@@ -52,6 +52,28 @@ class ProjectFilters:
         query = equal(query, Project.awarded_uscc, self.contractor_uscc)
         query = in_range(query, Project.declared_on, self.declared_from, self.declared_to, "declared")
         return matching(query, self.q, Project.title)
+
+
+@dataclass
+class BidFilters:
+    division_code: DivisionFilter = None  # the project's
+    project_id: uuid.UUID | None = None
+    contractor_uscc: Annotated[
+        Uscc | None, Query(description="投标人（仅开标后可查） (opened bids only)")
+    ] = None
+    opened: bool | None = None
+    submitted_from: DateFilter = None
+    submitted_to: DateFilter = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        query = in_division(query, Project.division_code, self.division_code)
+        query = equal(equal(query, Bid.project_id, self.project_id), Bid.uscc, self.contractor_uscc)
+        query = query.where(Bid.withdrawn_at.is_(None))
+        if self.opened is not None:
+            query = query.where(Bid.opened_at.is_not(None) if self.opened else Bid.opened_at.is_(None))
+        return in_range(
+            query, func.date(Bid.submitted_at), self.submitted_from, self.submitted_to, "submitted"
+        )
 
 
 class StatusCountsOut(BaseModel):
