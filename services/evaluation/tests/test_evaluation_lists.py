@@ -138,4 +138,15 @@ async def test_staff_assessment_exists_names_it(client: httpx.AsyncClient, auth:
     assert (r.status_code, r.json()["code"]) == (409, "STAFF_ASSESSMENT_EXISTS")
     href = f"/staff-assessments?contract_id={body['contract_id']}&staff_ref=HZ-001"
     assert r.json()["existing"] == {"id": first, "href": href}
-    assert [a["id"] for a in (await client.get(href, headers=auth("bureau", WUXING))).json()] == [first]
+    assert [a["id"] for a in (await client.get(href, headers=auth("bureau", WUXING))).json()["items"]] == [
+        first
+    ]
+    body2 = {**body, "staff_ref": "HZ-002", "year": 2021, "division_code": NANXUN}
+    second = (await client.post("/staff-assessments", json=body2, headers=auth("bureau", NANXUN))).json()[
+        "id"
+    ]
+    city = auth("auditor", "330500")
+    assert [a["id"] for a in await _all(client, "/staff-assessments", city)] == [second, first]
+    assert await _ids(client, "/staff-assessments", city, year=2020) == [first]
+    assert await _ids(client, "/staff-assessments", city, division_code=NANXUN, qualified="true") == [second]
+    assert await _ids(client, "/staff-assessments", auth("bureau", YUECHENG)) == []
