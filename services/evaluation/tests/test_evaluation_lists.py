@@ -79,6 +79,13 @@ async def test_rounds_list_by_jurisdiction_filters_and_cursor(client: httpx.Asyn
     r = await client.post("/rounds", json=again, headers=auth("bureau", WUXING))
     assert (r.status_code, r.json()["code"]) == (409, "ROUND_EXISTS")
     assert r.json()["existing"] == {"id": made[WUXING], "href": f"/rounds/{made[WUXING]}"}
+    # Another county naming the same contract and period is refused alike, but told nothing of the
+    # round it may not read: no id, no link.
+    r = await client.post(
+        "/rounds", json={**again, "purchaser_division": YUECHENG}, headers=auth("bureau", YUECHENG)
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "ROUND_EXISTS")
+    assert "existing" not in r.json() and "location" not in r.headers and made[WUXING] not in r.text
 
 
 async def test_surveys_list_and_survey_exists(client: httpx.AsyncClient, auth: Auth) -> None:
@@ -120,6 +127,16 @@ async def test_surveys_list_and_survey_exists(client: httpx.AsyncClient, auth: A
     )
     assert (r.status_code, r.json()["code"]) == (409, "SURVEY_EXISTS")
     assert r.json()["existing"] == {"id": made[WUXING], "href": f"/surveys/{made[WUXING]}"}
+    elsewhere = {
+        "contract_id": contract[WUXING],
+        "period": "2020-H1",
+        "contractor_uscc": A,
+        "purchaser_division": YUECHENG,
+        "questions": [{"key": "overall", "text": "总体满意度"}],
+    }
+    r = await client.post("/surveys", json=elsewhere, headers=auth("bureau", YUECHENG))
+    assert (r.status_code, r.json()["code"]) == (409, "SURVEY_EXISTS") and "existing" not in r.json()
+    assert made[WUXING] not in r.text
 
 
 async def test_staff_assessment_exists_names_it(client: httpx.AsyncClient, auth: Auth) -> None:
