@@ -38,9 +38,6 @@ def _all(c: httpx.Client, path: str, h: dict[str, str]) -> list[dict[str, Any]]:
     r = c.get(path, params={"limit": 200}, headers=h)
     assert r.status_code == 200, r.text
     body = r.json()
-    if isinstance(body, list):  # /rounds answers a plain list
-        assert len(body) < 200
-        return body
     assert body.get("next_cursor") is None, "more than one page"
     return list(body["items"])
 

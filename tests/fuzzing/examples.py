@@ -91,6 +91,7 @@ def staffing(w: World) -> dict[str, Example]:
             path={"division_code": LINGWU, "year": 2019}
         ),
         "GET /compliance/summary": Example(query={"division": LINGWU, "year": 2019}),
+        "GET /compliance/reports": Example(query={"division_code": LINGWU, "year": 2019}),
         "GET /packs/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
         "GET /packs/{pack_id}": Example(path={"pack_id": w.pack}),
         "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
@@ -286,6 +287,17 @@ def procurement(w: World) -> dict[str, Example]:
             body={"qualified": True, "note": "资格证明文件齐全"},
         ),
         "GET /projects/overdue-deadlines": Example(query={"division_code": LINGWU}),
+        # The lists, each with the filters a bureau uses.
+        "GET /projects": Example(
+            query={"division_code": LINGWU, "plan_id": w.plans["approved"], "q": "灵武"}
+        ),
+        "GET /projects/counts": Example(query={"division_code": LINGWU}),
+        "GET /plans": Example(query={"division_code": LINGWU, "status": "approved"}),
+        "GET /contracts": Example(query={"division_code": LINGWU, "signed_from": w.signed_on}),
+        "GET /payments": Example(query={"contract_id": w.contract, "due_from": "2019-01-01"}),
+        "GET /bids": Example(query={"project_id": p["scoring"], "opened": True}),
+        "GET /challenges": Example(query={"division_code": LINGWU, "project_id": p["challenged"]}),
+        "GET /debarments": Example(query={"contractor_uscc": e}),
         "GET /projects/{project_id}/challenges": project,
         "GET /projects/{project_id}/complaints": project,
         "POST /projects/{project_id}/deadlines/{key}/fulfil": Example(
@@ -392,6 +404,8 @@ def evaluation(w: World) -> dict[str, Example]:
         "GET /staff-assessments/renewal": Example(query={"contract_id": k, "staff_ref": "verifier-01"}),
         "POST /surveys": Example(body=survey(k, a, "2020")),
         "GET /surveys/results/by-contract-period": Example(query={"division": LINGWU}),
+        "GET /surveys": Example(query={"division_code": LINGWU, "status": "open"}),
+        "GET /rounds": Example(query={"division_code": LINGWU, "contract_id": k}),
         "GET /surveys/{survey_id}": open_survey,
         "POST /surveys/{survey_id}/close": Example(path={"survey_id": w.surveys["closable"]}),
         "POST /surveys/{survey_id}/codes": Example(path=open_survey.path, body={"count": 5}),

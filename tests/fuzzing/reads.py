@@ -182,7 +182,19 @@ def reads(w: World) -> list[Read]:
     for state, pid in w.projects.items():  # committed on the project in bidding only
         add(p, "/projects/{project_id}/expert-draw", f"/projects/{pid}/expert-draw", tag=state)
         add(p, "/public/projects/{project_id}/expert-draw", f"/public/projects/{pid}/expert-draw", tag=state)
-    add(p, "/projects", "/projects", kind="list")
+    for params in ({}, {"division_code": OWN, "status": "awarded"}, {"contractor_uscc": W}):
+        add(p, "/projects", "/projects", params=params, kind="list")
+    add(p, "/projects/counts", "/projects/counts", kind="list")
+    add(p, "/plans", "/plans", kind="list")
+    for params in ({}, {"division_code": OWN}):
+        add(p, "/contracts", "/contracts", params=params, kind="list")
+        add(p, "/payments", "/payments", params=params, kind="list")
+        add(p, "/challenges", "/challenges", params=params, kind="list")
+    # Bids by the sealed-bid rules: no filter finds a sealed bid by its bidder; a bidder reads its own
+    # opened bids from anywhere (a bidder route).
+    for params in ({}, {"contractor_uscc": X}, {"opened": "false"}):
+        add(p, "/bids", "/bids", params=params, kind="list", bidder_route=True)
+    add(p, "/debarments", "/debarments", kind="list", lingwu=False, registry=True)
     for params in ({}, {"q": "灵武"}):
         add(p, "/contractors", "/contractors", params=params, kind="list", lingwu=False, registry=True)
     for overdue in (
@@ -226,6 +238,8 @@ def reads(w: World) -> list[Read]:
     # The schedule is read as its contract is (procurement answers for the contract).
     sched = "/contracts/{contract_id}/evaluation-schedule"
     add(e, sched, sched.replace("{contract_id}", w.contract))
+    add(e, "/surveys", "/surveys", kind="list")
+    add(e, "/surveys", "/surveys", params={"division_code": OWN}, kind="list")
     add(e, "/rounds", "/rounds", params={"contract_id": w.contract}, kind="list")
     sa = {"contract_id": w.contract}
     add(e, "/staff-assessments", "/staff-assessments", params=sa, kind="list")
@@ -254,6 +268,7 @@ def reads(w: World) -> list[Read]:
     )
     for params in ({}, {"division_code": OWN}):
         add(s, "/scenarios", "/scenarios", params=params, kind="list")
+        add(s, "/compliance/reports", "/compliance/reports", params=params, kind="list")
     # The changes feed of each service, with every aggregate as its reader may see it.
     # The contractor registry is national (its names are no bidder's secret): probed on its own.
     feed = {"expand": "true", "limit": "1000"}

@@ -20,7 +20,7 @@ async def test_round_list_shows_which_parties_are_in(
     )
     assert r.status_code in (200, 201), r.text
     one = (await client.get(f"/rounds/{rnd['id']}", headers=bureau)).json()
-    listed = (await client.get("/rounds", params={"status": "open"}, headers=bureau)).json()
+    listed = (await client.get("/rounds", params={"status": "open"}, headers=bureau)).json()["items"]
     row = next(x for x in listed if x["id"] == rnd["id"])
     assert row["submitted_parties"] == one["submitted_parties"] == ["purchaser"]
     assert row["missing_parties"] == one["missing_parties"] and "recipients" in row["missing_parties"]

@@ -36,9 +36,24 @@ def _body(code: str, w1: str = "60", w2: str = "40") -> dict[str, object]:
 
 
 async def test_builtins_are_listed(client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]) -> None:
-    r = await client.get("/templates", headers=auth("auditor", "640100"))
-    codes = {t["code"] for t in r.json()}
-    assert {"social-assistance-comprehensive", "finance-project", "staff-annual"} <= codes
+    r = await client.get(
+        "/templates", params={"builtin": "true", "limit": 500}, headers=auth("auditor", "640100")
+    )
+    codes = [t["code"] for t in r.json()["items"]]
+    assert {"social-assistance-comprehensive", "finance-project", "staff-annual"} <= set(codes)
+    assert codes == sorted(codes) and r.json()["next_cursor"] is None
+    r = await client.get(
+        "/templates", params={"kind": "staff", "q": "staff-annual"}, headers=auth("portal", "640181")
+    )
+    assert [t["code"] for t in r.json()["items"]] == ["staff-annual"]
+    seen, cursor = [], None
+    while True:  # by one: every built-in once
+        params = {"builtin": "true", "limit": 1} | ({"cursor": cursor} if cursor else {})
+        page = (await client.get("/templates", params=params, headers=auth("contractor", "640181"))).json()
+        seen += [t["code"] for t in page["items"]]
+        if (cursor := page["next_cursor"]) is None:
+            break
+    assert seen == codes
     t = (await client.get(f"/templates/{COMPREHENSIVE}", headers=auth("contractor", "640181"))).json()
     assert t["builtin"] and t["grade_bands"][0] == {
         "code": "excellent",

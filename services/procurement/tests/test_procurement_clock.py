@@ -459,7 +459,7 @@ async def test_a_complaint_suspends_the_purchase_and_its_decision_moves_the_proj
     listed = (
         await kit.c.get("/complaints", params={"division_code": XUHUI}, headers=kit.auth("finance", XUHUI))
     ).json()
-    assert [x["id"] for x in listed] == [c["id"]]
+    assert [x["id"] for x in listed["items"]] == [c["id"]]
 
 
 async def test_an_unanswered_challenge_is_superseded_and_the_award_voided(kit: Kit) -> None:

@@ -90,6 +90,9 @@ async def test_update_needs_version_and_refusals_store_nothing(
     assert (await client.post("/compliance/reports", json=report(), headers=h)).status_code == 201
     r = await client.post("/compliance/reports", json=report(), headers=h)
     assert r.status_code == 409 and r.json()["code"] == "REPORT_EXISTS"
+    first = (await client.get("/compliance/reports", params={"year": 2019}, headers=h)).json()["items"][0]
+    href = "/compliance/reports/440103/2019"
+    assert r.json()["existing"] == {"id": first["id"], "href": href} and r.headers["location"] == href
     r = await client.post("/compliance/reports", json=report(expected_version=7), headers=h)
     assert r.status_code == 409 and r.json()["code"] == "CONCURRENT_UPDATE"
     fixed = report(
@@ -187,3 +190,38 @@ async def test_sichuan_pilots(client: httpx.AsyncClient, auth: Callable[..., dic
     assert r.status_code == 200 and r.json()["version"] == 2
     c = (await client.get("/pilots/510000/2017/check", headers=h)).json()
     assert c["ok"] is True and c["problems"] == []
+
+
+async def test_reports_list_in_jurisdiction_by_division_and_year(
+    client: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    made = {}
+    for div, year in (("440104", 2020), ("440105", 2020), ("440104", 2021), ("440303", 2020)):
+        county = {**COUNTY, "division_code": div}
+        body = report(year=year, on=f"{year}-06-01", county=county)
+        r = await client.post("/compliance/reports", json=body, headers=auth("bureau", div))
+        assert r.status_code == 201, r.text
+        made[div, year] = r.json()["id"]
+    city = auth("auditor", "440100")
+    seen, cursor = [], None
+    while True:  # paged through by one: each report once, latest year first
+        params: dict[str, Any] = {"limit": 1}
+        params |= {"cursor": cursor} if cursor else {}
+        page = (await client.get("/compliance/reports", params=params, headers=city)).json()
+        seen += [(x["division_code"], x["year"]) for x in page["items"] if x["year"] >= 2020]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [("440104", 2021), ("440105", 2020), ("440104", 2020)], "Shenzhen's absent"
+    r = await client.get("/compliance/reports", params={"division_code": "440104"}, headers=city)
+    assert [x["id"] for x in r.json()["items"]] == [made["440104", 2021], made["440104", 2020]]
+    r = await client.get(
+        "/compliance/reports", params={"year": 2020, "division_code": "440105"}, headers=city
+    )
+    assert [x["id"] for x in r.json()["items"]] == [made["440105", 2020]]
+    r = await client.get("/compliance/reports", params={"division_code": "440303"}, headers=city)
+    assert r.json()["items"] == []
+    r = await client.get("/compliance/reports", headers=auth("township", "440104"))
+    assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
+    r = await client.get("/compliance/reports", params={"cursor": "W10"}, headers=city)
+    assert (r.status_code, r.json()["code"]) == (400, "CURSOR_INVALID")

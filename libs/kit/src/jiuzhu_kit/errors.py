@@ -128,6 +128,33 @@ class Conflict(DomainError):
     en = "Conflicts with the current state; reload and retry"
 
 
+class Exists(Conflict):
+    """A 409 saying a record already exists, naming it: `existing` ({id, href}) in the problem body
+    and a `Location` header (the gateway maps it to its own path). The raise site names the record
+    only to a caller its read policy lets read it (`existing=None` otherwise), so the refusal never
+    reveals a record the caller could not read."""
+
+    def __init__(
+        self,
+        zh: str | None = None,
+        en: str | None = None,
+        /,
+        *,
+        existing: tuple[object, str] | None = None,
+        **params: Any,
+    ) -> None:
+        self.existing = existing  # (id, the service's path of the record)
+        super().__init__(zh, en, **params)
+
+    def extra(self) -> dict[str, Any]:
+        if self.existing is None:
+            return {}
+        return {"existing": {"id": str(self.existing[0]), "href": self.existing[1]}}
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.existing is None else {"Location": self.existing[1]}
+
+
 class BadRequest(DomainError):
     code = "BAD_REQUEST"
     status = 400
@@ -229,6 +256,10 @@ def problem_response(
 ) -> JSONResponse:
     lang = request_lang(request)
     body = problem_body(err, lang, request.url.path, request.scope.get("state", {}).get("request_id"))
+    existing = body.get("existing")
+    prefix = request.headers.get("x-forwarded-prefix", "")
+    if isinstance(existing, dict) and prefix.startswith("/api/"):  # the client's path through the gateway
+        body["existing"] = {**existing, "href": prefix + existing["href"]}
     return ProblemResponse(
         body, status_code=err.status, media_type=PROBLEM_JSON, headers={**err.headers(), **(headers or {})}
     )

@@ -146,11 +146,18 @@ def keyset(
 
 
 def cursor_page(
-    rows: Sequence[R], params: CursorParams, key: Callable[[R], Sequence[Any]], out: Callable[[R], T]
+    rows: Sequence[R],
+    params: CursorParams,
+    key: Callable[[R], Sequence[Any]],
+    out: Callable[[R], T],
+    keep: Callable[[R], bool] | None = None,
 ) -> CursorPage[T]:
-    """The page for rows fetched with `keyset`: `key` gives a row's sort key (same order as there)."""
+    """The page for rows fetched with `keyset`: `key` gives a row's sort key (same order as there).
+    `keep` (the read policy's `may_read`) drops a row the SQL narrowing let through; the cursor still
+    follows the last row fetched, so a page may be short but no row is skipped or repeated."""
     more = len(rows) > params.limit
     rows = rows[: params.limit]
     return CursorPage(
-        items=[out(r) for r in rows], next_cursor=encode_cursor(key(rows[-1])) if more and rows else None
+        items=[out(r) for r in rows if keep is None or keep(r)],
+        next_cursor=encode_cursor(key(rows[-1])) if more and rows else None,
     )

@@ -84,6 +84,11 @@ class View:
 FULL = View()
 
 
+def in_jurisdiction(column: Any, principal: Principal) -> Any:
+    """SQL: `column` (a division code) lies in this reader's jurisdiction (its subtree)."""
+    return column.startswith(divisions.prefix(principal.division), autoescape=True)
+
+
 class ReadPolicy(Generic[R]):
     """The read decision of one aggregate. Subclasses set `aggregate`, `not_found`, `roles` and
     override `division_of`, and where the aggregate needs it `may_read`, `view`, `event_visible`."""
@@ -130,14 +135,25 @@ class ReadPolicy(Generic[R]):
             raise self.not_found()
         return row
 
+    def readable(self, principal: Principal, row: R) -> bool:
+        """Whether this reader may read this record (role and record), without refusing: e.g.
+        whether a 409 EXISTS may name the existing record (errors.Exists)."""
+        allowed = self.roles is None or principal.has(Role.ADMIN, *self.roles)
+        return allowed and self.may_read(principal, row)
+
     def narrow(self, principal: Principal, stmt: Select[Any]) -> Select[Any]:
         """A list query narrowed to the records this reader may read by jurisdiction (its subtree);
         `filter` then applies any finer rule of `may_read`."""
         self.ensure_role(principal)
         if self.model is None:
             return stmt
-        column = getattr(self.model, self.division_attr)
-        return stmt.where(column.startswith(divisions.prefix(principal.division), autoescape=True))
+        return stmt.where(in_jurisdiction(getattr(self.model, self.division_attr), principal))
+
+    def narrow_on(self, principal: Principal, stmt: Select[Any], division: Any) -> Select[Any]:
+        """`narrow` for records read with this aggregate that carry its jurisdiction in their own
+        `division` column (a challenge or a complaint is read with its project)."""
+        self.ensure_role(principal)
+        return stmt.where(in_jurisdiction(division, principal))
 
     def filter(self, principal: Principal, rows: Iterable[R]) -> list[R]:
         """The records of a list this reader may read (the query should already be narrowed)."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import false, or_
+
 from jiuzhu_evaluation.round.models import EvaluationRound
 from jiuzhu_kit import divisions
 from jiuzhu_kit.auth import Principal, Role
+from jiuzhu_kit.policy import in_jurisdiction
 
 OVERSIGHT = (Role.BUREAU, Role.FINANCE, Role.AUDITOR)
 
@@ -25,6 +28,35 @@ def reads_purchase(principal: Principal, purchaser_division: str, contractor_usc
     if principal.has(Role.CONTRACTOR) and principal.org == contractor_uscc:
         return True
     return principal.has(Role.TOWNSHIP, Role.PORTAL) and _under_purchaser(principal, purchaser_division)
+
+
+def _ancestors(division: str) -> list[str]:
+    out, code = [division], divisions.parent(division)
+    while code is not None:
+        out.append(code)
+        code = divisions.parent(code)
+    return out
+
+
+def purchase_readers(principal: Principal, division: Any, uscc: Any) -> Any:
+    """`reads_purchase` in SQL over a purchaser-division and a contractor-code column, for lists."""
+    conds = []
+    if principal.has(Role.ADMIN, *OVERSIGHT):
+        conds.append(in_jurisdiction(division, principal))
+    if principal.has(Role.CONTRACTOR) and principal.org:
+        conds.append(uscc == principal.org)
+    if principal.has(Role.TOWNSHIP, Role.PORTAL):
+        conds += [in_jurisdiction(division, principal), division.in_(_ancestors(principal.division))]
+    return or_(*conds) if conds else false()
+
+
+def round_readers(principal: Principal) -> Any:
+    """`can_read` in SQL (a superset for a third party: the policy's `may_read` decides each row)."""
+    cond = purchase_readers(principal, EvaluationRound.purchaser_division, EvaluationRound.contractor_uscc)
+    if principal.has(Role.EVALUATOR):
+        named = EvaluationRound.parties.contains([{"party": "third_party", "scorer": principal.sub}])
+        cond = or_(cond, named, in_jurisdiction(EvaluationRound.purchaser_division, principal))
+    return cond
 
 
 def can_read(principal: Principal, r: EvaluationRound) -> bool:

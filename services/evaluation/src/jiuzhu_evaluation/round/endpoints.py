@@ -4,9 +4,10 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy import func, select
 
 from jiuzhu_evaluation.round import access, contract_check, review, service
-from jiuzhu_evaluation.round.models import EvaluationRound
+from jiuzhu_evaluation.round.models import EvaluationRound, RoundStatus
 from jiuzhu_evaluation.round.policy import POLICY
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.round.schemas import (
@@ -24,7 +25,9 @@ from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role
 from jiuzhu_kit.calendar import CalendarYearMissing
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
-from jiuzhu_kit.pagination import PageParams, page_params
+from jiuzhu_kit.ids import Period, Uscc
+from jiuzhu_kit.listing import DateFilter, DivisionFilter, RangeInverted, equal, in_division, in_range
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_kit.peers import wired_transport
 
 router = APIRouter(prefix="/rounds", tags=["rounds"])
@@ -71,16 +74,42 @@ async def open_round(request: Request, session: SessionDep, principal: Bureau, b
     return await _out(session, r)
 
 
-@router.get("", response_model=list[RoundOut])
+@router.get("", response_model=CursorPage[RoundOut], responses=responses(CursorInvalid, RangeInverted))
 async def list_rounds(
     session: SessionDep,
     principal: PrincipalDep,
-    page: Annotated[PageParams, Depends(page_params)],
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
     contract_id: uuid.UUID | None = None,
-    status: str | None = Query(default=None, max_length=16),
-) -> list[RoundOut]:
-    """Rounds you may see: your jurisdiction's, or (contractor) your own."""
-    return await service.list_rounds(session, principal, contract_id, status, page.limit, page.offset)
+    contractor_uscc: Annotated[Uscc | None, Query()] = None,
+    period: Annotated[Period | None, Query()] = None,
+    status: Annotated[RoundStatus | None, Query()] = None,
+    opened_from: DateFilter = None,
+    opened_to: DateFilter = None,
+) -> CursorPage[RoundOut]:
+    """Rounds you may read (round/policy.py: your jurisdiction's, a contractor its own, a township or
+    portal its purchaser's, a named third party its own), newest first."""
+    q = in_division(
+        POLICY.narrow(principal, select(EvaluationRound)), EvaluationRound.purchaser_division, division_code
+    )
+    q = equal(
+        equal(q, EvaluationRound.contract_id, contract_id), EvaluationRound.contractor_uscc, contractor_uscc
+    )
+    q = equal(equal(q, EvaluationRound.period, period), EvaluationRound.status, status)
+    q = in_range(q, func.date(EvaluationRound.opened_at), opened_from, opened_to, "opened")
+    rows = (
+        (await session.execute(keyset(q, page, EvaluationRound.opened_at, EvaluationRound.id)))
+        .scalars()
+        .all()
+    )
+    sheets = await RoundRepository(session).sheets_of([r.id for r in rows])
+    return cursor_page(
+        rows,
+        page,
+        lambda r: (r.opened_at, r.id),
+        lambda r: service.snapshot(r, sheets[r.id]),
+        keep=lambda r: POLICY.may_read(principal, r),
+    )
 
 
 @router.get("/{round_id}", response_model=RoundOut, responses=responses(service.RoundNotFound))

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -110,3 +111,7 @@ class Appeal(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+# List sorts and filters (records issue; migration 0004_list_indexes).
+Index("ix_evaluation_round_opened_id", EvaluationRound.opened_at, EvaluationRound.id)

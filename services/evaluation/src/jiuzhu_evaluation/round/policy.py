@@ -6,6 +6,10 @@ party); its history, which carries every party's score sheet, only by the oversi
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Select
+
 from jiuzhu_evaluation.round import access
 from jiuzhu_evaluation.round.models import EvaluationRound
 from jiuzhu_kit.auth import Principal
@@ -25,6 +29,10 @@ class RoundPolicy(ReadPolicy[EvaluationRound]):
     division_attr = "purchaser_division"
     roles = None
     history_roles = frozenset(access.OVERSIGHT)
+
+    def narrow(self, principal: Principal, stmt: Select[Any]) -> Select[Any]:
+        self.ensure_role(principal)
+        return stmt.where(access.round_readers(principal))
 
     def may_read(self, principal: Principal, row: EvaluationRound) -> bool:
         return access.can_read(principal, row)

@@ -28,28 +28,6 @@ class RoundRepository:
         )
         return (await self.session.execute(q)).scalar_one_or_none()
 
-    async def search(
-        self,
-        *,
-        contract_id: uuid.UUID | None,
-        contractor_uscc: str | None,
-        division_prefix: str | None,
-        status: str | None,
-        limit: int,
-        offset: int,
-    ) -> list[EvaluationRound]:
-        q = select(EvaluationRound)
-        if contract_id:
-            q = q.where(EvaluationRound.contract_id == contract_id)
-        if contractor_uscc:
-            q = q.where(EvaluationRound.contractor_uscc == contractor_uscc)
-        if division_prefix is not None:
-            q = q.where(EvaluationRound.purchaser_division.startswith(division_prefix, autoescape=True))
-        if status:
-            q = q.where(EvaluationRound.status == status)
-        q = q.order_by(EvaluationRound.opened_at.desc(), EvaluationRound.id).limit(limit).offset(offset)
-        return list((await self.session.execute(q)).scalars())
-
     async def sheets(self, round_id: uuid.UUID) -> list[PartyScore]:
         q = select(PartyScore).where(PartyScore.round_id == round_id).order_by(PartyScore.party)
         return list((await self.session.execute(q)).scalars())

@@ -23,15 +23,15 @@ from jiuzhu_evaluation.survey.repository import SurveyRepository
 from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template import service as templates
 from jiuzhu_evaluation.template.models import IndicatorTemplate
-from jiuzhu_kit import clock, divisions
+from jiuzhu_kit import clock
 from jiuzhu_kit.audit import AuditLog
-from jiuzhu_kit.auth import Principal, Role
-from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, Forbidden, ValidationFailed
+from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.errors import BadRequest, Conflict, Exists, FieldError, Forbidden, ValidationFailed
 
 AGGREGATE = "evaluation_round"
 
 
-class RoundExists(Conflict):
+class RoundExists(Exists):
     code = "ROUND_EXISTS"
     zh = "该合同在此期间已有评价轮次"
     en = "This contract already has a round for this period"
@@ -153,8 +153,10 @@ async def open_round(
         if unknown:
             raise TemplateUnsuitable(why=f"{p.party} 的维度不在模板中: {', '.join(sorted(unknown))}")
     repo = RoundRepository(session)
-    if await repo.by_contract_period(body.contract_id, body.period) is not None:
-        raise RoundExists()
+    if (found := await repo.by_contract_period(body.contract_id, body.period)) is not None:
+        raise RoundExists(
+            existing=(found.id, f"/rounds/{found.id}") if POLICY.readable(principal, found) else None
+        )
     r = EvaluationRound(
         contract_id=body.contract_id,
         period_kind=body.period_kind,
@@ -182,30 +184,6 @@ async def get_round(
 ) -> EvaluationRound:
     """The round if `principal` may read it (round/policy.py), else its refusal."""
     return POLICY.check(principal, await RoundRepository(session).get(round_id, lock=lock))
-
-
-async def list_rounds(
-    session: AsyncSession,
-    principal: Principal,
-    contract_id: uuid.UUID | None,
-    status: str | None,
-    limit: int,
-    offset: int,
-) -> list[RoundOut]:
-    """Oversight roles see their jurisdiction's rounds, a contractor its own, others none."""
-    repo = RoundRepository(session)
-    if principal.has(Role.ADMIN, Role.BUREAU, Role.FINANCE, Role.AUDITOR):
-        scope: dict[str, str | None] = {
-            "contractor_uscc": None,
-            "division_prefix": divisions.prefix(principal.division),
-        }
-    elif principal.has(Role.CONTRACTOR) and principal.org:
-        scope = {"contractor_uscc": principal.org, "division_prefix": None}
-    else:
-        return []
-    rows = await repo.search(contract_id=contract_id, status=status, limit=limit, offset=offset, **scope)
-    sheets = await repo.sheets_of([r.id for r in rows])
-    return [snapshot(r, sheets[r.id]) for r in rows]
 
 
 async def _values(

@@ -4,8 +4,11 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy import select
 
 from jiuzhu_evaluation.staff import service
+from jiuzhu_evaluation.staff.models import StaffAssessment
+from jiuzhu_evaluation.staff.policy import POLICY
 from jiuzhu_evaluation.staff.schemas import (
     AssessmentIn,
     AssessmentOut,
@@ -18,6 +21,8 @@ from jiuzhu_evaluation.template import service as templates
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.listing import DivisionFilter, YearFilter, equal, in_division
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_kit.rules.book import NoPackInForce, RuleNotInForce, book_of
 
 router = APIRouter(prefix="/staff-assessments", tags=["staff assessments"])
@@ -50,14 +55,26 @@ async def assess(
     )
 
 
-@router.get("", response_model=list[AssessmentOut])
+@router.get("", response_model=CursorPage[AssessmentOut], responses=responses(CursorInvalid))
 async def list_assessments(
-    session: SessionDep, principal: Reader, contract_id: uuid.UUID, staff_ref: StaffRef | None = None
-) -> list[AssessmentOut]:
-    return [
-        AssessmentOut.model_validate(a)
-        for a in await service.listing(session, principal, contract_id, staff_ref)
-    ]
+    session: SessionDep,
+    principal: Reader,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    contract_id: uuid.UUID | None = None,
+    staff_ref: StaffRef | None = None,
+    division_code: DivisionFilter = None,
+    year: YearFilter = None,
+    qualified: bool | None = None,
+) -> CursorPage[AssessmentOut]:
+    """Staff assessments in your jurisdiction, latest year first."""
+    q = in_division(
+        POLICY.narrow(principal, select(StaffAssessment)), StaffAssessment.division_code, division_code
+    )
+    q = equal(equal(q, StaffAssessment.contract_id, contract_id), StaffAssessment.staff_ref, staff_ref)
+    q = equal(equal(q, StaffAssessment.year, year), StaffAssessment.qualified, qualified)
+    cols = (StaffAssessment.year, StaffAssessment.assessed_at, StaffAssessment.id)
+    rows = (await session.execute(keyset(q, page, *cols))).scalars().all()
+    return cursor_page(rows, page, lambda a: (a.year, a.assessed_at, a.id), AssessmentOut.model_validate)
 
 
 @router.get("/outcomes", response_model=OutcomesOut)

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,3 +34,12 @@ class StaffAssessment(Base):
     evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
     assessed_by: Mapped[str] = mapped_column(String(256))
     assessed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# List sorts and filters (records issue; migration 0004_list_indexes).
+Index(
+    "ix_staff_assessment_year_assessed_id",
+    StaffAssessment.year,
+    StaffAssessment.assessed_at,
+    StaffAssessment.id,
+)

@@ -11,13 +11,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiuzhu_evaluation.staff.models import StaffAssessment
 
 
-async def exists(session: AsyncSession, contract_id: uuid.UUID, staff_ref: str, year: int) -> bool:
-    q = select(StaffAssessment.id).where(
+async def existing(
+    session: AsyncSession, contract_id: uuid.UUID, staff_ref: str, year: int
+) -> StaffAssessment | None:
+    q = select(StaffAssessment).where(
         StaffAssessment.contract_id == contract_id,
         StaffAssessment.staff_ref == staff_ref,
         StaffAssessment.year == year,
     )
-    return (await session.execute(q)).first() is not None
+    return (await session.execute(q.limit(1))).scalar_one_or_none()
 
 
 def of_contract(contract_id: uuid.UUID, staff_ref: str | None = None) -> Select[Any]:

@@ -10,6 +10,7 @@ import uuid
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,13 +24,13 @@ from jiuzhu_evaluation.template import rules
 from jiuzhu_evaluation.template import service as templates
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
-from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, ValidationFailed
+from jiuzhu_kit.errors import BadRequest, Exists, FieldError, ValidationFailed
 from jiuzhu_kit.rules.book import RuleBook
 
 BASIS = "seed 000 四(三): 年度考核合格以上继续聘用，不合格者不再续聘；3年合同期满经综合考核合格的可以续聘"
 
 
-class AssessmentExists(Conflict):
+class AssessmentExists(Exists):
     code = "STAFF_ASSESSMENT_EXISTS"
     zh = "该人员本年度已有考核结果"
     en = "This staff member already has an assessment for that year"
@@ -78,8 +79,10 @@ async def assess(
     scores, total = score(t.dimensions, body.values)
     rounded = rules.round_score(total)
     band = rules.grade_of(rounded, templates.bands(t))
-    if await repository.exists(session, body.contract_id, body.staff_ref, body.year):
-        raise AssessmentExists()
+    if (found := await repository.existing(session, body.contract_id, body.staff_ref, body.year)) is not None:
+        # No single read route: the link is the list narrowed to this staff member's assessments.
+        href = f"/staff-assessments?contract_id={found.contract_id}&staff_ref={quote(found.staff_ref)}"
+        raise AssessmentExists(existing=(found.id, href) if POLICY.readable(principal, found) else None)
     a = StaffAssessment(
         contract_id=body.contract_id,
         staff_ref=body.staff_ref,

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy import select
 
 from jiuzhu_evaluation.round.service import RoundNotFound
 from jiuzhu_evaluation.survey import service, stats
+from jiuzhu_evaluation.survey.models import Survey
+from jiuzhu_evaluation.survey.policy import POLICY
 from jiuzhu_evaluation.survey.ratelimit import RateLimited, SurveyLimits
 from jiuzhu_evaluation.survey.schemas import (
     AnswerIn,
@@ -21,7 +24,9 @@ from jiuzhu_kit import divisions
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import Forbidden, responses
-from jiuzhu_kit.ids import DivisionCode
+from jiuzhu_kit.ids import DivisionCode, Period, Uscc
+from jiuzhu_kit.listing import DivisionFilter, TextFilter, equal, in_division, matching
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 
 # 5,000 answers of up to 50 items: above the kit's 1 MiB default request-size limit.
 MAX_BULK_BYTES = 8 * 1024 * 1024
@@ -54,6 +59,32 @@ async def create_survey(
 ) -> SurveyOut:
     """A Likert satisfaction survey for one contract and period (seed 001 一(六); seed 004 四(四))."""
     return SurveyOut.model_validate(await service.create(session, request.app.state.audit, principal, body))
+
+
+@router.get("", response_model=CursorPage[SurveyOut], responses=responses(CursorInvalid))
+async def list_surveys(
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
+    contract_id: uuid.UUID | None = None,
+    contractor_uscc: Annotated[Uscc | None, Query()] = None,
+    period: Annotated[Period | None, Query()] = None,
+    status_: Annotated[Literal["open", "closed"] | None, Query(alias="status")] = None,
+    q: TextFilter = None,
+) -> CursorPage[SurveyOut]:
+    """Surveys you may read (survey/policy.py), newest first."""
+    query = in_division(POLICY.narrow(principal, select(Survey)), Survey.purchaser_division, division_code)
+    query = equal(equal(query, Survey.contract_id, contract_id), Survey.contractor_uscc, contractor_uscc)
+    query = matching(equal(equal(query, Survey.period, period), Survey.status, status_), q, Survey.title)
+    rows = (await session.execute(keyset(query, page, Survey.created_at, Survey.id))).scalars().all()
+    return cursor_page(
+        rows,
+        page,
+        lambda s: (s.created_at, s.id),
+        SurveyOut.model_validate,
+        keep=lambda s: POLICY.may_read(principal, s),
+    )
 
 
 @router.get(

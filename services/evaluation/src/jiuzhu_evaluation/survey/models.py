@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     LargeBinary,
     SmallInteger,
@@ -75,3 +76,7 @@ class SurveyAnswer(Base):
     question: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     survey_id: Mapped[uuid.UUID] = mapped_column(index=True)
     value: Mapped[int] = mapped_column(SmallInteger)
+
+
+# List sorts and filters (records issue; migration 0004_list_indexes).
+Index("ix_survey_created_id", Survey.created_at, Survey.id)

@@ -4,6 +4,10 @@ response or code."""
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Select
+
 from jiuzhu_evaluation.round import access
 from jiuzhu_evaluation.survey.models import Survey
 from jiuzhu_kit.auth import Principal
@@ -22,6 +26,12 @@ class SurveyPolicy(ReadPolicy[Survey]):
     not_found = SurveyNotFound
     division_attr = "purchaser_division"
     roles = None
+
+    def narrow(self, principal: Principal, stmt: Select[Any]) -> Select[Any]:
+        self.ensure_role(principal)
+        return stmt.where(
+            access.purchase_readers(principal, Survey.purchaser_division, Survey.contractor_uscc)
+        )
 
     def may_read(self, principal: Principal, row: Survey) -> bool:
         return access.reads_purchase(principal, row.purchaser_division, row.contractor_uscc)

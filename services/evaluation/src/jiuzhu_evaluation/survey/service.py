@@ -21,7 +21,7 @@ from jiuzhu_evaluation.template import service as templates
 from jiuzhu_kit import clock
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
-from jiuzhu_kit.errors import BadRequest, Conflict, Forbidden
+from jiuzhu_kit.errors import BadRequest, Conflict, Exists, Forbidden
 
 AGGREGATE = "survey"
 # Crockford-style alphabet without look-alikes (0/O, 1/I/L); 16 characters ≈ 80 bits.
@@ -29,7 +29,7 @@ ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LEN = 16
 
 
-class SurveyExists(Conflict):
+class SurveyExists(Exists):
     code = "SURVEY_EXISTS"
     zh = "该合同在此期间已有满意度问卷"
     en = "This contract already has a survey for this period"
@@ -128,8 +128,10 @@ async def create(session: AsyncSession, audit: AuditLog, principal: Principal, b
         uscc, division = body.contractor_uscc, body.purchaser_division
     principal.ensure_covers(division)
     repo = SurveyRepository(session)
-    if await repo.by_contract_period(contract_id, period) is not None:
-        raise SurveyExists()
+    if (found := await repo.by_contract_period(contract_id, period)) is not None:
+        raise SurveyExists(
+            existing=(found.id, f"/surveys/{found.id}") if POLICY.readable(principal, found) else None
+        )
     s = await repo.add(
         Survey(
             contract_id=contract_id,

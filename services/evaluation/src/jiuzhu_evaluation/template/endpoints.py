@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request, status
 
 from jiuzhu_evaluation.template import service
+from jiuzhu_evaluation.template.models import IndicatorTemplate
 from jiuzhu_evaluation.template.policy import POLICY
 from jiuzhu_evaluation.template.repository import TemplateRepository
 from jiuzhu_evaluation.template.schemas import TemplateBody, TemplateIn, TemplateOut
@@ -13,6 +14,9 @@ from jiuzhu_kit.audit_api import AuditEventOut, history_of
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import DivisionCode
+from jiuzhu_kit.listing import TextFilter, equal, in_division, matching
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_kit.rules.book import NoPackInForce, RuleNotInForce, book_of
 
 router = APIRouter(prefix="/templates", tags=["templates"])  # any authenticated reader: not confidential
@@ -20,13 +24,30 @@ router = APIRouter(prefix="/templates", tags=["templates"])  # any authenticated
 Writer = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
 
 
-@router.get("", response_model=list[TemplateOut])
+@router.get("", response_model=CursorPage[TemplateOut], responses=responses(CursorInvalid))
 async def list_templates(
-    session: SessionDep, principal: PrincipalDep, kind: Literal["project", "staff"] | None = None
-) -> list[TemplateOut]:
-    """The newest version of every template (built-ins included)."""
-    rows = await service.list_latest(session, kind)
-    return [TemplateOut.model_validate(t) for t in rows]
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    kind: Literal["project", "staff"] | None = None,
+    q: TextFilter = None,
+    division_code: Annotated[DivisionCode | None, Query(description="本地模板的所属区划（含下级）")] = None,
+    builtin: bool | None = None,
+) -> CursorPage[TemplateOut]:
+    """The newest version of every template (built-ins included), by code; readable by every token."""
+    query = equal(
+        equal(POLICY.narrow(principal, service.latest()), IndicatorTemplate.kind, kind),
+        IndicatorTemplate.builtin,
+        builtin,
+    )
+    query = in_division(
+        matching(query, q, IndicatorTemplate.name, IndicatorTemplate.code),
+        IndicatorTemplate.owner_division,
+        division_code,
+    )
+    cols = (IndicatorTemplate.code, IndicatorTemplate.id)
+    rows = (await session.execute(keyset(query, page, *cols, descending=False))).scalars().all()
+    return cursor_page(rows, page, lambda t: (t.code, t.id), TemplateOut.model_validate)
 
 
 @router.post(

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_evaluation.template.models import IndicatorTemplate
@@ -37,7 +38,9 @@ class TemplateRepository:
         )
         return (await self.session.execute(q)).scalar_one_or_none()
 
-    async def list_latest(self, kind: str | None) -> list[IndicatorTemplate]:
+    @staticmethod
+    def newest_versions() -> Select[Any]:
+        """Every template's newest version."""
         newest = (
             select(IndicatorTemplate.code, func.max(IndicatorTemplate.version).label("v"))
             .group_by(IndicatorTemplate.code)
@@ -46,6 +49,4 @@ class TemplateRepository:
         q = select(IndicatorTemplate).join(
             newest, (IndicatorTemplate.code == newest.c.code) & (IndicatorTemplate.version == newest.c.v)
         )
-        if kind:
-            q = q.where(IndicatorTemplate.kind == kind)
-        return list((await self.session.execute(q.order_by(IndicatorTemplate.code))).scalars())
+        return q

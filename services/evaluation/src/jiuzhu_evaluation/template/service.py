@@ -7,6 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_evaluation.template import builtin, rules
@@ -145,8 +146,9 @@ async def default_in_force(
     return t
 
 
-async def list_latest(session: AsyncSession, kind: str | None) -> list[IndicatorTemplate]:
-    return await TemplateRepository(session).list_latest(kind)
+def latest() -> Select[Any]:
+    """Every template's newest version (built-ins included), for the list."""
+    return TemplateRepository.newest_versions()
 
 
 def bands(t: IndicatorTemplate) -> list[rules.GradeBand]:

@@ -3,17 +3,22 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy import select
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.ids import Uscc
+from jiuzhu_kit.listing import DateFilter, DivisionFilter, RangeInverted, equal, in_division, in_range
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_procurement.challenge import service
 from jiuzhu_procurement.challenge.models import Challenge
 from jiuzhu_procurement.challenge.schemas import ChallengeIn, ChallengeOut
 from jiuzhu_procurement.contractor.service import ContractorNotFound
 from jiuzhu_procurement.project import service as projects
+from jiuzhu_procurement.project.policy import POLICY as PROJECTS
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, apply
 from jiuzhu_procurement.workflow.lean import transition_route
 from jiuzhu_procurement.workflow.schemas import TransitionIn
@@ -60,6 +65,37 @@ async def list_challenges(
 ) -> list[ChallengeOut]:
     p = await projects.get(session, principal, project_id)
     return [ChallengeOut.model_validate(c) for c in await service.of_project(session, p)]
+
+
+@router.get(
+    "/challenges", response_model=CursorPage[ChallengeOut], responses=responses(CursorInvalid, RangeInverted)
+)
+async def list_all_challenges(
+    session: SessionDep,
+    principal: Reader,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
+    project_id: uuid.UUID | None = None,
+    status_: Annotated[str | None, Query(alias="status", pattern="^[a-z_]{1,16}$")] = None,
+    contractor_uscc: Annotated[Uscc | None, Query(description="质疑供应商 (the challenger)")] = None,
+    submitted_from: DateFilter = None,
+    submitted_to: DateFilter = None,
+) -> CursorPage[ChallengeOut]:
+    """Challenges about purchases in your jurisdiction, newest first: read with their project
+    (project/policy.py), so by the same readers."""
+    q = in_division(
+        PROJECTS.narrow_on(principal, select(Challenge), Challenge.division_code),
+        Challenge.division_code,
+        division_code,
+    )
+    q = equal(
+        equal(equal(q, Challenge.project_id, project_id), Challenge.status, status_),
+        Challenge.uscc,
+        contractor_uscc,
+    )
+    q = in_range(q, Challenge.submitted_on, submitted_from, submitted_to, "submitted")
+    rows = (await session.execute(keyset(q, page, Challenge.submitted_on, Challenge.id))).scalars().all()
+    return cursor_page(rows, page, lambda c: (c.submitted_on, c.id), ChallengeOut.model_validate)
 
 
 @router.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu_procurement.db import Base
@@ -29,3 +29,7 @@ class Challenge(Base):
     decision: Mapped[str | None] = mapped_column(Text, nullable=True)
     decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# List sorts and filters (records issue; migration 0009_list_indexes).
+Index("ix_challenge_submitted_id", Challenge.submitted_on, Challenge.id)

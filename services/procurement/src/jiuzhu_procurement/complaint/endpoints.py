@@ -4,12 +4,15 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy import select
 
-from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
+from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
-from jiuzhu_kit.ids import DivisionCode
+from jiuzhu_kit.ids import Uscc
+from jiuzhu_kit.listing import DateFilter, DivisionFilter, RangeInverted, equal, in_division, in_range
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_procurement.challenge.policy import ChallengeNotFound
 from jiuzhu_procurement.complaint import machine, service
 from jiuzhu_procurement.complaint.models import Complaint
@@ -17,6 +20,7 @@ from jiuzhu_procurement.complaint.policy import NotSameLevelFinance
 from jiuzhu_procurement.complaint.schemas import ComplaintIn, ComplaintOut
 from jiuzhu_procurement.project import service as projects
 from jiuzhu_procurement.project.machine import ProcurementSuspended
+from jiuzhu_procurement.project.policy import POLICY as PROJECTS
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, apply
 from jiuzhu_procurement.workflow.schemas import TransitionIn
 
@@ -45,16 +49,39 @@ async def file_complaint(
     return ComplaintOut.model_validate(c)
 
 
-@router.get("/complaints", response_model=list[ComplaintOut], responses=responses(JurisdictionForbidden))
+@router.get(
+    "/complaints", response_model=CursorPage[ComplaintOut], responses=responses(CursorInvalid, RangeInverted)
+)
 async def list_complaints(
     session: SessionDep,
     principal: Reader,
-    division_code: DivisionCode | None = None,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
     status_: Annotated[ComplaintStatus | None, Query(alias="status")] = None,
-) -> list[ComplaintOut]:
-    """Complaints about purchases in your jurisdiction, the earliest decision due first (finance's worklist)."""
-    rows = await service.worklist(session, principal, division_code, status_)
-    return [ComplaintOut.model_validate(c) for c in rows]
+    project_id: uuid.UUID | None = None,
+    contractor_uscc: Annotated[Uscc | None, Query(description="投诉供应商 (the complainant)")] = None,
+    due_from: DateFilter = None,
+    due_to: DateFilter = None,
+) -> CursorPage[ComplaintOut]:
+    """Complaints about purchases in your jurisdiction, the earliest decision due first (finance's
+    worklist); read with their project (project/policy.py)."""
+    q = in_division(
+        PROJECTS.narrow_on(principal, select(Complaint), Complaint.division_code),
+        Complaint.division_code,
+        division_code,
+    )
+    q = equal(
+        equal(equal(q, Complaint.status, status_), Complaint.project_id, project_id),
+        Complaint.uscc,
+        contractor_uscc,
+    )
+    q = in_range(q, Complaint.decision_due, due_from, due_to, "due")
+    rows = (
+        (await session.execute(keyset(q, page, Complaint.decision_due, Complaint.id, descending=False)))
+        .scalars()
+        .all()
+    )
+    return cursor_page(rows, page, lambda c: (c.decision_due, c.id), ComplaintOut.model_validate)
 
 
 @router.get(

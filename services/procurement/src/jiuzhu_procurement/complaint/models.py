@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu_procurement.db import Base
@@ -31,3 +31,7 @@ class Complaint(Base):
     redo_from: Mapped[str | None] = mapped_column(String(32), nullable=True)
     decided_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# List sorts and filters (records issue; migration 0009_list_indexes).
+Index("ix_complaint_due_id", Complaint.decision_due, Complaint.id)

@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict
@@ -111,16 +110,3 @@ async def of_project(session: AsyncSession, project: Project) -> list[Complaint]
             )
         ).scalars()
     )
-
-
-async def worklist(
-    session: AsyncSession, principal: Principal, division: str | None, status: str | None
-) -> list[Complaint]:
-    """Complaints about purchases in the caller's jurisdiction (finance's worklist), the oldest
-    decision due first."""
-    scope = division or principal.division
-    principal.ensure_covers(scope)
-    q = select(Complaint).where(Complaint.division_code.startswith(divisions.prefix(scope)))
-    if status:
-        q = q.where(Complaint.status == status)
-    return list((await session.execute(q.order_by(Complaint.decision_due, Complaint.filed_on))).scalars())

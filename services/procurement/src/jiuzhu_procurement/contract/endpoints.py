@@ -12,8 +12,10 @@ from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Period
+from jiuzhu_kit.listing import RangeInverted
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_params
 from jiuzhu_procurement.common.evaluation import EvaluationUnavailable
-from jiuzhu_procurement.contract import machine, rules, service
+from jiuzhu_procurement.contract import listing, machine, rules, service
 from jiuzhu_procurement.contract.models import Payment
 from jiuzhu_procurement.contract.policy import PAYMENT_POLICY, POLICY
 from jiuzhu_procurement.contract.schemas import (
@@ -70,6 +72,34 @@ async def draft_contract(
         session, request.app.state.audit, request.app.state.rules, principal, project_id, body, today()
     )
     return await service.out(session, c, principal)
+
+
+@router.get(
+    "/contracts", response_model=CursorPage[ContractOut], responses=responses(CursorInvalid, RangeInverted)
+)
+async def list_contracts(
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    filters: Annotated[listing.ContractFilters, Depends()],
+) -> CursorPage[ContractOut]:
+    """Contracts you may read (your jurisdiction's; a contractor its own), newest first, with payments."""
+    return await listing.contracts(session, principal, page, filters)
+
+
+@router.get(
+    "/payments",
+    response_model=CursorPage[listing.PaymentItemOut],
+    responses=responses(CursorInvalid, RangeInverted),
+)
+async def list_payments(
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    filters: Annotated[listing.PaymentFilters, Depends()],
+) -> CursorPage[listing.PaymentItemOut]:
+    """Payments of the contracts you may read, soonest due first (e.g. `status=scheduled&due_to=…`)."""
+    return await listing.payments(session, principal, page, filters)
 
 
 @router.get(

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
@@ -85,3 +86,8 @@ class Payment(Base):
     basis: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)  # the gate's answer
     override: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)  # finance's, with reason
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# List sorts and filters (records issue; migration 0009_list_indexes).
+Index("ix_contract_created_id", Contract.created_at, Contract.id)
+Index("ix_payment_due_id", Payment.due_on, Payment.id)

@@ -4,10 +4,14 @@ persons and phones are personal data (个人信息保护法 28): the evaluator a
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import Select, false, or_
+
 from jiuzhu_kit.auth import Principal, Role
 from jiuzhu_kit.errors import NotFound
 from jiuzhu_kit.masking import mask_name, mask_phone
-from jiuzhu_kit.policy import FULL, ReadPolicy, View
+from jiuzhu_kit.policy import FULL, ReadPolicy, View, in_jurisdiction
 from jiuzhu_procurement.contract.models import Contract
 
 PURCHASER_SIDE = frozenset({Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR})
@@ -38,6 +42,17 @@ class ContractPolicy(ReadPolicy[Contract]):
         if self.is_party(principal, row):
             return True
         return principal.has(*PURCHASER_SIDE, Role.EVALUATOR) and principal.covers(row.division_code)
+
+    def narrow(self, principal: Principal, stmt: Select[Any]) -> Select[Any]:
+        """`may_read` in SQL (a query over contracts, or joined to them): the party's own anywhere,
+        the purchaser's side and the evaluator in their jurisdiction; never a discarded draft."""
+        self.ensure_role(principal)
+        mine = []
+        if principal.has(Role.CONTRACTOR) and principal.org is not None:
+            mine.append(Contract.contractor_uscc == principal.org)
+        if principal.has(*PURCHASER_SIDE, Role.EVALUATOR):
+            mine.append(in_jurisdiction(Contract.division_code, principal))
+        return stmt.where(Contract.status != "discarded", or_(*mine) if mine else false())
 
     def view(self, principal: Principal | None, row: Contract) -> View:
         if principal is not None and (

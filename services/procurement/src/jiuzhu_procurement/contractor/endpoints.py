@@ -3,14 +3,17 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy import select
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import Uscc
-from jiuzhu_kit.pagination import Page, PageParams, page_params
+from jiuzhu_kit.listing import DivisionFilter, equal, in_division, matching
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_procurement.contractor import service
+from jiuzhu_procurement.contractor.models import Contractor
 from jiuzhu_procurement.contractor.policy import POLICY
 from jiuzhu_procurement.contractor.schemas import ContractorIn, ContractorOut
 from jiuzhu_procurement.debarment.service import current_debarment
@@ -38,16 +41,34 @@ async def register_contractor(
     return service.out(c, principal, None)
 
 
-@router.get("/contractors", response_model=Page[ContractorOut])
+@router.get("/contractors", response_model=CursorPage[ContractorOut], responses=responses(CursorInvalid))
 async def list_contractors(
     session: SessionDep,
     principal: PrincipalDep,
-    page: Annotated[PageParams, Depends(page_params)],
-    q: Annotated[str | None, Query(max_length=100)] = None,
-) -> Page[ContractorOut]:
-    rows, total = await service.search(session, q, page.limit, page.offset)
-    items = [service.out(c, principal, await current_debarment(session, c.uscc, today())) for c in rows]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="名称或统一社会信用代码")
+    ] = None,
+    division_code: DivisionFilter = None,
+    entity_type: Annotated[str | None, Query(pattern="^[a-z_]{1,40}$")] = None,
+    small_enterprise: bool | None = None,
+) -> CursorPage[ContractorOut]:
+    """The national contractor registry by name (personal data masked by contractor/policy.py)."""
+    query = in_division(POLICY.narrow(principal, select(Contractor)), Contractor.division_code, division_code)
+    query = matching(query, q, Contractor.name, Contractor.uscc)
+    query = equal(
+        equal(query, Contractor.entity_type, entity_type), Contractor.small_enterprise, small_enterprise
+    )
+    rows = (
+        (await session.execute(keyset(query, page, Contractor.name, Contractor.id, descending=False)))
+        .scalars()
+        .all()
+    )
+    day = today()
+    debarred = {c.uscc: await current_debarment(session, c.uscc, day) for c in rows[: page.limit]}
+    return cursor_page(
+        rows, page, lambda c: (c.name, c.id), lambda c: service.out(c, principal, debarred[c.uscc])
+    )
 
 
 @router.get(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
-from jiuzhu_kit.errors import Conflict, FieldError, ValidationFailed
+from jiuzhu_kit.errors import Conflict, Exists, FieldError, ValidationFailed
 from jiuzhu_procurement.contractor import uscc as uscc_rules
 from jiuzhu_procurement.contractor.models import Contractor
 from jiuzhu_procurement.contractor.policy import POLICY
@@ -34,7 +34,7 @@ class ContractorNotEligible(Conflict):
     en = "This entity may not contract for purchased social-assistance services: {why_en} ({rule})"
 
 
-class ContractorExists(Conflict):
+class ContractorExists(Exists):
     code = "CONTRACTOR_EXISTS"
     zh = "该统一社会信用代码已登记"
     en = "A contractor with this code is already registered"
@@ -88,8 +88,9 @@ async def register(
             why="不具备独立承担民事责任的能力", why_en="no independent civil liability", rule=ELIGIBILITY_RULE
         )
     entity_type = entity_type_of(info, body.public_institution_class)
-    if (await session.execute(select(Contractor.id).where(Contractor.uscc == info.code))).first():
-        raise ContractorExists()
+    if found := (await session.execute(select(Contractor.id).where(Contractor.uscc == info.code))).scalar():
+        # The registry is national and read by every token (contractor/policy.py): always named.
+        raise ContractorExists(existing=(found, f"/contractors/{info.code}"))
     c = Contractor(
         uscc=info.code,
         name=body.name,
@@ -150,15 +151,3 @@ def out(c: Contractor, principal: Principal | None, debarment: Debarment | None)
     o.debarred_until = debarment.effective_until if debarment else None
     view = POLICY.view(principal, c)
     return o if view.full else ContractorOut.model_validate(view.apply(o.model_dump()))
-
-
-async def search(
-    session: AsyncSession, q: str | None, limit: int, offset: int
-) -> tuple[list[Contractor], int]:
-    stmt = select(Contractor)
-    if q:
-        like = f"%{q}%"
-        stmt = stmt.where(or_(Contractor.name.ilike(like), Contractor.uscc.ilike(like)))
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    rows = (await session.execute(stmt.order_by(Contractor.name).limit(limit).offset(offset))).scalars().all()
-    return list(rows), int(total)

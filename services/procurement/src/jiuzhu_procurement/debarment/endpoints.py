@@ -1,16 +1,19 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy import select
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import Uscc
+from jiuzhu_kit.listing import DateFilter, DivisionFilter, RangeInverted, equal, in_division, in_range
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_procurement.contractor.service import ContractorNotFound, get_by_uscc
 from jiuzhu_procurement.debarment import machine, service
 from jiuzhu_procurement.debarment.models import Debarment
@@ -44,6 +47,37 @@ async def report_debarment(
 
 
 _load_debarment = by_uuid(service.load)
+
+
+@router.get(
+    "/debarments", response_model=CursorPage[DebarmentOut], responses=responses(CursorInvalid, RangeInverted)
+)
+async def list_debarments(
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
+    status_: Annotated[str | None, Query(alias="status", pattern="^[a-z_]{1,20}$")] = None,
+    contractor_uscc: Annotated[Uscc | None, Query()] = None,
+    as_of: Annotated[date | None, Query(description="在该日生效的禁止 (in effect on this day)")] = None,
+    reported_from: DateFilter = None,
+    reported_to: DateFilter = None,
+) -> CursorPage[DebarmentOut]:
+    """Debarment cases you may read (the reporting side in its jurisdiction, the contractor its own),
+    newest first. The public list of debarments in effect is the disclosure route."""
+    q = in_division(POLICY.narrow(principal, select(Debarment)), Debarment.division_code, division_code)
+    q = equal(equal(q, Debarment.status, status_), Debarment.uscc, contractor_uscc)
+    if as_of is not None:
+        q = q.where(Debarment.effective_from <= as_of, Debarment.effective_until >= as_of)
+    q = in_range(q, Debarment.reported_on, reported_from, reported_to, "reported")
+    rows = (await session.execute(keyset(q, page, Debarment.created_at, Debarment.id))).scalars().all()
+    return cursor_page(
+        rows,
+        page,
+        lambda d: (d.created_at, d.id),
+        DebarmentOut.model_validate,
+        keep=lambda d: POLICY.may_read(principal, d),
+    )
 
 
 @router.get("/debarments/{debarment_id}", response_model=DebarmentOut, responses=responses(DebarmentNotFound))

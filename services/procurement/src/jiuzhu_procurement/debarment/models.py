@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, func
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiuzhu_procurement.db import Base
@@ -35,3 +35,7 @@ class Debarment(Base):
     fine_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# List sorts and filters (records issue; migration 0009_list_indexes).
+Index("ix_debarment_created_id", Debarment.created_at, Debarment.id)

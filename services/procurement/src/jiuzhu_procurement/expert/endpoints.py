@@ -8,8 +8,8 @@ from fastapi import APIRouter, Depends, Query, Request, status
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import ValidationFailed, responses
-from jiuzhu_kit.ids import DivisionCode
-from jiuzhu_kit.pagination import Page, PageParams, page_params
+from jiuzhu_kit.listing import DivisionFilter
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_params
 from jiuzhu_kit.rules.book import book_of
 from jiuzhu_procurement.expert import publish, repository, service
 from jiuzhu_procurement.expert.policy import POLICY, READERS, ExpertDrawNotFound, ExpertNotFound
@@ -54,17 +54,18 @@ async def register_expert(
     return service.out(e, principal)
 
 
-@router.get("/experts", response_model=Page[ExpertOut])
+@router.get("/experts", response_model=CursorPage[ExpertOut], responses=responses(CursorInvalid))
 async def list_experts(
     session: SessionDep,
     principal: Reader,
-    page: Annotated[PageParams, Depends(page_params)],
-    pool_division: Annotated[DivisionCode | None, Query()] = None,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
     field: Annotated[str | None, Query(min_length=1, max_length=50)] = None,
     active: bool | None = None,
-) -> Page[ExpertOut]:
-    """The experts of the pools in your jurisdiction (names masked unless you manage the pool)."""
-    return await service.search(session, principal, page, pool_division, field, active)
+) -> CursorPage[ExpertOut]:
+    """The experts of the pools in your jurisdiction (`division_code`: the pools in that subtree),
+    names masked unless you manage the pool."""
+    return await service.search(session, principal, page, division_code, field, active)
 
 
 @router.get("/experts/{expert_id}", response_model=ExpertOut, responses=responses(ExpertNotFound))

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,3 +64,7 @@ class ExpertDraw(Base):
     drawn_by: Mapped[str | None] = mapped_column(String(256), nullable=True)
     drawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+# List sorts and filters (records issue; migration 0009_list_indexes).
+Index("ix_expert_pool_created_id", Expert.pool_division, Expert.created_at, Expert.id)

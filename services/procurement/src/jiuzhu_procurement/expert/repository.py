@@ -6,10 +6,11 @@ import uuid
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import divisions
+from jiuzhu_kit.listing import in_division
 from jiuzhu_procurement.expert.models import Expert, ExpertDraw
 from jiuzhu_procurement.project.models import Bid, Project
 
@@ -31,25 +32,13 @@ async def load(session: AsyncSession, expert_id: uuid.UUID, *, lock: bool = Fals
     return (await session.execute(q)).scalar_one_or_none()
 
 
-def listing(pool_division: str | None, field: str | None, active: bool | None) -> Select[Any]:
-    q = select(Expert)
-    if pool_division is not None:
-        q = q.where(Expert.pool_division == pool_division)
+def listing(division_code: str | None, field: str | None, active: bool | None) -> Select[Any]:
+    q = in_division(select(Expert), Expert.pool_division, division_code)
     if field is not None:
         q = q.where(Expert.fields.contains([field]))
     if active is not None:
         q = q.where(Expert.active.is_(active))
     return q
-
-
-async def page(session: AsyncSession, q: Select[Any], limit: int, offset: int) -> tuple[list[Expert], int]:
-    total = (await session.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
-    rows = (
-        await session.execute(
-            q.order_by(Expert.pool_division, Expert.created_at, Expert.id).limit(limit).offset(offset)
-        )
-    ).scalars()
-    return list(rows), int(total)
 
 
 async def active_pool(session: AsyncSession, division: str) -> list[Expert]:

@@ -25,7 +25,7 @@ from jiuzhu_kit.audit import AuditLog, snapshot
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.clock import now
 from jiuzhu_kit.errors import Conflict, FieldError, ValidationFailed
-from jiuzhu_kit.pagination import Page, PageParams
+from jiuzhu_kit.pagination import CursorPage, CursorParams, cursor_page, keyset
 from jiuzhu_kit.rules.book import RuleBook
 from jiuzhu_procurement.contractor import uscc as uscc_rules
 from jiuzhu_procurement.disclosure.ocds import AFTER_TENDER
@@ -192,14 +192,19 @@ def out(e: Expert, principal: Principal | None) -> ExpertOut:
 async def search(
     session: AsyncSession,
     principal: Principal,
-    page: PageParams,
-    pool_division: str | None,
+    page: CursorParams,
+    division_code: str | None,
     field: str | None,
     active: bool | None,
-) -> Page[ExpertOut]:
-    q = POLICY.narrow(principal, repository.listing(pool_division, field, active))
-    rows, total = await repository.page(session, q, page.limit, page.offset)
-    return Page(items=[out(e, principal) for e in rows], total=total, limit=page.limit, offset=page.offset)
+) -> CursorPage[ExpertOut]:
+    """The experts of the pools in the reader's jurisdiction (`division_code`: a subtree of it),
+    by pool and registration."""
+    q = POLICY.narrow(principal, repository.listing(division_code, field, active))
+    cols = (Expert.pool_division, Expert.created_at, Expert.id)
+    rows = (await session.execute(keyset(q, page, *cols, descending=False))).scalars().all()
+    return cursor_page(
+        rows, page, lambda e: (e.pool_division, e.created_at, e.id), lambda e: out(e, principal)
+    )
 
 
 # ---- the draw -------------------------------------------------------------------------------

@@ -3,15 +3,26 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
+from sqlalchemy import select
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.listing import (
+    DivisionFilter,
+    RangeInverted,
+    TextFilter,
+    YearFilter,
+    equal,
+    in_division,
+    matching,
+)
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_procurement.plan import repository, service
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.policy import POLICY
-from jiuzhu_procurement.plan.schemas import PlanIn, PlanLinesIn, PlanOut
+from jiuzhu_procurement.plan.schemas import PlanIn, PlanLinesIn, PlanOut, PlanStatus
 from jiuzhu_procurement.workflow.http import TRANSITION_ERRORS, add_event_routes, apply, by_uuid
 from jiuzhu_procurement.workflow.schemas import TransitionIn
 
@@ -31,6 +42,35 @@ async def create_plan(request: Request, session: SessionDep, principal: Purchase
     """Draft the annual purchase plan of a purchaser, one budget line per funding source."""
     plan = await service.create(session, request.app.state.audit, principal, body)
     return await service.out(session, plan)
+
+
+@router.get("", response_model=CursorPage[PlanOut], responses=responses(CursorInvalid, RangeInverted))
+async def list_plans(
+    session: SessionDep,
+    principal: Reader,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
+    year: YearFilter = None,
+    status_: Annotated[PlanStatus | None, Query(alias="status")] = None,
+    q: TextFilter = None,
+) -> CursorPage[PlanOut]:
+    """Purchase plans in your jurisdiction, latest year first, with each line's committed amounts."""
+    query = in_division(
+        POLICY.narrow(principal, select(PurchasePlan)), PurchasePlan.division_code, division_code
+    )
+    query = matching(
+        equal(equal(query, PurchasePlan.year, year), PurchasePlan.status, status_), q, PurchasePlan.title
+    )
+    cols = (PurchasePlan.year, PurchasePlan.created_at, PurchasePlan.id)
+    rows = (await session.execute(keyset(query, page, *cols))).scalars().all()
+    outs = {r.id: await service.out(session, r) for r in rows[: page.limit]}
+    return cursor_page(
+        rows,
+        page,
+        lambda r: (r.year, r.created_at, r.id),
+        lambda r: outs[r.id],
+        keep=lambda r: POLICY.may_read(principal, r),
+    )
 
 
 @router.get("/{plan_id}", response_model=PlanOut, responses=responses(service.PlanNotFound))

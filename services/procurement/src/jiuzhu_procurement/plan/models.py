@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import Date, DateTime, Index, Integer, Numeric, String, Text, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -31,3 +31,7 @@ class PurchasePlan(Base):
     created_by: Mapped[str] = mapped_column(String(256))
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# List sorts and filters (records issue; migration 0009_list_indexes).
+Index("ix_purchase_plan_year_created_id", PurchasePlan.year, PurchasePlan.created_at, PurchasePlan.id)

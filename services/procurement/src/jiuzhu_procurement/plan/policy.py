@@ -20,6 +20,7 @@ class PlanPolicy(ReadPolicy[PurchasePlan]):
     aggregate = AGGREGATE
     not_found = PlanNotFound
     roles = frozenset({Role.BUREAU, Role.TOWNSHIP, Role.FINANCE, Role.AUDITOR})
+    model = PurchasePlan
 
 
 POLICY = PlanPolicy()

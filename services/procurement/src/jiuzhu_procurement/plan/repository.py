@@ -18,9 +18,10 @@ async def load(session: AsyncSession, plan_id: uuid.UUID, *, lock: bool = False)
     return (await session.execute(q.with_for_update() if lock else q)).scalar_one_or_none()
 
 
-async def exists(session: AsyncSession, division_code: str, year: int) -> bool:
-    q = select(PurchasePlan.id).where(PurchasePlan.division_code == division_code, PurchasePlan.year == year)
-    return (await session.execute(q)).first() is not None
+async def existing(session: AsyncSession, division_code: str, year: int) -> PurchasePlan | None:
+    """The purchaser's plan for that year, if one exists (one per purchaser and year)."""
+    q = select(PurchasePlan).where(PurchasePlan.division_code == division_code, PurchasePlan.year == year)
+    return (await session.execute(q.limit(1))).scalar_one_or_none()
 
 
 async def committed(

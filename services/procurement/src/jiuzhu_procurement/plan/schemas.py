@@ -11,6 +11,7 @@ from jiuzhu_kit.ids import DivisionCode, Year
 from jiuzhu_kit.money import Money
 
 # 闽民保〔2018〕58号 一(五): 困难群众救助补助资金、工作经费和福利彩票公益金，按资金使用范围分别列支.
+PlanStatus = Literal["draft", "submitted", "approved", "rejected"]  # plan/machine.py
 FundingSource = Literal["working_funds", "assistance_subsidy_funds", "welfare_lottery_funds"]
 
 

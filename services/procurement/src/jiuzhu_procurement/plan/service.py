@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
-from jiuzhu_kit.errors import Conflict
+from jiuzhu_kit.errors import Conflict, Exists
 from jiuzhu_procurement.plan import repository
 from jiuzhu_procurement.plan.machine import MACHINE as MACHINE  # the service's machine too
 from jiuzhu_procurement.plan.models import PurchasePlan
@@ -27,7 +27,7 @@ class PlanNotEditable(Conflict):
     en = "Only a draft plan can be changed"
 
 
-class PlanExists(Conflict):
+class PlanExists(Exists):
     code = "PLAN_EXISTS"
     zh = "该购买主体本年度已有购买计划"
     en = "This purchaser already has a plan for that year"
@@ -40,8 +40,10 @@ def _lines(lines: list[BudgetLine]) -> tuple[list[dict[str, Any]], Decimal]:
 
 async def create(session: AsyncSession, audit: AuditLog, principal: Principal, body: PlanIn) -> PurchasePlan:
     principal.ensure_covers(body.division_code)
-    if await repository.exists(session, body.division_code, body.year):
-        raise PlanExists()
+    if (found := await repository.existing(session, body.division_code, body.year)) is not None:
+        raise PlanExists(
+            existing=(found.id, f"/plans/{found.id}") if POLICY.readable(principal, found) else None
+        )
     lines, total = _lines(body.budget_lines)
     plan = PurchasePlan(
         division_code=body.division_code,

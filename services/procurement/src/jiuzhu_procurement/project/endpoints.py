@@ -2,17 +2,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy import select
+from fastapi import APIRouter, Depends, Request, Response, status
+from sqlalchemy import Select, func, select
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep, get_uow
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode
+from jiuzhu_kit.listing import RangeInverted
 from jiuzhu_kit.pagination import (
+    CursorInvalid,
     CursorPage,
     CursorParams,
     cursor_page,
@@ -25,8 +27,9 @@ from jiuzhu_procurement.contractor.service import ContractorNotEligible
 from jiuzhu_procurement.debarment.service import ContractorDebarred
 from jiuzhu_procurement.plan.service import PlanNotFound
 from jiuzhu_procurement.project import machine, service
-from jiuzhu_procurement.project.models import Project
-from jiuzhu_procurement.project.policy import POLICY
+from jiuzhu_procurement.project.filters import BidFilters, ProjectFilters, StatusCountsOut
+from jiuzhu_procurement.project.models import Bid, Project
+from jiuzhu_procurement.project.policy import POLICY, READERS
 from jiuzhu_procurement.project.schemas import (
     BidDetailOut,
     BidIn,
@@ -38,7 +41,6 @@ from jiuzhu_procurement.project.schemas import (
     OverdueProjectDeadlineOut,
     ProjectIn,
     ProjectOut,
-    ProjectStatus,
     QualificationIn,
     ScoringIn,
 )
@@ -81,19 +83,38 @@ async def declare_project(
     return service.project_out(p)
 
 
-@router.get("/projects", response_model=CursorPage[ProjectOut])
+@router.get(
+    "/projects", response_model=CursorPage[ProjectOut], responses=responses(CursorInvalid, RangeInverted)
+)
 async def list_projects(
     session: SessionDep,
     principal: Reader,
     page: Annotated[CursorParams, Depends(cursor_params)],
-    status_: Annotated[ProjectStatus | None, Query(alias="status")] = None,
+    filters: Annotated[ProjectFilters, Depends()],
 ) -> CursorPage[ProjectOut]:
-    """Projects in your jurisdiction, newest first."""
-    q = POLICY.narrow(principal, select(Project))
-    if status_:
-        q = q.where(Project.status == status_)
+    """Projects in your jurisdiction, newest first, filtered as a bureau searches them."""
+    q = filters.apply(POLICY.narrow(principal, select(Project)))
     rows = (await session.execute(keyset(q, page, Project.created_at, Project.id))).scalars().all()
-    return cursor_page(rows, page, lambda p: (p.created_at, p.id), service.project_out)
+    return cursor_page(
+        rows,
+        page,
+        lambda p: (p.created_at, p.id),
+        service.project_out,
+        keep=lambda p: POLICY.may_read(principal, p),
+    )
+
+
+@router.get("/projects/counts", response_model=StatusCountsOut, responses=responses(RangeInverted))
+async def count_projects(
+    session: SessionDep, principal: Reader, filters: Annotated[ProjectFilters, Depends()]
+) -> StatusCountsOut:
+    """Projects per status in your jurisdiction under the same filters as the list (a dashboard's
+    "projects per state in my county"); statuses with none are absent."""
+    per_status = cast("Select[Any]", select(Project.status, func.count()).select_from(Project))
+    q = filters.apply(POLICY.narrow(principal, per_status))
+    rows = (await session.execute(q.group_by(Project.status).order_by(Project.status))).all()
+    counts = {str(s): int(n) for s, n in rows}
+    return StatusCountsOut(total=sum(counts.values()), by_status=counts)
 
 
 @router.get(
@@ -241,6 +262,26 @@ async def list_bids(session: SessionDep, principal: Reader, project_id: uuid.UUI
     received and when (`sealed: true`); bidders and prices after the opening."""
     p = await service.get(session, principal, project_id)
     return [service.bid_out(b) for b in await service.bids(session, p)]
+
+
+@router.get("/bids", response_model=CursorPage[BidOut], responses=responses(CursorInvalid, RangeInverted))
+async def list_all_bids(
+    session: SessionDep,
+    principal: BidReader,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    filters: Annotated[BidFilters, Depends()],
+) -> CursorPage[BidOut]:
+    """Bids as the sealed-bid rules let you see them, newest first. The purchaser's side: the bids of
+    projects in its jurisdiction, a sealed one showing only that it was received and when. A
+    contractor: its own opened bids (its sealed ones are read per project, `GET …/bids/mine`).
+    Nothing of a sealed bid is stored in clear, so no filter can find one by bidder or price."""
+    q = filters.apply(cast("Select[Any]", select(Bid).join(Project, Project.id == Bid.project_id)))
+    if principal.has(Role.ADMIN, *READERS):
+        q = POLICY.narrow(principal, q)
+    else:  # a contractor (BidReader): its own, opened
+        q = q.where(Bid.uscc == (principal.org or "").upper(), Bid.opened_at.is_not(None))
+    rows = (await session.execute(keyset(q, page, Bid.submitted_at, Bid.id))).scalars().all()
+    return cursor_page(rows, page, lambda b: (b.submitted_at, b.id), service.bid_out)
 
 
 @router.get(

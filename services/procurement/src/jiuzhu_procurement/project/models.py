@@ -124,3 +124,14 @@ class BidKey(Base):
     key_id: Mapped[str] = mapped_column(String(16))
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+# List sorts and filters (records issue; migration 0009_list_indexes).
+Index("ix_project_created_id", Project.created_at, Project.id)
+Index(
+    "ix_project_division_pattern",
+    Project.division_code,
+    postgresql_ops={"division_code": "varchar_pattern_ops"},
+)
+Index("ix_project_awarded_uscc", Project.awarded_uscc)
+Index("ix_bid_submitted_id", Bid.submitted_at, Bid.id)

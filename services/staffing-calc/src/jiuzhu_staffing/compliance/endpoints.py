@@ -6,15 +6,20 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
+from sqlalchemy import func, select
 
 from jiuzhu_kit import clock
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import ConcurrentUpdate, SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Year
+from jiuzhu_kit.listing import DateFilter, DivisionFilter, RangeInverted, equal, in_division, in_range
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_staffing.calc.staffing import PackHasNoStaffingRules
 from jiuzhu_staffing.calculation.endpoints import PACK_ERRORS
 from jiuzhu_staffing.compliance import service
+from jiuzhu_staffing.compliance.models import ComplianceReport
+from jiuzhu_staffing.compliance.policy import POLICY
 from jiuzhu_staffing.compliance.schemas import ComplianceOut, ReportIn, ReportOut, SummaryOut
 from jiuzhu_staffing.packs.registry import registry
 
@@ -39,6 +44,32 @@ async def submit_report(
     trainings for a year (seed 000 三(二)). Updating needs `expected_version` (audited)."""
     r = await service.submit(session, request.app.state.audit, registry(request), principal, body)
     return ReportOut.model_validate(r)
+
+
+@router.get(
+    "/reports", response_model=CursorPage[ReportOut], responses=responses(CursorInvalid, RangeInverted)
+)
+async def list_reports(
+    session: SessionDep,
+    principal: Reader,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
+    year: Annotated[Year | None, Query(ge=2000, le=2100)] = None,
+    submitted_from: DateFilter = None,
+    submitted_to: DateFilter = None,
+) -> CursorPage[ReportOut]:
+    """Compliance reports in your jurisdiction, latest year first (the gaps of one: `GET
+    /compliance/reports/{division_code}/{year}`; a roll-up: `/compliance/summary`)."""
+    query = in_division(
+        POLICY.narrow(principal, select(ComplianceReport)), ComplianceReport.division_code, division_code
+    )
+    query = equal(query, ComplianceReport.year, year)
+    query = in_range(
+        query, func.date(ComplianceReport.submitted_at), submitted_from, submitted_to, "submitted"
+    )
+    cols = (ComplianceReport.year, ComplianceReport.submitted_at, ComplianceReport.id)
+    rows = (await session.execute(keyset(query, page, *cols))).scalars().all()
+    return cursor_page(rows, page, lambda r: (r.year, r.submitted_at, r.id), ReportOut.model_validate)
 
 
 @router.get(

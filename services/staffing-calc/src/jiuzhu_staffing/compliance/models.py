@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Integer, Numeric, String, UniqueConstraint, func
+from sqlalchemy import Date, DateTime, Index, Integer, Numeric, String, UniqueConstraint, func
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -33,3 +33,12 @@ class ComplianceReport(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
+
+
+# List sorts and filters (records issue; migration 0005_list_indexes).
+Index(
+    "ix_compliance_report_year_submitted_id",
+    ComplianceReport.year,
+    ComplianceReport.submitted_at,
+    ComplianceReport.id,
+)

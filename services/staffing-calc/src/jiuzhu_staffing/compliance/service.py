@@ -17,7 +17,7 @@ from jiuzhu_kit import clock, divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.db import ConcurrentUpdate
-from jiuzhu_kit.errors import Conflict, DomainError
+from jiuzhu_kit.errors import DomainError, Exists
 from jiuzhu_kit.money import round_fen
 from jiuzhu_staffing.calc.schemas import CountyIn
 from jiuzhu_staffing.calc.staffing import compute_staffing
@@ -34,7 +34,7 @@ from jiuzhu_staffing.regions.known import known
 AGGREGATE = "compliance_report"
 
 
-class ReportExists(Conflict):
+class ReportExists(Exists):
     code = "REPORT_EXISTS"
     zh = "{division} 已报送 {year} 年的报告；更新请附 expected_version"
     en = "{division} already reported for {year}; send expected_version to update it"
@@ -156,7 +156,9 @@ async def submit(
         action = "compliance.submitted"
     else:
         if data.expected_version is None:
-            raise ReportExists(division=code, year=data.year)
+            href = f"/compliance/reports/{code}/{data.year}"
+            named = (current.id, href) if POLICY.readable(principal, current) else None
+            raise ReportExists(division=code, year=data.year, existing=named)
         if data.expected_version != current.version:
             raise ConcurrentUpdate()
         before = ReportOut.model_validate(current).model_dump(mode="json")

@@ -3,18 +3,28 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Request, status
+from sqlalchemy import func, select
 
-from jiuzhu_kit import divisions
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
-from jiuzhu_kit.ids import DivisionCode
-from jiuzhu_kit.pagination import Page, PageParams, page_params
+from jiuzhu_kit.listing import (
+    DateFilter,
+    DivisionFilter,
+    RangeInverted,
+    TextFilter,
+    equal,
+    in_division,
+    in_range,
+    matching,
+)
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_staffing.calculation.endpoints import PACK_ERRORS
 from jiuzhu_staffing.packs.registry import registry
 from jiuzhu_staffing.scenario import service
+from jiuzhu_staffing.scenario.models import Scenario
 from jiuzhu_staffing.scenario.policy import POLICY
 from jiuzhu_staffing.scenario.repository import ScenarioRepository
 from jiuzhu_staffing.scenario.schemas import ReproduceOut, ScenarioIn, ScenarioOut, ScenarioSummary
@@ -40,28 +50,23 @@ async def save_scenario(
     return ScenarioOut.model_validate(scenario)
 
 
-@router.get("", response_model=Page[ScenarioSummary], responses=responses(JurisdictionForbidden))
+@router.get("", response_model=CursorPage[ScenarioSummary], responses=responses(CursorInvalid, RangeInverted))
 async def list_scenarios(
     session: SessionDep,
     principal: Reader,
-    page: Annotated[PageParams, Depends(page_params)],
-    division_code: Annotated[
-        DivisionCode | None, Query(description="a division in your jurisdiction")
-    ] = None,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
     kind: Literal["staffing", "budget"] | None = None,
-) -> Page[ScenarioSummary]:
-    """Saved scenarios in your jurisdiction (or under `division_code`), newest first."""
-    scope = division_code or principal.division
-    principal.ensure_covers(scope)
-    rows, total = await ScenarioRepository(session).search(
-        divisions.prefix(scope), kind, page.limit, page.offset
-    )
-    return Page(
-        items=[ScenarioSummary.model_validate(r) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    q: TextFilter = None,
+    created_from: DateFilter = None,
+    created_to: DateFilter = None,
+) -> CursorPage[ScenarioSummary]:
+    """Saved scenarios in your jurisdiction (`division_code`: a subtree of it), newest first."""
+    query = in_division(POLICY.narrow(principal, select(Scenario)), Scenario.division_code, division_code)
+    query = matching(equal(query, Scenario.kind, kind), q, Scenario.name)
+    query = in_range(query, func.date(Scenario.created_at), created_from, created_to, "created")
+    rows = (await session.execute(keyset(query, page, Scenario.created_at, Scenario.id))).scalars().all()
+    return cursor_page(rows, page, lambda s: (s.created_at, s.id), ScenarioSummary.model_validate)
 
 
 @router.get(
