@@ -12,9 +12,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import asyncpg
+from alembic.script import ScriptDirectory
 
 from jiuzhu_devtools.pg import drop_database, ensure_database
 from jiuzhu_devtools.testing import asyncpg_dsn, server_url
+from jiuzhu_kit.migrations import alembic_config
 from jiuzhu_kit.singleton import Leader
 
 
@@ -77,6 +79,9 @@ def test_two_migrators_at_once_leave_one_schema_at_head() -> None:
         ]
         outs = [p.communicate(timeout=300) for p in procs]
         assert [p.returncode for p in procs] == [0, 0], [err.decode()[-2000:] for _, err in outs]
-        assert asyncio.run(_gateway_schema(url)) == ("0003_rate_limits", 0)
+        head = ScriptDirectory.from_config(
+            alembic_config("jiuzhu_gateway:migrations", url)
+        ).get_current_head()
+        assert asyncio.run(_gateway_schema(url)) == (head, 0)
     finally:
         drop_database(server, name)
