@@ -279,6 +279,12 @@ def reads(w: World) -> list[Read]:
     )
     for svc in (e, s):
         add(svc, "/changes", "/changes", params=feed, kind="list")
+    # Webhook endpoints are their owner's alone (none in the world: every caller sees none).
+    nobody = "00000000-0000-0000-0000-00000000cafe"
+    for svc in (p, e, s):
+        add(svc, "/webhooks/endpoints", "/webhooks/endpoints", kind="list", lingwu=False)
+        for path in ("/webhooks/endpoints/{endpoint_id}", "/webhooks/endpoints/{endpoint_id}/deliveries"):
+            add(svc, path, path.replace("{endpoint_id}", nobody), lingwu=False)
     return out
 
 
