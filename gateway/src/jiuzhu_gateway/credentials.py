@@ -38,6 +38,7 @@ CACHE_MAX = 10_000
 class Caller:
     principal: str  # for logs and rate limits: the token's `sub`, or `apikey:<key_id>`
     authorization: str  # the Authorization header the services receive
+    portal: bool = False  # an API key holding the role `portal` (higher limits on public reads)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ class Authenticator:
         if key is None or (key.expires_at is not None and key.expires_at <= now):
             raise ApiKeyInvalid()
         self._touch(key, now)
-        return Caller(f"apikey:{key.key_id}", self._token_for(key, now))
+        return Caller(f"apikey:{key.key_id}", self._token_for(key, now), "portal" in key.roles)
 
     async def _lookup(self, presented: str) -> ResolvedKey | None:
         parts = split_key(presented)
