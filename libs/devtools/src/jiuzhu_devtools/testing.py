@@ -244,7 +244,7 @@ class LiveStack:
             except Exception:
                 proc.kill()
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 180) -> None:  # a loaded 2-core CI machine starts slowly
         from jiuzhu_devtools.run import wait_ready
 
         wait_ready([f"{self.url(s)}/readyz" for s in self.ports] + [f"{self.gateway}/healthz"], timeout)
