@@ -28,9 +28,11 @@ router = APIRouter(prefix="/public", tags=["public"])
 
 
 def _china_midnight(day: date | None, *, after: bool = False) -> datetime | None:
-    if day is None:
+    """The instant a China day starts (`after`: the next day's, an exclusive end; none after 9999-12-31)."""
+    if day is None or (after and day == date.max):
         return None
-    return datetime.combine(day + timedelta(days=1) if after else day, time(), CST)
+    # Clamped: an instant in year 1 at +08:00 is before the year 1 in UTC, which Python cannot hold.
+    return datetime.combine(max(day + timedelta(days=1) if after else day, date(1900, 1, 1)), time(), CST)
 
 
 @router.get(
