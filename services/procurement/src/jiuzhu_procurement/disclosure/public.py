@@ -150,7 +150,7 @@ async def announcements(
     if status is not None:
         q = q.where(Project.status == status)
     rows = (await session.execute(keyset(q, page, Project.announced_on, Project.id))).scalars().all()
-    keys = [(p.id, p.version) for p in rows]
+    keys = [(p.id, p.version, p.updated_at) for p in rows]  # updated_at: any ORM write to it
     if (hit := _cached(request, response, "announcements", keys)) is not None:
         return hit
     return cursor_page(
@@ -207,7 +207,7 @@ async def results(
     if status is not None:
         q = q.where(Project.status == status)
     rows = (await session.execute(keyset(q, page, Project.awarded_on, Project.id))).all()
-    keys = [(p.id, p.version, v) for p, _, v in rows]
+    keys = [(p.id, p.version, p.updated_at, v) for p, _, v in rows]
     if (hit := _cached(request, response, "results", keys)) is not None:
         return hit
 
