@@ -423,6 +423,7 @@ def evaluation(w: World) -> dict[str, Example]:
         ),
         "GET /public/results": Example(query={"division_code": LINGWU}),
         "GET /public/results/{round_id}": published,
+        "GET /public/surveys/{survey_id}/results": open_survey,
         "POST /public/surveys/lookup": Example(body={"code": w.codes[-1]}),
         "POST /public/surveys/{survey_id}/responses": Example(
             path=open_survey.path, body={"code": w.codes[-2], "answers": answers}
