@@ -9,11 +9,12 @@ VENV := .venv
 RUN := $(UV) run --frozen --no-sync
 ROLE ?= bureau
 DIV ?= 350802
+ORG ?=
 
 .PHONY: run test pytest lint typecheck openapi openapi-check migrate token sync bench demo clean-data help
 
 help:
-	@echo "make run | make test | make migrate | make token ROLE=bureau DIV=350802 | make openapi | make bench"
+	@echo "make run | make test | make migrate | make token ROLE=bureau DIV=350802 [ORG=<USCC>] | make openapi | make bench"
 
 $(UV):
 	@$(PY) -m venv $(TOOLS)
@@ -36,7 +37,7 @@ migrate: sync
 	@$(RUN) python -m jiuzhu_devtools.migrate
 
 token: sync
-	@$(RUN) python -m jiuzhu_devtools.token --role $(ROLE) --div $(DIV)
+	@$(RUN) python -m jiuzhu_devtools.token --role $(ROLE) --div $(DIV) $(if $(ORG),--org $(ORG))
 
 lint: sync
 	@$(RUN) ruff check .

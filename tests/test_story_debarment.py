@@ -286,7 +286,7 @@ async def test_failing_contractor_is_debarred_and_its_contract_taken_over(
 
         # 5. On the public list (no token, personal data masked), and known nationwide.
         public = await w.call("GET", "/api/public/procurement/debarments", None)
-        entry = next(x for x in public if x["uscc"] == failing)
+        entry = next(x for x in public["items"] if x["uscc"] == failing)
         assert entry["term_years"] == 3 and entry["legal_representative"] == "张**"
         assert entry["effective_until"] == d["effective_until"]
         elsewhere = await w.call("GET", f"/api/procurement/contractors/{failing}", ("bureau", "440103"))

@@ -23,6 +23,7 @@ FAULT_ENV = {
     "GATEWAY_RATE_LIMIT_PUBLIC": "5/minute",
     "GATEWAY_RATE_LIMIT_PUBLIC_WRITE": "2/minute",
     "GATEWAY_RATE_LIMIT_PRINCIPAL": "8/minute",
+    "GATEWAY_RATE_LIMIT_PORTAL": "12/minute",
     "GATEWAY_RATE_LIMIT_API_KEY_FAILURES": "3/minute",
     "GATEWAY_CORS_ORIGINS": '["https://portal.example"]',
 }

@@ -148,6 +148,36 @@ async def test_public_routes_need_no_credential_and_are_rate_limited(fault_stack
         assert (await c.get("/api/public/evaluation/echo", headers=client_a)).status_code == 429
 
 
+async def test_portal_keys_read_public_data_above_the_anonymous_limit(
+    fault_stack: LiveStack, auth: Callable[..., dict[str, str]]
+) -> None:
+    """A portal (e 龙岩) names itself with a `portal` key: limited per key (12/minute here) instead of
+    per address (5/minute); anonymous reads from the same address stay possible; a wrong key is
+    refused rather than read as anonymous; the public route still receives no credential."""
+    admin = auth("admin", "350800", sub="admin-portal-limit")
+    async with httpx.AsyncClient(base_url=fault_stack.gateway, timeout=10) as c:
+        r = await c.post(
+            "/api/gateway/api-keys",
+            json={"name": "e龙岩", "roles": ["portal"], "division": "350800"},
+            headers=admin,
+        )
+        assert r.status_code == 201, r.text
+        where = {"X-Forwarded-For": "198.51.100.40"}
+        portal = {**where, "X-API-Key": r.json()["key"]}
+        codes = [(await c.get("/api/public/evaluation/echo", headers=portal)).status_code for _ in range(13)]
+        assert codes == [200] * 12 + [429], codes
+        seen = (await c.get("/api/public/evaluation/echo", headers=where)).json()
+        assert "authorization" not in seen["headers"] and "x-api-key" not in seen["headers"]
+        anonymous = [
+            (await c.get("/api/public/evaluation/echo", headers=where)).status_code for _ in range(5)
+        ]
+        assert anonymous == [200] * 4 + [429], anonymous
+        wrong = await c.get(
+            "/api/public/evaluation/echo", headers={**where, "X-API-Key": "jzk_0000000000aa_x"}
+        )
+        assert wrong.status_code == 401 and wrong.json()["code"] == "API_KEY_INVALID"
+
+
 async def test_rate_limit_per_token_subject(fault_stack: LiveStack, token: Token) -> None:
     a, b = bearer(token, "limited-a"), bearer(token, "limited-b")
     async with httpx.AsyncClient(base_url=fault_stack.gateway, timeout=10) as c:

@@ -90,6 +90,12 @@ def staffing(w: World) -> dict[str, Example]:
         "GET /compliance/reports/{division_code}/{year}": Example(
             path={"division_code": LINGWU, "year": 2019}
         ),
+        "GET /compliance/reports/{division_code}/{year}/events": Example(
+            path={"division_code": LINGWU, "year": 2019}
+        ),
+        "GET /compliance/reports/{division_code}/{year}/events/verify": Example(
+            path={"division_code": LINGWU, "year": 2019}
+        ),
         "GET /compliance/summary": Example(query={"division": LINGWU, "year": 2019}),
         "GET /compliance/reports": Example(query={"division_code": LINGWU, "year": 2019}),
         "GET /packs/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
@@ -100,6 +106,12 @@ def staffing(w: World) -> dict[str, Example]:
             div=PILOT_PROVINCE, path={"province_code": PILOT_PROVINCE, "year": 2018}, body=pilots()
         ),
         "GET /pilots/{province_code}/{year}/check": Example(
+            div=PILOT_PROVINCE, path={"province_code": PILOT_PROVINCE, "year": 2017}
+        ),
+        "GET /pilots/{province_code}/{year}/events": Example(
+            div=PILOT_PROVINCE, path={"province_code": PILOT_PROVINCE, "year": 2017}
+        ),
+        "GET /pilots/{province_code}/{year}/events/verify": Example(
             div=PILOT_PROVINCE, path={"province_code": PILOT_PROVINCE, "year": 2017}
         ),
         "POST /scenarios": Example(body={"division_code": LINGWU, "name": "灵武市测算", "inputs": STAFFING}),
@@ -418,9 +430,23 @@ def evaluation(w: World) -> dict[str, Example]:
             body={"responses": [{"code": code, "answers": answers} for code in w.codes[1:4]]},
         ),
         "GET /surveys/{survey_id}/results": open_survey,
+        "GET /surveys/{survey_id}/events": open_survey,
+        "GET /surveys/{survey_id}/events/verify": open_survey,
+        "GET /staff-assessments/{assessment_id}/events": Example(path={"assessment_id": w.staff_assessment}),
+        "GET /staff-assessments/{assessment_id}/events/verify": Example(
+            path={"assessment_id": w.staff_assessment}
+        ),
+        "GET /public/results": Example(query={"division_code": LINGWU}),
+        "GET /public/results/{round_id}": published,
+        "GET /public/surveys/{survey_id}/results": open_survey,
+        "POST /public/surveys/lookup": Example(body={"code": w.codes[-1]}),
+        "POST /public/surveys/{survey_id}/responses": Example(
+            path=open_survey.path, body={"code": w.codes[-2], "answers": answers}
+        ),
         "POST /templates": Example(body=template(f"fuzz-new-{w.tag}")),
         "GET /templates/by-code/{code}": by_code,
         "GET /templates/by-code/{code}/events": by_code,
+        "GET /templates/by-code/{code}/events/verify": by_code,
         "POST /templates/by-code/{code}/versions": Example(path=by_code.path, body=template(None)),
         "GET /templates/{template_id}": Example(path={"template_id": w.template}),
     }

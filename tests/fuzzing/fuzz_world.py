@@ -74,6 +74,7 @@ class World:
     appeal: str = ""
     surveys: dict[str, str] = field(default_factory=dict)  # open, closable
     codes: list[str] = field(default_factory=list)  # unused one-time codes of surveys["open"]
+    staff_assessment: str = ""
     scenario: str = ""
     pack: str = ""
     local_packs: dict[str, str] = field(default_factory=dict)  # read, decide: Lingwu's drafts
@@ -273,7 +274,7 @@ def _evaluation(api: Api, w: World, bureau: Persona) -> None:
         "values": STAFF_GOOD,
         "evidence": EVIDENCE,
     }
-    api.post("/api/evaluation/staff-assessments", bureau, body)
+    w.staff_assessment = str(api.post("/api/evaluation/staff-assessments", bureau, body)["id"])
 
 
 def survey(contract_id: str, contractor: str, period: str) -> dict[str, Any]:

@@ -206,8 +206,18 @@ def reads(w: World) -> list[Read]:
     for params in ({}, {"division_code": OWN}):
         add(p, "/complaints", "/complaints", params=params, kind="list")
     for path in ("/public/announcements", "/public/contracts", "/public/results"):
-        add(p, path, path, kind="list")
-    add(p, "/public/debarments", "/public/debarments", kind="list", lingwu=False, registry=True)
+        for params in ({}, {"division_code": OWN}, {"division_code": OTHER}):
+            add(p, path, path, params=params, kind="list")
+    for params in ({}, {"division_code": OWN}):
+        add(
+            p,
+            "/public/debarments",
+            "/public/debarments",
+            params=params,
+            kind="list",
+            lingwu=False,
+            registry=True,
+        )
 
     e = "evaluation"
     for state, rid in w.rounds.items():
@@ -216,7 +226,13 @@ def reads(w: World) -> list[Read]:
             add(e, f"/rounds/{{round_id}}/{sub}", f"/rounds/{rid}/{sub}", tag=state)
         # The publication is the round's public disclosure (any token, any place): sentinels only.
         add(e, "/rounds/{round_id}/publication", f"/rounds/{rid}/publication", tag=state, lingwu=False)
-    add(e, "/surveys/{survey_id}", f"/surveys/{w.survey}")
+        # Its public read (no token): published rounds only; others look absent to everyone.
+        add(e, "/public/results/{round_id}", f"/public/results/{rid}", tag=state, lingwu=False)
+    for params in ({}, {"division_code": OWN}, {"division_code": OTHER}):
+        add(e, "/public/results", "/public/results", params=params, kind="list", lingwu=False)
+    add(e, "/public/surveys/{survey_id}/results", f"/public/surveys/{w.survey}/results", lingwu=False)
+    add(e, "/public/survey", "/public/survey", lingwu=False)
+    aggregate(e, "/surveys/{survey_id}", "/surveys/{survey_id}", w.survey, "survey")
     add(e, "/surveys/{survey_id}/results", f"/surveys/{w.survey}/results")
     aggregate(
         e, "/templates/by-code/{code}", "/templates/by-code/{code}", TEMPLATE_CODE, "template", lingwu=False
@@ -242,6 +258,9 @@ def reads(w: World) -> list[Read]:
     add(e, "/surveys", "/surveys", params={"division_code": OWN}, kind="list")
     add(e, "/rounds", "/rounds", params={"contract_id": w.contract}, kind="list")
     sa = {"contract_id": w.contract}
+    for suffix in ("/events", "/events/verify"):
+        h = "/staff-assessments/{assessment_id}" + suffix
+        add(e, h, f"/staff-assessments/{w.staff_assessment}{suffix}")
     add(e, "/staff-assessments", "/staff-assessments", params=sa, kind="list")
     add(e, "/staff-assessments/outcomes", "/staff-assessments/outcomes", params=sa, kind="list")
     add(
@@ -262,7 +281,19 @@ def reads(w: World) -> list[Read]:
     s = "staffing"
     aggregate(s, "/scenarios/{scenario_id}", "/scenarios/{scenario_id}", w.scenario, "scenario")
     add(s, "/scenarios/{scenario_id}/reproduce", f"/scenarios/{w.scenario}/reproduce")
-    add(s, "/compliance/reports/{division_code}/{year}", f"/compliance/reports/{OWN}/2019")
+    report = "/compliance/reports/{division_code}/{year}"
+    add(s, report, f"/compliance/reports/{OWN}/2019", aggregate="compliance", kind="single")
+    for suffix in ("/events", "/events/verify"):
+        add(
+            s,
+            report + suffix,
+            f"/compliance/reports/{OWN}/2019{suffix}",
+            aggregate="compliance",
+            kind="history",
+        )
+    for suffix in ("/events", "/events/verify"):  # no pilots in the world: absent to everyone
+        h = "/pilots/{province_code}/{year}" + suffix
+        add(s, h, f"/pilots/640000/2019{suffix}")
     add(
         s, "/compliance/summary", "/compliance/summary", params={"division": OWN, "year": "2019"}, kind="list"
     )

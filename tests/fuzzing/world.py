@@ -69,6 +69,7 @@ class World:
     template: str = ""
     scenario: str = ""
     staff_contract: str = ""
+    staff_assessment: str = ""
     local_pack: str = ""  # Lingwu's own guidance catalogue, submitted (a draft)
     expert: str = ""  # a review expert of Lingwu's pool (EXPERT_NAME)
 
@@ -81,6 +82,7 @@ class World:
             self.contract,
             *self.rounds.values(),
             self.survey,
+            self.staff_assessment,
             self.scenario,
             self.local_pack,
             self.expert,
@@ -350,7 +352,9 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
         },
         "evidence": [{"kind": "record", "title": "年度考核表"}],
     }
-    await _ok(await ev.post("/staff-assessments", json=staff, headers=bureau), 201)
+    w.staff_assessment = str(
+        (await _ok(await ev.post("/staff-assessments", json=staff, headers=bureau), 201))["id"]
+    )
 
     # Staffing: a saved scenario and a compliance report.
     scen = {

@@ -40,6 +40,7 @@ REVOKED_CHANNEL = "jiuzhu_gateway_api_key_revoked"  # payload: the key_id
 class Caller:
     principal: str  # for logs and rate limits: the token's `sub`, or `apikey:<key_id>`
     authorization: str  # the Authorization header the services receive
+    portal: bool = False  # an API key holding the role `portal` (higher limits on public reads)
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ class Authenticator:
         if key is None or (key.expires_at is not None and key.expires_at <= now):
             raise ApiKeyInvalid()
         self._touch(key, now)
-        return Caller(f"apikey:{key.key_id}", self._token_for(key, now))
+        return Caller(f"apikey:{key.key_id}", self._token_for(key, now), "portal" in key.roles)
 
     async def _lookup(self, presented: str) -> ResolvedKey | None:
         parts = split_key(presented)

@@ -146,10 +146,10 @@ class Proxy:
         if "/." in rest or "//" in rest:
             _check_segments(rest)
         if route.public:
-            addr = _client(scope)
-            # Survey submission and other public writes get a much tighter budget than reads.
-            item = self.limits.public if scope["method"] in SAFE else self.limits.public_write
-            await self.limits.enforce(item, "public", route.service, addr)
+            if scope["method"] in SAFE:
+                await self._public_read(scope, route, headers)
+            else:  # survey answers and other public writes: a much tighter budget, per address
+                await self.limits.enforce(self.limits.public_write, "public", route.service, _client(scope))
             return None
         if rest in HIDDEN_PATHS:
             raise RouteNotFound()
@@ -158,7 +158,7 @@ class Proxy:
         method = scope["method"]
         for m, service, pattern in self.public_reads:
             if m == method and service == route.service and pattern.match(rest):
-                await self.limits.enforce(self.limits.public, "public", route.service, _client(scope))
+                await self._public_read(scope, route, headers)
                 return None
         for m, service, pattern in self.anonymous:
             if m == method and service == route.service and pattern.match(rest):
@@ -173,6 +173,19 @@ class Proxy:
             caller = await self._by_key(scope, api_key)
         await self.limits.enforce(self.limits.principal, "principal", caller.principal)
         return caller
+
+    async def _public_read(self, scope: Scope, route: Route, headers: dict[bytes, bytes]) -> None:
+        """Anonymous: limited per client address. A portal naming itself with an API key of role
+        `portal` is limited per key, higher (another valid key: per key as on private routes); a
+        wrong key is refused (401), not quietly read as anonymous. The public routes get no
+        credential either way."""
+        api_key = headers.get(b"x-api-key")
+        if api_key is None:
+            await self.limits.enforce(self.limits.public, "public", route.service, _client(scope))
+            return
+        caller = await self._by_key(scope, api_key)
+        limit = self.limits.portal if caller.portal else self.limits.principal
+        await self.limits.enforce(limit, "principal", caller.principal)
 
     async def _by_key(self, scope: Scope, api_key: bytes) -> Caller:
         """API-key callers, with wrong keys throttled per client address."""

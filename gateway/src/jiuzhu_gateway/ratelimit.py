@@ -34,6 +34,7 @@ class RateLimits:
         self.principal = Limit.parse(settings.rate_limit_principal)
         self.public = Limit.parse(settings.rate_limit_public)
         self.public_write = Limit.parse(settings.rate_limit_public_write)
+        self.portal = Limit.parse(settings.rate_limit_portal)
         self.key_failures = Limit.parse(settings.rate_limit_api_key_failures)
 
     async def start(self) -> None:

@@ -45,6 +45,9 @@ class GatewaySettings(KitSettings):
     rate_limit_principal: str = "1200/minute"
     rate_limit_public: str = "120/minute"
     rate_limit_public_write: str = "20/minute"  # survey submission and other public POSTs
+    # A portal (an API key with role `portal`, e.g. e 龙岩) reading public data: per key, well above
+    # the per-address limit, since one portal serves many citizens from few addresses.
+    rate_limit_portal: str = "6000/minute"
     # Wrong API keys per client address before its key attempts are refused for a while: guessing
     # keys would otherwise cost a database lookup each.
     rate_limit_api_key_failures: str = "30/minute"

@@ -9,12 +9,14 @@ from jiuzhu_evaluation.changes.sources import SOURCES as feed_sources
 from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
+from jiuzhu_evaluation.round.public import router as public_round_router
 from jiuzhu_evaluation.rulebook.book import SPEC, default_book
 from jiuzhu_evaluation.schedule.endpoints import router as schedule_router
 from jiuzhu_evaluation.settings import Settings
 from jiuzhu_evaluation.staff.endpoints import router as staff_router
 from jiuzhu_evaluation.survey.endpoints import MAX_BULK_BYTES
 from jiuzhu_evaluation.survey.endpoints import router as survey_router
+from jiuzhu_evaluation.survey.public import router as public_survey_router
 from jiuzhu_evaluation.survey.ratelimit import SurveyLimits
 from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
@@ -44,6 +46,8 @@ def create(settings: Settings | None = None) -> FastAPI:
             template_router,
             round_router,
             survey_router,
+            public_round_router,
+            public_survey_router,
             consequence_router,
             staff_router,
             schedule_router,

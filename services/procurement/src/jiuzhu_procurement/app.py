@@ -19,6 +19,7 @@ from jiuzhu_procurement.contract.endpoints import router as contract_router
 from jiuzhu_procurement.contractor.endpoints import router as contractor_router
 from jiuzhu_procurement.debarment.endpoints import router as debarment_router
 from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
+from jiuzhu_procurement.disclosure.public import router as public_router
 from jiuzhu_procurement.expert.endpoints import router as expert_router
 from jiuzhu_procurement.models import kit
 from jiuzhu_procurement.plan.endpoints import router as plan_router
@@ -46,6 +47,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         contract_router,
         workflow_router,
         disclosure_router,
+        public_router,
         expert_router,
         local_packs_router(local_packs),  # before rules_router: /rules/{pack_id} would take its paths
         rules_router(SPEC, book_of),

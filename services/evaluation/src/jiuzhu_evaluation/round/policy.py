@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, and_
 
 from jiuzhu_evaluation.round import access
-from jiuzhu_evaluation.round.models import EvaluationRound
+from jiuzhu_evaluation.round.models import EvaluationRound, RoundStatus
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import NotFound
 from jiuzhu_kit.policy import ReadPolicy
@@ -36,6 +36,15 @@ class RoundPolicy(ReadPolicy[EvaluationRound]):
 
     def may_read(self, principal: Principal, row: EvaluationRound) -> bool:
         return access.can_read(principal, row)
+
+    def published(self) -> ColumnElement[bool]:
+        """What the public reads (seeds 000 四(四), 001 一(六): results are published to society):
+        rounds published (公示), also while an appeal runs; only their published view."""
+        return and_(
+            EvaluationRound.published_at.is_not(None),
+            EvaluationRound.result.is_not(None),
+            EvaluationRound.status.in_((RoundStatus.PUBLISHED.value, RoundStatus.APPEALED.value)),
+        )
 
 
 POLICY = RoundPolicy()

@@ -182,6 +182,7 @@ async def publication(session: AsyncSession, r: EvaluationRound) -> PublicationO
             {k: d[k] for k in ("dimension", "name", "weight", "score")} for d in r.result["dimensions"]
         ],
         party_weights=r.result["party_weights_used"],
+        party_scores=r.result.get("by_party", {}),
         recipients=recipients,
         published_at=r.published_at,
         appeal_deadline=r.appeal_deadline or clock.today(),

@@ -179,6 +179,9 @@ class PublicationOut(BaseModel):
     grade: str
     dimensions: list[dict[str, Any]]
     party_weights: dict[str, str]
+    party_scores: dict[str, str] = Field(
+        default_factory=dict, description="each party kind's total (no scorer is named)"
+    )
     recipients: dict[str, Any] | None
     published_at: datetime
     appeal_deadline: date

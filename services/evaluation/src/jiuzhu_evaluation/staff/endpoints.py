@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from jiuzhu_evaluation.staff import service
 from jiuzhu_evaluation.staff.models import StaffAssessment
-from jiuzhu_evaluation.staff.policy import POLICY
+from jiuzhu_evaluation.staff.policy import POLICY, NoAssessments
 from jiuzhu_evaluation.staff.schemas import (
     AssessmentIn,
     AssessmentOut,
@@ -18,7 +18,8 @@ from jiuzhu_evaluation.staff.schemas import (
     YearOutcome,
 )
 from jiuzhu_evaluation.template import service as templates
-from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
+from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.listing import DivisionFilter, YearFilter, equal, in_division
@@ -95,3 +96,20 @@ async def renewal(
     """Continue next year? Renew after the contract term (the rules' `staff_contract_years`, seed 000
     二(七): 3 years)? (seed 000 四(三))"""
     return await service.renewal(session, book_of(request), principal, contract_id, staff_ref)
+
+
+@router.get("/{assessment_id}/events", response_model=list[AuditEventOut], responses=responses(NoAssessments))
+async def assessment_events(
+    request: Request, session: SessionDep, principal: PrincipalDep, assessment_id: uuid.UUID
+) -> list[AuditEventOut]:
+    """The assessment's history (recorded once; hash-chained)."""
+    row = await session.get(StaffAssessment, assessment_id)
+    return await history_of(request, session, POLICY, principal, row, assessment_id)
+
+
+@router.get("/{assessment_id}/events/verify", response_model=VerifyOut, responses=responses(NoAssessments))
+async def verify_assessment_events(
+    request: Request, session: SessionDep, principal: PrincipalDep, assessment_id: uuid.UUID
+) -> VerifyOut:
+    row = await session.get(StaffAssessment, assessment_id)
+    return await verify_of(request, session, POLICY, principal, row, assessment_id)

@@ -11,6 +11,7 @@ from jiuzhu_evaluation.survey import service, stats
 from jiuzhu_evaluation.survey.models import Survey
 from jiuzhu_evaluation.survey.policy import POLICY
 from jiuzhu_evaluation.survey.ratelimit import RateLimited, SurveyLimits
+from jiuzhu_evaluation.survey.repository import SurveyRepository
 from jiuzhu_evaluation.survey.schemas import (
     AnswerIn,
     BulkIn,
@@ -21,6 +22,7 @@ from jiuzhu_evaluation.survey.schemas import (
     SurveyOut,
 )
 from jiuzhu_kit import divisions
+from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import Forbidden, responses
@@ -175,3 +177,25 @@ async def survey_results(
 ) -> dict[str, Any]:
     """Response rate, mean, share satisfied, 95% intervals, small-sample warning (aggregates only)."""
     return await stats.survey_stats(session, await service.get(session, principal, survey_id))
+
+
+@router.get(
+    "/{survey_id}/events", response_model=list[AuditEventOut], responses=responses(service.SurveyNotFound)
+)
+async def survey_events(
+    request: Request, session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID
+) -> list[AuditEventOut]:
+    """Every change of the survey (created, codes issued — counts only, answers received — counts
+    only, closed), hash-chained; no code and no answer is in it."""
+    row = await SurveyRepository(session).get(survey_id)
+    return await history_of(request, session, POLICY, principal, row, survey_id)
+
+
+@router.get(
+    "/{survey_id}/events/verify", response_model=VerifyOut, responses=responses(service.SurveyNotFound)
+)
+async def verify_survey_events(
+    request: Request, session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID
+) -> VerifyOut:
+    row = await SurveyRepository(session).get(survey_id)
+    return await verify_of(request, session, POLICY, principal, row, survey_id)

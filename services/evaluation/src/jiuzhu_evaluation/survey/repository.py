@@ -99,3 +99,18 @@ class SurveyRepository:
                 qs.append(q)
                 vs.append(v)
         await self.session.execute(_NEW_ANSWERS, {"sid": survey_id, "rids": rids, "qs": qs, "vs": vs})
+
+    async def open_survey_ids(self) -> list[uuid.UUID]:
+        return list((await self.session.execute(select(Survey.id).where(Survey.status == "open"))).scalars())
+
+    async def find_code(self, candidates: dict[bytes, uuid.UUID]) -> tuple[uuid.UUID, bool] | None:
+        """Which of the candidate (hash → survey) pairs was issued, and whether it is used."""
+        if not candidates:
+            return None
+        q = select(SurveyCode.code_hash, SurveyCode.survey_id, SurveyCode.used).where(
+            SurveyCode.code_hash.in_(list(candidates))
+        )
+        for h, sid, used in (await self.session.execute(q)).all():
+            if candidates.get(bytes(h)) == sid:
+                return sid, bool(used)
+        return None

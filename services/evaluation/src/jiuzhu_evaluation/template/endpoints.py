@@ -10,7 +10,7 @@ from jiuzhu_evaluation.template.models import IndicatorTemplate
 from jiuzhu_evaluation.template.policy import POLICY
 from jiuzhu_evaluation.template.repository import TemplateRepository
 from jiuzhu_evaluation.template.schemas import TemplateBody, TemplateIn, TemplateOut
-from jiuzhu_kit.audit_api import AuditEventOut, history_of
+from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
@@ -101,6 +101,19 @@ async def template_events(
 ) -> list[AuditEventOut]:
     row = await TemplateRepository(session).latest(code)
     return await history_of(request, session, POLICY, principal, row, code)
+
+
+@router.get(
+    "/by-code/{code}/events/verify",
+    response_model=VerifyOut,
+    responses=responses(service.TemplateNotFound),
+)
+async def verify_template_events(
+    request: Request, session: SessionDep, principal: PrincipalDep, code: str
+) -> VerifyOut:
+    """Recompute the template's hash chain (every version of the code)."""
+    row = await TemplateRepository(session).latest(code)
+    return await verify_of(request, session, POLICY, principal, row, code)
 
 
 @router.get("/{template_id}", response_model=TemplateOut, responses=responses(service.TemplateNotFound))

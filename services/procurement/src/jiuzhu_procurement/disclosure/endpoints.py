@@ -1,8 +1,4 @@
-"""Public read endpoints (no token) for portals such as "e 龙岩", and OCDS 1.1 packages.
-
-Only what procurement law makes public: announcements, results, contracts, current debarments;
-natural persons' names and phone numbers are masked (个人信息保护法 28).
-"""
+"""OCDS 1.1 packages (no token); the portal lists are in disclosure/public.py."""
 
 from __future__ import annotations
 
@@ -12,206 +8,16 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel
-from sqlalchemy import func, select
 
-from jiuzhu_kit.clock import now, today
+from jiuzhu_kit.clock import now
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.errors import FieldError, ValidationFailed, responses
-from jiuzhu_kit.money import Money
-from jiuzhu_kit.pagination import Page, PageParams, page_params
-from jiuzhu_procurement.contract import policy as contracts_policy
-from jiuzhu_procurement.contract.models import Contract
-from jiuzhu_procurement.contractor import policy as contractors_policy
-from jiuzhu_procurement.contractor.models import Contractor
-from jiuzhu_procurement.debarment.models import Debarment
+from jiuzhu_kit.errors import FieldError, responses
+from jiuzhu_kit.filters import PeriodInvalid
+from jiuzhu_kit.pagination import PageParams, page_params
 from jiuzhu_procurement.disclosure import ocds, service
-from jiuzhu_procurement.project import methods
-from jiuzhu_procurement.project.models import Project
 
 router = APIRouter(tags=["public"])
 PUBLIC_STATES = ocds.AFTER_TENDER
-
-
-class AnnouncementOut(BaseModel):
-    project_id: uuid.UUID
-    ocid: str
-    title: str
-    division_code: str
-    method: str | None
-    method_zh: str | None
-    budget: Money
-    items: list[str]
-    announced_on: date | None
-    status: str
-
-
-class ResultOut(BaseModel):
-    project_id: uuid.UUID
-    title: str
-    division_code: str
-    method_zh: str | None
-    supplier_name: str
-    supplier_uscc: str
-    amount: Money
-    awarded_on: date
-    challenge_deadline: date | None
-    ranking: list[dict[str, Any]]
-
-
-class PublicContractOut(BaseModel):
-    contract_id: uuid.UUID
-    project_id: uuid.UUID
-    subject: str
-    division_code: str
-    contractor_name: str
-    contractor_uscc: str
-    price: Money
-    term_start: date
-    term_end: date
-    signed_on: date | None
-    status: str
-    parties: list[dict[str, Any]]
-
-
-class PublicDebarmentOut(BaseModel):
-    contractor_name: str
-    uscc: str
-    legal_representative: str | None
-    decided_by_division: str
-    term_years: int | None
-    effective_from: date | None
-    effective_until: date | None
-    basis: str = "政府采购法 77; 闽民保〔2018〕58号 一(七)"
-
-
-def _ocid(request: Request, project_id: Any) -> str:
-    return f"{request.app.state.settings.ocid_prefix}-{project_id}"
-
-
-async def _page(session: Any, q: Any, page: PageParams) -> tuple[list[Any], int]:
-    total = (await session.execute(select(func.count()).select_from(q.subquery()))).scalar_one()
-    rows = (await session.execute(q.limit(page.limit).offset(page.offset))).scalars().all()
-    return list(rows), int(total)
-
-
-@router.get("/public/announcements", response_model=Page[AnnouncementOut])
-async def announcements(
-    request: Request, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[AnnouncementOut]:
-    """Procurement announcements (采购公告), newest first."""
-    q = (
-        select(Project)
-        .where(Project.status.in_(PUBLIC_STATES))
-        .order_by(Project.announced_on.desc(), Project.id)
-    )
-    rows, total = await _page(session, q, page)
-    items = [
-        AnnouncementOut(
-            project_id=p.id,
-            ocid=_ocid(request, p.id),
-            title=p.title,
-            division_code=p.division_code,
-            method=p.method,
-            method_zh=methods.ZH.get(p.method or ""),
-            budget=p.budget,
-            items=p.items,
-            announced_on=p.announced_on,
-            status=p.status,
-        )
-        for p in rows
-    ]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
-
-
-@router.get("/public/results", response_model=Page[ResultOut])
-async def results(session: SessionDep, page: Annotated[PageParams, Depends(page_params)]) -> Page[ResultOut]:
-    """Award results (成交结果公告) with each bidder's total score."""
-    q = select(Project).where(Project.awarded_on.is_not(None), Project.status.in_(ocds.AFTER_AWARD))
-    rows, total = await _page(session, q.order_by(Project.awarded_on.desc(), Project.id), page)
-    items = []
-    for p in rows:
-        name = (
-            await session.execute(select(Contractor.name).where(Contractor.uscc == p.awarded_uscc))
-        ).scalar() or ""
-        ranking = [
-            {"rank": r.get("rank"), "name": r["name"], "total": r.get("total"), "status": r["status"]}
-            for r in (p.scoring or {}).get("ranking", [])
-        ]
-        items.append(
-            ResultOut(
-                project_id=p.id,
-                title=p.title,
-                division_code=p.division_code,
-                method_zh=methods.ZH.get(p.method or ""),
-                supplier_name=name,
-                supplier_uscc=p.awarded_uscc or "",
-                amount=p.awarded_amount or 0,
-                awarded_on=p.awarded_on,
-                challenge_deadline=p.challenge_deadline,
-                ranking=ranking,
-            )
-        )
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
-
-
-@router.get("/public/contracts", response_model=Page[PublicContractOut])
-async def contracts(
-    session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
-) -> Page[PublicContractOut]:
-    """Signed contracts (合同公告); contact persons masked."""
-    q = select(Contract).where(Contract.status.in_(("signed", "terminated", "taken_over", "completed")))
-    rows, total = await _page(session, q.order_by(Contract.signed_on.desc(), Contract.id), page)
-    items = [
-        PublicContractOut(
-            contract_id=c.id,
-            project_id=c.project_id,
-            subject=c.subject,
-            division_code=c.division_code,
-            contractor_name=c.contractor_name,
-            contractor_uscc=c.contractor_uscc,
-            price=c.price,
-            term_start=c.term_start,
-            term_end=c.term_end,
-            signed_on=c.signed_on,
-            status=c.status,
-            parties=contracts_policy.POLICY.view(None, c).apply({"parties": c.parties})["parties"],
-        )
-        for c in rows
-    ]
-    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
-
-
-@router.get("/public/debarments", response_model=list[PublicDebarmentOut])
-async def debarments(session: SessionDep, on: date | None = None) -> list[PublicDebarmentOut]:
-    """Debarments in force on `on` (default today), nationwide; expired ones drop out by date."""
-    day = on or today()
-    rows = (
-        await session.execute(
-            select(Debarment, Contractor)
-            .join(Contractor, Contractor.id == Debarment.contractor_id)
-            .where(
-                Debarment.status == "debarred",
-                Debarment.effective_from <= day,
-                Debarment.effective_until >= day,
-            )
-            .order_by(Debarment.effective_until.desc())
-        )
-    ).all()
-    return [
-        PublicDebarmentOut(
-            contractor_name=c.name,
-            uscc=c.uscc,
-            legal_representative=contractors_policy.POLICY.view(None, c).apply(
-                {"legal_representative": c.legal_representative}
-            )["legal_representative"],
-            decided_by_division=d.division_code,
-            term_years=d.term_years,
-            effective_from=d.effective_from,
-            effective_until=d.effective_until,
-        )
-        for d, c in rows
-    ]
 
 
 def _publisher(request: Request) -> dict[str, str]:
@@ -221,12 +27,6 @@ def _publisher(request: Request) -> dict[str, str]:
 
 def _base(request: Request) -> str:
     return str(request.app.state.settings.public_base_url).rstrip("/")
-
-
-class PeriodInvalid(ValidationFailed):
-    code = "PERIOD_INVALID"
-    zh = "期间无效：起始日期（from）不能晚于截止日期（to）"
-    en = "Invalid period: `from` must not be after `to`"
 
 
 _POLICY = (

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
+from jiuzhu_kit import httpcache
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import ValidationFailed, responses
@@ -160,10 +161,14 @@ async def get_draw(
 @router.get(
     "/public/projects/{project_id}/expert-draw",
     response_model=PublicDrawOut,
-    responses=responses(ExpertDrawNotFound),
+    responses={**responses(ExpertDrawNotFound), **httpcache.documented(httpcache.LIST)},
 )
-async def public_draw(session: SessionDep, project_id: uuid.UUID, round_: Round = None) -> PublicDrawOut:
+async def public_draw(
+    request: Request, response: Response, session: SessionDep, project_id: uuid.UUID, round_: Round = None
+) -> Any:
     """Public, no token: the commitments from the moment they are made; after the draw the seeds, the
     frozen pool, the exclusions with their reasons (no names) and the panel — enough for anyone to
-    recompute the panel (`algorithm_steps`)."""
-    return publish.public_out(await service.published(session, project_id, round_))
+    recompute the panel (`algorithm_steps`). Cacheable: the ETag is the published draw itself."""
+    out = publish.public_out(await service.published(session, project_id, round_))
+    stamp = httpcache.Stamp.of("expert-draw", out.model_dump(mode="json"))
+    return httpcache.answer(request, response, stamp, httpcache.LIST) or out

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from sqlalchemy import func, select
 
 from jiuzhu_kit import clock
-from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
+from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import ConcurrentUpdate, SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Year
@@ -20,6 +21,7 @@ from jiuzhu_staffing.calculation.endpoints import PACK_ERRORS
 from jiuzhu_staffing.compliance import service
 from jiuzhu_staffing.compliance.models import ComplianceReport
 from jiuzhu_staffing.compliance.policy import POLICY
+from jiuzhu_staffing.compliance.repository import ComplianceRepository
 from jiuzhu_staffing.compliance.schemas import ComplianceOut, ReportIn, ReportOut, SummaryOut
 from jiuzhu_staffing.packs.registry import registry
 
@@ -105,3 +107,36 @@ async def compliance_summary(
     return SummaryOut.model_validate(
         await service.summary(session, registry(request), principal, division, year, day)
     )
+
+
+@router.get(
+    "/reports/{division_code}/{year}/events",
+    response_model=list[AuditEventOut],
+    responses=responses(service.ReportNotFound),
+)
+async def report_events(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    division_code: DivisionCode,
+    year: Annotated[Year, Path(ge=2000, le=2100)],
+) -> list[AuditEventOut]:
+    """Every version of the report (submitted, updated), hash-chained."""
+    row = await ComplianceRepository(session).get(division_code, year)
+    return await history_of(request, session, POLICY, principal, row, row.id if row else None)
+
+
+@router.get(
+    "/reports/{division_code}/{year}/events/verify",
+    response_model=VerifyOut,
+    responses=responses(service.ReportNotFound),
+)
+async def verify_report_events(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    division_code: DivisionCode,
+    year: Annotated[Year, Path(ge=2000, le=2100)],
+) -> VerifyOut:
+    row = await ComplianceRepository(session).get(division_code, year)
+    return await verify_of(request, session, POLICY, principal, row, row.id if row else None)

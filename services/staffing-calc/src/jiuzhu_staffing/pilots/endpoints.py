@@ -7,12 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
+from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
 from jiuzhu_kit.db import ConcurrentUpdate, SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Year
 from jiuzhu_staffing.packs.registry import NoPackInForce, registry
 from jiuzhu_staffing.pilots import service
+from jiuzhu_staffing.pilots.policy import POLICY, PilotsNotFound
 from jiuzhu_staffing.pilots.schemas import PilotCheck, PilotsIn, PilotsOut
 
 router = APIRouter(prefix="/pilots", tags=["pilots"])
@@ -42,7 +44,7 @@ async def record_pilots(
 @router.get(
     "/{province_code}/{year}/check",
     response_model=PilotCheck,
-    responses=responses(service.PilotsNotFound, service.PackHasNoPilotRules, NoPackInForce),
+    responses=responses(PilotsNotFound, service.PackHasNoPilotRules, NoPackInForce),
 )
 async def check_pilots(
     request: Request,
@@ -57,3 +59,36 @@ async def check_pilots(
     return PilotCheck.model_validate(
         await service.check(session, registry(request), principal, province_code, year, day)
     )
+
+
+@router.get(
+    "/{province_code}/{year}/events",
+    response_model=list[AuditEventOut],
+    responses=responses(PilotsNotFound),
+)
+async def pilot_events(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    province_code: DivisionCode,
+    year: Annotated[Year, Path(ge=2000, le=2100)],
+) -> list[AuditEventOut]:
+    """Every recording of the province's pilots for the year, hash-chained."""
+    row = await service.designation(session, province_code, year)
+    return await history_of(request, session, POLICY, principal, row, f"{province_code}:{year}")
+
+
+@router.get(
+    "/{province_code}/{year}/events/verify",
+    response_model=VerifyOut,
+    responses=responses(PilotsNotFound),
+)
+async def verify_pilot_events(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    province_code: DivisionCode,
+    year: Annotated[Year, Path(ge=2000, le=2100)],
+) -> VerifyOut:
+    row = await service.designation(session, province_code, year)
+    return await verify_of(request, session, POLICY, principal, row, f"{province_code}:{year}")

@@ -12,9 +12,10 @@ from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.db import ConcurrentUpdate
-from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_kit.errors import BadRequest, Conflict, FieldError, ValidationFailed
 from jiuzhu_staffing.packs.registry import PackRegistry
 from jiuzhu_staffing.pilots.models import PilotDesignation
+from jiuzhu_staffing.pilots.policy import PilotsNotFound
 from jiuzhu_staffing.pilots.schemas import PilotsIn, PilotsOut
 from jiuzhu_staffing.regions.known import known
 
@@ -37,12 +38,6 @@ class PackHasNoPilotRules(Conflict):
     code = "PACK_HAS_NO_PILOT_RULES"
     zh = "规则包 {pack} 未规定试点数量"
     en = "Rule pack {pack} sets no pilot counts"
-
-
-class PilotsNotFound(NotFound):
-    code = "PILOTS_NOT_FOUND"
-    zh = "未找到试点名单"
-    en = "Pilot list not found"
 
 
 async def _get(
@@ -100,6 +95,10 @@ async def record(
         jurisdiction=province,
     )
     return row
+
+
+async def designation(session: AsyncSession, province: str, year: int) -> PilotDesignation | None:
+    return await _get(session, province, year)
 
 
 async def check(
