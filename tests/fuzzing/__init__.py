@@ -128,6 +128,7 @@ async def row_counts(database_url: str) -> dict[str, int]:
             SELECT n.nspname AS s, c.relname AS t FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('staffing', 'procurement', 'evaluation')
               AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'reference%'
+              AND c.relname NOT LIKE 'rate\\_limit\\_%'  -- the shared limiter's counters, not records
             """
         )
         return {

@@ -78,9 +78,41 @@ PLAN_LINES = {
     "budget_lines": [{"funding_source": "working_funds", "amount": "9500000.00", "scope": "入户核查服务"}]
 }
 
+NO_ENDPOINT = "00000000-0000-4000-8000-00000000b00c"
+
 # (service, "METHOD path") → the own caller's request. Public operations are listed too (their
 # own caller is anonymous-capable; the matrix sends no outside/role probes to them).
 VALID: dict[tuple[str, str], Write] = {
+    # Webhook endpoints belong to whoever registered them, in no jurisdiction (kit webhooks_api);
+    # another owner's endpoint looks absent, so a random id is a domain refusal (404).
+    **{
+        (svc, op): write
+        for svc in ("staffing", "procurement", "evaluation")
+        for op, write in (
+            (
+                "POST /webhooks/endpoints",
+                Write(
+                    "bureau",
+                    lambda w: "/webhooks/endpoints",
+                    lambda w: {"url": "http://127.0.0.1:9/jiuzhu-hooks", "event_types": ["*"]},
+                    lingwu=False,
+                ),
+            ),
+            (
+                "POST /webhooks/endpoints/{endpoint_id}/enable",
+                Write("bureau", lambda w: f"/webhooks/endpoints/{NO_ENDPOINT}/enable", lingwu=False),
+            ),
+            (
+                "POST /webhooks/endpoints/{endpoint_id}/replay",
+                Write(
+                    "bureau",
+                    lambda w: f"/webhooks/endpoints/{NO_ENDPOINT}/replay",
+                    lambda w: {"since": "2026-01-01T00:00:00+08:00"},
+                    lingwu=False,
+                ),
+            ),
+        )
+    },
     ("staffing", "PUT /admin/calendar/{year}"): Write(
         "admin", lambda w: f"/admin/calendar/{CALENDAR_YEAR}", lambda w: CALENDAR, div="000000"
     ),
