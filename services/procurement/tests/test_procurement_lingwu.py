@@ -142,6 +142,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
     assert r.status_code == 201, r.text
     cid = r.json()["id"]
     assert [x["role"] for x in r.json()["parties"]] == ["purchaser", "contractor", "township"]
+    assert r.json()["parties"][0]["name"] == "灵武市民政局"  # the purchaser registry, not a placeholder
     p = (await kit.tr("projects", pid, "contract_signed", "bureau", LINGWU)).json()
     c = (await client.get(f"/contracts/{cid}", headers=kit.auth("bureau", LINGWU))).json()
     assert c["status"] == "signed" and len(c["payments"]) == 6

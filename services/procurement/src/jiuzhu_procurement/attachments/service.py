@@ -35,6 +35,7 @@ from jiuzhu_procurement.project.policy import (
     POLICY as PROJECTS,
 )
 from jiuzhu_procurement.project.policy import (
+    READERS,
     BidNotFound,
     BidSealed,
     is_purchaser_side,
@@ -44,6 +45,14 @@ from jiuzhu_procurement.project.service import _sealed_actor
 from jiuzhu_procurement.project.service import load as load_project
 
 PURCHASER = (Role.ADMIN, Role.BUREAU, Role.TOWNSHIP)  # who files a purchase's own documents
+# Who may ever read a bid's, a challenge's or a complaint's documents: the project's readers and
+# suppliers (each only its own); any other role is refused before anything is looked up.
+PARTIES = (Role.ADMIN, *READERS, Role.CONTRACTOR)
+
+
+def _role(principal: Principal, *roles: str) -> None:
+    if not principal.has(*roles):
+        raise RoleForbidden()
 
 
 def _uuid(key: str) -> uuid.UUID | None:
@@ -79,8 +88,8 @@ async def read_plan(request: Request, session: AsyncSession, principal: Principa
 
 
 async def write_plan(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
-    owner = await read_plan(request, session, principal, key)
     _may_file(principal)
+    owner = await read_plan(request, session, principal, key)
     return owner
 
 
@@ -90,8 +99,8 @@ async def read_project(request: Request, session: AsyncSession, principal: Princ
 
 
 async def write_project(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
-    owner = await read_project(request, session, principal, key)
     _may_file(principal)
+    owner = await read_project(request, session, principal, key)
     return owner
 
 
@@ -102,6 +111,7 @@ async def read_contract(request: Request, session: AsyncSession, principal: Prin
 
 async def write_contract(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
     """The purchaser's side files the contract; the contractor party its own reports."""
+    _role(principal, *PURCHASER, Role.CONTRACTOR)
     k = _uuid(key)
     c = CONTRACTS.check(principal, await load_contract(session, k) if k else None)
     if not (principal.has(*PURCHASER) or CONTRACTS.is_party(principal, c)):
@@ -116,6 +126,7 @@ async def _bid(
     request: Request, session: AsyncSession, principal: Principal, key: str
 ) -> tuple[Bid, Project, bool]:
     """The bid, its project and whether the caller is its bidder; 404 for a bid it cannot know of."""
+    _role(principal, *PARTIES)
     k = _uuid(key)
     b = (await session.execute(select(Bid).where(Bid.id == k))).scalar_one_or_none() if k else None
     p = await load_project(session, b.project_id) if b is not None else None
@@ -144,6 +155,7 @@ async def read_bid(request: Request, session: AsyncSession, principal: Principal
 async def write_bid(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
     """Only its bidder, only while it is sealed and not withdrawn (a bid's content is fixed at the
     opening, 财政部令第87号 34); the event names the sealed actor, as the bid's own do."""
+    _role(principal, Role.ADMIN, Role.CONTRACTOR)
     b, p, own = await _bid(request, session, principal, key)
     if not own:
         if is_purchaser_side(principal, p):
@@ -168,6 +180,7 @@ async def _raised(
     session: AsyncSession, principal: Principal, row: Challenge | Complaint | None, missing: type[Exception]
 ) -> tuple[Any, bool]:
     """The challenge or complaint, and whether the caller is the supplier that raised it."""
+    _role(principal, *PARTIES)
     if row is None:
         raise missing()
     p = await load_project(session, row.project_id)
@@ -186,6 +199,7 @@ async def read_challenge(request: Request, session: AsyncSession, principal: Pri
 
 async def write_challenge(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
     """The challenger (its evidence) and the purchaser (its reply)."""
+    _role(principal, *PURCHASER, Role.CONTRACTOR)
     k = _uuid(key)
     row = await session.get(Challenge, k) if k else None
     c, supplier = await _raised(session, principal, row, ChallengeNotFound)
@@ -204,6 +218,7 @@ async def read_complaint(request: Request, session: AsyncSession, principal: Pri
 async def write_complaint(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
     """The complainant, the purchaser (its statement) and finance at the purchaser's level (its
     decision, 财政部令第94号)."""
+    _role(principal, *PURCHASER, Role.FINANCE, Role.CONTRACTOR)
     k = _uuid(key)
     row = await session.get(Complaint, k) if k else None
     c, supplier = await _raised(session, principal, row, ComplaintNotFound)
