@@ -18,7 +18,7 @@ the chain's verify route also catches a stored file that was replaced (verify_do
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
@@ -184,6 +184,80 @@ async def _record(
         jurisdiction=owner.division,
     )
     return values
+
+
+async def attach(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    owner: Owner,
+    data: bytes,
+    *,
+    media_type: str,
+    document_type: str,
+    title: str,
+    language: str = "zh",
+) -> tuple[DocumentOut, bool]:
+    """Store a document the service made (a generated contract, notice or report) on `owner`: a new
+    version of its current document of that type and title, or the first one; the same bytes as the
+    current version change nothing. Returns the current version and whether it is new."""
+    codelist.check_type(document_type)
+    docs = _documents(request)
+    table = docs.table
+    current = (
+        await session.execute(
+            select(table)
+            .where(
+                table.c.owner_type == owner.kind,
+                table.c.owner_id == owner.id,
+                table.c.document_type == document_type,
+                table.c.title == title,
+                table.c.superseded_by.is_(None),
+            )
+            .with_for_update()
+        )
+    ).one_or_none()
+    prev = current._mapping if current is not None else None
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield data
+
+    settings: KitSettings = request.app.state.settings
+    stored = await docs.store.ingest(chunks(), declared=media_type, limit=settings.documents_max_bytes)
+    if prev is not None and prev["sha256"] == stored.sha256:
+        return _out(request, prev), False
+    now = clock.now()
+    new_id = uuid.uuid4()
+    if prev is not None:
+        await session.execute(
+            update(table).where(table.c.id == prev["id"]).values(superseded_by=new_id, superseded_at=now)
+        )
+    values = await _record(
+        request,
+        session,
+        principal,
+        owner,
+        {
+            "id": new_id,
+            "series_id": prev["series_id"] if prev is not None else new_id,
+            "version": prev["version"] + 1 if prev is not None else 1,
+            "owner_type": owner.kind,
+            "owner_id": owner.id,
+            "division_code": owner.division,
+            "document_type": document_type,
+            "title": title,
+            "language": language,
+            "media_type": stored.media_type,
+            "size": stored.size,
+            "sha256": stored.sha256,
+            "uploaded_by": owner.actor.sub if owner.actor else principal.sub,
+            "uploaded_at": now,
+            "supersedes": prev["id"] if prev is not None else None,
+            "superseded_by": None,
+            "superseded_at": None,
+        },
+    )
+    return _out(request, values), True
 
 
 async def _one(session: AsyncSession, table: Table, owner: Owner, document_id: uuid.UUID) -> Any:
