@@ -204,9 +204,17 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
     assert [e["action"] for e in ev] == [
         "contract.drafted",
         "contract.signed",
+        "document.attached",  # the generated contract (.docx): its hash, size and type
         "contract.deadline_fulfilled",
         "contract.amended",
     ]
+    attached = ev[2]["data"]
+    assert (attached["document_type"], attached["media_type"]) == (
+        "contractSigned",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    v = (await client.get(f"/contracts/{cid}/events/verify", headers=kit.auth("auditor", LINGWU))).json()
+    assert v["ok"] is True and v["events"] == 5
     v = (await client.get(f"/projects/{pid}/events/verify", headers=kit.auth("auditor", LINGWU))).json()
     assert v["ok"] and v["events"] >= 9
 

@@ -62,7 +62,7 @@ def render(c: Contract, project_title: str) -> bytes:
         role = t["roles"].get(p.get("role"), t["roles"]["other"])
         ident = p.get("uscc") or p.get("division_code") or ""
         d.add_paragraph(f"{role}：{p['name']}" + (f"（{ident}）" if ident else ""))
-    d.add_paragraph(" ".join(t["preamble"].split()).format(project_title=project_title, kind=kind))
+    d.add_paragraph(t["preamble"].format(project_title=project_title, kind=kind))
     values = _fields(c, t)
     for clause in t["clauses"]:
         d.add_heading(clause["heading"], level=1)
