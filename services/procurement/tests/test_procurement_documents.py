@@ -16,7 +16,7 @@ import docx
 import httpx
 import pytest_asyncio
 
-from jiuzhu_devtools.testing import TEST_SECRET, service_client
+from jiuzhu_devtools.testing import TEST_SECRET, service_client, test_today
 from jiuzhu_kit.documents.store import key_of
 from jiuzhu_procurement.app import create
 from jiuzhu_procurement.settings import Settings
@@ -64,7 +64,7 @@ async def upload(
 async def test_attach_list_download_supersede_and_verify_on_a_project(dkit: Kit, docs_dir: Path) -> None:
     kit = dkit
     bureau = kit.auth("bureau", LINGWU)
-    plan = await kit.plan(LINGWU, 2026)
+    plan = await kit.plan(LINGWU, test_today().year)
     pid = (await kit.project(LINGWU, plan)).json()["id"]
     path = f"/projects/{pid}"
 
@@ -188,7 +188,7 @@ def _bomb() -> bytes:
 async def test_refusals_store_nothing(dkit: Kit, docs_dir: Path) -> None:
     kit = dkit
     bureau = kit.auth("bureau", LINGWU)
-    plan = await kit.plan(LINGWU, 2026)
+    plan = await kit.plan(LINGWU, test_today().year)
     path = f"/plans/{plan}"
     big = PDF + b"0" * 100_000
     cases: list[tuple[bytes, str, dict[str, str], int, str]] = [
@@ -240,7 +240,7 @@ def _docx(text: str) -> bytes:
 
 async def test_a_sealed_bids_documents_are_its_bidders_until_the_opening(dkit: Kit) -> None:
     kit = dkit
-    plan = await kit.plan(LINGWU, 2026, amount="10000000.00")
+    plan = await kit.plan(LINGWU, test_today().year, amount="10000000.00")
     pid = (await kit.project(LINGWU, plan, budget="3000000.00")).json()["id"]
     await kit.tr("projects", pid, "approved", "finance", LINGWU)
     await kit.tr("projects", pid, "announced", "bureau", LINGWU, {"method": "open_tender"})
