@@ -120,6 +120,9 @@ VALID: dict[tuple[str, str], Write] = {
         ("procurement", f"POST /{kind}/{{key}}/documents"): _upload(kind, role, org, doc_type)
         for kind, role, org, doc_type in DOCUMENT_WRITERS
     },
+    ("procurement", "POST /projects/{project_id}/documents/generated"): Write(
+        "bureau", lambda w: f"/projects/{w.projects['awarded']}/documents/generated"
+    ),
     ("procurement", "POST /contracts/{contract_id}/documents/generated"): Write(
         "bureau", lambda w: f"/contracts/{w.contract}/documents/generated"
     ),

@@ -300,3 +300,34 @@ async def test_a_sealed_bids_documents_are_its_bidders_until_the_opening(dkit: K
     assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
     r = await kit.c.get(f"/bids/{bids[0]}/documents", headers=rival)
     assert (r.status_code, r.json()["code"]) == (404, "BID_NOT_FOUND")
+
+
+async def test_the_award_notice_is_generated_from_the_award(dkit: Kit) -> None:
+    kit = dkit
+    pid, bids = await kit.to_scoring(LINGWU)
+    bureau = kit.auth("bureau", LINGWU)
+    r = await kit.c.post(f"/projects/{pid}/documents/generated", headers=bureau)
+    assert (r.status_code, r.json()["code"]) == (409, "AWARD_NOT_MADE")
+    await kit.score(LINGWU, pid, bids, ["60", "70", "65"])
+    p = (await kit.tr("projects", pid, "awarded", "bureau", LINGWU)).json()
+    r = await kit.c.post(f"/projects/{pid}/documents/generated", headers=bureau)
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert (doc["document_type"], doc["media_type"], doc["version"]) == ("awardNotice", DOCX_MT, 1)
+    got = await kit.c.get(doc["url"], headers=kit.auth("auditor", LINGWU))
+    text = [x.text for x in docx.Document(io.BytesIO(got.content)).paragraphs]
+    winner = (await kit.c.get(f"/contractors/{p['awarded_uscc']}", headers=bureau)).json()["name"]
+    assert text[0] == "购买社会救助经办服务 中标结果公告"
+    assert text[1:7] == [
+        "一、采购人：灵武市民政局",
+        "二、项目名称：购买社会救助经办服务",
+        "三、采购方式：公开招标",
+        "四、采购标的：AS01、AS02",
+        f"五、中标（成交）供应商：{winner}（统一社会信用代码 {p['awarded_uscc']}）",
+        f"六、中标（成交）金额：人民币 {p['awarded_amount']} 元",
+    ]
+    assert text[8].startswith(
+        f"八、质疑期限：供应商认为结果使自己的权益受到损害的，可在 {p['challenge_deadline']} 前"
+    )
+    r = await kit.c.post(f"/projects/{pid}/documents/generated", headers=kit.auth("finance", LINGWU))
+    assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")

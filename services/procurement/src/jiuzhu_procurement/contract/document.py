@@ -21,7 +21,7 @@ TITLE = "政府购买社会救助服务合同（系统生成）"
 _TEMPLATE = Path(__file__).parent / "templates" / "contract.yaml"
 # Fixed document dates: the same contract data gives the same bytes (a regeneration that changes
 # nothing stores nothing new).
-_EPOCH = datetime(2000, 1, 1)
+EPOCH = datetime(2000, 1, 1)
 
 
 @cache
@@ -55,7 +55,7 @@ def render(c: Contract, project_title: str) -> bytes:
     tripartite = len(c.parties) > 2
     kind = "三方协议" if tripartite else "合同"
     d = docx.Document()
-    d.core_properties.created = d.core_properties.modified = _EPOCH
+    d.core_properties.created = d.core_properties.modified = EPOCH
     d.core_properties.title = t["title_tripartite"] if tripartite else t["title"]
     d.add_heading(d.core_properties.title, level=0)
     for p in c.parties:
@@ -73,10 +73,10 @@ def render(c: Contract, project_title: str) -> bytes:
         d.add_paragraph(t["signature"].format(role=role, name=p["name"]))
     out = io.BytesIO()
     d.save(out)
-    return _stable(out.getvalue())
+    return stable(out.getvalue())
 
 
-def _stable(blob: bytes) -> bytes:
+def stable(blob: bytes) -> bytes:
     """The package with fixed entry times (zipfile stamps each entry with the clock)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(blob)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
