@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import tempfile
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,9 +76,9 @@ def make_app(service: str, database_url: str, **overrides: Any) -> FastAPI:
     pkg = BY_NAME[service].package
     settings_cls = importlib.import_module(f"{pkg}.settings").Settings
     fields = settings_cls.model_fields
+    # Documents stay in the default store (.data/documents): the live stack's processes, which build
+    # the fuzzers' world, write there too.
     extra: dict[str, Any] = {k: 10**6 for k in fields if k.endswith("rate_limit_per_minute")}
-    if "documents_dir" in fields:  # uploaded documents go to a temporary folder, not .data/
-        extra["documents_dir"] = tempfile.mkdtemp(prefix="jiuzhu-test-documents-")
     settings = settings_cls(
         DATABASE_URL=database_url,
         JWT_SECRET=TEST_SECRET,

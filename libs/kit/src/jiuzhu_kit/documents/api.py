@@ -50,6 +50,13 @@ class DocumentNotFound(NotFound):
     en = "Document not found"
 
 
+class DocumentContentMissing(DomainError):
+    code = "DOCUMENT_CONTENT_MISSING"
+    status = 500
+    zh = "文件内容在存储中缺失或已被替换（请通知管理员核验）"
+    en = "The document's content is missing from the store or was replaced (tell an administrator)"
+
+
 class DocumentSuperseded(Conflict):
     code = "DOCUMENT_SUPERSEDED"
     zh = "该文件已有新版本，请对最新版本提交修订"
@@ -274,6 +281,7 @@ async def _one(session: AsyncSession, table: Table, owner: Owner, document_id: u
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
+_FILE_TYPES = {mt: _BINARY for mt in sorted(sniff.ACCEPTED)}
 _UPLOAD_EXTRA = {
     "requestBody": {"required": True, "content": {mt: _BINARY for mt in sorted(sniff.ACCEPTED)}},
     STREAMED_BODY: True,
@@ -418,6 +426,8 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         owner = await spec.read(request, session, principal, key)
         row = await _one(session, _documents(request).table, owner, document_id)
         sha, size = row["sha256"], row["size"]
+        if await _documents(request).store.size_of(sha) != size:
+            raise DocumentContentMissing()  # said before the response starts, not halfway through it
         headers = {
             "ETag": http.etag(sha),
             "Accept-Ranges": "bytes",
@@ -480,8 +490,8 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         responses={
             **read_errors,
             **responses(http.RangeNotSatisfiable),
-            200: {"description": "The file", "content": {"application/octet-stream": _BINARY}},
-            206: {"description": "The requested range", "content": {"application/octet-stream": _BINARY}},
+            200: {"description": "The file, as its media type", "content": _FILE_TYPES},
+            206: {"description": "The requested range", "content": _FILE_TYPES},
             304: {"description": "Not modified (If-None-Match matched the ETag, the sha256)"},
         },
         tags=[spec.tag],
