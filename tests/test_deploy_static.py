@@ -25,6 +25,7 @@ ENV = {
     "POSTGRES_PASSWORD": "pw",
     "JWT_SECRET": "x" * 40,
     "PROCUREMENT_BID_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "MINIO_ROOT_PASSWORD": "minio-pw-1234",
 }
 
 _VAR = re.compile(r"\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}")
@@ -63,7 +64,7 @@ def load_compose(env: dict[str, str]) -> dict[str, Any]:
 def test_compose_is_valid_and_wired() -> None:
     c = load_compose(ENV)
     services = c["services"]
-    assert set(services) == APP_SERVICES | {"postgres", "migrate", "edge"}
+    assert set(services) == APP_SERVICES | {"postgres", "migrate", "edge", "minio", "minio-bucket"}
     assert "healthcheck" in services["postgres"]
     assert services["migrate"]["restart"] == "no"
     assert services["migrate"]["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -89,6 +90,21 @@ def test_compose_is_valid_and_wired() -> None:
         assert (ROOT / source).is_file(), source
         conf = (ROOT / source).read_text(encoding="utf-8")
         assert "http://gateway:8000" in conf and "X-Forwarded-For $remote_addr" in conf
+
+
+def test_compose_keeps_documents_in_minio() -> None:
+    services = load_compose(ENV)["services"]
+    env = services["procurement"]["environment"]
+    assert env["PROCUREMENT_DOCUMENTS_BACKEND"] == "s3"
+    assert env["PROCUREMENT_DOCUMENTS_S3_ENDPOINT"] == "http://minio:9000"
+    assert env["PROCUREMENT_DOCUMENTS_S3_SECRET_ACCESS_KEY"] == ENV["MINIO_ROOT_PASSWORD"]
+    assert (
+        services["procurement"]["depends_on"]["minio-bucket"]["condition"] == "service_completed_successfully"
+    )
+    assert services["minio-bucket"]["depends_on"]["minio"]["condition"] == "service_healthy"
+    assert "jiuzhu-documents" in " ".join(services["minio-bucket"]["entrypoint"])
+    with pytest.raises(ValueError, match="MINIO_ROOT_PASSWORD"):
+        load_compose({k: v for k, v in ENV.items() if k != "MINIO_ROOT_PASSWORD"})
 
 
 def test_compose_refuses_to_start_without_secrets() -> None:

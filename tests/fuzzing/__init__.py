@@ -76,7 +76,9 @@ def make_app(service: str, database_url: str, **overrides: Any) -> FastAPI:
     pkg = BY_NAME[service].package
     settings_cls = importlib.import_module(f"{pkg}.settings").Settings
     fields = settings_cls.model_fields
-    extra = {k: 10**6 for k in fields if k.endswith("rate_limit_per_minute")}
+    # Documents stay in the default store (.data/documents): the live stack's processes, which build
+    # the fuzzers' world, write there too.
+    extra: dict[str, Any] = {k: 10**6 for k in fields if k.endswith("rate_limit_per_minute")}
     settings = settings_cls(
         DATABASE_URL=database_url,
         JWT_SECRET=TEST_SECRET,

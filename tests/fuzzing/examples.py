@@ -164,6 +164,43 @@ def procurement(w: World) -> dict[str, Example]:
             path={"challenge_id": w.challenge}, body={"to": "dismissed", "reason": "经复核评审符合采购文件"}
         ),
         "GET /complaints": Example(query={"division_code": LINGWU}),
+        **{
+            f"{m} /{kind}/{{key}}/documents{tail}": Example(
+                path={"key": owner, "document_id": doc},
+                query={"document_type": "clarifications", "title": "说明"}
+                if m == "POST" and not tail
+                else {},
+            )
+            for kind, (owner, doc) in w.documents.items()
+            for m, tail in (
+                ("GET", ""),
+                ("GET", "/{document_id}"),
+                ("GET", "/{document_id}/content"),
+                ("POST", ""),
+                ("POST", "/{document_id}/versions"),
+            )
+        },
+        **{
+            f"{m} /bids/{{key}}/documents{tail}": Example(
+                role="contractor",
+                org=w.contractors["A"],
+                path={"key": w.bids["announced"][0], "document_id": w.documents["plans"][1]},
+                query={"document_type": "submissionDocuments", "title": "响应文件"}
+                if m == "POST" and not tail
+                else {},
+            )
+            for m, tail in (
+                ("GET", ""),
+                ("GET", "/{document_id}"),
+                ("GET", "/{document_id}/content"),
+                ("POST", ""),
+                ("POST", "/{document_id}/versions"),
+            )
+        },
+        "POST /projects/{project_id}/documents/generated": Example(
+            path={"project_id": w.projects["awarded"]}
+        ),
+        "POST /contracts/{contract_id}/documents/generated": Example(path={"contract_id": w.contract}),
         "POST /complaints": Example(
             "contractor",
             org=b,

@@ -79,6 +79,7 @@ class World:
     pack: str = ""
     local_packs: dict[str, str] = field(default_factory=dict)  # read, decide: Lingwu's drafts
     expert: str = ""  # a review expert of Lingwu's pool (five in it)
+    documents: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind → (owner id, document id)
 
     @property
     def template_code(self) -> str:
@@ -168,7 +169,28 @@ def _build(api: Api) -> World:
     )
     w.debarment = str(case["id"])
     _evaluation(api, w, bureau)
+    _documents(api, w, bureau)
     return w
+
+
+def _documents(api: Api, w: World, bureau: Persona) -> None:
+    """A text document on a plan, a project, the contract, a challenge and a complaint (attachments/)."""
+    owners = {
+        "plans": w.plans["approved"],
+        "projects": w.projects["awarded"],
+        "contracts": w.contract,
+        "challenges": w.challenge,
+        "complaints": w.complaint,
+    }
+    for kind, owner in owners.items():
+        r = api.http.post(
+            f"/api/procurement/{kind}/{owner}/documents",
+            params={"document_type": "clarifications", "title": "说明"},
+            content="灵武市社会救助服务 说明\n".encode() * 10,
+            headers=api.headers(bureau) | {"Content-Type": "text/plain"},
+        )
+        assert r.status_code == 201, r.text
+        w.documents[kind] = (owner, str(r.json()["id"]))
 
 
 def _experts(api: Api, w: World, bureau: Persona, pr: Procurement) -> None:

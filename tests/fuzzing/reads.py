@@ -179,6 +179,20 @@ def reads(w: World) -> list[Read]:
     add(p, "/rules/local-packs", "/rules/local-packs", kind="list")
     aggregate(p, "/experts/{expert_id}", "/experts/{key}", w.expert, "expert")
     add(p, "/experts", "/experts", kind="list")
+    # Documents, read as their aggregate is (attachments/service.py); X's bid's are sealed.
+    for kind, (owner, doc) in w.documents.items():
+        base = f"/{kind}/{{key}}/documents"
+        tag = "bidding, X's bid" if kind == "bids" else kind
+        bidder = kind == "bids"
+        add(p, base, f"/{kind}/{owner}/documents", tag=tag, bidder_route=bidder)
+        add(p, base + "/{document_id}", f"/{kind}/{owner}/documents/{doc}", tag=tag, bidder_route=bidder)
+        add(
+            p,
+            base + "/{document_id}/content",
+            f"/{kind}/{owner}/documents/{doc}/content",
+            tag=tag,
+            bidder_route=bidder,
+        )
     for state, pid in w.projects.items():  # committed on the project in bidding only
         add(p, "/projects/{project_id}/expert-draw", f"/projects/{pid}/expert-draw", tag=state)
         add(p, "/public/projects/{project_id}/expert-draw", f"/public/projects/{pid}/expert-draw", tag=state)

@@ -17,6 +17,7 @@ from jiuzhu_devtools.seeds import EVIDENCE, LINGWU_COUNTY, LINGWU_PARTIES, STAFF
 from jiuzhu_devtools.testing import test_today
 from tests.fuzzing.world import (
     CONTRACT,
+    DOCUMENT,
     DRAW_SEED,
     OWN,
     OWN_TOWNSHIP,
@@ -46,6 +47,9 @@ class Write:
     # False: the write is not about Lingwu's records, so a caller elsewhere may send it (a bureau
     # anywhere reports a contractor of the national registry; a template belongs to its author).
     lingwu: bool = True
+    # A file upload: the raw body and its media type instead of a JSON body.
+    content: Callable[[World], bytes] | None = None
+    media_type: str = "text/plain"
 
 
 def _round(w: World) -> dict[str, Any]:
@@ -82,7 +86,54 @@ NO_ENDPOINT = "00000000-0000-4000-8000-00000000b00c"
 
 # (service, "METHOD path") → the own caller's request. Public operations are listed too (their
 # own caller is anonymous-capable; the matrix sends no outside/role probes to them).
+# Who attaches documents to each aggregate in the world (attachments/service.py), with a type.
+DOCUMENT_WRITERS = [
+    ("plans", "bureau", None, "procurementPlan"),
+    ("projects", "bureau", None, "tenderNotice"),
+    ("contracts", "bureau", None, "contractSigned"),
+    ("challenges", "bureau", None, "complaints"),
+    ("complaints", "bureau", None, "complaints"),
+    ("bids", "contractor", X, "submissionDocuments"),
+]
+
+
+def _upload(kind: str, role: str, org: str | None, doc_type: str) -> Write:
+    query = f"document_type={doc_type}&title=%E9%99%84%E4%BB%B6"  # title 附件
+    return Write(
+        role,
+        lambda w: f"/{kind}/{w.documents[kind][0]}/documents?{query}",
+        content=lambda w: DOCUMENT,
+        org=org,
+    )
+
+
+def _new_version(kind: str, role: str, org: str | None) -> Write:
+    return Write(
+        role,
+        lambda w: f"/{kind}/{w.documents[kind][0]}/documents/{w.documents[kind][1]}/versions",
+        content=lambda w: DOCUMENT + "（修订）".encode(),
+        org=org,
+    )
+
+
 VALID: dict[tuple[str, str], Write] = {
+    # First: the own caller's uploads reach X's bid while it is still sealed (later writes close it).
+    **{
+        ("procurement", f"POST /{kind}/{{key}}/documents"): _upload(kind, role, org, doc_type)
+        for kind, role, org, doc_type in DOCUMENT_WRITERS
+    },
+    ("procurement", "POST /projects/{project_id}/documents/generated"): Write(
+        "bureau", lambda w: f"/projects/{w.projects['awarded']}/documents/generated"
+    ),
+    ("procurement", "POST /contracts/{contract_id}/documents/generated"): Write(
+        "bureau", lambda w: f"/contracts/{w.contract}/documents/generated"
+    ),
+    **{
+        ("procurement", f"POST /{kind}/{{key}}/documents/{{document_id}}/versions"): _new_version(
+            kind, role, org
+        )
+        for kind, role, org, _ in DOCUMENT_WRITERS
+    },
     # Webhook endpoints belong to whoever registered them, in no jurisdiction (kit webhooks_api);
     # another owner's endpoint looks absent, so a random id is a domain refusal (404).
     **{

@@ -72,6 +72,8 @@ class World:
     staff_assessment: str = ""
     local_pack: str = ""  # Lingwu's own guidance catalogue, submitted (a draft)
     expert: str = ""  # a review expert of Lingwu's pool (EXPERT_NAME)
+    # One document per aggregate that keeps them: kind → (the record's id, the document's id).
+    documents: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def lingwu_ids(self) -> list[str]:
         """Ids of every record that belongs to Lingwu's jurisdiction (lists elsewhere never show them)."""
@@ -199,6 +201,31 @@ async def ensure_calendar(clients: dict[str, httpx.AsyncClient], auth: Auth, yea
             "holidays": [{"date": f"{year}-01-01", "name": "元旦"}],
         }
         await _ok(await c.put(f"/admin/calendar/{year}", json=body, headers=admin))
+
+
+DOCUMENT = "灵武市入户核查服务 附件\n".encode() * 20  # plain text: the content carries no sentinel
+
+
+async def _documents(proc: httpx.AsyncClient, auth: Auth, w: World) -> None:
+    """A document on the plan, the awarded project, the contract, the challenge, the complaint, and
+    on bidder X's sealed bid in the project still in bidding (attachments/)."""
+    bureau = auth("bureau", OWN, sub="w-bureau")
+    owners = {
+        "plans": (w.plan, bureau, "procurementPlan"),
+        "projects": (w.projects["awarded"], bureau, "tenderNotice"),
+        "contracts": (w.contract, bureau, "contractDraft"),
+        "challenges": (w.challenge, bureau, "complaints"),
+        "complaints": (w.complaint, bureau, "complaints"),
+        "bids": (w.bids["bidding"][X], auth("contractor", OWN, org=X, sub=f"w-{X}"), "submissionDocuments"),
+    }
+    for kind, (owner, headers, doc_type) in owners.items():
+        r = await proc.post(
+            f"/{kind}/{owner}/documents",
+            params={"document_type": doc_type, "title": "附件"},
+            content=DOCUMENT,
+            headers=headers | {"Content-Type": "text/plain"},
+        )
+        w.documents[kind] = (owner, str((await _ok(r, 201))["id"]))
 
 
 async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
@@ -372,6 +399,8 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
         "trainings_held": 1,
     }
     await _ok(await st.post("/compliance/reports", json=report, headers=bureau), 201)
+
+    await _documents(proc, auth, w)
 
     # Procurement rules: Lingwu's own guidance catalogue, submitted for review (a draft).
     body = {"pack": local_pack("lingwu-guidance")}

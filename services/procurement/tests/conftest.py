@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from datetime import date
 from typing import Any
@@ -20,7 +21,12 @@ SH_DISTRICT = "310104"  # 徐汇区 (Shanghai)
 
 @pytest_asyncio.fixture(loop_scope="session")
 async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(DATABASE_URL=database_url, JWT_SECRET=TEST_SECRET, JIUZHU_ENVIRONMENT="test")
+    settings = Settings(
+        DATABASE_URL=database_url,
+        JWT_SECRET=TEST_SECRET,
+        JIUZHU_ENVIRONMENT="test",
+        documents_dir=tempfile.mkdtemp(prefix="jiuzhu-test-documents-"),  # not the worktree's .data/
+    )
     async with service_client(create(settings)) as c:
         yield c
 

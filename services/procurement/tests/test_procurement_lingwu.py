@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 from collections.abc import Callable
 from datetime import date
 
+import docx
 import httpx
 
 from jiuzhu_devtools.testing import test_today
@@ -142,6 +145,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
     assert r.status_code == 201, r.text
     cid = r.json()["id"]
     assert [x["role"] for x in r.json()["parties"]] == ["purchaser", "contractor", "township"]
+    assert r.json()["parties"][0]["name"] == "灵武市民政局"  # the purchaser registry, not a placeholder
     p = (await kit.tr("projects", pid, "contract_signed", "bureau", LINGWU)).json()
     c = (await client.get(f"/contracts/{cid}", headers=kit.auth("bureau", LINGWU))).json()
     assert c["status"] == "signed" and len(c["payments"]) == 6
@@ -153,6 +157,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
     mine = await client.get(f"/contracts/{cid}", headers=kit.auth("contractor", "110000", org=company))
     assert mine.status_code == 200 and mine.json()["contractor_uscc"] == company
     assert (await client.get(f"/contracts/{cid}", headers=kit.auth("bureau", "640104"))).status_code == 404
+    await _generated_contract(client, kit, cid, company)
     # Overdue list: nothing today, the dispatch deadline after its due date, cleared when fulfilled.
     ov = await client.get("/contracts/overdue-deadlines", headers=kit.auth("bureau", LINGWU))
     assert ov.json() == []
@@ -199,9 +204,17 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
     assert [e["action"] for e in ev] == [
         "contract.drafted",
         "contract.signed",
+        "document.attached",  # the generated contract (.docx): its hash, size and type
         "contract.deadline_fulfilled",
         "contract.amended",
     ]
+    attached = ev[2]["data"]
+    assert (attached["document_type"], attached["media_type"]) == (
+        "contractSigned",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    )
+    v = (await client.get(f"/contracts/{cid}/events/verify", headers=kit.auth("auditor", LINGWU))).json()
+    assert v["ok"] is True and v["events"] == 5
     v = (await client.get(f"/projects/{pid}/events/verify", headers=kit.auth("auditor", LINGWU))).json()
     assert v["ok"] and v["events"] >= 9
 
@@ -232,3 +245,40 @@ async def test_takeover_records_who_and_opens_reprocurement(
     assert new["status"] == "declared" and new["replaces_project_id"] == pid
     await kit.tr("projects", pid, "closed", "bureau", LINGWU)
     await kit.tr("projects", pid, "announced", "bureau", LINGWU, {"method": "open_tender"}, expect=409)
+
+
+async def _generated_contract(client: httpx.AsyncClient, kit: Kit, cid: str, company: str) -> None:
+    """The tripartite contract as .docx (contract/document.py), opened as Word would: the three
+    parties by name (the purchaser from the registry) and every clause seed 003 三(五)2 requires."""
+    bureau = kit.auth("bureau", LINGWU)
+    r = await client.post(f"/contracts/{cid}/documents/generated", headers=bureau)
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert (doc["document_type"], doc["version"]) == ("contractSigned", 1)
+    again = (await client.post(f"/contracts/{cid}/documents/generated", headers=bureau)).json()
+    assert (again["id"], again["version"]) == (doc["id"], 1)  # same data, same bytes: nothing new
+    got = await client.get(doc["url"], headers=kit.auth("contractor", "110000", org=company))
+    assert got.status_code == 200 and hashlib.sha256(got.content).hexdigest() == doc["sha256"]
+    text = [p.text for p in docx.Document(io.BytesIO(got.content)).paragraphs]
+    assert text[0] == "政府购买社会救助服务三方协议"
+    assert text[1:4] == [
+        "甲方（购买主体）：灵武市民政局（640181）",
+        f"乙方（承接主体）：灵武市某国有劳务派遣公司（{company}）",
+        "丙方（乡镇人民政府、街道办事处）：崇兴镇人民政府（640181100）",
+    ]
+    for clause in (
+        "服务标的",
+        "服务标准",
+        "服务数量",
+        "服务期限",
+        "服务报酬",
+        "付款方式",
+        "违约责任",
+        "解决争议的方式",
+    ):
+        assert any(t.startswith("第") and t.endswith(clause) for t in text), clause
+    assert "社会救助入户核查员服务" in text and "13 名入户核查员" in text
+    assert "协商不成向灵武市人民法院起诉" in text
+    assert sum(t.endswith("日期：____年__月__日") for t in text) == 3
+    r = await client.post(f"/contracts/{cid}/documents/generated", headers=kit.auth("finance", LINGWU))
+    assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")

@@ -114,6 +114,12 @@ async def test_an_award_lost_then_a_second_round_by_another_method(
     assert t["numberOfTenderers"] == len(t["tenderers"]) == 4
     roles = {p["id"]: p["roles"] for p in compiled["parties"]}
     assert roles[compiled["buyer"]["id"]] == ["buyer", "procuringEntity"]
+    # The buyer is named by the purchaser registry (purchaser/data/purchasers.yaml), not by its code.
+    assert compiled["buyer"] == {"id": f"CN-GBT2260-{div}", "name": "上海市徐汇区民政局"}
+    party = next(p for p in compiled["parties"] if p["id"] == compiled["buyer"]["id"])
+    assert party["identifier"] == {"scheme": "CN-GBT2260", "id": div, "legalName": "上海市徐汇区民政局"}
+    assert party["address"] == {"region": "上海市", "locality": "徐汇区", "countryName": "中国"}
+    assert party["contactPoint"] == {"name": "上海市徐汇区民政局办公室"}
     assert all(roles[x["id"]][0] == "tenderer" for x in t["tenderers"])
     # Steps that change nothing OCDS shows publish nothing; dates never go back.
     assert all(

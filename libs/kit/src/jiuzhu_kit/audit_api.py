@@ -12,7 +12,7 @@ from fastapi import Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_kit.audit import AuditLog
+from jiuzhu_kit.audit import AuditLog, VerifyResult, verify_chain
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.policy import ReadPolicy
 
@@ -70,9 +70,19 @@ async def verify_of(
     row: Any,
     aggregate_id: Any,
 ) -> VerifyOut:
-    """Recompute the chain of `row` for a reader who may read its history."""
+    """Recompute the chain of `row` for a reader who may read its history, and check that every
+    document it records is still stored as recorded."""
     policy.check(principal, row, history=True)
-    res = await _audit(request).verify(session, policy.aggregate, aggregate_id)
+    events = await _audit(request).history(session, policy.aggregate, aggregate_id)
+    res = verify_chain(events)
+    documents = getattr(request.app.state, "documents", None)
+    if res.ok and documents is not None:
+        # The chain holds each document's hash: a stored file replaced since breaks it too.
+        from jiuzhu_kit.documents.api import verify_documents
+
+        broken = await verify_documents(documents.store, events)
+        if broken is not None:
+            res = VerifyResult(False, res.events, broken[0], broken[1], res.head_hash)
     return VerifyOut(
         aggregate_type=policy.aggregate,
         aggregate_id=str(aggregate_id),

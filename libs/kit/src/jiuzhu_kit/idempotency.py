@@ -24,6 +24,8 @@ from jiuzhu_kit.errors import BadRequest, DomainError
 HEADER = "idempotency-key"
 REPLAY_HEADER = "Idempotent-Replayed"
 # Headers worth replaying; hop-by-hop and per-request ones (request id) are not.
+# documents/api.py marks its upload routes so (kept here: the kit's documents import this module's app).
+STREAMED_BODY = "x-jiuzhu-streamed-body"
 _KEPT_HEADERS = {b"content-type", b"location", b"etag", b"content-language"}
 
 
@@ -91,6 +93,9 @@ async def idempotency_guard(
     key = request.headers.get(HEADER)
     if key is None or request.method in SAFE_METHODS:
         return
+    extra = getattr(request.scope.get("route"), "openapi_extra", None) or {}
+    if extra.get(STREAMED_BODY):
+        return  # a file upload: the key would need the whole body in memory (documents/api.py)
     if not (1 <= len(key) <= 255) or not key.isprintable():
         raise IdempotencyKeyInvalid()
     host = request.client.host if request.client else "?"

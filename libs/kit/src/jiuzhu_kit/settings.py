@@ -63,6 +63,18 @@ class KitSettings(BaseSettings):
     # A fixed start for the business clock (jiuzhu_kit.clock), ISO 8601 with an offset; tests and
     # demos only. Outside prod the `X-Jiuzhu-Clock` request header also sets it per request.
     clock: str = Field(default="", validation_alias="JIUZHU_CLOCK")
+    # The document store (jiuzhu_kit.documents.store): `local` writes under `documents_dir` (default
+    # `.data/documents/<service>`, so `make run` needs nothing); `s3` uses an S3-compatible store
+    # (MinIO in compose, a bucket in production), one key prefix per service.
+    documents_backend: Literal["local", "s3"] = "local"
+    documents_dir: str = ""
+    documents_s3_bucket: str = ""
+    documents_s3_endpoint: str = ""  # e.g. http://minio:9000; empty → AWS's endpoint for the region
+    documents_s3_region: str = "us-east-1"
+    documents_s3_access_key_id: str = ""
+    documents_s3_secret_access_key: str = ""
+    # The largest document an upload route accepts unless it sets its own (bytes): more → 413.
+    documents_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> KitSettings:
@@ -81,6 +93,8 @@ class KitSettings(BaseSettings):
                 raise ValueError("JWT_PUBLIC_KEY is required for RS256")
             if not self.database_url:
                 raise ValueError("DATABASE_URL is required in prod")
+        if self.documents_backend == "s3" and not self.documents_s3_bucket:
+            raise ValueError("documents_s3_bucket is required when documents_backend is s3")
         return self
 
     @property

@@ -5,11 +5,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
+from jiuzhu_kit.documents.api import Documents, body_limits
+from jiuzhu_kit.documents.store import DocumentStore
 from jiuzhu_kit.rules.api import rules_router
 from jiuzhu_kit.rules.book import book_of
 from jiuzhu_kit.rules.local import LocalPacks, local_packs, start_local_packs, stop_local_packs
 from jiuzhu_kit.rules.local_api import local_packs_router
 from jiuzhu_procurement import VERSION
+from jiuzhu_procurement.attachments.endpoints import ATTACHABLES
+from jiuzhu_procurement.attachments.endpoints import router as attachments_router
 from jiuzhu_procurement.catalogue.endpoints import router as reference_router
 from jiuzhu_procurement.challenge.endpoints import lean_routes as challenge_lean_routes
 from jiuzhu_procurement.challenge.endpoints import router as challenge_router
@@ -17,6 +21,7 @@ from jiuzhu_procurement.changes.sources import SOURCES as feed_sources
 from jiuzhu_procurement.complaint.endpoints import router as complaint_router
 from jiuzhu_procurement.contract.endpoints import router as contract_router
 from jiuzhu_procurement.contractor.endpoints import router as contractor_router
+from jiuzhu_procurement.db import documents
 from jiuzhu_procurement.debarment.endpoints import router as debarment_router
 from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
 from jiuzhu_procurement.disclosure.public import router as public_router
@@ -49,6 +54,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         disclosure_router,
         public_router,
         expert_router,
+        attachments_router,
         local_packs_router(local_packs),  # before rules_router: /rules/{pack_id} would take its paths
         rules_router(SPEC, book_of),
     ]
@@ -66,6 +72,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         routers=routers,
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
         lean_routes=[*project_lean_routes, *challenge_lean_routes],  # the transition routes' plain case
+        body_limits=body_limits(settings, [(attachments_router, a) for a in ATTACHABLES]),
         on_startup=start_local_packs,
         on_shutdown=stop_local_packs,
     )
@@ -74,5 +81,7 @@ def create(settings: Settings | None = None) -> FastAPI:
     app.state.rules = default_book()
     # The sealed-bid master key(s), from the environment only (project/sealing.py).
     app.state.bid_keys = Keyring.of(settings.bid_key, settings.bid_keys_previous)
+    # Documents: content-addressed in the store the settings choose (local .data/documents or S3).
+    app.state.documents = Documents(DocumentStore.from_settings(settings, "procurement"), documents)
     app.state.local_packs = LocalPacks(rule_pack, SPEC, file_sources, app.state.audit)
     return app

@@ -3,6 +3,7 @@
 from sqlalchemy.orm import DeclarativeBase
 
 from jiuzhu_kit.db import service_metadata
+from jiuzhu_kit.documents.table import documents_table
 from jiuzhu_kit.tables import KitTables
 from jiuzhu_procurement import SCHEMA
 
@@ -14,3 +15,4 @@ class Base(DeclarativeBase):
 
 
 kit = KitTables(metadata)
+documents = documents_table(metadata)  # the documents attached to every aggregate (attachments/)

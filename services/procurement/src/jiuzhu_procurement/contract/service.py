@@ -39,6 +39,7 @@ from jiuzhu_procurement.contract.schemas import (
 )
 from jiuzhu_procurement.contractor.service import get_by_uscc
 from jiuzhu_procurement.project.service import locked
+from jiuzhu_procurement.purchaser.registry import purchaser_of
 from jiuzhu_procurement.workflow.machine import Ctx, snapshot
 
 AGGREGATE = "contract"
@@ -116,7 +117,7 @@ async def draft(
         [x.model_dump(mode="json") for x in body.grade_scale] if body.grade_scale else None,
     )
     parties = [
-        {"role": "purchaser", "name": f"购买主体 {p.division_code}", "division_code": p.division_code},
+        {"role": "purchaser", "name": purchaser_of(p.division_code).name, "division_code": p.division_code},
         {"role": "contractor", "name": winner.name, "uscc": winner.uscc},
         *[x.model_dump(mode="json") for x in body.other_parties],
     ]

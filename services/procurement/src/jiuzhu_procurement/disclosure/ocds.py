@@ -43,8 +43,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
-from jiuzhu_kit import divisions
 from jiuzhu_procurement.project import methods
+from jiuzhu_procurement.purchaser.registry import purchaser_of
 
 CST = timezone(timedelta(hours=8))
 CATALOGUE_SCHEME = "x_jiuzhu_catalogue"
@@ -157,16 +157,20 @@ def _party_id(scheme: str, code: str) -> str:
 
 
 def buyer(division: str) -> dict[str, Any]:
-    """The purchaser as an organization: its division code is the only identifier recorded."""
-    if divisions.level(division) in ("township", "village"):
-        name = f"乡镇人民政府（街道办事处），行政区划代码 {division}"
-    else:
-        name = f"民政部门，行政区划代码 {division}"
-    return {
+    """The purchaser as an organization: named by the purchaser registry (purchaser/registry.py),
+    identified by its division code; its address and contact point where the registry has them."""
+    who = purchaser_of(division)
+    party: dict[str, Any] = {
         "id": _party_id(DIVISION_SCHEME, division),
-        "name": name,
-        "identifier": {"scheme": DIVISION_SCHEME, "id": division},
+        "name": who.name,
+        "identifier": {"scheme": DIVISION_SCHEME, "id": division, "legalName": who.name},
     }
+    if who.region or who.locality:
+        address = {"region": who.region, "locality": who.locality, "countryName": "中国"}
+        party["address"] = {k: v for k, v in address.items() if v}
+    if who.contact_name:
+        party["contactPoint"] = {"name": who.contact_name}
+    return party
 
 
 def org(uscc: str, name: str) -> dict[str, Any]:

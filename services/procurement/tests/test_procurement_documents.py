@@ -1,0 +1,333 @@
+"""Documents on the procurement aggregates: upload, list, download (Range, If-None-Match),
+supersede; each read decided by the aggregate's policy (another county: 404; a sealed bid's
+documents: its bidder's alone until the opening); refusals with their codes and nothing stored; a
+stored file replaced on disk caught by the chain's verify route."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import zipfile
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import docx
+import httpx
+import pytest_asyncio
+
+from jiuzhu_devtools.testing import TEST_SECRET, service_client, test_today
+from jiuzhu_kit.documents.store import key_of
+from jiuzhu_procurement.app import create
+from jiuzhu_procurement.settings import Settings
+
+from .conftest import LINGWU, SH_DISTRICT, Kit
+
+PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"7" * 20000 + b"\n%%EOF\n"
+PDF_V2 = PDF.replace(b"7" * 100, b"8" * 100, 1)
+PDF_MT = "application/pdf"
+DOCX_MT = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def docs_dir(tmp_path: Path) -> Path:
+    return tmp_path / "documents"
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def dkit(database_url: str, auth: Callable[..., dict[str, str]], docs_dir: Path) -> AsyncIterator[Kit]:
+    settings = Settings(
+        DATABASE_URL=database_url,
+        JWT_SECRET=TEST_SECRET,
+        JIUZHU_ENVIRONMENT="test",
+        documents_dir=str(docs_dir),
+        documents_max_bytes=100_000,
+    )
+    async with service_client(create(settings)) as c:
+        yield Kit(c, auth, database_url)
+
+
+def stored_files(docs_dir: Path) -> list[str]:
+    root = docs_dir / "procurement"
+    return sorted(p.name for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+async def upload(
+    kit: Kit, path: str, data: bytes, headers: dict[str, str], *, media_type: str = PDF_MT, **query: str
+) -> httpx.Response:
+    params = {"document_type": "tenderNotice", "title": "采购公告", "language": "zh"} | query
+    return await kit.c.post(
+        f"{path}/documents", content=data, params=params, headers=headers | {"Content-Type": media_type}
+    )
+
+
+async def test_attach_list_download_supersede_and_verify_on_a_project(dkit: Kit, docs_dir: Path) -> None:
+    kit = dkit
+    bureau = kit.auth("bureau", LINGWU)
+    plan = await kit.plan(LINGWU, test_today().year)
+    pid = (await kit.project(LINGWU, plan)).json()["id"]
+    path = f"/projects/{pid}"
+
+    r = await upload(kit, path, PDF, bureau)
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    sha = hashlib.sha256(PDF).hexdigest()
+    assert (doc["sha256"], doc["size"], doc["media_type"], doc["version"]) == (sha, len(PDF), PDF_MT, 1)
+    assert (doc["document_type"], doc["title"], doc["language"], doc["supersedes"]) == (
+        "tenderNotice",
+        "采购公告",
+        "zh",
+        None,
+    )
+    # The same bytes attached again (to the plan too): a second record, one stored file.
+    assert (await upload(kit, path, PDF, bureau, title="采购公告（副本）")).status_code == 201
+    assert (
+        await upload(kit, f"/plans/{plan}", PDF, bureau, document_type="procurementPlan")
+    ).status_code == 201
+    assert stored_files(docs_dir) == [sha]
+
+    # Download: whole, a range, a suffix, conditional.
+    url = f"{path}/documents/{doc['id']}/content"
+    r = await kit.c.get(url, headers=bureau)
+    assert (r.status_code, r.content, r.headers["etag"], r.headers["content-type"]) == (
+        200,
+        PDF,
+        f'"{sha}"',
+        PDF_MT,
+    )
+    r = await kit.c.get(url, headers=bureau | {"Range": "bytes=9-18"})
+    assert (r.status_code, r.content, r.headers["content-range"]) == (
+        206,
+        PDF[9:19],
+        f"bytes 9-18/{len(PDF)}",
+    )
+    r = await kit.c.get(url, headers=bureau | {"Range": "bytes=-7"})
+    assert (r.status_code, r.content) == (206, PDF[-7:])
+    r = await kit.c.get(url, headers=bureau | {"Range": f"bytes={len(PDF)}-"})
+    assert (r.status_code, r.json()["code"], r.headers["content-range"]) == (
+        416,
+        "RANGE_NOT_SATISFIABLE",
+        f"bytes */{len(PDF)}",
+    )
+    r = await kit.c.get(url, headers=bureau | {"If-None-Match": f'"{sha}"'})
+    assert (r.status_code, r.content) == (304, b"")
+    r = await kit.c.get(url, headers=bureau | {"If-None-Match": '"other"'})
+    assert r.status_code == 200
+
+    # Supersede: a new version, the old one kept in the history.
+    r = await kit.c.post(
+        f"{path}/documents/{doc['id']}/versions",
+        content=PDF_V2,
+        params={"title": "采购公告（更正）"},
+        headers=bureau | {"Content-Type": PDF_MT},
+    )
+    assert r.status_code == 201, r.text
+    v2 = r.json()
+    assert (v2["version"], v2["series_id"], v2["supersedes"], v2["title"], v2["document_type"]) == (
+        2,
+        doc["id"],
+        doc["id"],
+        "采购公告（更正）",
+        "tenderNotice",
+    )
+    again = await kit.c.post(
+        f"{path}/documents/{doc['id']}/versions", content=PDF_V2, headers=bureau | {"Content-Type": PDF_MT}
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "DOCUMENT_SUPERSEDED")
+    current = (await kit.c.get(f"{path}/documents", headers=bureau)).json()
+    assert sorted((d["title"], d["version"]) for d in current) == [
+        ("采购公告（副本）", 1),
+        ("采购公告（更正）", 2),
+    ]
+    history = (await kit.c.get(f"{path}/documents", params={"history": "true"}, headers=bureau)).json()
+    assert [d["superseded_by"] for d in history if d["id"] == doc["id"]] == [v2["id"]]
+    assert len(history) == 3
+
+    # The chain holds each version's hash; the project's history shows them.
+    auditor = kit.auth("auditor", LINGWU)
+    events = (await kit.c.get(f"{path}/events", headers=auditor)).json()
+    attached = [e["data"] for e in events if e["action"] == "document.attached"]
+    assert [(a["sha256"], a["size"], a["media_type"]) for a in attached] == [
+        (sha, len(PDF), PDF_MT),
+        (sha, len(PDF), PDF_MT),
+        (hashlib.sha256(PDF_V2).hexdigest(), len(PDF_V2), PDF_MT),
+    ]
+    assert (await kit.c.get(f"{path}/events/verify", headers=auditor)).json()["ok"] is True
+
+    # Someone replaces the stored file behind our back: verify says so, at the first event it touches.
+    (docs_dir / "procurement" / key_of(sha)).write_bytes(PDF.replace(b"Catalog", b"Katalog"))
+    v = (await kit.c.get(f"{path}/events/verify", headers=auditor)).json()
+    seq = next(e["seq"] for e in events if e["action"] == "document.attached")
+    assert (v["ok"], v["broken_at_seq"]) == (False, seq)
+    assert "document" in v["reason"]
+
+    # Another county's reader finds nothing; a finance reader reads but may not attach.
+    other = kit.auth("bureau", SH_DISTRICT)
+    for r in (
+        await kit.c.get(f"{path}/documents", headers=other),
+        await kit.c.get(url, headers=other),
+        await upload(kit, path, PDF, other),
+    ):
+        assert (r.status_code, r.json()["code"]) == (404, "PROJECT_NOT_FOUND")
+    finance = kit.auth("finance", LINGWU)
+    assert (await kit.c.get(f"{path}/documents", headers=finance)).status_code == 200
+    r = await upload(kit, path, PDF_V2, finance)
+    assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
+    r = await kit.c.get(f"{path}/documents/{plan}", headers=bureau)  # a plan's id is no project document
+    assert (r.status_code, r.json()["code"]) == (404, "DOCUMENT_NOT_FOUND")
+
+
+def _bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", b"\0" * (300 * 1024 * 1024))
+    return out.getvalue()
+
+
+async def test_refusals_store_nothing(dkit: Kit, docs_dir: Path) -> None:
+    kit = dkit
+    bureau = kit.auth("bureau", LINGWU)
+    plan = await kit.plan(LINGWU, test_today().year)
+    path = f"/plans/{plan}"
+    big = PDF + b"0" * 100_000
+    cases: list[tuple[bytes, str, dict[str, str], int, str]] = [
+        (big, PDF_MT, {}, 413, "PAYLOAD_TOO_LARGE"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, PDF_MT, {}, 422, "DOCUMENT_TYPE_MISMATCH"),
+        (b"\x7fELF\x02\x01\x01" + b"\0" * 200, PDF_MT, {}, 422, "DOCUMENT_EXECUTABLE"),
+        (b"MZ\x90\x00" + b"\0" * 200, "application/x-msdownload", {}, 415, "DOCUMENT_MEDIA_TYPE_UNSUPPORTED"),
+        (PDF, PDF_MT, {"document_type": "notACode"}, 422, "VALIDATION_FAILED"),
+    ]
+    for data, mt, query, status, code in cases:
+        r = await upload(
+            kit,
+            path,
+            data,
+            bureau,
+            media_type=mt,
+            document_type=query.get("document_type", "procurementPlan"),
+        )
+        assert (r.status_code, r.json()["code"]) == (status, code), r.text
+    bomb = _bomb()
+    r = await upload(kit, path, bomb, bureau, media_type=DOCX_MT, document_type="procurementPlan")
+    assert (r.status_code, r.json()["code"]) == (413, "PAYLOAD_TOO_LARGE")  # over this app's 100 kB first
+
+    # A chunked body (no Content-Length) over the limit: counted while it streams, 413, nothing kept.
+    async def chunks() -> AsyncIterator[bytes]:
+        for i in range(0, len(big), 8192):
+            yield big[i : i + 8192]
+
+    r = await kit.c.post(
+        f"{path}/documents",
+        content=chunks(),
+        params={"document_type": "procurementPlan", "title": "计划"},
+        headers=bureau | {"Content-Type": PDF_MT},
+    )
+    assert (r.status_code, r.json()["code"]) == (413, "PAYLOAD_TOO_LARGE")
+    assert stored_files(docs_dir) == []
+    assert (await kit.c.get(f"{path}/documents", headers=bureau)).json() == []
+    assert [r["n"] for r in await kit.sql("SELECT count(*) AS n FROM procurement.document")] == [0]
+    assert not [f for f in os.listdir("/tmp") if f.startswith("jiuzhu-doc-")]
+
+
+def _docx(text: str) -> bytes:
+    d = docx.Document()
+    d.add_paragraph(text)
+    out = io.BytesIO()
+    d.save(out)
+    return out.getvalue()
+
+
+async def test_a_sealed_bids_documents_are_its_bidders_until_the_opening(dkit: Kit) -> None:
+    kit = dkit
+    plan = await kit.plan(LINGWU, test_today().year, amount="10000000.00")
+    pid = (await kit.project(LINGWU, plan, budget="3000000.00")).json()["id"]
+    await kit.tr("projects", pid, "approved", "finance", LINGWU)
+    await kit.tr("projects", pid, "announced", "bureau", LINGWU, {"method": "open_tender"})
+    codes = [await kit.contractor(9101), await kit.contractor(9102)]
+    bids = [
+        (await kit.bid(pid, c, p)).json()["id"]
+        for c, p in zip(codes, ["2800000.00", "2700000.00"], strict=True)
+    ]
+    own = kit.auth("contractor", LINGWU, org=codes[0])
+    rival = kit.auth("contractor", LINGWU, org=codes[1])
+    bureau = kit.auth("bureau", LINGWU)
+    proposal = _docx("服务方案：密封文件")
+
+    r = await upload(
+        kit,
+        f"/bids/{bids[0]}",
+        proposal,
+        own,
+        media_type=DOCX_MT,
+        document_type="submissionDocuments",
+        title="响应文件",
+    )
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    url = f"/bids/{bids[0]}/documents/{doc['id']}/content"
+    assert (await kit.c.get(url, headers=own)).content == proposal
+    for who, status, code in (
+        (bureau, 409, "BID_SEALED"),
+        (rival, 404, "BID_NOT_FOUND"),
+        (kit.auth("admin", "000000"), 409, "BID_SEALED"),
+    ):
+        for r in (
+            await kit.c.get(f"/bids/{bids[0]}/documents", headers=who),
+            await kit.c.get(url, headers=who),
+        ):
+            assert (r.status_code, r.json()["code"]) == (status, code)
+    r = await upload(
+        kit, f"/bids/{bids[0]}", proposal, rival, media_type=DOCX_MT, document_type="submissionDocuments"
+    )
+    assert (r.status_code, r.json()["code"]) == (404, "BID_NOT_FOUND")
+    # The project's history tells that a document was attached to a bid, never by whom.
+    events = (await kit.c.get(f"/projects/{pid}/events", headers=kit.auth("auditor", LINGWU))).json()
+    ev = next(e for e in events if e["action"] == "document.attached")
+    assert (ev["actor"], ev["data"]["owner_type"], ev["data"]["owner_id"]) == (
+        "sealed-bidder",
+        "bid",
+        bids[0],
+    )
+    rows = await kit.sql("SELECT uploaded_by FROM procurement.document")
+    assert [r["uploaded_by"] for r in rows] == ["sealed-bidder"]
+
+    # The opening: the purchaser's side reads them; nobody adds to an opened bid.
+    await kit.tr("projects", pid, "bidding_closed", "bureau", LINGWU)
+    r = await kit.c.get(url, headers=bureau)
+    assert (r.status_code, r.content) == (200, proposal)
+    r = await upload(kit, f"/bids/{bids[0]}", PDF, own, document_type="submissionDocuments")
+    assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
+    r = await kit.c.get(f"/bids/{bids[0]}/documents", headers=rival)
+    assert (r.status_code, r.json()["code"]) == (404, "BID_NOT_FOUND")
+
+
+async def test_the_award_notice_is_generated_from_the_award(dkit: Kit) -> None:
+    kit = dkit
+    pid, bids = await kit.to_scoring(LINGWU)
+    bureau = kit.auth("bureau", LINGWU)
+    r = await kit.c.post(f"/projects/{pid}/documents/generated", headers=bureau)
+    assert (r.status_code, r.json()["code"]) == (409, "AWARD_NOT_MADE")
+    await kit.score(LINGWU, pid, bids, ["60", "70", "65"])
+    p = (await kit.tr("projects", pid, "awarded", "bureau", LINGWU)).json()
+    r = await kit.c.post(f"/projects/{pid}/documents/generated", headers=bureau)
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert (doc["document_type"], doc["media_type"], doc["version"]) == ("awardNotice", DOCX_MT, 1)
+    got = await kit.c.get(doc["url"], headers=kit.auth("auditor", LINGWU))
+    text = [x.text for x in docx.Document(io.BytesIO(got.content)).paragraphs]
+    winner = (await kit.c.get(f"/contractors/{p['awarded_uscc']}", headers=bureau)).json()["name"]
+    assert text[0] == "购买社会救助经办服务 中标结果公告"
+    assert text[1:7] == [
+        "一、采购人：灵武市民政局",
+        "二、项目名称：购买社会救助经办服务",
+        "三、采购方式：公开招标",
+        "四、采购标的：AS01、AS02",
+        f"五、中标（成交）供应商：{winner}（统一社会信用代码 {p['awarded_uscc']}）",
+        f"六、中标（成交）金额：人民币 {p['awarded_amount']} 元",
+    ]
+    assert text[8].startswith(
+        f"八、质疑期限：供应商认为结果使自己的权益受到损害的，可在 {p['challenge_deadline']} 前"
+    )
+    r = await kit.c.post(f"/projects/{pid}/documents/generated", headers=kit.auth("finance", LINGWU))
+    assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
