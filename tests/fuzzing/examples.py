@@ -126,14 +126,14 @@ def procurement(w: World) -> dict[str, Example]:
         ),
     }
     key = {
-        "contractors": Example(path={"key": a}),
-        "experts": Example(path={"key": w.expert}),
-        "contracts": Example(path={"key": w.contract}),
-        "debarments": Example(path={"key": w.debarment}),
-        "plans": Example(path={"key": w.plans["approved"]}),
-        "projects": Example(path={"key": p["contract"]}),
+        "contractors/{uscc}": Example(path={"uscc": a}),
+        "experts/{expert_id}": Example(path={"expert_id": w.expert}),
+        "contracts/{contract_id}": Example(path={"contract_id": w.contract}),
+        "debarments/{debarment_id}": Example(path={"debarment_id": w.debarment}),
+        "plans/{plan_id}": Example(path={"plan_id": w.plans["approved"]}),
+        "projects/{project_id}": Example(path={"project_id": p["contract"]}),
     }
-    events = {f"GET /{kind}/{{key}}/events{tail}": ex for kind, ex in key.items() for tail in ("", "/verify")}
+    events = {f"GET /{kind}/events{tail}": ex for kind, ex in key.items() for tail in ("", "/verify")}
     k = Example(path={"contract_id": w.contract})
     lines = [{"funding_source": "working_funds", "amount": "600000.00", "scope": "社会救助经办服务"}]
     members = [{"id": f"评委{i + 1}", "expert": i > 0} for i in range(5)]
@@ -185,8 +185,8 @@ def procurement(w: World) -> dict[str, Example]:
         "POST /contracts/{contract_id}/amendments": Example(
             path=k.path, body={"reason": "服务对象增加", "quantity": "14 名入户核查员"}
         ),
-        "POST /contracts/{contract_id}/deadlines/{key}/fulfil": Example(
-            path={**k.path, "key": "staff_dispatched"}, body={"on": w.signed_on}
+        "POST /contracts/{contract_id}/deadlines/{deadline_key}/fulfil": Example(
+            path={**k.path, "deadline_key": "staff_dispatched"}, body={"on": w.signed_on}
         ),
         "POST /contracts/{contract_id}/payments/{period}/release": Example(
             path={**k.path, "period": "2019-H1"}
@@ -288,8 +288,8 @@ def procurement(w: World) -> dict[str, Example]:
         "GET /projects/overdue-deadlines": Example(query={"division_code": LINGWU}),
         "GET /projects/{project_id}/challenges": project,
         "GET /projects/{project_id}/complaints": project,
-        "POST /projects/{project_id}/deadlines/{key}/fulfil": Example(
-            path={"project_id": p["awarded"], "key": "award_announcement"},
+        "POST /projects/{project_id}/deadlines/{deadline_key}/fulfil": Example(
+            path={"project_id": p["awarded"], "deadline_key": "award_announcement"},
             body={"on": test_today().isoformat()},
         ),
         "POST /projects/{project_id}/response-deadline": Example(

@@ -32,6 +32,7 @@ from jiuzhu_gateway.upstream import Upstream
 from jiuzhu_kit import headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
+from jiuzhu_kit.contract import declare_problems, operation_id
 from jiuzhu_kit.db import UnitOfWorkMiddleware, make_engine, make_sessionmaker
 from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.headerlimit import HeaderLimits
@@ -99,6 +100,7 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         openapi_url=None,  # /openapi.json is the merged contract (ops.py)
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,  # short camelCase ids, as the services'
     )
     auth = Authenticator(cfg, lambda: getattr(inner.state, "sessionmaker", None))
     proxy = Proxy(cfg, upstreams, auth, RateLimits(cfg), telemetry)
@@ -117,6 +119,7 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
     inner.add_middleware(RequestIdMiddleware)
     inner.include_router(ops_router)
     inner.include_router(api_keys_router)
+    declare_problems(inner, server="/")  # the admin API declares the problems it really sends
 
     headerlimit.configure(cfg.header_limits)  # the protocol's, when uvicorn runs ours
     app: ASGIApp = Gateway(inner, proxy, cfg.header_limits)

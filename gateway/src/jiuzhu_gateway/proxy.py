@@ -145,7 +145,9 @@ class Proxy:
         rest = scope["path"][len(route.prefix) :] or "/"
         if "/." in rest or "//" in rest:
             _check_segments(rest)
-        if route.public:
+        # `/api/<service>/public/…` is the same public route (the per-service contract's `servers`
+        # is `/api/<service>`, so a client built from it calls this form).
+        if route.public or rest.startswith("/public/"):
             addr = _client(scope)
             # Survey submission and other public writes get a much tighter budget than reads.
             item = self.limits.public if scope["method"] in SAFE else self.limits.public_write
@@ -156,8 +158,11 @@ class Proxy:
         if rest in OPEN_PATHS and scope["method"] in SAFE:
             return None
         method = scope["method"]
+        credential = b"authorization" in headers or b"x-api-key" in headers
         for m, service, pattern in self.public_reads:
-            if m == method and service == route.service and pattern.match(rest):
+            # A credential sent with a public read is checked and forwarded: the service may show
+            # a signed-in caller more (its own local rule packs, `GET …/rules/local-packs`).
+            if not credential and m == method and service == route.service and pattern.match(rest):
                 self.limits.enforce(self.limits.public, "public", route.service, _client(scope))
                 return None
         for m, service, pattern in self.anonymous:

@@ -17,7 +17,7 @@ from jiuzhu_kit import clock, headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
-from jiuzhu_kit.contract import declare_problems
+from jiuzhu_kit.contract import declare_problems, operation_id
 from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker
 from jiuzhu_kit.errors import problem_response
 from jiuzhu_kit.handlers import install_error_handlers
@@ -58,13 +58,16 @@ def create_app(
     problem_contract: bool = False,
     body_limits: Mapping[str, int] | None = None,
     lean_routes: Sequence[LeanRoute] = (),
+    gateway_prefix: str | None = None,
 ) -> FastAPI:
     """Assemble a service. `problem_contract=True` makes the OpenAPI declare the kit's real error
     responses (see contract.py); it is opt-in only so each service regenerates its openapi.json
     when it turns it on. `body_limits` raises the request-size limit for bulk routes (path template
     → bytes); every other route has `settings.max_body_bytes`. `lean_routes` serve the plain case of
     a hot write without FastAPI (lean.py), on their own connection pool (`app.state.write_pool`);
-    `settings.lean_routes = False` turns them off (the FastAPI routes then answer everything)."""
+    `settings.lean_routes = False` turns them off (the FastAPI routes then answer everything).
+    `gateway_prefix`: where the gateway serves the service (`/api/<service>` unless named), the
+    contract's `servers`."""
     if configure_logs:
         configure_logging(service, settings.log_level)
     if settings.clock:  # the process clock starts now (validated, and refused in prod, by the settings)
@@ -100,6 +103,7 @@ def create_app(
         # No redirect to the slash-less path: it would be built from the Host the caller sent (behind
         # the gateway, the service's own address). A trailing slash is a 404 problem instead.
         redirect_slashes=False,
+        generate_unique_id_function=operation_id,  # `listProjects`, not FastAPI's path-long default
     )
     app.state.settings = settings
     app.state.service = service
@@ -156,5 +160,5 @@ def create_app(
     for router in routers:
         app.include_router(router)
     if problem_contract:
-        declare_problems(app)
+        declare_problems(app, server=gateway_prefix or f"/api/{service}")
     return app

@@ -10,11 +10,16 @@ reads an optional one). The kit's real behaviour, which this declares per operat
 - 422 for malformed payloads, 400 for unusable requests (bad `Idempotency-Key`, unparseable body);
 - 413 where there is a request body (`KitSettings.max_body_bytes` or the route's own limit);
 - 503 everywhere (database unavailable);
-- `security` lists the empty requirement too where the token is optional (public reads).
+- `security` lists the empty requirement too where the token is optional (public reads), and is
+  `[]` where no credential is ever looked at (`/healthz`, `/readyz`, `/public/…`);
+- operation ids are the endpoint's name in camelCase (`listProjects`), summaries its first docstring
+  line; `Idempotency-Key` on unsafe operations and `Accept-Language` on all are declared;
+- `servers` says where a client reaches the service (through the gateway), and the licence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -39,6 +44,45 @@ _COMMON: dict[str, str] = {
 }
 
 
+ANONYMOUS_PATHS = frozenset({"/healthz", "/readyz"})
+LICENSE = {
+    "name": "Proprietary: all rights reserved (no licence is granted by publishing this contract)",
+    "identifier": "LicenseRef-Proprietary",
+}
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "幂等键 A key of 1–255 visible characters naming this write: the same key with the same request "
+        "answers the stored response (`Idempotent-Replayed: true`) and writes nothing twice; with "
+        "another request on this route, 422 `IDEMPOTENCY_KEY_REUSED`. Scoped by caller and route."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "example": "3f0c6a52-2d1e-4f0b-9a57-8c1d2e3f4a5b",
+}
+ACCEPT_LANGUAGE: dict[str, Any] = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": "The language of problem details: Chinese (`zh`, the default) or English (`en`).",
+    "schema": {"type": "string"},
+    "example": "zh-CN,zh;q=0.9,en;q=0.8",
+}
+
+
+def camel(name: str) -> str:
+    """`list_projects` → `listProjects` (operation ids, stable across FastAPI versions)."""
+    head, *rest = [w for w in re.split(r"[^0-9A-Za-z]+", name) if w]
+    return head[:1].lower() + head[1:] + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def operation_id(route: APIRoute) -> str:
+    """The operation id of a route: its name (the endpoint function's, unless the route names
+    itself) in camelCase. Unique per service; tests/test_contract*.py check the merged contract."""
+    return camel(route.name)
+
+
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
     for dep in dependant.dependencies:
         if dep.call is not None:
@@ -61,8 +105,29 @@ def _declare(responses: dict[str, Any], status: str) -> None:
             spec["description"] = _COMMON["422"]
 
 
-def patch_openapi(schema: dict[str, Any], routes: list[RouteContext]) -> dict[str, Any]:
-    """Rewrite the generated schema in place (see module doc) and return it."""
+def _summary(op: dict[str, Any]) -> None:
+    """The summary is the description's first sentence; FastAPI's title-cased name otherwise says
+    nothing ("Put Year")."""
+    text = (op.get("description") or "").strip()
+    if text:
+        first = re.split(r"(?<=[.:;。])\s|\n\n", text, maxsplit=1)[0].strip().rstrip(".:;")
+        op["summary"] = first if len(first) <= 120 else first[:117].rstrip() + "…"
+
+
+def _headers(op: dict[str, Any], method: str) -> None:
+    params: list[dict[str, Any]] = op.setdefault("parameters", [])
+    present = {(p.get("in"), str(p.get("name", "")).lower()) for p in params}
+    wanted = [ACCEPT_LANGUAGE] + ([IDEMPOTENCY_KEY] if method in UNSAFE else [])
+    for header in wanted:
+        if ("header", header["name"].lower()) not in present:
+            params.append(dict(header))
+
+
+def patch_openapi(
+    schema: dict[str, Any], routes: list[RouteContext], server: str | None = None
+) -> dict[str, Any]:
+    """Rewrite the generated schema in place (see module doc) and return it. `server`: where
+    clients reach these paths (`/api/staffing` through the gateway)."""
     by_op = {(r.path_format, m.lower()): r for r in routes for m in (r.methods or ())}
     for path, ops in schema.get("paths", {}).items():
         for method, op in ops.items():
@@ -81,8 +146,15 @@ def patch_openapi(schema: dict[str, Any], routes: list[RouteContext]) -> dict[st
                 needed += ["413", "422"]
             for status in needed:
                 _declare(responses, status)
-            if not strict and op.get("security"):
+            if path in ANONYMOUS_PATHS or path.startswith("/public/") or not op.get("security"):
+                op["security"] = []  # no credential is looked at
+            elif not strict:
                 op["security"] = [{}, *op["security"]]
+            _summary(op)
+            _headers(op, method)
+    schema.setdefault("info", {})["license"] = LICENSE
+    if server is not None:
+        schema["servers"] = [{"url": server, "description": "through the gateway (prefix included)"}]
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     if "Problem" not in schemas:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -96,7 +168,7 @@ def patch_openapi(schema: dict[str, Any], routes: list[RouteContext]) -> dict[st
     return schema
 
 
-def declare_problems(app: FastAPI) -> None:
+def declare_problems(app: FastAPI, server: str | None = None) -> None:
     """Install the rewrite on `app.openapi` (cached like FastAPI's own)."""
     generate = app.openapi
 
@@ -104,7 +176,7 @@ def declare_problems(app: FastAPI) -> None:
         if app.openapi_schema is None:
             # FastAPI ≥0.165 keeps included routers as wrappers; iterate the effective routes.
             routes = [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
-            app.openapi_schema = patch_openapi(generate(), routes)
+            app.openapi_schema = patch_openapi(generate(), routes, server)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -31,6 +31,7 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
     known()  # load the division dataset once, before the first request
     app = create_app(
         service="staffing-calc",
+        gateway_prefix="/api/staffing",
         title="Jiuzhu staffing-calc 人员配备与经费测算",
         version=VERSION,
         description=(

@@ -77,7 +77,7 @@ async def draft_contract(
     response_model=list[OverdueOut],
     responses=responses(JurisdictionForbidden),
 )
-async def overdue_deadlines(
+async def contract_overdue_deadlines(
     session: SessionDep,
     principal: Supervisor,
     as_of: date | None = None,
@@ -128,7 +128,7 @@ async def amend_contract(
 
 
 @router.post(
-    "/contracts/{contract_id}/deadlines/{key}/fulfil",
+    "/contracts/{contract_id}/deadlines/{deadline_key}/fulfil",
     response_model=ContractOut,
     responses=responses(
         service.ContractNotFound,
@@ -142,11 +142,13 @@ async def fulfil_deadline(
     session: SessionDep,
     principal: Purchaser,
     contract_id: uuid.UUID,
-    key: str,
+    deadline_key: str,
     body: FulfilIn,
 ) -> ContractOut:
     """Record that a deadline was met: once, on a day between the signing and today; audited."""
-    c = await service.fulfil(session, request.app.state.audit, principal, contract_id, key, body.on, today())
+    c = await service.fulfil(
+        session, request.app.state.audit, principal, contract_id, deadline_key, body.on, today()
+    )
     return await service.out(session, c, principal)
 
 
@@ -268,4 +270,4 @@ async def payment_events_verify(
     return await verify_of(request, session, PAYMENT_POLICY, principal, c, pay)
 
 
-add_event_routes(router, "/contracts/{key}", POLICY, by_uuid(service.load))
+add_event_routes(router, "/contracts/{contract_id}", POLICY, by_uuid(service.load))

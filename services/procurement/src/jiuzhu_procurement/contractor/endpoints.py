@@ -58,4 +58,4 @@ async def get_contractor(session: SessionDep, principal: PrincipalDep, uscc: Usc
     return service.out(c, principal, await current_debarment(session, c.uscc, today()))
 
 
-add_event_routes(router, "/contractors/{key}", POLICY, service.find_by_uscc)
+add_event_routes(router, "/contractors/{uscc}", POLICY, service.find_by_uscc)

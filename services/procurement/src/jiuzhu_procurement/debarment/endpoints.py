@@ -91,4 +91,4 @@ async def transition_debarment(
     return DebarmentOut.model_validate(d)
 
 
-add_event_routes(router, "/debarments/{key}", POLICY, _load_debarment)
+add_event_routes(router, "/debarments/{debarment_id}", POLICY, _load_debarment)

@@ -95,7 +95,7 @@ async def set_expert_status(
     return service.out(e, principal)
 
 
-add_event_routes(router, "/experts/{key}", POLICY, by_uuid(repository.load))
+add_event_routes(router, "/experts/{expert_id}", POLICY, by_uuid(repository.load))
 
 
 @router.post(

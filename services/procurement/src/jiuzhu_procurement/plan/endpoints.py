@@ -68,4 +68,4 @@ async def transition_plan(
     return await service.out(session, plan)
 
 
-add_event_routes(router, "/{key}", POLICY, by_uuid(repository.load))
+add_event_routes(router, "/{plan_id}", POLICY, by_uuid(repository.load))

@@ -100,7 +100,7 @@ async def list_projects(
     response_model=list[OverdueProjectDeadlineOut],
     responses=responses(JurisdictionForbidden),
 )
-async def overdue_deadlines(
+async def project_overdue_deadlines(
     session: SessionDep,
     principal: Reader,
     as_of: date | None = None,
@@ -171,7 +171,7 @@ async def extend_response_deadline(
 
 
 @router.post(
-    "/projects/{project_id}/deadlines/{key}/fulfil",
+    "/projects/{project_id}/deadlines/{deadline_key}/fulfil",
     response_model=ProjectOut,
     responses=responses(
         service.ProjectNotFound,
@@ -186,7 +186,7 @@ async def fulfil_project_deadline(
     session: SessionDep,
     principal: Purchaser,
     project_id: uuid.UUID,
-    key: str,
+    deadline_key: str,
     body: DeadlineMetIn,
 ) -> ProjectOut:
     """Record that a post-award deadline was met (`award_announcement`, `contract_publication`): once,
@@ -197,7 +197,7 @@ async def fulfil_project_deadline(
         request.app.state.audit,
         principal,
         project_id,
-        key,
+        deadline_key,
         body.on,
         today(),
         request.app.state.calendar_store,
@@ -400,7 +400,7 @@ async def explain_low_price(
     return await service.explain(session, request.app.state.audit, principal, project_id, bid_id, body)
 
 
-add_event_routes(router, "/projects/{key}", POLICY, by_uuid(service.load))
+add_event_routes(router, "/projects/{project_id}", POLICY, by_uuid(service.load))
 
 # The transition route above, served without FastAPI in the plain case (workflow/lean.py);
 # the FastAPI route stays the reference and answers whatever the lean one declines.
