@@ -176,6 +176,11 @@ def merge(specs: dict[str, dict[str, Any]], own: dict[str, Any]) -> dict[str, An
         schemas.setdefault(name, {**schema, "title": _pascal(name)})
     schemes.update(own_comps.get("securitySchemes", {}))
     for path, item in own.get("paths", {}).items():
+        for method, op in item.items():
+            if method in METHODS:  # the head limits hold before any route (the proxy's limits do not)
+                op.setdefault("responses", {}).setdefault(
+                    "431", {"description": GATEWAY_RESPONSES["431"], "content": PROBLEM_CONTENT}
+                )
         paths[path] = item
     tags += own.get("tags", [])
     return {

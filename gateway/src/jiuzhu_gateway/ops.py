@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Annotated, Any
 
+import fastapi_offline
 import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -112,9 +114,21 @@ async def openapi(request: Request) -> JSONResponse:
     return JSONResponse(await request.app.state.openapi.get())
 
 
+# Swagger UI's assets from the package (fastapi-offline ships them), never a CDN: /docs must work on
+# a government intranet without internet. The services serve theirs under the same path.
+DOCS_STATIC = "/static-offline-docs"
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+
 @router.get("/docs", include_in_schema=False)
 async def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="Jiuzhu API")
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Jiuzhu API",
+        swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_STATIC}/favicon.png",
+    )
 
 
 @router.post("/api/gateway/openapi/refresh", status_code=204)

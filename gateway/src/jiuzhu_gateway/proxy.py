@@ -36,6 +36,7 @@ log = logging.getLogger("jiuzhu.gateway")
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 HIDDEN_PATHS = frozenset({"/metrics"})
+DOCS_ASSETS = "/static-offline-docs/"  # Swagger UI's script and CSS, from the package (no CDN)
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 _CLOCK = clock.HEADER.lower().encode()
 
@@ -155,7 +156,7 @@ class Proxy:
             return None
         if rest in HIDDEN_PATHS:
             raise RouteNotFound()
-        if rest in OPEN_PATHS and scope["method"] in SAFE:
+        if (rest in OPEN_PATHS or rest.startswith(DOCS_ASSETS)) and scope["method"] in SAFE:
             return None
         method = scope["method"]
         credential = b"authorization" in headers or b"x-api-key" in headers

@@ -25,7 +25,7 @@ def merged_contract() -> dict[str, Any]:
     from jiuzhu_gateway.settings import GatewaySettings
 
     gateway: Any = create(GatewaySettings(DATABASE_URL=""))
-    inner = getattr(gateway, "inner", None) or gateway.app.inner  # CORS may wrap it
+    inner = gateway.app.inner  # the CORS layer wraps the dispatcher
     specs = {spec.schema: service_contract(spec.package) for spec in SERVICES}
     return merge(specs, inner.openapi())
 

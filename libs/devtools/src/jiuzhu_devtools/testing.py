@@ -258,7 +258,7 @@ class LiveStack:
 def live_stack(database_url: str) -> Iterator[LiveStack]:
     stack = LiveStack(database_url)
     try:
-        stack.wait_ready()
+        stack.wait_ready(timeout=240)  # a loaded machine (2 shared cores) starts 4 processes slowly
         yield stack
     finally:
         stack.close()

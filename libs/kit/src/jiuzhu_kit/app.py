@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.types import Scope
@@ -93,7 +94,9 @@ def create_app(
             await app.state.write_pool.close()
             await engine.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from the package
+    # (`/static-offline-docs/…`), not a CDN: they work on intranets without internet.
+    app = FastAPIOffline(
         title=title,
         version=version,
         description=description,

@@ -9,7 +9,7 @@ reads an optional one). The kit's real behaviour, which this declares per operat
 - 403 where a principal is required (role or jurisdiction);
 - 422 for malformed payloads, 400 for unusable requests (bad `Idempotency-Key`, unparseable body);
 - 413 where there is a request body (`KitSettings.max_body_bytes` or the route's own limit);
-- 503 everywhere (database unavailable);
+- 431 and 503 everywhere (request head over the limits; database unavailable);
 - `security` lists the empty requirement too where the token is optional (public reads), and is
   `[]` where no credential is ever looked at (`/healthz`, `/readyz`, `/public/…`);
 - operation ids are the endpoint's name in camelCase (`listProjects`), summaries its first docstring
@@ -39,6 +39,7 @@ _COMMON: dict[str, str] = {
     "401": "`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`: no usable credential",
     "403": "`ROLE_FORBIDDEN`, `JURISDICTION_FORBIDDEN`: not allowed for this role or jurisdiction",
     "413": "`PAYLOAD_TOO_LARGE`: the request body is over the limit",
+    "431": "`HEADERS_TOO_LARGE`: too many or too large request headers",
     "422": "`REQUEST_INVALID`, `VALIDATION_FAILED`: malformed payload, see `errors`",
     "503": "`DATABASE_UNAVAILABLE`, `SERVICE_UNAVAILABLE`: retry later",
 }
@@ -139,14 +140,15 @@ def patch_openapi(
                 if status[:1] in {"4", "5"}:
                     _declare(responses, status)
             strict = requires_principal(route)
-            needed = ["401", "503"] + (["403"] if strict else [])
+            anonymous = path in ANONYMOUS_PATHS or path.startswith("/public/")
+            needed = (["431", "503"] if anonymous else ["401", "431", "503"]) + (["403"] if strict else [])
             if method in UNSAFE:
                 needed.append("400")
             if "requestBody" in op:
                 needed += ["413", "422"]
             for status in needed:
                 _declare(responses, status)
-            if path in ANONYMOUS_PATHS or path.startswith("/public/") or not op.get("security"):
+            if anonymous or not op.get("security"):
                 op["security"] = []  # no credential is looked at
             elif not strict:
                 op["security"] = [{}, *op["security"]]

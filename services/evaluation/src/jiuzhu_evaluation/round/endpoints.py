@@ -150,7 +150,7 @@ async def publish_round(
     response_model=PublicationOut,
     responses=responses(service.RoundNotFound, review.NotPublished),
 )
-async def round_publication(
+async def get_round_publication(
     session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID
 ) -> PublicationOut:
     """The published result, recipients anonymised. Readable by every authenticated role."""

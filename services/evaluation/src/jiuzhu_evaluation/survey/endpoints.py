@@ -107,7 +107,9 @@ async def issue_codes(
         RateLimited,
     ),
 )
-async def answer(request: Request, session: SessionDep, survey_id: uuid.UUID, body: AnswerIn) -> IntakeOut:
+async def answer_survey(
+    request: Request, session: SessionDep, survey_id: uuid.UUID, body: AnswerIn
+) -> IntakeOut:
     """A recipient answers with a one-time code (no login: the code is the credential). Rate-limited."""
     limit = request.app.state.settings.survey_rate_limit_per_minute
     client = request.client.host if request.client else "?"
@@ -120,7 +122,7 @@ async def answer(request: Request, session: SessionDep, survey_id: uuid.UUID, bo
     response_model=IntakeOut,
     responses=responses(service.SurveyNotFound, service.SurveyClosed, RateLimited),
 )
-async def answer_bulk(
+async def answer_survey_bulk(
     request: Request, session: SessionDep, principal: Portal, survey_id: uuid.UUID, body: BulkIn
 ) -> IntakeOut:
     """A portal submits many answers at once; each item is accepted or rejected on its own."""
@@ -144,7 +146,7 @@ async def close_survey(
 @router.get(
     "/{survey_id}/results", response_model=dict[str, Any], responses=responses(service.SurveyNotFound)
 )
-async def survey_results(
+async def get_survey_results(
     session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID
 ) -> dict[str, Any]:
     """Response rate, mean, share satisfied, 95% intervals, small-sample warning (aggregates only)."""

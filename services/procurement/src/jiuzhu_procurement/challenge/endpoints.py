@@ -37,7 +37,7 @@ Bidder = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
         ContractorNotFound,
     ),
 )
-async def challenge(
+async def file_challenge(
     request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: ChallengeIn
 ) -> ChallengeOut:
     """A supplier challenges the documents (within 7 working days of their issue; any registered supplier),

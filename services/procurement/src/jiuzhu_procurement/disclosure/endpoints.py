@@ -96,7 +96,7 @@ async def _page(session: Any, q: Any, page: PageParams) -> tuple[list[Any], int]
 
 
 @router.get("/public/announcements", response_model=Page[AnnouncementOut])
-async def announcements(
+async def list_public_announcements(
     request: Request, session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[AnnouncementOut]:
     """Procurement announcements (采购公告), newest first."""
@@ -125,7 +125,9 @@ async def announcements(
 
 
 @router.get("/public/results", response_model=Page[ResultOut])
-async def results(session: SessionDep, page: Annotated[PageParams, Depends(page_params)]) -> Page[ResultOut]:
+async def list_public_results(
+    session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
+) -> Page[ResultOut]:
     """Award results (成交结果公告) with each bidder's total score."""
     q = select(Project).where(Project.awarded_on.is_not(None), Project.status.in_(ocds.AFTER_AWARD))
     rows, total = await _page(session, q.order_by(Project.awarded_on.desc(), Project.id), page)
@@ -156,7 +158,7 @@ async def results(session: SessionDep, page: Annotated[PageParams, Depends(page_
 
 
 @router.get("/public/contracts", response_model=Page[PublicContractOut])
-async def contracts(
+async def list_public_contracts(
     session: SessionDep, page: Annotated[PageParams, Depends(page_params)]
 ) -> Page[PublicContractOut]:
     """Signed contracts (合同公告); contact persons masked."""
@@ -183,7 +185,7 @@ async def contracts(
 
 
 @router.get("/public/debarments", response_model=list[PublicDebarmentOut])
-async def debarments(session: SessionDep, on: date | None = None) -> list[PublicDebarmentOut]:
+async def list_public_debarments(session: SessionDep, on: date | None = None) -> list[PublicDebarmentOut]:
     """Debarments in force on `on` (default today), nationwide; expired ones drop out by date."""
     day = on or today()
     rows = (
@@ -248,7 +250,7 @@ _POLICY = (
     '(`rel="next"`), the count in `X-Total-Count`; a period with nothing published answers an '
     "empty `releases` list." + _POLICY,
 )
-async def releases_of_period(
+async def list_releases_of_period(
     request: Request,
     response: Response,
     session: SessionDep,
@@ -287,7 +289,7 @@ async def releases_of_period(
     description="OCDS 1.1 release package of a project: one release per step of its history that changes "
     "what OCDS shows." + _POLICY,
 )
-async def release_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
+async def get_release_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
     """OCDS 1.1 release package of a project."""
     _, rel = await service.published_releases(session, request.app.state, project_id)
     uri = f"{_base(request)}/ocds/releases/{project_id}"
@@ -301,7 +303,7 @@ async def release_package(request: Request, session: SessionDep, project_id: uui
     description="OCDS 1.1 record package of a project: its releases and the compiled release (what OCDS "
     "merging gives)." + _POLICY,
 )
-async def record_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
+async def get_record_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
     """OCDS 1.1 record package of a project."""
     ocid, rel = await service.published_releases(session, request.app.state, project_id)
     uri = f"{_base(request)}/ocds/records/{project_id}"

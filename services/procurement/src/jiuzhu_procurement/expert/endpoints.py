@@ -161,7 +161,7 @@ async def get_draw(
     response_model=PublicDrawOut,
     responses=responses(ExpertDrawNotFound),
 )
-async def public_draw(session: SessionDep, project_id: uuid.UUID, round_: Round = None) -> PublicDrawOut:
+async def get_public_draw(session: SessionDep, project_id: uuid.UUID, round_: Round = None) -> PublicDrawOut:
     """Public, no token: the commitments from the moment they are made; after the draw the seeds, the
     frozen pool, the exclusions with their reasons (no names) and the panel — enough for anyone to
     recompute the panel (`algorithm_steps`)."""

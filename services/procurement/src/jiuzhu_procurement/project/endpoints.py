@@ -247,7 +247,7 @@ async def list_bids(session: SessionDep, principal: Reader, project_id: uuid.UUI
     response_model=BidDetailOut,
     responses=responses(service.ProjectNotFound, service.BidNotFound, BidKeyUnavailable),
 )
-async def my_bid(
+async def get_my_bid(
     request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID
 ) -> BidDetailOut:
     """Your own live bid of the current round (token `org`), whole, sealed or not."""
@@ -259,7 +259,9 @@ async def my_bid(
     response_model=dict[str, Any],
     responses=responses(service.ProjectNotFound, service.BidSealed),
 )
-async def opening_record(session: SessionDep, principal: BidReader, project_id: uuid.UUID) -> dict[str, Any]:
+async def get_opening_record(
+    session: SessionDep, principal: BidReader, project_id: uuid.UUID
+) -> dict[str, Any]:
     """The opening record (开标记录) of the current round: who bid, the prices read out, and each
     bid's salt and commitment, so that anyone holding it can recompute the commitments in the
     project's history. For the purchaser's side and for the bidders it reads out."""
@@ -378,7 +380,7 @@ async def score_project(
     response_model=dict[str, Any],
     responses=responses(service.ProjectNotFound),
 )
-async def ranking(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> dict[str, Any]:
+async def get_ranking(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> dict[str, Any]:
     """The ranking with each score's breakdown (price, panel, history; base price and formula)."""
     return (await service.get(session, principal, project_id)).scoring or {}
 

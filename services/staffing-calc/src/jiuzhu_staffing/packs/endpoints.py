@@ -37,7 +37,7 @@ async def list_packs(request: Request) -> list[PackSummary]:
     response_model=PackDetail,
     responses=responses(NoPackInForce, UnknownDivisionCode),
 )
-async def pack_in_force(
+async def get_pack_in_force(
     request: Request,
     division: Annotated[DivisionCode, Query(description="行政区划代码")],
     on: Annotated[date, Query(description="日期")],
