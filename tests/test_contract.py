@@ -373,3 +373,98 @@ def test_headers_servers_and_licence_are_declared() -> None:
             headers = {x["name"] for x in op.get("parameters", []) if x["in"] == "header"}
             assert "Accept-Language" in headers, f"{m} {p}"
             assert ("Idempotency-Key" in headers) == (m in {"post", "put", "patch", "delete"}), f"{m} {p}"
+
+
+# --- descriptions and examples ---------------------------------------------------------------
+
+
+def _schema_of(doc: dict[str, Any], schema: dict[str, Any]) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator({**schema, "components": doc["components"]})
+
+
+def examples_of(doc: dict[str, Any]) -> list[tuple[str, dict[str, Any], Any]]:
+    """(where, schema, example) for every example on a parameter, request or response body."""
+    out = []
+    for p, m, op in operations(doc):
+        for param in op.get("parameters", []):
+            if "example" in param:
+                out.append((f"{m.upper()} {p} {param['name']}", param["schema"], param["example"]))
+        for kind, content in [("request", op.get("requestBody", {}).get("content", {}))] + [
+            (f"response {s}", r.get("content", {})) for s, r in op["responses"].items()
+        ]:
+            for media in content.values():
+                if "example" in media:
+                    out.append((f"{m.upper()} {p} {kind}", media["schema"], media["example"]))
+    return out
+
+
+@pytest.mark.parametrize("name", list(CONTRACTS))
+def test_every_example_is_valid_against_its_schema(name: str) -> None:
+    doc = load(name)
+    bad = []
+    for where, schema, example in examples_of(doc):
+        errors = list(_schema_of(doc, schema).iter_errors(example))
+        if errors:
+            bad.append(f"{where}: {errors[0].message[:200]}")
+    assert bad == []
+
+
+def missing(doc: dict[str, Any]) -> dict[str, list[str]]:
+    """What has no description or no example (the contract issue asks for none)."""
+    schemas = doc["components"]["schemas"]
+    ops = operations(doc)
+    return {
+        "schema descriptions": [n for n, s in schemas.items() if not s.get("description")],
+        "property descriptions": [
+            f"{n}.{p}"
+            for n, s in schemas.items()
+            for p, ps in s.get("properties", {}).items()
+            if not ps.get("description")
+        ],
+        "parameter descriptions": [
+            f"{m.upper()} {p} {x['name']}"
+            for p, m, op in ops
+            for x in op.get("parameters", [])
+            if not x.get("description")
+        ],
+        "operation descriptions": [f"{m.upper()} {p}" for p, m, op in ops if not op.get("description")],
+        "parameter examples": [
+            f"{m.upper()} {p} {x['name']}"
+            for p, m, op in ops
+            for x in op.get("parameters", [])
+            if "example" not in x
+        ],
+        "request examples": [
+            f"{m.upper()} {p}"
+            for p, m, op in ops
+            if any("example" not in c for c in op.get("requestBody", {}).get("content", {}).values())
+        ],
+        "success examples": [
+            f"{m.upper()} {p} {s}"
+            for p, m, op in ops
+            for s, r in op["responses"].items()
+            if s.startswith("2") and any("example" not in c for c in r.get("content", {}).values())
+        ],
+    }
+
+
+# What is still missing from the merged contract, measured: the allowance may only go down. The
+# glossary (jiuzhu_kit/contract_data/glossary.yaml) and the examples captured from tests
+# (jiuzhu_devtools.examples) fill in the rest as they grow.
+ALLOWANCE = {
+    "schema descriptions": 153,
+    "property descriptions": 223,
+    "parameter descriptions": 0,
+    "operation descriptions": 0,
+    "parameter examples": 201,
+    "request examples": 57,
+    "success examples": 173,
+}
+
+
+def test_descriptions_and_examples_are_not_missing() -> None:
+    counts = {k: len(v) for k, v in missing(load("merged")).items()}
+    print(counts)
+    assert {k: v for k, v in counts.items() if v > ALLOWANCE[k]} == {}

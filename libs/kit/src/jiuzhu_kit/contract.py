@@ -20,15 +20,19 @@ reads an optional one). The kit's real behaviour, which this declares per operat
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from jiuzhu_kit.auth import current_principal
 from jiuzhu_kit.errors import Problem
+from jiuzhu_kit.examples import apply as apply_examples
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_CONTENT = {"application/problem+json": {"schema": PROBLEM_REF}}
@@ -70,6 +74,30 @@ ACCEPT_LANGUAGE: dict[str, Any] = {
     "schema": {"type": "string"},
     "example": "zh-CN,zh;q=0.9,en;q=0.8",
 }
+
+
+GLOSSARY_FILE = Path(__file__).parent / "contract_data" / "glossary.yaml"
+
+
+@cache
+def glossary() -> dict[str, str]:
+    """Field and parameter name → its description (contract_data/glossary.yaml)."""
+    data = yaml.safe_load(GLOSSARY_FILE.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def describe(schema: dict[str, Any]) -> None:
+    """Every property and parameter without its own description gets the glossary's, if any."""
+    words = glossary()
+    for component in schema.get("components", {}).get("schemas", {}).values():
+        for name, prop in component.get("properties", {}).items():
+            if not prop.get("description") and name in words:
+                prop["description"] = words[name]
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            for param in op.get("parameters", []) if isinstance(op, dict) else []:
+                if not param.get("description") and param.get("name") in words:
+                    param["description"] = words[param["name"]]
 
 
 def camel(name: str) -> str:
@@ -170,7 +198,27 @@ def patch_openapi(
     return schema
 
 
-def declare_problems(app: FastAPI, server: str | None = None) -> None:
+def declare_enums(schema: dict[str, Any], enums: Mapping[str, Sequence[str]]) -> None:
+    """Type the `Schema.property` strings of responses as the enumerations they are (a state
+    machine's states, stored as plain strings): the contract then says what a client may receive."""
+    schemas = schema.get("components", {}).get("schemas", {})
+    for key, values in enums.items():
+        name, prop = key.split(".", 1)
+        node = schemas[name]["properties"][prop]  # a KeyError names a model or field that went away
+        branches = node.get("anyOf", [node])
+        strings = [b for b in branches if b.get("type") == "string"]
+        if not strings:
+            raise ValueError(f"{key} is not a string")
+        for branch in strings:
+            branch["enum"] = sorted(values)
+
+
+def declare_problems(
+    app: FastAPI,
+    server: str | None = None,
+    enums: Mapping[str, Sequence[str]] | None = None,
+    examples: dict[str, Any] | None = None,
+) -> None:
     """Install the rewrite on `app.openapi` (cached like FastAPI's own)."""
     generate = app.openapi
 
@@ -179,6 +227,9 @@ def declare_problems(app: FastAPI, server: str | None = None) -> None:
             # FastAPI ≥0.165 keeps included routers as wrappers; iterate the effective routes.
             routes = [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
             app.openapi_schema = patch_openapi(generate(), routes, server)
+            declare_enums(app.openapi_schema, enums or {})
+            describe(app.openapi_schema)
+            apply_examples(app.openapi_schema, examples or {})
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from jiuzhu_evaluation import VERSION
 from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
+from jiuzhu_evaluation.round.models import RoundStatus
 from jiuzhu_evaluation.rulebook.book import SPEC, default_book
 from jiuzhu_evaluation.settings import Settings
 from jiuzhu_evaluation.staff.endpoints import router as staff_router
@@ -17,6 +20,15 @@ from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
 from jiuzhu_kit.rules.api import rules_router
 from jiuzhu_kit.rules.book import book_of
+
+# Statuses are stored as strings; the contract types them as the states they take.
+ROUND_STATES = [s.value for s in RoundStatus]
+STATUS_ENUMS = {
+    "RoundOut.status": ROUND_STATES,
+    "PublicationOut.status": ROUND_STATES,
+    "AppealOut.status": ["pending", "dismissed", "upheld"],
+    "SurveyOut.status": ["open", "closed"],
+}
 
 
 def create(settings: Settings | None = None) -> FastAPI:
@@ -37,6 +49,8 @@ def create(settings: Settings | None = None) -> FastAPI:
         ],
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
         body_limits={"/surveys/{survey_id}/responses/bulk": MAX_BULK_BYTES},
+        response_enums=STATUS_ENUMS,
+        examples_file=Path(__file__).parent / "contract_examples.json",  # captured by tests
     )
     app.state.rules = default_book()  # a pack that is wrong stops start-up
     return app

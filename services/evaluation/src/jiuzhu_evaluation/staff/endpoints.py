@@ -54,6 +54,7 @@ async def assess_staff(
 async def list_assessments(
     session: SessionDep, principal: Reader, contract_id: uuid.UUID, staff_ref: StaffRef | None = None
 ) -> list[AssessmentOut]:
+    """Annual staff assessments (年度考核) in your jurisdiction, optionally of one contract or year."""
     return [
         AssessmentOut.model_validate(a)
         for a in await service.listing(session, principal, contract_id, staff_ref)

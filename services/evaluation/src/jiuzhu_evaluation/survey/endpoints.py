@@ -75,6 +75,7 @@ async def results_by_contract_period(
 
 @router.get("/{survey_id}", response_model=SurveyOut, responses=responses(service.SurveyNotFound))
 async def get_survey(session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID) -> SurveyOut:
+    """One recipient survey: its questions, period, sample and status (codes are never shown)."""
     return SurveyOut.model_validate(await service.get(session, principal, survey_id))
 
 
@@ -138,6 +139,7 @@ async def answer_survey_bulk(
 async def close_survey(
     request: Request, session: SessionDep, principal: Bureau, survey_id: uuid.UUID
 ) -> SurveyOut:
+    """Close a survey: no more answers are taken and its results are final; audited."""
     return SurveyOut.model_validate(
         await service.close(session, request.app.state.audit, principal, survey_id)
     )

@@ -58,6 +58,7 @@ async def file_challenge(
 async def list_challenges(
     session: SessionDep, principal: Reader, project_id: uuid.UUID
 ) -> list[ChallengeOut]:
+    """The challenges (质疑) filed on this project and their decisions."""
     p = await projects.get(session, principal, project_id)
     return [ChallengeOut.model_validate(c) for c in await service.of_project(session, p)]
 

@@ -45,6 +45,7 @@ async def list_contractors(
     page: Annotated[PageParams, Depends(page_params)],
     q: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Page[ContractorOut]:
+    """The contractors (承接主体) of the national registry, with their debarment state."""
     rows, total = await service.search(session, q, page.limit, page.offset)
     items = [service.out(c, principal, await current_debarment(session, c.uscc, today())) for c in rows]
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
@@ -54,6 +55,7 @@ async def list_contractors(
     "/contractors/{uscc}", response_model=ContractorOut, responses=responses(service.ContractorNotFound)
 )
 async def get_contractor(session: SessionDep, principal: PrincipalDep, uscc: Uscc) -> ContractorOut:
+    """One contractor by its unified social credit code, with its debarments."""
     c = await service.get_by_uscc(session, uscc)
     return service.out(c, principal, await current_debarment(session, c.uscc, today()))
 

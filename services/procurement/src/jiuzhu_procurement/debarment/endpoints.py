@@ -48,6 +48,7 @@ _load_debarment = by_uuid(service.load)
 
 @router.get("/debarments/{debarment_id}", response_model=DebarmentOut, responses=responses(DebarmentNotFound))
 async def get_debarment(session: SessionDep, principal: PrincipalDep, debarment_id: str) -> DebarmentOut:
+    """One debarment (不良行为记录): who, why, from when until when, and its state."""
     return DebarmentOut.model_validate(POLICY.check(principal, await _load_debarment(session, debarment_id)))
 
 

@@ -69,6 +69,7 @@ async def list_experts(
 
 @router.get("/experts/{expert_id}", response_model=ExpertOut, responses=responses(ExpertNotFound))
 async def get_expert(session: SessionDep, principal: Reader, expert_id: uuid.UUID) -> ExpertOut:
+    """One evaluation expert (评审专家) of the pool: specialities, status and declared conflicts."""
     return service.out(await service.get(session, principal, expert_id), principal)
 
 

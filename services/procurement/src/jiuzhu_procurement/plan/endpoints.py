@@ -47,6 +47,7 @@ async def get_plan(session: SessionDep, principal: Reader, plan_id: uuid.UUID) -
 async def replace_lines(
     request: Request, session: SessionDep, principal: Purchaser, plan_id: uuid.UUID, body: PlanLinesIn
 ) -> PlanOut:
+    """Replace the plan's budget lines (funding source and amount) while it is a draft; audited."""
     plan = await service.replace_lines(
         session, request.app.state.audit, principal, plan_id, body.budget_lines
     )

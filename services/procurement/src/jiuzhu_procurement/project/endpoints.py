@@ -114,6 +114,7 @@ async def project_overdue_deadlines(
 
 @router.get("/projects/{project_id}", response_model=ProjectOut, responses=responses(service.ProjectNotFound))
 async def get_project(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> ProjectOut:
+    """One procurement project as you may see it, with the transitions you may make next."""
     return service.project_out(await service.get(session, principal, project_id))
 
 
