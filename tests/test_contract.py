@@ -458,9 +458,9 @@ ALLOWANCE = {
     "property descriptions": 223,
     "parameter descriptions": 0,
     "operation descriptions": 0,
-    "parameter examples": 201,
-    "request examples": 57,
-    "success examples": 173,
+    "parameter examples": 134,
+    "request examples": 27,
+    "success examples": 93,
 }
 
 

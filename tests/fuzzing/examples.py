@@ -90,10 +90,10 @@ def staffing(w: World) -> dict[str, Example]:
         "GET /compliance/reports/{division_code}/{year}": Example(
             path={"division_code": LINGWU, "year": 2019}
         ),
-        "GET /compliance/summary": Example(query={"division": LINGWU, "year": 2019}),
-        "GET /packs/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
+        "GET /compliance/summary": Example(query={"division_code": LINGWU, "year": 2019}),
+        "GET /packs/in-force": Example(query={"division_code": LINGWU, "on": "2019-06-01"}),
         "GET /packs/{pack_id}": Example(path={"pack_id": w.pack}),
-        "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
+        "GET /rules/in-force": Example(query={"division_code": LINGWU, "on": "2019-06-01"}),
         "GET /rules/{pack_id}": Example(path={"pack_id": w.pack}),
         "PUT /pilots/{province_code}/{year}": Example(
             div=PILOT_PROVINCE, path={"province_code": PILOT_PROVINCE, "year": 2018}, body=pilots()
@@ -116,7 +116,7 @@ def procurement(w: World) -> dict[str, Example]:
     p = w.projects
     project = Example(path={"project_id": p["contract"]})
     rules = {
-        "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2024-06-01"}),
+        "GET /rules/in-force": Example(query={"division_code": LINGWU, "on": "2024-06-01"}),
         "GET /rules/{pack_id}": Example(path={"pack_id": "cn-procurement"}),
         "POST /rules/local-packs": Example(body={"pack": local_pack(f"lingwu-new-{w.tag}")}),
         "GET /rules/local-packs/{pack_uuid}": Example(path={"pack_uuid": w.local_packs["read"]}),
@@ -338,7 +338,7 @@ def evaluation(w: World) -> dict[str, Example]:
     by_code = Example(path={"code": w.template_code})
     return {
         **_common(),
-        "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
+        "GET /rules/in-force": Example(query={"division_code": LINGWU, "on": "2019-06-01"}),
         "GET /rules/{pack_id}": Example(path={"pack_id": "cn-evaluation"}),
         "GET /consequences/contractor-history/{uscc}": Example(path={"uscc": a}),
         "GET /consequences/debarment-suggestion/{uscc}": Example(path={"uscc": a}),
@@ -390,7 +390,7 @@ def evaluation(w: World) -> dict[str, Example]:
         "GET /staff-assessments/outcomes": contract_q,
         "GET /staff-assessments/renewal": Example(query={"contract_id": k, "staff_ref": "verifier-01"}),
         "POST /surveys": Example(body=survey(k, a, "2020")),
-        "GET /surveys/results/by-contract-period": Example(query={"division": LINGWU}),
+        "GET /surveys/results/by-contract-period": Example(query={"division_code": LINGWU}),
         "GET /surveys/{survey_id}": open_survey,
         "POST /surveys/{survey_id}/close": Example(path={"survey_id": w.surveys["closable"]}),
         "POST /surveys/{survey_id}/codes": Example(path=open_survey.path, body={"count": 5}),

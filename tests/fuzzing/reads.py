@@ -238,7 +238,7 @@ def reads(w: World) -> list[Read]:
         e,
         "/surveys/results/by-contract-period",
         "/surveys/results/by-contract-period",
-        params={"division": OWN},
+        params={"division_code": OWN},
         kind="list",
     )
 
@@ -247,7 +247,11 @@ def reads(w: World) -> list[Read]:
     add(s, "/scenarios/{scenario_id}/reproduce", f"/scenarios/{w.scenario}/reproduce")
     add(s, "/compliance/reports/{division_code}/{year}", f"/compliance/reports/{OWN}/2019")
     add(
-        s, "/compliance/summary", "/compliance/summary", params={"division": OWN, "year": "2019"}, kind="list"
+        s,
+        "/compliance/summary",
+        "/compliance/summary",
+        params={"division_code": OWN, "year": "2019"},
+        kind="list",
     )
     for params in ({}, {"division_code": OWN}):
         add(s, "/scenarios", "/scenarios", params=params, kind="list")

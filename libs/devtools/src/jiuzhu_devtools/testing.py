@@ -244,7 +244,7 @@ class LiveStack:
             except Exception:
                 proc.kill()
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float = 240) -> None:  # 4 processes on 2 shared cores: slow
         from jiuzhu_devtools.run import wait_ready
 
         wait_ready([f"{self.url(s)}/readyz" for s in self.ports] + [f"{self.gateway}/healthz"], timeout)
@@ -258,7 +258,7 @@ class LiveStack:
 def live_stack(database_url: str) -> Iterator[LiveStack]:
     stack = LiveStack(database_url)
     try:
-        stack.wait_ready(timeout=240)  # a loaded machine (2 shared cores) starts 4 processes slowly
+        stack.wait_ready()
         yield stack
     finally:
         stack.close()

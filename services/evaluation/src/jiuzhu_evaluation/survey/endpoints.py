@@ -65,10 +65,10 @@ async def create_survey(
     responses=responses(JurisdictionForbidden),
 )
 async def results_by_contract_period(
-    session: SessionDep, principal: Oversight, division: Annotated[DivisionCode | None, Query()] = None
+    session: SessionDep, principal: Oversight, division_code: Annotated[DivisionCode | None, Query()] = None
 ) -> list[dict[str, Any]]:
-    """Every contract and period in your jurisdiction (or under `division`), aggregated in one SQL pass."""
-    target = division or principal.division
+    """Every contract and period in your jurisdiction (or under `division_code`), aggregated in one SQL pass."""
+    target = division_code or principal.division
     principal.ensure_covers(target)
     return await stats.all_contract_periods(session, divisions.prefix(target))
 

@@ -80,11 +80,11 @@ async def draft_contract(
 async def contract_overdue_deadlines(
     session: SessionDep,
     principal: Supervisor,
-    as_of: date | None = None,
+    on: date | None = None,
     division_code: DivisionCode | None = None,
 ) -> list[OverdueOut]:
     """Working-day deadlines past due and not met (e.g. Lingwu: staff dispatched within 15 working days)."""
-    return await service.overdue(session, principal, as_of or today(), division_code)
+    return await service.overdue(session, principal, on or today(), division_code)
 
 
 @router.get(
@@ -95,12 +95,12 @@ async def contract_overdue_deadlines(
 async def overdue_payments(
     session: SessionDep,
     principal: Supervisor,
-    as_of: date | None = None,
+    on: date | None = None,
     division_code: DivisionCode | None = None,
 ) -> list[OverduePaymentOut]:
     """Payments past their due date and not released, per purchaser: e.g. a small enterprise's payment
     due 30 days after acceptance (保障中小企业款项支付条例), or a half-year whose evaluation never came."""
-    return await service.overdue_payments(session, principal, as_of or today(), division_code)
+    return await service.overdue_payments(session, principal, on or today(), division_code)
 
 
 @router.get(

@@ -103,13 +103,13 @@ async def list_projects(
 async def project_overdue_deadlines(
     session: SessionDep,
     principal: Reader,
-    as_of: date | None = None,
+    on: date | None = None,
     division_code: DivisionCode | None = None,
 ) -> list[OverdueProjectDeadlineOut]:
     """Post-award deadlines past due and not met, per purchaser: the result announced within 2 working
     days of the award (实施条例 43), the contract signed within 30 days of the notice (政府采购法 46),
     the contract published within 2 working days of signing (实施条例 50)."""
-    return await service.overdue(session, principal, as_of or today(), division_code)
+    return await service.overdue(session, principal, on or today(), division_code)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectOut, responses=responses(service.ProjectNotFound))
