@@ -43,6 +43,9 @@ from tests.fuzzing.around import positive_strategy_kwargs
 from tests.fuzzing.examples import Example, examples, role_for
 from tests.fuzzing.fuzz_world import World, build
 
+# The module fixture fuzzes every operation of every service (≈170 operations, explicit example
+# plus generated cases each): on a loaded 2-core machine that is more than the suite's 300 s per test.
+pytestmark = pytest.mark.timeout(1500)
 EXAMPLES = int(os.environ.get("JIUZHU_FUZZ_EXAMPLES", "6"))
 REACHED = 0.8  # share of a service's operations that must reach a 2xx
 CONFORMANCE = [

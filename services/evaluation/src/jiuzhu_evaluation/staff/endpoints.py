@@ -36,6 +36,7 @@ StaffRef = Annotated[str, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
         service.NotStaffTemplate,
         JurisdictionForbidden,
         templates.BuiltinNotSeeded,
+        templates.TemplateNotFound,  # a `template_id` that names no template
         NoPackInForce,
         RuleNotInForce,
     ),
@@ -54,7 +55,8 @@ async def assess_staff(
 async def list_assessments(
     session: SessionDep, principal: Reader, contract_id: uuid.UUID, staff_ref: StaffRef | None = None
 ) -> list[AssessmentOut]:
-    """Annual staff assessments (年度考核) in your jurisdiction, optionally of one contract or year."""
+    """The annual staff assessments (年度考核) of one contract in your jurisdiction, optionally of one
+    staff member."""
     return [
         AssessmentOut.model_validate(a)
         for a in await service.listing(session, principal, contract_id, staff_ref)
