@@ -11,7 +11,7 @@ ROLE ?= bureau
 DIV ?= 350802
 ORG ?=
 
-.PHONY: run test pytest lint typecheck openapi openapi-check migrate token sync bench demo clean-data help
+.PHONY: run test pytest lint typecheck openapi openapi-check examples migrate token sync bench demo clean-data help
 
 help:
 	@echo "make run | make test | make migrate | make token ROLE=bureau DIV=350802 [ORG=<USCC>] | make openapi | make bench"
@@ -53,6 +53,15 @@ openapi: sync
 
 openapi-check: sync
 	@$(RUN) python -m jiuzhu_devtools.openapi check
+
+# The contracts' examples, captured from real responses of the story tests (jiuzhu_kit/examples.py),
+# then merged into the committed openapi.json files. Commit both.
+EXAMPLE_TESTS ?= tests/test_platform_through_gateway.py tests/test_local_rules.py $(wildcard tests/test_story_*.py)
+examples: sync
+	@rm -rf .data/examples
+	@JIUZHU_CAPTURE_EXAMPLES=$(CURDIR)/.data/examples $(RUN) python -m jiuzhu_devtools.testdb -- pytest -q -p no:randomly $(EXAMPLE_TESTS) || true
+	@$(RUN) python -m jiuzhu_devtools.examples .data/examples
+	@$(RUN) python -m jiuzhu_devtools.openapi write
 
 test: sync lint typecheck openapi-check pytest
 

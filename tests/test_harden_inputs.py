@@ -122,9 +122,11 @@ async def test_a_township_cannot_read_its_county_through_a_mangled_code(clients:
         what = f"{bad!r}"
         r = await st.get("/scenarios", params={"division_code": bad}, headers=township)
         assert_field_refused(r, "DIVISION_CODE_INVALID", "scenarios " + what)
-        r = await st.get("/compliance/summary", params={"division": bad, "year": 2019}, headers=township)
+        r = await st.get("/compliance/summary", params={"division_code": bad, "year": 2019}, headers=township)
         assert_field_refused(r, "DIVISION_CODE_INVALID", "compliance summary " + what)
-        r = await ev.get("/surveys/results/by-contract-period", params={"division": bad}, headers=township)
+        r = await ev.get(
+            "/surveys/results/by-contract-period", params={"division_code": bad}, headers=township
+        )
         assert_field_refused(r, "DIVISION_CODE_INVALID", "survey results " + what)
     for bad in variants(COUNTY):
         r = await st.get(f"/compliance/reports/{quote(bad, safe='')}/2019", headers=auth("auditor", COUNTY))
@@ -144,7 +146,9 @@ async def test_a_mangled_code_stores_no_second_report_or_plan(
         r = await pr.post("/plans", json=plan(bad), headers=h)
         assert_field_refused(r, "DIVISION_CODE_INVALID", f"plan {bad!r}")
     s = await st.get(
-        "/compliance/summary", params={"division": "440000", "year": 2019}, headers=auth("auditor", "440000")
+        "/compliance/summary",
+        params={"division_code": "440000", "year": 2019},
+        headers=auth("auditor", "440000"),
     )
     assert [c["division_code"] for c in s.json()["counties"]] == [COUNTY]
     counts = await row_counts(database_url)
@@ -155,7 +159,9 @@ async def test_years_periods_and_usccs_are_matched_in_full(clients: Clients, aut
     st, pr, ev = clients["staffing"], clients["procurement"], clients["evaluation"]
     for bad in variants("2019"):
         r = await st.get(
-            "/compliance/summary", params={"division": COUNTY, "year": bad}, headers=auth("auditor", COUNTY)
+            "/compliance/summary",
+            params={"division_code": COUNTY, "year": bad},
+            headers=auth("auditor", COUNTY),
         )
         assert_field_refused(r, "YEAR_INVALID", f"year {bad!r}")
         r = await pr.post("/plans", json={**plan(), "year": bad}, headers=auth("bureau", COUNTY))

@@ -157,7 +157,10 @@ async def test_a_county_publishes_its_guidance_catalogue(
         assert [r["code"] for r in pixian["refusals"]] == ["NOT_IN_CATALOGUE", "NOT_IN_CATALOGUE"]
         # The published pack is public with the rest of the rules, and its review is audited.
         rules = await w.call(
-            "GET", "/api/procurement/rules/in-force", None, params={"division": JINTANG, "on": "2019-06-01"}
+            "GET",
+            "/api/procurement/rules/in-force",
+            None,
+            params={"division_code": JINTANG, "on": "2019-06-01"},
         )
         assert rules["pack"] == "jintang-guidance@1"
         events = await w.call(

@@ -214,7 +214,7 @@ async def test_an_open_tender_and_a_consultation_across_national_day(
             "GET",
             "/api/procurement/projects/overdue-deadlines",
             ("auditor", "310000"),
-            params={"as_of": "2026-10-21", "division_code": XUHUI},
+            params={"on": "2026-10-21", "division_code": XUHUI},
         )
         assert [(o["project_id"], o["key"], o["days_overdue"]) for o in overdue] == [
             (consult, "award_announcement", 6),
@@ -346,7 +346,7 @@ async def test_an_open_tender_and_a_consultation_across_national_day(
             "GET",
             "/api/procurement/projects/overdue-deadlines",
             FINANCE,
-            params={"as_of": "2026-11-17"},
+            params={"on": "2026-11-17"},
         )
         assert [(o["key"], o["due_on"]) for o in overdue] == [
             ("award_announcement", "2026-11-13"),

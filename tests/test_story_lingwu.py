@@ -253,14 +253,14 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
 
         # The overdue list: nothing on the due day, the dispatch deadline the day after; the city sees it.
         on_due = await w.call(
-            "GET", "/api/procurement/contracts/overdue-deadlines", bureau, params={"as_of": due.isoformat()}
+            "GET", "/api/procurement/contracts/overdue-deadlines", bureau, params={"on": due.isoformat()}
         )
         assert on_due == []
         late = await w.call(
             "GET",
             "/api/procurement/contracts/overdue-deadlines",
             ("finance", CITY),
-            params={"as_of": (due + timedelta(days=1)).isoformat()},
+            params={"on": (due + timedelta(days=1)).isoformat()},
         )
         assert [(x["contract_id"], x["key"], x["days_overdue"]) for x in late] == [
             (cid, "staff_dispatched", 1)
@@ -272,7 +272,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
             json={"on": signed.isoformat()},  # a fulfilment date cannot be in the future
         )
         cleared = await w.call(
-            "GET", "/api/procurement/contracts/overdue-deadlines", bureau, params={"as_of": "2030-01-01"}
+            "GET", "/api/procurement/contracts/overdue-deadlines", bureau, params={"on": "2030-01-01"}
         )
         assert cleared == []
         await w.tr("projects", pid, "performance_supervision", bureau)

@@ -244,7 +244,7 @@ async def test_lingwu_paid_on_signing_then_by_half_year_grades(
             "GET",
             "/api/procurement/contracts/overdue-payments",
             ("finance", CITY),
-            params={"as_of": "2021-01-01"},
+            params={"on": "2021-01-01"},
         )
         assert [(x["period"], x["days_overdue"], x["gate"]) for x in late] == [("2020-H2", 4, "evaluation")]
 
@@ -262,7 +262,7 @@ async def test_a_small_enterprise_is_paid_within_30_days_of_acceptance(
         # The rules, public: nothing before 2020-09-01, 30 and 60 days from then (and from the revision).
         async def in_force(on: str) -> dict[str, Any]:
             r = await w.call(
-                "GET", "/api/procurement/rules/in-force", None, params={"division": LINGWU, "on": on}
+                "GET", "/api/procurement/rules/in-force", None, params={"division_code": LINGWU, "on": on}
             )
             return {x["name"]: x for x in r["rules"]}
 
@@ -321,10 +321,10 @@ async def test_a_small_enterprise_is_paid_within_30_days_of_acceptance(
         assert (pay["accepted_on"], pay["due_on"]) == (today.isoformat(), due.isoformat())
         # Overdue: not on the due day; the day after, for the purchaser and the city above it.
         on_due = await w.call(
-            "GET", "/api/procurement/contracts/overdue-payments", bureau, params={"as_of": due.isoformat()}
+            "GET", "/api/procurement/contracts/overdue-payments", bureau, params={"on": due.isoformat()}
         )
         assert on_due == []
-        after = {"as_of": (due + timedelta(days=1)).isoformat()}
+        after = {"on": (due + timedelta(days=1)).isoformat()}
         for who in (bureau, ("auditor", CITY)):
             late = await w.call("GET", "/api/procurement/contracts/overdue-payments", who, params=after)
             assert [

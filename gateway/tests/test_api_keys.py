@@ -37,7 +37,7 @@ async def test_key_lifecycle_on_real_services(live_stack: LiveStack, auth: Auth)
         # the service sees the key's roles and jurisdiction (a bureau of 350802)
         ok = await c.get(RESULTS, headers=h)
         assert ok.status_code == 200, ok.text
-        outside = await c.get(RESULTS, params={"division": "350803"}, headers=h)
+        outside = await c.get(RESULTS, params={"division_code": "350803"}, headers=h)
         assert outside.status_code == 403 and outside.json()["code"] == "JURISDICTION_FORBIDDEN"
         wrong_role = await c.put("/api/procurement/admin/calendar/2030", json={}, headers=h)
         assert wrong_role.status_code == 403 and wrong_role.json()["code"] == "ROLE_FORBIDDEN"

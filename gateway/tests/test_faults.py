@@ -195,9 +195,20 @@ async def test_cors_for_configured_origins_only(fault_stack: LiveStack) -> None:
         bad = await c.options(
             "/api/public/evaluation/echo", headers={**pre, "Origin": "https://evil.example"}
         )
-        assert bad.status_code == 400 and "access-control-allow-origin" not in bad.headers
+        assert bad.status_code == 403 and "access-control-allow-origin" not in bad.headers
+        assert bad.headers["content-type"] == "application/problem+json"
+        assert bad.json()["code"] == "CORS_FORBIDDEN" and "origin" in bad.json()["detail"]
         r = await c.get("/api/procurement/healthz", headers={"Origin": "https://portal.example"})
         assert r.headers["access-control-allow-origin"] == "https://portal.example"
+        # A preflight to an authenticated route is answered before authentication (never a 401).
+        pre_auth = {**pre, "Access-Control-Request-Headers": "authorization,idempotency-key,content-type"}
+        ok = await c.options("/api/procurement/projects", headers=pre_auth)
+        assert ok.status_code == 200, ok.text
+        assert ok.headers["access-control-allow-origin"] == "https://portal.example"
+        allowed = {h.strip().lower() for h in ok.headers["access-control-allow-headers"].split(",")}
+        assert {"authorization", "idempotency-key", "content-type", "accept-language"} <= allowed
+        bad = await c.options("/api/procurement/projects", headers={**pre, "Origin": "https://evil.example"})
+        assert bad.status_code == 403 and bad.json()["code"] == "CORS_FORBIDDEN"
 
 
 async def test_api_key_guessing_is_throttled_per_address(fault_stack: LiveStack) -> None:

@@ -99,11 +99,28 @@ def test_merge_namespaces_schemas_and_refs() -> None:
         "/api/gateway/x",
     }
     op = doc["paths"]["/api/staffing/things"]["get"]
-    assert op["operationId"] == "staffing_list" and op["tags"] == ["staffing · things"]
-    assert op["responses"]["200"]["$ref"] == "#/components/schemas/staffing.Thing"
+    # the same id in two services: prefixed by the service in the merged contract
+    assert op["operationId"] == "staffingList" and op["tags"] == ["staffing · things"]
+    # identical in every service that defines it: one shared schema, titled once
+    assert op["responses"]["200"]["$ref"] == "#/components/schemas/Thing"
+    assert doc["components"]["schemas"]["Thing"] == {"type": "object", "title": "Thing"}
     assert op["security"] == [{"HTTPBearer": []}, {"ApiKey": []}]
-    assert "security" not in doc["paths"]["/api/public/evaluation/things"]["get"]
-    assert {"staffing.Thing", "evaluation.Thing"} <= set(doc["components"]["schemas"])
+    assert doc["paths"]["/api/public/evaluation/things"]["get"]["security"] == []
+    assert set(op["responses"]) == {"200", "401", "429", "431", "502", "503", "504"}
+
+
+def test_merge_namespaces_schemas_that_differ() -> None:
+    def spec(thing: dict[str, object]) -> dict[str, object]:
+        return {
+            "paths": {"/a": {"get": {"operationId": "getA", "responses": {}}}},
+            "components": {"schemas": {"Thing": thing}},
+        }
+
+    doc = merge({"staffing": spec({"type": "object"}), "evaluation": spec({"type": "string"})}, {})
+    schemas = doc["components"]["schemas"]
+    assert schemas["staffing.Thing"]["title"] == "StaffingThing"
+    assert schemas["evaluation.Thing"]["title"] == "EvaluationThing"
+    assert "Thing" not in schemas
 
 
 def test_the_clock_header_is_forwarded_outside_prod_only() -> None:

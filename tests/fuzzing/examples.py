@@ -96,11 +96,11 @@ def staffing(w: World) -> dict[str, Example]:
         "GET /compliance/reports/{division_code}/{year}/events/verify": Example(
             path={"division_code": LINGWU, "year": 2019}
         ),
-        "GET /compliance/summary": Example(query={"division": LINGWU, "year": 2019}),
+        "GET /compliance/summary": Example(query={"division_code": LINGWU, "year": 2019}),
         "GET /compliance/reports": Example(query={"division_code": LINGWU, "year": 2019}),
-        "GET /packs/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
+        "GET /packs/in-force": Example(query={"division_code": LINGWU, "on": "2019-06-01"}),
         "GET /packs/{pack_id}": Example(path={"pack_id": w.pack}),
-        "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
+        "GET /rules/in-force": Example(query={"division_code": LINGWU, "on": "2019-06-01"}),
         "GET /rules/{pack_id}": Example(path={"pack_id": w.pack}),
         "PUT /pilots/{province_code}/{year}": Example(
             div=PILOT_PROVINCE, path={"province_code": PILOT_PROVINCE, "year": 2018}, body=pilots()
@@ -129,7 +129,7 @@ def procurement(w: World) -> dict[str, Example]:
     p = w.projects
     project = Example(path={"project_id": p["contract"]})
     rules = {
-        "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2024-06-01"}),
+        "GET /rules/in-force": Example(query={"division_code": LINGWU, "on": "2024-06-01"}),
         "GET /rules/{pack_id}": Example(path={"pack_id": "cn-procurement"}),
         "POST /rules/local-packs": Example(body={"pack": local_pack(f"lingwu-new-{w.tag}")}),
         "GET /rules/local-packs/{pack_uuid}": Example(path={"pack_uuid": w.local_packs["read"]}),
@@ -139,14 +139,14 @@ def procurement(w: World) -> dict[str, Example]:
         ),
     }
     key = {
-        "contractors": Example(path={"key": a}),
-        "experts": Example(path={"key": w.expert}),
-        "contracts": Example(path={"key": w.contract}),
-        "debarments": Example(path={"key": w.debarment}),
-        "plans": Example(path={"key": w.plans["approved"]}),
-        "projects": Example(path={"key": p["contract"]}),
+        "contractors/{uscc}": Example(path={"uscc": a}),
+        "experts/{expert_id}": Example(path={"expert_id": w.expert}),
+        "contracts/{contract_id}": Example(path={"contract_id": w.contract}),
+        "debarments/{debarment_id}": Example(path={"debarment_id": w.debarment}),
+        "plans/{plan_id}": Example(path={"plan_id": w.plans["approved"]}),
+        "projects/{project_id}": Example(path={"project_id": p["contract"]}),
     }
-    events = {f"GET /{kind}/{{key}}/events{tail}": ex for kind, ex in key.items() for tail in ("", "/verify")}
+    events = {f"GET /{kind}/events{tail}": ex for kind, ex in key.items() for tail in ("", "/verify")}
     k = Example(path={"contract_id": w.contract})
     lines = [{"funding_source": "working_funds", "amount": "600000.00", "scope": "社会救助经办服务"}]
     members = [{"id": f"评委{i + 1}", "expert": i > 0} for i in range(5)]
@@ -235,8 +235,8 @@ def procurement(w: World) -> dict[str, Example]:
         "POST /contracts/{contract_id}/amendments": Example(
             path=k.path, body={"reason": "服务对象增加", "quantity": "14 名入户核查员"}
         ),
-        "POST /contracts/{contract_id}/deadlines/{key}/fulfil": Example(
-            path={**k.path, "key": "staff_dispatched"}, body={"on": w.signed_on}
+        "POST /contracts/{contract_id}/deadlines/{deadline_key}/fulfil": Example(
+            path={**k.path, "deadline_key": "staff_dispatched"}, body={"on": w.signed_on}
         ),
         "POST /contracts/{contract_id}/payments/{period}/release": Example(
             path={**k.path, "period": "2019-H1"}
@@ -349,8 +349,8 @@ def procurement(w: World) -> dict[str, Example]:
         "GET /debarments": Example(query={"contractor_uscc": e}),
         "GET /projects/{project_id}/challenges": project,
         "GET /projects/{project_id}/complaints": project,
-        "POST /projects/{project_id}/deadlines/{key}/fulfil": Example(
-            path={"project_id": p["awarded"], "key": "award_announcement"},
+        "POST /projects/{project_id}/deadlines/{deadline_key}/fulfil": Example(
+            path={"project_id": p["awarded"], "deadline_key": "award_announcement"},
             body={"on": test_today().isoformat()},
         ),
         "POST /projects/{project_id}/response-deadline": Example(
@@ -399,7 +399,7 @@ def evaluation(w: World) -> dict[str, Example]:
     by_code = Example(path={"code": w.template_code})
     return {
         **_common(),
-        "GET /rules/in-force": Example(query={"division": LINGWU, "on": "2019-06-01"}),
+        "GET /rules/in-force": Example(query={"division_code": LINGWU, "on": "2019-06-01"}),
         "GET /rules/{pack_id}": Example(path={"pack_id": "cn-evaluation"}),
         "GET /consequences/contractor-history/{uscc}": Example(path={"uscc": a}),
         "GET /consequences/debarment-suggestion/{uscc}": Example(path={"uscc": a}),
@@ -452,7 +452,7 @@ def evaluation(w: World) -> dict[str, Example]:
         "GET /staff-assessments/outcomes": contract_q,
         "GET /staff-assessments/renewal": Example(query={"contract_id": k, "staff_ref": "verifier-01"}),
         "POST /surveys": Example(body=survey(k, a, "2020")),
-        "GET /surveys/results/by-contract-period": Example(query={"division": LINGWU}),
+        "GET /surveys/results/by-contract-period": Example(query={"division_code": LINGWU}),
         "GET /surveys": Example(query={"division_code": LINGWU, "status": "open"}),
         "GET /rounds": Example(query={"division_code": LINGWU, "contract_id": k}),
         "GET /surveys/{survey_id}": open_survey,

@@ -120,7 +120,7 @@ def reads(w: World) -> list[Read]:
 
     p = "procurement"
     for state, pid in w.projects.items():
-        aggregate(p, "/projects/{project_id}", "/projects/{key}", pid, f"project:{state}", state)
+        aggregate(p, "/projects/{project_id}", "/projects/{project_id}", pid, f"project:{state}", state)
         for sub in ("bids", "challenges", "complaints", "ranking"):
             add(p, f"/projects/{{project_id}}/{sub}", f"/projects/{pid}/{sub}", tag=state)
         bids = w.bids.get(state, {})
@@ -146,8 +146,8 @@ def reads(w: World) -> list[Read]:
     # Every release of all time in one package: what the per-project packages show, no more.
     period = {"from": "2000-01-01", "to": "2100-12-31", "limit": "500"}
     add(p, "/ocds/releases/period", "/ocds/releases/period", params=period, kind="list")
-    aggregate(p, "/plans/{plan_id}", "/plans/{key}", w.plan, "plan")
-    aggregate(p, "/contracts/{contract_id}", "/contracts/{key}", w.contract, "contract")
+    aggregate(p, "/plans/{plan_id}", "/plans/{plan_id}", w.plan, "plan")
+    aggregate(p, "/contracts/{contract_id}", "/contracts/{contract_id}", w.contract, "contract")
     # A payment's history is read as its contract is; the world's contract is a draft, so it has no
     # payment yet and its history answers as an absent one would (404 CONTRACT_NOT_FOUND).
     for suffix in ("/events", "/events/verify"):
@@ -157,7 +157,7 @@ def reads(w: World) -> list[Read]:
         aggregate(
             p,
             "/contractors/{uscc}",
-            "/contractors/{key}",
+            "/contractors/{uscc}",
             code,
             f"contractor:{tag}",
             tag,
@@ -167,7 +167,7 @@ def reads(w: World) -> list[Read]:
     aggregate(
         p,
         "/debarments/{debarment_id}",
-        "/debarments/{key}",
+        "/debarments/{debarment_id}",
         w.debarment,
         "debarment",
         lingwu=False,
@@ -177,7 +177,7 @@ def reads(w: World) -> list[Read]:
         p, "/rules/local-packs/{pack_uuid}", "/rules/local-packs/{pack_uuid}", w.local_pack, "local-pack"
     )
     add(p, "/rules/local-packs", "/rules/local-packs", kind="list")
-    aggregate(p, "/experts/{expert_id}", "/experts/{key}", w.expert, "expert")
+    aggregate(p, "/experts/{expert_id}", "/experts/{expert_id}", w.expert, "expert")
     add(p, "/experts", "/experts", kind="list")
     # Documents, read as their aggregate is (attachments/service.py); X's bid's are sealed.
     for kind, (owner, doc) in w.documents.items():
@@ -288,7 +288,7 @@ def reads(w: World) -> list[Read]:
         e,
         "/surveys/results/by-contract-period",
         "/surveys/results/by-contract-period",
-        params={"division": OWN},
+        params={"division_code": OWN},
         kind="list",
     )
 
@@ -309,7 +309,11 @@ def reads(w: World) -> list[Read]:
         h = "/pilots/{province_code}/{year}" + suffix
         add(s, h, f"/pilots/640000/2019{suffix}")
     add(
-        s, "/compliance/summary", "/compliance/summary", params={"division": OWN, "year": "2019"}, kind="list"
+        s,
+        "/compliance/summary",
+        "/compliance/summary",
+        params={"division_code": OWN, "year": "2019"},
+        kind="list",
     )
     for params in ({}, {"division_code": OWN}):
         add(s, "/scenarios", "/scenarios", params=params, kind="list")

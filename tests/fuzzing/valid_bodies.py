@@ -258,7 +258,7 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: f"/contracts/{w.contract}/amendments",
         lambda w: {"reason": "服务数量调整", "quantity": "10 个乡镇（街道）入户核查"},
     ),
-    ("procurement", "POST /contracts/{contract_id}/deadlines/{key}/fulfil"): Write(
+    ("procurement", "POST /contracts/{contract_id}/deadlines/{deadline_key}/fulfil"): Write(
         "bureau",
         lambda w: f"/contracts/{w.contract}/deadlines/dispatch/fulfil",
         lambda w: {"on": "2030-01-10"},
@@ -351,7 +351,7 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: {"uscc": V, "grounds": "报价评分计算有误"},
         org=V,
     ),
-    ("procurement", "POST /projects/{project_id}/deadlines/{key}/fulfil"): Write(
+    ("procurement", "POST /projects/{project_id}/deadlines/{deadline_key}/fulfil"): Write(
         "bureau",
         lambda w: f"/projects/{w.projects['awarded']}/deadlines/award_announcement/fulfil",
         lambda w: {"on": test_today().isoformat()},

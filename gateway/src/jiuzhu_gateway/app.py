@@ -14,16 +14,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from starlette.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jiuzhu_gateway import SERVICES, VERSION
 from jiuzhu_gateway.apikeys.endpoints import router as api_keys_router
 from jiuzhu_gateway.changes.endpoints import router as changes_router
+from jiuzhu_gateway.cors import Cors
 from jiuzhu_gateway.credentials import Authenticator
 from jiuzhu_gateway.db import kit
 from jiuzhu_gateway.locations import Locations
 from jiuzhu_gateway.openapi_merge import MergedOpenAPI
+from jiuzhu_gateway.ops import DOCS_ASSETS, DOCS_STATIC
 from jiuzhu_gateway.ops import router as ops_router
 from jiuzhu_gateway.proxy import Proxy
 from jiuzhu_gateway.ratelimit import RateLimits
@@ -34,6 +36,7 @@ from jiuzhu_gateway.upstream import Upstream
 from jiuzhu_kit import headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
+from jiuzhu_kit.contract import declare_problems, operation_id
 from jiuzhu_kit.db import UnitOfWorkMiddleware, connect_args, make_engine, make_sessionmaker
 from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.headerlimit import HeaderLimits
@@ -111,6 +114,7 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         openapi_url=None,  # /openapi.json is the merged contract (ops.py)
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=operation_id,  # short camelCase ids, as the services'
     )
     auth = Authenticator(cfg, lambda: getattr(inner.state, "sessionmaker", None))
     limits = RateLimits(cfg)
@@ -136,18 +140,13 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
     inner.add_middleware(AccessLogMiddleware, metrics=metrics)
     inner.add_middleware(RequestIdMiddleware)
     inner.include_router(ops_router)
+    inner.mount(DOCS_STATIC, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     inner.include_router(api_keys_router)
     inner.include_router(changes_router)
+    declare_problems(inner, server="/")  # the admin API declares the problems it really sends
 
     headerlimit.configure(cfg.header_limits)  # the protocol's, when uvicorn runs ours
     app: ASGIApp = Gateway(inner, proxy, cfg.header_limits)
-    if cfg.cors_origins:
-        app = CORSMiddleware(
-            app,
-            allow_origins=cfg.cors_origins,
-            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "X-API-Key", "X-Request-ID", "Content-Type", "Idempotency-Key"],
-            expose_headers=["X-Request-ID", "Retry-After", "Location"],
-            max_age=600,
-        )
+    # Preflights answered before authentication: allowed origins get CORS headers, others a 403 problem.
+    app = Cors(app, cfg.cors_origins)
     return app

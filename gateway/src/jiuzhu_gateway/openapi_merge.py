@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from jiuzhu_gateway import SERVICES, VERSION
 from jiuzhu_gateway.settings import GatewaySettings
@@ -36,18 +36,98 @@ API_KEY_SCHEME = {
 }
 
 
-def _rewrite_refs(node: Any, service: str) -> Any:
+# What the gateway itself answers on every proxied operation, before or instead of the service.
+GATEWAY_RESPONSES: dict[str, str] = {
+    "401": "`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`, `API_KEY_INVALID`: no usable credential",
+    "413": "`PAYLOAD_TOO_LARGE`: the request body is over the limit",
+    "429": "`RATE_LIMITED`: too many requests from this caller or address; see `Retry-After`",
+    "431": "`HEADERS_TOO_LARGE`: too many or too large request headers",
+    "502": "`UPSTREAM_UNAVAILABLE`: the service could not be reached",
+    "503": "`UPSTREAM_CIRCUIT_OPEN`, `SERVICE_UNAVAILABLE`: the service is unavailable; retry later",
+    "504": "`UPSTREAM_TIMEOUT`: the service did not answer in time",
+}
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": REF + "Problem"}}}
+RETRY_AFTER = {
+    "description": "seconds to wait before retrying",
+    "schema": {"type": "integer", "minimum": 0},
+    "example": 30,
+}
+LICENSE = {
+    "name": "Proprietary: all rights reserved (no licence is granted by publishing this contract)",
+    "identifier": "LicenseRef-Proprietary",
+}
+
+
+def _rewrite_refs(node: Any, names: dict[str, str]) -> Any:
     if isinstance(node, dict):
         out = {}
         for k, v in node.items():
             if k == "$ref" and isinstance(v, str) and v.startswith(REF):
-                out[k] = REF + f"{service}.{v[len(REF) :]}"
+                out[k] = REF + names[v[len(REF) :]]
             else:
-                out[k] = _rewrite_refs(v, service)
+                out[k] = _rewrite_refs(v, names)
         return out
     if isinstance(node, list):
-        return [_rewrite_refs(v, service) for v in node]
+        return [_rewrite_refs(v, names) for v in node]
     return node
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        out: set[str] = set()
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str) and v.startswith(REF):
+                out.add(v[len(REF) :])
+            else:
+                out |= _refs(v)
+        return out
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node)) if node else set()
+    return set()
+
+
+def _pascal(name: str) -> str:
+    return "".join(w[:1].upper() + w[1:] for w in re.split(r"[^0-9A-Za-z]+", name) if w)
+
+
+def shared_schemas(specs: dict[str, dict[str, Any]]) -> set[str]:
+    """Schema names that every service defining them defines identically (the kit's: `Problem`,
+    `AuditEventOut`, …) and whose references are shared too: one name in the merged contract."""
+    defs: dict[str, list[Any]] = {}
+    for spec in specs.values():
+        for name, schema in spec.get("components", {}).get("schemas", {}).items():
+            defs.setdefault(name, []).append(schema)
+    shared = {n for n, ds in defs.items() if all(d == ds[0] for d in ds)}
+    while True:  # a schema that refers to a namespaced one is namespaced too
+        keep = {n for n in shared if _refs(defs[n][0]) <= shared}
+        if keep == shared:
+            return shared
+        shared = keep
+
+
+def _operation_ids(specs: dict[str, dict[str, Any]], own: dict[str, Any]) -> dict[str, set[str]]:
+    """Per service, the operation ids another service (or the gateway) also uses: those are
+    prefixed with the service in the merged contract (`staffingHealthz`); all others stay as is."""
+    seen: dict[str, set[str]] = {}
+    for service, spec in {**specs, "gateway": own}.items():
+        for item in spec.get("paths", {}).values():
+            for method, op in item.items():
+                if method in METHODS and "operationId" in op:
+                    seen.setdefault(op["operationId"], set()).add(service)
+    return {s: {i for i, owners in seen.items() if s in owners and len(owners) > 1} for s in specs}
+
+
+def _gateway_responses(op: dict[str, Any], secured: bool) -> None:
+    responses = op.setdefault("responses", {})
+    for status, description in GATEWAY_RESPONSES.items():
+        if status == "401" and not secured:
+            continue
+        if status == "413" and "requestBody" not in op:
+            continue
+        if status not in responses:
+            responses[status] = {"description": description, "content": PROBLEM_CONTENT}
+        if status == "429":
+            responses[status]["headers"] = {"Retry-After": RETRY_AFTER}
 
 
 def merge(specs: dict[str, dict[str, Any]], own: dict[str, Any]) -> dict[str, Any]:
@@ -56,11 +136,17 @@ def merge(specs: dict[str, dict[str, Any]], own: dict[str, Any]) -> dict[str, An
     schemas: dict[str, Any] = {}
     schemes: dict[str, Any] = {"ApiKey": API_KEY_SCHEME}
     tags: list[dict[str, Any]] = []
+    shared = shared_schemas({**specs, "gateway": own})
+    clashes = _operation_ids(specs, own)
     for service, spec in specs.items():
-        spec = _rewrite_refs(spec, service)
+        local = spec.get("components", {}).get("schemas", {})
+        names = {n: n if n in shared else f"{service}.{n}" for n in local}
+        spec = _rewrite_refs(spec, names)
         comps = spec.get("components", {})
         for name, schema in comps.get("schemas", {}).items():
-            schemas[f"{service}.{name}"] = schema
+            merged_name = names[name]
+            # Generators name classes by `title`: one title per schema in the whole contract.
+            schemas[merged_name] = {**schema, "title": _pascal(merged_name)}
         schemes.update(comps.get("securitySchemes", {}))
         for tag in spec.get("tags", []):
             tags.append({**tag, "name": f"{service} · {tag['name']}"})
@@ -73,19 +159,29 @@ def merge(specs: dict[str, dict[str, Any]], own: dict[str, Any]) -> dict[str, An
                     new_item[method] = op
                     continue
                 op = dict(op)
-                if "operationId" in op:
-                    op["operationId"] = f"{service}_{op['operationId']}"
+                if op.get("operationId") in clashes[service]:
+                    op["operationId"] = service + op["operationId"][:1].upper() + op["operationId"][1:]
                 op["tags"] = [f"{service} · {t}" for t in op.get("tags", [])] or [service]
                 if public:
-                    op.pop("security", None)
-                elif op.get("security"):
+                    op["security"] = []
+                elif op.get("security") and op["security"] != []:
                     op["security"] = [*op["security"], {"ApiKey": []}]
+                secured = any(req for req in op.get("security", []))
+                op["responses"] = {k: dict(v) for k, v in op.get("responses", {}).items()}
+                _gateway_responses(op, secured)
                 new_item[method] = op
             paths[new_path] = new_item
     own_comps = own.get("components", {})
-    schemas.update(own_comps.get("schemas", {}))
+    for name, schema in own_comps.get("schemas", {}).items():
+        schemas.setdefault(name, {**schema, "title": _pascal(name)})
     schemes.update(own_comps.get("securitySchemes", {}))
-    paths.update(own.get("paths", {}))
+    for path, item in own.get("paths", {}).items():
+        for method, op in item.items():
+            if method in METHODS:  # the head limits hold before any route (the proxy's limits do not)
+                op.setdefault("responses", {}).setdefault(
+                    "431", {"description": GATEWAY_RESPONSES["431"], "content": PROBLEM_CONTENT}
+                )
+        paths[path] = item
     tags += own.get("tags", [])
     return {
         "openapi": "3.1.0",
@@ -97,7 +193,9 @@ def merge(specs: dict[str, dict[str, Any]], own: dict[str, Any]) -> dict[str, An
                 "(`Authorization: Bearer …`) or an API key (`X-API-Key`); `/api/public/…` needs none. "
                 "Errors are RFC 9457 problem+json with a stable `code`."
             ),
+            "license": LICENSE,
         },
+        "servers": [{"url": "/", "description": "the gateway that serves this contract"}],
         "paths": dict(sorted(paths.items())),
         "components": {"schemas": dict(sorted(schemas.items())), "securitySchemes": schemes},
         "tags": tags,
@@ -115,7 +213,7 @@ class MergedOpenAPI:
         self._task: asyncio.Task[None] | None = None
 
     def _own(self) -> dict[str, Any]:
-        return get_openapi(title="gateway", version=VERSION, routes=self.app.routes)
+        return self.app.openapi()
 
     async def _fetch(self, client: httpx.AsyncClient, service: str) -> None:
         base = getattr(self.settings, f"upstream_{service}").rstrip("/")

@@ -4,41 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
+import fastapi_offline
 import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from jiuzhu_gateway import VERSION
 from jiuzhu_gateway.upstream import Upstream
+from jiuzhu_kit.app import Health
 from jiuzhu_kit.auth import Principal, Role, require_roles
 
 router = APIRouter(tags=["gateway"])
 
 
-class Health(BaseModel):
-    status: str
-    service: str
-    version: str
-
-
 class ServiceReadiness(BaseModel):
-    status: str  # ready | unavailable | not_ready
-    http_status: int | None
-    latency_ms: float | None
-    circuit: str  # closed | open | half_open
+    """One service as the gateway sees it."""
+
+    status: Literal["ready", "unavailable", "not_ready"] = Field(description="its /readyz, or unreachable")
+    http_status: int | None = Field(description="what its /readyz answered (none if unreachable)")
+    latency_ms: float | None = Field(description="how long its /readyz took, in milliseconds")
+    circuit: Literal["closed", "open", "half_open"] = Field(description="the gateway's circuit breaker to it")
 
 
 class Readiness(BaseModel):
-    status: str  # ready | degraded
-    service: str
-    version: str
-    database: str  # ok | unavailable | not_configured
-    services: dict[str, ServiceReadiness]
+    """The gateway's readiness: its key store and every service behind it."""
+
+    status: Literal["ready", "degraded"] = Field(description="`degraded` (503) when anything is not ready")
+    service: str = Field(description="always `gateway`")
+    version: str = Field(description="the gateway's version")
+    database: Literal["ok", "unavailable", "not_configured"] = Field(description="the API-key store")
+    services: dict[str, ServiceReadiness] = Field(description="by service name")
 
 
 @router.get("/healthz", response_model=Health)
@@ -49,6 +50,7 @@ async def healthz() -> Health:
 
 async def _probe(client: httpx.AsyncClient, up: Upstream) -> ServiceReadiness:
     start = time.perf_counter()
+    status: Literal["ready", "unavailable", "not_ready"]
     try:
         r = await client.get(f"{up.base}/readyz")
         status = "ready" if r.status_code == 200 else "not_ready"
@@ -112,9 +114,21 @@ async def openapi(request: Request) -> JSONResponse:
     return JSONResponse(await request.app.state.openapi.get())
 
 
+# Swagger UI's assets from the package (fastapi-offline ships them), never a CDN: /docs must work on
+# a government intranet without internet. The services serve theirs under the same path.
+DOCS_STATIC = "/static-offline-docs"
+DOCS_ASSETS = Path(fastapi_offline.__file__).parent / "static"
+
+
 @router.get("/docs", include_in_schema=False)
 async def docs() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title="Jiuzhu API")
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="Jiuzhu API",
+        swagger_js_url=f"{DOCS_STATIC}/swagger-ui-bundle.js",
+        swagger_css_url=f"{DOCS_STATIC}/swagger-ui.css",
+        swagger_favicon_url=f"{DOCS_STATIC}/favicon.png",
+    )
 
 
 @router.post("/api/gateway/openapi/refresh", status_code=204)

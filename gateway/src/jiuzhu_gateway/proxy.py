@@ -36,6 +36,7 @@ log = logging.getLogger("jiuzhu.gateway")
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 HIDDEN_PATHS = frozenset({"/metrics"})
+DOCS_ASSETS = "/static-offline-docs/"  # Swagger UI's script and CSS, from the package (no CDN)
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 _CLOCK = clock.HEADER.lower().encode()
 
@@ -145,7 +146,9 @@ class Proxy:
         rest = scope["path"][len(route.prefix) :] or "/"
         if "/." in rest or "//" in rest:
             _check_segments(rest)
-        if route.public:
+        # `/api/<service>/public/…` is the same public route (the per-service contract's `servers`
+        # is `/api/<service>`, so a client built from it calls this form).
+        if route.public or rest.startswith("/public/"):
             if scope["method"] in SAFE:
                 await self._public_read(scope, route, headers)
             else:  # survey answers and other public writes: a much tighter budget, per address
@@ -153,11 +156,14 @@ class Proxy:
             return None
         if rest in HIDDEN_PATHS:
             raise RouteNotFound()
-        if rest in OPEN_PATHS and scope["method"] in SAFE:
+        if (rest in OPEN_PATHS or rest.startswith(DOCS_ASSETS)) and scope["method"] in SAFE:
             return None
         method = scope["method"]
+        credential = b"authorization" in headers or b"x-api-key" in headers
         for m, service, pattern in self.public_reads:
-            if m == method and service == route.service and pattern.match(rest):
+            # A credential sent with a public read is checked and forwarded: the service may show
+            # a signed-in caller more (its own local rule packs, `GET …/rules/local-packs`).
+            if not credential and m == method and service == route.service and pattern.match(rest):
                 await self._public_read(scope, route, headers)
                 return None
         for m, service, pattern in self.anonymous:

@@ -113,7 +113,9 @@ async def test_the_templates_and_bands_are_published_with_their_citations(client
     docs = {d["key"]: d for d in (await client.get("/rules/documents")).json()}
     assert docs["财预〔2020〕10号"]["title"] == "财政部关于印发《项目支出绩效评价管理办法》的通知"
 
-    in_force = (await client.get("/rules/in-force", params={"division": LINGWU, "on": "2019-06-01"})).json()
+    in_force = (
+        await client.get("/rules/in-force", params={"division_code": LINGWU, "on": "2019-06-01"})
+    ).json()
     rules = {r["name"]: r for r in in_force["rules"]}
     assert [t["code"] for t in rules["indicator_templates"]["value"]] == [
         "social-assistance-comprehensive",
@@ -159,7 +161,7 @@ async def test_a_dated_value_switches_the_bands_and_the_default_staff_template(
     c = client_2030
 
     async def bands_on(day: str) -> dict[str, Any]:
-        r = await c.get("/rules/in-force", params={"division": LINGWU, "on": day})
+        r = await c.get("/rules/in-force", params={"division_code": LINGWU, "on": day})
         return {x["name"]: x for x in r.json()["rules"]}["grade_bands"]  # type: ignore[no-any-return]
 
     before, after = await bands_on("2029-12-31"), await bands_on(SWITCH)

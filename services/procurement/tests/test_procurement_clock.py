@@ -58,7 +58,7 @@ UNVERIFIED = {"response_period_min_competitive_negotiation", "response_period_mi
 
 
 async def _rules(client: httpx.AsyncClient, day: str) -> dict[str, dict[str, Any]]:
-    r = await client.get("/rules/in-force", params={"division": XUHUI, "on": day})
+    r = await client.get("/rules/in-force", params={"division_code": XUHUI, "on": day})
     assert r.status_code == 200, r.text
     return {x["name"]: x for x in r.json()["rules"]}
 
@@ -262,7 +262,7 @@ async def test_the_deadlines_after_the_award_are_shown_and_listed_when_overdue(k
     async def overdue(as_of: str, div: str = XUHUI) -> list[tuple[str, str, int]]:
         r = await kit.c.get(
             "/projects/overdue-deadlines",
-            params={"as_of": as_of, "division_code": div},
+            params={"on": as_of, "division_code": div},
             headers=kit.auth("finance", div),
         )
         assert r.status_code == 200, r.text

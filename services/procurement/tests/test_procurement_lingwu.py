@@ -164,7 +164,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
     late = (
         await client.get(
             "/contracts/overdue-deadlines",
-            params={"as_of": "2099-01-01"},
+            params={"on": "2099-01-01"},
             headers=kit.auth("finance", "640000"),
         )
     ).json()
@@ -177,7 +177,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
     assert r.status_code == 200, r.text
     assert (
         await client.get(
-            "/contracts/overdue-deadlines", params={"as_of": "2099-01-01"}, headers=kit.auth("bureau", LINGWU)
+            "/contracts/overdue-deadlines", params={"on": "2099-01-01"}, headers=kit.auth("bureau", LINGWU)
         )
     ).json() == []
     # Payment is the evaluation's call: with the evaluation service unreachable nothing is released (503).

@@ -65,7 +65,7 @@ async def test_sme_payment_terms_are_dated_rules_on_both_sides_of_their_dates(
     client: httpx.AsyncClient,
 ) -> None:
     async def rules_on(on: str, div: str = SH) -> dict[str, dict[str, Any]]:
-        r = await client.get("/rules/in-force", params={"division": div, "on": on})
+        r = await client.get("/rules/in-force", params={"division_code": div, "on": on})
         assert r.status_code == 200, r.text
         return {x["name"]: x for x in r.json()["rules"]}
 
@@ -223,13 +223,11 @@ async def test_small_enterprise_paid_on_acceptance_within_30_days_and_listed_whe
     again = await client.post(f"/contracts/{cid}/payments/2026-Q3/acceptance", json=body, headers=bureau)
     assert again.json()["code"] == "PAYMENT_ALREADY_ACCEPTED"
     # Overdue: nothing on the due day, the payment the day after, for the purchaser and those above it.
-    on_due = await client.get(
-        "/contracts/overdue-payments", params={"as_of": due.isoformat()}, headers=bureau
-    )
+    on_due = await client.get("/contracts/overdue-payments", params={"on": due.isoformat()}, headers=bureau)
     assert on_due.status_code == 200 and on_due.json() == []
     late = await client.get(
         "/contracts/overdue-payments",
-        params={"as_of": (due + timedelta(days=1)).isoformat()},
+        params={"on": (due + timedelta(days=1)).isoformat()},
         headers=auth("auditor", "310000"),
     )
     assert [
@@ -238,7 +236,7 @@ async def test_small_enterprise_paid_on_acceptance_within_30_days_and_listed_whe
     assert late.json()[0]["citation"] == "国务院令第802号 第九条" and late.json()[0]["amount"] == "150000.00"
     # Another county sees nothing of it; asking for a division outside one's own is refused.
     other = await client.get(
-        "/contracts/overdue-payments", params={"as_of": "2099-01-01"}, headers=auth("bureau", "310105")
+        "/contracts/overdue-payments", params={"on": "2099-01-01"}, headers=auth("bureau", "310105")
     )
     assert other.json() == []
     assert (
@@ -252,13 +250,13 @@ async def test_small_enterprise_paid_on_acceptance_within_30_days_and_listed_whe
     q3 = by_period(r.json())["2026-Q3"]
     assert (q3["status"], q3["amount"], q3["basis"]["gate"]) == ("released", "150000.00", "acceptance")
     cleared = await client.get(
-        "/contracts/overdue-payments", params={"as_of": (due + timedelta(days=1)).isoformat()}, headers=bureau
+        "/contracts/overdue-payments", params={"on": (due + timedelta(days=1)).isoformat()}, headers=bureau
     )
     assert cleared.json() == []
     # The Q4 line still waits (its contract date): listed once that date has passed.
     much_later = await client.get(
         "/contracts/overdue-payments",
-        params={"as_of": (date.fromisoformat(planned[1]) + timedelta(days=1)).isoformat()},
+        params={"on": (date.fromisoformat(planned[1]) + timedelta(days=1)).isoformat()},
         headers=bureau,
     )
     assert [(x["period"], x["citation"]) for x in much_later.json()] == [("2026-Q4", "合同约定的付款日")]

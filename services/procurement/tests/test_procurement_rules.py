@@ -22,8 +22,8 @@ async def test_the_rules_in_force_switch_on_their_date(client: httpx.AsyncClient
     def by_name(body: dict[str, object]) -> dict[str, dict[str, object]]:
         return {r["name"]: r for r in body["rules"]}  # type: ignore[attr-defined,index]
 
-    before = await client.get("/rules/in-force", params={"division": GD_COUNTY, "on": "2022-06-30"})
-    after = await client.get("/rules/in-force", params={"division": GD_COUNTY, "on": "2022-07-01"})
+    before = await client.get("/rules/in-force", params={"division_code": GD_COUNTY, "on": "2022-06-30"})
+    after = await client.get("/rules/in-force", params={"division_code": GD_COUNTY, "on": "2022-07-01"})
     assert before.status_code == after.status_code == 200  # no token: the rules are public
     assert after.headers["cache-control"] == "public, max-age=300" and after.headers["etag"]
     low_before, low_after = (
@@ -34,7 +34,7 @@ async def test_the_rules_in_force_switch_on_their_date(client: httpx.AsyncClient
     assert (low_after["value"], low_after["citation"]["text"]) == ("0.10", "财库〔2022〕19号 二")  # type: ignore[index]
     assert by_name(after.json())["sme_price_deduction_max"]["value"] == "0.20"
     in_2015 = by_name(
-        (await client.get("/rules/in-force", params={"division": GD_COUNTY, "on": "2015-03-01"})).json()
+        (await client.get("/rules/in-force", params={"division_code": GD_COUNTY, "on": "2015-03-01"})).json()
     )
     assert in_2015["sme_price_deduction_min"]["citation"]["text"] == "财库〔2011〕181号 第五条"  # type: ignore[index]
     docs = {d["key"]: d for d in (await client.get("/rules/documents")).json()}
@@ -43,7 +43,7 @@ async def test_the_rules_in_force_switch_on_their_date(client: httpx.AsyncClient
     assert (
         pack["jurisdiction"] == "000000" and len(pack["parameters"]["sme_price_deduction_min"]["values"]) == 3
     )
-    bad = await client.get("/rules/in-force", params={"division": "440103\n", "on": "2022-07-01"})
+    bad = await client.get("/rules/in-force", params={"division_code": "440103\n", "on": "2022-07-01"})
     assert bad.status_code == 422
 
 
@@ -86,7 +86,7 @@ def _in_force(body: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 async def _rules(client: httpx.AsyncClient, division: str, on: str) -> dict[str, dict[str, Any]]:
-    r = await client.get("/rules/in-force", params={"division": division, "on": on})
+    r = await client.get("/rules/in-force", params={"division_code": division, "on": on})
     assert r.status_code == 200, r.text
     return _in_force(r.json())
 

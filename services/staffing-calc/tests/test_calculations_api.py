@@ -21,7 +21,7 @@ async def test_pack_list_and_rules_are_public(client: httpx.AsyncClient) -> None
     assert [b["range"] for b in brackets] == ["[0, 3000]", "(3000, 5000]", "(5000, 8000)", "[8000, inf)"]
     assert brackets[1]["phrase"] == "3000户到5000户" and brackets[1]["citation"]["text"] == "seed 000 二(六)"
     assert d["parameters"]["working_funds_rate"]["defined_in"] == "gd-province"
-    r = await client.get("/packs/in-force", params={"division": "350802", "on": "2018-09-01"})
+    r = await client.get("/packs/in-force", params={"division_code": "350802", "on": "2018-09-01"})
     assert r.json()["id"] == "longyan"
     r = await client.get("/packs/nope")
     assert r.status_code == 404 and r.json()["code"] == "PACK_NOT_FOUND"

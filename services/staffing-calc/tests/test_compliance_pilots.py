@@ -61,7 +61,7 @@ async def test_report_gaps_rollup_and_overdue(
     s = (
         await client.get(
             "/compliance/summary",
-            params={"division": "440100", "year": 2019, "as_of": "2019-06-11"},
+            params={"division_code": "440100", "year": 2019, "on": "2019-06-11"},
             headers=auth("auditor", "440100"),
         )
     ).json()
@@ -76,7 +76,7 @@ async def test_report_gaps_rollup_and_overdue(
     s = (
         await client.get(
             "/compliance/summary",
-            params={"division": "440100", "year": 2019, "as_of": "2019-06-10"},
+            params={"division_code": "440100", "year": 2019, "on": "2019-06-10"},
             headers=auth("auditor", "440100"),
         )
     ).json()
@@ -120,7 +120,7 @@ async def test_update_needs_version_and_refusals_store_nothing(
     s = (
         await client.get(
             "/compliance/summary",
-            params={"division": "440103", "year": 2018, "as_of": "2019-07-01"},
+            params={"division_code": "440103", "year": 2018, "on": "2019-07-01"},
             headers=h,
         )
     ).json()

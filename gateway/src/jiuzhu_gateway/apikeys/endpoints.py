@@ -47,6 +47,7 @@ async def list_api_keys(
 
 @router.get("/{key_uuid}", response_model=ApiKeyOut, responses=responses(service.ApiKeyNotFound))
 async def get_api_key(session: SessionDep, principal: Admin, key_uuid: uuid.UUID) -> ApiKeyOut:
+    """One API key in your jurisdiction, with its last use (never its secret)."""
     return ApiKeyOut.model_validate(await service.get(session, principal, key_uuid))
 
 

@@ -6,10 +6,12 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from pydantic import BaseModel
+from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.types import Scope
 
@@ -17,9 +19,11 @@ from jiuzhu_kit import clock, headerlimit
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
-from jiuzhu_kit.contract import declare_problems
+from jiuzhu_kit.contract import declare_problems, operation_id
 from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker
 from jiuzhu_kit.errors import problem_response
+from jiuzhu_kit.examples import CaptureExamples, capture_directory
+from jiuzhu_kit.examples import load as load_examples
 from jiuzhu_kit.feed import Feed, Source, changes_router
 from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
@@ -35,10 +39,12 @@ from jiuzhu_kit.writepool import WritePool
 
 
 class Health(BaseModel):
-    status: str
-    service: str
-    version: str
-    database: str | None = None
+    """Liveness (`ok`) or readiness (`ready`) of one process."""
+
+    status: Literal["ok", "ready"] = Field(description="`ok`: the process answers; `ready`: and its database")
+    service: str = Field(description="the process: a service's name or `gateway`", examples=["procurement"])
+    version: str = Field(description="its version", examples=["0.1.0"])
+    database: Literal["ok"] | None = Field(default=None, description="`ok` when the database answered")
 
 
 def _maker(scope: Scope) -> Any:
@@ -62,6 +68,9 @@ def create_app(
     body_limits: Mapping[str, int] | None = None,
     lean_routes: Sequence[LeanRoute] = (),
     feed_sources: Mapping[str, Source] | None = None,
+    gateway_prefix: str | None = None,
+    response_enums: Mapping[str, Sequence[str]] | None = None,
+    examples_file: Path | None = None,
 ) -> FastAPI:
     """Assemble a service. `problem_contract=True` makes the OpenAPI declare the kit's real error
     responses (see contract.py); it is opt-in only so each service regenerates its openapi.json
@@ -70,7 +79,11 @@ def create_app(
     a hot write without FastAPI (lean.py), on their own connection pool (`app.state.write_pool`);
     `feed_sources` (aggregate type → read policy and loader) serve the changes feed (feed.py) and
     the webhooks (webhooks.py), whose sender then runs inside this process;
-    `settings.lean_routes = False` turns them off (the FastAPI routes then answer everything)."""
+    `settings.lean_routes = False` turns them off (the FastAPI routes then answer everything).
+    `gateway_prefix`: where the gateway serves the service (`/api/<service>` unless named), the
+    contract's `servers`. `response_enums`: `Schema.property` → its values (a machine's states)
+    where the model holds a plain string. `examples_file`: the service's examples captured from
+    tests (examples.py), put into its OpenAPI."""
     if configure_logs:
         configure_logging(service, settings.log_level)
     if settings.clock:  # the process clock starts now (validated, and refused in prod, by the settings)
@@ -100,7 +113,9 @@ def create_app(
             await app.state.write_pool.close()
             await engine.dispose()
 
-    app = FastAPI(
+    # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from the package
+    # (`/static-offline-docs/…`), not a CDN: they work on intranets without internet.
+    app = FastAPIOffline(
         title=title,
         version=version,
         description=description,
@@ -110,6 +125,7 @@ def create_app(
         # No redirect to the slash-less path: it would be built from the Host the caller sent (behind
         # the gateway, the service's own address). A trailing slash is a 404 problem instead.
         redirect_slashes=False,
+        generate_unique_id_function=operation_id,  # `listProjects`, not FastAPI's path-long default
     )
     app.state.settings = settings
     app.state.service = service
@@ -179,5 +195,13 @@ def create_app(
         if tables.webhooks is not None:
             app.include_router(webhooks_router())
     if problem_contract:
-        declare_problems(app)
+        declare_problems(
+            app,
+            server=gateway_prefix or f"/api/{service}",
+            enums=response_enums,
+            examples=load_examples(examples_file),
+        )
+    directory = capture_directory(settings.environment)
+    if directory is not None:  # outermost: it sees the route template after routing
+        app.add_middleware(CaptureExamples, service=service, directory=directory)
     return app

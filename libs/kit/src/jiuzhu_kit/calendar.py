@@ -253,7 +253,7 @@ def calendar_router() -> APIRouter:
     @router.get(
         "/calendar/working-days", response_model=WorkingDaysOut, responses=responses(CalendarYearMissing)
     )
-    async def working_days(
+    async def count_working_days(
         request: Request,
         session: SessionDep,
         start: date,
@@ -265,7 +265,8 @@ def calendar_router() -> APIRouter:
         return WorkingDaysOut(start=start, working_days=days, due=cal.add_working_days(start, days))
 
     @router.get("/calendar/{year}", response_model=YearOut, responses=responses(CalendarYearMissing))
-    async def get_year(request: Request, session: SessionDep, year: int) -> YearOut:
+    async def get_calendar_year(request: Request, session: SessionDep, year: int) -> YearOut:
+        """The holidays and make-up working days of one year (State Council notice), as loaded."""
         # Checked here, not as Path(ge, le): the bound stays out of every service's contract.
         _check_year(year, "#/path/year")
         src, days = await _store(request).special_days(session, year)
@@ -278,7 +279,7 @@ def calendar_router() -> APIRouter:
         )
 
     @router.put("/admin/calendar/{year}", response_model=YearOut)
-    async def put_year(
+    async def put_calendar_year(
         request: Request,
         session: SessionDep,
         year: Annotated[int, Path(ge=YEARS[0], le=YEARS[1])],
@@ -308,6 +309,6 @@ def calendar_router() -> APIRouter:
             actor=principal,
             data=body.model_dump(mode="json"),
         )
-        return await get_year(request, session, year)
+        return await get_calendar_year(request, session, year)
 
     return router

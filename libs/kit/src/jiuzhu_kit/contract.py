@@ -9,21 +9,30 @@ reads an optional one). The kit's real behaviour, which this declares per operat
 - 403 where a principal is required (role or jurisdiction);
 - 422 for malformed payloads, 400 for unusable requests (bad `Idempotency-Key`, unparseable body);
 - 413 where there is a request body (`KitSettings.max_body_bytes` or the route's own limit);
-- 503 everywhere (database unavailable);
-- `security` lists the empty requirement too where the token is optional (public reads).
+- 431 and 503 everywhere (request head over the limits; database unavailable);
+- `security` lists the empty requirement too where the token is optional (public reads), and is
+  `[]` where no credential is ever looked at (`/healthz`, `/readyz`, `/public/…`);
+- operation ids are the endpoint's name in camelCase (`listProjects`), summaries its first docstring
+  line; `Idempotency-Key` on unsafe operations and `Accept-Language` on all are declared;
+- `servers` says where a client reaches the service (through the gateway), and the licence.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+import yaml
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 
 from jiuzhu_kit.auth import current_principal
 from jiuzhu_kit.errors import Problem
+from jiuzhu_kit.examples import apply as apply_examples
 from jiuzhu_kit.pagination import cursor_params
 
 PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
@@ -35,9 +44,73 @@ _COMMON: dict[str, str] = {
     "401": "`UNAUTHENTICATED`, `TOKEN_INVALID`, `TOKEN_EXPIRED`: no usable credential",
     "403": "`ROLE_FORBIDDEN`, `JURISDICTION_FORBIDDEN`: not allowed for this role or jurisdiction",
     "413": "`PAYLOAD_TOO_LARGE`: the request body is over the limit",
+    "431": "`HEADERS_TOO_LARGE`: too many or too large request headers",
     "422": "`REQUEST_INVALID`, `VALIDATION_FAILED`: malformed payload, see `errors`",
     "503": "`DATABASE_UNAVAILABLE`, `SERVICE_UNAVAILABLE`: retry later",
 }
+
+
+ANONYMOUS_PATHS = frozenset({"/healthz", "/readyz"})
+LICENSE = {
+    "name": "Proprietary: all rights reserved (no licence is granted by publishing this contract)",
+    "identifier": "LicenseRef-Proprietary",
+}
+IDEMPOTENCY_KEY: dict[str, Any] = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "幂等键 A key of 1–255 visible characters naming this write: the same key with the same request "
+        "answers the stored response (`Idempotent-Replayed: true`) and writes nothing twice; with "
+        "another request on this route, 422 `IDEMPOTENCY_KEY_REUSED`. Scoped by caller and route."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "example": "3f0c6a52-2d1e-4f0b-9a57-8c1d2e3f4a5b",
+}
+ACCEPT_LANGUAGE: dict[str, Any] = {
+    "name": "Accept-Language",
+    "in": "header",
+    "required": False,
+    "description": "The language of problem details: Chinese (`zh`, the default) or English (`en`).",
+    "schema": {"type": "string"},
+    "example": "zh-CN,zh;q=0.9,en;q=0.8",
+}
+
+
+GLOSSARY_FILE = Path(__file__).parent / "contract_data" / "glossary.yaml"
+
+
+@cache
+def glossary() -> dict[str, str]:
+    """Field and parameter name → its description (contract_data/glossary.yaml)."""
+    data = yaml.safe_load(GLOSSARY_FILE.read_text(encoding="utf-8"))
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def describe(schema: dict[str, Any]) -> None:
+    """Every property and parameter without its own description gets the glossary's, if any."""
+    words = glossary()
+    for component in schema.get("components", {}).get("schemas", {}).values():
+        for name, prop in component.get("properties", {}).items():
+            if not prop.get("description") and name in words:
+                prop["description"] = words[name]
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            for param in op.get("parameters", []) if isinstance(op, dict) else []:
+                if not param.get("description") and param.get("name") in words:
+                    param["description"] = words[param["name"]]
+
+
+def camel(name: str) -> str:
+    """`list_projects` → `listProjects` (operation ids, stable across FastAPI versions)."""
+    head, *rest = [w for w in re.split(r"[^0-9A-Za-z]+", name) if w]
+    return head[:1].lower() + head[1:] + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def operation_id(route: APIRoute) -> str:
+    """The operation id of a route: its name (the endpoint function's, unless the route names
+    itself) in camelCase. Unique per service; tests/test_contract*.py check the merged contract."""
+    return camel(route.name)
 
 
 def _calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
@@ -67,8 +140,29 @@ def _declare(responses: dict[str, Any], status: str) -> None:
             spec["description"] = _COMMON["422"]
 
 
-def patch_openapi(schema: dict[str, Any], routes: list[RouteContext]) -> dict[str, Any]:
-    """Rewrite the generated schema in place (see module doc) and return it."""
+def _summary(op: dict[str, Any]) -> None:
+    """The summary is the description's first sentence; FastAPI's title-cased name otherwise says
+    nothing ("Put Year")."""
+    text = (op.get("description") or "").strip()
+    if text:
+        first = re.split(r"(?<=[.:;。])\s|\n\n", text, maxsplit=1)[0].strip().rstrip(".:;")
+        op["summary"] = first if len(first) <= 120 else first[:117].rstrip() + "…"
+
+
+def _headers(op: dict[str, Any], method: str) -> None:
+    params: list[dict[str, Any]] = op.setdefault("parameters", [])
+    present = {(p.get("in"), str(p.get("name", "")).lower()) for p in params}
+    wanted = [ACCEPT_LANGUAGE] + ([IDEMPOTENCY_KEY] if method in UNSAFE else [])
+    for header in wanted:
+        if ("header", header["name"].lower()) not in present:
+            params.append(dict(header))
+
+
+def patch_openapi(
+    schema: dict[str, Any], routes: list[RouteContext], server: str | None = None
+) -> dict[str, Any]:
+    """Rewrite the generated schema in place (see module doc) and return it. `server`: where
+    clients reach these paths (`/api/staffing` through the gateway)."""
     by_op = {(r.path_format, m.lower()): r for r in routes for m in (r.methods or ())}
     for path, ops in schema.get("paths", {}).items():
         for method, op in ops.items():
@@ -80,15 +174,23 @@ def patch_openapi(schema: dict[str, Any], routes: list[RouteContext]) -> dict[st
                 if status[:1] in {"4", "5"}:
                     _declare(responses, status)
             strict = requires_principal(route)
-            needed = ["401", "503"] + (["403"] if strict else [])
+            anonymous = path in ANONYMOUS_PATHS or path.startswith("/public/")
+            needed = (["431", "503"] if anonymous else ["401", "431", "503"]) + (["403"] if strict else [])
             if method in UNSAFE or pages_by_cursor(route):
                 needed.append("400")
             if "requestBody" in op:
                 needed += ["413", "422"]
             for status in needed:
                 _declare(responses, status)
-            if not strict and op.get("security"):
+            if anonymous or not op.get("security"):
+                op["security"] = []  # no credential is looked at
+            elif not strict:
                 op["security"] = [{}, *op["security"]]
+            _summary(op)
+            _headers(op, method)
+    schema.setdefault("info", {})["license"] = LICENSE
+    if server is not None:
+        schema["servers"] = [{"url": server, "description": "through the gateway (prefix included)"}]
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     if "Problem" not in schemas:
         problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -102,7 +204,27 @@ def patch_openapi(schema: dict[str, Any], routes: list[RouteContext]) -> dict[st
     return schema
 
 
-def declare_problems(app: FastAPI) -> None:
+def declare_enums(schema: dict[str, Any], enums: Mapping[str, Sequence[str]]) -> None:
+    """Type the `Schema.property` strings of responses as the enumerations they are (a state
+    machine's states, stored as plain strings): the contract then says what a client may receive."""
+    schemas = schema.get("components", {}).get("schemas", {})
+    for key, values in enums.items():
+        name, prop = key.split(".", 1)
+        node = schemas[name]["properties"][prop]  # a KeyError names a model or field that went away
+        branches = node.get("anyOf", [node])
+        strings = [b for b in branches if b.get("type") == "string"]
+        if not strings:
+            raise ValueError(f"{key} is not a string")
+        for branch in strings:
+            branch["enum"] = sorted(values)
+
+
+def declare_problems(
+    app: FastAPI,
+    server: str | None = None,
+    enums: Mapping[str, Sequence[str]] | None = None,
+    examples: dict[str, Any] | None = None,
+) -> None:
     """Install the rewrite on `app.openapi` (cached like FastAPI's own)."""
     generate = app.openapi
 
@@ -110,7 +232,10 @@ def declare_problems(app: FastAPI) -> None:
         if app.openapi_schema is None:
             # FastAPI ≥0.165 keeps included routers as wrappers; iterate the effective routes.
             routes = [c for c in iter_route_contexts(app.routes) if isinstance(c.original_route, APIRoute)]
-            app.openapi_schema = patch_openapi(generate(), routes)
+            app.openapi_schema = patch_openapi(generate(), routes, server)
+            declare_enums(app.openapi_schema, enums or {})
+            describe(app.openapi_schema)
+            apply_examples(app.openapi_schema, examples or {})
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from jiuzhu_evaluation import VERSION
@@ -9,6 +11,7 @@ from jiuzhu_evaluation.changes.sources import SOURCES as feed_sources
 from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round.endpoints import router as round_router
+from jiuzhu_evaluation.round.models import RoundStatus
 from jiuzhu_evaluation.round.public import router as public_round_router
 from jiuzhu_evaluation.rulebook.book import SPEC, default_book
 from jiuzhu_evaluation.schedule.endpoints import router as schedule_router
@@ -22,6 +25,15 @@ from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
 from jiuzhu_kit.rules.api import rules_router
 from jiuzhu_kit.rules.book import book_of
+
+# Statuses are stored as strings; the contract types them as the states they take.
+ROUND_STATES = [s.value for s in RoundStatus]
+STATUS_ENUMS = {
+    "RoundOut.status": ROUND_STATES,
+    "PublicationOut.status": ROUND_STATES,
+    "AppealOut.status": ["pending", "dismissed", "upheld"],
+    "SurveyOut.status": ["open", "closed"],
+}
 
 
 async def _start(app: FastAPI) -> None:
@@ -57,6 +69,8 @@ def create(settings: Settings | None = None) -> FastAPI:
         body_limits={"/surveys/{survey_id}/responses/bulk": MAX_BULK_BYTES},
         on_startup=_start,
         on_shutdown=_stop,
+        response_enums=STATUS_ENUMS,
+        examples_file=Path(__file__).parent / "contract_examples.json",  # captured by tests
     )
     app.state.survey_limits = SurveyLimits(cfg)
     app.state.rules = default_book()  # a pack that is wrong stops start-up

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
@@ -15,19 +17,25 @@ from jiuzhu_procurement import VERSION
 from jiuzhu_procurement.attachments.endpoints import ATTACHABLES
 from jiuzhu_procurement.attachments.endpoints import router as attachments_router
 from jiuzhu_procurement.catalogue.endpoints import router as reference_router
+from jiuzhu_procurement.challenge import machine as challenge_machine
 from jiuzhu_procurement.challenge.endpoints import lean_routes as challenge_lean_routes
 from jiuzhu_procurement.challenge.endpoints import router as challenge_router
 from jiuzhu_procurement.changes.sources import SOURCES as feed_sources
+from jiuzhu_procurement.complaint import machine as complaint_machine
 from jiuzhu_procurement.complaint.endpoints import router as complaint_router
+from jiuzhu_procurement.contract import machine as contract_machine
 from jiuzhu_procurement.contract.endpoints import router as contract_router
 from jiuzhu_procurement.contractor.endpoints import router as contractor_router
 from jiuzhu_procurement.db import documents
+from jiuzhu_procurement.debarment import machine as debarment_machine
 from jiuzhu_procurement.debarment.endpoints import router as debarment_router
 from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
 from jiuzhu_procurement.disclosure.public import router as public_router
 from jiuzhu_procurement.expert.endpoints import router as expert_router
 from jiuzhu_procurement.models import kit
+from jiuzhu_procurement.plan import machine as plan_machine
 from jiuzhu_procurement.plan.endpoints import router as plan_router
+from jiuzhu_procurement.project import machine as project_machine
 from jiuzhu_procurement.project.endpoints import lean_routes as project_lean_routes
 from jiuzhu_procurement.project.endpoints import router as project_router
 from jiuzhu_procurement.project.sealing import Keyring
@@ -35,6 +43,25 @@ from jiuzhu_procurement.rulebook.book import SPEC, default_book, file_sources
 from jiuzhu_procurement.rulebook.models import rule_pack
 from jiuzhu_procurement.settings import Settings
 from jiuzhu_procurement.workflow.endpoints import router as workflow_router
+
+CONTRACT_STATES = ["draft", "signed", "terminated", "completed", "taken_over", "discarded"]
+# Statuses are stored as strings; the contract types them as the states of their machine.
+STATUS_ENUMS = {
+    "PlanOut.status": plan_machine.MACHINE.states,
+    "ChallengeOut.status": challenge_machine.MACHINE.states,
+    "PaymentOut.status": contract_machine.PAYMENT_MACHINE.states,
+    "ProjectOut.status": project_machine.MACHINE.states,
+    "OverdueProjectDeadlineOut.project_status": project_machine.MACHINE.states,
+    "AnnouncementOut.status": project_machine.MACHINE.states,
+    "DebarmentOut.status": debarment_machine.MACHINE.states,
+    "ComplaintOut.status": complaint_machine.MACHINE.states,
+    # A contract is drafted at the award, signed, then ends with its project (contract/lifecycle.py).
+    "ContractOut.status": CONTRACT_STATES,
+    "PublicContractOut.status": CONTRACT_STATES,
+    "DrawOut.status": ["committed", "drawn"],
+    "PublicDrawOut.status": ["committed", "drawn"],
+    "LocalPackOut.status": ["draft", "published", "withdrawn"],
+}
 
 
 def create(settings: Settings | None = None) -> FastAPI:
@@ -71,6 +98,8 @@ def create(settings: Settings | None = None) -> FastAPI:
         tables=kit,
         routers=routers,
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
+        response_enums=STATUS_ENUMS,
+        examples_file=Path(__file__).parent / "contract_examples.json",  # captured by tests
         lean_routes=[*project_lean_routes, *challenge_lean_routes],  # the transition routes' plain case
         body_limits=body_limits(settings, [(attachments_router, a) for a in ATTACHABLES]),
         on_startup=start_local_packs,

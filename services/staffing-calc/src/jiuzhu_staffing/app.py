@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
@@ -32,6 +34,7 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
     known()  # load the division dataset once, before the first request
     app = create_app(
         service="staffing-calc",
+        gateway_prefix="/api/staffing",
         title="Jiuzhu staffing-calc 人员配备与经费测算",
         version=VERSION,
         description=(
@@ -53,6 +56,7 @@ def create(settings: Settings | None = None, packs: PackRegistry | None = None) 
             pilots_router,
         ],
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
+        examples_file=Path(__file__).parent / "contract_examples.json",  # captured by tests
         body_limits={"/calculations/batch": MAX_BATCH_BYTES},
     )
     app.state.packs = registry

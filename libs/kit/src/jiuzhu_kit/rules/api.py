@@ -47,7 +47,7 @@ class RuleOut(BaseModel):
 
 
 class RulesInForceOut(BaseModel):
-    division: str
+    division_code: str
     on: date
     pack: str
     content_hash: str
@@ -80,11 +80,11 @@ def rules_router(spec: Spec, book_of: Callable[[Request], RuleBook[Any]]) -> API
     async def rules_in_force(
         request: Request,
         response: Response,
-        division: Annotated[DivisionCode, Query(description="行政区划代码")],
+        division_code: Annotated[DivisionCode, Query(description="行政区划代码")],
         on: Annotated[date, Query(description="日期")],
     ) -> RulesInForceOut:
-        """The rules a decision for `division` on `on` is judged by, each with its clause."""
-        at = book_of(request).at(division, on)
+        """The rules a decision for `division_code` on `on` is judged by, each with its clause."""
+        at = book_of(request).at(division_code, on)
         out = []
         for name, p in sorted(at.pack.parameters.items()):
             v = p.at(on)
@@ -106,7 +106,7 @@ def rules_router(spec: Spec, book_of: Callable[[Request], RuleBook[Any]]) -> API
             )
         _cached(response, at.pack.content_hash)
         return RulesInForceOut(
-            division=division, on=on, pack=at.pack.ref, content_hash=at.pack.content_hash, rules=out
+            division_code=division_code, on=on, pack=at.pack.ref, content_hash=at.pack.content_hash, rules=out
         )
 
     @router.get("/{pack_id}", response_model=dict[str, Any], responses=responses(PackNotFound))

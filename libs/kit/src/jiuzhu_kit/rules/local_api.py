@@ -92,6 +92,7 @@ def local_packs_router(local_of: Callable[[Request], LocalPacks]) -> APIRouter:
     async def get_local_pack(
         request: Request, session: SessionDep, principal: Reader, pack_uuid: uuid.UUID
     ) -> LocalPackOut:
+        """One local rule pack (地方规则包) record: its content, status and who decided it."""
         return LocalPackOut.model_validate(
             POLICY.check(principal, await local_of(request).get(session, pack_uuid))
         )
@@ -124,6 +125,7 @@ def local_packs_router(local_of: Callable[[Request], LocalPacks]) -> APIRouter:
     async def local_pack_events(
         request: Request, session: SessionDep, principal: Reader, pack_uuid: uuid.UUID
     ) -> list[AuditEventOut]:
+        """Every audit event of this local rule pack (drafted, published, withdrawn)."""
         row = await local_of(request).get(session, pack_uuid)
         return await history_of(request, session, POLICY, principal, row, pack_uuid)
 

@@ -22,7 +22,7 @@ UsccPath = Annotated[Uscc, Path()]
 
 
 @router.get("/payment-release", response_model=PaymentReleaseOut)
-async def payment_release(
+async def get_payment_release(
     session: SessionDep,
     principal: PrincipalDep,
     contract_id: uuid.UUID,
@@ -33,7 +33,7 @@ async def payment_release(
 
 
 @router.get("/contractor-history/{uscc}", response_model=ContractorHistoryOut)
-async def contractor_history(
+async def get_contractor_history(
     session: SessionDep, principal: PrincipalDep, uscc: UsccPath
 ) -> ContractorHistoryOut:
     """The contractor's published results (used by procurement scoring)."""
@@ -41,7 +41,7 @@ async def contractor_history(
 
 
 @router.get("/debarment-suggestion/{uscc}", response_model=DebarmentSuggestionOut)
-async def debarment_suggestion(
+async def get_debarment_suggestion(
     session: SessionDep, principal: Oversight, uscc: UsccPath
 ) -> DebarmentSuggestionOut:
     """After a failing published result: a suggestion (never a decision) with its legal basis."""

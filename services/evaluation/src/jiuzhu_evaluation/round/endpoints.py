@@ -114,6 +114,7 @@ async def list_rounds(
 
 @router.get("/{round_id}", response_model=RoundOut, responses=responses(service.RoundNotFound))
 async def get_round(session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID) -> RoundOut:
+    """One evaluation round: its parties, weights, scores received and result, as you may see it."""
     return await _out(session, await service.get_round(session, principal, round_id))
 
 
@@ -183,7 +184,7 @@ async def publish_round(
     response_model=PublicationOut,
     responses=responses(service.RoundNotFound, review.NotPublished),
 )
-async def round_publication(
+async def get_round_publication(
     session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID
 ) -> PublicationOut:
     """The published result, recipients anonymised. Readable by every authenticated role."""
@@ -213,6 +214,7 @@ async def file_appeal(
 
 @router.get("/{round_id}/appeals", response_model=list[AppealOut], responses=responses(service.RoundNotFound))
 async def list_appeals(session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID) -> list[AppealOut]:
+    """The contractor's appeals against this round's published result, with their decisions."""
     r = await service.get_round(session, principal, round_id)
     return [AppealOut.model_validate(a) for a in await RoundRepository(session).appeals(r.id)]
 
@@ -250,5 +252,6 @@ async def round_events(
 async def verify_round_events(
     request: Request, session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID
 ) -> VerifyOut:
+    """Recompute this round's hash chain; `ok` is false if any event was altered or removed."""
     row = await RoundRepository(session).get(round_id)
     return await verify_of(request, session, POLICY, principal, row, round_id)

@@ -42,11 +42,12 @@ StaffRef = Annotated[str, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
         service.NotStaffTemplate,
         JurisdictionForbidden,
         templates.BuiltinNotSeeded,
+        templates.TemplateNotFound,  # a `template_id` that names no template
         NoPackInForce,
         RuleNotInForce,
     ),
 )
-async def assess(
+async def assess_staff(
     request: Request, session: SessionDep, principal: Assessor, body: AssessmentIn
 ) -> AssessmentOut:
     """The annual assessment of one dispatched staff member against a staff template (seed 000 四(三));
@@ -79,7 +80,9 @@ async def list_assessments(
 
 
 @router.get("/outcomes", response_model=OutcomesOut)
-async def outcomes(session: SessionDep, principal: Reader, contract_id: uuid.UUID) -> OutcomesOut:
+async def get_assessment_outcomes(
+    session: SessionDep, principal: Reader, contract_id: uuid.UUID
+) -> OutcomesOut:
     """Per staff member and year: qualified true/false — the input of staffing-calc's budget projection."""
     staff: dict[str, list[YearOutcome]] = {}
     for a in await service.listing(session, principal, contract_id):
@@ -90,7 +93,7 @@ async def outcomes(session: SessionDep, principal: Reader, contract_id: uuid.UUI
 
 
 @router.get("/renewal", response_model=RenewalOut, responses=responses(service.NoAssessments))
-async def renewal(
+async def get_renewal_assessment(
     request: Request, session: SessionDep, principal: Reader, contract_id: uuid.UUID, staff_ref: StaffRef
 ) -> RenewalOut:
     """Continue next year? Renew after the contract term (the rules' `staff_contract_years`, seed 000

@@ -95,16 +95,17 @@ async def list_surveys(
     responses=responses(JurisdictionForbidden),
 )
 async def results_by_contract_period(
-    session: SessionDep, principal: Oversight, division: Annotated[DivisionCode | None, Query()] = None
+    session: SessionDep, principal: Oversight, division_code: Annotated[DivisionCode | None, Query()] = None
 ) -> list[dict[str, Any]]:
-    """Every contract and period in your jurisdiction (or under `division`), aggregated in one SQL pass."""
-    target = division or principal.division
+    """Every contract and period in your jurisdiction (or under `division_code`), aggregated in one SQL pass."""
+    target = division_code or principal.division
     principal.ensure_covers(target)
     return await stats.all_contract_periods(session, divisions.prefix(target))
 
 
 @router.get("/{survey_id}", response_model=SurveyOut, responses=responses(service.SurveyNotFound))
 async def get_survey(session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID) -> SurveyOut:
+    """One recipient survey: its questions, period, sample and status (codes are never shown)."""
     return SurveyOut.model_validate(await service.get(session, principal, survey_id))
 
 
@@ -137,7 +138,9 @@ async def issue_codes(
         RateLimited,
     ),
 )
-async def answer(request: Request, session: SessionDep, survey_id: uuid.UUID, body: AnswerIn) -> IntakeOut:
+async def answer_survey(
+    request: Request, session: SessionDep, survey_id: uuid.UUID, body: AnswerIn
+) -> IntakeOut:
     """A recipient answers with a one-time code (no login: the code is the credential). Rate-limited."""
     client = request.client.host if request.client else "?"
     await _limits(request).answer.enforce(client, str(survey_id))
@@ -149,7 +152,7 @@ async def answer(request: Request, session: SessionDep, survey_id: uuid.UUID, bo
     response_model=IntakeOut,
     responses=responses(service.SurveyNotFound, service.SurveyClosed, RateLimited),
 )
-async def answer_bulk(
+async def answer_survey_bulk(
     request: Request, session: SessionDep, principal: Portal, survey_id: uuid.UUID, body: BulkIn
 ) -> IntakeOut:
     """A portal submits many answers at once; each item is accepted or rejected on its own."""
@@ -164,6 +167,7 @@ async def answer_bulk(
 async def close_survey(
     request: Request, session: SessionDep, principal: Bureau, survey_id: uuid.UUID
 ) -> SurveyOut:
+    """Close a survey: no more answers are taken and its results are final; audited."""
     return SurveyOut.model_validate(
         await service.close(session, request.app.state.audit, principal, survey_id)
     )
@@ -172,7 +176,7 @@ async def close_survey(
 @router.get(
     "/{survey_id}/results", response_model=dict[str, Any], responses=responses(service.SurveyNotFound)
 )
-async def survey_results(
+async def get_survey_results(
     session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID
 ) -> dict[str, Any]:
     """Response rate, mean, share satisfied, 95% intervals, small-sample warning (aggregates only)."""

@@ -88,6 +88,7 @@ async def template_by_code(
     code: str,
     version: Annotated[int | None, Query(ge=1)] = None,
 ) -> TemplateOut:
+    """The latest version of an indicator template, found by its code."""
     return TemplateOut.model_validate(await service.get_by_code(session, code, version))
 
 
@@ -99,6 +100,7 @@ async def template_by_code(
 async def template_events(
     request: Request, session: SessionDep, principal: PrincipalDep, code: str
 ) -> list[AuditEventOut]:
+    """Every audit event of the template with this code (who, when, what changed)."""
     row = await TemplateRepository(session).latest(code)
     return await history_of(request, session, POLICY, principal, row, code)
 
@@ -118,4 +120,5 @@ async def verify_template_events(
 
 @router.get("/{template_id}", response_model=TemplateOut, responses=responses(service.TemplateNotFound))
 async def get_template(session: SessionDep, principal: PrincipalDep, template_id: uuid.UUID) -> TemplateOut:
+    """One version of an indicator template: dimensions, indicators, weights and grade bands."""
     return TemplateOut.model_validate(await service.get(session, template_id))

@@ -110,7 +110,7 @@ async def list_catalogue(
 
 
 @router.get("/negative-list", response_model=list[NegativeOut], responses=responses(NoPackInForce))
-async def list_negative(
+async def list_negative_list(
     request: Request,
     on: date | None = None,
     division_code: Annotated[DivisionCode, Query(description="缺省为全国")] = "000000",

@@ -42,7 +42,7 @@ Bidder = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
         ContractorNotFound,
     ),
 )
-async def challenge(
+async def file_challenge(
     request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID, body: ChallengeIn
 ) -> ChallengeOut:
     """A supplier challenges the documents (within 7 working days of their issue; any registered supplier),
@@ -63,6 +63,7 @@ async def challenge(
 async def list_challenges(
     session: SessionDep, principal: Reader, project_id: uuid.UUID
 ) -> list[ChallengeOut]:
+    """The challenges (质疑) filed on this project and their decisions."""
     p = await projects.get(session, principal, project_id)
     return [ChallengeOut.model_validate(c) for c in await service.of_project(session, p)]
 

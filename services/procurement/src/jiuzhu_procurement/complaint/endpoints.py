@@ -93,6 +93,7 @@ async def list_complaints(
 async def project_complaints(
     session: SessionDep, principal: Reader, project_id: uuid.UUID
 ) -> list[ComplaintOut]:
+    """The complaints (投诉) to finance about this project and their decisions."""
     p = await projects.get(session, principal, project_id)
     return [ComplaintOut.model_validate(c) for c in await service.of_project(session, p)]
 

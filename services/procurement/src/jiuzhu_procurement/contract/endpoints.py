@@ -109,14 +109,14 @@ async def list_payments(
     response_model=list[OverdueOut],
     responses=responses(JurisdictionForbidden),
 )
-async def overdue_deadlines(
+async def contract_overdue_deadlines(
     session: SessionDep,
     principal: Supervisor,
-    as_of: date | None = None,
+    on: date | None = None,
     division_code: DivisionCode | None = None,
 ) -> list[OverdueOut]:
     """Working-day deadlines past due and not met (e.g. Lingwu: staff dispatched within 15 working days)."""
-    return await service.overdue(session, principal, as_of or today(), division_code)
+    return await service.overdue(session, principal, on or today(), division_code)
 
 
 @router.get(
@@ -127,12 +127,12 @@ async def overdue_deadlines(
 async def overdue_payments(
     session: SessionDep,
     principal: Supervisor,
-    as_of: date | None = None,
+    on: date | None = None,
     division_code: DivisionCode | None = None,
 ) -> list[OverduePaymentOut]:
     """Payments past their due date and not released, per purchaser: e.g. a small enterprise's payment
     due 30 days after acceptance (保障中小企业款项支付条例), or a half-year whose evaluation never came."""
-    return await service.overdue_payments(session, principal, as_of or today(), division_code)
+    return await service.overdue_payments(session, principal, on or today(), division_code)
 
 
 @router.get(
@@ -160,7 +160,7 @@ async def amend_contract(
 
 
 @router.post(
-    "/contracts/{contract_id}/deadlines/{key}/fulfil",
+    "/contracts/{contract_id}/deadlines/{deadline_key}/fulfil",
     response_model=ContractOut,
     responses=responses(
         service.ContractNotFound,
@@ -174,11 +174,13 @@ async def fulfil_deadline(
     session: SessionDep,
     principal: Purchaser,
     contract_id: uuid.UUID,
-    key: str,
+    deadline_key: str,
     body: FulfilIn,
 ) -> ContractOut:
     """Record that a deadline was met: once, on a day between the signing and today; audited."""
-    c = await service.fulfil(session, request.app.state.audit, principal, contract_id, key, body.on, today())
+    c = await service.fulfil(
+        session, request.app.state.audit, principal, contract_id, deadline_key, body.on, today()
+    )
     return await service.out(session, c, principal)
 
 
@@ -328,4 +330,4 @@ async def generate_contract_document(
     return out
 
 
-add_event_routes(router, "/contracts/{key}", POLICY, by_uuid(service.load))
+add_event_routes(router, "/contracts/{contract_id}", POLICY, by_uuid(service.load))

@@ -75,8 +75,9 @@ async def list_contractors(
     "/contractors/{uscc}", response_model=ContractorOut, responses=responses(service.ContractorNotFound)
 )
 async def get_contractor(session: SessionDep, principal: PrincipalDep, uscc: Uscc) -> ContractorOut:
+    """One contractor by its unified social credit code, with its debarments."""
     c = await service.get_by_uscc(session, uscc)
     return service.out(c, principal, await current_debarment(session, c.uscc, today()))
 
 
-add_event_routes(router, "/contractors/{key}", POLICY, service.find_by_uscc)
+add_event_routes(router, "/contractors/{uscc}", POLICY, service.find_by_uscc)

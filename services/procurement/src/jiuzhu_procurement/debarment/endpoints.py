@@ -82,6 +82,7 @@ async def list_debarments(
 
 @router.get("/debarments/{debarment_id}", response_model=DebarmentOut, responses=responses(DebarmentNotFound))
 async def get_debarment(session: SessionDep, principal: PrincipalDep, debarment_id: str) -> DebarmentOut:
+    """One debarment (不良行为记录): who, why, from when until when, and its state."""
     return DebarmentOut.model_validate(POLICY.check(principal, await _load_debarment(session, debarment_id)))
 
 
@@ -125,4 +126,4 @@ async def transition_debarment(
     return DebarmentOut.model_validate(d)
 
 
-add_event_routes(router, "/debarments/{key}", POLICY, _load_debarment)
+add_event_routes(router, "/debarments/{debarment_id}", POLICY, _load_debarment)

@@ -48,7 +48,7 @@ _POLICY = (
     '(`rel="next"`), the count in `X-Total-Count`; a period with nothing published answers an '
     "empty `releases` list." + _POLICY,
 )
-async def releases_of_period(
+async def list_releases_of_period(
     request: Request,
     response: Response,
     session: SessionDep,
@@ -87,7 +87,7 @@ async def releases_of_period(
     description="OCDS 1.1 release package of a project: one release per step of its history that changes "
     "what OCDS shows." + _POLICY,
 )
-async def release_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
+async def get_release_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
     """OCDS 1.1 release package of a project."""
     _, rel = await service.published_releases(session, request.app.state, project_id)
     uri = f"{_base(request)}/ocds/releases/{project_id}"
@@ -101,7 +101,7 @@ async def release_package(request: Request, session: SessionDep, project_id: uui
     description="OCDS 1.1 record package of a project: its releases and the compiled release (what OCDS "
     "merging gives)." + _POLICY,
 )
-async def record_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
+async def get_record_package(request: Request, session: SessionDep, project_id: uuid.UUID) -> dict[str, Any]:
     """OCDS 1.1 record package of a project."""
     ocid, rel = await service.published_releases(session, request.app.state, project_id)
     uri = f"{_base(request)}/ocds/records/{project_id}"

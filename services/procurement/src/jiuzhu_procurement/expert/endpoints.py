@@ -71,6 +71,7 @@ async def list_experts(
 
 @router.get("/experts/{expert_id}", response_model=ExpertOut, responses=responses(ExpertNotFound))
 async def get_expert(session: SessionDep, principal: Reader, expert_id: uuid.UUID) -> ExpertOut:
+    """One evaluation expert (评审专家) of the pool: specialities, status and declared conflicts."""
     return service.out(await service.get(session, principal, expert_id), principal)
 
 
@@ -97,7 +98,7 @@ async def set_expert_status(
     return service.out(e, principal)
 
 
-add_event_routes(router, "/experts/{key}", POLICY, by_uuid(repository.load))
+add_event_routes(router, "/experts/{expert_id}", POLICY, by_uuid(repository.load))
 
 
 @router.post(
@@ -163,7 +164,7 @@ async def get_draw(
     response_model=PublicDrawOut,
     responses={**responses(ExpertDrawNotFound), **httpcache.documented(httpcache.LIST)},
 )
-async def public_draw(
+async def get_public_draw(
     request: Request, response: Response, session: SessionDep, project_id: uuid.UUID, round_: Round = None
 ) -> Any:
     """Public, no token: the commitments from the moment they are made; after the draw the seeds, the

@@ -87,6 +87,7 @@ async def get_plan(session: SessionDep, principal: Reader, plan_id: uuid.UUID) -
 async def replace_lines(
     request: Request, session: SessionDep, principal: Purchaser, plan_id: uuid.UUID, body: PlanLinesIn
 ) -> PlanOut:
+    """Replace the plan's budget lines (funding source and amount) while it is a draft; audited."""
     plan = await service.replace_lines(
         session, request.app.state.audit, principal, plan_id, body.budget_lines
     )
@@ -108,4 +109,4 @@ async def transition_plan(
     return await service.out(session, plan)
 
 
-add_event_routes(router, "/{key}", POLICY, by_uuid(repository.load))
+add_event_routes(router, "/{plan_id}", POLICY, by_uuid(repository.load))

@@ -124,20 +124,21 @@ async def count_projects(
     response_model=list[OverdueProjectDeadlineOut],
     responses=responses(JurisdictionForbidden),
 )
-async def overdue_deadlines(
+async def project_overdue_deadlines(
     session: SessionDep,
     principal: Reader,
-    as_of: date | None = None,
+    on: date | None = None,
     division_code: DivisionCode | None = None,
 ) -> list[OverdueProjectDeadlineOut]:
     """Post-award deadlines past due and not met, per purchaser: the result announced within 2 working
     days of the award (实施条例 43), the contract signed within 30 days of the notice (政府采购法 46),
     the contract published within 2 working days of signing (实施条例 50)."""
-    return await service.overdue(session, principal, as_of or today(), division_code)
+    return await service.overdue(session, principal, on or today(), division_code)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectOut, responses=responses(service.ProjectNotFound))
 async def get_project(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> ProjectOut:
+    """One procurement project as you may see it, with the transitions you may make next."""
     return service.project_out(await service.get(session, principal, project_id))
 
 
@@ -195,7 +196,7 @@ async def extend_response_deadline(
 
 
 @router.post(
-    "/projects/{project_id}/deadlines/{key}/fulfil",
+    "/projects/{project_id}/deadlines/{deadline_key}/fulfil",
     response_model=ProjectOut,
     responses=responses(
         service.ProjectNotFound,
@@ -210,7 +211,7 @@ async def fulfil_project_deadline(
     session: SessionDep,
     principal: Purchaser,
     project_id: uuid.UUID,
-    key: str,
+    deadline_key: str,
     body: DeadlineMetIn,
 ) -> ProjectOut:
     """Record that a post-award deadline was met (`award_announcement`, `contract_publication`): once,
@@ -221,7 +222,7 @@ async def fulfil_project_deadline(
         request.app.state.audit,
         principal,
         project_id,
-        key,
+        deadline_key,
         body.on,
         today(),
         request.app.state.calendar_store,
@@ -291,7 +292,7 @@ async def list_all_bids(
     response_model=BidDetailOut,
     responses=responses(service.ProjectNotFound, service.BidNotFound, BidKeyUnavailable),
 )
-async def my_bid(
+async def get_my_bid(
     request: Request, session: SessionDep, principal: Bidder, project_id: uuid.UUID
 ) -> BidDetailOut:
     """Your own live bid of the current round (token `org`), whole, sealed or not."""
@@ -303,7 +304,9 @@ async def my_bid(
     response_model=dict[str, Any],
     responses=responses(service.ProjectNotFound, service.BidSealed),
 )
-async def opening_record(session: SessionDep, principal: BidReader, project_id: uuid.UUID) -> dict[str, Any]:
+async def get_opening_record(
+    session: SessionDep, principal: BidReader, project_id: uuid.UUID
+) -> dict[str, Any]:
     """The opening record (开标记录) of the current round: who bid, the prices read out, and each
     bid's salt and commitment, so that anyone holding it can recompute the commitments in the
     project's history. For the purchaser's side and for the bidders it reads out."""
@@ -422,7 +425,7 @@ async def score_project(
     response_model=dict[str, Any],
     responses=responses(service.ProjectNotFound),
 )
-async def ranking(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> dict[str, Any]:
+async def get_ranking(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> dict[str, Any]:
     """The ranking with each score's breakdown (price, panel, history; base price and formula)."""
     return (await service.get(session, principal, project_id)).scoring or {}
 
@@ -472,7 +475,7 @@ async def generate_award_notice(
     return out
 
 
-add_event_routes(router, "/projects/{key}", POLICY, by_uuid(service.load))
+add_event_routes(router, "/projects/{project_id}", POLICY, by_uuid(service.load))
 
 # The transition route above, served without FastAPI in the plain case (workflow/lean.py);
 # the FastAPI route stays the reference and answers whatever the lean one declines.

@@ -141,7 +141,7 @@ class ProjectOut(BaseModel):
     plan_id: uuid.UUID
     division_code: str
     title: str
-    purchase_form: str
+    purchase_form: PurchaseForm
     items: list[str]
     quantity: str | None
     budget: Money

@@ -57,6 +57,6 @@ async def get_workflow(aggregate: str) -> WorkflowOut:
     response_class=PlainTextResponse,
     responses={200: {"content": {"text/plain": {}}}, **responses(WorkflowNotFound)},
 )
-async def get_mermaid(aggregate: str) -> str:
+async def get_workflow_mermaid(aggregate: str) -> str:
     """The table as a Mermaid `stateDiagram-v2` (paste into any Mermaid renderer)."""
     return _machine(aggregate).mermaid()

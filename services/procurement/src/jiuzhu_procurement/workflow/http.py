@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import PrincipalDep, RoleForbidden
@@ -69,8 +69,11 @@ def by_uuid(load: Callable[[Any, uuid.UUID], Awaitable[Any]]) -> Loader:
 
 def add_event_routes(router: APIRouter, path: str, policy: ReadPolicy[Any], loader: Loader) -> None:
     """GET {path}/events and {path}/events/verify for one aggregate, both decided by its read policy:
-    readable by exactly those who may read the aggregate, showing only the fields they may see."""
+    readable by exactly those who may read the aggregate, showing only the fields they may see.
+    The path's last parameter names the key (`/projects/{project_id}`), as on the aggregate's reads."""
     aggregate = policy.aggregate
+    param = path.rsplit("{", 1)[1].rstrip("}")
+    key_type = Annotated[str, Path(alias=param, description=f"the {aggregate}'s key, as on its own read")]
 
     async def events(
         request: Request, session: SessionDep, principal: PrincipalDep, key: str
@@ -82,6 +85,8 @@ def add_event_routes(router: APIRouter, path: str, policy: ReadPolicy[Any], load
         row = await loader(session, key)
         return await verify_of(request, session, policy, principal, row, getattr(row, "id", None))
 
+    for endpoint in (events, verify):
+        endpoint.__annotations__["key"] = key_type  # the alias is per aggregate: set after def
     events.__doc__ = (
         f"Every audit event of this {aggregate} (who, when, why, what changed), as you may see it."
     )
@@ -95,7 +100,7 @@ def add_event_routes(router: APIRouter, path: str, policy: ReadPolicy[Any], load
         methods=["GET"],
         response_model=list[AuditEventOut],
         responses=refusals,
-        name=f"{aggregate}_events",
+        name=f"list_{aggregate}_events",
     )
     router.add_api_route(
         f"{path}/events/verify",
@@ -103,5 +108,5 @@ def add_event_routes(router: APIRouter, path: str, policy: ReadPolicy[Any], load
         methods=["GET"],
         response_model=VerifyOut,
         responses=refusals,
-        name=f"{aggregate}_events_verify",
+        name=f"verify_{aggregate}_events",
     )

@@ -97,15 +97,15 @@ async def compliance_summary(
     request: Request,
     session: SessionDep,
     principal: Reader,
-    division: Annotated[DivisionCode, Query()],
+    division_code: Annotated[DivisionCode, Query()],
     year: Annotated[Year, Query(ge=2000, le=2100)],
-    as_of: Annotated[date | None, Query(description="缺省为今天")] = None,
+    on: Annotated[date | None, Query(description="基准日，缺省为今天")] = None,
 ) -> SummaryOut:
-    """Every report under `division` for `year`, rolled up by city and province, and the counties
+    """Every report under `division_code` for `year`, rolled up by city and province, and the counties
     whose report is overdue by the roll-out plan's deadline."""
-    day = as_of or clock.today()  # the bureaus' date, not the machine's
+    day = on or clock.today()  # the bureaus' date, not the machine's
     return SummaryOut.model_validate(
-        await service.summary(session, registry(request), principal, division, year, day)
+        await service.summary(session, registry(request), principal, division_code, year, day)
     )
 
 

@@ -37,15 +37,15 @@ async def list_packs(request: Request) -> list[PackSummary]:
     response_model=PackDetail,
     responses=responses(NoPackInForce, UnknownDivisionCode),
 )
-async def pack_in_force(
+async def get_pack_in_force(
     request: Request,
-    division: Annotated[DivisionCode, Query(description="行政区划代码")],
+    division_code: Annotated[DivisionCode, Query(description="行政区划代码")],
     on: Annotated[date, Query(description="日期")],
 ) -> PackDetail:
-    """The pack a calculation for `division` on `on` would use (most specific, in force)."""
-    known().ensure(division, "#/division")
+    """The pack a calculation for `division_code` on `on` would use (most specific, in force)."""
+    known().ensure(division_code, "#/query/division_code")
     reg = registry(request)
-    return PackDetail.model_validate(_summary(reg, reg.in_force(division, on)))
+    return PackDetail.model_validate(_summary(reg, reg.in_force(division_code, on)))
 
 
 @router.get("/{pack_id}", response_model=PackDetail, responses=responses(PackNotFound))

@@ -28,7 +28,7 @@ Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.AUDITOR, R
     response_model=PilotsOut,
     responses=responses(JurisdictionForbidden, service.NotAProvince, service.PilotsExist, ConcurrentUpdate),
 )
-async def record_pilots(
+async def record_pilot_counties(
     request: Request,
     session: SessionDep,
     principal: Writer,
@@ -46,7 +46,7 @@ async def record_pilots(
     response_model=PilotCheck,
     responses=responses(PilotsNotFound, service.PackHasNoPilotRules, NoPackInForce),
 )
-async def check_pilots(
+async def check_pilot_counties(
     request: Request,
     session: SessionDep,
     principal: Reader,

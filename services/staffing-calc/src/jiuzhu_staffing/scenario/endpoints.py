@@ -82,6 +82,7 @@ async def reproduce_scenario(
 
 @router.get("/{scenario_id}", response_model=ScenarioOut, responses=responses(service.ScenarioNotFound))
 async def get_scenario(session: SessionDep, principal: Reader, scenario_id: uuid.UUID) -> ScenarioOut:
+    """One saved staffing scenario: its inputs, the pack used and the result as saved."""
     return ScenarioOut.model_validate(await service.get(session, principal, scenario_id))
 
 

@@ -48,7 +48,7 @@ def _file(table: Table, fmt: str, stem: str) -> Response:
 
 
 @router.post("/county", response_class=Response, responses=FILE_RESPONSES)
-async def county_table(
+async def make_county_table(
     request: Request, principal: Calculator, body: BatchRequest, format: Format = "xlsx"
 ) -> Response:
     """附件1 县（市、区）测算表: one row per county (the county bureau's requirement), totals row,
@@ -57,7 +57,7 @@ async def county_table(
 
 
 @router.post("/township", response_class=Response, responses=FILE_RESPONSES)
-async def township_table(
+async def make_township_table(
     request: Request, principal: Calculator, body: StaffingRequest, format: Format = "xlsx"
 ) -> Response:
     """附件2 镇（街道）测算表 for one county: one row per township / street office, totals row,

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/calculations", tags=["calculations"])
     response_model=WhatIfResult,
     responses=responses(JurisdictionForbidden, PackHasNoStaffingRules, PackHasNoPayRule, *PACK_ERRORS),
 )
-async def what_if(request: Request, principal: Calculator, body: WhatIfRequest) -> WhatIfResult:
+async def calculate_what_if(request: Request, principal: Calculator, body: WhatIfRequest) -> WhatIfResult:
     """The same county under two packs (`a.pack`, `b.pack`) or two dates (`a.on`, `b.on`), side by
     side: each full result, the units and roles that differ, and optionally the budgets."""
     return service.compare(registry(request), principal, body)

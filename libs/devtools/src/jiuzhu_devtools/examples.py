@@ -1,0 +1,88 @@
+"""`python -m jiuzhu_devtools.examples <dir>`: the contract's examples from what tests captured.
+
+Run tests with `JIUZHU_CAPTURE_EXAMPLES=<dir>` (every service process then records its 2xx JSON
+exchanges, jiuzhu_kit.examples), then this: per service and operation it keeps one real exchange
+(preferring one with data over an empty answer, then the smallest), shortens long lists, and
+writes the service's `contract_examples.json`, merged with what is there (an operation the run did
+not reach keeps its example). Then `make openapi`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from jiuzhu_devtools import repo_root
+from jiuzhu_devtools.services import SERVICES
+
+MAX_ITEMS = 2  # items kept of any list in an example
+
+
+def shorten(node: Any) -> Any:
+    if isinstance(node, list):
+        return [shorten(v) for v in node[:MAX_ITEMS]]
+    if isinstance(node, dict):
+        return {k: shorten(v) for k, v in node.items()}
+    return node
+
+
+def _empty(node: Any) -> bool:
+    if isinstance(node, dict) and "items" in node:
+        return not node["items"]
+    return node in ([], {}, None)
+
+
+def _rank(line: dict[str, Any]) -> tuple[bool, int]:
+    return (_empty(line["response"]), len(json.dumps(line, ensure_ascii=False)))
+
+
+def pick(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    best: dict[str, dict[str, Any]] = {}
+    for line in lines:
+        key = f"{line['method']} {line['path']}"
+        if key not in best or _rank(line) < _rank(best[key]):
+            best[key] = line
+    return {
+        key: {
+            "path_params": line["path_params"],
+            "query": line["query"],
+            "request": shorten(line["request"]),
+            "status": line["status"],
+            "response": shorten(line["response"]),
+        }
+        for key, line in sorted(best.items())
+    }
+
+
+def target(package: str) -> Path:
+    spec = next(s for s in SERVICES if s.package == package)
+    return repo_root() / spec.directory / "src" / package / "contract_examples.json"
+
+
+def main() -> int:
+    captured = Path(sys.argv[1])
+    names = {
+        "staffing-calc": "jiuzhu_staffing",
+        "procurement": "jiuzhu_procurement",
+        "evaluation": "jiuzhu_evaluation",
+    }
+    for service, package in names.items():
+        lines = [
+            json.loads(line)
+            for f in sorted(captured.glob(f"{service}-*.jsonl"))
+            for line in f.read_text(encoding="utf-8").splitlines()
+        ]
+        path = target(package)
+        old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        new = {**old, **pick(lines)}
+        path.write_text(
+            json.dumps(dict(sorted(new.items())), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+        )
+        print(f"{path.relative_to(repo_root())}: {len(new)} operations ({len(lines)} exchanges captured)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
