@@ -40,7 +40,7 @@ def _china_midnight(day: date | None, *, after: bool = False) -> datetime | None
     response_model=CursorPage[PublicationOut],
     responses={**responses(PeriodInvalid, CursorInvalid), **httpcache.documented(httpcache.LIST)},
 )
-async def published_results(
+async def list_published_results(
     request: Request,
     response: Response,
     session: SessionDep,

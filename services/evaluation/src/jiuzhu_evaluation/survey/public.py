@@ -118,7 +118,7 @@ async def answer(request: Request, session: SessionDep, survey_id: uuid.UUID, bo
     response_model=dict[str, Any],
     responses={**responses(SurveyNotFound), **httpcache.documented(httpcache.RECORD)},
 )
-async def published_results(
+async def published_survey_results(
     request: Request, response: Response, session: SessionDep, survey_id: uuid.UUID
 ) -> Any:
     """A survey's aggregates (rate, mean, share satisfied, intervals) once the result of its round
