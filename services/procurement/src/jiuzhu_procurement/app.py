@@ -24,6 +24,8 @@ from jiuzhu_procurement.plan.endpoints import router as plan_router
 from jiuzhu_procurement.project.endpoints import lean_routes as project_lean_routes
 from jiuzhu_procurement.project.endpoints import router as project_router
 from jiuzhu_procurement.project.sealing import Keyring
+from jiuzhu_procurement.roster.crypto import PersonalDataKey
+from jiuzhu_procurement.roster.endpoints import router as roster_router
 from jiuzhu_procurement.rulebook.book import SPEC, default_book, file_sources
 from jiuzhu_procurement.rulebook.models import rule_pack
 from jiuzhu_procurement.settings import Settings
@@ -43,6 +45,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         reference_router,
         plan_router,
         contract_router,
+        roster_router,
         workflow_router,
         disclosure_router,
         expert_router,
@@ -70,5 +73,7 @@ def create(settings: Settings | None = None) -> FastAPI:
     app.state.rules = default_book()
     # The sealed-bid master key(s), from the environment only (project/sealing.py).
     app.state.bid_keys = Keyring.of(settings.bid_key, settings.bid_keys_previous)
+    # The roster's personal-data key, likewise (roster/crypto.py).
+    app.state.personal_data_key = PersonalDataKey.of(settings.personal_data_key)
     app.state.local_packs = LocalPacks(rule_pack, SPEC, file_sources, app.state.audit)
     return app

@@ -134,6 +134,7 @@ async def amend_contract(
         service.ContractNotFound,
         service.DeadlineNotFound,
         service.DeadlineAlreadyFulfilled,
+        service.DeadlineMetByRoster,
         service.FulfilledDateInvalid,
     ),
 )
