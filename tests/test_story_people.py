@@ -290,12 +290,16 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
 
         # The full ID number: the bureau, audited; a township is refused.
         chongxing_worker = mine["items"][0]["id"]
-        full = await w.call("GET", f"/api/procurement/workers/{chongxing_worker}/personal-data", BUREAU)
+        purpose = {"purpose": "办理社会保险登记"}
+        full = await w.call(
+            "POST", f"/api/procurement/workers/{chongxing_worker}/personal-data", BUREAU, json=purpose
+        )
         assert full["id_number"] == numbers[ids.index(chongxing_worker)]
         r = await w.call(
-            "GET",
+            "POST",
             f"/api/procurement/workers/{chongxing_worker}/personal-data",
             ("township", CHONGXING),
+            json=purpose,
             expect=403,
         )
         assert r["code"] == "ROLE_FORBIDDEN"
@@ -309,6 +313,7 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
             "roster_worker.take_post",
             "roster_worker.personal_data_read",
         ]
+        assert history[-1]["reason"] == "办理社会保险登记" and history[-1]["actor"] == "user-bureau-640181"
         assert full["id_number"] not in str(history) and full["phone"] not in str(history)
 
         # 5. Training: two sessions a year (六(三)); one recorded in 2019 is listed as missing.
@@ -344,6 +349,10 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
                 "evidence": [{"kind": "record", "title": "2019 年度考核表"}],
             }
             await w.call("POST", "/api/evaluation/staff-assessments", BUREAU, json=body, expect=201)
+        # A roster id of another contract is refused by evaluation (it asks procurement's roster).
+        stranger = {**body, "staff_ref": "00000000-0000-4000-8000-00000000a001", "values": STAFF_GOOD}
+        r = await w.call("POST", "/api/evaluation/staff-assessments", BUREAU, json=stranger, expect=409)
+        assert r["code"] == "STAFF_NOT_ON_ROSTER"
         qualified = await w.call(
             "POST", f"/api/procurement/workers/{ids[0]}/assessment", BUREAU, json={"year": 2019}, expect=409
         )
@@ -355,8 +364,9 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
             json={"year": 2019},
             headers=at("2020-01-06"),
         )
-        # 15 working days from Monday 2020-01-06 (四(八), read with 五(五)): Monday 2020-01-27.
-        assert due["replacement_due"]["due_on"] == "2020-01-27"
+        # 15 working days from Monday 2020-01-06 (四(八), read with 五(五)), across the Spring Festival
+        # (Sunday 19 January worked; 24 January – 2 February off, as extended that year): 3 February.
+        assert due["replacement_due"]["due_on"] == "2020-02-03"
         assert due["replacement_due"]["citation"] == "灵政办发〔2018〕201号 四(八)（未核实）"
         # The company re-selects: a new verifier for the same unit, dispatched, recorded as the successor.
         old = await w.call("GET", f"/api/procurement/workers/{failing}", BUREAU)

@@ -244,9 +244,11 @@ class LiveStack:
             except Exception:
                 proc.kill()
 
-    def wait_ready(self, timeout: float = 60) -> None:
+    def wait_ready(self, timeout: float | None = None) -> None:
         from jiuzhu_devtools.run import wait_ready
 
+        # A machine shared by several runs may need longer than a minute to start four processes.
+        timeout = timeout or float(os.environ.get("JIUZHU_TEST_READY_SECONDS", "60"))
         wait_ready([f"{self.url(s)}/readyz" for s in self.ports] + [f"{self.gateway}/healthz"], timeout)
 
     def close(self) -> None:

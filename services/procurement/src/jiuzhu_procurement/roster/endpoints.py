@@ -20,6 +20,7 @@ from jiuzhu_procurement.roster.models import Training, Worker
 from jiuzhu_procurement.roster.policy import POLICY, TRAINING_POLICY, WorkerNotFound
 from jiuzhu_procurement.roster.schemas import (
     AssessmentCheckIn,
+    PersonalDataIn,
     PersonalDataOut,
     ReplacementIn,
     TrainingIn,
@@ -36,6 +37,9 @@ router = APIRouter(tags=["roster"])
 
 Employer = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR))]
 Bureau = Annotated[Principal, Depends(require_roles(Role.BUREAU))]
+# Who may ask at all; the service decides the rest (the party, the jurisdiction, the machine's roles).
+Keeper = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR, Role.BUREAU))]
+Mover = Annotated[Principal, Depends(require_roles(Role.CONTRACTOR, Role.BUREAU, Role.TOWNSHIP))]
 WorkerStatus = Annotated[
     str | None, Query(alias="status", pattern=r"^(recruited|trained|dispatched|in_post|left|replaced)$")
 ]
@@ -114,17 +118,20 @@ async def get_worker(
     return service.out(_key(request), await service.get(session, principal, worker_id))
 
 
-@router.get(
+@router.post(
     "/workers/{worker_id}/personal-data",
     response_model=PersonalDataOut,
     responses=responses(WorkerNotFound, RoleForbidden),
 )
-async def get_personal_data(
-    request: Request, session: SessionDep, principal: PrincipalDep, worker_id: uuid.UUID
+async def read_personal_data(
+    request: Request, session: SessionDep, principal: Keeper, worker_id: uuid.UUID, body: PersonalDataIn
 ) -> PersonalDataOut:
     """The full ID number and phone, to the employer (the contractor party) and the bureau covering the
-    contract only; every read is recorded in the worker's history (`roster_worker.personal_data_read`)."""
-    return await service.personal_data(session, request.app.state.audit, _key(request), principal, worker_id)
+    contract only, for a stated purpose. A POST because each disclosure is recorded (who, when, why) in the
+    worker's history as `roster_worker.personal_data_read`, without the values."""
+    return await service.personal_data(
+        session, request.app.state.audit, _key(request), principal, worker_id, body.purpose
+    )
 
 
 @router.post(
@@ -135,7 +142,7 @@ async def get_personal_data(
     ),
 )
 async def transition_worker(
-    request: Request, session: SessionDep, principal: PrincipalDep, worker_id: uuid.UUID, body: TransitionIn
+    request: Request, session: SessionDep, principal: Mover, worker_id: uuid.UUID, body: TransitionIn
 ) -> WorkerOut:
     """Move a worker along `GET /workflows/roster_worker`. Dispatching the contracted number (the contract's
     `headcount`) meets the contract's dispatch deadline that day, by itself."""
@@ -218,7 +225,7 @@ add_event_routes(router, "/workers/{key}", POLICY, by_uuid(service.load))
     responses=responses(ContractNotFound, RoleForbidden, training.AttendeesUnknown),
 )
 async def record_training(
-    request: Request, session: SessionDep, principal: PrincipalDep, contract_id: uuid.UUID, body: TrainingIn
+    request: Request, session: SessionDep, principal: Keeper, contract_id: uuid.UUID, body: TrainingIn
 ) -> TrainingOut:
     """Record a training session (date, hours, subject, attendees) of the contract's workers."""
     t = await training.record(session, request.app.state.audit, principal, contract_id, body)
@@ -255,8 +262,10 @@ async def missing_training(
     session: SessionDep,
     principal: PrincipalDep,
     contract_id: uuid.UUID,
-    year: Annotated[int, Query(ge=2000, le=2100)],
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="默认为今年")] = None,
 ) -> TrainingStatusOut:
     """The training the rules in force require and the year lacks: too few sessions (Lingwu: 2 a year,
     六(三)), workers in post without an induction (seed 000 三(三))."""
-    return await training.status(session, request.app.state.rules, principal, contract_id, year)
+    return await training.status(
+        session, request.app.state.rules, principal, contract_id, year or today().year
+    )

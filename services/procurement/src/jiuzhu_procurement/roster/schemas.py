@@ -80,6 +80,14 @@ class WorkerOut(BaseModel):
     allowed_transitions: list[str] = []
 
 
+class PersonalDataIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: str = Field(
+        min_length=2, max_length=500, examples=["办理社会保险登记"], description="查看完整信息的用途"
+    )
+
+
 class PersonalDataOut(BaseModel):
     """The full values, for the employer and the bureau; every read is in the worker's history."""
 

@@ -316,7 +316,12 @@ async def approve(
 
 
 async def personal_data(
-    session: AsyncSession, audit: AuditLog, key: PersonalDataKey, principal: Principal, worker_id: uuid.UUID
+    session: AsyncSession,
+    audit: AuditLog,
+    key: PersonalDataKey,
+    principal: Principal,
+    worker_id: uuid.UUID,
+    purpose: str,
 ) -> PersonalDataOut:
     """The full ID number and phone, to the employer and the bureau; each read is audited."""
     w = await get(session, principal, worker_id)
@@ -330,6 +335,7 @@ async def personal_data(
         "roster_worker.personal_data_read",
         principal,
         data={"fields": ["id_number", "phone"] if w.phone_sealed else ["id_number"]},
+        reason=purpose,
     )
     return PersonalDataOut(
         worker_id=w.id,
