@@ -404,6 +404,23 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         successor = await w.call("GET", f"/api/procurement/workers/{new['id']}", BUREAU)
         assert successor["replaces_id"] == failing
 
+        # 7. Who serves 崇兴镇 (and a village of it): public, cacheable, names masked, nothing personal.
+        for place in (CHONGXING, f"{CHONGXING}201"):
+            r = await w.client.get(f"/api/public/procurement/who-serves/{place}", headers=at("2020-06-01"))
+            assert r.status_code == 200 and r.headers["cache-control"] == "public, max-age=300", r.text
+            (serving,) = r.json()["contracts"]
+            assert (serving["contract_id"], serving["workers_in_post"]) == (cid, 2)
+            assert serving["contractor_name"] == "灵武市国有劳务派遣有限公司"
+            assert [x["name"] for x in serving["workers"]] == [
+                x["name"][0] + "*" * (len(x["name"]) - 1) for x in mine["items"]
+            ]
+            assert not any(n in r.text for n in numbers + phones + [x["name"] for x in mine["items"]])
+        # 郝家桥镇: the verifier who failed was replaced, so its successor is in post (dispatched, then in post).
+        await move(new["id"], "in_post", "2020-01-20")
+        r = await w.client.get("/api/public/procurement/who-serves/640181101", headers=at("2020-06-01"))
+        assert r.json()["contracts"][0]["workers_in_post"] == 2
+        assert (await w.client.get("/api/public/procurement/who-serves/640104001")).json()["contracts"] == []
+
         # 7. The table holds no plain ID number or phone; neither does any history.
         conn = await asyncpg.connect(asyncpg_dsn(database_url))
         try:

@@ -204,6 +204,8 @@ def reads(w: World) -> list[Read]:
     for path in ("/public/announcements", "/public/contracts", "/public/results"):
         add(p, path, path, kind="list")
     add(p, "/public/debarments", "/public/debarments", kind="list", lingwu=False, registry=True)
+    for place in (OWN, f"{OWN}100"):  # who serves Lingwu and its township: public, names masked
+        add(p, "/public/who-serves/{division_code}", f"/public/who-serves/{place}", kind="list")
 
     e = "evaluation"
     for state, rid in w.rounds.items():

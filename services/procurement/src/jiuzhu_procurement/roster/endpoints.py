@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import select
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, RoleForbidden, require_roles
@@ -23,9 +23,12 @@ from jiuzhu_procurement.roster.schemas import (
     PersonalDataIn,
     PersonalDataOut,
     ReplacementIn,
+    ServingContractOut,
+    ServingWorkerOut,
     TrainingIn,
     TrainingOut,
     TrainingStatusOut,
+    WhoServesOut,
     WorkerIn,
     WorkerOut,
 )
@@ -268,4 +271,37 @@ async def missing_training(
     六(三)), workers in post without an induction (seed 000 三(三))."""
     return await training.status(
         session, request.app.state.rules, principal, contract_id, year or today().year
+    )
+
+
+@router.get("/public/who-serves/{division_code}", response_model=WhoServesOut, tags=["public"])
+async def who_serves(session: SessionDep, response: Response, division_code: DivisionCode) -> WhoServesOut:
+    """Who serves my township or village (portals such as e 龙岩): the contractor, the contract period and
+    the workers in post there today, names masked (张**), never an ID number or phone. Public, cacheable."""
+    on = today()
+    found = await service.who_serves(session, division_code, on)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return WhoServesOut(
+        division_code=division_code,
+        on=on,
+        contracts=[
+            ServingContractOut(
+                contract_id=c.id,
+                contractor_name=c.contractor_name,
+                contractor_uscc=c.contractor_uscc,
+                purchaser_division=c.division_code,
+                term_start=c.term_start,
+                term_end=c.term_end,
+                workers_in_post=len(ws),
+                workers=[
+                    ServingWorkerOut.model_validate(
+                        POLICY.view(None, w).apply(
+                            {"name": w.name, "unit_name": w.unit_name, "serves_division": w.serves_division}
+                        )
+                    )
+                    for w in ws
+                ],
+            )
+            for c, ws in found
+        ],
     )

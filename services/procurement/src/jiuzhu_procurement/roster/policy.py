@@ -20,11 +20,13 @@ from sqlalchemy import Select, false, or_
 from jiuzhu_kit import divisions
 from jiuzhu_kit.auth import Principal, Role
 from jiuzhu_kit.errors import NotFound
-from jiuzhu_kit.policy import ReadPolicy
+from jiuzhu_kit.masking import mask_name
+from jiuzhu_kit.policy import FULL, ReadPolicy, View
 from jiuzhu_procurement.roster.models import Training, Worker
 
 AGGREGATE = "roster_worker"
 PURCHASER_SIDE = frozenset({Role.BUREAU, Role.FINANCE, Role.AUDITOR})
+PUBLIC_VIEW = View(masked={"name": mask_name})
 
 
 class WorkerNotFound(NotFound):
@@ -49,6 +51,13 @@ class WorkerPolicy(ReadPolicy[Worker]):
         if principal.has(Role.ADMIN, *PURCHASER_SIDE) and principal.covers(row.division_code):
             return True
         return principal.has(Role.TOWNSHIP) and principal.covers(row.serves_division)
+
+    def view(self, principal: Principal | None, row: Worker) -> View:
+        """The public (portals: "who serves my village") sees a worker's family name only (张**);
+        every reader the policy admits sees the name (ID number and phone are masked for all)."""
+        if principal is None or not self.may_read(principal, row):
+            return PUBLIC_VIEW
+        return FULL
 
     def may_read_personal_data(self, principal: Principal, row: Worker) -> bool:
         """The full ID number and phone: the employer (the contractor party) and the bureau."""

@@ -158,3 +158,28 @@ class TrainingStatusOut(BaseModel):
     year: int
     sessions: int
     missing: list[TrainingGapOut]
+
+
+class ServingWorkerOut(BaseModel):
+    name: str = Field(description="脱敏姓名（如 张**）")
+    unit_name: str
+    serves_division: str
+
+
+class ServingContractOut(BaseModel):
+    contract_id: uuid.UUID
+    contractor_name: str
+    contractor_uscc: str
+    purchaser_division: str
+    term_start: date
+    term_end: date
+    workers_in_post: int
+    workers: list[ServingWorkerOut]
+
+
+class WhoServesOut(BaseModel):
+    """Who serves a township or village: the contracts whose workers are in post there (public)."""
+
+    division_code: str
+    on: date
+    contracts: list[ServingContractOut]

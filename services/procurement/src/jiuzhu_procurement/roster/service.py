@@ -449,3 +449,28 @@ async def replace(
         row_locked=True,
     )
     return w
+
+
+async def who_serves(session: AsyncSession, division: str, on: date) -> list[tuple[Contract, list[Worker]]]:
+    """The signed contracts with workers in post serving `division`: at it or under it, or at the
+    township or village above it (a township's verifier serves its villages); a county-level worker
+    is not listed for a village. Oldest contract first, workers in registration order."""
+    ancestors = [division[:9]] if len(division) == 12 else []
+    rows = (
+        await session.execute(
+            select(Worker, Contract)
+            .join(Contract, Contract.id == Worker.contract_id)
+            .where(
+                Worker.status == "in_post",
+                Contract.status == "signed",
+                (Worker.serves_division.startswith(division, autoescape=True))
+                | Worker.serves_division.in_(ancestors),
+            )
+            .order_by(Contract.signed_on, Contract.id, Worker.created_at, Worker.id)
+        )
+    ).all()
+    out: dict[uuid.UUID, tuple[Contract, list[Worker]]] = {}
+    for w, c in rows:
+        if on <= c.term_end:
+            out.setdefault(c.id, (c, []))[1].append(w)
+    return list(out.values())
