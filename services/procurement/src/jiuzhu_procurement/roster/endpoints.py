@@ -11,7 +11,7 @@ from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode
-from jiuzhu_kit.pagination import CursorPage, CursorParams, cursor_page, cursor_params, keyset
+from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_procurement.common import evaluation
 from jiuzhu_procurement.contract.policy import ContractNotFound
 from jiuzhu_procurement.roster import rules, service, training
@@ -83,7 +83,7 @@ async def add_worker(
 @router.get(
     "/contracts/{contract_id}/workers",
     response_model=CursorPage[WorkerOut],
-    responses=responses(ContractNotFound, RoleForbidden),
+    responses=responses(ContractNotFound, RoleForbidden, CursorInvalid),
 )
 async def list_workers(
     request: Request,
@@ -238,7 +238,7 @@ async def record_training(
 @router.get(
     "/contracts/{contract_id}/trainings",
     response_model=CursorPage[TrainingOut],
-    responses=responses(ContractNotFound, RoleForbidden),
+    responses=responses(ContractNotFound, RoleForbidden, CursorInvalid),
 )
 async def list_trainings(
     session: SessionDep,
