@@ -13,6 +13,7 @@ from jiuzhu_kit.db import SessionDep, get_uow
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode
 from jiuzhu_kit.pagination import (
+    CursorInvalid,
     CursorPage,
     CursorParams,
     cursor_page,
@@ -81,7 +82,7 @@ async def declare_project(
     return service.project_out(p)
 
 
-@router.get("/projects", response_model=CursorPage[ProjectOut])
+@router.get("/projects", response_model=CursorPage[ProjectOut], responses=responses(CursorInvalid))
 async def list_projects(
     session: SessionDep,
     principal: Reader,
