@@ -26,6 +26,7 @@ ENV = {
     "JWT_SECRET": "x" * 40,
     "PROCUREMENT_BID_KEY": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
     "MINIO_ROOT_PASSWORD": "minio-pw-1234",
+    "PROCUREMENT_PERSONAL_DATA_KEY": "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
 }
 
 _VAR = re.compile(r"\$\{([A-Z0-9_]+)(?:(:?[-?])([^}]*))?\}")
@@ -116,8 +117,9 @@ def test_compose_refuses_to_start_without_secrets() -> None:
 
 def test_only_procurement_holds_the_sealed_bid_key() -> None:
     services = load_compose(ENV)["services"]
-    holders = {name for name, svc in services.items() if "PROCUREMENT_BID_KEY" in svc.get("environment", {})}
-    assert holders == {"procurement"}
+    for key in ("PROCUREMENT_BID_KEY", "PROCUREMENT_PERSONAL_DATA_KEY"):
+        holders = {name for name, svc in services.items() if key in svc.get("environment", {})}
+        assert holders == {"procurement"}, key
 
 
 def test_compose_validator_catches_a_broken_file() -> None:

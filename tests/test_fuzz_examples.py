@@ -46,6 +46,7 @@ def stand_in() -> World:
         pack="national",
         local_packs=ids("read", "decide"),
         expert=str(uuid.uuid4()),
+        workers=[str(uuid.uuid4()) for _ in range(2)],
     )
 
 

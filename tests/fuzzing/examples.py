@@ -26,6 +26,7 @@ from tests.fuzzing.fuzz_world import (
     compliance_report,
     contract,
     pilots,
+    roster_worker,
     survey,
     template,
 )
@@ -232,6 +233,44 @@ def procurement(w: World) -> dict[str, Example]:
         "GET /contractors/{uscc}": Example(path={"uscc": a}),
         "POST /contractors/{uscc}/debarments": Example(path={"uscc": e}, body={"grounds": "提供虚假材料"}),
         "GET /contracts/{contract_id}": k,
+        # The roster of the world's contract (A's): one worker in post, one trained (fuzz_world.py).
+        "POST /contracts/{contract_id}/workers": Example(
+            "contractor", org=a, path=k.path, body=roster_worker(3)
+        ),
+        "GET /contracts/{contract_id}/workers": k,
+        "POST /contracts/{contract_id}/trainings": Example(
+            path=k.path,
+            body={
+                "on": w.signed_on,
+                "hours": "4.0",
+                "subject": "社会救助政策培训",
+                "kind": "business",
+                "organiser": "灵武市民政局",
+                "attendees": w.workers[:1],
+            },
+        ),
+        "GET /contracts/{contract_id}/trainings": k,
+        "GET /contracts/{contract_id}/trainings/missing": Example(path=k.path, query={"year": 2019}),
+        "GET /workers/{worker_id}": Example(path={"worker_id": w.workers[0]}),
+        "POST /workers/{worker_id}/personal-data": Example(
+            path={"worker_id": w.workers[0]}, body={"purpose": "办理社会保险登记"}
+        ),
+        "POST /workers/{worker_id}/transitions": Example(
+            "contractor", org=a, path={"worker_id": w.workers[1]}, body={"to": "dispatched"}
+        ),
+        "POST /workers/{worker_id}/approval": Example(path={"worker_id": w.workers[0]}),
+        "POST /workers/{worker_id}/assessment": Example(
+            path={"worker_id": w.workers[0]}, body={"year": 2019}
+        ),
+        "POST /workers/{worker_id}/replacement": Example(
+            "contractor",
+            org=a,
+            path={"worker_id": w.workers[0]},
+            body={"replacement_id": w.workers[1], "reason": "年度考核不合格，重新选配"},
+        ),
+        "GET /workers/{key}/events": Example(path={"key": w.workers[0]}),
+        "GET /workers/{key}/events/verify": Example(path={"key": w.workers[0]}),
+        "GET /public/who-serves/{division_code}": Example(path={"division_code": TOWNSHIP}),
         "POST /contracts/{contract_id}/amendments": Example(
             path=k.path, body={"reason": "服务对象增加", "quantity": "14 名入户核查员"}
         ),

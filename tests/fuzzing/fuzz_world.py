@@ -80,10 +80,27 @@ class World:
     local_packs: dict[str, str] = field(default_factory=dict)  # read, decide: Lingwu's drafts
     expert: str = ""  # a review expert of Lingwu's pool (five in it)
     documents: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind → (owner id, document id)
+    workers: list[str] = field(default_factory=list)  # A's roster on the contract: in post, trained
 
     @property
     def template_code(self) -> str:
         return f"fuzz-{self.tag}"
+
+
+def roster_worker(n: int) -> dict[str, Any]:
+    """A worker for the roster of the world's contract (a valid GB 11643 ID number)."""
+    body = f"64018119900{n}01{n:03d}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    check = "10X98765432"[sum(int(c) * x for c, x in zip(body, weights, strict=True)) % 11]
+    return {
+        "name": f"马文{n}",
+        "id_number": body + check,
+        "phone": f"1399500000{n}",
+        "education": "junior_college",
+        "household_division": LINGWU,
+        "unit_name": "崇兴镇",
+        "serves_division": TOWNSHIP,
+    }
 
 
 def build(gateway: str, settings: KitSettings) -> World:
@@ -136,6 +153,12 @@ def _build(api: Api) -> World:
     )
     w.contract = signed["contract"]
     w.signed_on = api.get(f"/api/procurement/contracts/{w.contract}", bureau)["signed_on"]
+    employer = Persona("contractor", LINGWU, a)
+    for n, to in ((1, ("trained", "dispatched", "in_post")), (2, ("trained",))):
+        made = api.post(f"/api/procurement/contracts/{w.contract}/workers", employer, roster_worker(n))
+        for step in to:
+            api.post(f"/api/procurement/workers/{made['id']}/transitions", employer, {"to": step})
+        w.workers.append(made["id"])
     project("declared", "declared", Walk(CONSULT))
     project("announced", "announced", Walk(CONSULT, two[:1]))  # A's bid, sealed
     project("qualification", "qualification_review", Walk(CONSULT, two))

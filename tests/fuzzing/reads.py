@@ -27,6 +27,7 @@ from tests.fuzzing.world import (
     Y,
 )
 
+NO_WORKER = "00000000-0000-4000-8000-00000000a001"
 SIBLING, CITY, OTHER, NATIONAL = "640121", "640100", "440103", "000000"
 PLACES = {"own": OWN, "sibling": SIBLING, "city": CITY, "other-province": OTHER, "national": NATIONAL}
 INSIDE = {OWN, CITY, NATIONAL}  # divisions whose subtree holds Lingwu
@@ -148,6 +149,13 @@ def reads(w: World) -> list[Read]:
     add(p, "/ocds/releases/period", "/ocds/releases/period", params=period, kind="list")
     aggregate(p, "/plans/{plan_id}", "/plans/{plan_id}", w.plan, "plan")
     aggregate(p, "/contracts/{contract_id}", "/contracts/{contract_id}", w.contract, "contract")
+    # The roster of the world's contract (a draft: no roster yet, so every reader finds none, the same
+    # way), and a worker nobody has: the routes answer with the aggregate's refusals, never a leak.
+    # The roster's own visibility (party, bureau, township; masked personal data) is proven through the
+    # gateway in tests/test_story_people.py.
+    for sub in ("workers", "trainings", "trainings/missing"):
+        add(p, f"/contracts/{{contract_id}}/{sub}", f"/contracts/{w.contract}/{sub}")
+    aggregate(p, "/workers/{worker_id}", "/workers/{worker_id}", NO_WORKER, "roster_worker")
     # A payment's history is read as its contract is; the world's contract is a draft, so it has no
     # payment yet and its history answers as an absent one would (404 CONTRACT_NOT_FOUND).
     for suffix in ("/events", "/events/verify"):
@@ -232,6 +240,8 @@ def reads(w: World) -> list[Read]:
             lingwu=False,
             registry=True,
         )
+    for place in (OWN, f"{OWN}100"):  # who serves Lingwu and its township: public, names masked
+        add(p, "/public/who-serves/{division_code}", f"/public/who-serves/{place}", kind="list")
 
     e = "evaluation"
     for state, rid in w.rounds.items():

@@ -15,6 +15,8 @@ from typing import Any
 
 from jiuzhu_devtools.seeds import EVIDENCE, LINGWU_COUNTY, LINGWU_PARTIES, STAFF_GOOD, TOWNSHIP_SHEET
 from jiuzhu_devtools.testing import test_today
+from tests.fuzzing.fuzz_world import roster_worker
+from tests.fuzzing.reads import NO_WORKER
 from tests.fuzzing.world import (
     CONTRACT,
     DOCUMENT,
@@ -270,6 +272,41 @@ VALID: dict[tuple[str, str], Write] = {
     ),
     ("procurement", "POST /contracts/{contract_id}/payments/{period}/release"): Write(
         "finance", lambda w: f"/contracts/{w.contract}/payments/2030-H1/release", lambda w: {}
+    ),
+    # The roster: the world's contract is a draft, so its roster refuses every writer alike (404);
+    # the bodies are valid all the same. A worker nobody has (reads.NO_WORKER) for the worker routes.
+    ("procurement", "POST /contracts/{contract_id}/workers"): Write(
+        "contractor", lambda w: f"/contracts/{w.contract}/workers", lambda w: roster_worker(1), org=W
+    ),
+    ("procurement", "POST /contracts/{contract_id}/trainings"): Write(
+        "bureau",
+        lambda w: f"/contracts/{w.contract}/trainings",
+        lambda w: {
+            "on": "2030-01-10",
+            "hours": "4.0",
+            "subject": "社会救助政策培训",
+            "kind": "business",
+            "organiser": "灵武市民政局",
+            "attendees": [NO_WORKER],
+        },
+    ),
+    ("procurement", "POST /workers/{worker_id}/personal-data"): Write(
+        "bureau", lambda w: f"/workers/{NO_WORKER}/personal-data", lambda w: {"purpose": "办理社会保险登记"}
+    ),
+    ("procurement", "POST /workers/{worker_id}/transitions"): Write(
+        "contractor", lambda w: f"/workers/{NO_WORKER}/transitions", lambda w: {"to": "trained"}, org=W
+    ),
+    ("procurement", "POST /workers/{worker_id}/approval"): Write(
+        "bureau", lambda w: f"/workers/{NO_WORKER}/approval"
+    ),
+    ("procurement", "POST /workers/{worker_id}/assessment"): Write(
+        "bureau", lambda w: f"/workers/{NO_WORKER}/assessment", lambda w: {"year": 2030}
+    ),
+    ("procurement", "POST /workers/{worker_id}/replacement"): Write(
+        "contractor",
+        lambda w: f"/workers/{NO_WORKER}/replacement",
+        lambda w: {"replacement_id": NO_WORKER, "reason": "年度考核不合格，重新选配"},
+        org=W,
     ),
     ("procurement", "POST /debarments/{debarment_id}/transitions"): Write(
         "finance",

@@ -39,6 +39,8 @@ from jiuzhu_procurement.project import machine as project_machine
 from jiuzhu_procurement.project.endpoints import lean_routes as project_lean_routes
 from jiuzhu_procurement.project.endpoints import router as project_router
 from jiuzhu_procurement.project.sealing import Keyring
+from jiuzhu_procurement.roster.crypto import PersonalDataKey
+from jiuzhu_procurement.roster.endpoints import router as roster_router
 from jiuzhu_procurement.rulebook.book import SPEC, default_book, file_sources
 from jiuzhu_procurement.rulebook.models import rule_pack
 from jiuzhu_procurement.settings import Settings
@@ -77,6 +79,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         reference_router,
         plan_router,
         contract_router,
+        roster_router,
         workflow_router,
         disclosure_router,
         public_router,
@@ -112,5 +115,7 @@ def create(settings: Settings | None = None) -> FastAPI:
     app.state.bid_keys = Keyring.of(settings.bid_key, settings.bid_keys_previous)
     # Documents: content-addressed in the store the settings choose (local .data/documents or S3).
     app.state.documents = Documents(DocumentStore.from_settings(settings, "procurement"), documents)
+    # The roster's personal-data key, likewise (roster/crypto.py).
+    app.state.personal_data_key = PersonalDataKey.of(settings.personal_data_key)
     app.state.local_packs = LocalPacks(rule_pack, SPEC, file_sources, app.state.audit)
     return app

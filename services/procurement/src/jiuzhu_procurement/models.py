@@ -9,6 +9,7 @@ from jiuzhu_procurement.debarment.models import Debarment
 from jiuzhu_procurement.expert.models import Expert, ExpertDraw
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.project.models import Bid, BidKey, Project
+from jiuzhu_procurement.roster.models import Training, Worker
 from jiuzhu_procurement.rulebook.models import rule_pack
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "Payment",
     "Project",
     "PurchasePlan",
+    "Training",
+    "Worker",
     "kit",
     "rule_pack",
     "metadata",

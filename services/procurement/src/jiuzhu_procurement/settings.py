@@ -7,6 +7,7 @@ from pydantic_settings import SettingsConfigDict
 
 from jiuzhu_kit.settings import PLACEHOLDER_SECRETS, KitSettings
 from jiuzhu_procurement.project.sealing import DEV_BID_KEY, parse_key
+from jiuzhu_procurement.roster.crypto import DEV_PERSONAL_DATA_KEY
 
 
 class Settings(KitSettings):
@@ -29,6 +30,9 @@ class Settings(KitSettings):
     # The previous keys (comma-separated) still unwrap what they wrapped, for a rotation.
     bid_key: str = DEV_BID_KEY
     bid_keys_previous: str = ""
+    # The key of the roster's personal data (ID numbers, phones; roster/crypto.py): 32 random bytes
+    # in base64 (`PROCUREMENT_PERSONAL_DATA_KEY`), from the environment only, like the bid key.
+    personal_data_key: str = DEV_PERSONAL_DATA_KEY
 
     @model_validator(mode="after")
     def _bid_keys(self) -> Self:
@@ -40,4 +44,12 @@ class Settings(KitSettings):
             self.bid_key == DEV_BID_KEY or self.bid_key.strip().lower() in PLACEHOLDER_SECRETS
         ):
             raise ValueError("PROCUREMENT_BID_KEY is the development key; set a real one outside dev")
+        parse_key(self.personal_data_key, "PROCUREMENT_PERSONAL_DATA_KEY")
+        if self.environment == "prod" and (
+            self.personal_data_key == DEV_PERSONAL_DATA_KEY
+            or self.personal_data_key.strip().lower() in PLACEHOLDER_SECRETS
+        ):
+            raise ValueError(
+                "PROCUREMENT_PERSONAL_DATA_KEY is the development key; set a real one outside dev"
+            )
         return self

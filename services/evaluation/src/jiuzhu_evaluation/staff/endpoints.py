@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import select
 
-from jiuzhu_evaluation.staff import service
+from jiuzhu_evaluation.staff import roster_check, service
 from jiuzhu_evaluation.staff.models import StaffAssessment
 from jiuzhu_evaluation.staff.policy import POLICY, NoAssessments
 from jiuzhu_evaluation.staff.schemas import (
@@ -40,6 +40,7 @@ StaffRef = Annotated[str, Query(pattern=r"^[A-Za-z0-9._:-]{1,64}$")]
     responses=responses(
         service.AssessmentExists,
         service.NotStaffTemplate,
+        roster_check.NotOnRoster,
         JurisdictionForbidden,
         templates.BuiltinNotSeeded,
         templates.TemplateNotFound,  # a `template_id` that names no template
@@ -51,7 +52,12 @@ async def assess_staff(
     request: Request, session: SessionDep, principal: Assessor, body: AssessmentIn
 ) -> AssessmentOut:
     """The annual assessment of one dispatched staff member against a staff template (seed 000 四(三));
-    without `template_id`, the staff template the rules in force in that year name."""
+    without `template_id`, the staff template the rules in force in that year name. A `staff_ref` that is
+    a UUID is a procurement roster worker's id and must be on this contract's roster."""
+    principal.ensure_covers(body.division_code)  # before asking procurement anything
+    await roster_check.check(
+        request.app.state.settings.procurement_service_url, body, request.headers.get("authorization")
+    )
     return AssessmentOut.model_validate(
         await service.assess(session, request.app.state.audit, principal, book_of(request), body)
     )

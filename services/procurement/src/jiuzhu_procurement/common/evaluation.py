@@ -60,3 +60,25 @@ async def contractor_average(settings: Any, uscc: str, authorization: str | None
         return Decimal(str(avg))
     except ArithmeticError as exc:
         raise EvaluationUnavailable(why="unexpected average") from exc
+
+
+async def staff_renewal(
+    settings: Any, contract_id: str, staff_ref: str, authorization: str | None
+) -> dict[str, Any] | None:
+    """A worker's assessments on a contract as the evaluation service reads them (`staff_ref` = the
+    roster worker's id): years assessed and whether the latest one lets them continue; None when the
+    worker has no assessment there."""
+    base = settings.evaluation_service_url or ""
+    if not base:
+        raise EvaluationUnavailable(why="EVALUATION_SERVICE_URL not set")
+    peer = Peer("evaluation", base, timeout=settings.http_timeout_seconds)
+    params = {"contract_id": contract_id, "staff_ref": staff_ref}
+    try:
+        resp = await peer.get("/staff-assessments/renewal", authorization, params)
+    except PeerUnavailable as exc:
+        raise EvaluationUnavailable(why=type(exc.__cause__ or exc).__name__) from exc
+    if resp.status == 404:
+        return None
+    if resp.status != 200 or not isinstance(resp.body, dict):
+        raise EvaluationUnavailable(why=f"HTTP {resp.status}")
+    return dict(resp.body)

@@ -166,6 +166,7 @@ async def amend_contract(
         service.ContractNotFound,
         service.DeadlineNotFound,
         service.DeadlineAlreadyFulfilled,
+        service.DeadlineMetByRoster,
         service.FulfilledDateInvalid,
     ),
 )

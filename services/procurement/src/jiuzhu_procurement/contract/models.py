@@ -55,6 +55,9 @@ class Contract(Base):
     takeover_plan: Mapped[str] = mapped_column(Text)
     takeover: Mapped[dict[str, Any] | None] = mapped_column(JSONB, nullable=True)
     deadlines: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)
+    # The number of workers the contract buys (e.g. Lingwu's 13 verifiers): with it, the roster
+    # meets the dispatch deadline by itself when that many are dispatched (roster/service.py).
+    headcount: Mapped[int | None] = mapped_column(Integer, nullable=True)
     amendments: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     signed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     ended_on: Mapped[date | None] = mapped_column(Date, nullable=True)

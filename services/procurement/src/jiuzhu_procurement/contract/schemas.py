@@ -87,6 +87,12 @@ class ContractIn(BaseModel):
     subject: str = Field(min_length=1, max_length=2000, description="标的")
     service_standards: str = Field(min_length=1, max_length=10000, description="服务标准")
     quantity: str = Field(min_length=1, max_length=200, description="服务数量")
+    headcount: int | None = Field(
+        default=None,
+        ge=1,
+        le=100000,
+        description="合同购买的工作人员人数：花名册派遣达到该人数之日即完成派遣期限（无需手工确认）",
+    )
     term_start: date
     term_end: date
     term_reason: str | None = Field(default=None, max_length=2000, description="超过 1 年的理由")
@@ -200,6 +206,7 @@ class ContractOut(BaseModel):
     subject: str
     service_standards: str
     quantity: str
+    headcount: int | None = None
     price: Money
     term_start: date
     term_end: date

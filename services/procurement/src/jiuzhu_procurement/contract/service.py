@@ -63,6 +63,14 @@ class DeadlineAlreadyFulfilled(Conflict):
     en = "This deadline was already fulfilled on {on}"
 
 
+class DeadlineMetByRoster(Conflict):
+    code = "DEADLINE_MET_BY_ROSTER"
+    zh = "派遣期限由花名册自动判断（派遣人数达到合同约定的 {headcount} 人之日），不能手工确认"
+    en = (
+        "The dispatch deadline is met by the roster (the day {headcount} workers are dispatched), not by hand"
+    )
+
+
 class FulfilledDateInvalid(DomainError):
     code = "FULFILLED_DATE_INVALID"
     status = 422
@@ -135,6 +143,7 @@ async def draft(
         subject=body.subject,
         service_standards=body.service_standards,
         quantity=body.quantity,
+        headcount=body.headcount,
         price=price,
         term_start=body.term_start,
         term_end=body.term_end,
@@ -281,6 +290,8 @@ async def fulfil(
         raise DeadlineNotFound()
     if deadline.get("fulfilled_on"):
         raise DeadlineAlreadyFulfilled(on=deadline["fulfilled_on"])
+    if key == "staff_dispatched" and c.headcount is not None:
+        raise DeadlineMetByRoster(headcount=c.headcount)
     if on > today or (c.signed_on is not None and on < c.signed_on):
         raise FulfilledDateInvalid(signed_on=c.signed_on or "—", today=today)
     before = snapshot(c)

@@ -50,15 +50,15 @@ class BidKeyUnavailable(ServiceUnavailable):
     en = "The key sealing this project's bids is unavailable (service master key {key_id} not configured)"
 
 
-def parse_key(text: str) -> bytes:
+def parse_key(text: str, name: str = "PROCUREMENT_BID_KEY") -> bytes:
     """A master key from its base64 text (standard or URL-safe alphabet): exactly 32 bytes."""
     raw = text.strip()
     try:
         key = base64.b64decode(raw.replace("-", "+").replace("_", "/") + "=" * (-len(raw) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ValueError("PROCUREMENT_BID_KEY must be base64") from exc
+        raise ValueError(f"{name} must be base64") from exc
     if len(key) != 32:
-        raise ValueError(f"PROCUREMENT_BID_KEY must be 32 bytes (256 bits) in base64, got {len(key)}")
+        raise ValueError(f"{name} must be 32 bytes (256 bits) in base64, got {len(key)}")
     return key
 
 

@@ -15,6 +15,7 @@ from jiuzhu_kit.rules.loader import load_packs, read_dir
 from jiuzhu_kit.rules.model import Pack
 from jiuzhu_kit.rules.parse import Spec
 from jiuzhu_procurement.catalogue.entries import parse_catalogue, parse_negative_list
+from jiuzhu_procurement.roster.rules import parse_requirements
 from jiuzhu_procurement.rulebook.units import parse_fraction, parse_grade_scale, parse_grounds
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -31,6 +32,7 @@ SPEC = Spec(
         "grounds": parse_grounds,
         "fraction": parse_fraction,
         "grade_scale": parse_grade_scale,
+        "recruitment": parse_requirements,
     },
     measures={"budget_yuan": "元"},
     local_parameters={
@@ -39,6 +41,9 @@ SPEC = Spec(
         "procurement_limit": frozenset({"province", "city"}),
         # A bureau's own ceiling on the price weight (the law sets only the floor, 87号令 55).
         "price_weight_max": frozenset({"province", "city", "county"}),
+        # A purchaser's recruitment requirements for the workers it buys (灵政办发〔2018〕201号 五(五):
+        # 年龄、学历、户籍等具体要求, set by the purchaser, not by the seed).
+        "recruitment_requirements": frozenset({"province", "city", "county"}),
     },
 )
 

@@ -10,11 +10,12 @@ from jiuzhu_procurement.contract.service import PAYMENT_MACHINE
 from jiuzhu_procurement.debarment.machine import MACHINE as DEBARMENT
 from jiuzhu_procurement.plan.service import MACHINE as PLAN
 from jiuzhu_procurement.project.machine import MACHINE as PROJECT
+from jiuzhu_procurement.roster.machine import MACHINE as ROSTER_WORKER
 from jiuzhu_procurement.workflow.machine import Machine
 from jiuzhu_procurement.workflow.schemas import WorkflowOut
 
 MACHINES: dict[str, Machine] = {
-    m.aggregate: m for m in (PROJECT, PLAN, DEBARMENT, CHALLENGE, COMPLAINT, PAYMENT_MACHINE)
+    m.aggregate: m for m in (PROJECT, PLAN, DEBARMENT, CHALLENGE, COMPLAINT, PAYMENT_MACHINE, ROSTER_WORKER)
 }
 
 router = APIRouter(prefix="/workflows", tags=["workflows"])

@@ -1,0 +1,185 @@
+"""The roster's requests and answers. Personal data leaves the service masked (`id_number`,
+`phone` in WorkerOut), in full only as PersonalDataOut from the audited route."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from jiuzhu_kit.ids import DivisionCode
+from jiuzhu_kit.money import Number
+from jiuzhu_procurement.roster.rules import EDUCATION, valid_id_number
+
+Education = Literal["junior_high", "senior_high", "junior_college", "bachelor", "master", "doctorate"]
+assert set(EDUCATION) == set(Education.__args__)  # type: ignore[attr-defined]
+
+
+class WorkerIn(BaseModel):
+    """A worker the contractor adds to its roster (recruited)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=2, max_length=50, examples=["马建军"])
+    id_number: str = Field(
+        description="居民身份证号码（18 位，校验码按 GB 11643）", examples=["640181199001011237"]
+    )
+    phone: str | None = Field(default=None, pattern=r"^[0-9+\-]{5,20}$", examples=["13995123456"])
+    education: Education = Field(description="学历：junior_high 初中 … junior_college 大专 … doctorate 博士")
+    household_division: DivisionCode = Field(description="户籍所在地行政区划代码", examples=["640181"])
+    social_work_qualification: Literal["assistant", "social_worker", "senior"] | None = Field(
+        default=None, description="社会工作者职业水平证书：助理社会工作师 / 社会工作师 / 高级社会工作师"
+    )
+    veteran: bool = Field(default=False, description="退役军人（闽民保〔2018〕58号 二(二) 优先）")
+    returning_graduate: bool = Field(default=False, description="返乡高校毕业生（同上）")
+    unit_name: str = Field(min_length=1, max_length=100, examples=["崇兴镇"], description="服务单位")
+    serves_division: DivisionCode = Field(
+        description="服务的乡镇（街道）或村（社区）", examples=["640181100"]
+    )
+    start_on: date | None = Field(default=None, description="聘用开始日")
+    end_on: date | None = Field(default=None, description="聘用结束日")
+
+    @field_validator("id_number")
+    @classmethod
+    def _id_number(cls, v: str) -> str:
+        if not valid_id_number(v):
+            raise ValueError("身份证号码不正确（18 位，校验码按 GB 11643）")
+        return v.strip().upper()
+
+
+class WorkerOut(BaseModel):
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    division_code: str
+    contractor_uscc: str
+    name: str
+    id_number: str = Field(description="脱敏：前 6 位与后 4 位")
+    phone: str | None = Field(description="脱敏")
+    education: str
+    household_division: str
+    social_work_qualification: str | None
+    veteran: bool
+    returning_graduate: bool
+    unit_name: str
+    serves_division: str
+    start_on: date | None
+    end_on: date | None
+    status: str
+    recruited_on: date
+    dispatched_on: date | None
+    approved: dict[str, str] | None
+    replacement_due: dict[str, str] | None
+    replaces_id: uuid.UUID | None
+    replaced_by_id: uuid.UUID | None
+    replaced_on: date | None
+    version: int
+    created_at: datetime
+    allowed_transitions: list[str] = []
+
+
+class PersonalDataIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    purpose: str = Field(
+        min_length=2, max_length=500, examples=["办理社会保险登记"], description="查看完整信息的用途"
+    )
+
+
+class PersonalDataOut(BaseModel):
+    """The full values, for the employer and the bureau; every read is in the worker's history."""
+
+    worker_id: uuid.UUID
+    name: str
+    id_number: str
+    phone: str | None
+
+
+class ReplacementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    replacement_id: uuid.UUID = Field(description="接替的工作人员（同一合同花名册中，已派遣或到岗）")
+    reason: str = Field(min_length=2, max_length=2000, examples=["2019 年度考核不合格，派遣公司重新选配"])
+
+
+class AssessmentCheckIn(BaseModel):
+    """Ask the evaluation service for the worker's assessment of a year (bureau)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    year: int = Field(ge=2000, le=2100)
+
+
+class TrainingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    on: date
+    hours: Number = Field(examples=["4.0"], description="学时")
+    subject: str = Field(min_length=2, max_length=500, examples=["社会救助政策与入户核查实务"])
+    kind: Literal["induction", "business"] = Field(description="induction 入职培训；business 业务培训")
+    organiser: str = Field(min_length=2, max_length=200, examples=["灵武市民政局"])
+    attendees: list[uuid.UUID] = Field(min_length=1, max_length=500, description="参训人员（花名册 id）")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: Decimal) -> Decimal:
+        if not Decimal("0.5") <= v <= Decimal("200") or v != v.quantize(Decimal("0.1")):
+            raise ValueError("学时应在 0.5 至 200 之间，最多一位小数")
+        return v
+
+
+class TrainingOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    contract_id: uuid.UUID
+    on: date
+    hours: Number
+    subject: str
+    kind: str
+    organiser: str
+    attendees: list[str]
+    created_at: datetime
+
+
+class TrainingGapOut(BaseModel):
+    key: str = Field(description="sessions_per_year 年度培训次数不足；induction 未参加入职培训")
+    detail: str
+    citation: str
+    required: int
+    recorded: int
+    worker_ids: list[str] = []
+
+
+class TrainingStatusOut(BaseModel):
+    contract_id: uuid.UUID
+    year: int
+    sessions: int
+    missing: list[TrainingGapOut]
+
+
+class ServingWorkerOut(BaseModel):
+    name: str = Field(description="脱敏姓名（如 张**）")
+    unit_name: str
+    serves_division: str
+
+
+class ServingContractOut(BaseModel):
+    contract_id: uuid.UUID
+    contractor_name: str
+    contractor_uscc: str
+    purchaser_division: str
+    term_start: date
+    term_end: date
+    workers_in_post: int
+    workers: list[ServingWorkerOut]
+
+
+class WhoServesOut(BaseModel):
+    """Who serves a township or village: the contracts whose workers are in post there (public)."""
+
+    division_code: str
+    on: date
+    contracts: list[ServingContractOut]
