@@ -475,6 +475,14 @@ VALID: dict[tuple[str, str], Write] = {
         lambda w: f"/surveys/{w.survey}/responses",
         lambda w: {"code": "ABCD-EFGH-JKLM", "answers": {"overall_satisfaction": 5, "service_attitude": 4}},
     ),
+    ("evaluation", "POST /public/surveys/lookup"): Write(
+        "portal", lambda w: "/public/surveys/lookup", lambda w: {"code": "ABCD-EFGH-JKLM"}
+    ),
+    ("evaluation", "POST /public/surveys/{survey_id}/responses"): Write(
+        "portal",
+        lambda w: f"/public/surveys/{w.survey}/responses",
+        lambda w: {"code": "ABCD-EFGH-JKLM", "answers": {"overall_satisfaction": 5, "service_attitude": 4}},
+    ),
     ("evaluation", "POST /surveys/{survey_id}/responses/bulk"): Write(
         "portal",
         lambda w: f"/surveys/{w.survey}/responses/bulk",
