@@ -314,7 +314,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
             "GET",
             f"/api/evaluation/contracts/{cid}/evaluation-schedule",
             ("finance", CITY),
-            params={"as_of": "2020-07-15"},
+            params={"on": "2020-07-15"},
         )
         assert (plan["evaluations_per_year"], plan["basis"], plan["verified"]) == (
             2,

@@ -189,7 +189,7 @@ async def test_contracts_and_payments_lists(kit: Kit) -> None:
     assert await ids(kit, "/contracts", city, contractor_uscc=made[WUXING][1]) == [made[WUXING][0]]
     assert await ids(kit, "/contracts", city, contractor_uscc=made[YUECHENG][1]) == []
     assert await ids(kit, "/contracts", city, status="signed", q="合同1") == [made[NANXUN][0]]
-    assert await ids(kit, "/contracts", city, as_of=(test_today() + timedelta(days=301)).isoformat()) == []
+    assert await ids(kit, "/contracts", city, on=(test_today() + timedelta(days=301)).isoformat()) == []
     # The contractor reads its own contract wherever its token was issued, and nothing else.
     own = kit.auth("contractor", "640181", org=made[YUECHENG][1])
     assert await ids(kit, "/contracts", own) == [made[YUECHENG][0]]
@@ -272,7 +272,7 @@ async def test_contractors_debarments_challenges_complaints_lists(kit: Kit) -> N
     assert await ids(kit, "/debarments", kit.auth("contractor", "640181", org=a)) == [case]
     assert await ids(kit, "/debarments", kit.auth("contractor", HUANGYAN, org=b)) == []
     assert await ids(kit, "/debarments", kit.auth("bureau", HUANGYAN), contractor_uscc=a) == []
-    assert await ids(kit, "/debarments", kit.auth("bureau", JIAOJIANG), as_of=test_today().isoformat()) == []
+    assert await ids(kit, "/debarments", kit.auth("bureau", JIAOJIANG), on=test_today().isoformat()) == []
     # Challenges and complaints of another county never appear (none exist in Taizhou here).
     for path in ("/challenges", "/complaints"):
         assert await ids(kit, path, kit.auth("finance", JIAOJIANG)) == []

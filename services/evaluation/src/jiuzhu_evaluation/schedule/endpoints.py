@@ -38,7 +38,7 @@ async def evaluation_schedule(
     session: SessionDep,
     principal: ContractReader,
     contract_id: uuid.UUID,
-    as_of: Annotated[date | None, Query(description="按此日判断是否逾期，默认今天（中国时间）")] = None,
+    on: Annotated[date | None, Query(description="按此日判断是否逾期，默认今天（中国时间）")] = None,
 ) -> ScheduleOut:
     """评价日程 — the evaluation periods of the contract's term by the rule `evaluations_per_year`
     in force where and when the term began (annual by default; every half-year in Lingwu, 灵政办发〔2018〕201号
@@ -50,4 +50,4 @@ async def evaluation_schedule(
         request.headers.get("authorization"),
         wired_transport(request.app.state, "procurement"),
     )
-    return await service.schedule(session, request.app.state.rules, principal, terms, as_of or today())
+    return await service.schedule(session, request.app.state.rules, principal, terms, on or today())

@@ -35,7 +35,9 @@ class ContractFilters:
     status: ContractStatus = None
     project_id: uuid.UUID | None = None
     contractor_uscc: Annotated[Uscc | None, Query()] = None
-    as_of: Annotated[date | None, Query(description="该日在合同期内 (in force on this day)")] = None
+    as_of: Annotated[date | None, Query(alias="on", description="该日在合同期内 (in force on this day)")] = (
+        None
+    )
     signed_from: DateFilter = None
     signed_to: DateFilter = None
     q: TextFilter = None

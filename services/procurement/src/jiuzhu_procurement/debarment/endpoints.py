@@ -59,7 +59,9 @@ async def list_debarments(
     division_code: DivisionFilter = None,
     status_: Annotated[str | None, Query(alias="status", pattern="^[a-z_]{1,20}$")] = None,
     contractor_uscc: Annotated[Uscc | None, Query()] = None,
-    as_of: Annotated[date | None, Query(description="在该日生效的禁止 (in effect on this day)")] = None,
+    as_of: Annotated[
+        date | None, Query(alias="on", description="在该日生效的禁止 (in effect on this day)")
+    ] = None,
     reported_from: DateFilter = None,
     reported_to: DateFilter = None,
 ) -> CursorPage[DebarmentOut]:
