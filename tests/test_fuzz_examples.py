@@ -47,6 +47,10 @@ def stand_in() -> World:
         local_packs=ids("read", "decide"),
         expert=str(uuid.uuid4()),
         workers=[str(uuid.uuid4()) for _ in range(2)],
+        documents={
+            k: (str(uuid.uuid4()), str(uuid.uuid4()))
+            for k in ("plans", "projects", "contracts", "challenges", "complaints")
+        },
     )
 
 

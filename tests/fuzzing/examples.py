@@ -67,8 +67,21 @@ STAFFING = {"on": "2019-06-01", "county": LINGWU_COUNTY}
 BATCH = {"on": "2019-06-01", "counties": [LINGWU_COUNTY]}
 
 
+NO_ENDPOINT = "00000000-0000-4000-8000-00000000b00c"  # another owner's (or no) webhook endpoint
+
+
 def _common() -> dict[str, Example]:
+    hook = Example(path={"endpoint_id": NO_ENDPOINT})
     return {
+        "GET /webhooks/endpoints/{endpoint_id}": hook,
+        "GET /webhooks/endpoints/{endpoint_id}/deliveries": hook,
+        "POST /webhooks/endpoints/{endpoint_id}/enable": hook,
+        "POST /webhooks/endpoints/{endpoint_id}/replay": Example(
+            path={"endpoint_id": NO_ENDPOINT}, body={"since": "2026-01-01T00:00:00+08:00"}
+        ),
+        "POST /webhooks/endpoints": Example(
+            body={"url": "http://127.0.0.1:9/jiuzhu-hooks", "event_types": ["*"]}
+        ),
         "PUT /admin/calendar/{year}": CALENDAR,
         "GET /calendar/working-days": WORKING_DAYS,
         "GET /calendar/{year}": YEAR,

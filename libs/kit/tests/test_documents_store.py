@@ -165,3 +165,13 @@ async def test_a_real_docx_and_utf8_text_are_accepted(store: DocumentStore) -> N
 def test_s3_settings_need_a_bucket() -> None:
     with pytest.raises(ValueError, match="documents_s3_bucket"):
         KitSettings(documents_backend="s3")
+
+
+async def test_bytes_sent_as_octet_stream_are_recognised_or_refused(store: DocumentStore) -> None:
+    pdf = await store.ingest(chunks(PDF_BYTES), declared=sniff.OCTET, limit=1 << 20)
+    assert pdf.media_type == sniff.PDF
+    text = await store.ingest(chunks("灵武市 说明\n".encode() * 20), declared=sniff.OCTET, limit=1 << 20)
+    assert text.media_type == sniff.TEXT
+    with pytest.raises(sniff.UnsupportedMediaType) as refused:
+        await store.ingest(chunks(bytes(range(256)) * 8), declared=sniff.OCTET, limit=1 << 20)
+    assert refused.value.code == "DOCUMENT_MEDIA_TYPE_UNSUPPORTED"

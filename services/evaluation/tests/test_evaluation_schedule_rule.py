@@ -14,7 +14,7 @@ from .conftest import LINGWU
 
 
 async def _rule(client: httpx.AsyncClient, division: str, on: str) -> dict[str, object]:
-    r = await client.get("/rules/in-force", params={"division": division, "on": on})
+    r = await client.get("/rules/in-force", params={"division_code": division, "on": on})
     assert r.status_code == 200, r.text
     return next(x for x in r.json()["rules"] if x["name"] == "evaluations_per_year")
 

@@ -229,4 +229,5 @@ async def test_workflow_is_served_as_mermaid(client: httpx.AsyncClient) -> None:
         "payment",
         "plan",
         "project",
+        "roster_worker",
     ]

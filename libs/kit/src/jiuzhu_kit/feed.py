@@ -241,7 +241,7 @@ def changes_router(feed: Feed) -> APIRouter:
     router = APIRouter(tags=["changes"])
 
     @router.get("/changes", response_model=ChangesPage, responses=responses(RoleForbidden, CursorInvalid))
-    async def changes(
+    async def list_changes(
         session: SessionDep,
         principal: PrincipalDep,
         cursor: Annotated[

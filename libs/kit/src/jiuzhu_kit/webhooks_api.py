@@ -133,7 +133,7 @@ def webhooks_router() -> APIRouter:
         response_model=EndpointCreated,
         responses=responses(RoleForbidden, WebhookTargetRefused),
     )
-    async def register(
+    async def register_webhook_endpoint(
         request: Request, session: SessionDep, principal: PrincipalDep, body: EndpointIn
     ) -> EndpointCreated:
         """Register an endpoint: every committed change you may read whose event name matches a
@@ -165,14 +165,16 @@ def webhooks_router() -> APIRouter:
         return EndpointCreated(**_out(created), secret=row["secret"])
 
     @router.get("", response_model=list[EndpointOut])
-    async def mine(request: Request, session: SessionDep, principal: PrincipalDep) -> list[EndpointOut]:
+    async def list_webhook_endpoints(
+        request: Request, session: SessionDep, principal: PrincipalDep
+    ) -> list[EndpointOut]:
         """Your endpoints, with their state (a disabled one says why)."""
         e = _hooks(request).t.endpoint
         rows = await session.execute(select(e).where(e.c.owner_sub == principal.sub).order_by(e.c.created_at))
         return [EndpointOut(**_out(r)) for r in rows]
 
     @router.get("/{endpoint_id}", response_model=EndpointOut, responses=responses(WebhookEndpointNotFound))
-    async def one(
+    async def get_webhook_endpoint(
         request: Request, session: SessionDep, principal: PrincipalDep, endpoint_id: EndpointId
     ) -> EndpointOut:
         return EndpointOut(**_out(await _own(session, _hooks(request), principal, endpoint_id)))
@@ -182,7 +184,7 @@ def webhooks_router() -> APIRouter:
         response_model=list[DeliveryOut],
         responses=responses(WebhookEndpointNotFound),
     )
-    async def deliveries(
+    async def list_webhook_deliveries(
         request: Request, session: SessionDep, principal: PrincipalDep, endpoint_id: EndpointId
     ) -> list[DeliveryOut]:
         """The delivery log, newest first (the last 200): each attempt's status and response time."""
@@ -222,7 +224,7 @@ def webhooks_router() -> APIRouter:
     @router.post(
         "/{endpoint_id}/enable", response_model=EndpointOut, responses=responses(WebhookEndpointNotFound)
     )
-    async def enable(
+    async def enable_webhook_endpoint(
         request: Request, session: SessionDep, principal: PrincipalDep, endpoint_id: EndpointId
     ) -> EndpointOut:
         """Turn a disabled endpoint on again (after fixing the receiver)."""
@@ -244,7 +246,7 @@ def webhooks_router() -> APIRouter:
     @router.post(
         "/{endpoint_id}/replay", response_model=ReplayOut, responses=responses(WebhookEndpointNotFound)
     )
-    async def replay(
+    async def replay_webhook_deliveries(
         request: Request,
         session: SessionDep,
         principal: PrincipalDep,

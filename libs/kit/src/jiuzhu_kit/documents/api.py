@@ -283,7 +283,16 @@ async def _one(session: AsyncSession, table: Table, owner: Owner, document_id: u
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 _FILE_TYPES = {mt: _BINARY for mt in sorted(sniff.ACCEPTED)}
 _UPLOAD_EXTRA = {
-    "requestBody": {"required": True, "content": {mt: _BINARY for mt in sorted(sniff.ACCEPTED)}},
+    # One declared content type, which client generators handle as a file; the server also takes
+    # the file's own type in Content-Type (then checked against the bytes).
+    "requestBody": {
+        "required": True,
+        "description": "文件内容。Content-Type 为文件本身的类型（"
+        + "、".join(sorted(sniff.ACCEPTED))
+        + "，与文件字节核对），或 application/octet-stream（按字节识别）。The file's bytes, sent as its own "
+        "media type (checked against the bytes) or as application/octet-stream (recognised from them).",
+        "content": {sniff.OCTET: _BINARY},
+    },
     STREAMED_BODY: True,
 }
 _UPLOAD_ERRORS = (

@@ -23,6 +23,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TEXT = "text/plain"
 CSV = "text/csv"
 ACCEPTED = frozenset({PDF, PNG, JPEG, DOCX, XLSX, TEXT, CSV})
+# "Some bytes": the type is then recognised from the bytes (what generated clients send).
+OCTET = "application/octet-stream"
 _ZIPPED = {DOCX: "word/document.xml", XLSX: "xl/workbook.xml"}
 _TEXT = frozenset({TEXT, CSV})
 
@@ -79,9 +81,30 @@ def media_type_of(content_type: str | None) -> str:
 
 def accept(declared: str) -> str:
     """The declared media type if it is one we store, else the 415 refusal (before any byte)."""
-    if declared not in ACCEPTED:
+    if declared not in ACCEPTED and declared != OCTET:
         raise UnsupportedMediaType(media_type=declared or "-")
     return declared
+
+
+def detect(path: Path, size: int) -> str:
+    """The accepted type the bytes of an `application/octet-stream` upload are (UTF-8 text without
+    NULs counts as text/plain), else the 415 refusal; `check` then judges them as that type."""
+    if size == 0:
+        raise EmptyDocument()
+    try:
+        found = [m.mime_type for m in puremagic.magic_file(str(path))]
+    except puremagic.PureError:
+        found = []
+    binary = [t for t in found if t in ACCEPTED and t not in _TEXT]
+    if binary:
+        return str(next((t for t in binary if t in _ZIPPED), binary[0]))  # a docx is also a zip
+    with path.open("rb") as f:
+        head = f.read(65536)
+    try:
+        _check_text(head, TEXT, complete=size <= len(head))
+    except TypeMismatch:
+        raise UnsupportedMediaType(media_type=OCTET) from None
+    return TEXT
 
 
 def check(path: Path, declared: str, size: int) -> None:

@@ -70,6 +70,8 @@ class DocumentStore:
                         raise PayloadTooLarge(limit=limit)
                     digest.update(chunk)
                     f.write(chunk)
+            if declared == sniff.OCTET:
+                declared = await asyncio.to_thread(sniff.detect, spool, size)
             await asyncio.to_thread(sniff.check, spool, declared, size)
             sha = digest.hexdigest()
             created = await self._put_absent(sha, spool, size)

@@ -33,7 +33,7 @@ ContractReader = Annotated[
     response_model=ScheduleOut,
     responses=responses(contract_terms.ContractNotFound, contract_terms.ProcurementUnavailable),
 )
-async def evaluation_schedule(
+async def get_evaluation_schedule(
     request: Request,
     session: SessionDep,
     principal: ContractReader,
