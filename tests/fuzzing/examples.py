@@ -281,8 +281,8 @@ def procurement(w: World) -> dict[str, Example]:
             path={"worker_id": w.workers[0]},
             body={"replacement_id": w.workers[1], "reason": "年度考核不合格，重新选配"},
         ),
-        "GET /workers/{key}/events": Example(path={"key": w.workers[0]}),
-        "GET /workers/{key}/events/verify": Example(path={"key": w.workers[0]}),
+        "GET /workers/{worker_id}/events": Example(path={"worker_id": w.workers[0]}),
+        "GET /workers/{worker_id}/events/verify": Example(path={"worker_id": w.workers[0]}),
         "GET /public/who-serves/{division_code}": Example(path={"division_code": TOWNSHIP}),
         "POST /contracts/{contract_id}/amendments": Example(
             path=k.path, body={"reason": "服务对象增加", "quantity": "14 名入户核查员"}

@@ -85,11 +85,18 @@ async def truncate_all(url: str) -> None:
             list(SCHEMAS),
         )
         names = [f'"{r["nspname"]}"."{r["relname"]}"' for r in rows if r["relname"] not in KEEP]
-        if names:
-            async with conn.transaction():
-                # Bypass the audit log's append-only trigger: test isolation only.
-                await conn.execute("SET LOCAL session_replication_role = replica")
-                await conn.execute(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+        for attempt in range(5) if names else ():
+            try:
+                async with conn.transaction():
+                    # Bypass the audit log's append-only trigger: test isolation only.
+                    await conn.execute("SET LOCAL session_replication_role = replica")
+                    await conn.execute(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+                break
+            except asyncpg.DeadlockDetectedError:
+                # A service's background work (webhook sender, shared limiter sync) still writing:
+                # Postgres chose the truncation as the victim; try again.
+                if attempt == 4:
+                    raise
     finally:
         await conn.close()
 

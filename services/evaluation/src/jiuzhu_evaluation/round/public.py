@@ -87,7 +87,7 @@ async def list_published_results(
     response_model=PublicationOut,
     responses={**responses(RoundNotFound), **httpcache.documented(httpcache.RECORD)},
 )
-async def published_result(
+async def get_published_result(
     request: Request, response: Response, session: SessionDep, round_id: uuid.UUID
 ) -> Any:
     """One published result; a round not (yet) published looks absent (404 ROUND_NOT_FOUND)."""

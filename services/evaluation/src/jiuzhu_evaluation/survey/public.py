@@ -70,7 +70,7 @@ async def survey_page(request: Request) -> Response:
     response_model=SurveyForm,
     responses=responses(service.CodeInvalid, service.CodeUsed, service.SurveyClosed, RateLimited),
 )
-async def lookup(request: Request, session: SessionDep, body: CodeIn) -> SurveyForm:
+async def lookup_survey_code(request: Request, session: SessionDep, body: CodeIn) -> SurveyForm:
     """The survey a one-time code belongs to, with its questions; a wrong code → 400
     SURVEY_CODE_INVALID, a used one → 409 SURVEY_CODE_USED, its survey closed → 409 SURVEY_CLOSED."""
     await _limit(request, body.survey_id)
@@ -107,7 +107,9 @@ async def lookup(request: Request, session: SessionDep, body: CodeIn) -> SurveyF
         RateLimited,
     ),
 )
-async def answer(request: Request, session: SessionDep, survey_id: uuid.UUID, body: AnswerIn) -> IntakeOut:
+async def answer_survey_with_code(
+    request: Request, session: SessionDep, survey_id: uuid.UUID, body: AnswerIn
+) -> IntakeOut:
     """One answer with a one-time code: the same intake as `POST /surveys/{id}/responses`."""
     await _limit(request, survey_id)
     return await service.intake_one(session, request.app.state.audit, _pepper(request), survey_id, body)

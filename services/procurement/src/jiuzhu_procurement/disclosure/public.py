@@ -125,7 +125,7 @@ def _cached(request: Request, response: Response, kind: str, keys: list[Any]) ->
     response_model=CursorPage[AnnouncementOut],
     responses={**ERRORS, **httpcache.documented(httpcache.LIST)},
 )
-async def announcements(
+async def list_public_announcements(
     request: Request,
     response: Response,
     session: SessionDep,
@@ -177,7 +177,7 @@ async def announcements(
     response_model=CursorPage[ResultOut],
     responses={**ERRORS, **httpcache.documented(httpcache.LIST)},
 )
-async def results(
+async def list_public_results(
     request: Request,
     response: Response,
     session: SessionDep,
@@ -240,7 +240,7 @@ async def results(
     response_model=CursorPage[PublicContractOut],
     responses={**ERRORS, **httpcache.documented(httpcache.LIST)},
 )
-async def contracts(
+async def list_public_contracts(
     request: Request,
     response: Response,
     session: SessionDep,
@@ -294,7 +294,7 @@ async def contracts(
     response_model=CursorPage[PublicDebarmentOut],
     responses={**ERRORS, **httpcache.documented(httpcache.LIST)},
 )
-async def debarments(
+async def list_public_debarments(
     request: Request,
     response: Response,
     session: SessionDep,

@@ -275,7 +275,9 @@ async def missing_training(
 
 
 @router.get("/public/who-serves/{division_code}", response_model=WhoServesOut, tags=["public"])
-async def who_serves(session: SessionDep, response: Response, division_code: DivisionCode) -> WhoServesOut:
+async def get_who_serves(
+    session: SessionDep, response: Response, division_code: DivisionCode
+) -> WhoServesOut:
     """Who serves my township or village (portals such as e 龙岩): the contractor, the contract period and
     the workers in post there today, names masked (张**), never an ID number or phone. Public, cacheable."""
     on = today()
