@@ -180,7 +180,7 @@ def procurement(w: World) -> dict[str, Example]:
         "GET /complaints": Example(query={"division_code": LINGWU}),
         **{
             f"{m} /{kind}/{{key}}/documents{tail}": Example(
-                path={"key": owner, "document_id": doc},
+                path={"key": owner} | ({"document_id": doc} if "{document_id}" in tail else {}),
                 query={"document_type": "clarifications", "title": "说明"}
                 if m == "POST" and not tail
                 else {},
@@ -198,7 +198,8 @@ def procurement(w: World) -> dict[str, Example]:
             f"{m} /bids/{{key}}/documents{tail}": Example(
                 role="contractor",
                 org=w.contractors["A"],
-                path={"key": w.bids["announced"][0], "document_id": w.documents["plans"][1]},
+                path={"key": w.bids["announced"][0]}
+                | ({"document_id": w.documents["plans"][1]} if "{document_id}" in tail else {}),
                 query={"document_type": "submissionDocuments", "title": "响应文件"}
                 if m == "POST" and not tail
                 else {},
