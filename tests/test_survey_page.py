@@ -166,7 +166,6 @@ async def test_a_scanned_link_opens_the_questions(
     assert _results(live_stack.gateway, bureau, sid)["respondents"] == 1
 
 
-@pytest.mark.xfail(reason="offline docs assets land with the contract branch", strict=False)
 async def test_docs_list_operations_without_internet(live_stack: LiveStack, phone: Any) -> None:
     """Each service's and the gateway's /docs, with every request off the machine refused."""
 
