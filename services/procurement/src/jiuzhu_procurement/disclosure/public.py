@@ -24,6 +24,7 @@ from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.filters import PeriodInvalid, between, subtree
 from jiuzhu_kit.ids import DivisionCode
+from jiuzhu_kit.listing import equal
 from jiuzhu_kit.money import Money
 from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_procurement.contract import policy as contracts_policy
@@ -145,10 +146,7 @@ async def list_public_announcements(
         announced_to,
         "announced",
     )
-    if method is not None:
-        q = q.where(Project.method == method)
-    if status is not None:
-        q = q.where(Project.status == status)
+    q = equal(equal(q, Project.method, method), Project.status, status)
     rows = (await session.execute(keyset(q, page, Project.announced_on, Project.id))).scalars().all()
     keys = [(p.id, p.version, p.updated_at) for p in rows]  # updated_at: any ORM write to it
     if (hit := _cached(request, response, "announcements", keys)) is not None:
@@ -202,10 +200,7 @@ async def list_public_results(
         awarded_to,
         "awarded",
     )
-    if method is not None:
-        q = q.where(Project.method == method)
-    if status is not None:
-        q = q.where(Project.status == status)
+    q = equal(equal(q, Project.method, method), Project.status, status)
     rows = (await session.execute(keyset(q, page, Project.awarded_on, Project.id))).all()
     keys = [(p.id, p.version, p.updated_at, v) for p, _, v in rows]
     if (hit := _cached(request, response, "results", keys)) is not None:
@@ -262,8 +257,7 @@ async def list_public_contracts(
     )
     if method is not None:
         q = q.where(Contract.project_id.in_(select(Project.id).where(Project.method == method)))
-    if status is not None:
-        q = q.where(Contract.status == status)
+    q = equal(q, Contract.status, status)
     rows = (await session.execute(keyset(q, page, Contract.signed_on, Contract.id))).scalars().all()
     keys = [(c.id, c.version) for c in rows]
     if (hit := _cached(request, response, "contracts", keys)) is not None:
