@@ -100,7 +100,7 @@ def test_longyan_portal_reads_anonymously_with_304s(
             "/api/public/procurement/results",
             params={"awarded_from": "2026-02-01", "awarded_to": "2026-01-01"},
         )
-        assert backwards.status_code == 422 and backwards.json()["code"] == "PERIOD_INVALID"
+        assert backwards.status_code == 422 and backwards.json()["code"] == "RANGE_INVERTED"
         forged = c.get("/api/public/procurement/contracts", params={"cursor": "not-a-cursor"})
         assert forged.status_code == 400 and forged.json()["code"] == "CURSOR_INVALID"
         bad_division = c.get("/api/public/procurement/announcements", params={"division_code": "12"})

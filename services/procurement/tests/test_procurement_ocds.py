@@ -166,5 +166,5 @@ async def test_the_releases_of_a_period(kit: Kit, client: httpx.AsyncClient) -> 
     second = await period(earlier, test_today(), limit=2, offset=2)
     assert second.json()["releases"] == everything[2:] and "next" not in second.links
     bad = await period(test_today(), earlier)
-    assert bad.status_code == 422 and bad.json()["code"] == "PERIOD_INVALID"
+    assert bad.status_code == 422 and bad.json()["code"] == "RANGE_INVERTED"
     assert (await client.get("/ocds/releases/period", params={"from": str(earlier)})).status_code == 422

@@ -3,7 +3,7 @@
 - `division_code`: a division and its subtree (440100 covers 440103); on top of the read policy's
   jurisdiction, never instead of it (`POLICY.narrow` comes first);
 - `<thing>_from` / `<thing>_to`: an inclusive date range (`from` after `to` → 422 RANGE_INVERTED);
-- `as_of`: one date;
+- `on`: one date;
 - `q`: words in a name or title (case-insensitive substring, `%` and `_` taken literally).
 """
 
@@ -47,18 +47,20 @@ def in_division(query: Select[Any], column: Column, code: str | None) -> Select[
     return query.where(column.startswith(divisions.prefix(code), autoescape=True))
 
 
+def check_range(start: date | None, end: date | None, name: str = "") -> None:
+    """`<name>_from` after `<name>_to` (or `from` after `to` when `name` is empty) → 422 RANGE_INVERTED."""
+    if start is not None and end is not None and start > end:
+        first, last = (f"{name}_from", f"{name}_to") if name else ("from", "to")
+        raise RangeInverted(
+            [FieldError(pointer=f"#/query/{first}", code="RANGE_INVERTED", detail=f"{first} > {last}")]
+        )
+
+
 def in_range(
     query: Select[Any], column: Column, start: date | None, end: date | None, name: str
 ) -> Select[Any]:
     """Rows whose `column` lies in [start, end] (either end open); `name` is the parameters' stem."""
-    if start is not None and end is not None and start > end:
-        raise RangeInverted(
-            [
-                FieldError(
-                    pointer=f"#/query/{name}_from", code="RANGE_INVERTED", detail=f"{name}_from > {name}_to"
-                )
-            ]
-        )
+    check_range(start, end, name)
     if start is not None:
         query = query.where(column >= start)
     if end is not None:

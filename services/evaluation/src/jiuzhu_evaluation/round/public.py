@@ -20,8 +20,8 @@ from jiuzhu_kit import httpcache
 from jiuzhu_kit.clock import CST
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
-from jiuzhu_kit.filters import PeriodInvalid, check_range, subtree
 from jiuzhu_kit.ids import DivisionCode, Uscc
+from jiuzhu_kit.listing import RangeInverted, check_range, in_division
 from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -38,7 +38,7 @@ def _china_midnight(day: date | None, *, after: bool = False) -> datetime | None
 @router.get(
     "/results",
     response_model=CursorPage[PublicationOut],
-    responses={**responses(PeriodInvalid, CursorInvalid), **httpcache.documented(httpcache.LIST)},
+    responses={**responses(RangeInverted, CursorInvalid), **httpcache.documented(httpcache.LIST)},
 )
 async def list_published_results(
     request: Request,
@@ -54,7 +54,7 @@ async def list_published_results(
     contractor_uscc: Annotated[Uscc | None, Query()] = None,
 ) -> Any:
     """Published evaluation results (考核结果公示), newest first."""
-    q = subtree(
+    q = in_division(
         select(EvaluationRound).where(POLICY.published()), EvaluationRound.purchaser_division, division_code
     )
     check_range(published_from, published_to, "published")

@@ -11,8 +11,8 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from jiuzhu_kit.clock import now
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.errors import FieldError, responses
-from jiuzhu_kit.filters import PeriodInvalid
+from jiuzhu_kit.errors import responses
+from jiuzhu_kit.listing import RangeInverted, check_range
 from jiuzhu_kit.pagination import PageParams, page_params
 from jiuzhu_procurement.disclosure import ocds, service
 
@@ -42,7 +42,7 @@ _POLICY = (
 @router.get(
     "/ocds/releases/period",
     response_model=dict[str, Any],
-    responses=responses(PeriodInvalid),
+    responses=responses(RangeInverted),
     description="OCDS 1.1 release package of every release dated in a period (China days `from`–`to`, both "
     "included), oldest first, paged with `limit`/`offset`; the next page is in the `Link` header "
     '(`rel="next"`), the count in `X-Total-Count`; a period with nothing published answers an '
@@ -57,8 +57,7 @@ async def list_releases_of_period(
     end: Annotated[date, Query(alias="to", description="last day (China time), included")],
 ) -> dict[str, Any]:
     """OCDS 1.1 release package: every release of a period."""
-    if start > end:
-        raise PeriodInvalid([FieldError(pointer="#/to", code="PERIOD_INVALID", detail="to 早于 from")])
+    check_range(start, end)
     rels = await service.in_period(session, request.app.state, start, end)
     base = _base(request)
 

@@ -22,9 +22,8 @@ from jiuzhu_kit import httpcache
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
-from jiuzhu_kit.filters import PeriodInvalid, between, subtree
 from jiuzhu_kit.ids import DivisionCode
-from jiuzhu_kit.listing import equal
+from jiuzhu_kit.listing import RangeInverted, equal, in_division, in_range
 from jiuzhu_kit.money import Money
 from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
 from jiuzhu_procurement.contract import policy as contracts_policy
@@ -49,7 +48,7 @@ Division = Annotated[
 From = Annotated[date | None, Query(description="first day, included", examples=["2026-01-01"])]
 To = Annotated[date | None, Query(description="last day, included", examples=["2026-12-31"])]
 Cursor = Annotated[CursorParams, Depends(cursor_params)]
-ERRORS = responses(PeriodInvalid, CursorInvalid)
+ERRORS = responses(RangeInverted, CursorInvalid)
 
 
 def _filters(request: Request) -> list[tuple[str, str]]:
@@ -139,8 +138,8 @@ async def list_public_announcements(
 ) -> Any:
     """Procurement announcements (采购公告), newest first."""
     q = select(Project).where(Project.status.in_(PUBLIC_STATES), Project.announced_on.is_not(None))
-    q = between(
-        subtree(q, Project.division_code, division_code),
+    q = in_range(
+        in_division(q, Project.division_code, division_code),
         Project.announced_on,
         announced_from,
         announced_to,
@@ -193,8 +192,8 @@ async def list_public_results(
         .outerjoin(Contractor, Contractor.uscc == Project.awarded_uscc)
         .where(Project.awarded_on.is_not(None), Project.status.in_(ocds.AFTER_AWARD)),
     )
-    q = between(
-        subtree(q, Project.division_code, division_code),
+    q = in_range(
+        in_division(q, Project.division_code, division_code),
         Project.awarded_on,
         awarded_from,
         awarded_to,
@@ -248,8 +247,8 @@ async def list_public_contracts(
 ) -> Any:
     """Signed contracts (合同公告), newest first; contact persons masked."""
     q = select(Contract).where(Contract.status.in_(CONTRACT_STATES), Contract.signed_on.is_not(None))
-    q = between(
-        subtree(q, Contract.division_code, division_code),
+    q = in_range(
+        in_division(q, Contract.division_code, division_code),
         Contract.signed_on,
         signed_from,
         signed_to,
@@ -313,8 +312,8 @@ async def list_public_debarments(
             Debarment.effective_until >= day,
         ),
     )
-    q = between(
-        subtree(q, Debarment.division_code, division_code),
+    q = in_range(
+        in_division(q, Debarment.division_code, division_code),
         Debarment.effective_from,
         effective_from,
         effective_to,
