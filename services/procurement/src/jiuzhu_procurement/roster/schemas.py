@@ -160,6 +160,16 @@ class TrainingStatusOut(BaseModel):
     missing: list[TrainingGapOut]
 
 
+class LatestGradeOut(BaseModel):
+    """The contract's latest published evaluation result (evaluation service, 公示)."""
+
+    round_id: uuid.UUID = Field(description="评价轮次")
+    period: str = Field(description="评价期间", examples=["2019-H1"])
+    grade: str = Field(description="等次", examples=["良"])
+    total: str = Field(description="总分", examples=["85.20"])
+    published_at: datetime = Field(description="公示时间")
+
+
 class ServingWorkerOut(BaseModel):
     name: str = Field(description="脱敏姓名（如 张**）")
     unit_name: str
@@ -175,6 +185,9 @@ class ServingContractOut(BaseModel):
     term_end: date
     workers_in_post: int
     workers: list[ServingWorkerOut]
+    latest_evaluation: LatestGradeOut | None = Field(
+        default=None, description="最近一次公示的绩效评价等次（无公示结果或评价服务不可用时为空）"
+    )
 
 
 class WhoServesOut(BaseModel):
@@ -183,3 +196,41 @@ class WhoServesOut(BaseModel):
     division_code: str
     on: date
     contracts: list[ServingContractOut]
+
+
+class InPostUnitOut(BaseModel):
+    """Workers in post on the day, for one division served and unit."""
+
+    serves_division: str = Field(
+        description="服务的乡镇（街道）或村（社区）的区划代码", examples=["640181100"]
+    )
+    unit_name: str = Field(description="服务单位", examples=["崇兴镇"])
+    workers: int = Field(description="当日在岗人数")
+
+
+class InPostContractOut(BaseModel):
+    """A contract bound to the roster (it names a headcount or keeps workers on it), in force on the day."""
+
+    contract_id: uuid.UUID = Field(description="合同")
+    purchaser_division: str = Field(description="购买主体的区划代码")
+    contractor_name: str = Field(description="承接主体名称")
+    headcount: int | None = Field(description="合同约定的派遣人数")
+
+
+class InPostOut(BaseModel):
+    """Who was in post on a day under a purchaser's division, from the roster (issue 16: the facts a
+    compliance report reads instead of a typed count, seed 000 三(二)). `contracts` empty: no contract
+    is bound to the roster there yet, so a typed count is still the only source."""
+
+    division_code: str = Field(description="购买主体区划（含下级）")
+    on: date = Field(description="基准日")
+    contracts: list[InPostContractOut] = Field(description="当日有效、按花名册管理人员的合同")
+    units: list[InPostUnitOut] = Field(description="按服务地与服务单位分组的在岗人数")
+    total: int = Field(description="在岗人数合计")
+
+
+class MissingTrainingOut(TrainingStatusOut):
+    """A contract whose year lacks the training the rules require (六(三); seed 000 三(三))."""
+
+    purchaser_division: str = Field(description="购买主体的区划代码")
+    contractor_name: str = Field(description="承接主体名称")
