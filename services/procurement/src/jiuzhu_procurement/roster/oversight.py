@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_kit import divisions
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import DomainError
 from jiuzhu_kit.rules.book import RuleBook
@@ -48,7 +49,7 @@ async def in_post(session: AsyncSession, principal: Principal, division: str, on
     """Workers in post on `on` under the purchaser `division`, grouped by the division and unit they
     serve, and the roster-bound contracts in force that day (signed on or before, term not over)."""
     counted: Any = select(Worker.serves_division, Worker.unit_name, func.count()).where(
-        Worker.division_code.startswith(division, autoescape=True), in_post_on(on)
+        Worker.division_code.startswith(divisions.prefix(division), autoescape=True), in_post_on(on)
     )
     counted = POLICY.narrow(principal, counted)
     rows: list[Any] = list(
@@ -67,7 +68,7 @@ async def in_post(session: AsyncSession, principal: Principal, division: str, on
             await session.execute(
                 select(Contract)
                 .where(
-                    Contract.division_code.startswith(division, autoescape=True),
+                    Contract.division_code.startswith(divisions.prefix(division), autoescape=True),
                     Contract.status.in_(LIVE),
                     Contract.signed_on.is_not(None),
                     Contract.signed_on <= on,
@@ -98,19 +99,21 @@ async def in_post(session: AsyncSession, principal: Principal, division: str, on
 
 
 def overdue_replacements(principal: Principal, division: str | None, on: date) -> Select[Any]:
-    """四(八): a worker assessed 不合格 whose replacement fell due before `on` and is not recorded."""
-    due = Worker.replacement_due["due_on"].astext
+    """四(八): a worker assessed 不合格 whose replacement fell due before `on` and was not recorded by
+    then (a replacement recorded later clears it from that day on; a worker who left is not listed)."""
+    day = on.isoformat()
+    met = Worker.replacement_due["met_on"].astext
     q = POLICY.narrow(principal, select(Worker)).where(
         Worker.replacement_due.is_not(None),
-        Worker.replacement_due["met_on"].astext.is_(None),
-        Worker.status.not_in(("replaced", "left")),
-        due < on.isoformat(),
+        Worker.status != "left",
+        Worker.replacement_due["due_on"].astext < day,
+        or_(met.is_(None), met > day),
     )
     if division is not None:
         q = q.where(
             or_(
-                Worker.division_code.startswith(division, autoescape=True),
-                Worker.serves_division.startswith(division, autoescape=True),
+                Worker.division_code.startswith(divisions.prefix(division), autoescape=True),
+                Worker.serves_division.startswith(divisions.prefix(division), autoescape=True),
             )
         )
     return q
@@ -127,7 +130,7 @@ def readable_contracts(principal: Principal, division: str | None, year: int) ->
         select(Worker.id).where(Worker.contract_id == Contract.id).exists(),
     )
     if division is not None:
-        q = q.where(Contract.division_code.startswith(division, autoescape=True))
+        q = q.where(Contract.division_code.startswith(divisions.prefix(division), autoescape=True))
     return q
 
 

@@ -90,11 +90,12 @@ def _unit_for(
 
     if serves == county:
         return first([f for f in figures if f["unit_kind"] == COUNTY_LEVEL])
-    coded = [f for f in figures if f.get("unit_code") and serves.startswith(str(f["unit_code"]))]
+    below = [f for f in figures if f["unit_kind"] != COUNTY_LEVEL]
+    coded = [f for f in below if f.get("unit_code") and serves.startswith(str(f["unit_code"]))]
     if coded:
         return first(sorted(coded, key=lambda f: -len(str(f["unit_code"]))))
     name = unit_name.removesuffix("办事处")
-    return first([f for f in figures if f["unit_kind"] != COUNTY_LEVEL and f["unit_name"] == name])
+    return first([f for f in below if f["unit_name"] == name])
 
 
 def actual_by_unit(
