@@ -21,6 +21,8 @@ and a typed count is refused where a contract is bound to the roster.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from typing import Any
 
@@ -529,6 +531,52 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
             (LINGWU, 13, "roster")
         ]
         assert (rolled["cities"][0]["required"], rolled["cities"][0]["actual"]) == (13, 13)
+
+        # The 测算表 (seed 000 附件1–2) read with the existing staff (二(六): 根据现有…现状): the roster
+        # on 2020-01-17 — 郝家桥镇 short one, whose yearly cost is one verifier's pay (2 × 1,560 × 12).
+        table = await w.client.post(
+            "/api/staffing/tables/township",
+            params={"format": "csv"},
+            json={"on": "2020-01-17", "county": LINGWU_COUNTY, "existing_from_roster": True},
+            headers=w.h(*BUREAU),
+        )
+        assert table.status_code == 200, table.text
+        rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
+        assert rows[1][-3:] == ["现有人数（人）", "缺口（人）", "缺口年度经费（元）"]
+        by_name = {row[1]: row[-4:] for row in rows[2:] if len(row) > 4 and row[0].isdigit()}
+        assert by_name["郝家桥镇"] == ["2", "1", "1", "37440.00"]
+        assert by_name["崇兴镇"] == ["2", "2", "0", "0.00"]
+        totals = next(row for row in rows if row[0] == "合计")
+        assert totals[-4:] == ["12", "11", "1", "37440.00"]
+        assert any("花名册 2020-01-17 在岗" in row[0] for row in rows if row)
+        county_table = await w.client.post(
+            "/api/staffing/tables/county",
+            params={"format": "csv"},
+            json={
+                "on": "2020-01-17",
+                "counties": [LINGWU_COUNTY],
+                "existing": [{"unit": LINGWU, "people": 0}],
+            },
+            headers=w.h(*BUREAU),
+        )
+        crow = list(csv.reader(io.StringIO(county_table.content.decode("utf-8-sig"))))[2]
+        assert crow[2] == LINGWU and crow[-4:] == ["1", "0", "1", "37440.00"]
+
+        # The budget's pay progression reads the contract's real assessments (evaluation, staff_ref =
+        # the roster id): 2019 assessed 13, one 不合格, re-selected (四(八)).
+        budget = await w.call(
+            "POST",
+            "/api/staffing/calculations/budget",
+            BUREAU,
+            json={
+                "division_code": LINGWU,
+                "start": "2019-01-01",
+                "county": LINGWU_COUNTY,
+                "contract_id": cid,
+            },
+        )
+        assert budget["notes"][0] == "2019年度考核取自评价服务：13人考核，1人不合格"
+        assert any(n.startswith("第2年：1人上年考核不合格") for n in budget["notes"])
 
         # 9. The table holds no plain ID number or phone; neither does any history.
         conn = await asyncpg.connect(asyncpg_dsn(database_url))
