@@ -300,7 +300,12 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         for x in everyone:
             by_unit[x["unit_name"]] = by_unit.get(x["unit_name"], 0) + 1
         assert by_unit == {u: n for u, _, n in UNITS}
-        mine = await w.call("GET", roster, ("township", CHONGXING))
+        mine = await w.call(
+            "GET",
+            roster,
+            ("township", CHONGXING),
+            params={"serves_division": CHONGXING, "status": "in_post", "limit": 10},
+        )
         assert [x["unit_name"] for x in mine["items"]] == ["崇兴镇", "崇兴镇"]
         r = await w.call("GET", roster, ("bureau", "640121"), expect=404)
         assert r["code"] == "CONTRACT_NOT_FOUND"
@@ -354,7 +359,9 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         # Across contracts, as a cursor page under the read policy: the city sees Lingwu's; another
         # county nothing.
         lacking = "/api/procurement/trainings/missing"
-        listed = await w.call("GET", lacking, ("auditor", CITY), params={"year": 2019})
+        listed = await w.call(
+            "GET", lacking, ("auditor", CITY), params={"year": 2019, "division_code": LINGWU, "limit": 10}
+        )
         assert [(x["contract_id"], x["purchaser_division"], x["sessions"]) for x in listed["items"]] == [
             (cid, LINGWU, 1)
         ]
@@ -403,12 +410,22 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         # (masked), not for 崇兴镇.
         overdue_r = "/api/procurement/workers/overdue-replacements"
         assert (await w.call("GET", overdue_r, BUREAU, params={"on": "2020-02-03"}))["items"] == []
-        late_r = await w.call("GET", overdue_r, ("finance", CITY), params={"on": "2020-02-04"})
+        late_r = await w.call(
+            "GET",
+            overdue_r,
+            ("finance", CITY),
+            params={"on": "2020-02-04", "division_code": LINGWU, "limit": 10},
+        )
         assert [(x["id"], x["replacement_due"]["due_on"]) for x in late_r["items"]] == [
             (failing, "2020-02-03")
         ]
         assert late_r["items"][0]["id_number"] == numbers[5][:6] + "********" + numbers[5][-4:]
-        mine_r = await w.call("GET", overdue_r, ("township", "640181101"), params={"on": "2020-02-04"})
+        mine_r = await w.call(
+            "GET",
+            overdue_r,
+            ("township", "640181101"),
+            params={"on": "2020-02-04", "division_code": "640181101", "limit": 10},
+        )
         assert [x["id"] for x in mine_r["items"]] == [failing]
         assert (await w.call("GET", overdue_r, ("township", CHONGXING), params={"on": "2020-02-04"}))[
             "items"
