@@ -122,13 +122,16 @@ async def list_workers(
 async def count_workers_in_post(
     session: SessionDep,
     principal: PrincipalDep,
-    division_code: Annotated[DivisionCode, Query(description="购买主体区划（含下级）", examples=["640181"])],
+    division_code: Annotated[
+        DivisionCode | None,
+        Query(description="购买主体区划（含下级）；缺省为你的管辖区", examples=["640181"]),
+    ] = None,
     on: Annotated[date | None, Query(description="基准日，缺省为今天", examples=["2019-06-01"])] = None,
 ) -> InPostOut:
     """Workers in post on a day (took post on or before it, not left before it) under a purchaser's
     division, by the township or village and unit they serve, with the contracts bound to the roster
     then: what staffing-calc's compliance reports count as "actual" (seed 000 三(二))."""
-    return await oversight.in_post(session, principal, division_code, on or today())
+    return await oversight.in_post(session, principal, division_code or principal.division, on or today())
 
 
 @router.get(
