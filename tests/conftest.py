@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
+from typing import Any
 
 import httpx
 import pytest
@@ -16,12 +17,19 @@ from tests.fuzzing import SERVICES, make_app
 @pytest_asyncio.fixture(loop_scope="session", scope="module")
 async def clients(database_url: str) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """Every service's app in-process on the test database (rate limits opened up), by name."""
-    # Evaluation asks procurement about contracts: wire it to the in-process procurement app.
-    peer_urls = {"evaluation": {"PROCUREMENT_SERVICE_URL": "http://procurement"}}
-    apps = {s.name: make_app(s.name, database_url, **peer_urls.get(s.name, {})) for s in SERVICES}
-    apps["evaluation"].state.peer_transports = {
-        "procurement": httpx.ASGITransport(app=apps["procurement"], raise_app_exceptions=False)
-    }
+    # Services ask each other (evaluation → procurement's contracts; staffing → procurement's roster
+    # and evaluation's assessments): wire each to the in-process peer app. (Procurement's calls to
+    # evaluation are exercised through the LiveStack stories.)
+    peers = {"evaluation": ("procurement",), "staffing": ("procurement", "evaluation")}
+    apps: dict[str, Any] = {}
+    for s in SERVICES:
+        env = {f"{p.upper()}_SERVICE_URL": f"http://{p}" for p in peers.get(s.name, ())}
+        apps[s.name] = make_app(s.name, database_url, **env)
+    for name, wanted in peers.items():
+        if name in apps:
+            apps[name].state.peer_transports = {
+                p: httpx.ASGITransport(app=apps[p], raise_app_exceptions=False) for p in wanted if p in apps
+            }
     async with AsyncExitStack() as stack:
         yield {name: await stack.enter_async_context(service_client(app)) for name, app in apps.items()}
 

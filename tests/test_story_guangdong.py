@@ -253,6 +253,16 @@ async def test_guangdong_county_brackets_tender_and_raises(
         assert y2[0]["pay"] == "52500.00" and y2[-1]["pay"] == "50000.00"
         assert y2[-1]["basis"].startswith("上年考核不合格")
         assert again["years"][2]["positions"][-1]["pay"] == "52500.00"
+        # The same projection without typing the outcomes: staffing reads the contract's assessments
+        # from evaluation itself (issue 16: pay progression from the real assessment history).
+        read = await w.call(
+            "POST", "/api/staffing/calculations/budget", finance, json={**budget_req, "contract_id": cid}
+        )
+        assert [y["cost"] for y in read["years"]] == [y["cost"] for y in again["years"]]
+        assert read["notes"][:2] == [
+            "2019年度考核取自评价服务：22人考核，2人不合格",
+            "2020年度考核取自评价服务：22人考核，0人不合格",
+        ]
 
         # 7. The county reports to the city: required vs actual staff, pay level, documents (三).
         actual = [

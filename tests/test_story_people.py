@@ -11,19 +11,37 @@ verifiers; ID numbers and phones are masked everywhere but the audited personal-
 roster table holds no plain ID number. Two trainings a year are required (六(三)): one recorded is
 listed as missing. A verifier assessed 不合格 in 2019 (the evaluation service, staff_ref = the
 roster id) must be replaced (四(八)): the replacement falls due and the roster records who replaced
-whom and when.
+whom and when; the replacement is listed as overdue on the days it was late. The missing training
+and the overdue replacements are also cursor pages across contracts, under the roster's read policy.
+The village page shows the contract's latest published evaluation grade. Compliance from facts
+(seed 000 三(二)): Lingwu's report reads "actual" from the roster — 13 in post in 2019, 12 on the
+day between the failed verifier's replacement and the successor's first day, short one in 郝家桥镇 —
+and a typed count is refused where a contract is bound to the roster.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 from typing import Any
 
 import asyncpg
 
 from jiuzhu_devtools.pg import asyncpg_dsn
+from jiuzhu_devtools.seeds import LINGWU_COUNTY
 from jiuzhu_devtools.testing import LiveStack
-from tests.stories import STAFF_GOOD, STAFF_POOR, Walk, every_chain, story, uscc
+from tests.stories import (
+    GOOD_SHEET,
+    STAFF_GOOD,
+    STAFF_POOR,
+    TOWNSHIP_SHEET,
+    Walk,
+    every_chain,
+    story,
+    uscc,
+)
+from tests.test_story_lingwu import _half_year_round
 
 LINGWU, CITY = "640181", "640100"
 BUREAU, FINANCE = ("bureau", LINGWU), ("finance", LINGWU)
@@ -176,6 +194,7 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
             "2018-11-30",
         )
         assert dispatch["citation"] == "灵政办发〔2018〕201号 五(五)"
+        project_id = c["project_id"]
 
         # 2. The bureau publishes its recruitment requirements (五(五)); the city reviews them.
         draft = await w.call(
@@ -281,7 +300,12 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         for x in everyone:
             by_unit[x["unit_name"]] = by_unit.get(x["unit_name"], 0) + 1
         assert by_unit == {u: n for u, _, n in UNITS}
-        mine = await w.call("GET", roster, ("township", CHONGXING))
+        mine = await w.call(
+            "GET",
+            roster,
+            ("township", CHONGXING),
+            params={"serves_division": CHONGXING, "status": "in_post", "limit": 10},
+        )
         assert [x["unit_name"] for x in mine["items"]] == ["崇兴镇", "崇兴镇"]
         r = await w.call("GET", roster, ("bureau", "640121"), expect=404)
         assert r["code"] == "CONTRACT_NOT_FOUND"
@@ -332,7 +356,21 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         assert [(m["key"], m["required"], m["recorded"], m["citation"]) for m in missing["missing"]] == [
             ("sessions_per_year", 2, 1, "灵政办发〔2018〕201号 六(三)")
         ]
+        # Across contracts, as a cursor page under the read policy: the city sees Lingwu's; another
+        # county nothing.
+        lacking = "/api/procurement/trainings/missing"
+        listed = await w.call(
+            "GET", lacking, ("auditor", CITY), params={"year": 2019, "division_code": LINGWU, "limit": 10}
+        )
+        assert [(x["contract_id"], x["purchaser_division"], x["sessions"]) for x in listed["items"]] == [
+            (cid, LINGWU, 1)
+        ]
+        assert [m["key"] for m in listed["items"][0]["missing"]] == ["sessions_per_year"]
+        assert listed.get("next_cursor") is None
+        elsewhere = await w.call("GET", lacking, ("bureau", "640121"), params={"year": 2019})
+        assert elsewhere["items"] == []
         await w.call("POST", trainings, employer, json={**session, "on": "2019-09-20"}, expect=201)
+        assert (await w.call("GET", lacking, BUREAU, params={"year": 2019}))["items"] == []
         assert (await w.call("GET", f"{trainings}/missing", BUREAU, params={"year": 2019}))["missing"] == []
         listed = await w.call("GET", trainings, ("township", CHONGXING))
         assert [t["on"] for t in listed["items"]] == ["2019-09-20", "2019-03-15"]
@@ -368,6 +406,30 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         # (Sunday 19 January worked; 24 January – 2 February off, as extended that year): 3 February.
         assert due["replacement_due"]["due_on"] == "2020-02-03"
         assert due["replacement_due"]["citation"] == "灵政办发〔2018〕201号 四(八)（未核实）"
+        # Not recorded by the due day: overdue the day after, for the purchaser's side and 郝家桥镇
+        # (masked), not for 崇兴镇.
+        overdue_r = "/api/procurement/workers/overdue-replacements"
+        assert (await w.call("GET", overdue_r, BUREAU, params={"on": "2020-02-03"}))["items"] == []
+        late_r = await w.call(
+            "GET",
+            overdue_r,
+            ("finance", CITY),
+            params={"on": "2020-02-04", "division_code": LINGWU, "limit": 10},
+        )
+        assert [(x["id"], x["replacement_due"]["due_on"]) for x in late_r["items"]] == [
+            (failing, "2020-02-03")
+        ]
+        assert late_r["items"][0]["id_number"] == numbers[5][:6] + "********" + numbers[5][-4:]
+        mine_r = await w.call(
+            "GET",
+            overdue_r,
+            ("township", "640181101"),
+            params={"on": "2020-02-04", "division_code": "640181101", "limit": 10},
+        )
+        assert [x["id"] for x in mine_r["items"]] == [failing]
+        assert (await w.call("GET", overdue_r, ("township", CHONGXING), params={"on": "2020-02-04"}))[
+            "items"
+        ] == []
         # The company re-selects: a new verifier for the same unit, dispatched, recorded as the successor.
         old = await w.call("GET", f"/api/procurement/workers/{failing}", BUREAU)
         new = await w.call(
@@ -403,6 +465,8 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         assert replaced["replacement_due"]["met_on"] == "2020-01-16"
         successor = await w.call("GET", f"/api/procurement/workers/{new['id']}", BUREAU)
         assert successor["replaces_id"] == failing
+        # Recorded on the 16th: no longer overdue, whichever day is asked after that.
+        assert (await w.call("GET", overdue_r, BUREAU, params={"on": "2020-02-04"}))["items"] == []
 
         # 7. Who serves 崇兴镇 (and a village of it): public, cacheable, names masked, nothing personal.
         for place in (CHONGXING, f"{CHONGXING}201"):
@@ -421,7 +485,117 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         assert r.json()["contracts"][0]["workers_in_post"] == 2
         assert (await w.client.get("/api/public/procurement/who-serves/640104001")).json()["contracts"] == []
 
-        # 7. The table holds no plain ID number or phone; neither does any history.
+        # The village page also shows the contract's latest published grade (evaluation's 公示).
+        assert serving["latest_evaluation"] is None  # nothing published yet
+        await w.tr("projects", project_id, "performance_supervision", BUREAU)
+        h1 = await _half_year_round(
+            w,
+            cid,
+            company,
+            "2019-H1",
+            await w.template_id(),
+            (GOOD_SHEET, TOWNSHIP_SHEET),
+            [(5, 5), (4, 5), (4, 4), (3, 4)],
+        )
+        r = await w.client.get(f"/api/public/procurement/who-serves/{CHONGXING}201", headers=at("2020-06-01"))
+        graded = r.json()["contracts"][0]["latest_evaluation"]
+        assert (graded["round_id"], graded["period"], graded["grade"]) == (h1["id"], "2019-H1", "优秀")
+        assert graded["total"] == h1["result"]["total"]
+
+        # 8. Compliance from facts (seed 000 三(二)): Lingwu's report takes "actual" from the roster —
+        # the workers in post on the report date, by township — beside the rules' required numbers.
+        report = {
+            "year": 2019,
+            "on": "2019-06-01",
+            "county": LINGWU_COUNTY,
+            "actual": [],
+            "pay_level": "37440.00",
+            "contract_ref": cid,
+            "working_funds_document": "灵政办发〔2018〕201号",
+            "trainings_held": 2,
+        }
+        compliance = "/api/staffing/compliance/reports"
+        typed_count = [{"unit_name": "崇兴镇", "role": "verifier", "people": 2}]
+        r = await w.call("POST", compliance, BUREAU, json={**report, "actual": typed_count}, expect=409)
+        assert r["code"] == "COMPLIANCE_ACTUAL_FROM_ROSTER" and cid in r["detail"]
+        await w.call("POST", compliance, BUREAU, json=report, expect=201)
+        seen = await w.call("GET", f"{compliance}/{LINGWU}/2019", ("auditor", CITY))
+        assert (seen["required"], seen["actual"], seen["gap"], seen["actual_source"]) == (13, 13, 0, "roster")
+        assert {(u["source"], u["gap"]) for u in seen["units"]} == {("roster", 0)}
+        assert (
+            seen["roster"]["workers_in_post"] == 13 and seen["roster"]["contracts"][0]["contract_id"] == cid
+        )
+        by_township = {u["unit_name"]: u["actual"] for u in seen["units"]}
+        assert by_township["崇兴镇"] == 2 and by_township["市民政局"] == 1
+        # 2020-01-17: 郝家桥镇's failed verifier left with the replacement on the 16th, the successor
+        # took post on the 20th: 12 in post, short one there.
+        await w.call(
+            "POST", compliance, BUREAU, json={**report, "year": 2020, "on": "2020-01-17"}, expect=201
+        )
+        gap = await w.call("GET", f"{compliance}/{LINGWU}/2020", BUREAU)
+        assert (gap["required"], gap["actual"], gap["gap"]) == (13, 12, 1)
+        assert [(u["unit_name"], u["required"], u["actual"]) for u in gap["units"] if u["gap"]] == [
+            ("郝家桥镇", 2, 1)
+        ]
+        # The city's summary rolls the roster's figures up.
+        rolled = await w.call(
+            "GET",
+            "/api/staffing/compliance/summary",
+            ("auditor", CITY),
+            params={"division_code": CITY, "year": 2019},
+        )
+        assert [(c["division_code"], c["actual"], c["actual_source"]) for c in rolled["counties"]] == [
+            (LINGWU, 13, "roster")
+        ]
+        assert (rolled["cities"][0]["required"], rolled["cities"][0]["actual"]) == (13, 13)
+
+        # The 测算表 (seed 000 附件1–2) read with the existing staff (二(六): 根据现有…现状): the roster
+        # on 2020-01-17 — 郝家桥镇 short one, whose yearly cost is one verifier's pay (2 × 1,560 × 12).
+        table = await w.client.post(
+            "/api/staffing/tables/township",
+            params={"format": "csv"},
+            json={"on": "2020-01-17", "county": LINGWU_COUNTY, "existing_from_roster": True},
+            headers=w.h(*BUREAU),
+        )
+        assert table.status_code == 200, table.text
+        rows = list(csv.reader(io.StringIO(table.content.decode("utf-8-sig"))))
+        assert rows[1][-3:] == ["现有人数（人）", "缺口（人）", "缺口年度经费（元）"]
+        by_name = {row[1]: row[-4:] for row in rows[2:] if len(row) > 4 and row[0].isdigit()}
+        assert by_name["郝家桥镇"] == ["2", "1", "1", "37440.00"]
+        assert by_name["崇兴镇"] == ["2", "2", "0", "0.00"]
+        totals = next(row for row in rows if row[0] == "合计")
+        assert totals[-4:] == ["12", "11", "1", "37440.00"]
+        assert any("花名册 2020-01-17 在岗" in row[0] for row in rows if row)
+        county_table = await w.client.post(
+            "/api/staffing/tables/county",
+            params={"format": "csv"},
+            json={
+                "on": "2020-01-17",
+                "counties": [LINGWU_COUNTY],
+                "existing": [{"unit": LINGWU, "people": 0}],
+            },
+            headers=w.h(*BUREAU),
+        )
+        crow = list(csv.reader(io.StringIO(county_table.content.decode("utf-8-sig"))))[2]
+        assert crow[2] == LINGWU and crow[-4:] == ["1", "0", "1", "37440.00"]
+
+        # The budget's pay progression reads the contract's real assessments (evaluation, staff_ref =
+        # the roster id): 2019 assessed 13, one 不合格, re-selected (四(八)).
+        budget = await w.call(
+            "POST",
+            "/api/staffing/calculations/budget",
+            BUREAU,
+            json={
+                "division_code": LINGWU,
+                "start": "2019-01-01",
+                "county": LINGWU_COUNTY,
+                "contract_id": cid,
+            },
+        )
+        assert budget["notes"][0] == "2019年度考核取自评价服务：13人考核，1人不合格"
+        assert any(n.startswith("第2年：1人上年考核不合格") for n in budget["notes"])
+
+        # 9. The table holds no plain ID number or phone; neither does any history.
         conn = await asyncpg.connect(asyncpg_dsn(database_url))
         try:
             rows = await conn.fetch("SELECT * FROM procurement.roster_worker")

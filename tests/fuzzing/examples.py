@@ -265,6 +265,9 @@ def procurement(w: World) -> dict[str, Example]:
         ),
         "GET /contracts/{contract_id}/trainings": k,
         "GET /contracts/{contract_id}/trainings/missing": Example(path=k.path, query={"year": 2019}),
+        "GET /workers/in-post": Example(query={"division_code": LINGWU, "on": "2019-06-01"}),
+        "GET /workers/overdue-replacements": Example(query={"division_code": LINGWU, "on": "2020-02-04"}),
+        "GET /trainings/missing": Example(query={"division_code": LINGWU, "year": 2019}),
         "GET /workers/{worker_id}": Example(path={"worker_id": w.workers[0]}),
         "POST /workers/{worker_id}/personal-data": Example(
             path={"worker_id": w.workers[0]}, body={"purpose": "办理社会保险登记"}

@@ -225,6 +225,12 @@ def reads(w: World) -> list[Read]:
         "/projects/overdue-deadlines",
     ):
         add(p, overdue, overdue, params={"division_code": OWN}, kind="list")
+    # Across rosters, narrowed by the roster's read policy (the world has no worker: all answer empty
+    # alike; the content per reader is proven in tests/test_story_people.py).
+    add(p, "/workers/in-post", "/workers/in-post", params={"division_code": OWN}, kind="list")
+    for across in ("/workers/overdue-replacements", "/trainings/missing"):
+        for params in ({}, {"division_code": OWN}):
+            add(p, across, across, params=params, kind="list")
     for params in ({}, {"division_code": OWN}):
         add(p, "/complaints", "/complaints", params=params, kind="list")
     for path in ("/public/announcements", "/public/contracts", "/public/results"):

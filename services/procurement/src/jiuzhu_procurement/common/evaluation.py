@@ -82,3 +82,25 @@ async def staff_renewal(
     if resp.status != 200 or not isinstance(resp.body, dict):
         raise EvaluationUnavailable(why=f"HTTP {resp.status}")
     return dict(resp.body)
+
+
+async def latest_published(
+    settings: Any, transport: Any, contract_id: str, contractor_uscc: str, purchaser_division: str
+) -> dict[str, Any] | None:
+    """The contract's latest published evaluation result, read from the evaluation service's public
+    list (`/public/results`, newest first; no credential: it is what anyone may see), or None when
+    it has none. For public pages: an unreachable evaluation service gives None, never an error."""
+    base = settings.evaluation_service_url or ""
+    if not base:
+        return None
+    peer = Peer("evaluation", base, timeout=settings.http_timeout_seconds, transport=transport)
+    params = {"contractor_uscc": contractor_uscc, "division_code": purchaser_division, "limit": "100"}
+    try:
+        resp = await peer.get("/public/results", None, params)
+    except PeerUnavailable:
+        return None
+    items = resp.body.get("items") if resp.ok and isinstance(resp.body, dict) else None
+    for item in items or []:
+        if isinstance(item, dict) and item.get("contract_id") == contract_id:
+            return item
+    return None

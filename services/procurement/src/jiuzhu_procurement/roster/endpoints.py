@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -11,15 +12,21 @@ from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode
+from jiuzhu_kit.listing import DivisionFilter
 from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
+from jiuzhu_kit.peers import wired_transport
 from jiuzhu_procurement.common import evaluation
+from jiuzhu_procurement.contract.models import Contract
 from jiuzhu_procurement.contract.policy import ContractNotFound
-from jiuzhu_procurement.roster import rules, service, training
+from jiuzhu_procurement.roster import oversight, rules, service, training
 from jiuzhu_procurement.roster.crypto import PersonalDataKey
 from jiuzhu_procurement.roster.models import Training, Worker
 from jiuzhu_procurement.roster.policy import POLICY, TRAINING_POLICY, WorkerNotFound
 from jiuzhu_procurement.roster.schemas import (
     AssessmentCheckIn,
+    InPostOut,
+    LatestGradeOut,
+    MissingTrainingOut,
     PersonalDataIn,
     PersonalDataOut,
     ReplacementIn,
@@ -109,6 +116,86 @@ async def list_workers(
     )
     key = _key(request)
     return cursor_page(rows, page, lambda w: (w.created_at, w.id), lambda w: service.out(key, w))
+
+
+@router.get("/workers/in-post", response_model=InPostOut, responses=responses(RoleForbidden))
+async def count_workers_in_post(
+    session: SessionDep,
+    principal: PrincipalDep,
+    division_code: Annotated[
+        DivisionCode | None,
+        Query(description="购买主体区划（含下级）；缺省为你的管辖区", examples=["640181"]),
+    ] = None,
+    on: Annotated[date | None, Query(description="基准日，缺省为今天", examples=["2019-06-01"])] = None,
+) -> InPostOut:
+    """Workers in post on a day (took post on or before it, not left before it) under a purchaser's
+    division, by the township or village and unit they serve, with the contracts bound to the roster
+    then: what staffing-calc's compliance reports count as "actual" (seed 000 三(二))."""
+    return await oversight.in_post(session, principal, division_code or principal.division, on or today())
+
+
+@router.get(
+    "/workers/overdue-replacements",
+    response_model=CursorPage[WorkerOut],
+    responses=responses(RoleForbidden, CursorInvalid),
+)
+async def list_overdue_replacements(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
+    on: Annotated[date | None, Query(description="基准日，缺省为今天", examples=["2020-02-04"])] = None,
+) -> CursorPage[WorkerOut]:
+    """Workers assessed 不合格 whose replacement fell due before `on` and is not recorded yet (灵政办发
+    〔2018〕201号 四(八)), as you may read them, oldest registration first; personal data masked."""
+    q = oversight.overdue_replacements(principal, division_code, on or today())
+    rows = (
+        (await session.execute(keyset(q, page, Worker.created_at, Worker.id, descending=False)))
+        .scalars()
+        .all()
+    )
+    key = _key(request)
+    return cursor_page(
+        rows,
+        page,
+        lambda w: (w.created_at, w.id),
+        lambda w: service.out(key, w),
+        lambda w: POLICY.may_read(principal, w),
+    )
+
+
+@router.get(
+    "/trainings/missing",
+    response_model=CursorPage[MissingTrainingOut],
+    responses=responses(RoleForbidden, CursorInvalid),
+)
+async def list_missing_trainings(
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    division_code: DivisionFilter = None,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="默认为今年", examples=[2019])] = None,
+) -> CursorPage[MissingTrainingOut]:
+    """The contracts you may read whose year lacks the training the rules in force require (Lingwu: 2
+    sessions a year, 六(三); seed 000 三(三): an induction for every worker in post), oldest contract
+    first; a contract with nothing missing is left out (a page may be short)."""
+    y = year or today().year
+    q = oversight.readable_contracts(principal, division_code, y)
+    rows = (await session.execute(keyset(q, page, Contract.id, descending=False))).scalars().all()
+    found = await oversight.training_gaps(
+        session, request.app.state.rules, principal, list(rows[: page.limit]), y
+    )
+    return cursor_page(
+        rows,
+        page,
+        lambda c: (c.id,),
+        lambda c: MissingTrainingOut(
+            **found[c.id].model_dump(), purchaser_division=c.division_code, contractor_name=c.contractor_name
+        ),
+        lambda c: c.id in found and bool(found[c.id].missing),
+    )
 
 
 @router.get(
@@ -276,12 +363,20 @@ async def missing_training(
 
 @router.get("/public/who-serves/{division_code}", response_model=WhoServesOut, tags=["public"])
 async def get_who_serves(
-    session: SessionDep, response: Response, division_code: DivisionCode
+    request: Request, session: SessionDep, response: Response, division_code: DivisionCode
 ) -> WhoServesOut:
-    """Who serves my township or village (portals such as e 龙岩): the contractor, the contract period and
-    the workers in post there today, names masked (张**), never an ID number or phone. Public, cacheable."""
+    """Who serves my township or village (portals such as e 龙岩): the contractor, the contract period,
+    the workers in post there today, names masked (张**), never an ID number or phone, and the contract's
+    latest published evaluation grade (from the evaluation service's public results). Public, cacheable."""
     on = today()
     found = await service.who_serves(session, division_code, on)
+    settings, transport = request.app.state.settings, wired_transport(request.app.state, "evaluation")
+    grades = {
+        c.id: await evaluation.latest_published(
+            settings, transport, str(c.id), c.contractor_uscc, c.division_code
+        )
+        for c, _ in found
+    }
     response.headers["Cache-Control"] = "public, max-age=300"
     return WhoServesOut(
         division_code=division_code,
@@ -295,6 +390,7 @@ async def get_who_serves(
                 term_start=c.term_start,
                 term_end=c.term_end,
                 workers_in_post=len(ws),
+                latest_evaluation=LatestGradeOut.model_validate(grades[c.id]) if grades[c.id] else None,
                 workers=[
                     ServingWorkerOut.model_validate(
                         POLICY.view(None, w).apply(

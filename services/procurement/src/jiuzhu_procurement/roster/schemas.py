@@ -145,41 +145,100 @@ class TrainingOut(BaseModel):
 
 
 class TrainingGapOut(BaseModel):
+    """One kind of training the rules require and the year lacks."""
+
     key: str = Field(description="sessions_per_year 年度培训次数不足；induction 未参加入职培训")
-    detail: str
-    citation: str
-    required: int
-    recorded: int
-    worker_ids: list[str] = []
+    detail: str = Field(description="缺少的培训（中文说明）")
+    citation: str = Field(description="规则出处")
+    required: int = Field(description="规则要求的次数（或人数）")
+    recorded: int = Field(description="已记录的次数（或人数）")
+    worker_ids: list[str] = Field(default=[], description="未参加入职培训的在岗人员（花名册 id）")
 
 
 class TrainingStatusOut(BaseModel):
-    contract_id: uuid.UUID
-    year: int
-    sessions: int
-    missing: list[TrainingGapOut]
+    """A contract's training in one year against the rules in force (六(三); seed 000 三(三))."""
+
+    contract_id: uuid.UUID = Field(description="合同")
+    year: int = Field(description="年度")
+    sessions: int = Field(description="本年已记录的培训次数")
+    missing: list[TrainingGapOut] = Field(description="缺少的培训；为空即无缺")
+
+
+class LatestGradeOut(BaseModel):
+    """The contract's latest published evaluation result (evaluation service, 公示)."""
+
+    round_id: uuid.UUID = Field(description="评价轮次")
+    period: str = Field(description="评价期间", examples=["2019-H1"])
+    grade: str = Field(description="等次", examples=["良"])
+    total: str = Field(description="总分", examples=["85.20"])
+    published_at: datetime = Field(description="公示时间")
 
 
 class ServingWorkerOut(BaseModel):
+    """A worker in post, as the public sees them: family name only."""
+
     name: str = Field(description="脱敏姓名（如 张**）")
-    unit_name: str
-    serves_division: str
+    unit_name: str = Field(description="服务单位")
+    serves_division: str = Field(description="服务的乡镇（街道）或村（社区）的区划代码")
 
 
 class ServingContractOut(BaseModel):
-    contract_id: uuid.UUID
-    contractor_name: str
-    contractor_uscc: str
-    purchaser_division: str
-    term_start: date
-    term_end: date
-    workers_in_post: int
-    workers: list[ServingWorkerOut]
+    """A contract whose workers serve the place: the contractor, the period, who is in post."""
+
+    contract_id: uuid.UUID = Field(description="合同")
+    contractor_name: str = Field(description="承接主体名称")
+    contractor_uscc: str = Field(description="承接主体统一社会信用代码")
+    purchaser_division: str = Field(description="购买主体的区划代码")
+    term_start: date = Field(description="合同期起")
+    term_end: date = Field(description="合同期止")
+    workers_in_post: int = Field(description="今日在岗人数")
+    workers: list[ServingWorkerOut] = Field(description="在岗人员（姓名脱敏）")
+    latest_evaluation: LatestGradeOut | None = Field(
+        default=None, description="最近一次公示的绩效评价等次（无公示结果或评价服务不可用时为空）"
+    )
 
 
 class WhoServesOut(BaseModel):
     """Who serves a township or village: the contracts whose workers are in post there (public)."""
 
-    division_code: str
-    on: date
-    contracts: list[ServingContractOut]
+    division_code: str = Field(description="所查询的乡镇（街道）或村（社区）")
+    on: date = Field(description="查询日（今天）")
+    contracts: list[ServingContractOut] = Field(description="在此服务的合同，签订早者在前")
+
+
+class InPostUnitOut(BaseModel):
+    """Workers in post on the day, for one division served and unit."""
+
+    serves_division: str = Field(
+        description="服务的乡镇（街道）或村（社区）的区划代码", examples=["640181100"]
+    )
+    unit_name: str = Field(description="服务单位", examples=["崇兴镇"])
+    workers: int = Field(description="当日在岗人数")
+
+
+class InPostContractOut(BaseModel):
+    """A contract bound to the roster (it names a headcount or keeps workers on it), in force on the day."""
+
+    contract_id: uuid.UUID = Field(description="合同")
+    purchaser_division: str = Field(description="购买主体的区划代码")
+    contractor_name: str = Field(description="承接主体名称")
+    headcount: int | None = Field(description="合同约定的派遣人数")
+
+
+class InPostOut(BaseModel):
+    """Who was in post on a day under a purchaser's division, from the roster (issue 16: the facts a
+    compliance report reads instead of a typed count, seed 000 三(二)). `contracts` empty: no contract
+    is bound to the roster there yet, so a typed count is still the only source."""
+
+    division_code: str = Field(description="购买主体区划（含下级）")
+    on: date = Field(description="基准日")
+    contracts: list[InPostContractOut] = Field(description="当日有效、按花名册管理人员的合同")
+    units: list[InPostUnitOut] = Field(description="按服务地与服务单位分组的在岗人数")
+    total: int = Field(description="在岗人数合计")
+
+
+class MissingTrainingOut(TrainingStatusOut):
+    """A contract whose year lacks the training the rules require (六(三); seed 000 三(三))."""
+
+    purchaser_division: str = Field(description="购买主体的区划代码")
+    contractor_name: str = Field(description="承接主体名称")

@@ -286,3 +286,37 @@ def _sources(req: BudgetRequest, working: dict[str, Any] | None) -> list[tuple[s
             amount = min(amount, working["amount"])
         out.append((f.source, amount))
     return out
+
+
+def assessments_from_outcomes(
+    staff: list[dict[str, Any]], start: date, years: int, people: int
+) -> tuple[list[list[str]], list[str]]:
+    """The evaluation service's outcomes of a contract's staff (`/staff-assessments/outcomes`: per
+    staff_ref, per year, qualified or not) as the per-position lists `compute_budget` takes: list k is
+    the assessment of year start.year + k − 1, which sets year k + 1's pay (seed 000 二(七): +5 % per
+    year qualified; 四(三): unqualified → replaced at first-year pay). Positions follow the staff refs
+    in order; a position nobody was assessed for that year is projected qualified. Stops at the first
+    year nobody was assessed (later years are projected, as without assessments)."""
+    out: list[list[str]] = []
+    notes: list[str] = []
+    refs = sorted(str(s.get("staff_ref")) for s in staff)
+    by_ref = {
+        str(s.get("staff_ref")): {int(y["year"]): bool(y["qualified"]) for y in s.get("years") or []}
+        for s in staff
+    }
+    for k in range(1, years):
+        year = start.year + k - 1
+        assessed = [(r, by_ref[r][year]) for r in refs if year in by_ref[r]]
+        if not assessed:
+            break
+        if len(assessed) > people:
+            raise AssessmentsMismatch(year=k, got=len(assessed), people=people)
+        outcomes = ["qualified" if ok else "unqualified" for _, ok in assessed]
+        failed = outcomes.count("unqualified")
+        outcomes += ["qualified"] * (people - len(outcomes))
+        out.append(outcomes)
+        notes.append(
+            f"{year}年度考核取自评价服务：{len(assessed)}人考核，{failed}人不合格"
+            + (f"，{people - len(assessed)}个岗位无考核结果按合格预测" if len(assessed) < people else "")
+        )
+    return out, notes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -123,6 +124,13 @@ class BudgetRequest(BaseModel):
         default_factory=list,
         max_length=10,
         description="第 k 项：第 k 年每个岗位的年度考核结果（决定第 k+1 年工资）；缺省为全部合格",
+    )
+    contract_id: uuid.UUID | None = Field(
+        default=None,
+        description=(
+            "合同：不填 assessments 时，按评价服务中该合同人员（花名册）的历年年度考核结果计算逐年递增"
+            "（第 k 年 = 起始年 + k − 1 的考核；尚未考核的人员与年度按合格预测）"
+        ),
     )
     dibao_spending_last_year: NonNegativeMoney | None = Field(default=None, description="上年低保资金支出")
     dispatch_fee_rate: Number | None = Field(

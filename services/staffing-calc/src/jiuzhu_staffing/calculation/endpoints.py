@@ -8,10 +8,11 @@ from fastapi import APIRouter, Depends, Request
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, Role, require_roles
 from jiuzhu_kit.errors import responses
+from jiuzhu_kit.peers import PeerUnavailable
 from jiuzhu_staffing.calc.budget import AssessmentsMismatch, PackHasNoPayRule
 from jiuzhu_staffing.calc.schemas import BudgetRequest, BudgetResult, StaffingRequest, StaffingResult
 from jiuzhu_staffing.calc.staffing import PackHasNoStaffingRules, ParameterNotInForce
-from jiuzhu_staffing.calculation import service
+from jiuzhu_staffing.calculation import assessments, service
 from jiuzhu_staffing.packs.registry import NoPackInForce, PackNotApplicable, PackNotFound, registry
 from jiuzhu_staffing.regions.known import UnknownDivisionCode
 
@@ -47,10 +48,17 @@ async def calculate_staffing(
         PackHasNoStaffingRules,
         AssessmentsMismatch,
         service.PeopleRequired,
+        PeerUnavailable,
         *PACK_ERRORS,
     ),
 )
 async def calculate_budget(request: Request, principal: Calculator, body: BudgetRequest) -> BudgetResult:
     """Cost per contract year (assessments drive raises and replacements), per funding source,
-    with working funds (3 % of last year's dibao spending where the pack says so) and shortfall."""
-    return service.budget(registry(request), principal, body)
+    with working funds (3 % of last year's dibao spending where the pack says so) and shortfall.
+    With `contract_id` and no typed `assessments`, the raises follow the contract's real staff
+    assessments, read from the evaluation service (seed 000 二(七): +5 % per year qualified)."""
+    staff = None
+    if body.contract_id is not None and not body.assessments:
+        principal.ensure_covers(body.division_code)  # before asking evaluation anything
+        staff = await assessments.outcomes(request, body.contract_id)
+    return service.budget(registry(request), principal, body, staff)

@@ -6,7 +6,7 @@ from typing import Any
 
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import FieldError, ValidationFailed
-from jiuzhu_staffing.calc.budget import compute_budget
+from jiuzhu_staffing.calc.budget import assessments_from_outcomes, compute_budget
 from jiuzhu_staffing.calc.schemas import (
     BudgetRequest,
     BudgetResult,
@@ -14,7 +14,7 @@ from jiuzhu_staffing.calc.schemas import (
     StaffingRequest,
     StaffingResult,
 )
-from jiuzhu_staffing.calc.staffing import compute_staffing, pack_used
+from jiuzhu_staffing.calc.staffing import compute_staffing, pack_used, pack_value
 from jiuzhu_staffing.packs.model import Pack
 from jiuzhu_staffing.packs.registry import PackRegistry
 from jiuzhu_staffing.regions.known import known
@@ -67,7 +67,11 @@ def staffing(reg: PackRegistry, principal: Principal, req: StaffingRequest) -> S
     return StaffingResult.model_validate(result)
 
 
-def budget_with_pack(reg: PackRegistry, req: BudgetRequest) -> tuple[Pack, dict[str, Any]]:
+def budget_with_pack(
+    reg: PackRegistry, req: BudgetRequest, staff: list[dict[str, Any]] | None = None
+) -> tuple[Pack, dict[str, Any]]:
+    """`staff`: the contract's assessment outcomes from the evaluation service (req.contract_id),
+    used for the pay progression instead of typed `assessments`."""
     pack = reg.choose(req.division_code, req.start, req.pack, any_jurisdiction=True)
     people = req.people
     if people is None:
@@ -76,12 +80,23 @@ def budget_with_pack(reg: PackRegistry, req: BudgetRequest) -> tuple[Pack, dict[
                 [FieldError(pointer="#/people", code="MISSING", detail="缺少 people 或 county")]
             )
         people = compute_staffing(pack, req.county, req.start, explain=False)["total"]
+    notes: list[str] = []
+    if staff is not None and pack.pay is not None:
+        term = pack_value(pack, pack.pay.params["contract_years"], req.start)
+        years = req.years or int(term.value)
+        found, notes = assessments_from_outcomes(staff, req.start, years, people)
+        req = req.model_copy(update={"assessments": found})
+        if not found:
+            notes = [f"合同 {req.contract_id} 尚无年度考核结果：逐年按合格预测"]
     result = compute_budget(pack, req, people)
+    result["notes"] = [*notes, *result["notes"]]
     result["pack"] = pack_used(pack, req.division_code)
     return pack, result
 
 
-def budget(reg: PackRegistry, principal: Principal, req: BudgetRequest) -> BudgetResult:
+def budget(
+    reg: PackRegistry, principal: Principal, req: BudgetRequest, staff: list[dict[str, Any]] | None = None
+) -> BudgetResult:
     principal.ensure_covers(req.division_code)
     known().ensure(req.division_code)
     if req.county is not None:
@@ -96,5 +111,5 @@ def budget(reg: PackRegistry, principal: Principal, req: BudgetRequest) -> Budge
                 ]
             )
         check_county(req.county, "#/county")
-    _, result = budget_with_pack(reg, req)
+    _, result = budget_with_pack(reg, req, staff)
     return BudgetResult.model_validate(result)

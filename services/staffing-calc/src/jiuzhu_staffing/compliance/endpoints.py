@@ -16,9 +16,10 @@ from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Year
 from jiuzhu_kit.listing import DateFilter, DivisionFilter, RangeInverted, equal, in_division, in_range
 from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
+from jiuzhu_kit.peers import PeerUnavailable
 from jiuzhu_staffing.calc.staffing import PackHasNoStaffingRules
 from jiuzhu_staffing.calculation.endpoints import PACK_ERRORS
-from jiuzhu_staffing.compliance import service
+from jiuzhu_staffing.compliance import roster, service
 from jiuzhu_staffing.compliance.models import ComplianceReport
 from jiuzhu_staffing.compliance.policy import POLICY
 from jiuzhu_staffing.compliance.repository import ComplianceRepository
@@ -36,15 +37,24 @@ Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.AUDITOR, R
     response_model=ReportOut,
     status_code=status.HTTP_201_CREATED,
     responses=responses(
-        JurisdictionForbidden, service.ReportExists, ConcurrentUpdate, PackHasNoStaffingRules, *PACK_ERRORS
+        JurisdictionForbidden,
+        service.ReportExists,
+        roster.ActualFromRoster,
+        ConcurrentUpdate,
+        PackHasNoStaffingRules,
+        PeerUnavailable,
+        *PACK_ERRORS,
     ),
 )
 async def submit_report(
     request: Request, session: SessionDep, principal: Writer, body: ReportIn
 ) -> ReportOut:
     """A county reports actual staff per unit, pay level, contract, working-funds document and
-    trainings for a year (seed 000 三(二)). Updating needs `expected_version` (audited)."""
-    r = await service.submit(session, request.app.state.audit, registry(request), principal, body)
+    trainings for a year (seed 000 三(二)). Updating needs `expected_version` (audited). Where a
+    contract bound to procurement's roster is in force on `on`, the actual staff come from the roster
+    (workers in post that day) and a typed `actual` is refused: send `[]`."""
+    facts = await roster.facts(request, body.county.division_code, body.on)
+    r = await service.submit(session, request.app.state.audit, registry(request), principal, body, facts)
     return ReportOut.model_validate(r)
 
 
@@ -77,7 +87,7 @@ async def list_reports(
 @router.get(
     "/reports/{division_code}/{year}",
     response_model=ComplianceOut,
-    responses=responses(service.ReportNotFound),
+    responses=responses(service.ReportNotFound, PeerUnavailable),
 )
 async def get_report(
     request: Request,
@@ -86,13 +96,24 @@ async def get_report(
     division_code: DivisionCode,
     year: Annotated[Year, Path(ge=2000, le=2100)],  # as the summary; an int4 overflow was a 500
 ) -> ComplianceOut:
-    """Required vs actual per unit and role, pay, trainings and documents, with the gaps."""
+    """Required vs actual per unit and role, pay, trainings and documents, with the gaps. "Actual" is
+    the roster's workers in post on the report date, per township or village, where a contract bound
+    to the roster exists (`actual_source: roster`); else the county's typed count (`typed`)."""
     return ComplianceOut.model_validate(
-        await service.report(session, registry(request), principal, division_code, year)
+        await service.report(
+            session,
+            registry(request),
+            principal,
+            division_code,
+            year,
+            lambda d, on: roster.facts(request, d, on),
+        )
     )
 
 
-@router.get("/summary", response_model=SummaryOut, responses=responses(service.ReportNotFound))
+@router.get(
+    "/summary", response_model=SummaryOut, responses=responses(service.ReportNotFound, PeerUnavailable)
+)
 async def compliance_summary(
     request: Request,
     session: SessionDep,
@@ -105,7 +126,15 @@ async def compliance_summary(
     whose report is overdue by the roll-out plan's deadline."""
     day = on or clock.today()  # the bureaus' date, not the machine's
     return SummaryOut.model_validate(
-        await service.summary(session, registry(request), principal, division_code, year, day)
+        await service.summary(
+            session,
+            registry(request),
+            principal,
+            division_code,
+            year,
+            day,
+            lambda d, on: roster.facts(request, d, on),
+        )
     )
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,6 +57,10 @@ class Gap(BaseModel):
     actual: int
     gap: int = Field(description="required − actual (positive = short)")
     citation: str | None
+    source: Literal["roster", "typed"] = Field(
+        default="typed",
+        description="actual 的来源：roster 花名册（报告日在岗人员，按服务的乡镇或村）；typed 县级填报（尚无按花名册管理的合同）",
+    )
 
 
 class ComplianceOut(BaseModel):
@@ -68,6 +72,13 @@ class ComplianceOut(BaseModel):
     required: int
     actual: int
     gap: int
+    actual_source: Literal["roster", "typed"] = Field(
+        default="typed",
+        description="roster：报告日有按花名册管理人员的合同，实际人数取自花名册；typed：尚无此类合同，为填报数",
+    )
+    roster: dict[str, Any] | None = Field(
+        default=None, description="花名册依据：基准日、合同、在岗人数（actual_source 为 roster 时）"
+    )
     pay: dict[str, Any]
     trainings: dict[str, Any]
     documents: dict[str, Any]

@@ -7,6 +7,7 @@ year (Lingwu 2, Shanghai 1); due dates from the roll-out plan (seed 000 三(二)
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -26,6 +27,7 @@ from jiuzhu_staffing.compliance.models import ComplianceReport
 from jiuzhu_staffing.compliance.policy import POLICY
 from jiuzhu_staffing.compliance.policy import ReportNotFound as ReportNotFound  # the service's refusal too
 from jiuzhu_staffing.compliance.repository import ComplianceRepository
+from jiuzhu_staffing.compliance.roster import ROSTER, TYPED, ActualFromRoster, RosterFacts, actual_by_unit
 from jiuzhu_staffing.compliance.schemas import ReportIn, ReportOut
 from jiuzhu_staffing.packs.model import Pack
 from jiuzhu_staffing.packs.registry import PackRegistry
@@ -58,7 +60,9 @@ def due_date(pack: Pack, on: date) -> date | None:
     return dv.value if dv else None
 
 
-def evaluate(reg: PackRegistry, r: ComplianceReport) -> dict[str, Any]:
+def evaluate(reg: PackRegistry, r: ComplianceReport, facts: RosterFacts | None = None) -> dict[str, Any]:
+    """The report against the rules. `facts`: the roster on the report date (roster.py); when a
+    contract is bound to it there, "actual" is the workers in post, per township or village."""
     county = CountyIn.model_validate(r.county)
     pack = reg.in_force(r.division_code, r.on)
     res = compute_staffing(pack, county, r.on, county_name=known().name(r.division_code))
@@ -67,10 +71,14 @@ def evaluate(reg: PackRegistry, r: ComplianceReport) -> dict[str, Any]:
         key = (f["unit_name"], f["role"])
         cur = req.setdefault(key, [0, f["explanation"]["citation"] if f["explanation"] else None])
         cur[0] += f["people"]
+    source = ROSTER if facts is not None and facts.bound else TYPED
     act: dict[tuple[str, str], int] = {}
-    for a in r.actual:
-        key = (a["unit_name"], a["role"])
-        act[key] = act.get(key, 0) + int(a["people"])
+    if facts is not None and source == ROSTER:
+        act = actual_by_unit(res["figures"], r.division_code, facts.units)
+    else:
+        for a in r.actual:
+            key = (a["unit_name"], a["role"])
+            act[key] = act.get(key, 0) + int(a["people"])
     units = []
     for key in sorted(set(req) | set(act)):
         need, cit = req.get(key, [0, None])
@@ -83,6 +91,7 @@ def evaluate(reg: PackRegistry, r: ComplianceReport) -> dict[str, Any]:
                 "actual": have,
                 "gap": need - have,
                 "citation": cit,
+                "source": source,
             }
         )
     pay_req, pay_cit = required_pay(pack, r.on)
@@ -120,6 +129,8 @@ def evaluate(reg: PackRegistry, r: ComplianceReport) -> dict[str, Any]:
         "required": required,
         "actual": actual,
         "gap": required - actual,
+        "actual_source": source,
+        "roster": facts.summary() if facts is not None and source == ROSTER else None,
         "pay": pay,
         "trainings": trainings,
         "documents": documents,
@@ -131,10 +142,20 @@ def evaluate(reg: PackRegistry, r: ComplianceReport) -> dict[str, Any]:
 
 
 async def submit(
-    session: AsyncSession, audit: AuditLog, reg: PackRegistry, principal: Principal, data: ReportIn
+    session: AsyncSession,
+    audit: AuditLog,
+    reg: PackRegistry,
+    principal: Principal,
+    data: ReportIn,
+    facts: RosterFacts | None = None,
 ) -> ComplianceReport:
+    """`facts`: the roster on `data.on`; where a contract is bound to it, a typed count is refused."""
     code = data.county.division_code
     ensure_county(principal, data.county)
+    if facts is not None and facts.bound and data.actual:
+        raise ActualFromRoster(
+            division=code, contracts="、".join(str(c.get("contract_id")) for c in facts.contracts)
+        )
     pack = reg.in_force(code, data.on)
     compute_staffing(pack, data.county, data.on, explain=False)  # refuse now rather than on read
     repo = ComplianceRepository(session)
@@ -180,9 +201,19 @@ async def submit(
 
 
 async def report(
-    session: AsyncSession, reg: PackRegistry, principal: Principal, division: str, year: int
+    session: AsyncSession,
+    reg: PackRegistry,
+    principal: Principal,
+    division: str,
+    year: int,
+    roster: Callable[[str, date], Awaitable[RosterFacts | None]],
 ) -> dict[str, Any]:
-    return evaluate(reg, POLICY.check(principal, await ComplianceRepository(session).get(division, year)))
+    r = POLICY.check(principal, await ComplianceRepository(session).get(division, year))
+    return evaluate(reg, r, await roster(r.division_code, r.on))
+
+
+def _county_facts(facts: RosterFacts | None, county: str) -> RosterFacts | None:
+    return facts.of_county(county) if facts is not None else None
 
 
 def _area(code: str) -> dict[str, Any]:
@@ -197,7 +228,13 @@ def _area(code: str) -> dict[str, Any]:
 
 
 async def summary(
-    session: AsyncSession, reg: PackRegistry, principal: Principal, division: str, year: int, as_of: date
+    session: AsyncSession,
+    reg: PackRegistry,
+    principal: Principal,
+    division: str,
+    year: int,
+    as_of: date,
+    roster: Callable[[str, date], Awaitable[RosterFacts | None]],
 ) -> dict[str, Any]:
     POLICY.ensure_role(principal)
     if not principal.covers(division):  # a summary of an area outside yours looks absent
@@ -205,7 +242,11 @@ async def summary(
     reports = POLICY.filter(
         principal, await ComplianceRepository(session).under(divisions.prefix(division), year)
     )
-    rows = [evaluate(reg, r) for r in reports]
+    # One roster question per report date for the whole area, then each county's share of it.
+    by_day: dict[date, RosterFacts | None] = {}
+    for d in sorted({r.on for r in reports}):
+        by_day[d] = await roster(division, d)
+    rows = [evaluate(reg, r, _county_facts(by_day[r.on], r.division_code)) for r in reports]
     cities: dict[str, dict[str, Any]] = {}
     provinces: dict[str, dict[str, Any]] = {}
     for row in rows:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -17,6 +18,7 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from jiuzhu_kit.cells import csv_cell, xlsx_cell
+from jiuzhu_kit.money import round_fen
 from jiuzhu_staffing.packs.model import ROLE_ZH, UNIT_ZH
 
 
@@ -148,6 +150,46 @@ def township_table(result: dict[str, Any], phrases: list[str]) -> Table:
     ]
     title = f"{result['county_name']}镇（街道）社会救助经办服务人员配备测算表"
     return Table(title, headers, rows, totals, _cited([result], kinds) + phrases, "附件2")
+
+
+EXISTING_HEADERS = ["现有人数（人）", "缺口（人）", "缺口年度经费（元）"]
+
+
+def with_existing(
+    table: Table,
+    key_column: int,
+    existing: dict[str, int] | None,
+    pay: Decimal | None,
+    notes: list[str],
+) -> Table:
+    """The columns seed 000 二(六) asks the tables to be read with (根据现有…现状): the staff each row
+    already has, the gap (required − existing; negative: more than required) and the gap's yearly
+    cost (a positive gap × one person's yearly pay under the pack). `existing` None: left blank."""
+    rows: list[list[Any]] = []
+    sums: list[Any] = [0, 0, Decimal("0.00")]
+    for row in table.rows:
+        required = row[-1]
+        if existing is None:
+            rows.append([*row, "", "", ""])
+            continue
+        have = existing.get(str(row[key_column]), 0)
+        gap = required - have
+        cost: Any = round_fen(pay * max(gap, 0)) if pay is not None else ""
+        rows.append([*row, have, gap, cost])
+        sums[0] += have
+        sums[1] += gap
+        sums[2] = sums[2] + cost if isinstance(cost, Decimal) else sums[2]
+    totals = [*table.totals, *(sums if existing is not None else ["", "", ""])]
+    if existing is not None and pay is None:
+        totals[-1] = ""
+    return Table(
+        table.title,
+        [*table.headers, *EXISTING_HEADERS],
+        rows,
+        totals,
+        [*table.notes, *notes],
+        table.sheet,
+    )
 
 
 def to_xlsx(table: Table) -> bytes:
