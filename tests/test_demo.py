@@ -105,7 +105,7 @@ def test_demo_loads_on_a_database_with_other_data(
     settings = KitSettings(JWT_SECRET=TEST_SECRET, DATABASE_URL="")
     someone = auth("bureau", "350802", sub="someone-else")
     code = uscc("52", "350802", 1)  # the demo's first Longyan contractor
-    with httpx.Client(base_url=live_stack.gateway, timeout=10) as c:
+    with httpx.Client(base_url=live_stack.gateway, timeout=60) as c:
         plan = c.post(
             "/api/procurement/plans",
             headers=someone,
@@ -133,7 +133,9 @@ def test_demo_loads_on_a_database_with_other_data(
             },
         }
         r = c.post(
-            "/api/procurement/contractors", headers=auth("contractor", "350802", sub="first", org=code), json=theirs
+            "/api/procurement/contractors",
+            headers=auth("contractor", "350802", sub="first", org=code),
+            json=theirs,
         )
         assert r.status_code == 201, r.text
 

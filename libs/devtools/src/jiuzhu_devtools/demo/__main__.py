@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from jiuzhu_devtools import run
 from jiuzhu_devtools.demo import Loaded, load
 from jiuzhu_devtools.demo.api import Persona, token

@@ -22,7 +22,7 @@ class DemoLoadError(RuntimeError):
     """A demo request was refused: the message names the request and the problem the service gave."""
 
 
-class _Conflict(Exception):  # noqa: N818 — internal: a 409 the caller asked to see
+class _Conflict(Exception):
     def __init__(self, problem: dict[str, Any]) -> None:
         super().__init__(problem.get("code"))
         self.problem = problem
@@ -110,12 +110,12 @@ class Api:
         try:
             return self.write(method, path, p, body, conflict_ok=True), None
         except _Conflict as c:
-            self.writes += 1
             return None, c.problem
 
-    def reuse(self, problem: dict[str, Any], service: str, p: Persona, what: str) -> Any:  # noqa: ANN401
+    def reuse(self, problem: dict[str, Any], service: str, p: Persona, what: str) -> Any:
         """The record a 409 `…_EXISTS` names (`existing.href`), read as `p`; None if it names none."""
         href = (problem.get("existing") or {}).get("href")
+        self.writes += 1  # a write the demo did not need to make
         self.reused += 1
         self.notes.append(f"{what}: already there ({problem.get('code')}), reused")
         if not href:
@@ -154,7 +154,11 @@ class Api:
             if r.status_code not in (429, 503):
                 break
             time.sleep(min(float(r.headers.get("retry-after", "1") or 1), 5))
-        if conflict_ok and r.status_code == 409 and r.headers.get("content-type", "").startswith("application/problem"):
+        if (
+            conflict_ok
+            and r.status_code == 409
+            and r.headers.get("content-type", "").startswith("application/problem")
+        ):
             raise _Conflict(r.json())
         if r.status_code >= 400:
             raise DemoLoadError(f"{method} {path} as {p.role}@{p.div} → {r.status_code}: {r.text[:800]}")

@@ -118,7 +118,9 @@ class Procurement:
                 self.tr("plans", pid, "submitted", self.bureau)
                 self.tr("plans", pid, "approved", self.finance)
                 return pid
-        raise DemoLoadError(f"plan {self.div}/{year}: the county and townships {PLAN_TOWNSHIPS} all have plans")
+        raise DemoLoadError(
+            f"plan {self.div}/{year}: the county and townships {PLAN_TOWNSHIPS} all have plans"
+        )
 
     def tr(
         self,
