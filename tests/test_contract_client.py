@@ -83,10 +83,10 @@ def test_generated_client_calls_the_stack(
     client_package: ModuleType, live_stack: LiveStack, token: Callable[..., str]
 ) -> None:
     api = importlib.import_module("jiuzhu_client.api")
-    public = importlib.import_module("jiuzhu_client.api.procurement_public.list_public_debarments")
-    packs = importlib.import_module("jiuzhu_client.api.staffing_rule_packs.list_packs")
-    projects = importlib.import_module("jiuzhu_client.api.procurement_projects.list_projects")
-    project = importlib.import_module("jiuzhu_client.api.procurement_projects.get_project")
+    public = importlib.import_module("jiuzhu_client.api.public.list_public_debarments")
+    packs = importlib.import_module("jiuzhu_client.api.public.list_packs")
+    projects = importlib.import_module("jiuzhu_client.api.bureau.list_projects")
+    project = importlib.import_module("jiuzhu_client.api.bureau.get_project")
     models = importlib.import_module("jiuzhu_client.models")
     assert api is not None
     anonymous = client_package.Client(base_url=live_stack.gateway, raise_on_unexpected_status=True)

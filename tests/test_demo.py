@@ -13,7 +13,7 @@ import httpx
 from jiuzhu_devtools.demo import load
 from jiuzhu_devtools.testing import TEST_SECRET, LiveStack
 from jiuzhu_kit.settings import KitSettings
-from tests.stories import ocds
+from tests.stories import ocds, uscc
 
 STATES = {
     "declared",
@@ -34,8 +34,8 @@ STATES = {
 }
 
 
-def _all(c: httpx.Client, path: str, h: dict[str, str]) -> list[dict[str, Any]]:
-    r = c.get(path, params={"limit": 200}, headers=h)
+def _all(c: httpx.Client, path: str, h: dict[str, str], **filters: Any) -> list[dict[str, Any]]:
+    r = c.get(path, params={"limit": 200, **filters}, headers=h)
     assert r.status_code == 200, r.text
     body = r.json()
     assert body.get("next_cursor") is None, "more than one page"
@@ -88,8 +88,68 @@ def test_demo_loads_every_state_and_loads_once(
         assert again.replayed == again.writes
         assert _snapshot(c, admin) == (projects, rounds)
 
-    # What the demo publishes (13 projects, every state a published project can be in) passes the
+    # What the demo publishes (14 projects, every state a published project can be in) passes the
     # tools OCDS publishers are checked with, as the stories' data does (tests/stories/ocds.py).
     figures = ocds.check_published(live_stack.gateway, admin)
-    assert figures.projects == 13 and figures.releases >= 50
+    assert figures.projects == 14 and figures.releases >= 50
     ocds.assert_clean(figures)
+
+
+def test_demo_loads_on_a_database_with_other_data(
+    live_stack: LiveStack, auth: Callable[..., dict[str, str]]
+) -> None:
+    """Someone else got there first: 新罗区's 2026 plan, one of the demo's contractors, 荔湾区's 2026
+    compliance report. The demo reuses what it may (the contractor, the report), plans 新罗区's
+    purchases under a township instead, leaves the others' records alone, and says so; a second
+    load replays."""
+    settings = KitSettings(JWT_SECRET=TEST_SECRET, DATABASE_URL="")
+    someone = auth("bureau", "350802", sub="someone-else")
+    code = uscc("52", "350802", 1)  # the demo's first Longyan contractor
+    with httpx.Client(base_url=live_stack.gateway, timeout=60) as c:
+        plan = c.post(
+            "/api/procurement/plans",
+            headers=someone,
+            json={
+                "division_code": "350802",
+                "year": 2026,
+                "title": "新罗区 2026 年度购买服务计划（他人）",
+                "budget_lines": [{"funding_source": "working_funds", "amount": "10000.00", "scope": "其他"}],
+            },
+        )
+        assert plan.status_code == 201, plan.text
+        theirs = {
+            "uscc": code,
+            "name": "新罗区某社会工作服务中心（先登记）",
+            "small_enterprise": False,
+            "legal_representative": "黄文",
+            "contact_phone": "13800009999",
+            "capacities": {
+                "facilities": "办公场所 100 平方米",
+                "staff_count": 8,
+                "skills": ["社会工作"],
+                "finance_system": True,
+                "governance": True,
+                "independent_liability": True,
+            },
+        }
+        r = c.post(
+            "/api/procurement/contractors",
+            headers=auth("contractor", "350802", sub="first", org=code),
+            json=theirs,
+        )
+        assert r.status_code == 201, r.text
+
+        loaded = load(live_stack.gateway, settings)
+        notes = "\n".join(loaded.notes)
+        assert f"contractor {code}" in notes and "CONTRACTOR_EXISTS" in notes, notes
+        assert "plan 350802/2026" in notes and "township 350802190" in notes, notes
+        assert loaded.reused >= 1 and "reused" in loaded.summary()
+        # The others' plan is untouched (still a draft); the demo's is township 350802190's.
+        admin = auth("admin", "000000")
+        assert c.get(f"/api/procurement/plans/{plan.json()['id']}", headers=admin).json()["status"] == "draft"
+        plans = _all(c, "/api/procurement/plans", admin, division_code="350802", year=2026)
+        assert sorted(p["division_code"] for p in plans) == ["350802", "350802190"]
+        longyan = loaded.places["新罗区 350802 (seed 001)"]
+        assert longyan["debarred_contractor"] == code  # the organisation registered first, reused
+        again = load(live_stack.gateway, settings)
+        assert again.replayed + again.reused == again.writes and again.notes == loaded.notes

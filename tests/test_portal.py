@@ -145,6 +145,52 @@ def test_longyan_portal_reads_anonymously_with_304s(
         assert missing.status_code == 404 and missing.json()["code"] == "ROUND_NOT_FOUND"
         assert h2 not in {r["round_id"] for r in _pages(c, "/api/public/evaluation/results", {})}
 
+        # "Who serves my village" (闽民保〔2018〕58号 二(二): a worker in each administrative village):
+        # the contractor and the coordinator in post, name masked, never an ID number or phone.
+        village = longyan["villages"][0]
+        page = _conditional(c, f"/api/public/procurement/who-serves/{village}", {}, 300)
+        assert page["division_code"] == village and len(page["contracts"]) == 1, page
+        serving = page["contracts"][0]
+        assert serving["contract_id"] == longyan["villages_contract"] and serving["workers_in_post"] == 1
+        assert serving["purchaser_division"] == LONGYAN and serving["contractor_name"]
+        (worker,) = serving["workers"]
+        assert (
+            worker["serves_division"] == village and worker["name"].startswith("林") and "*" in worker["name"]
+        )
+        assert "id_number" not in str(page) and "phone" not in str(page)
+        township = c.get(f"/api/public/procurement/who-serves/{village[:9]}").json()
+        assert township["contracts"][0]["workers_in_post"] == len(longyan["villages"])
+        assert c.get(f"/api/public/procurement/who-serves/{XUHUI}").json()["contracts"] == []
+
+
+def test_the_catalogue_per_level_is_public_and_cacheable(live_stack: LiveStack) -> None:
+    """Which services a province, city, county and township purchase (seed 003 二, seed 004 四(二)):
+    the catalogue in force for the division, per purchaser level, no token, 304 on a second read."""
+    path = "/api/public/procurement/catalogue"
+    with httpx.Client(base_url=live_stack.gateway, timeout=10) as c:
+        fujian = _conditional(c, path, {"division_code": "350000", "on": "2026-06-15"}, 3600)
+        assert [lv["level"] for lv in fujian["levels"]] == ["province", "city", "county", "township"]
+        by_level = {lv["level"]: {i["code"] for i in lv["items"]} for lv in fujian["levels"]}
+        assert by_level["province"] == by_level["city"] == by_level["county"]
+        assert "AS08" in by_level["county"] and "AS08" not in by_level["township"]  # 政策研究: county only
+        assert by_level["township"] < by_level["county"] and "AS09" in by_level["township"]
+        assert all(i["citation"] for lv in fujian["levels"] for i in lv["items"])
+        county = _conditional(c, path, {"division_code": LONGYAN, "on": "2026-06-15"}, 3600)
+        assert county["division_level"] == "county" and county["rules"].startswith("fj-procurement")
+        assert [lv["level"] for lv in county["levels"]] == ["county", "township"]
+        town = c.get(path, params={"division_code": LONGYAN, "level": "township", "on": "2026-06-15"}).json()
+        assert [lv["level"] for lv in town["levels"]] == ["township"]
+        assert {i["code"] for i in town["levels"][0]["items"]} == by_level["township"]
+        # Another day's or division's catalogue is another copy: its ETag differs.
+        a = c.get(path, params={"division_code": LONGYAN, "on": "2026-06-15"})
+        b = c.get(path, params={"division_code": LONGYAN, "on": "2016-06-15"})
+        assert b.status_code == 409 and b.json()["code"] == "RULE_NOT_IN_FORCE"  # before any catalogue
+        d = c.get(path, params={"division_code": "350800", "on": "2026-06-15"})
+        assert a.headers["etag"] != d.headers["etag"]
+        assert c.get(path, params={"division_code": "35"}).status_code == 422
+        bad = c.get(path, params={"level": "village"})
+        assert bad.status_code == 422 and bad.json()["code"] == "REQUEST_INVALID"
+
 
 def test_a_write_changes_the_public_etag(live_stack: LiveStack, auth: Callable[..., dict[str, str]]) -> None:
     """Invalidation follows writes: a debarment decided in 五华区 (Kunming) changes the ETag of the

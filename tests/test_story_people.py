@@ -471,7 +471,9 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         # 7. Who serves 崇兴镇 (and a village of it): public, cacheable, names masked, nothing personal.
         for place in (CHONGXING, f"{CHONGXING}201"):
             r = await w.client.get(f"/api/public/procurement/who-serves/{place}", headers=at("2020-06-01"))
-            assert r.status_code == 200 and r.headers["cache-control"] == "public, max-age=300", r.text
+            assert (
+                r.status_code == 200 and r.headers["cache-control"] == "public, max-age=300, must-revalidate"
+            ), r.text
             (serving,) = r.json()["contracts"]
             assert (serving["contract_id"], serving["workers_in_post"]) == (cid, 2)
             assert serving["contractor_name"] == "灵武市国有劳务派遣有限公司"

@@ -46,6 +46,7 @@ REFERENCE = {
     "/packs/{pack_id}",
     "/pilots/{province_code}/{year}/check",
     "/catalogue",
+    "/public/catalogue",
     "/negative-list",
     "/thresholds",
     "/workflows",

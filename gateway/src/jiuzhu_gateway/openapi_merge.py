@@ -5,6 +5,8 @@
 - component schemas are namespaced per service (`staffing.ScenarioOut`) and every `$ref` rewritten,
   so two services' same-named models never collide; operationIds and tags likewise;
 - every secured operation also accepts an API key (`X-API-Key`);
+- `/docs` groups operations by audience: an operation's tags are its `x-audience` (kit contract.py:
+  public, bureau, contractor, finance, integration), the gateway's own (API keys) `integration`;
 - the gateway's own endpoints (admin API) are added as they are.
 Fetched in the background at start, cached for `openapi_cache_seconds`; a service that cannot be
 reached keeps its last good contract (listed in `x-jiuzhu-missing` until first fetched).
@@ -23,6 +25,7 @@ from fastapi import FastAPI
 
 from jiuzhu_gateway import SERVICES, VERSION
 from jiuzhu_gateway.settings import GatewaySettings
+from jiuzhu_kit.contract import AUDIENCES
 
 log = logging.getLogger("jiuzhu.gateway.openapi")
 
@@ -161,7 +164,10 @@ def merge(specs: dict[str, dict[str, Any]], own: dict[str, Any]) -> dict[str, An
                 op = dict(op)
                 if op.get("operationId") in clashes[service]:
                     op["operationId"] = service + op["operationId"][:1].upper() + op["operationId"][1:]
-                op["tags"] = [f"{service} · {t}" for t in op.get("tags", [])] or [service]
+                if op.get("x-audience"):  # grouped by who calls it; the path names the service
+                    op["tags"] = list(op["x-audience"])
+                else:
+                    op["tags"] = [f"{service} · {t}" for t in op.get("tags", [])] or [service]
                 if public:
                     op["security"] = []
                 elif op.get("security") and op["security"] != []:
@@ -177,12 +183,24 @@ def merge(specs: dict[str, dict[str, Any]], own: dict[str, Any]) -> dict[str, An
     schemes.update(own_comps.get("securitySchemes", {}))
     for path, item in own.get("paths", {}).items():
         for method, op in item.items():
+            if method in METHODS:
+                op["tags"], op["x-audience"] = ["integration"], ["integration"]  # admin of API keys
             if method in METHODS:  # the head limits hold before any route (the proxy's limits do not)
                 op.setdefault("responses", {}).setdefault(
                     "431", {"description": GATEWAY_RESPONSES["431"], "content": PROBLEM_CONTENT}
                 )
         paths[path] = item
     tags += own.get("tags", [])
+    used = {
+        t
+        for item in paths.values()
+        for op in item.values()
+        if isinstance(op, dict)
+        for t in op.get("tags", [])
+    }
+    tags = [{"name": a, "description": d} for a, d in AUDIENCES.items()] + [
+        t for t in tags if t["name"] in used and t["name"] not in AUDIENCES
+    ]
     return {
         "openapi": "3.1.0",
         "info": {

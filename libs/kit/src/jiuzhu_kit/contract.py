@@ -14,7 +14,10 @@ reads an optional one). The kit's real behaviour, which this declares per operat
   `[]` where no credential is ever looked at (`/healthz`, `/readyz`, `/public/…`);
 - operation ids are the endpoint's name in camelCase (`listProjects`), summaries its first docstring
   line; `Idempotency-Key` on unsafe operations and `Accept-Language` on all are declared;
-- `servers` says where a client reaches the service (through the gateway), and the licence.
+- `servers` says where a client reaches the service (through the gateway), and the licence;
+- `x-audience` names who calls each operation (public, bureau, contractor, finance, integration:
+  `audiences`), from the roles its dependencies require and its path; the gateway's merged contract
+  groups `/docs` by it.
 """
 
 from __future__ import annotations
@@ -130,6 +133,72 @@ def pages_by_cursor(route: APIRoute | RouteContext) -> bool:
     return any(call is cursor_params for call in _calls(route.dependant))
 
 
+# Who calls the API, as the merged /docs groups it (issue 17). Each operation gets every audience that
+# may call it: the roles `require_roles` asks for, else (any token; the service decides) its path.
+AUDIENCES: dict[str, str] = {
+    "public": "公开 No credential: public disclosure for portals and citizens, reference data and rules, "
+    "the survey page",
+    "bureau": "购买主体 Purchasers and their overseers: civil-affairs bureaus, townships, auditors, "
+    "third-party evaluators, administrators",
+    "contractor": "承接主体 Contractors: registration, sealed bids, challenges and complaints, contracts, "
+    "rosters, evaluation appeals",
+    "finance": "财政 Finance bureaus: plan and project approval, payments, complaints, debarment decisions",
+    "integration": "系统对接 Systems: provincial platforms and portals with API keys, change feeds, webhooks, "
+    "OCDS, batch calculation",
+}
+ROLE_AUDIENCE: dict[str, str] = {
+    "admin": "bureau",
+    "bureau": "bureau",
+    "township": "bureau",
+    "auditor": "bureau",
+    "evaluator": "bureau",
+    "contractor": "contractor",
+    "finance": "finance",
+    "portal": "integration",
+}
+INTEGRATION_PATHS = ("/changes", "/webhooks/", "/ocds/", "/calculations/batch")
+# Any-token operations (the service decides per principal and jurisdiction): the purchaser's side and
+# finance read them (finance and auditors oversee everything in their jurisdiction); contractors too
+# where they are a party.
+CONTRACTOR_PATHS = (
+    "/payments",
+    "/bids",
+    "/challenges",
+    "/complaints",
+    "/contractors",
+    "/debarments",
+    "/contracts",
+    "/workers",
+    "/rounds",
+    "/consequences/contractor-history",
+)
+
+
+def required_roles(route: APIRoute | RouteContext) -> frozenset[str] | None:
+    """The roles a `require_roles` dependency of the route asks for (None: any principal, or none)."""
+    for call in _calls(route.dependant):
+        if getattr(call, "__qualname__", "").startswith("require_roles."):
+            return frozenset(call.__name__.removeprefix("require_").split("_"))
+    return None
+
+
+def audiences(path: str, route: APIRoute | RouteContext, anonymous: bool) -> list[str]:
+    """Who calls this operation, in AUDIENCES order (see module doc)."""
+    found: set[str] = set()
+    if anonymous or not requires_principal(route):
+        found.add("public")
+    roles = required_roles(route)
+    if roles is not None:
+        found |= {ROLE_AUDIENCE[r] for r in roles if r in ROLE_AUDIENCE}
+    elif requires_principal(route):
+        found |= {"bureau", "finance"}
+        if any(k in path for k in CONTRACTOR_PATHS):
+            found.add("contractor")
+    if any(k in path for k in INTEGRATION_PATHS):
+        found.add("integration")
+    return [a for a in AUDIENCES if a in found]
+
+
 def _declare(responses: dict[str, Any], status: str) -> None:
     spec = responses.get(status)
     if spec is None:
@@ -188,6 +257,7 @@ def patch_openapi(
                 op["security"] = [{}, *op["security"]]
             _summary(op)
             _headers(op, method)
+            op["x-audience"] = audiences(path, route, anonymous)
     schema.setdefault("info", {})["license"] = LICENSE
     if server is not None:
         schema["servers"] = [{"url": server, "description": "through the gateway (prefix included)"}]

@@ -5,6 +5,12 @@ Places: Lingwu 640181 (seed 002), 荔湾区 440103 (seed 000), 新罗区 350802 
 (seed 003), 金堂县 510121 (seed 004). Every write carries an `Idempotency-Key` derived from the
 request, so loading again (a second `make demo`, or after an interrupted one) replays the stored
 answers and writes nothing twice.
+
+Any database: records someone else made under the demo's natural keys are used as they are (a
+contractor's USCC, a compliance report or pilot list for a division's year), and where the county's
+plan for a year is someone else's, the demo's purchases are planned by one of the county's
+townships instead (procure.PLAN_TOWNSHIPS). `Loaded.summary()` says what was written, replayed,
+reused and moved.
 """
 
 from __future__ import annotations
@@ -36,7 +42,21 @@ class Loaded:
     calendars: list[str] = field(default_factory=list)  # services given a provisional next year
     writes: int = 0
     replayed: int = 0
+    reused: int = 0  # records someone else had made under the demo's keys, used as they are
+    notes: list[str] = field(default_factory=list)  # what the load did besides writing
     seconds: float = 0.0
+
+    def summary(self) -> str:
+        """What the load did, for people: new writes, replays, reuse and moves."""
+        new = self.writes - self.replayed - self.reused
+        lines = [
+            f"demo data loaded in {self.seconds:.1f} s: {new} new writes, {self.replayed} already there "
+            f"(replayed), {self.reused} made by someone else and reused"
+        ]
+        lines += [f"  - {n}" for n in self.notes]
+        if self.calendars:
+            lines.append(f"  - provisional next-year calendar loaded in: {', '.join(self.calendars)}")
+        return "\n".join(lines)
 
 
 def ensure_calendars(api: Api, today: date | None = None) -> list[str]:
@@ -72,6 +92,6 @@ def load(base_url: str, settings: KitSettings | None = None) -> Loaded:
             out.places[name] = place(api)
     finally:
         api.close()
-    out.writes, out.replayed = api.writes, api.replayed
+    out.writes, out.replayed, out.reused, out.notes = api.writes, api.replayed, api.reused, api.notes
     out.seconds = time.monotonic() - start
     return out

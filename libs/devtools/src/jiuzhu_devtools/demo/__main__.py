@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from jiuzhu_devtools import run
-from jiuzhu_devtools.demo import load
+from jiuzhu_devtools.demo import Loaded, load
 from jiuzhu_devtools.demo.api import Persona, token
 from jiuzhu_kit.settings import KitSettings
 
@@ -18,9 +16,9 @@ PERSONAS = [
 ]
 
 
-def show(base: str, places: dict[str, dict[str, Any]], seconds: float, writes: int, replayed: int) -> None:
+def show(base: str, loaded: Loaded) -> None:
     settings = KitSettings()
-    lingwu = places["灵武市 640181 (seed 002)"]
+    lingwu = loaded.places["灵武市 640181 (seed 002)"]
     company = lingwu["contractor"]
     personas = [
         *PERSONAS,
@@ -29,7 +27,7 @@ def show(base: str, places: dict[str, dict[str, Any]], seconds: float, writes: i
             Persona("contractor", "640181", company),
         ),
     ]
-    print(f"\ndemo data loaded in {seconds:.1f} s ({writes} writes, {replayed} already there and replayed)\n")
+    print(f"\n{loaded.summary()}\n")
     print("tokens (8 h; paste one into /docs → Authorize):")
     for label, p in personas:
         print(f"  {label}\n    {token(settings, p)}")
@@ -45,6 +43,9 @@ try:
   curl -s -H "Authorization: Bearer $T" {base}/api/evaluation/rounds/{round_id}
   curl -s -H "Authorization: Bearer $T" {base}/api/staffing/scenarios/{lingwu["scenario"]}
   curl -s {base}/api/public/procurement/debarments
+  curl -s '{base}/api/public/procurement/announcements?division_code=350802'
+  curl -s {base}/api/public/procurement/who-serves/350802106201
+  curl -s '{base}/api/public/procurement/catalogue?division_code=350802'
 docs: {base}/docs   (Ctrl-C stops everything; the data stays)
 """,
         flush=True,
@@ -54,7 +55,7 @@ docs: {base}/docs   (Ctrl-C stops everything; the data stays)
 def after_ready(base: str) -> None:
     print("loading the demo data through the gateway …", flush=True)
     loaded = load(base)
-    show(base, loaded.places, loaded.seconds, loaded.writes, loaded.replayed)
+    show(base, loaded)
 
 
 def main() -> None:

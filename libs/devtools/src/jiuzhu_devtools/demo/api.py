@@ -22,6 +22,12 @@ class DemoLoadError(RuntimeError):
     """A demo request was refused: the message names the request and the problem the service gave."""
 
 
+class _Conflict(Exception):
+    def __init__(self, problem: dict[str, Any]) -> None:
+        super().__init__(problem.get("code"))
+        self.problem = problem
+
+
 @dataclass(frozen=True)
 class Persona:
     role: str
@@ -57,6 +63,8 @@ class Api:
         self._tokens: dict[Persona, str] = {}
         self.writes = 0
         self.replayed = 0
+        self.reused = 0  # records someone else had already made under the demo's natural keys
+        self.notes: list[str] = []  # what the load did besides writing: reuse, places moved
 
     def close(self) -> None:
         self.http.close()
@@ -79,6 +87,7 @@ class Api:
         *,
         again: str = "",
         headers: dict[str, str] | None = None,
+        conflict_ok: bool = False,
     ) -> Any:
         """POST/PUT with an idempotency key derived from the request itself (plus `again` for a
         deliberate repeat of an identical request, e.g. a second announcement after a failure).
@@ -86,11 +95,32 @@ class Api:
         raw = json.dumps(body, ensure_ascii=False, sort_keys=True) if body is not None else ""
         digest = hashlib.sha256(f"{method} {path} {raw} {again}".encode()).hexdigest()[:40]
         extra = {**(headers or {}), "Idempotency-Key": f"{KEY_PREFIX}-{digest}"}
-        r = self._send(method, path, p, body, None, extra)
+        r = self._send(method, path, p, body, None, extra, conflict_ok=conflict_ok)
         self.writes += 1
         if r.headers.get("idempotent-replayed") == "true":
             self.replayed += 1
         return r.json() if r.content else None
+
+    def create(
+        self, path: str, p: Persona, body: Any, method: str = "POST"
+    ) -> tuple[Any, dict[str, Any] | None]:
+        """POST a record with a natural key (a USCC, a division's year). Returns (the record, None), or
+        (None, the 409 problem) when someone else already holds that key: a database with other data
+        is not an error, the caller reuses theirs or loads elsewhere and says so (`notes`)."""
+        try:
+            return self.write(method, path, p, body, conflict_ok=True), None
+        except _Conflict as c:
+            return None, c.problem
+
+    def reuse(self, problem: dict[str, Any], service: str, p: Persona, what: str) -> Any:
+        """The record a 409 `…_EXISTS` names (`existing.href`), read as `p`; None if it names none."""
+        href = (problem.get("existing") or {}).get("href")
+        self.writes += 1  # a write the demo did not need to make
+        self.reused += 1
+        self.notes.append(f"{what}: already there ({problem.get('code')}), reused")
+        if not href:
+            return None
+        return self.get(href if href.startswith("/api/") else f"/api/{service}{href}", p)
 
     def post(
         self,
@@ -100,11 +130,12 @@ class Api:
         *,
         again: str = "",
         headers: dict[str, str] | None = None,
+        conflict_ok: bool = False,
     ) -> Any:
-        return self.write("POST", path, p, body, again=again, headers=headers)
+        return self.write("POST", path, p, body, again=again, headers=headers, conflict_ok=conflict_ok)
 
-    def put(self, path: str, p: Persona, body: Any = None) -> Any:
-        return self.write("PUT", path, p, body)
+    def put(self, path: str, p: Persona, body: Any = None, *, conflict_ok: bool = False) -> Any:
+        return self.write("PUT", path, p, body, conflict_ok=conflict_ok)
 
     def _send(
         self,
@@ -114,6 +145,8 @@ class Api:
         body: Any,
         params: dict[str, Any] | None,
         extra: dict[str, str],
+        *,
+        conflict_ok: bool = False,
     ) -> httpx.Response:
         headers = {**self.headers(p), **extra}
         for _ in range(5):
@@ -121,6 +154,12 @@ class Api:
             if r.status_code not in (429, 503):
                 break
             time.sleep(min(float(r.headers.get("retry-after", "1") or 1), 5))
+        if (
+            conflict_ok
+            and r.status_code == 409
+            and r.headers.get("content-type", "").startswith("application/problem")
+        ):
+            raise _Conflict(r.json())
         if r.status_code >= 400:
             raise DemoLoadError(f"{method} {path} as {p.role}@{p.div} → {r.status_code}: {r.text[:800]}")
         return r

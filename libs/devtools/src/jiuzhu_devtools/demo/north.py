@@ -128,7 +128,8 @@ def lingwu(api: Api) -> dict[str, Any]:
         "working_funds_document": "灵政办发〔2018〕201号",
         "trainings_held": 1,
     }
-    api.post("/api/staffing/compliance/reports", bureau, report)
+    if (taken := api.create("/api/staffing/compliance/reports", bureau, report)[1]) is not None:
+        api.reuse(taken, "staffing", bureau, "compliance report 640181/2019")
 
     # After 财政部令第102号 (2020-03-01) dispatch may not be bought: the next cycle buys the service.
     plan26 = pr.plan(
@@ -156,7 +157,10 @@ def sichuan(api: Api) -> dict[str, Any]:
             {"division_code": "510681", "townships": ["雒城街道"]},
         ]
     }
-    out["pilots"] = api.put(f"/api/staffing/pilots/{SICHUAN}/2017", province, pilots)["version"]
+    made, taken = api.create(f"/api/staffing/pilots/{SICHUAN}/2017", province, pilots, method="PUT")
+    if taken is not None:  # PILOTS_EXIST names no record: someone else's list for 2017 stays
+        api.reuse(taken, "staffing", province, f"pilot counties {SICHUAN}/2017")
+    out["pilots"] = made["version"] if made else None
     pr = Procurement(api, PILOT_COUNTY)
     a = pr.contractor(1, "金堂县阳光社会工作服务中心", prefix="52")
     b = pr.contractor(2, "金堂县益民社会工作服务社", prefix="52")

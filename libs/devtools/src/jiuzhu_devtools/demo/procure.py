@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from jiuzhu_devtools.demo.api import Api, Persona, uscc
+from jiuzhu_devtools.demo.api import Api, DemoLoadError, Persona, uscc
 from jiuzhu_kit import clock
 
 # The project states in walk order (GET /api/procurement/workflows/project has the whole table).
@@ -25,6 +25,9 @@ PATH = [
     "final_evaluation",
     "closed",
 ]
+# Townships (statistical codes: 1xx are towns) that plan the demo's purchases when the county's
+# plan for the year belongs to someone else.
+PLAN_TOWNSHIPS = ("190", "191", "192")
 EVIDENCE = [{"kind": "report", "title": "评价报告（演示）", "sha256": "d" * 64}]
 ANNOUNCED_DAYS_BACK = 35
 
@@ -86,20 +89,38 @@ class Procurement:
         }
         if prefix.startswith("12"):
             body["public_institution_class"] = "class2"
-        self.api.post("/api/procurement/contractors", Persona("contractor", div or self.div, code), body)
+        who = Persona("contractor", div or self.div, code)
+        _, taken = self.api.create("/api/procurement/contractors", who, body)
+        if taken is not None:  # the registry is national: the same code is the same organisation
+            self.api.reuse(taken, "procurement", who, f"contractor {code} {name}")
         return code
 
     def plan(self, year: int, lines: list[tuple[str, str, str]], title: str) -> str:
-        body = {
-            "division_code": self.div,
-            "year": year,
-            "title": title,
-            "budget_lines": [{"funding_source": s, "amount": a, "scope": sc} for s, a, sc in lines],
-        }
-        pid = str(self.api.post("/api/procurement/plans", self.bureau, body)["id"])
-        self.tr("plans", pid, "submitted", self.bureau)
-        self.tr("plans", pid, "approved", self.finance)
-        return pid
+        """The place's plan for `year`. A county has one plan a year (PLAN_EXISTS); when someone else's
+        plan holds the county's year, the demo's purchases are planned by one of its townships
+        instead (seed 000 二(1): townships may also purchase), the first of PLAN_TOWNSHIPS that is
+        free or already the demo's, and the load says so."""
+        for div in (self.div, *(self.div + t for t in PLAN_TOWNSHIPS)):
+            body = {
+                "division_code": div,
+                "year": year,
+                "title": title if div == self.div else f"{title}（{div} 乡镇购买，演示）",
+                "budget_lines": [{"funding_source": s, "amount": a, "scope": sc} for s, a, sc in lines],
+            }
+            made, taken = self.api.create("/api/procurement/plans", self.bureau, body)
+            if taken is None:
+                if div != self.div:
+                    self.api.notes.append(
+                        f"plan {self.div}/{year}: the county's plan for the year is someone else's; "
+                        f"the demo's purchases are planned by township {div}"
+                    )
+                pid = str(made["id"])
+                self.tr("plans", pid, "submitted", self.bureau)
+                self.tr("plans", pid, "approved", self.finance)
+                return pid
+        raise DemoLoadError(
+            f"plan {self.div}/{year}: the county and townships {PLAN_TOWNSHIPS} all have plans"
+        )
 
     def tr(
         self,

@@ -65,7 +65,8 @@ def guangdong(api: Api) -> dict[str, Any]:
         "working_funds_document": "荔民〔2026〕3号",
         "trainings_held": 1,
     }
-    api.post("/api/staffing/compliance/reports", bureau, report)
+    if (taken := api.create("/api/staffing/compliance/reports", bureau, report)[1]) is not None:
+        api.reuse(taken, "staffing", bureau, f"compliance report {GUANGDONG}/2026")
 
     pr = Procurement(api, GUANGDONG)
     names = [
@@ -279,7 +280,49 @@ def longyan(api: Api) -> dict[str, Any]:
     )
     pr.tr("projects", ended, "terminated", bureau, reason="服务对象整体搬迁安置，经双方协商一致解除合同")
     out["terminated"] = ended
+    out |= villages(api, pr, plan, c, b)
     return out
+
+
+# 铁山镇's villages in the demo (statistical codes of the form 350802 1xx 2xx): one worker in post in
+# each administrative village (闽民保〔2018〕58号 二(二): 每个建制村和城市社区至少 1 名).
+LONGYAN_TOWNSHIP = "350802106"
+LONGYAN_VILLAGES = (("350802106201", "铁山村", "林秀英"), ("350802106202", "平在村", "陈志明"))
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def id_number(region: str, born: str, serial: int) -> str:
+    """A resident ID number with its GB 11643 check character (demo people only)."""
+    body = f"{region}{born}{serial:03d}"
+    return body + "10X98765432"[sum(int(ch) * w for ch, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def villages(api: Api, pr: Procurement, plan: str, contractor: str, runner_up: str) -> dict[str, Any]:
+    """Village coordinators in post: what a portal's "who serves my village" page shows."""
+    pid = pr.project(plan, "新罗区村级社会救助协理员服务", ["AS01", "DS07"], "360000.00", "2026-03-02")
+    contract = contract_body(
+        "村级社会救助协理员服务（铁山镇各建制村各 1 名）",
+        f"{len(LONGYAN_VILLAGES)} 名村级协理员",
+        ("2026-05-01", "2027-04-30"),
+        [("2026-H2", "170000.00", "2026-10-31"), ("2027-H1", "170000.00", "2027-04-30")],
+        "承接主体退出时由铁山镇人民政府临时接管村级协理工作",
+    )
+    bids = [Bidder(contractor, "", "340000.00", "63"), Bidder(runner_up, "", "350000.00", "60")]
+    walked = pr.walk(pid, "performance_supervision", Walk(CONSULT, bids, contract=contract))
+    employer = Persona("contractor", LONGYAN, contractor)
+    for n, (village, unit, name) in enumerate(LONGYAN_VILLAGES):
+        body = {
+            "name": name,
+            "id_number": id_number(LONGYAN, f"19{85 + n}0{n + 3}1{n}", 300 + n),
+            "education": "junior_college",
+            "household_division": LONGYAN,
+            "unit_name": unit,
+            "serves_division": village,
+        }
+        wid = api.post(f"/api/procurement/contracts/{walked['contract']}/workers", employer, body)["id"]
+        for to in ("trained", "dispatched", "in_post"):
+            api.post(f"/api/procurement/workers/{wid}/transitions", employer, {"to": to})
+    return {"villages_contract": walked["contract"], "villages": [v for v, _, _ in LONGYAN_VILLAGES]}
 
 
 def shanghai(api: Api) -> dict[str, Any]:

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import select
 
+from jiuzhu_kit import httpcache
 from jiuzhu_kit.auth import Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
@@ -361,13 +362,22 @@ async def missing_training(
     )
 
 
-@router.get("/public/who-serves/{division_code}", response_model=WhoServesOut, tags=["public"])
+WHO_SERVES_MAX_AGE = 300  # a roster changes more often than a published record, less than a list
+
+
+@router.get(
+    "/public/who-serves/{division_code}",
+    response_model=WhoServesOut,
+    tags=["public"],
+    responses=httpcache.documented(WHO_SERVES_MAX_AGE),
+)
 async def get_who_serves(
     request: Request, session: SessionDep, response: Response, division_code: DivisionCode
-) -> WhoServesOut:
+) -> Any:
     """Who serves my township or village (portals such as e 龙岩): the contractor, the contract period,
     the workers in post there today, names masked (张**), never an ID number or phone, and the contract's
-    latest published evaluation grade (from the evaluation service's public results). Public, cacheable."""
+    latest published evaluation grade (from the evaluation service's public results). Public, cacheable:
+    a strong `ETag` of the answer itself (it draws on several aggregates), `If-None-Match` → 304."""
     on = today()
     found = await service.who_serves(session, division_code, on)
     settings, transport = request.app.state.settings, wired_transport(request.app.state, "evaluation")
@@ -377,8 +387,7 @@ async def get_who_serves(
         )
         for c, _ in found
     }
-    response.headers["Cache-Control"] = "public, max-age=300"
-    return WhoServesOut(
+    out = WhoServesOut(
         division_code=division_code,
         on=on,
         contracts=[
@@ -403,3 +412,7 @@ async def get_who_serves(
             for c, ws in found
         ],
     )
+    stamp = httpcache.Stamp.of("who-serves", out.model_dump(mode="json"))
+    if (hit := httpcache.answer(request, response, stamp, WHO_SERVES_MAX_AGE)) is not None:
+        return hit
+    return out
