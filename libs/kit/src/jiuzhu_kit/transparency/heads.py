@@ -17,6 +17,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -162,27 +163,39 @@ class Verdict:
     reason: str | None = None
 
 
+def as_stored(aggregate_type: str, aggregate_id: str, event: Mapping[str, Any]) -> dict[str, Any]:
+    """An event as GET …/events serves it (JSON) in the form its hash covers: with its aggregate's
+    type and id, and its time parsed back."""
+    ev = {"aggregate_type": aggregate_type, "aggregate_id": aggregate_id, **event}
+    if isinstance(ev.get("occurred_at"), str):
+        ev["occurred_at"] = datetime.fromisoformat(ev["occurred_at"])
+    return ev
+
+
 def verify_aggregate(
+    aggregate_type: str,
+    aggregate_id: str,
     events: Sequence[Mapping[str, Any]],
     head: Mapping[str, Any],
     proof: Mapping[str, Any],
     key: Ed25519PublicKey,
 ) -> Verdict:
-    """An aggregate's history (its audit events, as GET …/events serves them) against a head
-    published earlier: the head is signed by `key`, the chain recomputes, and the chain hash the
-    history has at the proof's revision is the leaf the head includes. A chain rewritten after
-    the head was published recomputes to another hash: its leaf is not in the head's tree."""
+    """An aggregate's history (its audit events, as GET …/events serves them to a reader who sees
+    them whole) against a head published earlier: the head is signed by `key`, the chain
+    recomputes, and the chain hash the history has at the proof's revision is the leaf the head
+    includes at the proof's index. A chain rewritten after the head was published recomputes to
+    another hash: its leaf is not in the head's tree."""
     if not verify_head(head, key):
         return Verdict(False, "the head's signature does not verify")
-    chain = verify_chain([dict(e) for e in events])
+    stored = [as_stored(aggregate_type, aggregate_id, e) for e in events]
+    chain = verify_chain(stored)
     if not chain.ok:
         return Verdict(False, f"the chain is broken at revision {chain.broken_at_seq}: {chain.reason}")
     revision = proof["revision"]
-    at = [e for e in events if e["seq"] == revision]
+    at = [e for e in stored if e["seq"] == revision]
     if not at:
         return Verdict(False, f"the history has no revision {revision}")
-    ev = at[0]
-    leaf = entry_leaf_hash(ev["aggregate_type"], ev["aggregate_id"], revision, ev["hash"])
+    leaf = entry_leaf_hash(aggregate_type, aggregate_id, revision, at[0]["hash"])
     if not verify_inclusion_of(leaf, proof["leaf_index"], head, proof["audit_path"]):
         return Verdict(False, f"revision {revision} as stored now is not the one the head includes")
     return Verdict(True)

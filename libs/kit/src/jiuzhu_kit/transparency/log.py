@@ -184,9 +184,7 @@ class TransparencyLog:
         size = await self.size(session)
         last: tuple[int, int] | None = None
         if size:
-            at = (
-                await session.execute(select(e.c.event_xid, e.c.event_id).where(e.c.idx == size - 1))
-            ).one()
+            at = (await session.execute(select(e.c.event_xid, e.c.event_id).where(e.c.idx == size - 1))).one()
             last = (at.event_xid, at.event_id)
         while True:
             query = select(a.c.id, a.c.xid, a.c.aggregate_type, a.c.aggregate_id, a.c.seq, a.c.hash).where(
