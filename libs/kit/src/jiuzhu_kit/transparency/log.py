@@ -228,7 +228,7 @@ class TransparencyLog:
         only when the log grew (or has no head yet); `on_demand` always does."""
         await session.execute(
             text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
-            {"name": f"transparency:{self.t.head.schema}"},
+            {"name": f"transparency-publish:{self.t.head.schema}"},
         )
         previous = await self.latest(session)
         size = await self.append(session)

@@ -1,14 +1,14 @@
 """transparency: the public log of chain heads (entries, Merkle tree nodes, signed heads), append-only
 
 Revision ID: 0007_transparency
-Revises: 0006_webhooks
+Revises: 0005_list_indexes
 Create Date: 2026-12-03
 """
 
 from jiuzhu_kit.migrations import create_transparency_tables, drop_transparency_tables
 
 revision = "0007_transparency"
-down_revision = "0006_webhooks"
+down_revision = "0005_list_indexes"
 branch_labels = None
 depends_on = None
 
