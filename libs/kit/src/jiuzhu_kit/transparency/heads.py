@@ -65,24 +65,25 @@ def load_key(configured: str, service: str, environment: str) -> Ed25519PrivateK
     """The signing key: `configured` is a base64 32-byte Ed25519 seed (or a PEM private key); empty
     outside prod derives the development key; prod requires a real one."""
     value = configured.strip()
+    name = service.upper().replace("-", "_") + "_TRANSPARENCY_KEY"
     if not value:
         if environment == "prod":
-            raise ValueError(f"{service.upper()}_TRANSPARENCY_KEY is required in prod (Ed25519 key)")
+            raise ValueError(f"{name} is required in prod (Ed25519 key)")
         return dev_key(service)
     if value.startswith("-----BEGIN"):
         key = serialization.load_pem_private_key(value.encode(), password=None)
         if not isinstance(key, Ed25519PrivateKey):
-            raise ValueError(f"{service.upper()}_TRANSPARENCY_KEY must be an Ed25519 key")
+            raise ValueError(f"{name} must be an Ed25519 key")
     else:
         try:
             seed = base64.b64decode(value, validate=True)
         except ValueError as exc:
-            raise ValueError(f"{service.upper()}_TRANSPARENCY_KEY must be base64 (32 bytes)") from exc
+            raise ValueError(f"{name} must be base64 (32 bytes)") from exc
         if len(seed) != 32:
-            raise ValueError(f"{service.upper()}_TRANSPARENCY_KEY must be 32 bytes (base64)")
+            raise ValueError(f"{name} must be 32 bytes (base64)")
         key = Ed25519PrivateKey.from_private_bytes(seed)
     if environment == "prod" and public_raw(key.public_key()) == public_raw(dev_key(service).public_key()):
-        raise ValueError(f"{service.upper()}_TRANSPARENCY_KEY is the development key; set a real one")
+        raise ValueError(f"{name} is the development key; set a real one")
     return key
 
 
