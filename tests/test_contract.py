@@ -341,6 +341,14 @@ def test_operation_ids_are_short_camel_case_and_unique_across_the_merged_contrac
         "ListWebhookDeliveries",
         "EnableWebhookEndpoint",
         "ReplayWebhookDeliveries",
+        # the kit's public chain heads (transparency), on every service
+        "GetLatestTreeHead",
+        "GetTreeHead",
+        "GetTransparencyKey",
+        "ListLogEntries",
+        "GetInclusionProof",
+        "GetConsistencyProof",
+        "PublishTreeHead",
     }
 
 

@@ -596,6 +596,7 @@ def _real_secrets() -> dict[str, dict[str, str]]:
         "PROCUREMENT_BID_KEYS_PREVIOUS": "",
         "PROCUREMENT_BID_KEY": "a2V5" * 10 + "a2U=",
         "PROCUREMENT_PERSONAL_DATA_KEY": "cGRr" * 10 + "cGQ=",  # 32 bytes
+        **{f"{s}_TRANSPARENCY_KEY": "dGxr" * 10 + "dGw=" for s in ("STAFFING", "PROCUREMENT", "EVALUATION")},
     }
     out = {name: {k: real.get(k, "r" * 48) for k in data} for name, data in _example_secrets().items()}
     out[f"{CLUSTER}-app"] = {"uri": f"postgresql://jiuzhu:{'p' * 64}@{CLUSTER}-rw.jiuzhu:5432/jiuzhu"}

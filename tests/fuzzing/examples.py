@@ -83,6 +83,14 @@ def _common() -> dict[str, Example]:
             body={"url": "http://127.0.0.1:9/jiuzhu-hooks", "event_types": ["*"]}
         ),
         "PUT /admin/calendar/{year}": CALENDAR,
+        # Public chain heads (kit transparency): the same for everyone, no jurisdiction.
+        "GET /public/transparency/heads/{sequence}": Example(path={"sequence": 1}),
+        "GET /public/transparency/entries": Example(query={"start": 0, "end": 100}),
+        "GET /public/transparency/proofs/inclusion": Example(
+            query={"aggregate_type": "calendar_year", "aggregate_id": "2030"}
+        ),
+        "GET /public/transparency/proofs/consistency": Example(query={"first": 1, "second": 1}),
+        "POST /transparency/heads": Example(role="bureau"),
         "GET /calendar/working-days": WORKING_DAYS,
         "GET /calendar/{year}": YEAR,
     }

@@ -56,6 +56,13 @@ REFERENCE = {
     "/rules/documents",
     "/rules/in-force",
     "/rules/{pack_id}",
+    # Public chain heads (kit transparency): ids and hashes of the whole log, the same for everyone.
+    "/public/transparency/heads/latest",
+    "/public/transparency/heads/{sequence}",
+    "/public/transparency/key",
+    "/public/transparency/entries",
+    "/public/transparency/proofs/inclusion",
+    "/public/transparency/proofs/consistency",
 }
 
 

@@ -151,6 +151,8 @@ VALID: dict[tuple[str, str], Write] = {
                     lingwu=False,
                 ),
             ),
+            # A tree head covers the whole service's log, in no jurisdiction (kit transparency).
+            ("POST /transparency/heads", Write("bureau", lambda w: "/transparency/heads", lingwu=False)),
             (
                 "POST /webhooks/endpoints/{endpoint_id}/enable",
                 Write("bureau", lambda w: f"/webhooks/endpoints/{NO_ENDPOINT}/enable", lingwu=False),

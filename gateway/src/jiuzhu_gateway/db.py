@@ -14,4 +14,4 @@ class Base(DeclarativeBase):
     metadata = metadata
 
 
-kit = KitTables(metadata, calendar=False, rate_limits=True, webhooks=False)
+kit = KitTables(metadata, calendar=False, rate_limits=True, webhooks=False, transparency=False)

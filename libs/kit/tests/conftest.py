@@ -100,12 +100,17 @@ def build_app(
     """An app made only of the kit and `routers`, on the kit_test schema."""
     # prod refuses a JIUZHU_CLOCK (the suite sets one in the environment): the real clock there.
     clock = {"JIUZHU_CLOCK": ""} if environment == "prod" else {}
+    # prod requires a tree-head signing key (jiuzhu_kit.transparency); any real 32-byte seed.
+    key = (
+        {"transparency_key": "a2l0LXRlc3QtdHJhbnNwYXJlbmN5LWtleS0zMmJ5dGU="} if environment == "prod" else {}
+    )
     settings = KitSettings(
         DATABASE_URL=database_url,
         JWT_SECRET=TEST_SECRET,
         JIUZHU_ENVIRONMENT=environment,
         lean_routes=lean,
         **clock,
+        **key,
     )
     return create_app(
         service=service,

@@ -31,8 +31,12 @@ from jiuzhu_kit.lean import LeanRoute
 from jiuzhu_kit.middleware import KitMiddleware
 from jiuzhu_kit.observability import Metrics, configure_logging
 from jiuzhu_kit.settings import KitSettings
+from jiuzhu_kit.singleton import Leader
 from jiuzhu_kit.strictjson import strict_json_guard
 from jiuzhu_kit.tables import KitTables
+from jiuzhu_kit.transparency.api import transparency_router
+from jiuzhu_kit.transparency.heads import load_key
+from jiuzhu_kit.transparency.log import Publisher, TransparencyLog
 from jiuzhu_kit.webhooks import Sender, Webhooks
 from jiuzhu_kit.webhooks_api import webhooks_router
 from jiuzhu_kit.writepool import WritePool
@@ -45,6 +49,11 @@ class Health(BaseModel):
     service: str = Field(description="the process: a service's name or `gateway`", examples=["procurement"])
     version: str = Field(description="its version", examples=["0.1.0"])
     database: Literal["ok"] | None = Field(default=None, description="`ok` when the database answered")
+
+
+def plain_dsn(url: str) -> str:
+    """A DATABASE_URL as asyncpg.connect takes it (no SQLAlchemy driver suffix)."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def _maker(scope: Scope) -> Any:
@@ -99,6 +108,15 @@ def create_app(
                 await on_startup(app)
             if sender is not None:
                 sender.start_with(app.state.sessionmaker)
+            if transparency is not None and settings.transparency_publisher:
+                app.state.transparency_leader = Leader(
+                    plain_dsn(settings.database_url),
+                    f"transparency:{service}",
+                    Publisher(transparency, app.state.sessionmaker),
+                    every=settings.transparency_publish_seconds,
+                    connect_options={"server_settings": {"application_name": f"{service}-transparency"}},
+                )
+                await app.state.transparency_leader.start()
             # Everything loaded so far (modules, models, schemas, routes) lives as long as the
             # process: move it out of the collector's sight, so full collections under load scan
             # only what requests allocate (perf: ~10% of a busy worker's CPU was gc before).
@@ -110,6 +128,9 @@ def create_app(
                 await on_shutdown(app)
             if sender is not None:
                 await sender.stop()
+            leader = getattr(app.state, "transparency_leader", None)
+            if leader is not None:
+                await leader.close()
             await app.state.write_pool.close()
             await engine.dispose()
 
@@ -145,6 +166,13 @@ def create_app(
             app.state.webhooks = Webhooks(service, tables.webhooks, feed, settings)
             if settings.webhook_sender:
                 sender = Sender(app.state.webhooks)
+
+    # Public chain heads (jiuzhu_kit.transparency): a key that will not load stops start-up.
+    transparency: TransparencyLog | None = None
+    if tables.transparency is not None:
+        key = load_key(settings.transparency_key, service, settings.environment)
+        transparency = TransparencyLog(service, tables.transparency, tables.audit, key)
+        app.state.transparency = transparency
 
     install_error_handlers(app)  # database errors included, raw asyncpg ones from the hot paths too
     app.add_exception_handler(IdempotentReplay, replay_handler)
@@ -194,6 +222,8 @@ def create_app(
         app.include_router(changes_router(app.state.feed))
         if tables.webhooks is not None:
             app.include_router(webhooks_router())
+    if transparency is not None:
+        app.include_router(transparency_router())
     if problem_contract:
         declare_problems(
             app,

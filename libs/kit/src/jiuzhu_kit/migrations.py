@@ -87,7 +87,7 @@ def create_kit_tables(schema: str, *, calendar: bool = True) -> None:
     from jiuzhu_kit.tables import KitTables, append_only_ddl
 
     md = service_metadata(schema)
-    kit = KitTables(md, calendar=calendar, webhooks=False)
+    kit = KitTables(md, calendar=calendar, webhooks=False, transparency=False)
     bind = op.get_bind()
     md.create_all(bind)
     for stmt in append_only_ddl(schema):
@@ -148,6 +148,28 @@ def drop_webhook_tables(schema: str) -> None:
     op.execute(f'DROP FUNCTION IF EXISTS "{schema}".webhook_outbox_enqueue()')
     for name in ("webhook_attempt", "webhook_delivery", "webhook_outbox", "webhook_endpoint"):
         op.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}"')
+
+
+def create_transparency_tables(schema: str) -> None:
+    """Migration step: the transparency log's tables, append-only (jiuzhu_kit.transparency)."""
+    from alembic import op
+
+    from jiuzhu_kit.db import service_metadata
+    from jiuzhu_kit.transparency.log import TransparencyTables, append_only_ddl
+
+    md = service_metadata(schema)
+    TransparencyTables(md)
+    md.create_all(op.get_bind())
+    for stmt in append_only_ddl(schema):
+        op.execute(stmt)
+
+
+def drop_transparency_tables(schema: str) -> None:
+    from alembic import op
+
+    for name in ("transparency_head", "transparency_node", "transparency_entry"):
+        op.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}"')
+    op.execute(f'DROP FUNCTION IF EXISTS "{schema}".transparency_append_only()')
 
 
 def prepare(packages: list[str], database_url: str) -> list[str]:

@@ -49,6 +49,15 @@ class KitSettings(BaseSettings):
         default=10, gt=0, validation_alias="JIUZHU_WEBHOOK_TIMEOUT_SECONDS"
     )
     webhook_sender: bool = Field(default=True, validation_alias="JIUZHU_WEBHOOK_SENDER")
+    # Public chain heads (jiuzhu_kit.transparency): the Ed25519 key signing this service's tree heads,
+    # a base64 32-byte seed or a PEM private key (`<SERVICE>_TRANSPARENCY_KEY`); empty derives a
+    # development key from the service's name, refused in prod. Heads are published every period
+    # when the log grew, by one replica (the publisher can be turned off per process).
+    transparency_key: str = ""
+    transparency_publish_seconds: float = Field(
+        default=300, gt=0, validation_alias="JIUZHU_TRANSPARENCY_PUBLISH_SECONDS"
+    )
+    transparency_publisher: bool = Field(default=True, validation_alias="JIUZHU_TRANSPARENCY_PUBLISHER")
     # Largest request body accepted (bytes); bigger → 413 problem before the body is read in full.
     # Bulk endpoints raise it per route (create_app(body_limits=…)), never the other way round.
     max_body_bytes: int = Field(default=1_048_576, ge=1024)

@@ -188,8 +188,16 @@ class KitTables:
     """The kit's tables bound to one service's metadata (and so to its schema)."""
 
     def __init__(
-        self, metadata: MetaData, *, calendar: bool = True, rate_limits: bool = False, webhooks: bool = True
+        self,
+        metadata: MetaData,
+        *,
+        calendar: bool = True,
+        rate_limits: bool = False,
+        webhooks: bool = True,
+        transparency: bool = True,
     ) -> None:
+        from jiuzhu_kit.transparency.log import TransparencyTables
+
         self.audit = audit_table(metadata)
         self.idempotency = idempotency_table(metadata)
         self.rate_limit_window: Table | None = None
@@ -197,6 +205,7 @@ class KitTables:
         if rate_limits:
             self.rate_limit_window, self.rate_limit_replica = rate_limit_tables(metadata)
         self.webhooks = WebhookTables(metadata) if webhooks else None
+        self.transparency = TransparencyTables(metadata) if transparency else None
         self.calendar_day: Table | None = None
         self.calendar_year: Table | None = None
         if calendar:
