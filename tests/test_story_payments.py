@@ -246,7 +246,9 @@ async def test_lingwu_paid_on_signing_then_by_half_year_grades(
             ("finance", CITY),
             params={"on": "2021-01-01"},
         )
-        assert [(x["period"], x["days_overdue"], x["gate"]) for x in late] == [("2020-H2", 4, "evaluation")]
+        assert [(x["period"], x["days_overdue"], x["gate"]) for x in late["items"]] == [
+            ("2020-H2", 4, "evaluation")
+        ]
 
         await w.verify_trail(auditor)
         kinds = await every_chain(database_url)
@@ -323,16 +325,20 @@ async def test_a_small_enterprise_is_paid_within_30_days_of_acceptance(
         on_due = await w.call(
             "GET", "/api/procurement/contracts/overdue-payments", bureau, params={"on": due.isoformat()}
         )
-        assert on_due == []
+        assert on_due == {"items": [], "next_cursor": None}
         after = {"on": (due + timedelta(days=1)).isoformat()}
         for who in (bureau, ("auditor", CITY)):
             late = await w.call("GET", "/api/procurement/contracts/overdue-payments", who, params=after)
             assert [
-                (x["contract_id"], x["days_overdue"], x["small_enterprise"], x["citation"]) for x in late
+                (x["contract_id"], x["days_overdue"], x["small_enterprise"], x["citation"])
+                for x in late["items"]
             ] == [(cid, 1, True, "国务院令第802号 第九条")]
         c = await w.call("POST", f"/api/procurement/contracts/{cid}/payments/2026-H2/release", finance)
         assert pays(c)["2026-H2"]["status"] == "released"
-        assert await w.call("GET", "/api/procurement/contracts/overdue-payments", bureau, params=after) == []
+        assert await w.call("GET", "/api/procurement/contracts/overdue-payments", bureau, params=after) == {
+            "items": [],
+            "next_cursor": None,
+        }
         assert date.fromisoformat(pays(c)["2026-H2"]["released_on"]) == today
         await w.verify_trail(("auditor", LINGWU))
         assert (await every_chain(database_url))["procurement"]["payment"] == 1
