@@ -249,6 +249,24 @@ async def test_lingwu_paid_on_signing_then_by_half_year_grades(
         assert [(x["period"], x["days_overdue"], x["gate"]) for x in late["items"]] == [
             ("2020-H2", 4, "evaluation")
         ]
+        # The dashboard's counts, under the lists' own filters: this contract's payments per status.
+        pays_by_status = await w.call(
+            "GET", "/api/procurement/payments/counts", ("finance", CITY), params={"contract_id": cid}
+        )
+        statuses = [p["status"] for p in c["payments"]]
+        assert pays_by_status["by_status"] == {s: statuses.count(s) for s in sorted(set(statuses))}
+        assert pays_by_status["total"] == len(statuses)
+        contracts_by_status = await w.call(
+            "GET",
+            "/api/procurement/contracts/counts",
+            ("finance", CITY),
+            params={"division_code": c["division_code"]},
+        )
+        assert contracts_by_status["by_status"].get(c["status"], 0) >= 1
+        other = await w.call(
+            "GET", "/api/procurement/contracts/counts", ("finance", CITY), params={"division_code": "440103"}
+        )
+        assert other == {"total": 0, "by_status": {}}  # a filter never reaches past one's jurisdiction
 
         await w.verify_trail(auditor)
         kinds = await every_chain(database_url)

@@ -6,6 +6,9 @@
 - `as_of`: one date;
 - `q`: words in a name or title (case-insensitive substring, `%` and `_` taken literally).
 
+`StatusCountsOut`/`status_counts`: a dashboard's "how many per status" under a list's own filters
+(one GROUP BY on the narrowed query).
+
 `overdue` lists dated obligations kept as a JSON array on their record (a contract's or a
 project's deadlines) one row per obligation, in SQL, so those lists page by keyset like the others.
 """
@@ -16,8 +19,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query
+from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Date, Select, String, cast, column, func, or_, select, true
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from jiuzhu_kit import divisions
@@ -103,3 +108,18 @@ class Overdue:
             self.value["fulfilled_on"].astext.is_(None),
             self.due_on < as_of,
         )
+
+
+class StatusCountsOut(BaseModel):
+    """How many records per status under the list's filters (statuses with none are absent)."""
+
+    total: int = Field(description="记录总数 all records counted")
+    by_status: dict[str, int] = Field(description="各状态的记录数 records per status")
+
+
+async def status_counts(session: AsyncSession, query: Select[Any], status: Column) -> StatusCountsOut:
+    """`query` (already narrowed by the read policy and filtered) counted per `status`."""
+    counted = query.with_only_columns(status, func.count(), maintain_column_froms=True).group_by(status)
+    rows = (await session.execute(counted.order_by(status))).all()
+    counts = {str(s): int(n) for s, n in rows}
+    return StatusCountsOut(total=sum(counts.values()), by_status=counts)

@@ -13,7 +13,7 @@ from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.documents.api import DocumentOut, Owner, attach
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Period
-from jiuzhu_kit.listing import RangeInverted
+from jiuzhu_kit.listing import RangeInverted, StatusCountsOut
 from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_params
 from jiuzhu_procurement.common.evaluation import EvaluationUnavailable
 from jiuzhu_procurement.contract import document, listing, machine, rules, service
@@ -110,6 +110,24 @@ async def list_payments(
 ) -> CursorPage[listing.PaymentItemOut]:
     """Payments of the contracts you may read, soonest due first (e.g. `status=scheduled&due_to=…`)."""
     return await listing.payments(session, principal, page, filters)
+
+
+@router.get("/contracts/counts", response_model=StatusCountsOut, responses=responses(RangeInverted))
+async def count_contracts(
+    session: SessionDep, principal: PrincipalDep, filters: Annotated[listing.ContractFilters, Depends()]
+) -> StatusCountsOut:
+    """Contracts per status you may read, under the same filters as the list (a dashboard's
+    "contracts per state in my county"); statuses with none are absent."""
+    return await listing.contract_counts(session, principal, filters)
+
+
+@router.get("/payments/counts", response_model=StatusCountsOut, responses=responses(RangeInverted))
+async def count_payments(
+    session: SessionDep, principal: PrincipalDep, filters: Annotated[listing.PaymentFilters, Depends()]
+) -> StatusCountsOut:
+    """Payments per status (scheduled, released) of the contracts you may read, under the same
+    filters as the payments list; statuses with none are absent."""
+    return await listing.payment_counts(session, principal, filters)
 
 
 @router.get(
