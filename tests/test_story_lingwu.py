@@ -260,7 +260,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
             "GET",
             "/api/procurement/contracts/overdue-deadlines",
             ("finance", CITY),
-            params={"on": (due + timedelta(days=1)).isoformat()},
+            params={"on": (due + timedelta(days=1)).isoformat(), "limit": "20"},
         )
         assert [(x["contract_id"], x["key"], x["days_overdue"]) for x in late["items"]] == [
             (cid, "staff_dispatched", 1)
