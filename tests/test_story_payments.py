@@ -283,8 +283,20 @@ async def test_lingwu_paid_on_signing_then_by_half_year_grades(
             },
         )
         assert contracts_by_status == {"total": 1, "by_status": {c["status"]: 1}}
-        other = await w.call(
-            "GET", "/api/procurement/contracts/counts", ("finance", CITY), params={"division_code": "440103"}
+        other = await w.call(  # the same filters in another county
+            "GET",
+            "/api/procurement/contracts/counts",
+            ("finance", CITY),
+            params={
+                "division_code": "440103",
+                "status": c["status"],
+                "project_id": c["project_id"],
+                "contractor_uscc": c["contractor_uscc"],
+                "on": c["term_start"],
+                "signed_from": c["signed_on"],
+                "signed_to": c["signed_on"],
+                "q": c["contractor_name"][:4],
+            },
         )
         assert other == {"total": 0, "by_status": {}}  # a filter never reaches past one's jurisdiction
 

@@ -72,6 +72,7 @@ async def cursor_params(
         Query(
             max_length=512,
             description="上一页返回的 `next_cursor`；不传则从第一页开始。The `next_cursor` of the previous page; omit for the first page.",
+            examples=["WyIyMDI2LTEwLTE1IiwiY2YzMzhlOTEtYmVhZi00NzQ1LTg5ZTctZGM3OGVhNTQwZWNhIl0"],
         ),
     ] = None,
 ) -> CursorParams:
