@@ -55,7 +55,7 @@ from jiuzhu_kit.tables import WebhookTables
 
 log = logging.getLogger("jiuzhu.webhooks")
 
-BATCH = 100
+BATCH = 500  # outbox rows fanned out, and deliveries claimed and sent, per round
 
 
 def new_secret() -> str:
@@ -199,14 +199,9 @@ class Webhooks:
             wanted = [e for e in events if matches(ep.event_types, e["action"])]
             if not wanted:
                 continue
+            ids = {(e["aggregate_type"], e["aggregate_id"], e["seq"]): e["id"] for e in wanted}
             for change in await self.feed.visible(session, owner(ep), wanted, expand=True):
-                event_id = next(
-                    e["id"]
-                    for e in wanted
-                    if e["aggregate_type"] == change.aggregate_type
-                    and e["aggregate_id"] == change.aggregate_id
-                    and e["seq"] == change.revision
-                )
+                event_id = ids[change.aggregate_type, change.aggregate_id, change.revision]
                 payload = {
                     "type": change.event,
                     "timestamp": change.occurred_at.isoformat(),
