@@ -216,10 +216,25 @@ async def test_an_open_tender_and_a_consultation_across_national_day(
             ("auditor", "310000"),
             params={"on": "2026-10-21", "division_code": XUHUI},
         )
+        overdue = overdue["items"]
         assert [(o["project_id"], o["key"], o["days_overdue"]) for o in overdue] == [
             (consult, "award_announcement", 6),
             (consult, "contract_publication", 1),
         ]
+        # A cursor page like every list: one at a time, the same two in the same order, then the end.
+        paged, cursor = [], None
+        for _ in range(3):
+            params = {"on": "2026-10-21", "division_code": XUHUI, "limit": "1"}
+            page = await w.call(
+                "GET",
+                "/api/procurement/projects/overdue-deadlines",
+                ("auditor", "310000"),
+                params={**params, **({"cursor": cursor} if cursor else {})},
+            )
+            paged += page["items"]
+            if (cursor := page.get("next_cursor")) is None:
+                break
+        assert paged == overdue
         for key, on in (("award_announcement", "2026-10-14"), ("contract_publication", "2026-10-21")):
             await w.call(
                 "POST",
@@ -348,6 +363,7 @@ async def test_an_open_tender_and_a_consultation_across_national_day(
             FINANCE,
             params={"on": "2026-11-17"},
         )
+        overdue = overdue["items"]
         assert [(o["key"], o["due_on"]) for o in overdue] == [
             ("award_announcement", "2026-11-13"),
             ("contract_publication", "2026-11-16"),

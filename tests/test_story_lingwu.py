@@ -255,14 +255,14 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
         on_due = await w.call(
             "GET", "/api/procurement/contracts/overdue-deadlines", bureau, params={"on": due.isoformat()}
         )
-        assert on_due == []
+        assert on_due == {"items": [], "next_cursor": None}
         late = await w.call(
             "GET",
             "/api/procurement/contracts/overdue-deadlines",
             ("finance", CITY),
-            params={"on": (due + timedelta(days=1)).isoformat()},
+            params={"on": (due + timedelta(days=1)).isoformat(), "limit": "20"},
         )
-        assert [(x["contract_id"], x["key"], x["days_overdue"]) for x in late] == [
+        assert [(x["contract_id"], x["key"], x["days_overdue"]) for x in late["items"]] == [
             (cid, "staff_dispatched", 1)
         ]
         await w.call(
@@ -274,7 +274,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
         cleared = await w.call(
             "GET", "/api/procurement/contracts/overdue-deadlines", bureau, params={"on": "2030-01-01"}
         )
-        assert cleared == []
+        assert cleared["items"] == []
         await w.tr("projects", pid, "performance_supervision", bureau)
 
         # 5. The first half-year passes: bureau 100, township 93.71, recipients 82.50 → 92.86 优秀.

@@ -244,9 +244,61 @@ async def test_lingwu_paid_on_signing_then_by_half_year_grades(
             "GET",
             "/api/procurement/contracts/overdue-payments",
             ("finance", CITY),
-            params={"on": "2021-01-01"},
+            params={"on": "2021-01-01", "limit": "20"},
         )
-        assert [(x["period"], x["days_overdue"], x["gate"]) for x in late] == [("2020-H2", 4, "evaluation")]
+        assert [(x["period"], x["days_overdue"], x["gate"]) for x in late["items"]] == [
+            ("2020-H2", 4, "evaluation")
+        ]
+        # The dashboard's counts, under the lists' own filters (every filter the lists take).
+        released_days = sorted(p["released_on"] for p in released)
+        pays_by_status = await w.call(
+            "GET",
+            "/api/procurement/payments/counts",
+            ("finance", CITY),
+            params={
+                "division_code": c["division_code"],
+                "status": "released",
+                "contract_id": cid,
+                "contractor_uscc": c["contractor_uscc"],
+                "due_from": "2000-01-01",
+                "due_to": "2099-12-31",
+                "released_from": released_days[0],
+                "released_to": released_days[-1],
+            },
+        )
+        assert pays_by_status == {"total": len(released), "by_status": {"released": len(released)}}
+        contracts_by_status = await w.call(
+            "GET",
+            "/api/procurement/contracts/counts",
+            ("finance", CITY),
+            params={
+                "division_code": c["division_code"],
+                "status": c["status"],
+                "project_id": c["project_id"],
+                "contractor_uscc": c["contractor_uscc"],
+                "on": c["term_start"],
+                "signed_from": c["signed_on"],
+                "signed_to": c["signed_on"],
+                "q": c["contractor_name"][:4],
+            },
+        )
+        assert contracts_by_status == {"total": 1, "by_status": {c["status"]: 1}}
+        other = await w.call(  # the same filters in another county
+            "GET",
+            "/api/procurement/contracts/counts",
+            ("finance", CITY),
+            params={
+                "division_code": "440103",
+                "status": c["status"],
+                "project_id": c["project_id"],
+                "contractor_uscc": c["contractor_uscc"],
+                "on": c["term_start"],
+                "signed_from": c["signed_on"],
+                "signed_to": c["signed_on"],
+                "q": c["contractor_name"][:4],
+            },
+        )
+        assert other == {"total": 0, "by_status": {}}  # a filter never reaches past one's jurisdiction
 
         await w.verify_trail(auditor)
         kinds = await every_chain(database_url)
@@ -323,16 +375,20 @@ async def test_a_small_enterprise_is_paid_within_30_days_of_acceptance(
         on_due = await w.call(
             "GET", "/api/procurement/contracts/overdue-payments", bureau, params={"on": due.isoformat()}
         )
-        assert on_due == []
+        assert on_due == {"items": [], "next_cursor": None}
         after = {"on": (due + timedelta(days=1)).isoformat()}
         for who in (bureau, ("auditor", CITY)):
             late = await w.call("GET", "/api/procurement/contracts/overdue-payments", who, params=after)
             assert [
-                (x["contract_id"], x["days_overdue"], x["small_enterprise"], x["citation"]) for x in late
+                (x["contract_id"], x["days_overdue"], x["small_enterprise"], x["citation"])
+                for x in late["items"]
             ] == [(cid, 1, True, "国务院令第802号 第九条")]
         c = await w.call("POST", f"/api/procurement/contracts/{cid}/payments/2026-H2/release", finance)
         assert pays(c)["2026-H2"]["status"] == "released"
-        assert await w.call("GET", "/api/procurement/contracts/overdue-payments", bureau, params=after) == []
+        assert await w.call("GET", "/api/procurement/contracts/overdue-payments", bureau, params=after) == {
+            "items": [],
+            "next_cursor": None,
+        }
         assert date.fromisoformat(pays(c)["2026-H2"]["released_on"]) == today
         await w.verify_trail(("auditor", LINGWU))
         assert (await every_chain(database_url))["procurement"]["payment"] == 1

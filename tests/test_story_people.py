@@ -269,9 +269,9 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
             await move(wid, "dispatched", "2018-11-28")
         # Twelve of thirteen on the due day: not yet late; the day after, overdue (the city sees it).
         overdue = "/api/procurement/contracts/overdue-deadlines"
-        assert await w.call("GET", overdue, BUREAU, params={"on": "2018-11-30"}) == []
+        assert (await w.call("GET", overdue, BUREAU, params={"on": "2018-11-30"}))["items"] == []
         late = await w.call("GET", overdue, ("finance", CITY), params={"on": "2018-12-01"})
-        assert [(x["contract_id"], x["key"], x["days_overdue"]) for x in late] == [
+        assert [(x["contract_id"], x["key"], x["days_overdue"]) for x in late["items"]] == [
             (cid, "staff_dispatched", 1)
         ]
         # Nobody types it.
@@ -286,7 +286,7 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         await move(ids[12], "dispatched", "2018-12-03")
         c = await w.call("GET", f"/api/procurement/contracts/{cid}", BUREAU)
         assert c["deadlines"][0]["fulfilled_on"] == "2018-12-03"
-        assert await w.call("GET", overdue, BUREAU, params={"on": "2018-12-04"}) == []
+        assert (await w.call("GET", overdue, BUREAU, params={"on": "2018-12-04"}))["items"] == []
         for wid in ids:
             await move(wid, "in_post", "2018-12-05")
         await w.call("POST", f"/api/procurement/workers/{ids[0]}/approval", BUREAU)

@@ -16,6 +16,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg
@@ -26,6 +27,9 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn, free_port, test_today
 from jiuzhu_kit.audit import SYSTEM, AuditLog
+from jiuzhu_kit.feed import Feed
+from jiuzhu_kit.settings import KitSettings
+from jiuzhu_kit.webhooks import TargetRefused, Webhooks, pin
 from jiuzhu_procurement.db import kit as procurement_kit
 from tests.stories import Walk
 
@@ -201,3 +205,79 @@ async def test_webhooks_are_signed_retried_logged_replayed_and_disabled(
         assert [d["status"] for d in failed] == ["failed"]
         assert failed[0]["attempts"] >= 3 and all(a["status"] is None for a in failed[0]["log"])
         assert json.loads(rx.accepted[-1][1])["type"] == "plan.created"  # the live endpoint got it too
+
+
+class Resolver:
+    """A name server that answers what the test says, in turn (DNS rebinding: a public address
+    first, an internal one the next time)."""
+
+    def __init__(self, *answers: list[str]) -> None:
+        self.answers = list(answers)
+        self.asked: list[tuple[str, int]] = []
+
+    async def __call__(self, host: str, port: int) -> list[str]:
+        self.asked.append((host, port))
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+
+async def test_webhook_targets_are_resolved_at_every_attempt_and_internal_addresses_refused() -> None:
+    """In prod the sender resolves the target again at each attempt, refuses a name that now points
+    inside (loopback, private, link-local, IPv4-mapped), and connects to the address it checked."""
+    rebinding = Resolver(["93.184.216.34"], ["127.0.0.1"])
+    first = await pin("https://hooks.example.org/in", allow_private=False, resolver=rebinding)
+    assert first.url == "https://93.184.216.34/in"
+    assert first.headers == {"host": "hooks.example.org"}
+    assert first.extensions == {"sni_hostname": "hooks.example.org"}
+    with pytest.raises(TargetRefused, match=r"resolves to 127\.0\.0\.1"):
+        await pin("https://hooks.example.org/in", allow_private=False, resolver=rebinding)
+    assert rebinding.asked == [("hooks.example.org", 443), ("hooks.example.org", 443)]
+
+    for answer in (["10.1.2.3"], ["169.254.169.254"], ["::ffff:192.168.0.1"], ["93.184.216.34", "fe80::1"]):
+        with pytest.raises(TargetRefused, match="not a public address"):
+            await pin("http://sync.example.org:8080/x", allow_private=False, resolver=Resolver(answer))
+    for url in ("http://127.0.0.1/x", "http://[::1]:9000/x", "http://0.0.0.0/x", "http://100.64.0.1/x"):
+        with pytest.raises(TargetRefused, match="not a public address"):
+            await pin(url, allow_private=False)
+    with pytest.raises(TargetRefused, match="only http"):
+        await pin("file:///etc/passwd", allow_private=False)
+    v6 = await pin(
+        "http://sync.example.org:8080/x?a=1", allow_private=False, resolver=Resolver(["2606:4700:4700::1111"])
+    )
+    assert (v6.url, v6.headers) == (
+        "http://[2606:4700:4700::1111]:8080/x?a=1",
+        {"host": "sync.example.org:8080"},
+    )
+    # dev/test: local receivers are allowed, still pinned.
+    local = await pin("http://receiver.test:8080/x", allow_private=True, resolver=Resolver(["127.0.0.1"]))
+    assert local.url == "http://127.0.0.1:8080/x"
+
+
+async def test_a_delivery_goes_to_the_pinned_address_and_never_to_a_rebound_one() -> None:
+    """The sender's own attempt (Webhooks.send) through a real receiver: it connects to the address
+    it resolved (the receiver sees the name in `Host`); once the name resolves to loopback in prod,
+    nothing is sent and the attempt says why."""
+    settings = KitSettings(
+        JWT_SECRET="x" * 40, DATABASE_URL="postgresql://unused/x", JIUZHU_ENVIRONMENT="test"
+    )
+    assert procurement_kit.webhooks is not None
+    hooks = Webhooks("procurement", procurement_kit.webhooks, Feed(procurement_kit.audit, {}), settings)
+    async with Receiver(0) as rx, httpx.AsyncClient(timeout=5) as client:
+        names = Resolver(["127.0.0.1"])
+        hooks.resolver = names
+        delivery = SimpleNamespace(
+            url=f"http://receiver.invalid:{rx.port}/hooks/jiuzhu",
+            payload={"type": "plan.created"},
+            secret="whsec_" + "QUJD" * 8,
+            msg_id="msg_procurement_1",
+        )
+        status, _, error = await hooks.send(client, delivery)
+        assert (status, error) == (204, None)
+        headers, _ = rx.accepted[0]
+        assert headers["host"] == f"receiver.invalid:{rx.port}"
+        assert names.asked == [("receiver.invalid", rx.port)]
+
+        hooks.allow_private = False  # as in prod
+        status, ms, error = await hooks.send(client, delivery)
+        assert status is None and ms >= 0 and error is not None
+        assert error.startswith("target refused: receiver.invalid resolves to 127.0.0.1")
+        assert rx.calls == 1  # nothing reached the receiver

@@ -408,6 +408,8 @@ def procurement(w: World) -> dict[str, Example]:
         "GET /plans": Example(query={"division_code": LINGWU, "status": "approved"}),
         "GET /contracts": Example(query={"division_code": LINGWU, "signed_from": w.signed_on}),
         "GET /payments": Example(query={"contract_id": w.contract, "due_from": "2019-01-01"}),
+        "GET /contracts/counts": Example(query={"division_code": LINGWU}),
+        "GET /payments/counts": Example(query={"contract_id": w.contract}),
         "GET /bids": Example(query={"project_id": p["scoring"], "opened": True}),
         "GET /challenges": Example(query={"division_code": LINGWU, "project_id": p["challenged"]}),
         "GET /debarments": Example(query={"contractor_uscc": e}),

@@ -219,6 +219,8 @@ def reads(w: World) -> list[Read]:
     for params in ({}, {"division_code": OWN}):
         add(p, "/contracts", "/contracts", params=params, kind="list")
         add(p, "/payments", "/payments", params=params, kind="list")
+        add(p, "/contracts/counts", "/contracts/counts", params=params, kind="list")
+        add(p, "/payments/counts", "/payments/counts", params=params, kind="list")
         add(p, "/challenges", "/challenges", params=params, kind="list")
     # Bids by the sealed-bid rules: no filter finds a sealed bid by its bidder; a bidder reads its own
     # opened bids from anywhere (a bidder route).

@@ -266,7 +266,9 @@ async def test_the_deadlines_after_the_award_are_shown_and_listed_when_overdue(k
             headers=kit.auth("finance", div),
         )
         assert r.status_code == 200, r.text
-        return [(o["key"], o["due_on"], o["days_overdue"]) for o in r.json() if o["project_id"] == pid]
+        return [
+            (o["key"], o["due_on"], o["days_overdue"]) for o in r.json()["items"] if o["project_id"] == pid
+        ]
 
     assert await overdue("2026-10-08") == []
     assert await overdue("2026-10-09") == [("award_announcement", "2026-10-08", 1)]

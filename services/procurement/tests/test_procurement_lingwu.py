@@ -160,7 +160,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
     await _generated_contract(client, kit, cid, company)
     # Overdue list: nothing today, the dispatch deadline after its due date, cleared when fulfilled.
     ov = await client.get("/contracts/overdue-deadlines", headers=kit.auth("bureau", LINGWU))
-    assert ov.json() == []
+    assert ov.json() == {"items": [], "next_cursor": None}
     late = (
         await client.get(
             "/contracts/overdue-deadlines",
@@ -168,7 +168,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
             headers=kit.auth("finance", "640000"),
         )
     ).json()
-    assert [(x["key"], x["contract_id"]) for x in late] == [("staff_dispatched", cid)]
+    assert [(x["key"], x["contract_id"]) for x in late["items"]] == [("staff_dispatched", cid)]
     r = await client.post(
         f"/contracts/{cid}/deadlines/staff_dispatched/fulfil",
         json={"on": c["signed_on"]},  # a fulfilment date cannot be in the future
@@ -179,7 +179,7 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
         await client.get(
             "/contracts/overdue-deadlines", params={"on": "2099-01-01"}, headers=kit.auth("bureau", LINGWU)
         )
-    ).json() == []
+    ).json()["items"] == []
     # Payment is the evaluation's call: with the evaluation service unreachable nothing is released (503).
     r = await client.post(f"/contracts/{cid}/payments/2019-H1/release", headers=kit.auth("bureau", LINGWU))
     assert r.status_code == 503 and r.json()["code"] == "EVALUATION_UNAVAILABLE"

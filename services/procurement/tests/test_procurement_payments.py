@@ -224,21 +224,25 @@ async def test_small_enterprise_paid_on_acceptance_within_30_days_and_listed_whe
     assert again.json()["code"] == "PAYMENT_ALREADY_ACCEPTED"
     # Overdue: nothing on the due day, the payment the day after, for the purchaser and those above it.
     on_due = await client.get("/contracts/overdue-payments", params={"on": due.isoformat()}, headers=bureau)
-    assert on_due.status_code == 200 and on_due.json() == []
+    assert on_due.status_code == 200 and on_due.json()["items"] == []
     late = await client.get(
         "/contracts/overdue-payments",
         params={"on": (due + timedelta(days=1)).isoformat()},
         headers=auth("auditor", "310000"),
     )
     assert [
-        (x["contract_id"], x["period"], x["days_overdue"], x["small_enterprise"]) for x in late.json()
+        (x["contract_id"], x["period"], x["days_overdue"], x["small_enterprise"])
+        for x in late.json()["items"]
     ] == [(cid, "2026-Q3", 1, True)]
-    assert late.json()[0]["citation"] == "国务院令第802号 第九条" and late.json()[0]["amount"] == "150000.00"
+    assert (
+        late.json()["items"][0]["citation"] == "国务院令第802号 第九条"
+        and late.json()["items"][0]["amount"] == "150000.00"
+    )
     # Another county sees nothing of it; asking for a division outside one's own is refused.
     other = await client.get(
         "/contracts/overdue-payments", params={"on": "2099-01-01"}, headers=auth("bureau", "310105")
     )
-    assert other.json() == []
+    assert other.json()["items"] == []
     assert (
         await client.get(
             "/contracts/overdue-payments", params={"division_code": SH}, headers=auth("bureau", "310105")
@@ -252,14 +256,16 @@ async def test_small_enterprise_paid_on_acceptance_within_30_days_and_listed_whe
     cleared = await client.get(
         "/contracts/overdue-payments", params={"on": (due + timedelta(days=1)).isoformat()}, headers=bureau
     )
-    assert cleared.json() == []
+    assert cleared.json()["items"] == []
     # The Q4 line still waits (its contract date): listed once that date has passed.
     much_later = await client.get(
         "/contracts/overdue-payments",
         params={"on": (date.fromisoformat(planned[1]) + timedelta(days=1)).isoformat()},
         headers=bureau,
     )
-    assert [(x["period"], x["citation"]) for x in much_later.json()] == [("2026-Q4", "合同约定的付款日")]
+    assert [(x["period"], x["citation"]) for x in much_later.json()["items"]] == [
+        ("2026-Q4", "合同约定的付款日")
+    ]
     events = (
         await client.get(f"/contracts/{cid}/payments/2026-Q3/events", headers=auth("auditor", SH))
     ).json()

@@ -102,6 +102,11 @@ def describe(schema: dict[str, Any]) -> None:
             for param in op.get("parameters", []) if isinstance(op, dict) else []:
                 if not param.get("description") and param.get("name") in words:
                     param["description"] = words[param["name"]]
+                # A parameter declared with `examples` (FastAPI puts them in its schema) shows the
+                # first as the parameter's own example, as captured ones are.
+                sample = (param.get("schema") or {}).get("examples")
+                if "example" not in param and isinstance(sample, list) and sample:
+                    param["example"] = sample[0]
 
 
 def camel(name: str) -> str:

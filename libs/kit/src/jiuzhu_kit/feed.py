@@ -25,21 +25,22 @@ change examined, which may be beyond the last one shown when the reader may not 
 
 from __future__ import annotations
 
+import base64
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnClause, Table, literal_column, select, tuple_
+from sqlalchemy import ARRAY, ColumnClause, Table, Uuid, any_, bindparam, literal_column, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Principal, PrincipalDep, RoleForbidden
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
-from jiuzhu_kit.pagination import CursorInvalid, decode_cursor, encode_cursor
+from jiuzhu_kit.pagination import CursorInvalid, decode_cursor
 from jiuzhu_kit.policy import ReadPolicy
 
 MAX_LIMIT = 1000  # a synchroniser drains in big pages
@@ -59,12 +60,21 @@ class Source:
     load: Loader
 
 
-def by_id(model: Any) -> Loader:
-    """Rows of `model` keyed by their UUID `id` (the audit event's aggregate id)."""
+def by_id(model: Any, *columns: str) -> Loader:
+    """Rows of `model` keyed by their UUID `id` (the audit event's aggregate id). With `columns`,
+    only those columns (and the id) are read, as plain rows: for an aggregate whose policy decides
+    on them alone (e.g. a project's jurisdiction) — a page of 1,000 changes then costs a narrow
+    index-friendly read instead of 1,000 whole ORM objects."""
 
     async def load(session: AsyncSession, ids: Sequence[str]) -> Mapping[str, Any]:
-        keys = [_uuid(i) for i in ids]
-        rows = (await session.scalars(select(model).where(model.id.in_([k for k in keys if k])))).all()
+        keys = [k for k in (_uuid(i) for i in ids) if k]
+        where = model.id == any_array(keys, Uuid())
+        if columns:
+            narrow = await session.execute(
+                select(model.id, *(getattr(model, c) for c in columns)).where(where)
+            )
+            return {str(r.id): r for r in narrow.all()}
+        rows = (await session.scalars(select(model).where(where))).all()
         return {str(r.id): r for r in rows}
 
     return load
@@ -76,7 +86,7 @@ def by_column(model: Any, attr: str) -> Loader:
 
     async def load(session: AsyncSession, ids: Sequence[str]) -> Mapping[str, Any]:
         column = getattr(model, attr)
-        rows = (await session.scalars(select(model).where(column.in_(list(ids))))).all()
+        rows = (await session.scalars(select(model).where(column == any_array(list(ids), column.type)))).all()
         return {str(getattr(r, attr)): r for r in rows}
 
     return load
@@ -88,12 +98,21 @@ def via(model: Any, parent_attr: str, parent: Loader) -> Loader:
 
     async def load(session: AsyncSession, ids: Sequence[str]) -> Mapping[str, Any]:
         keys = [k for k in (_uuid(i) for i in ids) if k]
-        children = (await session.scalars(select(model).where(model.id.in_(keys)))).all()
-        parent_of = {str(c.id): str(getattr(c, parent_attr)) for c in children}
+        column = getattr(model, parent_attr)
+        children = (
+            await session.execute(select(model.id, column).where(model.id == any_array(keys, Uuid())))
+        ).all()
+        parent_of = {str(c[0]): str(c[1]) for c in children}
         parents = await parent(session, sorted(set(parent_of.values())))
         return {cid: parents[pid] for cid, pid in parent_of.items() if pid in parents}
 
     return load
+
+
+def any_array(values: Sequence[Any], item: Any) -> Any:
+    """`= ANY($1)` with the values as one array parameter: a page of 1,000 ids is one bind, not a
+    thousand (an `IN` list is compiled and sent value by value)."""
+    return any_(bindparam(None, list(values), type_=ARRAY(item)))
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -128,7 +147,10 @@ class ChangesPage(BaseModel):
 
 
 def position(xid: int, event_id: int) -> str:
-    return encode_cursor([xid, event_id])
+    """`encode_cursor([xid, event_id])` (two integers: its JSON is `[xid,id]`), computed directly:
+    a page of 1,000 changes carries 1,000 positions."""
+    raw = f"[{int(xid)},{int(event_id)}]".encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
 def parse_position(cursor: str) -> tuple[int, int]:
@@ -197,15 +219,18 @@ class Feed:
     ) -> list[Change]:
         """The events (audit rows) this reader may see, as changes: the one decision the feed and
         the webhooks share (each aggregate type's read policy, on the aggregate's current row)."""
-        rows = [r for r in rows if r["aggregate_type"] in self.sources]
+        allowed = set()
+        for kind, source in self.sources.items():  # the role's decision, once per type for the page
+            try:
+                source.policy.ensure_role(principal, history=True)
+            except RoleForbidden:
+                continue
+            allowed.add(kind)
+        rows = [r for r in rows if r["aggregate_type"] in allowed]
         records = await self._records(session, rows)
         items = []
         for r in rows:
             src = self.sources[r["aggregate_type"]]
-            try:
-                src.policy.ensure_role(principal, history=True)
-            except RoleForbidden:
-                continue
             row = records[r["aggregate_type"]].get(r["aggregate_id"])
             if row is None or not src.policy.may_read(principal, row):
                 continue
@@ -213,7 +238,7 @@ class Feed:
                 continue
             data = src.policy.view(principal, row).apply(r["data"]) if expand else None
             items.append(
-                Change(
+                Change.model_construct(
                     position=position(r["xid"], r["id"]),
                     aggregate_type=r["aggregate_type"],
                     aggregate_id=r["aggregate_id"],
@@ -261,10 +286,13 @@ def changes_router(feed: Feed) -> APIRouter:
                 description="只读这些记录类型（逗号分隔） only these aggregate types, comma-separated",
             ),
         ] = None,
-    ) -> ChangesPage:
+    ) -> Response:
         """Every committed change of this service's aggregates you may read, in commit order: a
         consumer paging with `next_cursor` sees each change exactly once, never a gap."""
         only = {k.strip() for k in aggregate_type.split(",")} if aggregate_type else None
-        return await feed.page(session, principal, cursor=cursor, limit=limit, expand=expand, only=only)
+        page = await feed.page(session, principal, cursor=cursor, limit=limit, expand=expand, only=only)
+        # Serialised once, straight from the page (built from our own columns): not dumped and
+        # validated again against `ChangesPage`, which costs more than the page for 1,000 changes.
+        return Response(page.model_dump_json(), media_type="application/json")
 
     return router

@@ -5,6 +5,12 @@
 - `<thing>_from` / `<thing>_to`: an inclusive date range (`from` after `to` → 422 RANGE_INVERTED);
 - `on`: one date;
 - `q`: words in a name or title (case-insensitive substring, `%` and `_` taken literally).
+
+`StatusCountsOut`/`status_counts`: a dashboard's "how many per status" under a list's own filters
+(one GROUP BY on the narrowed query).
+
+`overdue` lists dated obligations kept as a JSON array on their record (a contract's or a
+project's deadlines) one row per obligation, in SQL, so those lists page by keyset like the others.
 """
 
 from __future__ import annotations
@@ -13,7 +19,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query
-from sqlalchemy import ColumnElement, Select, or_
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Date, Select, String, cast, column, func, or_, select, true
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
 from jiuzhu_kit import divisions
@@ -78,3 +87,41 @@ def matching(query: Select[Any], text: str | None, *columns: Column) -> Select[A
 def equal(query: Select[Any], column: Column, value: Any) -> Select[Any]:
     """Rows with `column == value` (no filter when `value` is None)."""
     return query if value is None else query.where(column == value)
+
+
+class Overdue:
+    """The elements of a JSON array column of `{key, due_on, fulfilled_on, …}` objects (deadlines),
+    one row each (`LATERAL jsonb_array_elements`), with the columns an overdue list sorts by."""
+
+    def __init__(self, array: Column, name: str = "deadline") -> None:
+        self.source = func.jsonb_array_elements(array).table_valued(column("value", JSONB)).lateral(name)
+        self.value: ColumnElement[Any] = self.source.c.value
+        self.due_on: ColumnElement[Any] = cast(self.value["due_on"].astext, Date)
+        self.key: ColumnElement[Any] = cast(self.value["key"].astext, String)
+
+    def select(self, model: Any) -> Select[Any]:
+        """`model`'s rows, each with one element of its array (`value`): `JOIN LATERAL … ON true`."""
+        return select(model, self.value).select_from(model).join(self.source, true())
+
+    def past_due(self, query: Select[Any], as_of: date) -> Select[Any]:
+        """Elements due before `as_of` and not fulfilled (a missing or null `fulfilled_on`)."""
+        return query.where(
+            self.value["due_on"].astext.is_not(None),
+            self.value["fulfilled_on"].astext.is_(None),
+            self.due_on < as_of,
+        )
+
+
+class StatusCountsOut(BaseModel):
+    """How many records per status under the list's filters (statuses with none are absent)."""
+
+    total: int = Field(description="记录总数 all records counted")
+    by_status: dict[str, int] = Field(description="各状态的记录数 records per status")
+
+
+async def status_counts(session: AsyncSession, query: Select[Any], status: Column) -> StatusCountsOut:
+    """`query` (already narrowed by the read policy and filtered) counted per `status`."""
+    counted = query.with_only_columns(status, func.count(), maintain_column_froms=True).group_by(status)
+    rows = (await session.execute(counted.order_by(status))).all()
+    counts = {str(s): int(n) for s, n in rows}
+    return StatusCountsOut(total=sum(counts.values()), by_status=counts)

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
@@ -72,17 +72,28 @@ async def cursor_params(
         Query(
             max_length=512,
             description="上一页返回的 `next_cursor`；不传则从第一页开始。The `next_cursor` of the previous page; omit for the first page.",
+            examples=["WyIyMDI2LTEwLTE1IiwiY2YzMzhlOTEtYmVhZi00NzQ1LTg5ZTctZGM3OGVhNTQwZWNhIl0"],
         ),
     ] = None,
 ) -> CursorParams:
     return CursorParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
 
 
+def _page_description(schema: dict[str, Any]) -> None:
+    # A parametrised generic (`CursorPage[ProjectOut]`) has no docstring of its own: say what it is.
+    schema.setdefault("description", "一页列表 — one page of a list; `next_cursor` is null on the last page")
+
+
 class CursorPage(BaseModel, Generic[T]):
     """One page of a list. `next_cursor` is absent on the last page."""
 
+    model_config = ConfigDict(json_schema_extra=_page_description)
+
     items: list[T]
-    next_cursor: str | None = None
+    next_cursor: str | None = Field(
+        default=None,
+        description="下一页的游标，作为 `cursor` 传回；最后一页没有 — pass it back as `cursor` for the next page; null on the last page",
+    )
 
 
 def encode_cursor(key: Sequence[Any]) -> str:

@@ -17,6 +17,12 @@ library).
   day); then the delivery fails and the endpoint is disabled with the reason stored for its owner.
   Every attempt is logged (status, response time). `webhook-id` is the event's own (`msg_<service>_
   <event id>`): stable across retries and replays, so receivers can deduplicate (at least once).
+- Targets (DNS rebinding): http/https only; in `prod` the host is resolved again at every attempt,
+  every address it resolves to must be public (no private, loopback, link-local, multicast,
+  reserved or unspecified address, IPv4-mapped ones included), and the connection goes to the
+  address just checked (`pin`: the URL's host replaced by it, `Host` and the TLS server name kept),
+  so a name that answered with a public address at registration cannot point the sender at an
+  internal one later. Redirects are not followed. In `dev`/`test` local receivers are allowed.
 """
 
 from __future__ import annotations
@@ -24,16 +30,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import fnmatch
+import ipaddress
 import json
 import logging
 import random
 import secrets
+import socket
 import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import ARRAY, BigInteger, any_, bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
@@ -44,7 +55,7 @@ from jiuzhu_kit.tables import WebhookTables
 
 log = logging.getLogger("jiuzhu.webhooks")
 
-BATCH = 100
+BATCH = 500  # outbox rows fanned out, and deliveries claimed and sent, per round
 
 
 def new_secret() -> str:
@@ -77,6 +88,95 @@ def sign(secret: str, msg_id: str, at: datetime, body: str) -> dict[str, str]:
     }
 
 
+# ---- targets: checked at registration and again, with the address pinned, at every attempt ----
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+class TargetRefused(Exception):
+    """A webhook target the sender will not connect to; the message says why."""
+
+
+async def resolve(host: str, port: int) -> list[str]:
+    """The addresses `host` resolves to now (the system resolver, off the event loop)."""
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """An address on the public internet: not private, loopback, link-local, multicast, reserved,
+    unspecified or shared (100.64/10), nor an IPv6 form of one (IPv4-mapped, 6to4 of a private)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one attempt connects: `url` with its host replaced by the address checked, the
+    original `Host` header and, for https, the server name the certificate is verified for."""
+
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    extensions: dict[str, Any] = field(default_factory=dict)
+
+
+def check_scheme(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of an http/https URL with a host, else TargetRefused."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise TargetRefused("only http:// and https:// URLs with a host")
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as exc:
+        raise TargetRefused("the port is not a number from 0 to 65535") from exc
+    return parts.scheme, parts.hostname, port
+
+
+async def pin(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> Target:
+    """Resolve the target now and decide on every address it gives (all must be public unless
+    `allow_private`); connect to the first one, keeping the name for `Host` and TLS."""
+    scheme, host, port = check_scheme(url)
+    try:
+        literal: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
+    except ValueError:
+        literal = None
+    if literal is not None:
+        addresses = [str(literal)]
+    else:
+        try:
+            addresses = await resolver(host, port)
+        except OSError as exc:
+            raise TargetRefused(f"{host} does not resolve") from exc
+        if not addresses:
+            raise TargetRefused(f"{host} does not resolve")
+    if not allow_private:
+        for a in addresses:
+            if not is_public(ipaddress.ip_address(a.split("%", 1)[0])):
+                raise TargetRefused(f"{host} resolves to {a}, which is not a public address")
+    if literal is not None:
+        return Target(url)
+    address = addresses[0]
+    parts = urlsplit(url)
+    at = f"[{address}]" if ":" in address else address
+    netloc = at if parts.port is None else f"{at}:{parts.port}"
+    if parts.username or parts.password:
+        raise TargetRefused("credentials in the URL are not sent")
+    host_header = host if parts.port is None else f"{host}:{parts.port}"
+    return Target(
+        urlunsplit((scheme, netloc, parts.path or "/", parts.query, "")),
+        headers={"host": host_header},
+        extensions={"sni_hostname": host} if scheme == "https" else {},
+    )
+
+
 class Webhooks:
     """One service's webhooks: fan-out, delivery, replay, on its tables and its feed's decisions."""
 
@@ -85,6 +185,9 @@ class Webhooks:
         self.t = tables
         self.feed = feed
         self.settings = settings
+        # Internal addresses are refused outside dev/test, at registration and at every attempt.
+        self.allow_private = settings.environment != "prod"
+        self.resolver: Resolver = resolve
 
     def msg_id(self, event_id: int) -> str:
         return f"msg_{self.service}_{event_id}"
@@ -96,14 +199,9 @@ class Webhooks:
             wanted = [e for e in events if matches(ep.event_types, e["action"])]
             if not wanted:
                 continue
+            ids = {(e["aggregate_type"], e["aggregate_id"], e["seq"]): e["id"] for e in wanted}
             for change in await self.feed.visible(session, owner(ep), wanted, expand=True):
-                event_id = next(
-                    e["id"]
-                    for e in wanted
-                    if e["aggregate_type"] == change.aggregate_type
-                    and e["aggregate_id"] == change.aggregate_id
-                    and e["seq"] == change.revision
-                )
+                event_id = ids[change.aggregate_type, change.aggregate_id, change.revision]
                 payload = {
                     "type": change.event,
                     "timestamp": change.occurred_at.isoformat(),
@@ -192,21 +290,72 @@ class Webhooks:
         headers = sign(delivery.secret, delivery.msg_id, datetime.now(UTC), body)
         start = time.perf_counter()
         try:
-            r = await client.post(delivery.url, content=body.encode(), headers=headers)
+            target = await pin(delivery.url, allow_private=self.allow_private, resolver=self.resolver)
+        except TargetRefused as exc:  # nothing is sent; retried (the name may resolve well again)
+            return None, round((time.perf_counter() - start) * 1000), f"target refused: {exc}"[:500]
+        try:
+            r = await client.post(
+                target.url,
+                content=body.encode(),
+                headers={**headers, **target.headers},
+                extensions=target.extensions,
+            )
         except httpx.HTTPError as exc:
             return None, round((time.perf_counter() - start) * 1000), f"{type(exc).__name__}: {exc}"[:500]
         ms = round((time.perf_counter() - start) * 1000)
         return r.status_code, ms, None if r.is_success else f"HTTP {r.status_code}"
 
+    async def record_all(
+        self, session: AsyncSession, results: list[tuple[Any, tuple[int | None, int, str | None]]]
+    ) -> None:
+        """A round's attempts in the log and its deliveries done, in three statements whatever the
+        round's size (a thousand deliveries a second are a thousand bookkeeping writes otherwise);
+        an attempt that failed is rescheduled or fails the delivery one by one (`record`)."""
+        if not results:
+            return
+        d = self.t.delivery
+        await session.execute(
+            insert(self.t.attempt),
+            [
+                {"delivery_id": dl.id, "status": status, "response_ms": ms, "error": error}
+                for dl, (status, ms, error) in results
+            ],
+        )
+        done = [dl.id for dl, (_, _, error) in results if error is None]
+        if done:
+            await session.execute(
+                update(d)
+                .where(d.c.id == any_(bindparam("ids", done, type_=ARRAY(BigInteger))))
+                .values(
+                    status="delivered",
+                    delivered_at=datetime.now(UTC),
+                    attempts=d.c.attempts + 1,
+                    claimed_until=None,
+                )
+            )
+        for dl, (status, ms, error) in results:
+            if error is not None:
+                await self.record(session, dl, status, ms, error, logged=True)
+
     async def record(
-        self, session: AsyncSession, delivery: Any, status: int | None, ms: int, error: str | None
+        self,
+        session: AsyncSession,
+        delivery: Any,
+        status: int | None,
+        ms: int,
+        error: str | None,
+        *,
+        logged: bool = False,
     ) -> None:
         """The attempt in the log; the delivery done, rescheduled, or failed (its endpoint disabled)."""
         d, s = self.t.delivery, self.settings
         now = datetime.now(UTC)
-        await session.execute(
-            insert(self.t.attempt).values(delivery_id=delivery.id, status=status, response_ms=ms, error=error)
-        )
+        if not logged:
+            await session.execute(
+                insert(self.t.attempt).values(
+                    delivery_id=delivery.id, status=status, response_ms=ms, error=error
+                )
+            )
         attempts = delivery.attempts + 1
         if error is None:
             values: dict[str, Any] = {"status": "delivered", "delivered_at": now}
@@ -262,8 +411,7 @@ class Sender:
         assert client is not None
         results = await asyncio.gather(*(self.hooks.send(client, d) for d in live))
         async with self.maker() as session, session.begin():
-            for d, (status, ms, error) in zip(live, results, strict=True):
-                await self.hooks.record(session, d, status, ms, error)
+            await self.hooks.record_all(session, list(zip(live, results, strict=True)))
         return fanned + len(due)
 
     async def run(self) -> None:

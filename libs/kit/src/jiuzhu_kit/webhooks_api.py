@@ -4,12 +4,9 @@ that registered it (an API key's integration, or any token) and is seen by it al
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
 import uuid
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Path, Request, status
 from pydantic import BaseModel, Field
@@ -18,7 +15,7 @@ from sqlalchemy import insert, select, update
 from jiuzhu_kit.auth import Principal, PrincipalDep, RoleForbidden
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import DomainError, NotFound, responses
-from jiuzhu_kit.webhooks import Webhooks, new_secret
+from jiuzhu_kit.webhooks import TargetRefused, Webhooks, check_scheme, new_secret, pin
 
 
 class WebhookEndpointNotFound(NotFound):
@@ -88,20 +85,15 @@ class ReplayOut(BaseModel):
 
 
 async def validate_target(url: str, prod: bool) -> None:
-    """http/https only; in prod, no private, loopback, link-local or otherwise internal address."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise WebhookTargetRefused(why="only http:// and https:// URLs with a host")
-    if not prod:
-        return  # dev/test: local receivers
+    """http/https only; in prod, every address the host resolves to must be public (checked again,
+    with the address pinned, at every delivery attempt: jiuzhu_kit.webhooks.pin)."""
     try:
-        infos = await asyncio.get_running_loop().getaddrinfo(parts.hostname, parts.port or 443)
-    except OSError as exc:
-        raise WebhookTargetRefused(why="the host does not resolve") from exc
-    for info in infos:
-        ip = ipaddress.ip_address(info[4][0])
-        if not ip.is_global or ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast:
-            raise WebhookTargetRefused(why=f"{ip} is not a public address")
+        if not prod:
+            check_scheme(url)  # dev/test: local receivers
+            return
+        await pin(url, allow_private=False)
+    except TargetRefused as exc:
+        raise WebhookTargetRefused(why=str(exc)) from exc
 
 
 def _hooks(request: Request) -> Webhooks:

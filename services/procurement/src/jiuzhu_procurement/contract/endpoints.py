@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
@@ -13,7 +13,7 @@ from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.documents.api import DocumentOut, Owner, attach
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Period
-from jiuzhu_kit.listing import RangeInverted
+from jiuzhu_kit.listing import RangeInverted, StatusCountsOut
 from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_params
 from jiuzhu_procurement.common.evaluation import EvaluationUnavailable
 from jiuzhu_procurement.contract import document, listing, machine, rules, service
@@ -36,6 +36,14 @@ from jiuzhu_procurement.workflow.machine import ReasonRequired, TransitionNotAll
 from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 router = APIRouter(tags=["contracts"])
+
+OverdueOn = Annotated[
+    date | None, Query(description="过期的判断日，默认今天 (overdue as of this day; today by default)")
+]
+OverdueDivision = Annotated[
+    DivisionCode | None,
+    Query(description="区划代码，含其下级区划，默认你的辖区 (a division and its subtree; yours by default)"),
+]
 
 Purchaser = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP))]
 Payer = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.TOWNSHIP, Role.FINANCE))]
@@ -104,35 +112,56 @@ async def list_payments(
     return await listing.payments(session, principal, page, filters)
 
 
+@router.get("/contracts/counts", response_model=StatusCountsOut, responses=responses(RangeInverted))
+async def count_contracts(
+    session: SessionDep, principal: PrincipalDep, filters: Annotated[listing.ContractFilters, Depends()]
+) -> StatusCountsOut:
+    """Contracts per status you may read, under the same filters as the list (a dashboard's
+    "contracts per state in my county"); statuses with none are absent."""
+    return await listing.contract_counts(session, principal, filters)
+
+
+@router.get("/payments/counts", response_model=StatusCountsOut, responses=responses(RangeInverted))
+async def count_payments(
+    session: SessionDep, principal: PrincipalDep, filters: Annotated[listing.PaymentFilters, Depends()]
+) -> StatusCountsOut:
+    """Payments per status (scheduled, released) of the contracts you may read, under the same
+    filters as the payments list; statuses with none are absent."""
+    return await listing.payment_counts(session, principal, filters)
+
+
 @router.get(
     "/contracts/overdue-deadlines",
-    response_model=list[OverdueOut],
-    responses=responses(JurisdictionForbidden),
+    response_model=CursorPage[OverdueOut],
+    responses=responses(JurisdictionForbidden, CursorInvalid),
 )
 async def contract_overdue_deadlines(
     session: SessionDep,
     principal: Supervisor,
-    on: date | None = None,
-    division_code: DivisionCode | None = None,
-) -> list[OverdueOut]:
-    """Working-day deadlines past due and not met (e.g. Lingwu: staff dispatched within 15 working days)."""
-    return await service.overdue(session, principal, on or today(), division_code)
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    on: OverdueOn = None,
+    division_code: OverdueDivision = None,
+) -> CursorPage[OverdueOut]:
+    """Working-day deadlines past due and not met (e.g. Lingwu: staff dispatched within 15 working days),
+    soonest due first, a cursor page like every list."""
+    return await service.overdue(session, principal, on or today(), division_code, page)
 
 
 @router.get(
     "/contracts/overdue-payments",
-    response_model=list[OverduePaymentOut],
-    responses=responses(JurisdictionForbidden),
+    response_model=CursorPage[OverduePaymentOut],
+    responses=responses(JurisdictionForbidden, CursorInvalid),
 )
 async def overdue_payments(
     session: SessionDep,
     principal: Supervisor,
-    on: date | None = None,
-    division_code: DivisionCode | None = None,
-) -> list[OverduePaymentOut]:
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    on: OverdueOn = None,
+    division_code: OverdueDivision = None,
+) -> CursorPage[OverduePaymentOut]:
     """Payments past their due date and not released, per purchaser: e.g. a small enterprise's payment
     due 30 days after acceptance (保障中小企业款项支付条例), or a half-year whose evaluation never came."""
-    return await service.overdue_payments(session, principal, on or today(), division_code)
+    return await service.overdue_payments(session, principal, on or today(), division_code, page)
 
 
 @router.get(

@@ -15,7 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.ids import Uscc
-from jiuzhu_kit.listing import DateFilter, DivisionFilter, TextFilter, equal, in_division, in_range, matching
+from jiuzhu_kit.listing import (
+    DateFilter,
+    DivisionFilter,
+    StatusCountsOut,
+    TextFilter,
+    equal,
+    in_division,
+    in_range,
+    matching,
+    status_counts,
+)
 from jiuzhu_kit.pagination import CursorPage, CursorParams, cursor_page, keyset
 from jiuzhu_procurement.contract.models import Contract, Payment
 from jiuzhu_procurement.contract.policy import PAYMENT_POLICY, POLICY
@@ -114,3 +124,22 @@ async def payments(
         lambda r: PaymentItemOut.model_validate(r[0]),
         keep=lambda r: PAYMENT_POLICY.may_read(principal, r[1]),
     )
+
+
+async def contract_counts(
+    session: AsyncSession, principal: Principal, filters: ContractFilters
+) -> StatusCountsOut:
+    """Contracts per status you may read under the list's filters (the SQL narrowing is the
+    contract policy's `may_read`, so the counts and the list agree)."""
+    query = filters.apply(POLICY.narrow(principal, select(Contract)))
+    return await status_counts(session, query, Contract.status)
+
+
+async def payment_counts(
+    session: AsyncSession, principal: Principal, filters: PaymentFilters
+) -> StatusCountsOut:
+    """Payments per status (scheduled, released) of the contracts you may read, under the list's filters."""
+    query = filters.apply(
+        PAYMENT_POLICY.narrow(principal, cast("Select[Any]", select(Payment).join(Contract)))
+    )
+    return await status_counts(session, query, Payment.status)

@@ -8,15 +8,17 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.errors import Conflict, DomainError, NotFound
+from jiuzhu_kit.listing import Overdue
+from jiuzhu_kit.pagination import CursorPage, CursorParams, cursor_page, keyset
 from jiuzhu_kit.rules.book import RuleBook
 from jiuzhu_procurement.contract import rules
 from jiuzhu_procurement.contract.lifecycle import discard_draft, scheduled_payment
@@ -310,38 +312,36 @@ async def fulfil(
 
 
 async def overdue(
-    session: AsyncSession, principal: Principal, as_of: date, division: str | None
-) -> list[OverdueOut]:
-    """Deadlines past due and not met, for contracts in force in the caller's jurisdiction."""
+    session: AsyncSession, principal: Principal, as_of: date, division: str | None, page: CursorParams
+) -> CursorPage[OverdueOut]:
+    """Deadlines past due and not met, for contracts in force in the caller's jurisdiction, soonest
+    due first (then by contract and key): one row per deadline, paged by keyset in SQL."""
     scope = division or principal.division
     principal.ensure_covers(scope)
-    rows = (
-        await session.execute(
-            select(Contract).where(
-                Contract.status == "signed", Contract.division_code.startswith(divisions.prefix(scope))
-            )
+    d = Overdue(Contract.deadlines)
+    query = POLICY.narrow(principal, d.select(Contract)).where(
+        Contract.status == "signed", Contract.division_code.startswith(divisions.prefix(scope))
+    )
+    query = keyset(d.past_due(query, as_of), page, d.due_on, Contract.id, d.key, descending=False)
+    rows = (await session.execute(query)).all()
+
+    def out(row: Any) -> OverdueOut:
+        c, v = row
+        due = date.fromisoformat(v["due_on"])
+        return OverdueOut(
+            contract_id=c.id,
+            project_id=c.project_id,
+            division_code=c.division_code,
+            contractor_uscc=c.contractor_uscc,
+            contractor_name=c.contractor_name,
+            key=v["key"],
+            name=v["name"],
+            due_on=due,
+            days_overdue=(as_of - due).days,
+            citation=v.get("citation"),
         )
-    ).scalars()
-    out = []
-    for c in rows:
-        for d in c.deadlines:
-            due = date.fromisoformat(d["due_on"]) if d.get("due_on") else None
-            if due and not d.get("fulfilled_on") and as_of > due:
-                out.append(
-                    OverdueOut(
-                        contract_id=c.id,
-                        project_id=c.project_id,
-                        division_code=c.division_code,
-                        contractor_uscc=c.contractor_uscc,
-                        contractor_name=c.contractor_name,
-                        key=d["key"],
-                        name=d["name"],
-                        due_on=due,
-                        days_overdue=(as_of - due).days,
-                        citation=d.get("citation"),
-                    )
-                )
-    return sorted(out, key=lambda o: o.due_on)
+
+    return cursor_page(rows, page, lambda r: (r[1]["due_on"], r[0].id, r[1]["key"]), out)
 
 
 class PaymentGateMismatch(Conflict):
@@ -429,47 +429,44 @@ async def accept(
 
 
 async def overdue_payments(
-    session: AsyncSession, principal: Principal, as_of: date, division: str | None
-) -> list[OverduePaymentOut]:
+    session: AsyncSession, principal: Principal, as_of: date, division: str | None, page: CursorParams
+) -> CursorPage[OverduePaymentOut]:
     """Payments past their due date and not released, per purchaser in the caller's jurisdiction:
     those of contracts in force, and those accepted under a contract that has since ended (the
-    service was accepted: the money is owed)."""
+    service was accepted: the money is owed). Soonest due first, paged by keyset."""
     scope = division or principal.division
     principal.ensure_covers(scope)
-    rows = (
-        await session.execute(
-            select(Payment, Contract)
-            .join(Contract, Contract.id == Payment.contract_id)
-            .where(
-                Payment.status == "scheduled",
-                Payment.due_on < as_of,
-                Contract.status.not_in(("draft", "discarded")),
-                Contract.division_code.startswith(divisions.prefix(scope)),
-            )
-            .order_by(Payment.due_on, Contract.division_code, Payment.period)
+    query = (
+        POLICY.narrow(principal, cast("Select[Any]", select(Payment, Contract)))
+        .join(Contract, Contract.id == Payment.contract_id)
+        .where(
+            Payment.status == "scheduled",
+            Payment.due_on < as_of,
+            Contract.status.not_in(("draft", "discarded")),
+            or_(Contract.status == "signed", Payment.accepted_on.is_not(None)),
+            Contract.division_code.startswith(divisions.prefix(scope)),
         )
-    ).all()
-    out = []
-    for pay, c in rows:
-        if c.status != "signed" and pay.accepted_on is None:
-            continue
+    )
+    rows = (await session.execute(keyset(query, page, Payment.due_on, Payment.id, descending=False))).all()
+
+    def out(row: Any) -> OverduePaymentOut:
+        pay, c = row
         terms = c.payment_terms or {}
         due = (pay.acceptance or {}).get("due")
-        out.append(
-            OverduePaymentOut(
-                contract_id=c.id,
-                project_id=c.project_id,
-                division_code=c.division_code,
-                contractor_uscc=c.contractor_uscc,
-                contractor_name=c.contractor_name,
-                small_enterprise=bool(terms.get("small_enterprise")),
-                period=pay.period,
-                gate=pay.gate,
-                amount=pay.amount,
-                accepted_on=pay.accepted_on,
-                due_on=pay.due_on,
-                days_overdue=(as_of - pay.due_on).days,
-                citation=due["citation"] if due else "合同约定的付款日",
-            )
+        return OverduePaymentOut(
+            contract_id=c.id,
+            project_id=c.project_id,
+            division_code=c.division_code,
+            contractor_uscc=c.contractor_uscc,
+            contractor_name=c.contractor_name,
+            small_enterprise=bool(terms.get("small_enterprise")),
+            period=pay.period,
+            gate=pay.gate,
+            amount=pay.amount,
+            accepted_on=pay.accepted_on,
+            due_on=pay.due_on,
+            days_overdue=(as_of - pay.due_on).days,
+            citation=due["citation"] if due else "合同约定的付款日",
         )
-    return out
+
+    return cursor_page(rows, page, lambda r: (r[0].due_on, r[0].id), out)

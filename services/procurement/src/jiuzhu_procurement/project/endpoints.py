@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy import Select, func, select
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
@@ -121,19 +121,27 @@ async def count_projects(
 
 @router.get(
     "/projects/overdue-deadlines",
-    response_model=list[OverdueProjectDeadlineOut],
-    responses=responses(JurisdictionForbidden),
+    response_model=CursorPage[OverdueProjectDeadlineOut],
+    responses=responses(JurisdictionForbidden, CursorInvalid),
 )
 async def project_overdue_deadlines(
     session: SessionDep,
     principal: Reader,
-    on: date | None = None,
-    division_code: DivisionCode | None = None,
-) -> list[OverdueProjectDeadlineOut]:
+    page: Annotated[CursorParams, Depends(cursor_params)],
+    on: Annotated[
+        date | None, Query(description="过期的判断日，默认今天 (overdue as of this day; today by default)")
+    ] = None,
+    division_code: Annotated[
+        DivisionCode | None,
+        Query(
+            description="区划代码，含其下级区划，默认你的辖区 (a division and its subtree; yours by default)"
+        ),
+    ] = None,
+) -> CursorPage[OverdueProjectDeadlineOut]:
     """Post-award deadlines past due and not met, per purchaser: the result announced within 2 working
     days of the award (实施条例 43), the contract signed within 30 days of the notice (政府采购法 46),
     the contract published within 2 working days of signing (实施条例 50)."""
-    return await service.overdue(session, principal, on or today(), division_code)
+    return await service.overdue(session, principal, on or today(), division_code, page)
 
 
 @router.get("/projects/{project_id}", response_model=ProjectOut, responses=responses(service.ProjectNotFound))

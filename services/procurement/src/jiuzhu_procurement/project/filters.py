@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Query
-from pydantic import BaseModel
 from sqlalchemy import Select, func, select
 
 from jiuzhu_kit.ids import Uscc
@@ -21,6 +20,7 @@ from jiuzhu_kit.listing import (
     in_range,
     matching,
 )
+from jiuzhu_kit.listing import StatusCountsOut as StatusCountsOut  # the counts' shape, every list's
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.schemas import Method, ProjectStatus
@@ -74,8 +74,3 @@ class BidFilters:
         return in_range(
             query, func.date(Bid.submitted_at), self.submitted_from, self.submitted_to, "submitted"
         )
-
-
-class StatusCountsOut(BaseModel):
-    total: int
-    by_status: dict[str, int]

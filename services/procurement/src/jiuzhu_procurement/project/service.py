@@ -7,14 +7,16 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import clock, divisions
 from jiuzhu_kit.audit import Actor, AuditLog
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from jiuzhu_kit.listing import Overdue
 from jiuzhu_kit.money import round_fen
+from jiuzhu_kit.pagination import CursorPage, CursorParams, cursor_page, keyset
 from jiuzhu_kit.rules.book import RuleBook, RulesAt
 from jiuzhu_procurement.catalogue import service as catalogue
 from jiuzhu_procurement.common import evaluation
@@ -753,36 +755,33 @@ async def deadline_met(
 
 
 async def overdue(
-    session: AsyncSession, principal: Principal, as_of: date, division: str | None
-) -> list[OverdueProjectDeadlineOut]:
+    session: AsyncSession, principal: Principal, as_of: date, division: str | None, page: CursorParams
+) -> CursorPage[OverdueProjectDeadlineOut]:
     """Post-award deadlines past due and not met, for every project in the caller's jurisdiction
-    (whatever its status now: a deadline missed stays listed until it is recorded as met)."""
+    (whatever its status now: a deadline missed stays listed until it is recorded as met), soonest
+    due first: one row per deadline (`periods.status` overdue), paged by keyset in SQL."""
     scope = division or principal.division
     principal.ensure_covers(scope)
-    rows = (
-        await session.execute(
-            select(Project).where(
-                Project.division_code.startswith(divisions.prefix(scope)),
-                func.jsonb_array_length(Project.deadlines) > 0,
-            )
+    d = Overdue(Project.deadlines)
+    query = POLICY.narrow(principal, d.select(Project)).where(
+        Project.division_code.startswith(divisions.prefix(scope))
+    )
+    query = keyset(d.past_due(query, as_of), page, d.due_on, Project.id, d.key, descending=False)
+    rows = (await session.execute(query)).all()
+
+    def out(row: Any) -> OverdueProjectDeadlineOut:
+        p, v = row
+        due = date.fromisoformat(v["due_on"])
+        return OverdueProjectDeadlineOut(
+            project_id=p.id,
+            division_code=p.division_code,
+            title=p.title,
+            project_status=p.status,
+            key=v["key"],
+            name=v["name"],
+            due_on=due,
+            days_overdue=(as_of - due).days,
+            citation=v["citation"],
         )
-    ).scalars()
-    out = []
-    for p in rows:
-        for d in p.deadlines or []:
-            if periods.status(d, as_of) == "overdue":
-                due = date.fromisoformat(d["due_on"])
-                out.append(
-                    OverdueProjectDeadlineOut(
-                        project_id=p.id,
-                        division_code=p.division_code,
-                        title=p.title,
-                        project_status=p.status,
-                        key=d["key"],
-                        name=d["name"],
-                        due_on=due,
-                        days_overdue=(as_of - due).days,
-                        citation=d["citation"],
-                    )
-                )
-    return sorted(out, key=lambda o: (o.due_on, str(o.project_id), o.key))
+
+    return cursor_page(rows, page, lambda r: (r[1]["due_on"], r[0].id, r[1]["key"]), out)
