@@ -219,9 +219,16 @@ async def test_framework_agreements_are_refused_before_their_rule(kit: Kit) -> N
         ("METHOD_NOT_IN_FORCE", "财政部令第110号 第三条")
     ]
     headers["X-Jiuzhu-Clock"] = "2022-03-01T10:00:00+08:00"
+    # Its call for suppliers runs at least 20 days (110号令, unverified): 2022-03-21 at the earliest.
+    short = {**body, "data": {**body["data"], "response_deadline": "2022-03-20"}}
+    r = await kit.c.post(f"/projects/{pid}/transitions", json=short, headers=headers)
+    assert (r.status_code, r.json()["code"]) == (409, "PERIOD_TOO_SHORT"), r.text
+    assert r.json()["earliest_deadline"] == "2022-03-21" and "财政部令第110号" in r.json()["detail"]
     r = await kit.c.post(f"/projects/{pid}/transitions", json=body, headers=headers)
     assert r.status_code == 200, r.text
     assert r.json()["method_details"]["ground_citation"] == "财政部令第110号 第三条"
+    assert r.json()["response_deadline"] == "2022-03-21"
+    assert r.json()["method_details"]["period"]["citation"].startswith("财政部令第110号")
 
 
 LUHE, SHANWEI = "441523", "441500"  # 陆河县 and its city 汕尾市 (a county of its own: its pack stays)
