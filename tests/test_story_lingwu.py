@@ -32,14 +32,17 @@ LINGWU = "640181"  # 灵武市
 CITY = "640100"  # 银川市, above Lingwu
 CHONGXING = "640181100"  # 崇兴镇, party to the tripartite agreement (四(二))
 # Wages: 13 × 2 × 1,560 yuan (class-2 area, 2018 table) × 12 months, then 1,840 from 2021-09-01
-# (四(五)); beside them the dispatch company's pension contribution as employer, 20 % then 16 % from
-# 2019-05-01 (unverified rates): 13 × (4 × 624.00 + 8 × 499.20) in 2019, 13 × 12 × 499.20 in 2020 …
+# (四(五)); beside them, each its own part, what the dispatch company pays as employer — pension 20 %
+# then 16 % from 2019-05-01, medical 6 % (6.5 % from 2020, maternity 0.5 % merged into it),
+# unemployment 0.5 %, work injury 0.4 %, housing fund 5 % — and its fee (5 %, a placeholder): all
+# unverified rates. A month costs 4,286.88 per person until April 2019, 4,162.08 then, 4,909.12 from
+# September 2021 (3,680 × 1.334).
 YEAR_WAGES = ["486720.00", "486720.00", "515840.00"]
-YEAR_COSTS = ["571084.80", "564595.20", "598374.40"]
-BUDGET = "1734054.40"
-FIRST_HALF = "288787.20"  # 2019-H1: 243,360 + 13 × (4 × 624.00 + 2 × 499.20)
-HALF = "282297.60"  # 243,360 + 13 × 6 × 499.20
-LAST_HALF = "316076.80"  # 2021-H2: 13 × 2 × (2 × 1,560 + 4 × 1,840) + 13 × (2 × 499.20 + 4 × 588.80)
+YEAR_COSTS = ["655774.08", "649284.48", "688130.56"]
+BUDGET = "1993189.12"
+FIRST_HALF = "331131.84"  # 2019-H1: 13 × (4 × 4,286.88 + 2 × 4,162.08)
+HALF = "324642.24"  # 13 × 6 × 4,162.08
+LAST_HALF = "363488.32"  # 2021-H2: 13 × (2 × 4,162.08 + 4 × 4,909.12)
 
 
 async def _half_year_round(
