@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from jiuzhu_devtools.seeds import LINGWU_COUNTY, LINGWU_PARTIES
 from jiuzhu_devtools.testing import LiveStack, test_today
@@ -338,6 +339,38 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
             f"/api/evaluation/contracts/{cid}/evaluation-schedule", headers=w.h("bureau", "441521")
         )
         assert (other.status_code, other.json()["code"]) == (404, "CONTRACT_NOT_FOUND")
+
+        # The county-wide list of missing rounds: every contract the caller may read in procurement,
+        # each period that ended with no round, oldest first, a cursor page at a time. Lingwu's bureau
+        # and the city's finance see the same 2020-H1; nothing is missing before the half-year ends.
+        async def missing(who: tuple[str, ...], on: str, **params: str) -> list[dict[str, Any]]:
+            out: list[dict[str, Any]] = []
+            cursor = None
+            while True:
+                q = {"on": on, "limit": "2", **params, **({"cursor": cursor} if cursor else {})}
+                page = await w.call("GET", "/api/evaluation/contracts/missing-rounds", who, params=q)
+                out += page["items"]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    return [m for m in out if m["contract_id"] == cid]
+
+        for who, params in ((bureau, {}), (("finance", CITY), {"division_code": LINGWU})):
+            got = await missing(who, "2020-07-15", **params)
+            assert [
+                (m["period"], m["days_overdue"], m["ends_on"], m["basis"], m["contractor_uscc"]) for m in got
+            ] == [("2020-H1", 15, "2020-06-30", "灵政办发〔2018〕201号 六(二)", company)]
+        assert await missing(bureau, "2020-06-30") == []
+        outside = await w.client.get(
+            "/api/evaluation/contracts/missing-rounds",
+            params={"division_code": LINGWU},
+            headers=w.h("bureau", "441521"),
+        )
+        assert (outside.status_code, outside.json()["code"]) == (403, "JURISDICTION_FORBIDDEN")
+        assert await missing(("bureau", "441521"), "2020-07-15") == []  # its own county: not Lingwu's
+        refused = await w.client.get(
+            "/api/evaluation/contracts/missing-rounds", headers=w.h("contractor", LINGWU, company)
+        )
+        assert (refused.status_code, refused.json()["code"]) == (403, "ROLE_FORBIDDEN")
 
         # 7. Year-end staff assessments: 12 qualified, verifier-13 not (四(八): the company replaces them).
         for n in range(1, 14):
