@@ -354,7 +354,7 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
                 if cursor is None:
                     return [m for m in out if m["contract_id"] == cid]
 
-        for who, params in ((bureau, {}), (("finance", CITY), {"division_code": LINGWU})):
+        for who, params in ((bureau, {"division_code": LINGWU}), (("finance", CITY), {})):
             got = await missing(who, "2020-07-15", **params)
             assert [
                 (m["period"], m["days_overdue"], m["ends_on"], m["basis"], m["contractor_uscc"]) for m in got

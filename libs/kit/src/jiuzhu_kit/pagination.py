@@ -13,7 +13,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from uuid import UUID
 
 from fastapi import Query
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import ColumnElement, Select, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
@@ -80,6 +80,13 @@ async def cursor_params(
 
 class CursorPage(BaseModel, Generic[T]):
     """One page of a list. `next_cursor` is absent on the last page."""
+
+    # A parametrised page (CursorPage[ContractOut]) has no docstring of its own: say it in its schema.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "一页列表 — one page of a list; pass `next_cursor` as `cursor` for the next (absent on the last)"
+        }
+    )
 
     items: list[T]
     next_cursor: str | None = None
