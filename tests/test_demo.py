@@ -64,6 +64,12 @@ def test_demo_loads_every_state_and_loads_once(
         h = auth("bureau", "640181")
         contract = c.get(f"/api/procurement/contracts/{lingwu['contract']}", headers=h).json()
         assert contract["status"] == "signed" and len(contract["payments"]) == 6
+        # Signed on its real date (灵政办发〔2018〕201号 五(三): early November 2018), not the day the
+        # demo ran; OCDS publishes that date.
+        assert contract["signed_on"] == "2018-11-09"
+        record = c.get(f"/api/procurement/ocds/records/{lingwu['project']}", headers=h).json()
+        signed = [x["dateSigned"] for r in record["records"] for x in r["compiledRelease"]["contracts"]]
+        assert signed and all(d.startswith("2018-11-09") for d in signed), signed
         assert {p["period"]: p["status"] for p in contract["payments"]}["2019-H1"] == "released"
         h1, h2 = (c.get(f"/api/evaluation/rounds/{r}", headers=h).json() for r in lingwu["rounds"])
         assert h1["status"] == "published" and h1["result"]["passed"] is True

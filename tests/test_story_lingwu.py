@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from jiuzhu_devtools.seeds import LINGWU_COUNTY, LINGWU_PARTIES
 from jiuzhu_devtools.testing import LiveStack, test_today
@@ -32,14 +33,17 @@ LINGWU = "640181"  # 灵武市
 CITY = "640100"  # 银川市, above Lingwu
 CHONGXING = "640181100"  # 崇兴镇, party to the tripartite agreement (四(二))
 # Wages: 13 × 2 × 1,560 yuan (class-2 area, 2018 table) × 12 months, then 1,840 from 2021-09-01
-# (四(五)); beside them the dispatch company's pension contribution as employer, 20 % then 16 % from
-# 2019-05-01 (unverified rates): 13 × (4 × 624.00 + 8 × 499.20) in 2019, 13 × 12 × 499.20 in 2020 …
+# (四(五)); beside them, each its own part, what the dispatch company pays as employer — pension 20 %
+# then 16 % from 2019-05-01, medical 6 % (6.5 % from 2020, maternity 0.5 % merged into it),
+# unemployment 0.5 %, work injury 0.4 %, housing fund 5 % — and its fee (5 %, a placeholder): all
+# unverified rates. A month costs 4,286.88 per person until April 2019, 4,162.08 then, 4,909.12 from
+# September 2021 (3,680 × 1.334).
 YEAR_WAGES = ["486720.00", "486720.00", "515840.00"]
-YEAR_COSTS = ["571084.80", "564595.20", "598374.40"]
-BUDGET = "1734054.40"
-FIRST_HALF = "288787.20"  # 2019-H1: 243,360 + 13 × (4 × 624.00 + 2 × 499.20)
-HALF = "282297.60"  # 243,360 + 13 × 6 × 499.20
-LAST_HALF = "316076.80"  # 2021-H2: 13 × 2 × (2 × 1,560 + 4 × 1,840) + 13 × (2 × 499.20 + 4 × 588.80)
+YEAR_COSTS = ["655774.08", "649284.48", "688130.56"]
+BUDGET = "1993189.12"
+FIRST_HALF = "331131.84"  # 2019-H1: 13 × (4 × 4,286.88 + 2 × 4,162.08)
+HALF = "324642.24"  # 13 × 6 × 4,162.08
+LAST_HALF = "363488.32"  # 2021-H2: 13 × (2 × 4,162.08 + 4 × 4,909.12)
 
 
 async def _half_year_round(
@@ -335,6 +339,38 @@ async def test_lingwu_verifiers_from_budget_to_reprojection(
             f"/api/evaluation/contracts/{cid}/evaluation-schedule", headers=w.h("bureau", "441521")
         )
         assert (other.status_code, other.json()["code"]) == (404, "CONTRACT_NOT_FOUND")
+
+        # The county-wide list of missing rounds: every contract the caller may read in procurement,
+        # each period that ended with no round, oldest first, a cursor page at a time. Lingwu's bureau
+        # and the city's finance see the same 2020-H1; nothing is missing before the half-year ends.
+        async def missing(who: tuple[str, ...], on: str, **params: str) -> list[dict[str, Any]]:
+            out: list[dict[str, Any]] = []
+            cursor = None
+            while True:
+                q = {"on": on, "limit": "2", **params, **({"cursor": cursor} if cursor else {})}
+                page = await w.call("GET", "/api/evaluation/contracts/missing-rounds", who, params=q)
+                out += page["items"]
+                cursor = page["next_cursor"]
+                if cursor is None:
+                    return [m for m in out if m["contract_id"] == cid]
+
+        for who, params in ((bureau, {"division_code": LINGWU}), (("finance", CITY), {})):
+            got = await missing(who, "2020-07-15", **params)
+            assert [
+                (m["period"], m["days_overdue"], m["ends_on"], m["basis"], m["contractor_uscc"]) for m in got
+            ] == [("2020-H1", 15, "2020-06-30", "灵政办发〔2018〕201号 六(二)", company)]
+        assert await missing(bureau, "2020-06-30") == []
+        outside = await w.client.get(
+            "/api/evaluation/contracts/missing-rounds",
+            params={"division_code": LINGWU},
+            headers=w.h("bureau", "441521"),
+        )
+        assert (outside.status_code, outside.json()["code"]) == (403, "JURISDICTION_FORBIDDEN")
+        assert await missing(("bureau", "441521"), "2020-07-15") == []  # its own county: not Lingwu's
+        refused = await w.client.get(
+            "/api/evaluation/contracts/missing-rounds", headers=w.h("contractor", LINGWU, company)
+        )
+        assert (refused.status_code, refused.json()["code"]) == (403, "ROLE_FORBIDDEN")
 
         # 7. Year-end staff assessments: 12 qualified, verifier-13 not (四(八): the company replaces them).
         for n in range(1, 14):

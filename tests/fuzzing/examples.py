@@ -471,6 +471,7 @@ def evaluation(w: World) -> dict[str, Example]:
         "GET /consequences/debarment-suggestion/{uscc}": Example(path={"uscc": a}),
         "GET /consequences/payment-release": Example(query={"contract_id": k, "period": "2019-H1"}),
         "GET /contracts/{contract_id}/evaluation-schedule": Example(path={"contract_id": k}),
+        "GET /contracts/missing-rounds": Example(query={"division_code": LINGWU, "on": "2020-07-15"}),
         "POST /rounds": Example(
             body={
                 "contract_id": k,

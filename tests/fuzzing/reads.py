@@ -294,6 +294,13 @@ def reads(w: World) -> list[Read]:
     # The schedule is read as its contract is (procurement answers for the contract).
     sched = "/contracts/{contract_id}/evaluation-schedule"
     add(e, sched, sched.replace("{contract_id}", w.contract))
+    add(
+        e,
+        "/contracts/missing-rounds",
+        "/contracts/missing-rounds",
+        params={"division_code": OWN},
+        kind="list",
+    )
     add(e, "/surveys", "/surveys", kind="list")
     add(e, "/surveys", "/surveys", params={"division_code": OWN}, kind="list")
     add(e, "/rounds", "/rounds", params={"contract_id": w.contract}, kind="list")

@@ -44,6 +44,12 @@ PERIODS: dict[str, tuple[int, str, str, str | None]] = {
         "财政部令第74号 第四十五条",
         "2014-02-01",
     ),
+    "response_period_min_framework_agreement": (
+        20,
+        "day",
+        "财政部令第110号 封闭式框架协议公开征集（条款号待核）",
+        "2022-03-01",
+    ),
     "single_source_publicity_min": (5, "working_day", "政府采购法实施条例 第三十八条", "2015-03-01"),
     "award_announcement_working_days": (2, "working_day", "政府采购法实施条例 第四十三条", "2015-03-01"),
     "contract_signing_days": (30, "day", "政府采购法 第四十六条", None),
@@ -54,7 +60,11 @@ PERIODS: dict[str, tuple[int, str, str, str | None]] = {
     "complaint_decision_working_days": (30, "working_day", "政府采购法 第五十六条", None),
     "suspension_days_max": (30, "day", "政府采购法 第五十七条", None),
 }
-UNVERIFIED = {"response_period_min_competitive_negotiation", "response_period_min_request_for_quotation"}
+UNVERIFIED = {
+    "response_period_min_competitive_negotiation",
+    "response_period_min_request_for_quotation",
+    "response_period_min_framework_agreement",
+}
 
 
 async def _rules(client: httpx.AsyncClient, day: str) -> dict[str, dict[str, Any]]:

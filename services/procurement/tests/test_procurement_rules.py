@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 
 from jiuzhu_devtools.testing import test_today
+from jiuzhu_kit.rules.parse import Checker
+from jiuzhu_procurement.rulebook.units import parse_exclusion_reasons
 
 from .conftest import GD_COUNTY, Kit
 
@@ -219,9 +221,16 @@ async def test_framework_agreements_are_refused_before_their_rule(kit: Kit) -> N
         ("METHOD_NOT_IN_FORCE", "财政部令第110号 第三条")
     ]
     headers["X-Jiuzhu-Clock"] = "2022-03-01T10:00:00+08:00"
+    # Its call for suppliers runs at least 20 days (110号令, unverified): 2022-03-21 at the earliest.
+    short = {**body, "data": {**body["data"], "response_deadline": "2022-03-20"}}
+    r = await kit.c.post(f"/projects/{pid}/transitions", json=short, headers=headers)
+    assert (r.status_code, r.json()["code"]) == (409, "PERIOD_TOO_SHORT"), r.text
+    assert r.json()["earliest_deadline"] == "2022-03-21" and "财政部令第110号" in r.json()["detail"]
     r = await kit.c.post(f"/projects/{pid}/transitions", json=body, headers=headers)
     assert r.status_code == 200, r.text
     assert r.json()["method_details"]["ground_citation"] == "财政部令第110号 第三条"
+    assert r.json()["response_deadline"] == "2022-03-21"
+    assert r.json()["method_details"]["period"]["citation"].startswith("财政部令第110号")
 
 
 LUHE, SHANWEI = "441523", "441500"  # 陆河县 and its city 汕尾市 (a county of its own: its pack stays)
@@ -299,3 +308,52 @@ async def test_every_seeded_province_has_its_thresholds_dated_and_marked_unverif
             document,
             False,
         )
+
+
+async def test_expert_exclusion_reasons_are_dated_rules_with_their_clauses(client: httpx.AsyncClient) -> None:
+    """回避 and the pool's conditions, as dated data: the conflicts of the implementing regulations
+    (实施条例 9, from 2015-03-01), of the experts' rules (财库〔2016〕198号 16, from 2017-01-01), and
+    the purchaser's own staff sitting only as its representatives (87号令 47, from 2017-10-01)."""
+
+    async def reasons(day: str) -> dict[str, str] | None:
+        r = await client.get("/rules/in-force", params={"division_code": GD_COUNTY, "on": day})
+        rule = {x["name"]: x for x in r.json()["rules"]}.get("expert_exclusion_reasons")
+        if rule is None:
+            return None
+        cite = {
+            x["key"]: "; ".join(c["text"] for c in x["citations"]) + ("" if x["verified"] else "（未核实）")
+            for x in rule["value"]
+        }
+        assert list(cite) == [
+            "inactive",
+            "bidder_organisation",
+            "declared_conflict_bidder",
+            "purchaser_organisation",
+            "declared_conflict_purchaser",
+            "fields",
+        ]
+        return cite
+
+    assert await reasons("2004-09-10") is None
+    assert (await reasons("2004-09-11") or {})["bidder_organisation"] == "政府采购法 第十二条"
+    before, on = await reasons("2015-02-28") or {}, await reasons("2015-03-01") or {}
+    assert before["declared_conflict_bidder"] == "政府采购法 第十二条"
+    assert on["declared_conflict_bidder"] == "政府采购法实施条例 第九条"
+    assert on["fields"] == "政府采购法实施条例 第三十九条"
+    before, on = await reasons("2016-12-31") or {}, await reasons("2017-01-01") or {}
+    assert before["declared_conflict_purchaser"] == "政府采购法实施条例 第九条"
+    assert on["declared_conflict_purchaser"] == "财库〔2016〕198号 第十六条"
+    before, on = await reasons("2017-09-30") or {}, await reasons("2017-10-01") or {}
+    assert before["purchaser_organisation"] == "政府采购法 第十二条（未核实）"
+    assert on["purchaser_organisation"] == "财政部令第87号 第四十七条"
+    assert on["inactive"] == on["fields"] == "财政部令第87号 第四十八条"
+    assert on["bidder_organisation"] == "财库〔2016〕198号 第十六条; 政府采购法实施条例 第九条"
+
+
+def test_a_pack_that_leaves_out_an_exclusion_reason_is_refused() -> None:
+    cite = [{"document": "政府采购法", "clause": "第十二条"}]
+    chk = Checker("test")
+    parse_exclusion_reasons(
+        [{"key": "inactive", "name_zh": "停用", "name_en": "inactive", "citations": cite}], chk, "v"
+    )
+    assert any("排除事由应依次为" in p for p in chk.problems), chk.problems

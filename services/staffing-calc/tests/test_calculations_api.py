@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import asyncpg
 import httpx
@@ -76,26 +77,39 @@ async def test_lingwu_thirteen_and_budget(
     assert r.status_code == 200, r.text
     b = r.json()
     # The seed's wages (2 × minimum wage, the worker's own insurance included) and, beside them, what
-    # the dispatch company pays as employer for the pension (unverified rates, 20 % → 16 % from
-    # 2019-05-01): every part shown, the total funds both.
+    # the dispatch company pays as employer (each insurance, the housing fund) and its fee, each from
+    # a dated, cited and — here — unverified rate: every part shown, the total funds them all.
     assert [y["parts"]["wages"] for y in b["years"]] == ["486720.00", "486720.00", "515840.00"]
     assert [y["parts"]["employer_pension"] for y in b["years"]] == ["84364.80", "77875.20", "82534.40"]
-    assert [y["cost"] for y in b["years"]] == ["571084.80", "564595.20", "598374.40"]
-    assert b["total_cost"] == "1734054.40" and b["fits"] is False and b["total_shortfall"] == "1734054.40"
+    # Maternity is merged into medical insurance from 2020 (国办发〔2019〕10号): 6 % + 0.5 % → 6.5 %.
+    assert [y["parts"]["employer_medical"] for y in b["years"]] == ["29203.20", "31636.80", "33529.60"]
+    assert [y["parts"]["employer_maternity"] for y in b["years"]] == ["2433.60", "0.00", "0.00"]
+    assert [y["parts"]["dispatch_fee"] for y in b["years"]] == ["24336.00", "24336.00", "25792.00"]
+    assert [y["cost"] for y in b["years"]] == ["655774.08", "649284.48", "688130.56"]
+    assert b["total_cost"] == "1993189.12" and b["fits"] is False and b["total_shortfall"] == "1993189.12"
+    for y in b["years"]:
+        assert sum(Decimal(v) for v in y["parts"].values()) == Decimal(y["cost"])
+    cites: dict[str, str] = {}  # the first step of each part in 2019 (January to April)
+    for s in b["years"][0]["steps"]:
+        cites.setdefault(s["name"], s["citation"])
+    assert cites["单位缴纳失业保险费 = 月工资 × 单位费率"] == "人社部发〔2017〕14号 一（未核实）"
+    assert cites["单位缴纳工伤保险费 = 月工资 × 单位费率"] == "人社部发〔2015〕71号 一（未核实）"
+    assert cites["单位缴存住房公积金 = 月工资 × 单位比例"] == "住房公积金管理条例 第十八条（未核实）"
+    assert cites["派遣服务费 = 月工资 × 费率"] == "灵政办发〔2018〕201号 四(三)（未核实）"
     assert any("1840" in s["reading_zh"] for s in b["years"][2]["steps"])
     pension = [s for s in b["years"][0]["steps"] if s["name"].startswith("单位缴纳基本养老保险费")]
     assert [(s["citation"], s["amount"]) for s in pension] == [
         ("国发〔1997〕26号 三（未核实）", "624.00"),
         ("国办发〔2019〕13号 一（未核实）", "499.20"),
     ]
-    # The dispatch company's fee is its price, not a rule: the bureau enters the quoted rate.
+    # The pack's fee is a placeholder: the company's quoted rate, entered by the bureau, replaces it.
     r = await client.post(
         "/calculations/budget",
         json={
             "division_code": "640181",
             "start": "2019-01-01",
             "county": LINGWU_COUNTY,
-            "dispatch_fee_rate": "0.05",
+            "dispatch_fee_rate": "0.08",
         },
         headers=auth("finance", "640100"),
     )
@@ -103,9 +117,14 @@ async def test_lingwu_thirteen_and_budget(
     assert first["parts"] == {
         "wages": "486720.00",
         "employer_pension": "84364.80",
-        "dispatch_fee": "24336.00",
+        "employer_medical": "29203.20",
+        "employer_maternity": "2433.60",
+        "employer_unemployment": "2433.60",
+        "employer_injury": "1946.88",
+        "housing_fund": "24336.00",
+        "dispatch_fee": "38937.60",
     }
-    assert first["cost"] == "595420.80"
+    assert first["cost"] == "670375.68"
 
 
 async def test_budget_working_funds_and_raises(

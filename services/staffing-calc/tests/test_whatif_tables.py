@@ -57,10 +57,11 @@ async def test_what_if_budget_lingwu_across_the_wage_change(
     }
     body = {"county": county, "a": {"on": "2019-01-01"}, "b": {"on": "2021-09-01"}, "budget": {"years": 1}}
     out = (await client.post("/calculations/what-if", json=body, headers=auth("bureau", "640181"))).json()
-    # Wages 13 × 2 × 1560 × 12 = 486720 plus the employer's pension (4 months at 20 %, 8 at 16 %:
-    # 84364.80); wages 13 × 2 × 1840 × 12 = 574080 plus 16 % (91852.80).
-    assert out["budget"]["a_total"] == "571084.80" and out["budget"]["b_total"] == "665932.80"
-    assert out["budget"]["delta"] == "94848.00"
+    # Wages 13 × 2 × 1560 × 12 = 486720 plus the employer's contributions and the dispatch fee
+    # (655774.08 in all); wages 13 × 2 × 1840 × 12 = 574080, each month × 1.334 (16 % pension, 6.5 %
+    # medical, 0.5 % unemployment, 0.4 % injury, 5 % housing fund, 5 % fee): 765822.72.
+    assert out["budget"]["a_total"] == "655774.08" and out["budget"]["b_total"] == "765822.72"
+    assert out["budget"]["delta"] == "110048.64"
 
 
 async def test_township_table_xlsx_and_csv(

@@ -80,6 +80,9 @@ ACCEPT_LANGUAGE: dict[str, Any] = {
 }
 
 
+# What a list's `cursor` looks like (a page's `next_cursor`: its last row's sort key, base64url JSON).
+CURSOR_EXAMPLE = "WyIyMDIwLTA2LTMwIiwiM2YwYzZhNTItMmQxZS00ZjBiLTlhNTctOGMxZDJlM2Y0YTViIiwiMjAyMC1IMSJd"
+
 GLOSSARY_FILE = Path(__file__).parent / "contract_data" / "glossary.yaml"
 
 
@@ -263,6 +266,9 @@ def patch_openapi(
             _summary(op)
             _headers(op, method)
             op["x-audience"] = audiences(path, route, anonymous)
+            for param in op.get("parameters", []):
+                if param.get("in") == "query" and param.get("name") == "cursor":
+                    param.setdefault("example", CURSOR_EXAMPLE)
     schema.setdefault("info", {})["license"] = LICENSE
     if server is not None:
         schema["servers"] = [{"url": server, "description": "through the gateway (prefix included)"}]

@@ -74,7 +74,13 @@ def lingwu(api: Api) -> dict[str, Any]:
         ],
     )
     method = {"method": "single_source", "ground": "only_one_supplier", "publicity_working_days": 5}
-    w = Walk(method, [Bidder(company, "派遣公司", LINGWU_BUDGET, "65")], experts=1, contract=contract)
+    w = Walk(
+        method,
+        [Bidder(company, "派遣公司", LINGWU_BUDGET, "65")],
+        experts=1,
+        contract=contract,
+        signed_on="2018-11-09",  # 五(三): the contract is signed in early November 2018
+    )
     walked = pr.walk(pid, "performance_supervision", w)
     cid = walked["contract"]
     signed = api.get(f"/api/procurement/contracts/{cid}", bureau)["signed_on"]
@@ -195,7 +201,9 @@ def sichuan(api: Api) -> dict[str, Any]:
     )
     consult = {"method": "competitive_consultation", "ground": "purchased_services"}
     bidders = [Bidder(a, "阳光", "580000.00", "66"), Bidder(b, "益民", "590000.00", "60")]
-    out["project"] = pr.walk(pid, "contract_signed", Walk(consult, bidders, contract=contract))
+    out["project"] = pr.walk(
+        pid, "contract_signed", Walk(consult, bidders, contract=contract, signed_on="2017-09-22")
+    )
     # Village committees collect satisfaction (seed 004 四(四)): a round with a village_committee party.
     cid = out["project"]["contract"]
     ev = Evaluation(api, PILOT_COUNTY, SICHUAN)

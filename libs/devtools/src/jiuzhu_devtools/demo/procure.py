@@ -52,6 +52,9 @@ class Walk:
     contract: dict[str, Any] | None = None
     low_price_explanations: dict[int, bool] = field(default_factory=dict)  # bidder index → accepted
     challenge: tuple[int, str, str | None] | None = None  # (bidder index, grounds, dismissal reason)
+    # The day the contract was really signed (before its term starts), never the day the demo runs:
+    # the draft and the signing are dated with X-Jiuzhu-Clock, so signed_on (and OCDS dateSigned) is it.
+    signed_on: str | None = None
 
 
 class Procurement:
@@ -180,6 +183,7 @@ class Procurement:
         stop = PATH.index(to)
         p = f"/api/procurement/projects/{pid}"
         out: dict[str, Any] = {"id": pid, "bids": []}
+        signed = datetime.fromisoformat(f"{w.signed_on}T10:00:00+08:00") if w.signed_on else None
         if stop >= 1:
             self.tr("projects", pid, "approved", self.finance)
         if stop >= 2:
@@ -235,9 +239,13 @@ class Procurement:
                 if dismissal:
                     self.tr("challenges", str(ch["id"]), "dismissed", self.bureau, reason=dismissal)
             if w.contract is not None and stop >= 7:
-                out["contract"] = str(self.api.post(f"{p}/contract", self.bureau, w.contract)["id"])
+                dated = {clock.HEADER: signed.isoformat()} if signed else None
+                out["contract"] = str(
+                    self.api.post(f"{p}/contract", self.bureau, w.contract, headers=dated)["id"]
+                )
         for state in PATH[7 : stop + 1]:
-            out["project"] = self.tr("projects", pid, state, self.bureau)
+            at = signed if state == "contract_signed" else None
+            out["project"] = self.tr("projects", pid, state, self.bureau, at=at)
         return out
 
     def release(self, contract: str, period: str) -> dict[str, Any]:

@@ -107,7 +107,7 @@ def guangdong(api: Api) -> dict[str, Any]:
         "contract_signed": pr.walk(
             project("荔湾区社会救助经办服务（2026—2029）", ["AS10", "AS02"], "1600000.00"),
             "contract_signed",
-            Walk(CONSULT, bids, contract=contract),
+            Walk(CONSULT, bids, contract=contract, signed_on="2026-06-12"),
         )["id"],
         "bidding_closed": pr.walk(
             project("荔湾区困难群众照料护理服务", ["DS01"], "800000.00"),
@@ -216,7 +216,10 @@ def longyan(api: Api) -> dict[str, Any]:
         failing,
         "performance_supervision",
         Walk(
-            CONSULT, [Bidder(a, "", "1150000.00", "65"), Bidder(b, "", "1190000.00", "61")], contract=contract
+            CONSULT,
+            [Bidder(a, "", "1150000.00", "65"), Bidder(b, "", "1190000.00", "61")],
+            contract=contract,
+            signed_on="2026-02-27",
         ),
     )
     cid = walked["contract"]
@@ -275,7 +278,10 @@ def longyan(api: Api) -> dict[str, Any]:
         ended,
         "contract_signed",
         Walk(
-            CONSULT, [Bidder(c, "", "580000.00", "64"), Bidder(b, "", "595000.00", "60")], contract=contract
+            CONSULT,
+            [Bidder(c, "", "580000.00", "64"), Bidder(b, "", "595000.00", "60")],
+            contract=contract,
+            signed_on="2026-04-24",
         ),
     )
     pr.tr("projects", ended, "terminated", bureau, reason="服务对象整体搬迁安置，经双方协商一致解除合同")
@@ -384,6 +390,7 @@ def shanghai(api: Api) -> dict[str, Any]:
         contract=one_year("个案评估服务（全年 600 个个案）", "2026-03-01", "2027-02-28", "1450000.00"),
         low_price_explanations={2: False},
         challenge=(0, "技术评分畸高，评审标准适用不一致", "经复核评分符合采购文件评审标准"),
+        signed_on="2026-02-27",
     )
     walked = pr.walk(closed, "final_evaluation", w)
     ev = Evaluation(api, SHANGHAI, "310000")
@@ -410,6 +417,7 @@ def shanghai(api: Api) -> dict[str, Any]:
         CONSULT,
         [Bidder(c[2], "", "580000.00", "65"), Bidder(c[3], "", "560000.00", "58")],
         contract=one_year("社会救助政策研究（年度报告 2 份）", "2026-02-01", "2027-01-31", "290000.00"),
+        signed_on="2026-01-30",
     )
     out["projects"]["final_evaluation"] = pr.walk(final, "final_evaluation", w)["id"]
     announced = project("徐汇区困难群众能力提升服务", ["DS05"], "500000.00")

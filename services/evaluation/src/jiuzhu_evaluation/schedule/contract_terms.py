@@ -61,13 +61,57 @@ async def fetch(
     if resp.status != 200 or not isinstance(body, dict):
         raise ProcurementUnavailable(why=f"HTTP {resp.status}")
     try:
-        return ContractTerms(
-            id=uuid.UUID(str(body["id"])),
-            division_code=str(body["division_code"]),
-            contractor_uscc=str(body["contractor_uscc"]),
-            term_start=date.fromisoformat(str(body["term_start"])),
-            term_end=date.fromisoformat(str(body["term_end"])),
-            ended_on=date.fromisoformat(str(body["ended_on"])) if body.get("ended_on") else None,
-        )
+        return _terms(body)
     except (KeyError, ValueError) as exc:
         raise ProcurementUnavailable(why="unexpected answer") from exc
+
+
+# A county-wide list asks procurement for every contract the caller may read, 500 at a time; past
+# this many it stops rather than hold the request open (a county buys dozens a year, not thousands).
+MAX_PAGES = 20
+
+
+def _terms(body: dict[str, object]) -> ContractTerms:
+    return ContractTerms(
+        id=uuid.UUID(str(body["id"])),
+        division_code=str(body["division_code"]),
+        contractor_uscc=str(body["contractor_uscc"]),
+        term_start=date.fromisoformat(str(body["term_start"])),
+        term_end=date.fromisoformat(str(body["term_end"])),
+        ended_on=date.fromisoformat(str(body["ended_on"])) if body.get("ended_on") else None,
+    )
+
+
+async def fetch_readable(
+    base_url: str,
+    authorization: str | None,
+    division_code: str,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> list[ContractTerms]:
+    """Every signed contract (or one since ended) under `division_code` that the caller may read in
+    procurement: its read policy there decides, with the caller's own credentials. Drafts are left
+    out: no evaluation period runs before a contract is signed."""
+    if not base_url:
+        raise ProcurementUnavailable(why="PROCUREMENT_SERVICE_URL not set")
+    peer = Peer("procurement", base_url, transport=transport)
+    out: list[ContractTerms] = []
+    cursor: str | None = None
+    for _ in range(MAX_PAGES):
+        params: dict[str, object] = {"limit": 500, "division_code": division_code}
+        if cursor:
+            params["cursor"] = cursor
+        try:
+            resp = await peer.get("/contracts", authorization, params)
+        except PeerUnavailable as exc:
+            raise ProcurementUnavailable(why=type(exc.__cause__ or exc).__name__) from exc
+        body = resp.body
+        if resp.status != 200 or not isinstance(body, dict) or not isinstance(body.get("items"), list):
+            raise ProcurementUnavailable(why=f"HTTP {resp.status}")
+        try:
+            out.extend(_terms(c) for c in body["items"] if isinstance(c, dict) and c.get("status") != "draft")
+        except (KeyError, ValueError) as exc:
+            raise ProcurementUnavailable(why="unexpected answer") from exc
+        cursor = body.get("next_cursor") if isinstance(body.get("next_cursor"), str) else None
+        if cursor is None:
+            return out
+    raise ProcurementUnavailable(why=f"more than {MAX_PAGES * 500} contracts")

@@ -37,3 +37,19 @@ class ScheduleOut(BaseModel):
     verified: bool
     as_of: date
     periods: list[ScheduledPeriodOut]
+
+
+class MissingRoundOut(BaseModel):
+    """A period of a contract's evaluation schedule that ended with no round (the schedule's
+    `missing`), as the county-wide list shows it."""
+
+    contract_id: uuid.UUID = Field(description="采购服务中的合同 id")
+    purchaser_division: str = Field(description="采购人的行政区划代码", examples=["640181"])
+    contractor_uscc: str = Field(description="承接主体的统一社会信用代码")
+    period_kind: Literal["annual", "half_yearly"] = Field(description="annual 按年度；half_yearly 每半年")
+    period: str = Field(description="评价期间", examples=["2020-H1"])
+    starts_on: date = Field(description="期间开始日")
+    ends_on: date = Field(description="期间结束日")
+    days_overdue: int = Field(description="期间结束后已过的天数（按 on 计算）", examples=[15])
+    evaluations_per_year: int = Field(description="合同期开始时适用的每年评价次数", examples=[2])
+    basis: str = Field(description="规则出处（未核实的注明）", examples=["灵政办发〔2018〕201号 六(二)"])

@@ -37,35 +37,17 @@ SEED = re.compile(r"[0-9a-f]{32,128}")
 HEX64 = re.compile(r"[0-9a-f]{64}")
 
 # Why an expert of the frozen pool is not eligible, in the order they are tested (the first that
-# applies is recorded). The texts and clauses are published with every exclusion.
-REASONS: dict[str, tuple[str, str, str]] = {
-    "inactive": ("专家已停用，不在库", "expert no longer active in the pool", "财政部令第87号 第四十八条"),
-    "bidder_organisation": (
-        "与投标供应商为同一单位（统一社会信用代码相同），应当回避",
-        "works for a bidder (same credit code): avoidance",
-        "财库〔2016〕198号 第十六条; 政府采购法实施条例 第九条",
-    ),
-    "declared_conflict_bidder": (
-        "已申报与投标供应商存在利害关系，应当回避",
-        "declared a conflict of interest with a bidder: avoidance",
-        "财库〔2016〕198号 第十六条",
-    ),
-    "purchaser_organisation": (
-        "为采购人本级机关工作人员，对本单位项目只能作为采购人代表",
-        "works for the purchaser's own government: may sit only as the purchaser's representative",
-        "财政部令第87号 第四十七条",
-    ),
-    "declared_conflict_purchaser": (
-        "已申报与采购人存在利害关系，应当回避",
-        "declared a conflict of interest with the purchaser: avoidance",
-        "财库〔2016〕198号 第十六条",
-    ),
-    "fields": (
-        "专业领域不符合项目需要",
-        "none of the fields the project needs",
-        "财政部令第87号 第四十八条",
-    ),
-}
+# applies is recorded). What each means and the clauses that require it are dated, cited rule data
+# (cn-procurement `expert_exclusion_reasons`, rulebook/units.py), frozen on the draw at its commitment
+# and published with every exclusion.
+REASON_KEYS: tuple[str, ...] = (
+    "inactive",
+    "bidder_organisation",
+    "declared_conflict_bidder",
+    "purchaser_organisation",
+    "declared_conflict_purchaser",
+    "fields",
+)
 BASIS = "政府采购法实施条例 第三十九条; 财政部令第87号 第四十八条"  # experts drawn at random from the pool
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_kit import clock
 from jiuzhu_kit.auth import Principal
+from jiuzhu_kit.rules.book import Rule
 from jiuzhu_procurement.expert import draw as rules
 from jiuzhu_procurement.expert import repository
 from jiuzhu_procurement.expert.models import ExpertDraw
 from jiuzhu_procurement.expert.policy import name_for
 from jiuzhu_procurement.expert.schemas import DrawOut, ExclusionOut, PanelExpertOut, PublicDrawOut, RuleOut
+from jiuzhu_procurement.rulebook.book import default_book
 
 STEPS = [
     "check sha256(purchaser_seed) == purchaser_commitment and sha256(service_seed) == service_commitment",
@@ -22,17 +25,34 @@ STEPS = [
 ]
 
 
+def frozen_reasons(rule: Rule) -> dict[str, dict[str, str]]:
+    """The exclusion reasons of a rule in force (cn-procurement `expert_exclusion_reasons`) as the
+    draw keeps them: key → its text in Chinese and English and its clauses."""
+    return {r.key: {"zh": r.name_zh, "en": r.name_en, "citation": r.cite} for r in rule.value}
+
+
+def reasons_of(d: ExpertDraw) -> dict[str, dict[str, str]]:
+    """The reasons frozen on the draw at its commitment; a draw committed before they were rule data
+    reads the national rule in force on its commitment day (the same texts and clauses)."""
+    stored = (d.rule or {}).get("reasons")
+    if stored:
+        return dict(stored)
+    on = d.committed_at.astimezone(clock.CST).date() if d.committed_at else clock.today()
+    return frozen_reasons(default_book().at(d.division_code, on).rule("expert_exclusion_reasons"))
+
+
 def public_out(d: ExpertDraw) -> PublicDrawOut:
     drawn = d.status == "drawn"
     exclusions = None
     if drawn and d.exclusions is not None:
+        reasons = reasons_of(d)
         exclusions = [
             ExclusionOut(
                 expert_id=x["expert_id"],
                 reason=x["reason"],
-                reason_zh=rules.REASONS[x["reason"]][0],
-                reason_en=rules.REASONS[x["reason"]][1],
-                citation=rules.REASONS[x["reason"]][2],
+                reason_zh=reasons[x["reason"]]["zh"],
+                reason_en=reasons[x["reason"]]["en"],
+                citation=reasons[x["reason"]]["citation"],
             )
             for x in d.exclusions
         ]

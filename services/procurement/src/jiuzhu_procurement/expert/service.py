@@ -30,6 +30,7 @@ from jiuzhu_kit.rules.book import RuleBook
 from jiuzhu_procurement.contractor import uscc as uscc_rules
 from jiuzhu_procurement.disclosure.ocds import AFTER_TENDER
 from jiuzhu_procurement.expert import draw as rules
+from jiuzhu_procurement.expert import publish as rules_data
 from jiuzhu_procurement.expert import repository
 from jiuzhu_procurement.expert.models import Expert, ExpertDraw
 from jiuzhu_procurement.expert.policy import POLICY, ExpertDrawNotFound, ExpertNotFound, manages
@@ -241,10 +242,11 @@ async def commit(
         raise DrawCommitmentClosed(status=p.status)
     if await repository.draw_for(session, p.id, p.round) is not None:
         raise DrawAlreadyCommitted()
-    # The panel rule in force on the announcement date (the rules the bidders relied on).
-    rule = methods.panel_rule(
-        book.at(p.division_code, p.announced_on or p.declared_on), p.method or "", p.budget
-    )
+    # The panel rule and the exclusion reasons in force on the announcement date (the rules the
+    # bidders relied on); the reasons are frozen on the draw and published with each exclusion.
+    at = book.at(p.division_code, p.announced_on or p.declared_on)
+    rule = methods.panel_rule(at, p.method or "", p.budget)
+    reasons = rules_data.frozen_reasons(at.rule("expert_exclusion_reasons"))
     size_rule = rules.SizeRule(rule.minimum, rule.odd, rule.expert_share)
     comp = rules.compose(size_rule, body.panel_size, body.representatives)
     if isinstance(comp, rules.CompositionRefusal):
@@ -277,6 +279,7 @@ async def commit(
             "odd": rule.odd,
             "expert_share": f"{rule.expert_share.numerator}/{rule.expert_share.denominator}",
             "citation": rule.citation,
+            "reasons": reasons,
         },
         pool=ids,
         pool_hash=rules.pool_hash(ids),

@@ -16,7 +16,12 @@ from jiuzhu_kit.rules.model import Pack
 from jiuzhu_kit.rules.parse import Spec
 from jiuzhu_procurement.catalogue.entries import parse_catalogue, parse_negative_list
 from jiuzhu_procurement.roster.rules import parse_requirements
-from jiuzhu_procurement.rulebook.units import parse_fraction, parse_grade_scale, parse_grounds
+from jiuzhu_procurement.rulebook.units import (
+    parse_exclusion_reasons,
+    parse_fraction,
+    parse_grade_scale,
+    parse_grounds,
+)
 
 DATA_DIR = Path(__file__).parent / "data"
 # Procurement adds its units (the catalogue of purchasable services, the negative list, a method's
@@ -33,6 +38,7 @@ SPEC = Spec(
         "fraction": parse_fraction,
         "grade_scale": parse_grade_scale,
         "recruitment": parse_requirements,
+        "exclusion_reasons": parse_exclusion_reasons,
     },
     measures={"budget_yuan": "元"},
     local_parameters={

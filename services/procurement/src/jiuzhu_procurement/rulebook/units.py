@@ -11,6 +11,7 @@ from typing import Any
 
 from jiuzhu_kit.rules.model import Citation
 from jiuzhu_kit.rules.parse import Checker, citation
+from jiuzhu_procurement.expert.draw import REASON_KEYS  # the draw's own list (pure, no I/O)
 
 
 @dataclass(frozen=True)
@@ -84,4 +85,55 @@ def parse_grade_scale(raw: Any, chk: Checker, where: str) -> tuple[GradeRatio, .
         out.append(GradeRatio(grade.strip(), r))
     if len({g.grade for g in out}) != len(out):
         chk.fail(where, "等级重复")
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class ExclusionReason:
+    """Why an expert of the frozen pool may not be drawn (回避 and the pool's own conditions), with
+    the clauses that say so; the draw (expert/draw.py) decides which applies, the pack says why."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    citations: tuple[Citation, ...]
+    verified: bool = True
+
+    @property
+    def cite(self) -> str:
+        return "; ".join(str(c) for c in self.citations) + ("" if self.verified else "（未核实）")
+
+
+def parse_exclusion_reasons(raw: Any, chk: Checker, where: str) -> tuple[ExclusionReason, ...]:
+    """Every reason the draw can give, once each: [{key, name_zh, name_en, citations, verified?}].
+    A reason the draw knows but the pack leaves out would publish an exclusion without its clause,
+    so the pack must name them all (expert/draw.py REASON_KEYS, in the draw's order)."""
+    if not isinstance(raw, list) or not raw:
+        chk.fail(where, "回避及排除事由应为非空列表 [{key, name_zh, name_en, citations}]")
+        return ()
+    out: list[ExclusionReason] = []
+    for i, item in enumerate(raw):
+        w = f"{where}[{i}]"
+        if not isinstance(item, dict):
+            chk.fail(w, "应为 {key, name_zh, name_en, citations}")
+            continue
+        key, zh, en, cites = item.get("key"), item.get("name_zh"), item.get("name_en"), item.get("citations")
+        if key not in REASON_KEYS:
+            chk.fail(f"{w}.key", f"未知的排除事由 {key!r}（可用：{', '.join(REASON_KEYS)}）")
+            continue
+        if not isinstance(zh, str) or not zh.strip() or not isinstance(en, str) or not en.strip():
+            chk.fail(w, "name_zh 与 name_en 均不可为空")
+            continue
+        if not isinstance(cites, list) or not cites:
+            chk.fail(f"{w}.citations", "每项事由至少一处出处")
+            continue
+        parsed = tuple(citation(c, chk, f"{w}.citations[{k}]") for k, c in enumerate(cites))
+        out.append(
+            ExclusionReason(str(key), zh.strip(), en.strip(), parsed, item.get("verified", True) is not False)
+        )
+    keys = [r.key for r in out]
+    if len(set(keys)) != len(keys):
+        chk.fail(where, "排除事由重复")
+    elif len(out) == len(raw) and tuple(keys) != REASON_KEYS:
+        chk.fail(where, f"排除事由应依次为 {', '.join(REASON_KEYS)}（抽取时按此顺序判断）")
     return tuple(out)

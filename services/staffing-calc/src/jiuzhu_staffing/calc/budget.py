@@ -17,9 +17,29 @@ from jiuzhu_staffing.calc.staffing import pack_value
 from jiuzhu_staffing.packs.model import Pack
 
 ZERO = Decimal("0.00")
-# The parts of a year's people cost (labour dispatch: the employer's contributions and the company's
-# fee are costs beside the wage).
-PART_ZH = {"wages": "工资", "employer_pension": "单位养老保险费", "dispatch_fee": "派遣服务费"}
+# The parts of a year's people cost. Labour dispatch: what the employer (the dispatch company) pays
+# on top of the wage — each social insurance, the housing fund — and the company's fee are parts of
+# their own beside the wage, each from a dated, cited rate of the pack (its pay rule names them).
+PART_ZH = {
+    "wages": "工资",
+    "employer_pension": "单位养老保险费",
+    "employer_medical": "单位医疗保险费",
+    "employer_maternity": "单位生育保险费",
+    "employer_unemployment": "单位失业保险费",
+    "employer_injury": "单位工伤保险费",
+    "housing_fund": "单位住房公积金",
+    "dispatch_fee": "派遣服务费",
+}
+# part → (the pay rule's parameter naming its rate, the step's name)
+ON_TOP: dict[str, tuple[str, str]] = {
+    "employer_pension": ("employer_pension_rate", "单位缴纳基本养老保险费 = 月工资 × 单位费率"),
+    "employer_medical": ("employer_medical_rate", "单位缴纳职工基本医疗保险费 = 月工资 × 单位费率"),
+    "employer_maternity": ("employer_maternity_rate", "单位缴纳生育保险费 = 月工资 × 单位费率"),
+    "employer_unemployment": ("employer_unemployment_rate", "单位缴纳失业保险费 = 月工资 × 单位费率"),
+    "employer_injury": ("employer_injury_rate", "单位缴纳工伤保险费 = 月工资 × 单位费率"),
+    "housing_fund": ("employer_housing_fund_rate", "单位缴存住房公积金 = 月工资 × 单位比例"),
+    "dispatch_fee": ("dispatch_fee_rate", "派遣服务费 = 月工资 × 费率"),
+}
 
 
 class PackHasNoPayRule(Conflict):
@@ -91,34 +111,38 @@ def _minimum_wage_year(
     return total, steps, months
 
 
-def _employer_pension(pack: Pack, months: list[tuple[date, Decimal]]) -> tuple[Decimal, list[dict[str, Any]]]:
-    """What the employer (the dispatch company) pays for one person's basic pension on top of the
-    pay, month by month at the rate in force (base: the pay itself), each month rounded to the fen.
-    The seed's pay is the wage only (灵政办发〔2018〕201号 四(六): 含个人应承担的各项社会保险缴费)."""
-    name = pack.pay.params.get("employer_pension_rate") if pack.pay else None
+def _on_top(
+    pack: Pack, part: str, months: list[tuple[date, Decimal]]
+) -> tuple[Decimal, list[dict[str, Any]]] | None:
+    """What is paid for one person on top of the pay as `part` (an employer's contribution, the
+    dispatch company's fee), month by month at the rate in force (base: the pay itself), each month
+    rounded to the fen; None when the pack's pay rule names no rate for it. The seed's pay is the
+    wage only (灵政办发〔2018〕201号 四(六): 含个人应承担的各项社会保险缴费)."""
+    param, label = ON_TOP[part]
+    name = pack.pay.params.get(param) if pack.pay else None
     if name is None:
-        return ZERO, []
+        return None
     total = ZERO
-    segments: list[tuple[Decimal, str, bool, Decimal, int]] = []  # rate, citation, verified, amount, months
+    segments: list[tuple[Decimal, str, Decimal, int]] = []  # rate, citation, amount, months
     for month_start, pay in months:
         rate = pack_value(pack, name, month_start)
         amount = round_fen(pay * Decimal(rate.value))
         total += amount
         cite = str(rate.citation) + ("" if rate.verified else "（未核实）")
-        if segments and segments[-1][:2] == (rate.value, cite) and segments[-1][3] == amount:
-            r, c, v, a, n = segments[-1]
-            segments[-1] = (r, c, v, a, n + 1)
+        if segments and segments[-1][:3] == (rate.value, cite, amount):
+            r, c, a, n = segments[-1]
+            segments[-1] = (r, c, a, n + 1)
         else:
-            segments.append((rate.value, cite, rate.verified, amount, 1))
+            segments.append((rate.value, cite, amount, 1))
     steps = [
         _step(
-            "单位缴纳基本养老保险费 = 月工资 × 单位费率",
+            label,
             cite,
             amount,
-            f"{n}个月 × {amount}元（费率 {Decimal(r) * 100:g}%，以工资为缴费基数） = {amount * n}元",
+            f"{n}个月 × {amount}元（费率 {(Decimal(r) * 100).normalize():f}%，以工资为基数） = {amount * n}元",
             True,
         )
-        for r, cite, _, amount, n in segments
+        for r, cite, amount, n in segments
     ]
     return total, steps
 
@@ -176,9 +200,13 @@ def compute_budget(pack: Pack, req: BudgetRequest, people: int) -> dict[str, Any
         else:
             per_person, steps, months = _minimum_wage_year(pack, y_start)
             pays = [per_person] * people
-            pension_each, pension_steps = _employer_pension(pack, months)
-            steps.extend(pension_steps)
-            parts["employer_pension"] = pension_each * people
+            for part in ON_TOP:
+                if part == "dispatch_fee" and req.dispatch_fee_rate is not None:
+                    continue  # the company's quoted rate, below
+                each = _on_top(pack, part, months)
+                if each is not None:
+                    steps.extend(each[1])
+                    parts[part] = each[0] * people
             prev = req.assessments[y - 2] if y > 1 and len(req.assessments) >= y - 1 else []
             replaced = sum(1 for o in prev if o == "unqualified")
             bases = ["最低工资标准×倍数，逐月计算"] * people
@@ -193,7 +221,7 @@ def compute_budget(pack: Pack, req: BudgetRequest, people: int) -> dict[str, Any
             steps.append(
                 _step(
                     "派遣服务费 = 工资合计 × 费率",
-                    "按派遣公司报价（无法定标准）",
+                    "按派遣公司报价（请求中的 dispatch_fee_rate，优先于规则包的占位费率）",
                     parts["dispatch_fee"],
                     f"{wages}元 × {req.dispatch_fee_rate * 100:g}% = {parts['dispatch_fee']}元（四舍五入到分）",
                     True,

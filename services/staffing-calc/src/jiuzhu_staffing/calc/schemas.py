@@ -137,7 +137,7 @@ class BudgetRequest(BaseModel):
         default=None,
         ge=0,
         le=1,
-        description="派遣服务费率（占工资，按派遣公司报价；无法定标准）",
+        description="派遣服务费率（占工资，按派遣公司报价；无法定标准）：传入时优先于规则包的 dispatch_fee_rate（占位值，未核实）",
         examples=["0.05"],
     )
     funding: list[FundingIn] = Field(default_factory=list, max_length=10)
@@ -165,7 +165,11 @@ class BudgetYear(BaseModel):
     people: int
     cost: Money
     parts: dict[str, Money] = Field(
-        description="人员经费构成：wages 工资；employer_pension 单位养老保险费；dispatch_fee 派遣服务费"
+        description=(
+            "人员经费构成：wages 工资；劳务派遣时另有 employer_pension 单位养老保险费、employer_medical 单位医疗保险费、"
+            "employer_maternity 单位生育保险费（2020 年起并入医疗）、employer_unemployment 单位失业保险费、"
+            "employer_injury 单位工伤保险费、housing_fund 单位住房公积金、dispatch_fee 派遣服务费（各按规则包的费率）"
+        )
     )
     positions: list[PositionYear]
     steps: list[Step]

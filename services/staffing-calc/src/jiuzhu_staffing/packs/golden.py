@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from jiuzhu_staffing.calc.budget import compute_budget
+from jiuzhu_staffing.calc.budget import PART_ZH, compute_budget
 from jiuzhu_staffing.calc.schemas import BudgetRequest, CountyIn
 from jiuzhu_staffing.calc.staffing import compute_staffing, pack_value
 from jiuzhu_staffing.packs.loader import DATA_DIR
@@ -77,7 +77,7 @@ def run_case(reg: PackRegistry, pack_ref: str, case: dict[str, Any]) -> list[str
                 [str(y["cost"]) for y in result["years"]],
                 [str(Decimal(v)) for v in exp["year_costs"]],
             )
-        for part in ("wages", "employer_pension"):
+        for part in PART_ZH:
             if f"year_{part}" in exp:
                 check(
                     f"year_{part}",

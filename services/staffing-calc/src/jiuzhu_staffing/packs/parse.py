@@ -17,8 +17,19 @@ PAY_KINDS = {
     "fixed_with_raise": ("first_year_pay", "raise_rate", "contract_years"),
     "minimum_wage_multiple": ("minimum_wage", "multiple", "contract_years"),
 }
-# What a pay rule may add: the employer's pension contribution on top of the wage (labour dispatch).
-PAY_OPTIONAL = {"minimum_wage_multiple": ("employer_pension_rate",)}
+# What a pay rule may add on top of the wage (labour dispatch): the employer's contributions to each
+# social insurance and the housing fund, and the dispatch company's fee (calc/budget.py ON_TOP).
+PAY_OPTIONAL = {
+    "minimum_wage_multiple": (
+        "employer_pension_rate",
+        "employer_medical_rate",
+        "employer_maternity_rate",
+        "employer_unemployment_rate",
+        "employer_injury_rate",
+        "employer_housing_fund_rate",
+        "dispatch_fee_rate",
+    )
+}
 
 
 def _allocation(raw: Any, chk: Checker, where: str) -> dict[str, Any]:
