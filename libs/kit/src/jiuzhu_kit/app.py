@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.types import Scope
 
-from jiuzhu_kit import clock, headerlimit
+from jiuzhu_kit import clock, headerlimit, tracing
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
@@ -112,6 +112,7 @@ def create_app(
                 await sender.stop()
             await app.state.write_pool.close()
             await engine.dispose()
+            tracing.shutdown()
 
     # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from the package
     # (`/static-offline-docs/…`), not a CDN: they work on intranets without internet.
@@ -204,4 +205,6 @@ def create_app(
     directory = capture_directory(settings.environment)
     if directory is not None:  # outermost: it sees the route template after routing
         app.add_middleware(CaptureExamples, service=service, directory=directory)
+    if tracing.configure(settings.otlp_endpoint, service, settings.trace_sample_ratio):
+        tracing.instrument(app, service)  # outermost: the span covers everything below
     return app

@@ -10,6 +10,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+# Set by jiuzhu_kit.tracing when tracing is on: the current span's (trace_id, span_id) for log lines.
+# None while it is off, so a log line then costs no context lookup.
+trace_ids: Callable[[], tuple[str, str] | None] | None = None
 
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
@@ -77,6 +82,10 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "request_id": request_id_var.get(),
         }
+        if trace_ids is not None:
+            ids = trace_ids()
+            if ids is not None:
+                out["trace_id"], out["span_id"] = ids
         for key in ("service", "method", "path", "status", "duration_ms", "principal", "route"):
             if hasattr(record, key):
                 out[key] = getattr(record, key)
