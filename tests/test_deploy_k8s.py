@@ -462,7 +462,16 @@ def test_every_deployment_is_probed_limited_unprivileged_and_read_only(render_na
         assert app["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         # /readyz waits up to 2 s for the database (the gateway: the services, then its store).
         assert app["readinessProbe"]["timeoutSeconds"] >= (5 if name == "gateway" else 3)
-        assert "command" not in app and "args" not in app  # the Dockerfile's CMD: uvicorn, one worker
+        assert "command" not in app and "args" not in app  # the Dockerfile's CMD: uvicorn
+        env = {e["name"]: e.get("value") for e in app.get("env", [])}
+        if name in SERVICES:  # two workers per pod, their metrics summed through an emptyDir
+            assert int(env["WEB_CONCURRENCY"]) >= 2
+            (mount,) = [m for m in app["volumeMounts"] if m["mountPath"] == env["PROMETHEUS_MULTIPROC_DIR"]]
+            volumes = {v["name"]: v for v in spec["volumes"]}
+            assert "emptyDir" in volumes[mount["name"]]
+            assert _cores(app["resources"]["limits"]["cpu"]) >= int(env["WEB_CONCURRENCY"])
+        else:  # the gateway: one process (its local rate-limit fast path and caches are per process)
+            assert "WEB_CONCURRENCY" not in env
         for c in containers(dep):
             _secure(c)
             _resources(c)
@@ -660,8 +669,8 @@ def _settings(cls: type[KitSettings], env: dict[str, str]) -> KitSettings:
 
 @pytest.mark.parametrize("render_name", list(RENDERS))
 def test_connections_at_max_replicas_fit_in_postgres(render_name: str) -> None:
-    """Per pod: pool + overflow, plus the lean routes' write pool (up to the pool size) in a
-    service. At every HPA's maxReplicas, with room left for the Job, init containers, the operator."""
+    """Per worker: pool + overflow, plus the lean routes' write pool (up to the pool size) in a
+    service; times the pod's uvicorn workers (WEB_CONCURRENCY). At every HPA's maxReplicas, with room left for the Job, init containers, the operator."""
     docs = RENDERS[render_name]
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in by_kind(docs, "HorizontalPodAutoscaler").values()}
     total = 0
@@ -669,8 +678,9 @@ def test_connections_at_max_replicas_fit_in_postgres(render_name: str) -> None:
         spec = pod_spec(dep)
         assert spec is not None
         s = _settings(COMPONENTS[name], _env_of(docs, spec["containers"][0], _real_secrets()))
-        per_pod = s.db_pool_size + s.db_max_overflow + (s.db_pool_size if name in SERVICES else 0)
-        total += per_pod * hpas[name]["spec"]["maxReplicas"]
+        per_worker = s.db_pool_size + s.db_max_overflow + (s.db_pool_size if name in SERVICES else 0)
+        workers = int(_env_of(docs, spec["containers"][0], _real_secrets()).get("WEB_CONCURRENCY", "1"))
+        total += per_worker * workers * hpas[name]["spec"]["maxReplicas"]
     max_connections = int(
         by_kind(docs, "Cluster")[CLUSTER]["spec"]["postgresql"]["parameters"]["max_connections"]
     )
@@ -946,9 +956,12 @@ def _exported_metrics() -> dict[str, set[str]]:
     from prometheus_client.parser import text_string_to_metric_families
 
     from jiuzhu_gateway.telemetry import Telemetry
-    from jiuzhu_kit.observability import Metrics
+    from jiuzhu_kit.observability import LiveGauges, Metrics
 
     metrics = Metrics("gateway")
+    metrics.live = LiveGauges("procurement")  # a service's scrape-time gauges
+    for name, (_, labels) in LiveGauges.HELP.items():
+        metrics.live.set(name, tuple("x" for _ in labels[1:]), 0)
     telemetry = Telemetry(metrics, access_log=False)
     metrics.observe("GET", "/healthz", 200, 0.01)
     telemetry.upstream_failure("staffing", "UPSTREAM_TIMEOUT")
@@ -974,7 +987,7 @@ def test_dashboard_uses_only_metrics_that_exist() -> None:
     } <= set(known)
     used = set()
     for expr in exprs:
-        names = set(re.findall(r"\b((?:http|gateway|cnpg)_[a-z_]+)\b", expr))
+        names = set(re.findall(r"\b((?:http|gateway|cnpg|db_pool|webhook|feed)_[a-z_]+)\b", expr))
         assert names, expr
         for name in names:
             assert name in known, f"{name} is not exported: {expr}"
