@@ -560,12 +560,21 @@ def _matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 # ---- configuration: the names the code reads ----------------------------------------------------
 
 
+# Read by the process outside the settings: uvicorn (its worker count) and prometheus_client.
+PROCESS_ENV = frozenset({"WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"})
+
+
 def _env_names(cls: type[KitSettings]) -> set[str]:
+    from pydantic import AliasChoices
+
     prefix = str(cls.model_config.get("env_prefix", ""))
-    names = set()
+    names = set(PROCESS_ENV)
     for field_name, field in cls.model_fields.items():
         alias = field.validation_alias
-        names.add(alias.upper() if isinstance(alias, str) else f"{prefix}{field_name}".upper())
+        if isinstance(alias, AliasChoices):
+            names.update(str(choice).upper() for choice in alias.choices)
+        else:
+            names.add(alias.upper() if isinstance(alias, str) else f"{prefix}{field_name}".upper())
     return names
 
 
