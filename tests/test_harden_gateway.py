@@ -97,6 +97,28 @@ async def test_readyz_while_a_service_database_is_down(dead_db_gateway: tuple[st
     assert body["services"]["procurement"]["status"] == "ready"
 
 
+def test_gateway_readyz_is_503_while_its_own_store_is_down(live_stack: LiveStack) -> None:
+    """The gateway's readiness is its own Postgres (API keys, shared limits): with that away it is
+    `not_ready` (503), while its services, on theirs, are reported ready in the body."""
+    port = free_port()
+    dead = f"postgresql://jiuzhu:x@127.0.0.1:{free_port()}/nowhere"
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--log-level", "critical"]
+    cmd += ["--http", UVICORN_HTTP, "--port", str(port), "jiuzhu_gateway.app:create"]
+    proc = subprocess.Popen(cmd, env={**live_stack.env, "DATABASE_URL": dead})
+    try:
+        gateway = f"http://127.0.0.1:{port}"
+        wait_ready([f"{gateway}/healthz"])
+        with httpx.Client(timeout=30) as c:
+            r = c.get(f"{gateway}/readyz")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert r.status_code == 503, r.text
+    body = r.json()
+    assert body["status"] == "not_ready" and body["database"] == "unavailable"
+    assert body["services"]["procurement"]["status"] == "ready"
+
+
 async def test_readyz_is_200_when_everything_is_ready(live_stack: LiveStack) -> None:
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=15) as c:
         r = await c.get("/readyz")

@@ -162,14 +162,13 @@ def test_probes_and_background_work_start_no_trace(traced: tuple[LiveStack, Coll
     """/healthz, /readyz and /metrics are excluded; the shared limiter's sync every 0.2 s and the
     webhook sender's poll run outside requests: no root span other than a request's."""
     stack, collector = traced
-    with httpx.Client(timeout=10) as c:
+    with httpx.Client(timeout=60) as c:  # generous: first requests on a loaded 2-core machine
         for _ in range(3):
             assert c.get(f"{stack.gateway}/readyz").status_code == 200
             assert c.get(f"{stack.url('procurement')}/healthz").status_code == 200
     time.sleep(1.5)
     with collector.lock:
         roots = [s for s in collector.spans if s["parent_id"] == ""]
-        names = {s["name"] for s in collector.spans}
     assert all(s["kind"] == SERVER for s in roots), roots[:5]
     probes = [s for s in collector.spans if s["name"].endswith(("/healthz", "/readyz", "/metrics"))]
     assert not probes, probes[:5]

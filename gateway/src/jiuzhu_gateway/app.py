@@ -117,6 +117,7 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,  # short camelCase ids, as the services'
+        telemetry=tracing.FASTAPI_TELEMETRY,  # ours only, around the whole gateway (jiuzhu_kit.tracing)
     )
     auth = Authenticator(cfg, lambda: getattr(inner.state, "sessionmaker", None))
     limits = RateLimits(cfg)

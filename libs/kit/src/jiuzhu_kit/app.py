@@ -168,6 +168,7 @@ def create_app(
         # the gateway, the service's own address). A trailing slash is a 404 problem instead.
         redirect_slashes=False,
         generate_unique_id_function=operation_id,  # `listProjects`, not FastAPI's path-long default
+        telemetry=tracing.FASTAPI_TELEMETRY,  # ours only (jiuzhu_kit.tracing)
     )
     app.state.settings = settings
     app.state.service = service

@@ -27,6 +27,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from fastapi.telemetry import TelemetryConfig
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace.sampling import (
@@ -51,6 +52,18 @@ EXCLUDED_URLS = "/healthz,/readyz,/metrics"
 _PROPAGATION_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage"})
 
 _provider: Any = None  # the process's TracerProvider once installed
+
+# FastAPI (≥ 0.165) has telemetry of its own that starts as soon as a tracer provider is set: a
+# second SERVER span where ours is not (the gateway's own routes, the excluded probes) and spans per
+# dependency, endpoint and serialisation. One instrumentation, ours, which also covers the
+# gateway's proxy path that FastAPI never sees: every app passes this to FastAPI(telemetry=…).
+FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
 
 
 def enabled() -> bool:
