@@ -460,7 +460,7 @@ def test_every_deployment_is_probed_limited_unprivileged_and_read_only(render_na
         assert app["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
         assert app["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         assert app["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-        # /readyz waits up to 2 s for the database (the gateway: the services, then its store).
+        # /readyz waits up to 2 s for the database (the gateway: asks the services, then its store).
         assert app["readinessProbe"]["timeoutSeconds"] >= (5 if name == "gateway" else 3)
         assert "command" not in app and "args" not in app  # the Dockerfile's CMD: uvicorn
         env = {e["name"]: e.get("value") for e in app.get("env", [])}
