@@ -66,6 +66,7 @@ stub = types.ModuleType("jiuzhu_kit.tracing")
 stub.enabled = lambda: False
 stub.configure = lambda *a, **k: False
 stub.shutdown = lambda: None
+stub.FASTAPI_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
 sys.modules["jiuzhu_kit.tracing"] = stub
 import jiuzhu_kit
 jiuzhu_kit.tracing = stub
