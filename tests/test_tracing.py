@@ -190,6 +190,19 @@ def test_log_lines_carry_the_trace_ids() -> None:
         observability.trace_ids = saved
 
 
+def test_the_sampler_starts_traces_at_requests_and_skips_transaction_control() -> None:
+    from opentelemetry.sdk.trace.sampling import Decision
+    from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags, set_span_in_context
+
+    sampler = tracing.JiuzhuSampler(1.0)
+    parent = set_span_in_context(NonRecordingSpan(SpanContext(1, 2, True, TraceFlags(TraceFlags.SAMPLED))))
+    assert sampler.should_sample(None, 7, "GET", SpanKind.SERVER).decision == Decision.RECORD_AND_SAMPLE
+    assert sampler.should_sample(None, 7, "SELECT", SpanKind.CLIENT).decision == Decision.DROP  # no request
+    assert sampler.should_sample(parent, 1, "SELECT", SpanKind.CLIENT).decision == Decision.RECORD_AND_SAMPLE
+    assert sampler.should_sample(parent, 1, "BEGIN;", SpanKind.CLIENT).decision == Decision.DROP
+    assert tracing.JiuzhuSampler(0.0).should_sample(None, 7, "GET", SpanKind.SERVER).decision == Decision.DROP
+
+
 def test_without_an_endpoint_nothing_is_installed(database_url: str) -> None:
     from tests.fuzzing import make_app
 

@@ -15,7 +15,7 @@ On (`install(app, settings, service)` once per process):
   `traceparent`; named `METHOD <route template>` once routed; with the request id as the attribute
   `jiuzhu.request_id` (the `X-Request-ID` the response carries, the caller's or a new one);
 - a CLIENT span per Postgres statement (asyncpg instrumentation: SQLAlchemy's queries and the lean
-  routes' raw asyncpg pool alike), child of the request's span;
+  routes' raw asyncpg pool alike), child of the request's span; BEGIN/COMMIT/ROLLBACK make none;
 - JSON log lines carry `trace_id` and `span_id` (observability.JsonFormatter).
 The gateway forwards the trace context to the services itself (`inject_headers`): its upstream
 client is its own (h1.py), so no HTTP-client instrumentation would see those calls.
@@ -95,6 +95,36 @@ class RequestsOnly(Sampler):
         return f"RequestsOnly({self.ratio.rate})"
 
 
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "BEGIN;", "COMMIT", "COMMIT;", "ROLLBACK", "ROLLBACK;"})
+
+
+class JiuzhuSampler(Sampler):
+    """Requests start traces (RequestsOnly, by ratio); a service follows its caller (parent-based);
+    a transaction's BEGIN/COMMIT/ROLLBACK make no span of their own (half of a read's statements,
+    and nothing a reader of the trace needs: the queries between them are there)."""
+
+    def __init__(self, ratio: float) -> None:
+        self.inner = ParentBased(root=RequestsOnly(ratio))
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        if kind == SpanKind.CLIENT and name in _TRANSACTION_CONTROL:
+            return SamplingResult(Decision.DROP)
+        return self.inner.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        inner: str = self.inner.get_description()  # type: ignore[no-untyped-call]
+        return f"JiuzhuSampler({inner})"
+
+
 def traces_url(endpoint: str) -> str:
     """The collector's base URL → its OTLP/HTTP traces URL (a full `/v1/traces` URL is kept)."""
     endpoint = endpoint.rstrip("/")
@@ -117,7 +147,7 @@ def configure(endpoint: str, service: str, sample_ratio: float = 1.0) -> bool:
 
     provider = TracerProvider(
         resource=Resource.create({"service.name": f"jiuzhu-{service}", "service.namespace": "jiuzhu"}),
-        sampler=ParentBased(root=RequestsOnly(sample_ratio)),
+        sampler=JiuzhuSampler(sample_ratio),
     )
     provider.add_span_processor(
         BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_url(endpoint), timeout=5))
