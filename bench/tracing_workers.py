@@ -18,6 +18,15 @@ Workers: procurement alone (no gateway: one gateway process would be the bottlen
 2 (`--workers 2`, PROMETHEUS_MULTIPROC_DIR set as deployed), on project transitions (16 clients,
 bench/procurement_transitions.py's seed and client) and on the public read. Bar: ≥ 1.6. The load
 generator runs on the same two cores, so two workers never get two whole cores.
+
+Measured on the shared 2-core machine (≈ 8 engineers' test runs beside it, load average 3–20;
+`.venv/bin/python -m bench.tracing_workers`, BENCH_DATABASE_URL = the embedded test server):
+run 1 (load ≈ 15, sampler still tracing BEGIN/ROLLBACK): on/off 0.26, off/none 0.82, workers 0.62
+(transitions) and 1.34 (read); run 2 (load ≈ 5): on/off 0.76, off/none 0.88, workers 1.01 and
+0.97. off and none run the same code per request (one `if` in the proxy, one in the log
+formatter), so off/none shows the noise of these runs (±15 %): none of the three bars can be
+judged here; a quiet 2-core machine is needed. Two workers cannot beat one when the other
+engineers' processes already take the second core.
 """
 
 from __future__ import annotations
