@@ -460,9 +460,18 @@ def test_every_deployment_is_probed_limited_unprivileged_and_read_only(render_na
         assert app["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
         assert app["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
         assert app["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-        # /readyz waits up to 2 s for the database (the gateway: the services, then its store).
+        # /readyz waits up to 2 s for the database (the gateway: asks the services, then its store).
         assert app["readinessProbe"]["timeoutSeconds"] >= (5 if name == "gateway" else 3)
-        assert "command" not in app and "args" not in app  # the Dockerfile's CMD: uvicorn, one worker
+        assert "command" not in app and "args" not in app  # the Dockerfile's CMD: uvicorn
+        env = {e["name"]: e.get("value") for e in app.get("env", [])}
+        if name in SERVICES:  # two workers per pod, their metrics summed through an emptyDir
+            assert int(env["WEB_CONCURRENCY"]) >= 2
+            (mount,) = [m for m in app["volumeMounts"] if m["mountPath"] == env["PROMETHEUS_MULTIPROC_DIR"]]
+            volumes = {v["name"]: v for v in spec["volumes"]}
+            assert "emptyDir" in volumes[mount["name"]]
+            assert _cores(app["resources"]["limits"]["cpu"]) >= int(env["WEB_CONCURRENCY"])
+        else:  # the gateway: one process (its local rate-limit fast path and caches are per process)
+            assert "WEB_CONCURRENCY" not in env
         for c in containers(dep):
             _secure(c)
             _resources(c)
@@ -551,12 +560,21 @@ def _matches(selector: dict[str, Any], labels: dict[str, str]) -> bool:
 # ---- configuration: the names the code reads ----------------------------------------------------
 
 
+# Read by the process outside the settings: uvicorn (its worker count) and prometheus_client.
+PROCESS_ENV = frozenset({"WEB_CONCURRENCY", "PROMETHEUS_MULTIPROC_DIR"})
+
+
 def _env_names(cls: type[KitSettings]) -> set[str]:
+    from pydantic import AliasChoices
+
     prefix = str(cls.model_config.get("env_prefix", ""))
-    names = set()
+    names = set(PROCESS_ENV)
     for field_name, field in cls.model_fields.items():
         alias = field.validation_alias
-        names.add(alias.upper() if isinstance(alias, str) else f"{prefix}{field_name}".upper())
+        if isinstance(alias, AliasChoices):
+            names.update(str(choice).upper() for choice in alias.choices)
+        else:
+            names.add(alias.upper() if isinstance(alias, str) else f"{prefix}{field_name}".upper())
     return names
 
 
@@ -661,8 +679,8 @@ def _settings(cls: type[KitSettings], env: dict[str, str]) -> KitSettings:
 
 @pytest.mark.parametrize("render_name", list(RENDERS))
 def test_connections_at_max_replicas_fit_in_postgres(render_name: str) -> None:
-    """Per pod: pool + overflow, plus the lean routes' write pool (up to the pool size) in a
-    service. At every HPA's maxReplicas, with room left for the Job, init containers, the operator."""
+    """Per worker: pool + overflow, plus the lean routes' write pool (up to the pool size) in a
+    service; times the pod's uvicorn workers (WEB_CONCURRENCY). At every HPA's maxReplicas, with room left for the Job, init containers, the operator."""
     docs = RENDERS[render_name]
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in by_kind(docs, "HorizontalPodAutoscaler").values()}
     total = 0
@@ -670,8 +688,9 @@ def test_connections_at_max_replicas_fit_in_postgres(render_name: str) -> None:
         spec = pod_spec(dep)
         assert spec is not None
         s = _settings(COMPONENTS[name], _env_of(docs, spec["containers"][0], _real_secrets()))
-        per_pod = s.db_pool_size + s.db_max_overflow + (s.db_pool_size if name in SERVICES else 0)
-        total += per_pod * hpas[name]["spec"]["maxReplicas"]
+        per_worker = s.db_pool_size + s.db_max_overflow + (s.db_pool_size if name in SERVICES else 0)
+        workers = int(_env_of(docs, spec["containers"][0], _real_secrets()).get("WEB_CONCURRENCY", "1"))
+        total += per_worker * workers * hpas[name]["spec"]["maxReplicas"]
     max_connections = int(
         by_kind(docs, "Cluster")[CLUSTER]["spec"]["postgresql"]["parameters"]["max_connections"]
     )
@@ -947,9 +966,12 @@ def _exported_metrics() -> dict[str, set[str]]:
     from prometheus_client.parser import text_string_to_metric_families
 
     from jiuzhu_gateway.telemetry import Telemetry
-    from jiuzhu_kit.observability import Metrics
+    from jiuzhu_kit.observability import LiveGauges, Metrics
 
     metrics = Metrics("gateway")
+    metrics.live = LiveGauges("procurement")  # a service's scrape-time gauges
+    for name, (_, labels) in LiveGauges.HELP.items():
+        metrics.live.set(name, tuple("x" for _ in labels[1:]), 0)
     telemetry = Telemetry(metrics, access_log=False)
     metrics.observe("GET", "/healthz", 200, 0.01)
     telemetry.upstream_failure("staffing", "UPSTREAM_TIMEOUT")
@@ -975,7 +997,7 @@ def test_dashboard_uses_only_metrics_that_exist() -> None:
     } <= set(known)
     used = set()
     for expr in exprs:
-        names = set(re.findall(r"\b((?:http|gateway|cnpg)_[a-z_]+)\b", expr))
+        names = set(re.findall(r"\b((?:http|gateway|cnpg|db_pool|webhook|feed)_[a-z_]+)\b", expr))
         assert names, expr
         for name in names:
             assert name in known, f"{name} is not exported: {expr}"

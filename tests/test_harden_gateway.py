@@ -77,7 +77,7 @@ def dead_db_gateway(live_stack: LiveStack) -> Iterator[tuple[str, str]]:
             p.wait(timeout=10)
 
 
-async def test_readyz_is_503_while_the_database_is_down(dead_db_gateway: tuple[str, str]) -> None:
+async def test_readyz_while_a_service_database_is_down(dead_db_gateway: tuple[str, str]) -> None:
     gateway, evaluation = dead_db_gateway
     async with httpx.AsyncClient(timeout=15) as c:
         svc_ready, svc_alive = await c.get(f"{evaluation}/readyz"), await c.get(f"{evaluation}/healthz")
@@ -87,11 +87,35 @@ async def test_readyz_is_503_while_the_database_is_down(dead_db_gateway: tuple[s
     assert svc_alive.status_code == 200 and svc_alive.json()["status"] == "ok"
     assert via_gw.status_code == 503 and via_gw.json()["code"] == "DATABASE_UNAVAILABLE"
     assert gw_alive.status_code == 200
-    assert gw_ready.status_code == 503, gw_ready.text
+    # One service's database down does not take the gateway out of rotation: the others still
+    # answer through it. The body says which is not ready.
+    assert gw_ready.status_code == 200, gw_ready.text
     body = gw_ready.json()
     assert body["status"] == "degraded" and body["database"] == "ok"
     assert body["services"]["evaluation"]["status"] == "not_ready"
     assert body["services"]["evaluation"]["http_status"] == 503
+    assert body["services"]["procurement"]["status"] == "ready"
+
+
+def test_gateway_readyz_is_503_while_its_own_store_is_down(live_stack: LiveStack) -> None:
+    """The gateway's readiness is its own Postgres (API keys, shared limits): with that away it is
+    `not_ready` (503), while its services, on theirs, are reported ready in the body."""
+    port = free_port()
+    dead = f"postgresql://jiuzhu:x@127.0.0.1:{free_port()}/nowhere"
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1", "--log-level", "critical"]
+    cmd += ["--http", UVICORN_HTTP, "--port", str(port), "jiuzhu_gateway.app:create"]
+    proc = subprocess.Popen(cmd, env={**live_stack.env, "DATABASE_URL": dead})
+    try:
+        gateway = f"http://127.0.0.1:{port}"
+        wait_ready([f"{gateway}/healthz"])
+        with httpx.Client(timeout=30) as c:
+            r = c.get(f"{gateway}/readyz")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert r.status_code == 503, r.text
+    body = r.json()
+    assert body["status"] == "not_ready" and body["database"] == "unavailable"
     assert body["services"]["procurement"]["status"] == "ready"
 
 

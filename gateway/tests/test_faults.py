@@ -53,7 +53,9 @@ async def test_stopped_service_502_then_breaker_503_then_recovers(
             assert 1 <= int(r.headers["retry-after"]) <= 2
             assert (await c.get("/api/procurement/healthz")).status_code == 200  # others unaffected
             r = await c.get("/readyz")
-            assert r.status_code == 503  # a load balancer sees it; the body says which
+            # The gateway stays in rotation (procurement and evaluation still answer through it);
+            # the body says which service is not ready.
+            assert r.status_code == 200, r.text
             ready = r.json()
             assert ready["status"] == "degraded" and ready["services"]["staffing"]["circuit"] != "closed"
             assert ready["services"]["staffing"]["status"] == "unavailable"

@@ -33,7 +33,7 @@ from jiuzhu_gateway.revocations import RevocationListener
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import Upstream
-from jiuzhu_kit import headerlimit
+from jiuzhu_kit import headerlimit, tracing
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.contract import declare_problems, operation_id
@@ -74,6 +74,7 @@ def _configure_logs(level: str) -> None:
 def create(settings: GatewaySettings | None = None) -> ASGIApp:
     cfg = settings or GatewaySettings()
     _configure_logs(cfg.log_level)
+    traced = tracing.configure(cfg.otlp_endpoint, "gateway", cfg.trace_sample_ratio)
     metrics = Metrics("gateway")
     telemetry = Telemetry(metrics, cfg.access_log)
     upstreams = {s: Upstream(s, getattr(cfg, f"upstream_{s}"), cfg) for s in SERVICES}
@@ -106,6 +107,7 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
                 await up.close()
             if engine is not None:
                 await engine.dispose()
+            tracing.shutdown()
 
     inner = FastAPI(
         title="Jiuzhu gateway",
@@ -115,6 +117,7 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         docs_url=None,
         redoc_url=None,
         generate_unique_id_function=operation_id,  # short camelCase ids, as the services'
+        telemetry=tracing.FASTAPI_TELEMETRY,  # ours only, around the whole gateway (jiuzhu_kit.tracing)
     )
     auth = Authenticator(cfg, lambda: getattr(inner.state, "sessionmaker", None))
     limits = RateLimits(cfg)
@@ -149,4 +152,6 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
     app: ASGIApp = Gateway(inner, proxy, cfg.header_limits)
     # Preflights answered before authentication: allowed origins get CORS headers, others a 403 problem.
     app = Cors(app, cfg.cors_origins)
+    if traced:  # outermost: one SERVER span per request, the services' spans its children (proxy.py)
+        app = tracing.wrap(app, "gateway")
     return app

@@ -33,9 +33,12 @@ class ServiceReadiness(BaseModel):
 
 
 class Readiness(BaseModel):
-    """The gateway's readiness: its key store and every service behind it."""
+    """The gateway's readiness (its own key store) and, for information, every service behind it."""
 
-    status: Literal["ready", "degraded"] = Field(description="`degraded` (503) when anything is not ready")
+    status: Literal["ready", "degraded", "not_ready"] = Field(
+        description="`not_ready` (503): the gateway's own key store is unreachable; `degraded` (200): the "
+        "gateway is ready but a service behind it is not; `ready` (200): everything is"
+    )
     service: str = Field(description="always `gateway`")
     version: str = Field(description="the gateway's version")
     database: Literal["ok", "unavailable", "not_configured"] = Field(description="the API-key store")
@@ -81,20 +84,25 @@ async def _database(request: Request) -> str:
 @router.get(
     "/readyz",
     response_model=Readiness,
-    responses={503: {"model": Readiness, "description": "the key store or a service is not ready"}},
+    responses={503: {"model": Readiness, "description": "the gateway's own key store is unreachable"}},
 )
 async def readyz(request: Request) -> Any:
-    """Ready: the gateway's own store and every service (their /readyz, 2 s each). Anything not ready
-    → 503 with the same body (`"status": "degraded"`), so a load balancer or readiness probe sees it;
-    /healthz stays the liveness check."""
+    """Ready: the gateway's own store answers (503 `not_ready` when not). Every service's /readyz (2 s
+    each) is reported in the body, `degraded` when one is not ready, but does not fail the gateway's
+    readiness: one service down must not pull the gateway out of rotation and with it every healthy
+    service behind it (each service's own readiness probe takes that service out; calls to it get the
+    gateway's 502/503 problem meanwhile). /healthz stays the liveness check."""
     upstreams: dict[str, Upstream] = request.app.state.upstreams
     async with httpx.AsyncClient(timeout=2) as client:
         probes = await asyncio.gather(*(_probe(client, up) for up in upstreams.values()))
     services = dict(zip(upstreams, probes, strict=True))
     database = await _database(request)
-    ready = database != "unavailable" and all(p.status == "ready" for p in probes)
+    ready = database != "unavailable"
+    status: Literal["ready", "degraded", "not_ready"] = "not_ready"
+    if ready:
+        status = "ready" if all(p.status == "ready" for p in probes) else "degraded"
     out = Readiness(
-        status="ready" if ready else "degraded",
+        status=status,
         service="gateway",
         version=VERSION,
         database=database,

@@ -28,7 +28,7 @@ from jiuzhu_gateway.ratelimit import RateLimits
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import DROP_REQUEST, BodyStreamed, Route, Upstream
-from jiuzhu_kit import clock
+from jiuzhu_kit import clock, tracing
 from jiuzhu_kit.errors import DomainError
 from jiuzhu_kit.observability import request_id_for, request_id_var
 
@@ -88,6 +88,7 @@ class Proxy:
         self.anonymous = parse_anonymous(settings.anonymous_routes)
         self.public_reads = parse_anonymous(settings.public_reads)
         self.drop = dropped_headers(settings)
+        self.traced = tracing.enabled()
 
     def match(self, path: str) -> Route | None:
         if not path.startswith("/api/"):
@@ -99,6 +100,8 @@ class Proxy:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send, route: Route) -> None:
         start = time.perf_counter()
+        if self.traced:  # the span's name: the route, not the path with its ids
+            scope["jiuzhu.route"] = f"{route.prefix}/{{path}}"
         headers: dict[bytes, bytes] = {}
         out: list[tuple[bytes, bytes]] = []
         for k, v in scope["headers"]:
@@ -124,6 +127,8 @@ class Proxy:
                     principal = "public" if route.public else "-"
                 self._forwarded(scope, headers, out, route)
                 out.append((b"x-request-id", rid))
+                if self.traced:  # the service's span continues this request's trace
+                    out = tracing.inject_headers(out)
                 status = await self.upstreams[route.service].forward(scope, receive, send, route, out, rid)
             except DomainError as err:
                 status = err.status

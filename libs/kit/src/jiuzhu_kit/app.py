@@ -9,13 +9,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 from starlette.types import Scope
 
-from jiuzhu_kit import clock, headerlimit
+from jiuzhu_kit import clock, headerlimit, tracing
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
@@ -29,7 +29,7 @@ from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
 from jiuzhu_kit.lean import LeanRoute
 from jiuzhu_kit.middleware import KitMiddleware
-from jiuzhu_kit.observability import Metrics, configure_logging
+from jiuzhu_kit.observability import LiveGauges, Metrics, configure_logging
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_kit.singleton import Leader
 from jiuzhu_kit.strictjson import strict_json_guard
@@ -58,6 +58,47 @@ def plain_dsn(url: str) -> str:
 
 def _maker(scope: Scope) -> Any:
     return scope["app"].state.sessionmaker
+
+
+# The database-side gauges (LiveGauges): one round trip per scrape, bounded by the scrape's timeout.
+_LIVE_SQL = """
+SELECT
+  (SELECT coalesce(extract(epoch FROM now() - min(xact_start)), 0) FROM pg_stat_activity
+    WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()) AS feed_lag
+"""
+_WEBHOOK_SQL = """
+SELECT
+  (SELECT coalesce(extract(epoch FROM now() - min(created_at)), 0) FROM "{schema}".webhook_delivery
+    WHERE status = 'pending') AS delivery_lag,
+  (SELECT count(*) FROM "{schema}".webhook_outbox) AS outbox
+"""
+
+
+async def sample_live(app: FastAPI, live: LiveGauges) -> None:
+    """Read the pools and the database-side lags into the live gauges (on a scrape only)."""
+    engine = app.state.engine
+    pool = engine.pool
+    settings: KitSettings = app.state.settings
+    in_use = pool.checkedout()
+    live.set("db_pool_connections", ("engine", "in_use"), in_use)
+    live.set("db_pool_connections", ("engine", "idle"), pool.checkedin())
+    live.set("db_pool_connections", ("engine", "max"), settings.db_pool_size + settings.db_max_overflow)
+    write = app.state.write_pool.pool
+    size, idle = (write.get_size(), write.get_idle_size()) if write is not None else (0, 0)
+    live.set("db_pool_connections", ("write", "in_use"), size - idle)
+    live.set("db_pool_connections", ("write", "idle"), idle)
+    live.set("db_pool_connections", ("write", "max"), settings.db_pool_size)
+    try:
+        async with asyncio.timeout(2), engine.connect() as conn:
+            row = (await conn.execute(text(_LIVE_SQL))).one()
+            live.set("feed_horizon_lag_seconds", (), row.feed_lag)
+            if getattr(app.state, "webhooks", None) is not None:
+                schema = app.state.tables.audit.schema
+                hooks = (await conn.execute(text(_WEBHOOK_SQL.format(schema=schema)))).one()
+                live.set("webhook_delivery_lag_seconds", (), hooks.delivery_lag)
+                live.set("webhook_outbox_backlog", (), hooks.outbox)
+    except Exception:
+        pass
 
 
 def create_app(
@@ -133,6 +174,7 @@ def create_app(
                 await leader.close()
             await app.state.write_pool.close()
             await engine.dispose()
+            tracing.shutdown()
 
     # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from the package
     # (`/static-offline-docs/…`), not a CDN: they work on intranets without internet.
@@ -147,6 +189,7 @@ def create_app(
         # the gateway, the service's own address). A trailing slash is a 404 problem instead.
         redirect_slashes=False,
         generate_unique_id_function=operation_id,  # `listProjects`, not FastAPI's path-long default
+        telemetry=tracing.FASTAPI_TELEMETRY,  # ours only (jiuzhu_kit.tracing)
     )
     app.state.settings = settings
     app.state.service = service
@@ -178,6 +221,7 @@ def create_app(
     app.add_exception_handler(IdempotentReplay, replay_handler)
 
     metrics = Metrics(service)
+    metrics.live = LiveGauges(service)
     app.state.metrics = metrics
     # Request id → body limit → access log → unit of work, as one layer (see middleware.py).
     app.add_middleware(
@@ -212,7 +256,12 @@ def create_app(
             return problem_response(request, classify_db_error(exc) or DatabaseUnavailable())
         return Health(status="ready", service=service, version=version, database="ok")
 
-    ops.add_api_route("/metrics", metrics.endpoint, methods=["GET"], include_in_schema=False)
+    async def scrape(request: Request) -> Response:
+        assert metrics.live is not None
+        await sample_live(request.app, metrics.live)
+        return metrics.endpoint(request)
+
+    ops.add_api_route("/metrics", scrape, methods=["GET"], include_in_schema=False)
     app.include_router(ops)
     if tables.calendar_day is not None:
         app.include_router(calendar_router())
@@ -234,4 +283,6 @@ def create_app(
     directory = capture_directory(settings.environment)
     if directory is not None:  # outermost: it sees the route template after routing
         app.add_middleware(CaptureExamples, service=service, directory=directory)
+    if tracing.configure(settings.otlp_endpoint, service, settings.trace_sample_ratio):
+        tracing.instrument(app, service)  # outermost: the span covers everything below
     return app

@@ -10,6 +10,7 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,6 +27,10 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+
+# Set by jiuzhu_kit.tracing when tracing is on: the current span's (trace_id, span_id) for log lines.
+# None while it is off, so a log line then costs no context lookup.
+trace_ids: Callable[[], tuple[str, str] | None] | None = None
 
 _VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 
@@ -77,6 +82,10 @@ class JsonFormatter(logging.Formatter):
             "msg": record.getMessage(),
             "request_id": request_id_var.get(),
         }
+        if trace_ids is not None:
+            ids = trace_ids()
+            if ids is not None:
+                out["trace_id"], out["span_id"] = ids
         for key in ("service", "method", "path", "status", "duration_ms", "principal", "route"):
             if hasattr(record, key):
                 out[key] = getattr(record, key)
@@ -117,6 +126,7 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
         )
         self.service = service
+        self.live: LiveGauges | None = None  # read at scrape time (app.py samples them first)
         self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
 
     def observe(self, method: str, route: str, status: int, elapsed: float) -> None:
@@ -137,16 +147,17 @@ class Metrics:
         return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     def exposition(self) -> bytes:
-        """This process's metrics; under `uvicorn --workers N` with PROMETHEUS_MULTIPROC_DIR set (an
+        """This process's metrics (and the live gauges, when `live` is set); under `uvicorn --workers N` with PROMETHEUS_MULTIPROC_DIR set (an
         empty directory per pod, e.g. an emptyDir), every worker's counters and histograms summed
         (prometheus_client's multiprocess mode: each worker writes its samples to files there), so
         whichever worker answers the scrape reports the whole process group. Gauges computed on
         the spot (the gateway's breaker state) are per worker and not in that sum."""
+        extra = self.live.exposition() if self.live is not None else b""
         if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            return bytes(generate_latest(self.registry))
+            return bytes(generate_latest(self.registry)) + extra
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        return bytes(generate_latest(registry))
+        return bytes(generate_latest(registry)) + extra
 
 
 class AccessLogMiddleware:
@@ -198,3 +209,53 @@ class AccessLogMiddleware:
                 "principal": principal,
             },
         )
+
+
+class LiveGauges:
+    """Gauges read when /metrics is scraped, never on a request's path (a Prometheus collector over
+    the last readings; no multiprocess files, so per answering worker under `--workers N`, like the
+    gateway's breaker state):
+
+    - `db_pool_connections{service,pool,state}`: the request pool (`pool="engine"`, SQLAlchemy's)
+      and the lean routes' write pool (`pool="write"`, asyncpg's), `state` = in_use | idle | max;
+    - `webhook_delivery_lag_seconds{service}`: the age of the oldest delivery still pending (0 when
+      none), and `webhook_outbox_backlog{service}`: committed changes not yet fanned out to deliveries;
+    - `feed_horizon_lag_seconds{service}`: how long the oldest transaction still running in the
+      database (one that has written) has held the changes feed's horizon back: a change committed
+      meanwhile is not yet in the feed (jiuzhu_kit.feed).
+    """
+
+    def __init__(self, service: str) -> None:
+        self.service = service
+        self.values: dict[str, dict[tuple[str, ...], float]] = {}
+        self.registry = CollectorRegistry(auto_describe=False)
+        self.registry.register(self)
+
+    HELP = {
+        "db_pool_connections": ("Database pool connections by state", ("service", "pool", "state")),
+        "webhook_delivery_lag_seconds": ("Age of the oldest pending webhook delivery", ("service",)),
+        "webhook_outbox_backlog": (
+            "Committed changes not yet fanned out to webhook deliveries",
+            ("service",),
+        ),
+        "feed_horizon_lag_seconds": (
+            "How long the oldest running writing transaction has held the changes feed back",
+            ("service",),
+        ),
+    }
+
+    def set(self, name: str, labels: tuple[str, ...], value: float) -> None:
+        self.values.setdefault(name, {})[(self.service, *labels)] = float(value)
+
+    def collect(self) -> Any:
+        from prometheus_client.core import GaugeMetricFamily
+
+        for name, samples in self.values.items():
+            doc, labels = self.HELP[name]
+            family = GaugeMetricFamily(name, doc, labels=list(labels))
+            for key, value in samples.items():
+                family.add_metric(list(key), value)
+            yield family
+
+    def exposition(self) -> bytes:
+        return bytes(generate_latest(self.registry))

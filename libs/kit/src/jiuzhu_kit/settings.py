@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -33,6 +33,13 @@ class KitSettings(BaseSettings):
     jwt_public_key: str = Field(default="", validation_alias="JWT_PUBLIC_KEY")
     jwt_issuer: str = Field(default="jiuzhu", validation_alias="JWT_ISSUER")
     log_level: str = "INFO"
+    # Tracing (jiuzhu_kit.tracing): the OTLP/HTTP collector's base URL (spans go to <url>/v1/traces);
+    # empty → tracing is off and nothing of it is installed. The share of requests traced at the
+    # edge (services follow the caller's decision).
+    otlp_endpoint: str = Field(
+        default="", validation_alias=AliasChoices("JIUZHU_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+    )
+    trace_sample_ratio: float = Field(default=1.0, ge=0, le=1, validation_alias="JIUZHU_TRACE_SAMPLE_RATIO")
     # Webhooks (jiuzhu_kit.webhooks): retries back off exponentially from the base (with jitter)
     # up to the cap, for the window; then the delivery fails and its endpoint is disabled.
     webhook_retry_base_seconds: float = Field(

@@ -116,6 +116,11 @@ class WritePool:
                 await tx.commit()
                 return
 
+    @property
+    def pool(self) -> asyncpg.Pool | None:
+        """The asyncpg pool once opened (for its gauges), else None."""
+        return self._pool
+
     async def close(self) -> None:
         pool, self._pool = self._pool, None
         if pool is not None:

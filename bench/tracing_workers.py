@@ -1,0 +1,224 @@
+"""What tracing costs, and what a second uvicorn worker buys (issue 19), in one run.
+
+Run: `.venv/bin/python -m bench.tracing_workers` (≈ 3 min; loopback only; database server as in
+bench/gateway_proxy.py; wrk if installed, else a Python load generator on the same cores).
+
+Tracing: three gateway + procurement pairs on one scratch database, the same public read through
+each (`GET /api/public/procurement/announcements`: gateway → service → Postgres), interleaved
+rounds, medians:
+- `on`: JIUZHU_OTLP_ENDPOINT names a local collector stub (a process answering 200 to every POST
+  /v1/traces), every request sampled (ratio 1): spans made, batched, encoded and sent; and the same
+  with 10 % sampled (JIUZHU_TRACE_SAMPLE_RATIO=0.1, as deploy/k8s configures);
+- `off`: no endpoint (the default);
+- `none`: the processes start with `jiuzhu_kit.tracing` replaced by a stub before anything imports
+  it: no tracing code of ours loaded at all (the OpenTelemetry API package itself is imported by a
+  dependency either way).
+Bars: on ≥ 0.90 × off; off vs none within noise (≥ 0.97).
+
+Workers: procurement alone (no gateway: one gateway process would be the bottleneck), 1 worker vs
+2 (`--workers 2`, PROMETHEUS_MULTIPROC_DIR set as deployed), on project transitions (16 clients,
+bench/procurement_transitions.py's seed and client) and on the public read. Bar: ≥ 1.6. The load
+generator runs on the same two cores, so two workers never get two whole cores.
+
+Measured on the shared 2-core machine (≈ 8 engineers' test runs beside it, load average 3–20;
+`.venv/bin/python -m bench.tracing_workers`, BENCH_DATABASE_URL = the embedded test server):
+run 1 (load ≈ 15, sampler still tracing BEGIN/ROLLBACK): on/off 0.26, off/none 0.82, workers 0.62
+(transitions) and 1.34 (read); run 2 (load ≈ 5): on/off 0.76, off/none 0.88, workers 1.01 and
+0.97; run 3 (load ≈ 7): on/off 0.70, off/none 1.01, workers 0.96 and 0.61; run 4 (load ≈ 10,
+with the 10 % row): on/off 0.51, on 10 %/off 0.44, off/none 1.51, workers 1.07 and 1.02. off and
+none run the same code per request (one `if` in the proxy, one in the log
+formatter), so off/none shows the noise of these runs (0.82–1.51): none of the three bars can be
+judged here; a quiet 2-core machine is needed. Two workers cannot beat one when the other
+engineers' processes already take the second core.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from typing import Any
+
+from bench.common import SECRET, print_table, row, scratch_database, stop, uvicorn
+from bench.gateway_proxy import _measure
+from bench.procurement_transitions import CONCURRENCY, _api, _seed
+from jiuzhu_devtools.run import wait_ready
+from jiuzhu_devtools.services import UVICORN_HTTP
+from jiuzhu_devtools.testing import free_port
+
+ROUNDS = int(os.environ.get("BENCH_TRACING_ROUNDS", "3"))
+CONNECTIONS = 16
+TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", "1000"))
+READ = "/public/announcements?limit=20"
+
+_COLLECTOR = """
+import sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+"""
+
+# The processes of the `none` variant: jiuzhu_kit.tracing is a stub that never installs anything.
+_WITHOUT_TRACING = """
+import sys, types
+stub = types.ModuleType("jiuzhu_kit.tracing")
+stub.enabled = lambda: False
+stub.configure = lambda *a, **k: False
+stub.shutdown = lambda: None
+stub.FASTAPI_TELEMETRY = {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}
+sys.modules["jiuzhu_kit.tracing"] = stub
+import jiuzhu_kit
+jiuzhu_kit.tracing = stub
+import uvicorn
+sys.argv = ["uvicorn", *sys.argv[1:]]
+uvicorn.main()
+"""
+
+
+def _untraced(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-c", _WITHOUT_TRACING, "--factory", "--host", "127.0.0.1", "--port", str(port)]
+    cmd += ["--http", UVICORN_HTTP, "--no-access-log", "--log-level", "warning", app]
+    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _tracing(env: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> dict[str, tuple[float, float]]:
+    collector = free_port()
+    procs.append(subprocess.Popen([sys.executable, "-c", _COLLECTOR, str(collector)]))
+    gateways = {}
+    for variant in ("on", "on10", "off", "none"):
+        svc, gw = free_port(), free_port()
+        e = {**env, "GATEWAY_UPSTREAM_PROCUREMENT": f"http://127.0.0.1:{svc}"}
+        if variant.startswith("on"):
+            ratio = "1" if variant == "on" else "0.1"
+            e |= {"JIUZHU_OTLP_ENDPOINT": f"http://127.0.0.1:{collector}", "JIUZHU_TRACE_SAMPLE_RATIO": ratio}
+        start = _untraced if variant == "none" else (lambda a, p, v: uvicorn(a, p, v, quiet=True))
+        procs.append(start("jiuzhu_procurement.app:create", svc, e))
+        procs.append(start("jiuzhu_gateway.app:create", gw, e))
+        wait_ready([f"http://127.0.0.1:{svc}/readyz", f"http://127.0.0.1:{gw}/healthz"], 120)
+        gateways[variant] = f"http://127.0.0.1:{gw}/api/public/procurement/announcements?limit=20"
+    _measure(gateways, CONNECTIONS, {}, 1)  # warm-up: pools, prepared statements, first imports
+    return _measure(gateways, CONNECTIONS, {}, ROUNDS)
+
+
+def _workers(env: dict[str, str], dsn: str, procs: list[subprocess.Popen[bytes]]) -> dict[str, float]:
+    from bench.procurement_transitions import DIV
+    from jiuzhu_kit.auth import issue_token
+    from jiuzhu_kit.settings import KitSettings
+
+    ports = {1: free_port(), 2: free_port()}
+    prom = tempfile.mkdtemp(prefix="jiuzhu-bench-prom-")
+    e = {**env, "PROCUREMENT_DB_POOL_SIZE": str(CONCURRENCY)}
+    for n, port in ports.items():
+        procs.append(
+            uvicorn(
+                "jiuzhu_procurement.app:create",
+                port,
+                {**e, "PROMETHEUS_MULTIPROC_DIR": prom} if n == 2 else e,
+                workers=n,
+                quiet=True,
+            )
+        )
+    wait_ready([f"http://127.0.0.1:{p}/readyz" for p in ports.values()], 120)
+    token = issue_token(KitSettings(JWT_SECRET=SECRET, DATABASE_URL=""), "bench", ["bureau"], DIV)
+    for port in ports.values():  # warm-up: both workers, their pools and statements
+        asyncio.run(_api("127.0.0.1", port, token, asyncio.run(_seed(dsn, 400))))
+    rates: dict[int, list[float]] = {1: [], 2: []}
+    bad = 0
+    for _ in range(ROUNDS):
+        for n, port in ports.items():  # interleaved
+            rate, b = asyncio.run(_api("127.0.0.1", port, token, asyncio.run(_seed(dsn, TRANSITIONS))))
+            rates[n].append(rate)
+            bad += b
+    if bad:
+        raise RuntimeError(f"{bad} transitions were not 200")
+    reads = _measure(
+        {str(n): f"http://127.0.0.1:{p}{READ}" for n, p in ports.items()}, CONNECTIONS, {}, ROUNDS
+    )
+    shutil.rmtree(prom, ignore_errors=True)
+    return {
+        "t1": statistics.median(rates[1]),
+        "t2": statistics.median(rates[2]),
+        "r1": reads["1"][0],
+        "r2": reads["2"][0],
+    }
+
+
+def main() -> list[dict[str, Any]]:
+    tool = "wrk" if shutil.which("wrk") else "python loader (wrk missing)"
+    procs: list[subprocess.Popen[bytes]] = []
+    with scratch_database("trace", ["jiuzhu_procurement", "jiuzhu_gateway"]) as url:
+        dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "JWT_SECRET": SECRET,
+            "JIUZHU_ENVIRONMENT": "test",
+            "PROCUREMENT_LOG_LEVEL": "WARNING",
+            "GATEWAY_LOG_LEVEL": "WARNING",
+            "GATEWAY_RATE_LIMIT_PUBLIC": "10000000/minute",
+            "OTEL_BSP_SCHEDULE_DELAY": "1000",
+        }
+        for key in ("JIUZHU_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"):
+            env.pop(key, None)
+        try:
+            traced = _tracing(env, procs)
+        finally:
+            for p in procs:
+                stop(p)
+            procs.clear()
+        try:
+            w = _workers(env, dsn, procs)
+        finally:
+            for p in procs:
+                stop(p)
+    on, off, none = traced["on"][0], traced["off"][0], traced["none"][0]
+    c = f"{CONNECTIONS} conns, {tool}"
+    return [
+        row(f"public read via gateway, tracing off ({c})", off, "req/s"),
+        row(
+            "  tracing on, exporting to a local collector stub",
+            on,
+            "req/s",
+            off,
+            "≥ 0.90 × off",
+            on / off >= 0.9,
+        ),
+        row(
+            "  tracing on, 10 % of requests sampled (the k8s config)",
+            traced["on10"][0],
+            "req/s",
+            off,
+            "≥ 0.90 × off",
+            traced["on10"][0] / off >= 0.9,
+        ),
+        row("  tracing code not installed at all", none, "req/s"),
+        row("  tracing off vs not installed", off, "req/s", none, "≥ 0.97 (noise)", off / none >= 0.97),
+        row("project transitions, procurement 1 worker", w["t1"], "/s"),
+        row(
+            f"  2 workers ({CONCURRENCY} clients; load generator on the same 2 cores)",
+            w["t2"],
+            "/s",
+            w["t1"],
+            "≥ 1.6 × 1 worker",
+            w["t2"] / w["t1"] >= 1.6,
+        ),
+        row(f"public read direct, procurement 1 worker ({c})", w["r1"], "req/s"),
+        row("  2 workers", w["r2"], "req/s", w["r1"], "≥ 1.6 × 1 worker", w["r2"] / w["r1"] >= 1.6),
+    ]
+
+
+if __name__ == "__main__":
+    print_table(main(), "tracing on / off / not installed; 2 workers ÷ 1")

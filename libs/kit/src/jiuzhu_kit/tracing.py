@@ -1,0 +1,246 @@
+"""OpenTelemetry tracing: gateway → service → Postgres, exported by OTLP/HTTP (protobuf) when configured.
+
+Off unless an endpoint is set (`JIUZHU_OTLP_ENDPOINT`, or OpenTelemetry's own
+`OTEL_EXPORTER_OTLP_ENDPOINT`: the collector's base URL, spans go to `<endpoint>/v1/traces`). Off
+means nothing is installed: no middleware, no asyncpg patch, no context lookup in the log formatter;
+the only cost is the one `if` at startup (bench/tracing.py measures it).
+
+On (`install(app, settings, service)` once per process):
+- one TracerProvider per process (`service.name` = `jiuzhu-<service>`), a batch span processor and
+  the OTLP/HTTP exporter; sampled by `JIUZHU_TRACE_SAMPLE_RATIO` at the edge, and a service follows
+  its caller's decision (parent-based). Only requests start traces: a query outside any request (the
+  shared limiter's sync, the webhook sender's poll) is not traced, else every replica would send a
+  trace every 0.2 s;
+- a SERVER span per request (OpenTelemetry's ASGI middleware, outermost), continuing an incoming W3C
+  `traceparent`; named `METHOD <route template>` once routed; with the request id as the attribute
+  `jiuzhu.request_id` (the `X-Request-ID` the response carries, the caller's or a new one);
+- a CLIENT span per Postgres statement (asyncpg instrumentation: SQLAlchemy's queries and the lean
+  routes' raw asyncpg pool alike), child of the request's span; BEGIN/COMMIT/ROLLBACK make none;
+- JSON log lines carry `trace_id` and `span_id` (observability.JsonFormatter).
+The gateway forwards the trace context to the services itself (`inject_headers`): its upstream
+client is its own (h1.py), so no HTTP-client instrumentation would see those calls.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi.telemetry import TelemetryConfig
+from opentelemetry import propagate, trace
+from opentelemetry.context import Context
+from opentelemetry.sdk.trace.sampling import (
+    Decision,
+    ParentBased,
+    Sampler,
+    SamplingResult,
+    TraceIdRatioBased,
+)
+from opentelemetry.trace import Link, SpanKind
+from opentelemetry.util.types import Attributes
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from jiuzhu_kit import observability
+
+log = logging.getLogger("jiuzhu.tracing")
+
+REQUEST_ID_ATTRIBUTE = "jiuzhu.request_id"
+# Probes and scrapes are not traced: every few seconds from every kubelet and Prometheus.
+EXCLUDED_URLS = "/healthz,/readyz,/metrics"
+_PROPAGATION_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage"})
+
+_provider: Any = None  # the process's TracerProvider once installed
+
+# FastAPI (≥ 0.165) has telemetry of its own that starts as soon as a tracer provider is set: a
+# second SERVER span where ours is not (the gateway's own routes, the excluded probes) and spans per
+# dependency, endpoint and serialisation. One instrumentation, ours, which also covers the
+# gateway's proxy path that FastAPI never sees: every app passes this to FastAPI(telemetry=…).
+FASTAPI_TELEMETRY: TelemetryConfig = {
+    "tracing": False,
+    "metrics": False,
+    "logs": False,
+    "operation_spans": False,
+    "auto_configure": False,
+}
+
+
+def enabled() -> bool:
+    """Whether this process traces (an endpoint was configured and `install` ran)."""
+    return _provider is not None
+
+
+class RequestsOnly(Sampler):
+    """The root sampler: a trace starts only at a request (a SERVER span), sampled by ratio."""
+
+    def __init__(self, ratio: float) -> None:
+        self.ratio = TraceIdRatioBased(ratio)
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        if kind != SpanKind.SERVER:
+            return SamplingResult(Decision.DROP)
+        return self.ratio.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        return f"RequestsOnly({self.ratio.rate})"
+
+
+_TRANSACTION_CONTROL = frozenset({"BEGIN", "BEGIN;", "COMMIT", "COMMIT;", "ROLLBACK", "ROLLBACK;"})
+
+
+class JiuzhuSampler(Sampler):
+    """Requests start traces (RequestsOnly, by ratio); a service follows its caller (parent-based);
+    a transaction's BEGIN/COMMIT/ROLLBACK make no span of their own (half of a read's statements,
+    and nothing a reader of the trace needs: the queries between them are there)."""
+
+    def __init__(self, ratio: float) -> None:
+        self.inner = ParentBased(root=RequestsOnly(ratio))
+
+    def should_sample(
+        self,
+        parent_context: Context | None,
+        trace_id: int,
+        name: str,
+        kind: SpanKind | None = None,
+        attributes: Attributes = None,
+        links: Sequence[Link] | None = None,
+        trace_state: Any = None,
+    ) -> SamplingResult:
+        if kind == SpanKind.CLIENT and name in _TRANSACTION_CONTROL:
+            return SamplingResult(Decision.DROP)
+        return self.inner.should_sample(parent_context, trace_id, name, kind, attributes, links, trace_state)
+
+    def get_description(self) -> str:
+        inner: str = self.inner.get_description()  # type: ignore[no-untyped-call]
+        return f"JiuzhuSampler({inner})"
+
+
+def traces_url(endpoint: str) -> str:
+    """The collector's base URL → its OTLP/HTTP traces URL (a full `/v1/traces` URL is kept)."""
+    endpoint = endpoint.rstrip("/")
+    return endpoint if endpoint.endswith("/v1/traces") else f"{endpoint}/v1/traces"
+
+
+def configure(endpoint: str, service: str, sample_ratio: float = 1.0) -> bool:
+    """Set up the process's tracer provider, exporter and the asyncpg instrumentation, once.
+    False (and nothing installed) when no endpoint is configured."""
+    global _provider
+    if not endpoint:
+        return False
+    if _provider is not None:
+        return True
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
+    from opentelemetry.sdk.resources import Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    provider = TracerProvider(
+        resource=Resource.create({"service.name": f"jiuzhu-{service}", "service.namespace": "jiuzhu"}),
+        sampler=JiuzhuSampler(sample_ratio),
+    )
+    provider.add_span_processor(
+        BatchSpanProcessor(OTLPSpanExporter(endpoint=traces_url(endpoint), timeout=5))
+    )
+    trace.set_tracer_provider(provider)
+    AsyncPGInstrumentor().instrument(tracer_provider=provider)  # type: ignore[no-untyped-call]
+    _provider = provider
+    observability.trace_ids = current_ids
+    log.info("tracing on: OTLP/HTTP to %s", traces_url(endpoint))
+    return True
+
+
+def shutdown() -> None:
+    """Send what is buffered (the process is ending)."""
+    if _provider is not None:
+        _provider.force_flush(5_000)
+
+
+def _middleware_options() -> dict[str, Any]:
+    return {
+        "excluded_urls": EXCLUDED_URLS,
+        "default_span_details": _method_only,
+        "tracer_provider": _provider,
+        "exclude_spans": ["receive", "send"],  # one span per request, not one per ASGI message
+    }
+
+
+def wrap(app: ASGIApp, service: str) -> ASGIApp:
+    """The app inside a SERVER span per request (call only when `enabled()`)."""
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    return OpenTelemetryMiddleware(_SpanDetails(app, service), **_middleware_options())
+
+
+def instrument(app: Starlette, service: str) -> None:
+    """The same on a FastAPI/Starlette app, as its outermost middleware (call last)."""
+    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+    app.add_middleware(_SpanDetails, service=service)
+    app.add_middleware(OpenTelemetryMiddleware, **_middleware_options())
+
+
+def _method_only(scope: Scope) -> tuple[str, dict[str, Any]]:
+    # The raw path would make one span name per project id; the route template replaces it below.
+    return str(scope.get("method") or "HTTP"), {}
+
+
+class _SpanDetails:
+    """Inside the SERVER span: at the response, the span's name (`GET /projects/{project_id}`), its
+    `http.route` and the request id the response carries."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self.app = app
+        self.service = service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        span = trace.get_current_span()
+        if scope["type"] != "http" or not span.is_recording():
+            await self.app(scope, receive, send)
+            return
+
+        async def send_and_note(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                for key, value in message.get("headers", ()):
+                    if key.lower() == b"x-request-id":
+                        span.set_attribute(REQUEST_ID_ATTRIBUTE, value.decode("latin-1"))
+                        break
+                route = scope.get("route")
+                template = getattr(route, "path", None) or scope.get("jiuzhu.route")
+                if template:
+                    span.set_attribute("http.route", template)
+                    span.update_name(f"{scope['method']} {template}")
+                span.set_attribute("jiuzhu.service", self.service)
+            await send(message)
+
+        await self.app(scope, receive, send_and_note)
+
+
+def inject_headers(out: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Request headers for an upstream call: the caller's trace headers replaced by the current
+    span's context (`traceparent`, `tracestate`), so the service's span is the gateway's child."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    if not carrier:
+        return out
+    kept = [(k, v) for k, v in out if k not in _PROPAGATION_HEADERS]
+    kept.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in carrier.items())
+    return kept
+
+
+def current_ids() -> tuple[str, str] | None:
+    """The current span's (trace_id, span_id) in hex, for log lines; None outside a sampled span."""
+    ctx = trace.get_current_span().get_span_context()
+    if not ctx.is_valid:
+        return None
+    return format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")
