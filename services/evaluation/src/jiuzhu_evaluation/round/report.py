@@ -21,7 +21,7 @@ from jiuzhu_kit.errors import Conflict
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TITLE = "绩效评价报告（系统生成）"
-DOCUMENT_TYPE = "evaluationReports"
+DOCUMENT_TYPE = "x_performanceEvaluation"
 _TEMPLATE = Path(__file__).parent / "templates" / "evaluation_report.yaml"
 EPOCH = datetime(2000, 1, 1)  # fixed document dates: the same data, the same bytes
 
