@@ -150,11 +150,13 @@ class DocumentOut(BaseModel):
     size: int = Field(description="字节数。Size in bytes")
     sha256: str = Field(description="内容的 SHA-256（也是下载的 ETag）。The content's SHA-256, also its ETag")
     uploaded_at: datetime = Field(description="上传时间。When this version was stored")
-    supersedes: uuid.UUID | None = Field(description="被本版本取代的版本。The version this one replaced")
-    superseded_by: uuid.UUID | None = Field(
-        description="取代本版本的版本。The version that replaced this one"
+    supersedes: uuid.UUID | None = Field(
+        default=None, description="被本版本取代的版本。The version this one replaced"
     )
-    superseded_at: datetime | None = Field(description="被取代的时间。When it was superseded")
+    superseded_by: uuid.UUID | None = Field(
+        default=None, description="取代本版本的版本。The version that replaced this one"
+    )
+    superseded_at: datetime | None = Field(default=None, description="被取代的时间。When it was superseded")
     url: str = Field(description="下载地址。Where to download its bytes")
 
 
@@ -326,7 +328,31 @@ async def _one(session: AsyncSession, table: Table, owner: Owner, document_id: u
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
-_FILE_TYPES = {mt: _BINARY for mt in sorted(sniff.ACCEPTED)}
+_FILE_TYPES = {mt: {**_BINARY, "example": "%PDF-1.7 …"} for mt in sorted(sniff.ACCEPTED)}
+_DOC_EXAMPLE = {
+    "id": "8c1d2e3f-4a5b-4f0b-9a57-3f0c6a522d1e",
+    "series_id": "8c1d2e3f-4a5b-4f0b-9a57-3f0c6a522d1e",
+    "version": 1,
+    "owner_type": "plan",
+    "owner_id": "3f2b6c1e-8a4d-4e2f-9b7a-1c5d2e8f0a61",
+    "document_type": "procurementPlan",
+    "title": "年度计划（扫描件）",
+    "language": "zh",
+    "media_type": "application/pdf",
+    "size": 20066,
+    "sha256": "9f2c4b1f0e5a7d3c8b6a4e2f1d0c9b8a7f6e5d4c3b2a19080706050403020100",
+    "uploaded_at": "2019-06-01T09:30:00+08:00",
+    "supersedes": None,
+    "superseded_by": None,
+    "superseded_at": None,
+    "url": "/plans/3f2b6c1e-8a4d-4e2f-9b7a-1c5d2e8f0a61/documents/8c1d2e3f-4a5b-4f0b-9a57-3f0c6a522d1e/content",
+}
+
+
+def _ok(status: int, example: Any, description: str) -> dict[int | str, dict[str, Any]]:
+    return {status: {"description": description, "content": {"application/json": {"example": example}}}}
+
+
 _UPLOAD_EXTRA = {
     # One declared content type, which client generators handle as a file; the server also takes
     # the file's own type in Content-Type (then checked against the bytes).
@@ -336,7 +362,7 @@ _UPLOAD_EXTRA = {
         + "、".join(sorted(sniff.ACCEPTED))
         + "，与文件字节核对），或 application/octet-stream（按字节识别）。The file's bytes, sent as its own "
         "media type (checked against the bytes) or as application/octet-stream (recognised from them).",
-        "content": {sniff.OCTET: _BINARY},
+        "content": {sniff.OCTET: {**_BINARY, "example": "%PDF-1.7 …"}},
     },
     STREAMED_BODY: True,
 }
@@ -350,49 +376,66 @@ _UPLOAD_ERRORS = (
     RoleForbidden,
 )
 
+
+def _example(param: Any, value: Any) -> Any:
+    """A parameter with its OpenAPI `example` (set after construction: FastAPI warns on the keyword)."""
+    param.example = value
+    return param
+
+
 DocumentType = Annotated[
     str,
-    Query(
-        min_length=1,
-        max_length=64,
-        description="文件类型，OCDS documentType 代码表（GET /rules/documents 之外，见 documents/data）。OCDS documentType code",
-        examples=["tenderNotice"],
+    _example(
+        Query(
+            min_length=1,
+            max_length=64,
+            description="文件类型，OCDS documentType 代码表（GET /rules/documents 之外，见 documents/data）。"
+            "OCDS documentType code",
+        ),
+        "tenderNotice",
     ),
 ]
-Title = Annotated[str, Query(min_length=1, max_length=300, description="标题。Title", examples=["采购公告"])]
+Title = Annotated[str, _example(Query(min_length=1, max_length=300, description="标题。Title"), "采购公告")]
 Language = Annotated[
     str,
-    Query(
-        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-        max_length=16,
-        description="语言（BCP 47），默认 zh。Language",
-        examples=["zh"],
+    _example(
+        Query(
+            pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+            max_length=16,
+            description="语言（BCP 47），默认 zh。Language",
+        ),
+        "zh",
     ),
 ]
 NewTitle = Annotated[
     str | None,
-    Query(
-        min_length=1,
-        max_length=300,
-        description="新版本的标题（默认沿用）。The new version's title",
-        examples=["采购公告（更正）"],
+    _example(
+        Query(min_length=1, max_length=300, description="新版本的标题（默认沿用）。The new version's title"),
+        "采购公告（更正）",
     ),
 ]
 NewLanguage = Annotated[
     str | None,
-    Query(
-        pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
-        description="新版本的语言（默认沿用）。The new version's language",
-        examples=["zh"],
+    _example(
+        Query(
+            pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+            description="新版本的语言（默认沿用）。The new version's language",
+        ),
+        "zh",
     ),
 ]
 History = Annotated[
     bool,
-    Query(
-        description="true：列出每个版本（含被取代的）。Every version, superseded ones too", examples=[False]
+    _example(
+        Query(description="true：列出每个版本（含被取代的）。Every version, superseded ones too"), False
     ),
 ]
-DocumentId = Annotated[uuid.UUID, Path(description="文件版本 id。A document version's id")]
+DocumentId = Annotated[
+    uuid.UUID,
+    _example(
+        Path(description="文件版本 id。A document version's id"), "8c1d2e3f-4a5b-4f0b-9a57-3f0c6a522d1e"
+    ),
+]
 
 
 def _with_path(fn: Callable[..., Any], spec: Attachable) -> Callable[..., Any]:
@@ -407,7 +450,7 @@ def _with_path(fn: Callable[..., Any], spec: Attachable) -> Callable[..., Any]:
             inspect.Parameter(
                 name,
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[str, Path(max_length=64, description=description, examples=[example])],
+                annotation=Annotated[str, _example(Path(max_length=64, description=description), example)],
             )
         )
     # The owner's parameters first after the caller (request, session, principal), then the rest.
@@ -595,7 +638,7 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         methods=["POST"],
         status_code=201,
         response_model=DocumentOut,
-        responses=write_errors,
+        responses={**write_errors, **_ok(201, _DOC_EXAMPLE, "The document as stored")},
         openapi_extra=_UPLOAD_EXTRA,
         tags=[spec.tag],
         name=f"upload_{name}_document",
@@ -609,7 +652,7 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         _with_path(listing, spec),
         methods=["GET"],
         response_model=list[DocumentOut],
-        responses=read_errors,
+        responses={**read_errors, **_ok(200, [_DOC_EXAMPLE], "The documents")},
         tags=[spec.tag],
         name=f"list_{name}_documents",
         summary=f"This {kind}'s documents (current versions; history=true: every version)",
@@ -620,7 +663,7 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         _with_path(detail, spec),
         methods=["GET"],
         response_model=DocumentOut,
-        responses=read_errors,
+        responses={**read_errors, **_ok(200, _DOC_EXAMPLE, "The document version")},
         tags=[spec.tag],
         name=f"get_{name}_document",
         summary=f"One document of this {kind}",
@@ -650,7 +693,11 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         methods=["POST"],
         status_code=201,
         response_model=DocumentOut,
-        responses={**write_errors, **responses(DocumentSuperseded)},
+        responses={
+            **write_errors,
+            **responses(DocumentSuperseded),
+            **_ok(201, _DOC_EXAMPLE, "The new version"),
+        },
         openapi_extra=_UPLOAD_EXTRA,
         tags=[spec.tag],
         name=f"supersede_{name}_document",
