@@ -52,7 +52,19 @@ def sweeper(app: FastAPI, service: str) -> Leader:
     )
 
 
+def _shares_a_store(settings: KitSettings) -> bool:
+    """A test process on the default local store: that folder is shared with `make run` and other
+    test databases, whose documents this database does not know; sweeping it would remove theirs."""
+    return (
+        settings.environment == "test"
+        and settings.documents_backend == "local"
+        and not settings.documents_dir
+    )
+
+
 async def start(app: FastAPI) -> None:
+    if _shares_a_store(app.state.settings):
+        return
     app.state.documents_sweeper = sweeper(app, app.state.service)
     await app.state.documents_sweeper.start()
 
