@@ -178,12 +178,15 @@ def _documents(w: World, service: str) -> dict[str, Example]:
         "round_id": w.rounds["published"],
         "survey_id": w.surveys["open"],
     }
-    doc = next(iter(w.documents.values()))[1]
+    any_doc = next(iter(w.documents.values()))[1]
     out = {}
     for base, (svc, role, org, doc_type) in _DOCUMENT_OWNERS.items():
         if svc != service:
             continue
         names = [part[1:-1] for part in base.split("/") if part.startswith("{")]
+        # The world's own document on this record where it has one (fuzz_world._documents).
+        kind = "award" if base.endswith("/award") else base.split("/")[1]
+        doc = w.documents.get(kind, ("", any_doc))[1]
         for m, tail in _DOCUMENT_TAILS:
             out[f"{m} {base}/documents{tail}"] = Example(
                 role=role,
