@@ -146,6 +146,65 @@ def staffing(w: World) -> dict[str, Example]:
     }
 
 
+_DOCUMENT_TAILS = (
+    ("GET", ""),
+    ("GET", "/{document_id}"),
+    ("GET", "/{document_id}/content"),
+    ("POST", ""),
+    ("POST", "/{document_id}/versions"),
+)
+# Each aggregate's document routes (their template base), the service, who attaches (role, the
+# contractor key in w.contractors) and a document type.
+_DOCUMENT_OWNERS = {
+    "/plans/{plan_id}": ("procurement", "bureau", None, "procurementPlan"),
+    "/projects/{project_id}": ("procurement", "bureau", None, "tenderNotice"),
+    "/projects/{project_id}/award": ("procurement", "bureau", None, "awardNotice"),
+    "/bids/{bid_id}": ("procurement", "contractor", "A", "submissionDocuments"),
+    "/contracts/{contract_id}": ("procurement", "bureau", None, "contractDraft"),
+    "/contracts/{contract_id}/amendments/{amendment_no}": ("procurement", "bureau", None, "contractAnnexe"),
+    "/contracts/{contract_id}/payments/{period}": ("procurement", "bureau", None, "x_acceptanceReport"),
+    "/challenges/{challenge_id}": ("procurement", "bureau", None, "clarifications"),
+    "/complaints/{complaint_id}": ("procurement", "bureau", None, "clarifications"),
+    "/debarments/{debarment_id}": ("procurement", "bureau", None, "debarments"),
+    "/rounds/{round_id}": ("evaluation", "bureau", None, "x_performanceEvaluation"),
+    "/surveys/{survey_id}": ("evaluation", "bureau", None, "x_surveyReport"),
+}
+
+
+def _documents(w: World, service: str) -> dict[str, Example]:
+    """The document routes of every aggregate of `service` (jiuzhu_kit.documents.api)."""
+    ids = {
+        "plan_id": w.plans["approved"],
+        "project_id": w.projects["awarded"],
+        "bid_id": w.bids["announced"][0],
+        "contract_id": w.contract,
+        "amendment_no": "1",
+        "period": "2019-H1",
+        "challenge_id": w.challenge,
+        "complaint_id": w.complaint,
+        "debarment_id": w.debarment,
+        "round_id": w.rounds["published"],
+        "survey_id": w.surveys["open"],
+    }
+    any_doc = next(iter(w.documents.values()))[1]
+    out = {}
+    for base, (svc, role, org, doc_type) in _DOCUMENT_OWNERS.items():
+        if svc != service:
+            continue
+        names = [part[1:-1] for part in base.split("/") if part.startswith("{")]
+        # The world's own document on this record where it has one (fuzz_world._documents).
+        kind = "award" if base.endswith("/award") else base.split("/")[1]
+        doc = w.documents.get(kind, ("", any_doc))[1]
+        for m, tail in _DOCUMENT_TAILS:
+            out[f"{m} {base}/documents{tail}"] = Example(
+                role=role,
+                org=w.contractors[org] if org else None,
+                path={n: ids[n] for n in names} | ({"document_id": doc} if "{document_id}" in tail else {}),
+                query={"document_type": doc_type, "title": "附件"} if m == "POST" and not tail else {},
+            )
+    return out
+
+
 def procurement(w: World) -> dict[str, Example]:
     a, b, c, d, e, f = (w.contractors[k] for k in "ABCDEF")
     p = w.projects
@@ -186,40 +245,8 @@ def procurement(w: World) -> dict[str, Example]:
             path={"challenge_id": w.challenge}, body={"to": "dismissed", "reason": "经复核评审符合采购文件"}
         ),
         "GET /complaints": Example(query={"division_code": LINGWU}),
-        **{
-            f"{m} /{kind}/{{key}}/documents{tail}": Example(
-                path={"key": owner} | ({"document_id": doc} if "{document_id}" in tail else {}),
-                query={"document_type": "clarifications", "title": "说明"}
-                if m == "POST" and not tail
-                else {},
-            )
-            for kind, (owner, doc) in w.documents.items()
-            for m, tail in (
-                ("GET", ""),
-                ("GET", "/{document_id}"),
-                ("GET", "/{document_id}/content"),
-                ("POST", ""),
-                ("POST", "/{document_id}/versions"),
-            )
-        },
-        **{
-            f"{m} /bids/{{key}}/documents{tail}": Example(
-                role="contractor",
-                org=w.contractors["A"],
-                path={"key": w.bids["announced"][0]}
-                | ({"document_id": w.documents["plans"][1]} if "{document_id}" in tail else {}),
-                query={"document_type": "submissionDocuments", "title": "响应文件"}
-                if m == "POST" and not tail
-                else {},
-            )
-            for m, tail in (
-                ("GET", ""),
-                ("GET", "/{document_id}"),
-                ("GET", "/{document_id}/content"),
-                ("POST", ""),
-                ("POST", "/{document_id}/versions"),
-            )
-        },
+        **_documents(w, "procurement"),
+        "POST /plans/{plan_id}/documents/generated": Example(path={"plan_id": w.plans["approved"]}),
         "POST /projects/{project_id}/documents/generated": Example(
             path={"project_id": w.projects["awarded"]}
         ),
@@ -465,6 +492,8 @@ def evaluation(w: World) -> dict[str, Example]:
     by_code = Example(path={"code": w.template_code})
     return {
         **_common(),
+        **_documents(w, "evaluation"),
+        "POST /rounds/{round_id}/documents/generated": published,
         "GET /rules/in-force": Example(query={"division_code": LINGWU, "on": "2019-06-01"}),
         "GET /rules/{pack_id}": Example(path={"pack_id": "cn-evaluation"}),
         "GET /consequences/contractor-history/{uscc}": Example(path={"uscc": a}),

@@ -197,23 +197,28 @@ def _build(api: Api) -> World:
 
 
 def _documents(api: Api, w: World, bureau: Persona) -> None:
-    """A text document on a plan, a project, the contract, a challenge and a complaint (attachments/)."""
+    """A text document on a plan, a project, its award, the contract, a challenge, a complaint, a
+    debarment case, a round and a survey (attachments/, evaluation round/ and survey/documents.py)."""
     owners = {
-        "plans": w.plans["approved"],
-        "projects": w.projects["awarded"],
-        "contracts": w.contract,
-        "challenges": w.challenge,
-        "complaints": w.complaint,
+        "plans": f"/api/procurement/plans/{w.plans['approved']}",
+        "projects": f"/api/procurement/projects/{w.projects['awarded']}",
+        "award": f"/api/procurement/projects/{w.projects['awarded']}/award",
+        "contracts": f"/api/procurement/contracts/{w.contract}",
+        "challenges": f"/api/procurement/challenges/{w.challenge}",
+        "complaints": f"/api/procurement/complaints/{w.complaint}",
+        "debarments": f"/api/procurement/debarments/{w.debarment}",
+        "rounds": f"/api/evaluation/rounds/{w.rounds['published']}",
+        "surveys": f"/api/evaluation/surveys/{w.surveys['open']}",
     }
-    for kind, owner in owners.items():
+    for kind, base in owners.items():
         r = api.http.post(
-            f"/api/procurement/{kind}/{owner}/documents",
+            f"{base}/documents",
             params={"document_type": "clarifications", "title": "说明"},
             content="灵武市社会救助服务 说明\n".encode() * 10,
             headers=api.headers(bureau) | {"Content-Type": "text/plain"},
         )
         assert r.status_code == 201, r.text
-        w.documents[kind] = (owner, str(r.json()["id"]))
+        w.documents[kind] = (base.rsplit("/", 1)[-1], str(r.json()["id"]))
 
 
 def _experts(api: Api, w: World, bureau: Persona, pr: Procurement) -> None:

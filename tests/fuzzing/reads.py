@@ -12,6 +12,7 @@ from typing import Any
 
 from tests.fuzzing import operations
 from tests.fuzzing.world import (
+    ABSENT_DOCUMENT_OWNERS,
     EXPERT_NAME,
     NAMES,
     OWN,
@@ -25,9 +26,11 @@ from tests.fuzzing.world import (
     World,
     X,
     Y,
+    document_owners,
 )
 
 NO_WORKER = "00000000-0000-4000-8000-00000000a001"
+NO_DOCUMENT = "00000000-0000-4000-8000-00000000d0c0"  # a document no record has
 SIBLING, CITY, OTHER, NATIONAL = "640121", "640100", "440103", "000000"
 PLACES = {"own": OWN, "sibling": SIBLING, "city": CITY, "other-province": OTHER, "national": NATIONAL}
 INSIDE = {OWN, CITY, NATIONAL}  # divisions whose subtree holds Lingwu
@@ -195,17 +198,31 @@ def reads(w: World) -> list[Read]:
     add(p, "/rules/local-packs", "/rules/local-packs", kind="list")
     aggregate(p, "/experts/{expert_id}", "/experts/{expert_id}", w.expert, "expert")
     add(p, "/experts", "/experts", kind="list")
-    # Documents, read as their aggregate is (attachments/service.py); X's bid's are sealed.
-    for kind, (owner, doc) in w.documents.items():
-        base = f"/{kind}/{{key}}/documents"
-        tag = "bidding, X's bid" if kind == "bids" else kind
-        bidder = kind == "bids"
-        add(p, base, f"/{kind}/{owner}/documents", tag=tag, bidder_route=bidder)
-        add(p, base + "/{document_id}", f"/{kind}/{owner}/documents/{doc}", tag=tag, bidder_route=bidder)
-        add(
+    # Documents, read as their aggregate is (attachments/service.py, evaluation round/ and survey/
+    # documents.py); X's bid's are sealed. A payment's and an amendment's: the world's draft contract
+    # has neither, so every reader gets the absent answer.
+    owners = document_owners(w)
+    targets = [
+        (template, owners[template][0], base, doc) for template, (base, doc) in w.documents.items()
+    ] + [
+        (
+            "/contracts/{contract_id}" + t.split("{contract_id}")[1],
             p,
+            c.format(contract=w.contract),
+            NO_DOCUMENT,
+        )
+        for t, c in ABSENT_DOCUMENT_OWNERS.items()
+    ]
+    for template, service, concrete, doc in targets:
+        base = f"{template}/documents"
+        bidder = template.startswith("/bids/")
+        tag = "bidding, X's bid" if bidder else template.split("/")[1]
+        add(service, base, f"{concrete}/documents", tag=tag, bidder_route=bidder)
+        add(service, base + "/{document_id}", f"{concrete}/documents/{doc}", tag=tag, bidder_route=bidder)
+        add(
+            service,
             base + "/{document_id}/content",
-            f"/{kind}/{owner}/documents/{doc}/content",
+            f"{concrete}/documents/{doc}/content",
             tag=tag,
             bidder_route=bidder,
         )

@@ -16,8 +16,9 @@ from typing import Any
 from jiuzhu_devtools.seeds import EVIDENCE, LINGWU_COUNTY, LINGWU_PARTIES, STAFF_GOOD, TOWNSHIP_SHEET
 from jiuzhu_devtools.testing import test_today
 from tests.fuzzing.fuzz_world import roster_worker
-from tests.fuzzing.reads import NO_WORKER
+from tests.fuzzing.reads import NO_DOCUMENT, NO_WORKER
 from tests.fuzzing.world import (
+    ABSENT_DOCUMENT_OWNERS,
     CONTRACT,
     DOCUMENT,
     DRAW_SEED,
@@ -32,6 +33,7 @@ from tests.fuzzing.world import (
     X,
     Z,
     contractor_body,
+    document_owners,
     expert_body,
     local_pack,
     template_body,
@@ -86,43 +88,59 @@ PLAN_LINES = {
 
 NO_ENDPOINT = "00000000-0000-4000-8000-00000000b00c"
 
+
 # (service, "METHOD path") → the own caller's request. Public operations are listed too (their
 # own caller is anonymous-capable; the matrix sends no outside/role probes to them).
-# Who attaches documents to each aggregate in the world (attachments/service.py), with a type.
+# Who attaches documents to each aggregate in the world (world.document_owners), with a type; a
+# payment's and an amendment's reach the world's draft contract, which has neither (a domain 404).
+def _doc_upload(template: str, role: str, org: str | None) -> Write:
+    query = "document_type={}&title=%E9%99%84%E4%BB%B6"  # title 附件
+
+    def url(w: World) -> str:
+        if template in ABSENT_DOCUMENT_OWNERS:
+            return (
+                ABSENT_DOCUMENT_OWNERS[template].format(contract=w.contract)
+                + "/documents?"
+                + query.format("x_acceptanceReport")
+            )
+        _, base, _, _, doc_type = document_owners(w)[template]
+        return f"{base}/documents?{query.format(doc_type)}"
+
+    return Write(role, url, content=lambda w: DOCUMENT, org=org)
+
+
+def _doc_version(template: str, role: str, org: str | None) -> Write:
+    def url(w: World) -> str:
+        if template in ABSENT_DOCUMENT_OWNERS:
+            base = ABSENT_DOCUMENT_OWNERS[template].format(contract=w.contract)
+            return f"{base}/documents/{NO_DOCUMENT}/versions"
+        base, doc = w.documents[template]
+        return f"{base}/documents/{doc}/versions"
+
+    return Write(role, url, content=lambda w: DOCUMENT + "（修订）".encode(), org=org)
+
+
 DOCUMENT_WRITERS = [
-    ("plans", "bureau", None, "procurementPlan"),
-    ("projects", "bureau", None, "tenderNotice"),
-    ("contracts", "bureau", None, "contractSigned"),
-    ("challenges", "bureau", None, "complaints"),
-    ("complaints", "bureau", None, "complaints"),
-    ("bids", "contractor", X, "submissionDocuments"),
+    ("procurement", "/plans/{plan_id}", "bureau", None),
+    ("procurement", "/projects/{project_id}", "bureau", None),
+    ("procurement", "/projects/{project_id}/award", "bureau", None),
+    ("procurement", "/contracts/{contract_id}", "bureau", None),
+    ("procurement", "/contracts/{contract_id}/payments/{period}", "bureau", None),
+    ("procurement", "/contracts/{contract_id}/amendments/{amendment_no}", "bureau", None),
+    ("procurement", "/challenges/{challenge_id}", "bureau", None),
+    ("procurement", "/complaints/{complaint_id}", "bureau", None),
+    ("procurement", "/debarments/{debarment_id}", "bureau", None),
+    ("procurement", "/bids/{bid_id}", "contractor", X),
+    ("evaluation", "/rounds/{round_id}", "bureau", None),
+    ("evaluation", "/surveys/{survey_id}", "bureau", None),
 ]
-
-
-def _upload(kind: str, role: str, org: str | None, doc_type: str) -> Write:
-    query = f"document_type={doc_type}&title=%E9%99%84%E4%BB%B6"  # title 附件
-    return Write(
-        role,
-        lambda w: f"/{kind}/{w.documents[kind][0]}/documents?{query}",
-        content=lambda w: DOCUMENT,
-        org=org,
-    )
-
-
-def _new_version(kind: str, role: str, org: str | None) -> Write:
-    return Write(
-        role,
-        lambda w: f"/{kind}/{w.documents[kind][0]}/documents/{w.documents[kind][1]}/versions",
-        content=lambda w: DOCUMENT + "（修订）".encode(),
-        org=org,
-    )
 
 
 VALID: dict[tuple[str, str], Write] = {
     # First: the own caller's uploads reach X's bid while it is still sealed (later writes close it).
     **{
-        ("procurement", f"POST /{kind}/{{key}}/documents"): _upload(kind, role, org, doc_type)
-        for kind, role, org, doc_type in DOCUMENT_WRITERS
+        (service, f"POST {template}/documents"): _doc_upload(template, role, org)
+        for service, template, role, org in DOCUMENT_WRITERS
     },
     ("procurement", "POST /projects/{project_id}/documents/generated"): Write(
         "bureau", lambda w: f"/projects/{w.projects['awarded']}/documents/generated"
@@ -131,11 +149,15 @@ VALID: dict[tuple[str, str], Write] = {
         "bureau", lambda w: f"/contracts/{w.contract}/documents/generated"
     ),
     **{
-        ("procurement", f"POST /{kind}/{{key}}/documents/{{document_id}}/versions"): _new_version(
-            kind, role, org
-        )
-        for kind, role, org, _ in DOCUMENT_WRITERS
+        (service, f"POST {template}/documents/{{document_id}}/versions"): _doc_version(template, role, org)
+        for service, template, role, org in DOCUMENT_WRITERS
     },
+    ("procurement", "POST /plans/{plan_id}/documents/generated"): Write(
+        "bureau", lambda w: f"/plans/{w.plan}/documents/generated"
+    ),
+    ("evaluation", "POST /rounds/{round_id}/documents/generated"): Write(
+        "bureau", lambda w: f"/rounds/{w.rounds['published']}/documents/generated"
+    ),
     # Webhook endpoints belong to whoever registered them, in no jurisdiction (kit webhooks_api);
     # another owner's endpoint looks absent, so a random id is a domain refusal (404).
     **{

@@ -72,7 +72,8 @@ class World:
     staff_assessment: str = ""
     local_pack: str = ""  # Lingwu's own guidance catalogue, submitted (a draft)
     expert: str = ""  # a review expert of Lingwu's pool (EXPERT_NAME)
-    # One document per aggregate that keeps them: kind → (the record's id, the document's id).
+    # One document per aggregate that keeps them: its routes' template base → (the concrete base,
+    # the document's id).
     documents: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def lingwu_ids(self) -> list[str]:
@@ -206,26 +207,92 @@ async def ensure_calendar(clients: dict[str, httpx.AsyncClient], auth: Auth, yea
 DOCUMENT = "灵武市入户核查服务 附件\n".encode() * 20  # plain text: the content carries no sentinel
 
 
-async def _documents(proc: httpx.AsyncClient, auth: Auth, w: World) -> None:
-    """A document on the plan, the awarded project, the contract, the challenge, the complaint, and
-    on bidder X's sealed bid in the project still in bidding (attachments/)."""
-    bureau = auth("bureau", OWN, sub="w-bureau")
-    owners = {
-        "plans": (w.plan, bureau, "procurementPlan"),
-        "projects": (w.projects["awarded"], bureau, "tenderNotice"),
-        "contracts": (w.contract, bureau, "contractDraft"),
-        "challenges": (w.challenge, bureau, "complaints"),
-        "complaints": (w.complaint, bureau, "complaints"),
-        "bids": (w.bids["bidding"][X], auth("contractor", OWN, org=X, sub=f"w-{X}"), "submissionDocuments"),
+# The document routes of each aggregate (their template base) → who attaches in the world, with a
+# type. Payments and amendments have none: the world's contract is a draft, with neither.
+def document_owners(w: World) -> dict[str, tuple[str, str, str, str | None, str]]:
+    """template base → (service, concrete base, role, org, document type)."""
+    return {
+        "/plans/{plan_id}": ("procurement", f"/plans/{w.plan}", "bureau", None, "procurementPlan"),
+        "/projects/{project_id}": (
+            "procurement",
+            f"/projects/{w.projects['awarded']}",
+            "bureau",
+            None,
+            "tenderNotice",
+        ),
+        "/projects/{project_id}/award": (
+            "procurement",
+            f"/projects/{w.projects['awarded']}/award",
+            "bureau",
+            None,
+            "awardNotice",
+        ),
+        "/contracts/{contract_id}": (
+            "procurement",
+            f"/contracts/{w.contract}",
+            "bureau",
+            None,
+            "contractDraft",
+        ),
+        "/challenges/{challenge_id}": (
+            "procurement",
+            f"/challenges/{w.challenge}",
+            "bureau",
+            None,
+            "complaints",
+        ),
+        "/complaints/{complaint_id}": (
+            "procurement",
+            f"/complaints/{w.complaint}",
+            "bureau",
+            None,
+            "complaints",
+        ),
+        "/debarments/{debarment_id}": (
+            "procurement",
+            f"/debarments/{w.debarment}",
+            "bureau",
+            None,
+            "debarments",
+        ),
+        "/bids/{bid_id}": (
+            "procurement",
+            f"/bids/{w.bids['bidding'][X]}",
+            "contractor",
+            X,
+            "submissionDocuments",
+        ),
+        "/rounds/{round_id}": (
+            "evaluation",
+            f"/rounds/{w.rounds['published']}",
+            "bureau",
+            None,
+            "x_performanceEvaluation",
+        ),
+        "/surveys/{survey_id}": ("evaluation", f"/surveys/{w.survey}", "bureau", None, "x_surveyReport"),
     }
-    for kind, (owner, headers, doc_type) in owners.items():
-        r = await proc.post(
-            f"/{kind}/{owner}/documents",
+
+
+# Document routes whose record the world does not have (a draft contract: no payment, no
+# amendment): every caller gets the aggregate's absent answer, the same way.
+ABSENT_DOCUMENT_OWNERS = {
+    "/contracts/{contract_id}/payments/{period}": "/contracts/{contract}/payments/2030-H1",
+    "/contracts/{contract_id}/amendments/{amendment_no}": "/contracts/{contract}/amendments/1",
+}
+
+
+async def _documents(clients: dict[str, httpx.AsyncClient], auth: Auth, w: World) -> None:
+    """A document on each aggregate that keeps them (document_owners); bidder X's on its sealed bid
+    in the project still in bidding (attachments/)."""
+    for template, (service, base, role, org, doc_type) in document_owners(w).items():
+        sub = f"w-{org}" if org else f"w-{role}"
+        r = await clients[service].post(
+            f"{base}/documents",
             params={"document_type": doc_type, "title": "附件"},
             content=DOCUMENT,
-            headers=headers | {"Content-Type": "text/plain"},
+            headers=auth(role, OWN, org=org, sub=sub) | {"Content-Type": "text/plain"},
         )
-        w.documents[kind] = (owner, str((await _ok(r, 201))["id"]))
+        w.documents[template] = (base, str((await _ok(r, 201))["id"]))
 
 
 async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
@@ -400,7 +467,7 @@ async def build(clients: dict[str, httpx.AsyncClient], auth: Auth) -> World:
     }
     await _ok(await st.post("/compliance/reports", json=report, headers=bureau), 201)
 
-    await _documents(proc, auth, w)
+    await _documents(clients, auth, w)
 
     # Procurement rules: Lingwu's own guidance catalogue, submitted for review (a draft).
     body = {"pack": local_pack("lingwu-guidance")}

@@ -175,3 +175,46 @@ async def test_bytes_sent_as_octet_stream_are_recognised_or_refused(store: Docum
     with pytest.raises(sniff.UnsupportedMediaType) as refused:
         await store.ingest(chunks(bytes(range(256)) * 8), declared=sniff.OCTET, limit=1 << 20)
     assert refused.value.code == "DOCUMENT_MEDIA_TYPE_UNSUPPORTED"
+
+
+async def test_a_sealed_file_is_stored_encrypted_opened_once_and_swept_when_orphaned(
+    store: DocumentStore,
+) -> None:
+    """Local and S3 alike: a sealed owner's file is ciphertext in the store (several frames, so a
+    frame boundary is crossed), read back through its key, moved into the content-addressed place
+    by the opening; blobs no document refers to are swept once past the grace period."""
+    import uuid
+    from datetime import UTC, datetime, timedelta
+
+    import obstore
+    from cryptography.exceptions import InvalidTag
+
+    from jiuzhu_kit.documents.sealed import FRAME, FileSealer
+    from jiuzhu_kit.documents.store import sealed_key_of
+
+    secret = b"SEALED-PRICE-BREAKDOWN " * (2 * FRAME // 23 + 5)  # > 2 frames
+    sealer, doc_id = FileSealer(os.urandom(32)), uuid.uuid4()
+    stored = await store.ingest(
+        chunks(secret, 65536), declared=sniff.TEXT, limit=1 << 24, sealed=(doc_id, sealer)
+    )
+    assert stored.sha256 == hashlib.sha256(secret).hexdigest()
+    assert await store.size_of(stored.sha256) is None  # not in clear
+    raw = await (await obstore.get_async(store.store, sealed_key_of(stored.sha256, doc_id))).bytes_async()
+    assert b"SEALED-PRICE" not in bytes(raw)
+    assert b"".join([c async for c in store.read_sealed(stored.sha256, doc_id, sealer)]) == secret
+    assert await store.has_sealed(stored.sha256)
+    with pytest.raises(InvalidTag):  # another key does not open it
+        _ = [c async for c in store.read_sealed(stored.sha256, doc_id, FileSealer(os.urandom(32)))]
+
+    assert await store.unseal(stored.sha256, doc_id, sealer) is True
+    assert await read_all(store, stored.sha256) == secret
+    assert not await store.has_sealed(stored.sha256)
+    assert await store.unseal(stored.sha256, doc_id, sealer) is False
+
+    orphan = await store.ingest(chunks(PDF_BYTES), declared=sniff.PDF, limit=1 << 20)
+    now = datetime.now(UTC)
+    kept = {stored.sha256}
+    assert await store.sweep(kept, set(), older_than=timedelta(hours=1), now=now) == []  # too young
+    gone = await store.sweep(kept, set(), older_than=timedelta(0), now=now + timedelta(seconds=5))
+    assert gone == [key_of(orphan.sha256)]
+    assert await store.size_of(orphan.sha256) is None and await store.size_of(stored.sha256) == len(secret)

@@ -331,3 +331,184 @@ async def test_the_award_notice_is_generated_from_the_award(dkit: Kit) -> None:
     )
     r = await kit.c.post(f"/projects/{pid}/documents/generated", headers=kit.auth("finance", LINGWU))
     assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
+
+
+MARKER = "密封响应文件：服务方案与报价说明 SEALED-PLAINTEXT-7391".encode()
+
+
+def _all_bytes(docs_dir: Path) -> list[tuple[Path, bytes]]:
+    return [(p, p.read_bytes()) for p in docs_dir.rglob("*") if p.is_file()]
+
+
+async def test_a_sealed_bids_files_are_encrypted_at_rest_until_the_opening(dkit: Kit, docs_dir: Path) -> None:
+    kit = dkit
+    plan = await kit.plan(LINGWU, test_today().year, amount="10000000.00")
+    pid = (await kit.project(LINGWU, plan, budget="3000000.00")).json()["id"]
+    await kit.tr("projects", pid, "approved", "finance", LINGWU)
+    await kit.tr("projects", pid, "announced", "bureau", LINGWU, {"method": "open_tender"})
+    uscc = await kit.contractor(9201)
+    bid = (await kit.bid(pid, uscc, "2800000.00")).json()["id"]
+    own = kit.auth("contractor", LINGWU, org=uscc)
+    bureau = kit.auth("bureau", LINGWU)
+    text = MARKER * 50
+    r = await upload(
+        kit,
+        f"/bids/{bid}",
+        text,
+        own,
+        media_type="text/plain",
+        document_type="submissionDocuments",
+        title="响应文件",
+    )
+    assert r.status_code == 201, r.text
+    doc = r.json()
+    assert doc["sha256"] == hashlib.sha256(text).hexdigest()
+    # On disk: one blob, under sealed/, and nowhere the plaintext (nor a piece of it).
+    files = _all_bytes(docs_dir)
+    assert [p.relative_to(docs_dir / "procurement").parts[0] for p, _ in files] == ["sealed"]
+    assert not [p for p, b in files if MARKER[:24] in b or b"SEALED-PLAINTEXT" in b]
+    # Its bidder reads it back in clear; the purchaser's side may not before the opening.
+    url = f"/bids/{bid}/documents/{doc['id']}/content"
+    r = await kit.c.get(url, headers=own)
+    assert (r.status_code, r.content) == (200, text)
+    r = await kit.c.get(url, headers=bureau)
+    assert (r.status_code, r.json()["code"]) == (409, "BID_SEALED")
+    # A new version is sealed too.
+    r = await kit.c.post(
+        f"/bids/{bid}/documents/{doc['id']}/versions",
+        content=text + MARKER,
+        headers=own | {"Content-Type": "text/plain"},
+    )
+    assert r.status_code == 201, r.text
+    v2 = r.json()
+    assert not [p for p, b in _all_bytes(docs_dir) if b"SEALED-PLAINTEXT" in b]
+    auditor = kit.auth("auditor", LINGWU)
+    assert (await kit.c.get(f"/projects/{pid}/events/verify", headers=auditor)).json()["ok"] is True
+
+    # The opening decrypts them into the ordinary store: the purchaser reads them, verify checks them.
+    await kit.tr("projects", pid, "bidding_closed", "bureau", LINGWU)
+    for d, data in ((doc, text), (v2, text + MARKER)):
+        r = await kit.c.get(f"/bids/{bid}/documents/{d['id']}/content", headers=bureau)
+        assert (r.status_code, r.content) == (200, data)
+    r = await kit.c.get(url, headers=bureau | {"Range": "bytes=0-9"})
+    assert (r.status_code, r.content) == (206, text[:10])
+    kinds = sorted({p.relative_to(docs_dir / "procurement").parts[0] for p, _ in _all_bytes(docs_dir)})
+    assert kinds == ["sha256"]
+    assert (await kit.c.get(f"/projects/{pid}/events/verify", headers=auditor)).json()["ok"] is True
+
+
+async def test_an_upload_with_an_idempotency_key_is_stored_once(dkit: Kit) -> None:
+    kit = dkit
+    bureau = kit.auth("bureau", LINGWU)
+    plan = await kit.plan(LINGWU, test_today().year)
+    key = {"Idempotency-Key": "plan-scan-1"}
+    first = await upload(kit, f"/plans/{plan}", PDF, bureau | key, document_type="procurementPlan")
+    assert first.status_code == 201, first.text
+    again = await upload(kit, f"/plans/{plan}", PDF, bureau | key, document_type="procurementPlan")
+    assert (again.status_code, again.json()["id"], again.headers.get("idempotent-replayed")) == (
+        201,
+        first.json()["id"],
+        "true",
+    )
+    other = await upload(kit, f"/plans/{plan}", PDF_V2, bureau | key, document_type="procurementPlan")
+    assert (other.status_code, other.json()["code"]) == (422, "IDEMPOTENCY_KEY_REUSED")
+    listed = (await kit.c.get(f"/plans/{plan}/documents", headers=bureau)).json()
+    assert [d["id"] for d in listed] == [first.json()["id"]]
+
+
+async def test_the_annual_plan_is_generated_and_regenerated_when_it_changes(dkit: Kit) -> None:
+    kit = dkit
+    bureau = kit.auth("bureau", LINGWU)
+    plan = await kit.plan(LINGWU, test_today().year, amount="200000.00")
+    r = await kit.c.post(f"/plans/{plan}/documents/generated", headers=bureau)
+    assert r.status_code == 201, r.text
+    v1 = r.json()
+    assert (v1["document_type"], v1["media_type"], v1["version"]) == ("procurementPlan", DOCX_MT, 1)
+    body = docx.Document(io.BytesIO((await kit.c.get(v1["url"], headers=bureau)).content))
+    text = [p.text for p in body.paragraphs]
+    assert text[0] == f"灵武市民政局{test_today().year}年度政府购买社会救助服务计划"
+    assert "一、购买主体：灵武市民政局" in text
+    assert body.tables[0].rows[1].cells[1].text == "200000.00"
+    # Nothing changed: the same version.
+    r = await kit.c.post(f"/plans/{plan}/documents/generated", headers=bureau)
+    assert (r.status_code, r.json()["id"]) == (201, v1["id"])
+    assert body.tables[0].rows[1].cells[3].text == "0.00"  # nothing committed yet
+    # A project commits part of the plan: the next one is a new version superseding the first.
+    assert (await kit.project(LINGWU, plan, budget="50000.00")).status_code == 201
+    r = await kit.c.post(f"/plans/{plan}/documents/generated", headers=bureau)
+    v2 = r.json()
+    assert (v2["version"], v2["supersedes"], v2["series_id"]) == (2, v1["id"], v1["id"])
+    body = docx.Document(io.BytesIO((await kit.c.get(v2["url"], headers=bureau)).content))
+    assert body.tables[0].rows[1].cells[3].text == "50000.00"
+    current = (await kit.c.get(f"/plans/{plan}/documents", headers=bureau)).json()
+    assert [d["id"] for d in current] == [v2["id"]]
+    r = await kit.c.post(f"/plans/{plan}/documents/generated", headers=kit.auth("finance", LINGWU))
+    assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
+
+
+async def test_award_and_payment_documents_follow_their_policy(dkit: Kit) -> None:
+    kit = dkit
+    pid, bids = await kit.to_scoring(LINGWU)
+    bureau = kit.auth("bureau", LINGWU)
+    r = await upload(kit, f"/projects/{pid}/award", PDF, bureau, document_type="awardNotice")
+    assert (r.status_code, r.json()["code"]) == (409, "AWARD_NOT_MADE")
+    await kit.score(LINGWU, pid, bids, ["60", "70", "65"])
+    p = (await kit.tr("projects", pid, "awarded", "bureau", LINGWU)).json()
+    r = await upload(
+        kit, f"/projects/{pid}/award", PDF, bureau, document_type="evaluationReports", title="评审报告"
+    )
+    assert r.status_code == 201, r.text
+    winner = kit.auth("contractor", LINGWU, org=p["awarded_uscc"])
+    listed = await kit.c.get(f"/projects/{pid}/award/documents", headers=winner)
+    assert (listed.status_code, [d["title"] for d in listed.json()]) == (200, ["评审报告"])
+    other = kit.auth("bureau", SH_DISTRICT)
+    r = await kit.c.get(f"/projects/{pid}/award/documents", headers=other)
+    assert (r.status_code, r.json()["code"]) == (404, "PROJECT_NOT_FOUND")
+    cid = p["contract_id"]
+    r = await upload(kit, f"/contracts/{cid}/amendments/1", PDF, bureau, document_type="contractAnnexe")
+    assert (r.status_code, r.json()["code"]) == (404, "CONTRACT_NOT_FOUND")  # no amendment yet
+    r = await upload(
+        kit, f"/contracts/{cid}/payments/no-such-period", PDF, bureau, document_type="contractAnnexe"
+    )
+    assert (r.status_code, r.json()["code"]) == (404, "CONTRACT_NOT_FOUND")
+
+
+async def test_the_sweep_removes_blobs_no_document_refers_to(
+    database_url: str, auth: Callable[..., dict[str, str]], tmp_path: Path
+) -> None:
+    import asyncio
+
+    from jiuzhu_kit.documents.sweep import sweep_once
+
+    settings = Settings(
+        DATABASE_URL=database_url,
+        JWT_SECRET=TEST_SECRET,
+        JIUZHU_ENVIRONMENT="test",
+        documents_dir=str(tmp_path / "documents"),
+        documents_sweep_seconds=0.2,
+        documents_orphan_grace_seconds=0,
+    )
+    app = create(settings)
+    async with service_client(app) as c:
+        kit = Kit(c, auth, database_url)
+        bureau = auth("bureau", LINGWU)
+        plan = await kit.plan(LINGWU, test_today().year)
+        kept = await upload(kit, f"/plans/{plan}", PDF, bureau, document_type="procurementPlan")
+        assert kept.status_code == 201
+
+        # An upload whose bytes were stored but whose record never committed: an orphan.
+        async def chunks() -> AsyncIterator[bytes]:
+            yield PDF.replace(b"7" * 100, os.urandom(50).hex().encode(), 1)  # bytes no test recorded
+
+        orphan = await app.state.documents.store.ingest(chunks(), declared=PDF_MT, limit=10**6)
+        path = tmp_path / "documents" / "procurement" / key_of(orphan.sha256)
+        assert path.exists()
+        # The Leader (one replica) sweeps it within a period or two; the referenced file stays.
+        for _ in range(50):
+            if not path.exists():
+                break
+            await asyncio.sleep(0.1)
+        assert not path.exists()
+        assert app.state.documents_sweeper.leading and app.state.documents_sweeper.runs >= 1
+        assert (tmp_path / "documents" / "procurement" / key_of(kept.json()["sha256"])).exists()
+        assert await sweep_once(app) == []

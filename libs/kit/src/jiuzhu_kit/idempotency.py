@@ -95,13 +95,39 @@ async def idempotency_guard(
         return
     extra = getattr(request.scope.get("route"), "openapi_extra", None) or {}
     if extra.get(STREAMED_BODY):
-        return  # a file upload: the key would need the whole body in memory (documents/api.py)
+        return  # a file upload: the route calls guard_streamed with the stored file's hash instead
     if not (1 <= len(key) <= 255) or not key.isprintable():
         raise IdempotencyKeyInvalid()
+    body = await request.body()
+    await _claim(
+        request, principal, key, fingerprint(request.method, request.url.path, request.url.query, body)
+    )
+
+
+async def guard_streamed(request: Request, principal: Principal | None, body_sha256: str) -> None:
+    """`Idempotency-Key` on a route whose body streams (a file upload, STREAMED_BODY): called by
+    the route once the body is stored and hashed, with its sha256 standing for the body. Same key +
+    same file → the stored response (the bytes, content addressed, are stored once anyway); another
+    file → 422 IDEMPOTENCY_KEY_REUSED. A no-op without the header."""
+    key = request.headers.get(HEADER)
+    if key is None or request.method in SAFE_METHODS:
+        return
+    if not (1 <= len(key) <= 255) or not key.isprintable():
+        raise IdempotencyKeyInvalid()
+    fp = _digest(
+        request.method.encode(),
+        request.url.path.encode(),
+        request.url.query.encode(),
+        b"sha256:" + body_sha256.encode(),
+    )
+    await _claim(request, principal, key, fp)
+
+
+async def _claim(request: Request, principal: Principal | None, key: str, fp: str) -> None:
+    """Replay the stored response of (caller, route, key), refuse another request under it, or
+    remember this one's response just before the request commits."""
     host = request.client.host if request.client else "?"
     owner = key_scope(principal, host, request.method, request.url.path)
-    body = await request.body()
-    fp = fingerprint(request.method, request.url.path, request.url.query, body)
     table = _table(request)
     uow = get_uow(request)
     session = uow.session

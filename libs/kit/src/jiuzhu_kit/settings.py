@@ -91,6 +91,10 @@ class KitSettings(BaseSettings):
     documents_s3_secret_access_key: str = ""
     # The largest document an upload route accepts unless it sets its own (bytes): more → 413.
     documents_max_bytes: int = Field(default=50 * 1024 * 1024, ge=1024)
+    # The orphan sweep (documents/sweep.py, one replica at a time): how often, and how old a blob no
+    # document refers to must be before it goes (younger ones may belong to an upload committing).
+    documents_sweep_seconds: float = Field(default=3600, gt=0)
+    documents_orphan_grace_seconds: float = Field(default=3600, ge=0)
 
     @model_validator(mode="after")
     def _refuse_placeholders_outside_dev(self) -> KitSettings:

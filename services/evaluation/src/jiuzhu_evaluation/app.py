@@ -9,7 +9,9 @@ from fastapi import FastAPI
 from jiuzhu_evaluation import VERSION
 from jiuzhu_evaluation.changes.sources import SOURCES as feed_sources
 from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
+from jiuzhu_evaluation.db import documents
 from jiuzhu_evaluation.models import kit
+from jiuzhu_evaluation.round import documents as round_documents
 from jiuzhu_evaluation.round.endpoints import router as round_router
 from jiuzhu_evaluation.round.models import RoundStatus
 from jiuzhu_evaluation.round.public import router as public_round_router
@@ -17,12 +19,16 @@ from jiuzhu_evaluation.rulebook.book import SPEC, default_book
 from jiuzhu_evaluation.schedule.endpoints import router as schedule_router
 from jiuzhu_evaluation.settings import Settings
 from jiuzhu_evaluation.staff.endpoints import router as staff_router
+from jiuzhu_evaluation.survey import documents as survey_documents
 from jiuzhu_evaluation.survey.endpoints import MAX_BULK_BYTES
 from jiuzhu_evaluation.survey.endpoints import router as survey_router
 from jiuzhu_evaluation.survey.public import router as public_survey_router
 from jiuzhu_evaluation.survey.ratelimit import SurveyLimits
 from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
+from jiuzhu_kit.documents import sweep
+from jiuzhu_kit.documents.api import Documents, body_limits
+from jiuzhu_kit.documents.store import DocumentStore
 from jiuzhu_kit.rules.api import rules_router
 from jiuzhu_kit.rules.book import book_of
 
@@ -38,9 +44,11 @@ STATUS_ENUMS = {
 
 async def _start(app: FastAPI) -> None:
     await app.state.survey_limits.start()
+    await sweep.start(app)  # orphaned document blobs, on one replica (documents/sweep.py)
 
 
 async def _stop(app: FastAPI) -> None:
+    await sweep.stop(app)
     await app.state.survey_limits.close()
 
 
@@ -58,6 +66,8 @@ def create(settings: Settings | None = None) -> FastAPI:
             template_router,
             round_router,
             survey_router,
+            round_documents.router,
+            survey_documents.router,
             public_round_router,
             public_survey_router,
             consequence_router,
@@ -66,7 +76,16 @@ def create(settings: Settings | None = None) -> FastAPI:
             rules_router(SPEC, book_of),
         ],
         problem_contract=True,  # the OpenAPI declares the kit's real problem responses
-        body_limits={"/surveys/{survey_id}/responses/bulk": MAX_BULK_BYTES},
+        body_limits={
+            "/surveys/{survey_id}/responses/bulk": MAX_BULK_BYTES,
+            **body_limits(
+                cfg,
+                [
+                    (round_documents.router, round_documents.ATTACHABLE),
+                    (survey_documents.router, survey_documents.ATTACHABLE),
+                ],
+            ),
+        },
         on_startup=_start,
         on_shutdown=_stop,
         response_enums=STATUS_ENUMS,
@@ -74,4 +93,6 @@ def create(settings: Settings | None = None) -> FastAPI:
     )
     app.state.survey_limits = SurveyLimits(cfg)
     app.state.rules = default_book()  # a pack that is wrong stops start-up
+    # Documents of rounds and surveys: content-addressed in the store the settings choose.
+    app.state.documents = Documents(DocumentStore.from_settings(cfg, "evaluation"), documents)
     return app

@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
+from jiuzhu_kit.documents import sweep
 from jiuzhu_kit.documents.api import Documents, body_limits
 from jiuzhu_kit.documents.store import DocumentStore
 from jiuzhu_kit.rules.api import rules_router
@@ -66,6 +67,16 @@ STATUS_ENUMS = {
 }
 
 
+async def _start(app: FastAPI) -> None:
+    await start_local_packs(app)
+    await sweep.start(app)  # orphaned document blobs, on one replica (documents/sweep.py)
+
+
+async def _stop(app: FastAPI) -> None:
+    await sweep.stop(app)
+    await stop_local_packs(app)
+
+
 def create(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     # Routes are matched in order: the project routes (transitions are the busiest write) go first.
@@ -105,8 +116,8 @@ def create(settings: Settings | None = None) -> FastAPI:
         examples_file=Path(__file__).parent / "contract_examples.json",  # captured by tests
         lean_routes=[*project_lean_routes, *challenge_lean_routes],  # the transition routes' plain case
         body_limits=body_limits(settings, [(attachments_router, a) for a in ATTACHABLES]),
-        on_startup=start_local_packs,
-        on_shutdown=stop_local_packs,
+        on_startup=_start,
+        on_shutdown=_stop,
     )
     # The file packs are loaded and validated here (a pack that is wrong stops start-up); the
     # published local packs join them at start-up (load_local).

@@ -4,6 +4,11 @@ An upload streams into a spool file while it is hashed and counted (constant mem
 limit → 413 as soon as the count passes it), its bytes are checked (sniff.py), and only then is it
 put under `sha256/<2 hex>/<hash>`: the same bytes are stored once, and an upload that fails or is
 interrupted leaves nothing behind (the spool file is always removed; obstore's put is atomic).
+
+A sealed owner's file (a bid's before the opening) is stored encrypted instead (sealed.py), under
+`sealed/<hash>/<document id>`: one blob per document, never shared, never in clear; the opening
+decrypts it into the content-addressed place (`unseal`). Blobs that no document refers to (the
+transaction that would have recorded them failed or was cut off) are removed by `sweep`.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import contextlib
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator
+import uuid
+from collections.abc import AsyncIterable, AsyncIterator, Collection
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +31,7 @@ from obstore.store import LocalStore, S3Store
 
 from jiuzhu_kit.bodylimit import PayloadTooLarge
 from jiuzhu_kit.documents import sniff
+from jiuzhu_kit.documents.sealed import FileSealer
 from jiuzhu_kit.settings import KitSettings
 
 if TYPE_CHECKING:
@@ -47,6 +55,10 @@ def key_of(sha256: str) -> str:
     return f"sha256/{sha256[:2]}/{sha256}"
 
 
+def sealed_key_of(sha256: str, doc_id: uuid.UUID | str) -> str:
+    return f"sealed/{sha256}/{doc_id}"
+
+
 class DocumentStore:
     def __init__(self, store: ObjectStore, *, spool_dir: str | None = None) -> None:
         self.store = store
@@ -56,8 +68,16 @@ class DocumentStore:
     def from_settings(cls, settings: KitSettings, service: str) -> DocumentStore:
         return cls(open_store(settings, service))
 
-    async def ingest(self, chunks: AsyncIterable[bytes], *, declared: str, limit: int) -> Stored:
-        """Store one upload's bytes if they are what `declared` says and no more than `limit`."""
+    async def ingest(
+        self,
+        chunks: AsyncIterable[bytes],
+        *,
+        declared: str,
+        limit: int,
+        sealed: tuple[uuid.UUID, FileSealer] | None = None,
+    ) -> Stored:
+        """Store one upload's bytes if they are what `declared` says and no more than `limit`;
+        `sealed` (the document's id and its owner's sealer): encrypted, under its own key."""
         sniff.accept(declared)
         fd, name = tempfile.mkstemp(prefix="jiuzhu-doc-", dir=self.spool_dir)
         spool = Path(name)
@@ -74,6 +94,9 @@ class DocumentStore:
                 declared = await asyncio.to_thread(sniff.detect, spool, size)
             await asyncio.to_thread(sniff.check, spool, declared, size)
             sha = digest.hexdigest()
+            if sealed is not None:
+                await self._put_sealed(sha, spool, *sealed)
+                return Stored(sha, size, declared, True)
             created = await self._put_absent(sha, spool, size)
             return Stored(sha, size, declared, created)
         finally:
@@ -89,8 +112,81 @@ class DocumentStore:
         except (NotFoundError, FileNotFoundError):
             pass
         # From the path: obstore reads it in parts (multipart above 5 MiB), never the whole file.
-        await obstore.put_async(self.store, key, spool)
+        await _put(self.store, key, spool)
         return True
+
+    async def _put_sealed(self, sha: str, spool: Path, doc_id: uuid.UUID, sealer: FileSealer) -> None:
+        fd, name = tempfile.mkstemp(prefix="jiuzhu-doc-sealed-", dir=self.spool_dir)
+        try:
+            with os.fdopen(fd, "wb") as dst, spool.open("rb") as src:
+                await asyncio.to_thread(sealer.seal_file, doc_id, src, dst)
+            await _put(self.store, sealed_key_of(sha, doc_id), Path(name))
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(name)
+
+    async def read_sealed(self, sha256: str, doc_id: uuid.UUID, sealer: FileSealer) -> AsyncIterator[bytes]:
+        """A sealed document's plain bytes, decrypted as they stream (its owner's reader)."""
+        result = await obstore.get_async(self.store, sealed_key_of(sha256, doc_id))
+        raw = (bytes(c) async for c in result.stream(min_chunk_size=CHUNK))
+        async for plain in sealer.open_stream(doc_id, raw):
+            yield plain
+
+    async def has_sealed(self, sha256: str) -> bool:
+        """Whether a sealed copy of these bytes is stored (it cannot be checked without its key)."""
+        async for batch in obstore.list(self.store, prefix=f"sealed/{sha256}/", chunk_size=1):
+            if batch:
+                return True
+        return False
+
+    async def unseal(self, sha256: str, doc_id: uuid.UUID, sealer: FileSealer) -> bool:
+        """The opening: decrypt a sealed document into the content-addressed place, check it hashes
+        to what was recorded, then drop the sealed copy. False when there was nothing sealed."""
+        key = sealed_key_of(sha256, doc_id)
+        try:
+            await obstore.head_async(self.store, key)
+        except (NotFoundError, FileNotFoundError):
+            return False
+        fd, name = tempfile.mkstemp(prefix="jiuzhu-doc-open-", dir=self.spool_dir)
+        spool = Path(name)
+        try:
+            digest, size = hashlib.sha256(), 0
+            with os.fdopen(fd, "wb") as f:
+                async for plain in self.read_sealed(sha256, doc_id, sealer):
+                    digest.update(plain)
+                    size += len(plain)
+                    f.write(plain)
+            if digest.hexdigest() != sha256:
+                raise ValueError(f"sealed document {doc_id} does not decrypt to its recorded hash")
+            await self._put_absent(sha256, spool, size)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(spool)
+        await obstore.delete_async(self.store, key)
+        return True
+
+    async def sweep(
+        self, shas: Collection[str], ids: Collection[str], *, older_than: timedelta, now: datetime
+    ) -> list[str]:
+        """Delete the blobs no document refers to (`shas`: every recorded sha256; `ids`: every
+        document id, for the sealed copies) that were stored more than `older_than` ago (younger
+        ones may belong to an upload still committing). Returns the keys deleted."""
+        gone: list[str] = []
+        async for batch in obstore.list(self.store, chunk_size=1000):
+            for meta in batch:
+                path = str(meta["path"])
+                parts = path.split("/")
+                if parts[0] == "sha256" and len(parts) == 3:
+                    kept = parts[2] in shas
+                elif parts[0] == "sealed" and len(parts) == 3:
+                    kept = parts[2] in ids
+                else:
+                    continue
+                if kept or now - meta["last_modified"] < older_than:
+                    continue
+                await obstore.delete_async(self.store, path)
+                gone.append(path)
+        return gone
 
     async def size_of(self, sha256: str) -> int | None:
         try:
@@ -117,6 +213,17 @@ class DocumentStore:
         except (NotFoundError, FileNotFoundError):
             return False
         return digest.hexdigest() == sha256
+
+
+# A multipart put keeps `max_concurrency` parts of PART bytes in memory at once: obstore's default
+# (12 × 5 MiB) made a 100 MiB upload grow the service by 65 MiB (bench/documents_transfer.py);
+# two parts keep it near 10 MiB and the local disk or S3 no slower for one upload.
+PART = 5 * 1024 * 1024
+PARTS_IN_FLIGHT = 2
+
+
+async def _put(store: ObjectStore, key: str, path: Path) -> None:
+    await obstore.put_async(store, key, path, chunk_size=PART, max_concurrency=PARTS_IN_FLIGHT)
 
 
 def open_store(settings: KitSettings, service: str) -> ObjectStore:

@@ -4,13 +4,19 @@ Readers are exactly the aggregate's readers (its policy.py): another county's pl
 contract looks absent (its own 404). A bid's documents are sealed like its price (project/policy.py
 `sees_bid`): until the opening only its bidder reads or adds them, the purchaser's side gets 409
 BID_SEALED, anyone else 404; their events join the project's chain under the sealed actor, naming
-neither the bidder nor the title. Challenges and complaints: the project's readers and the supplier
-that raised them.
+neither the bidder nor the title; their files are stored encrypted with the project's sealing key
+(project/sealing.py `file_key`) until the opening decrypts them (project/machine.py `open_bids`).
+Challenges and complaints: the project's readers and the supplier that raised them. An award's
+documents: the project's readers and the awarded supplier, once there is an award. A contract's
+amendment and payment documents: the contract's readers (its policy), filed by the purchaser's
+side and the contractor party (finance too on a payment). A debarment case's: its readers (the
+reporting side in its jurisdiction, the supplier concerned), filed by any of them.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Request
@@ -19,18 +25,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden
 from jiuzhu_kit.documents.api import Owner
+from jiuzhu_kit.documents.sealed import FileSealer
 from jiuzhu_procurement.challenge.models import Challenge
 from jiuzhu_procurement.challenge.policy import AGGREGATE as CHALLENGE
 from jiuzhu_procurement.challenge.policy import ChallengeNotFound
 from jiuzhu_procurement.complaint.models import Complaint
 from jiuzhu_procurement.complaint.policy import AGGREGATE as COMPLAINT
 from jiuzhu_procurement.complaint.policy import ComplaintNotFound
+from jiuzhu_procurement.contract.policy import PAYMENT_POLICY, ContractNotFound
 from jiuzhu_procurement.contract.policy import POLICY as CONTRACTS
 from jiuzhu_procurement.contract.service import load as load_contract
+from jiuzhu_procurement.contract.service import payment_id
+from jiuzhu_procurement.debarment.models import Debarment
+from jiuzhu_procurement.debarment.policy import POLICY as DEBARMENTS
 from jiuzhu_procurement.plan.policy import POLICY as PLANS
 from jiuzhu_procurement.plan.repository import load as load_plan
 from jiuzhu_procurement.project import repository as projects_repo
 from jiuzhu_procurement.project.models import Bid, Project
+from jiuzhu_procurement.project.notice import AwardNotMade
 from jiuzhu_procurement.project.policy import (
     POLICY as PROJECTS,
 )
@@ -38,11 +50,14 @@ from jiuzhu_procurement.project.policy import (
     READERS,
     BidNotFound,
     BidSealed,
+    ProjectNotFound,
     is_purchaser_side,
     sees_bid,
 )
 from jiuzhu_procurement.project.service import _sealed_actor
 from jiuzhu_procurement.project.service import load as load_project
+
+Resolve = Callable[..., Awaitable[Owner]]
 
 PURCHASER = (Role.ADMIN, Role.BUREAU, Role.TOWNSHIP)  # who files a purchase's own documents
 # Who may ever read a bid's, a challenge's or a complaint's documents: the project's readers and
@@ -122,6 +137,14 @@ async def write_contract(request: Request, session: AsyncSession, principal: Pri
 # ---- bids: sealed until the opening -----------------------------------------------------------
 
 
+async def _sealer(request: Request, session: AsyncSession, b: Bid, p: Project) -> FileSealer | None:
+    """The key a sealed bid's files are stored under (its project's), None once it is opened."""
+    if b.sealed is None:
+        return None
+    key = await projects_repo.data_key(session, request.app.state.bid_keys, p.id)
+    return FileSealer(key.file_key()) if key is not None else None
+
+
 async def _bid(
     request: Request, session: AsyncSession, principal: Principal, key: str
 ) -> tuple[Bid, Project, bool]:
@@ -149,7 +172,14 @@ async def read_bid(request: Request, session: AsyncSession, principal: Principal
         if is_purchaser_side(principal, p):
             raise BidSealed()
         raise BidNotFound()
-    return Owner(kind="bid", id=str(b.id), division=p.division_code, chain="project", chain_id=str(p.id))
+    return Owner(
+        kind="bid",
+        id=str(b.id),
+        division=p.division_code,
+        chain="project",
+        chain_id=str(p.id),
+        sealer=await _sealer(request, session, b, p),
+    )
 
 
 async def write_bid(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
@@ -170,7 +200,95 @@ async def write_bid(request: Request, session: AsyncSession, principal: Principa
         chain="project",
         chain_id=str(p.id),
         actor=_sealed_actor(principal),
+        sealer=await _sealer(request, session, b, p),
     )
+
+
+# ---- the award: the project's readers and the awarded supplier, once there is one ---------------
+
+
+async def read_award(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
+    _role(principal, *PARTIES)
+    k = _uuid(key)
+    p = await load_project(session, k) if k else None
+    if p is None:
+        raise ProjectNotFound()
+    winner = bool(principal.org) and principal.has(Role.CONTRACTOR) and principal.org == p.awarded_uscc
+    if not winner:
+        p = PROJECTS.check(principal, p)
+    if p.awarded_uscc is None:
+        raise AwardNotMade()
+    return Owner(kind="award", id=str(p.id), division=p.division_code, chain="project", chain_id=str(p.id))
+
+
+async def write_award(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
+    _may_file(principal)
+    return await read_award(request, session, principal, key)
+
+
+# ---- a contract's amendments and payments: the contract's readers ------------------------------
+
+
+async def _contract_writer(session: AsyncSession, principal: Principal, key: str, *extra: str) -> Any:
+    _role(principal, *PURCHASER, Role.CONTRACTOR, *extra)
+    k = _uuid(key)
+    c = CONTRACTS.check(principal, await load_contract(session, k) if k else None)
+    if not (principal.has(*PURCHASER, *extra) or CONTRACTS.is_party(principal, c)):
+        raise RoleForbidden()
+    return c
+
+
+def _amendment(c: Any, number: str) -> Owner:
+    n = int(number) if number.isdigit() else 0
+    if not 1 <= n <= len(c.amendments or []):
+        raise ContractNotFound()
+    return Owner("amendment", f"{c.id}/{n}", c.division_code, CONTRACTS.aggregate, str(c.id))
+
+
+async def read_amendment(
+    request: Request, session: AsyncSession, principal: Principal, key: str, number: str
+) -> Owner:
+    k = _uuid(key)
+    return _amendment(CONTRACTS.check(principal, await load_contract(session, k) if k else None), number)
+
+
+async def write_amendment(
+    request: Request, session: AsyncSession, principal: Principal, key: str, number: str
+) -> Owner:
+    return _amendment(await _contract_writer(session, principal, key), number)
+
+
+async def read_payment(
+    request: Request, session: AsyncSession, principal: Principal, key: str, period: str
+) -> Owner:
+    k = _uuid(key)
+    c = PAYMENT_POLICY.check(principal, await load_contract(session, k) if k else None)
+    pay = await payment_id(session, c, period)
+    return Owner("payment", str(pay), c.division_code, PAYMENT_POLICY.aggregate, str(pay))
+
+
+async def write_payment(
+    request: Request, session: AsyncSession, principal: Principal, key: str, period: str
+) -> Owner:
+    """The purchaser's side (acceptance reports), finance (its release) and the contractor party."""
+    c = await _contract_writer(session, principal, key, Role.FINANCE)
+    pay = await payment_id(session, c, period)
+    return Owner("payment", str(pay), c.division_code, PAYMENT_POLICY.aggregate, str(pay))
+
+
+# ---- debarment cases: their readers, each filing its part ----------------------------------------
+
+
+async def read_debarment(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
+    k = _uuid(key)
+    d = DEBARMENTS.check(principal, await session.get(Debarment, k) if k else None)
+    return _owner(DEBARMENTS.aggregate, d)
+
+
+async def write_debarment(request: Request, session: AsyncSession, principal: Principal, key: str) -> Owner:
+    """The reporting bureau, finance (its decision) and the supplier concerned (its defence)."""
+    _role(principal, Role.ADMIN, Role.BUREAU, Role.FINANCE, Role.CONTRACTOR)
+    return await read_debarment(request, session, principal, key)
 
 
 # ---- challenges and complaints: the project's readers and the supplier that raised them -------

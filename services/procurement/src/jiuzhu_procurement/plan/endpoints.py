@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, status
 from sqlalchemy import select
 
-from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, require_roles
+from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.db import SessionDep
+from jiuzhu_kit.documents.api import DocumentOut, Owner, attach
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.listing import (
     DivisionFilter,
@@ -19,7 +20,8 @@ from jiuzhu_kit.listing import (
     matching,
 )
 from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
-from jiuzhu_procurement.plan import repository, service
+from jiuzhu_procurement.contract.document import DOCX
+from jiuzhu_procurement.plan import document, repository, service
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.policy import POLICY
 from jiuzhu_procurement.plan.schemas import PlanIn, PlanLinesIn, PlanOut, PlanStatus
@@ -107,6 +109,32 @@ async def transition_plan(
         request, session, principal, service.MACHINE, PurchasePlan, plan_id, body, service.PlanNotFound
     )
     return await service.out(session, plan)
+
+
+@router.post(
+    "/{plan_id}/documents/generated",
+    response_model=DocumentOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(service.PlanNotFound, RoleForbidden),
+)
+async def generate_plan_document(
+    request: Request, session: SessionDep, principal: Purchaser, plan_id: uuid.UUID
+) -> DocumentOut:
+    """The annual purchase plan as .docx (templates/annual_plan.yaml: the purchaser from the
+    registry, each budget line with what projects committed of it), stored as the plan's document:
+    a new version superseding the last when the plan changed since, else the same one."""
+    plan = POLICY.check(principal, await repository.load(session, plan_id))
+    out, _ = await attach(
+        request,
+        session,
+        principal,
+        Owner("plan", str(plan.id), plan.division_code, POLICY.aggregate, str(plan.id)),
+        document.render(await service.out(session, plan)),
+        media_type=DOCX,
+        document_type=document.DOCUMENT_TYPE,
+        title=document.TITLE,
+    )
+    return out
 
 
 add_event_routes(router, "/{plan_id}", POLICY, by_uuid(repository.load))

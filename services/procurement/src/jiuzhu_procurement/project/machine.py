@@ -14,6 +14,8 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from jiuzhu_kit import clock
 from jiuzhu_kit.auth import Role
+from jiuzhu_kit.documents.api import open_sealed
+from jiuzhu_kit.documents.sealed import FileSealer
 from jiuzhu_kit.errors import Conflict, FieldError, ValidationFailed
 from jiuzhu_kit.money import percent
 from jiuzhu_kit.rules.book import Rule
@@ -431,6 +433,10 @@ async def open_bids(ctx: Ctx) -> None:
             }
         )
     await ctx.session.flush()
+    if key is not None:  # the bids' files, sealed at rest like their prices, are opened with them
+        await open_sealed(
+            ctx.app.state.documents, ctx.session, "bid", [str(b.id) for b in live], FileSealer(key.file_key())
+        )
     p.opening = {
         "round": p.round,
         "opened_at": now.isoformat(),

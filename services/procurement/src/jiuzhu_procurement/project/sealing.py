@@ -90,6 +90,11 @@ class DataKey:
         content: dict[str, Any] = json.loads(plain)
         return content
 
+    def file_key(self) -> bytes:
+        """The key of the bid documents' files, sealed at rest like the envelopes (jiuzhu_kit
+        documents/sealed.py): one more HKDF purpose of the same data key."""
+        return _derive(self.raw, b"documents")
+
     def bidder_tag(self, uscc: str) -> bytes:
         return hmac.new(_derive(self.raw, b"bidder"), uscc.upper().encode(), hashlib.sha256).digest()
 
