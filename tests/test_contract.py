@@ -464,11 +464,11 @@ def missing(doc: dict[str, Any]) -> dict[str, list[str]]:
 # Measured when the records, documents, people, portal and scale-out routes were merged (they came
 # without summaries beyond one line, schema descriptions or captured examples). These may only go down.
 ALLOWANCE = {
-    "schema descriptions": 195,
+    "schema descriptions": 191,
     "property descriptions": 314,
     "parameter descriptions": 0,
     "operation descriptions": 37,
-    "parameter examples": 382,
+    "parameter examples": 0,
     "request examples": 40,
     "success examples": 162,
 }

@@ -96,12 +96,16 @@ async def test_the_old_division_name_is_still_accepted_for_one_release(
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=10) as c:
         new = await _issue(c, admin, name="新字段")
         assert new["division_code"] == new["division"] == "350802"
-        old = await c.post(KEYS, json={"name": "旧字段", "roles": ["bureau"], "division": "350802"}, headers=admin)
+        old = await c.post(
+            KEYS, json={"name": "旧字段", "roles": ["bureau"], "division": "350802"}, headers=admin
+        )
         assert old.status_code == 201, old.text
         assert old.json()["division_code"] == old.json()["division"] == "350802"
         got = (await c.get(f"{KEYS}/{old.json()['id']}", headers=admin)).json()
         assert got["division_code"] == "350802"
-        outside = await c.post(KEYS, json={"name": "x", "roles": ["bureau"], "division": "350803"}, headers=admin)
+        outside = await c.post(
+            KEYS, json={"name": "x", "roles": ["bureau"], "division": "350803"}, headers=admin
+        )
         assert outside.status_code == 201  # 350803 is within the admin's 350800
         both = {"name": "x", "roles": ["bureau"], "division_code": "350802", "division": "350802"}
         r = await c.post(KEYS, json=both, headers=admin)

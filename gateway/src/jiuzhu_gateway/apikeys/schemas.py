@@ -15,7 +15,9 @@ class ApiKeyIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, description="Who uses the key, e.g. 福建省救助信息系统")
-    roles: list[Role] = Field(min_length=1, max_length=8, description="角色 The roles the key acts with (not admin)")
+    roles: list[Role] = Field(
+        min_length=1, max_length=8, description="角色 The roles the key acts with (not admin)"
+    )
     division_code: DivisionCode = Field(
         validation_alias=AliasChoices("division_code", "division"),
         description=(
@@ -24,7 +26,9 @@ class ApiKeyIn(BaseModel):
         ),
     )
     org: str | None = Field(default=None, max_length=32, description="Contractor's credit code, if any")
-    expires_at: datetime | None = Field(default=None, description="失效时间 When the key stops working (none: never)")
+    expires_at: datetime | None = Field(
+        default=None, description="失效时间 When the key stops working (none: never)"
+    )
 
 
 class ApiKeyRevoke(BaseModel):
