@@ -25,7 +25,7 @@ from jiuzhu_evaluation.survey.endpoints import _limits, _pepper
 from jiuzhu_evaluation.survey.policy import SurveyNotFound
 from jiuzhu_evaluation.survey.ratelimit import RateLimited
 from jiuzhu_evaluation.survey.repository import SurveyRepository
-from jiuzhu_evaluation.survey.schemas import AnswerIn, Code, IntakeOut
+from jiuzhu_evaluation.survey.schemas import AnswerIn, Code, IntakeOut, SurveyResultsOut
 from jiuzhu_kit import httpcache
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
@@ -117,7 +117,7 @@ async def answer_survey_with_code(
 
 @router.get(
     "/surveys/{survey_id}/results",
-    response_model=dict[str, Any],
+    response_model=SurveyResultsOut,
     responses={**responses(SurveyNotFound), **httpcache.documented(httpcache.RECORD)},
 )
 async def published_survey_results(
