@@ -465,7 +465,7 @@ def missing(doc: dict[str, Any]) -> dict[str, list[str]]:
 # without summaries beyond one line, schema descriptions or captured examples). These may only go down.
 ALLOWANCE = {
     "schema descriptions": 191,
-    "property descriptions": 314,
+    "property descriptions": 0,
     "parameter descriptions": 0,
     "operation descriptions": 37,
     "parameter examples": 0,
