@@ -464,7 +464,7 @@ def missing(doc: dict[str, Any]) -> dict[str, list[str]]:
 # Measured when the records, documents, people, portal and scale-out routes were merged (they came
 # without summaries beyond one line, schema descriptions or captured examples). These may only go down.
 ALLOWANCE = {
-    "schema descriptions": 191,
+    "schema descriptions": 0,
     "property descriptions": 0,
     "parameter descriptions": 0,
     "operation descriptions": 37,

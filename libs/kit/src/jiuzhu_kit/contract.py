@@ -92,7 +92,13 @@ def glossary() -> dict[str, str]:
 def describe(schema: dict[str, Any]) -> None:
     """Every property and parameter without its own description gets the glossary's, if any."""
     words = glossary()
-    for component in schema.get("components", {}).get("schemas", {}).values():
+    for name, component in schema.get("components", {}).get("schemas", {}).items():
+        page = re.fullmatch(r"CursorPage_(\w+)_", name)
+        if page and not component.get("description"):  # pydantic drops a generic's docstring
+            component["description"] = (
+                f"一页 `{page[1]}` 列表 One page of `{page[1]}` entries; pass `next_cursor` as `cursor` "
+                "for the next page (null on the last page)."
+            )
         for name, prop in component.get("properties", {}).items():
             if not prop.get("description") and name in words:
                 prop["description"] = words[name]

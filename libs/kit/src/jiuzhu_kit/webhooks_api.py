@@ -38,6 +38,8 @@ EndpointId = Annotated[uuid.UUID, Path(description="推送地址 id")]
 
 
 class EndpointIn(BaseModel):
+    """推送地址 A webhook endpoint to register."""
+
     url: str = Field(max_length=2048, examples=["https://sync.example.gov.cn/jiuzhu/webhooks"])
     event_types: list[str] = Field(
         default=["*"],
@@ -48,6 +50,8 @@ class EndpointIn(BaseModel):
 
 
 class EndpointOut(BaseModel):
+    """推送地址 A registered webhook endpoint."""
+
     id: uuid.UUID
     url: str
     event_types: list[str]
@@ -57,10 +61,14 @@ class EndpointOut(BaseModel):
 
 
 class EndpointCreated(EndpointOut):
+    """新推送地址 A webhook endpoint just registered, with its signing secret (shown once)."""
+
     secret: str = Field(description="签名密钥，仅此一次返回 the signing secret, shown once (`whsec_…`)")
 
 
 class AttemptOut(BaseModel):
+    """推送尝试 One attempt to deliver a webhook message."""
+
     attempted_at: datetime
     status: int | None
     response_ms: int
@@ -68,6 +76,8 @@ class AttemptOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
+    """推送 A webhook message and its delivery attempts."""
+
     id: int
     msg_id: str
     event_type: str
@@ -80,10 +90,14 @@ class DeliveryOut(BaseModel):
 
 
 class ReplayIn(BaseModel):
+    """重新推送 Which deliveries to send again."""
+
     since: datetime = Field(description="deliver again every change from this time on")
 
 
 class ReplayOut(BaseModel):
+    """重新推送 How many deliveries were queued again."""
+
     enqueued: int
 
 

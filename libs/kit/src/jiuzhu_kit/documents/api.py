@@ -103,6 +103,8 @@ class Documents:
 
 
 class DocumentOut(BaseModel):
+    """文件 A document (its metadata; the content has its own route)."""
+
     id: uuid.UUID
     series_id: uuid.UUID
     version: int

@@ -36,6 +36,8 @@ PAGE_TAG = httpcache.Stamp.of("survey-page", PAGE.decode())
 
 
 class CodeIn(BaseModel):
+    """答卷码 A one-time survey code to look up."""
+
     model_config = ConfigDict(extra="forbid")
 
     code: Code = Field(examples=["ABCD-EFGH-JKMN-PQRS"])
@@ -43,6 +45,8 @@ class CodeIn(BaseModel):
 
 
 class QuestionOut(BaseModel):
+    """问题 A survey question as respondents see it."""
+
     key: str = Field(examples=["attitude"])
     text: str = Field(examples=["您对社工的服务态度满意吗？"])
 

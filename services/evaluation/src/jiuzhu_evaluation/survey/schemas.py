@@ -13,6 +13,8 @@ Code = Annotated[str, Field(min_length=8, max_length=40)]
 
 
 class QuestionIn(BaseModel):
+    """问题 A survey question."""
+
     model_config = ConfigDict(extra="forbid")
 
     key: Key
@@ -58,6 +60,8 @@ class SurveyIn(BaseModel):
 
 
 class SurveyOut(BaseModel):
+    """满意度调查 A recipient survey and its state."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -75,17 +79,23 @@ class SurveyOut(BaseModel):
 
 
 class CodesIn(BaseModel):
+    """发放答卷码 How many one-time codes to issue for a survey."""
+
     model_config = ConfigDict(extra="forbid")
 
     count: int = Field(ge=1, le=20_000)
 
 
 class CodesOut(BaseModel):
+    """答卷码 The one-time codes issued (shown this once)."""
+
     survey_id: uuid.UUID
     codes: list[str] = Field(description="shown once; only a keyed hash is stored")
 
 
 class AnswerIn(BaseModel):
+    """答卷 One respondent's answers with their one-time code."""
+
     model_config = ConfigDict(extra="forbid")
 
     code: Code
@@ -93,17 +103,23 @@ class AnswerIn(BaseModel):
 
 
 class BulkIn(BaseModel):
+    """批量答卷 Many respondents' answers at once (paper surveys entered)."""
+
     model_config = ConfigDict(extra="forbid")
 
     responses: list[AnswerIn] = Field(min_length=1, max_length=5000)
 
 
 class Rejected(BaseModel):
+    """未接收 An answer refused, by its index, and why."""
+
     index: int
     reason: str
 
 
 class IntakeOut(BaseModel):
+    """接收结果 How many answers were accepted and which were refused."""
+
     accepted: int
     rejected: list[Rejected]
 

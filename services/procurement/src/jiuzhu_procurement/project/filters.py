@@ -77,5 +77,7 @@ class BidFilters:
 
 
 class StatusCountsOut(BaseModel):
+    """状态计数 How many records are in each state."""
+
     total: int
     by_status: dict[str, int]
