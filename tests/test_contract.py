@@ -467,7 +467,7 @@ ALLOWANCE = {
     "schema descriptions": 0,
     "property descriptions": 0,
     "parameter descriptions": 0,
-    "operation descriptions": 37,
+    "operation descriptions": 0,
     "parameter examples": 0,
     "request examples": 40,
     "success examples": 162,

@@ -191,6 +191,7 @@ def webhooks_router() -> APIRouter:
     async def get_webhook_endpoint(
         request: Request, session: SessionDep, principal: PrincipalDep, endpoint_id: EndpointId
     ) -> EndpointOut:
+        """One of your webhook endpoints: its URL, the events it subscribes to and whether it is enabled."""
         return EndpointOut(**_out(await _own(session, _hooks(request), principal, endpoint_id)))
 
     @router.get(

@@ -472,6 +472,8 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         tags=[spec.tag],
         name=f"{kind}_document_upload",
         summary=f"Attach a document to this {kind} (the body is the file)",
+        description=f"Upload a file to this {kind}: the request body is the file itself, its type checked "
+        "against its bytes; `document_type` is an OCDS documentType code. Audited; answers the document.",
     )
     router.add_api_route(
         base,
@@ -482,6 +484,8 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         tags=[spec.tag],
         name=f"{kind}_documents",
         summary=f"This {kind}'s documents (current versions; history=true: every version)",
+        description=f"The documents attached to this {kind}, oldest first: the current version of each, or "
+        "with `history=true` every version (superseded ones too).",
     )
     router.add_api_route(
         base + "/{document_id}",
@@ -492,6 +496,7 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         tags=[spec.tag],
         name=f"{kind}_document",
         summary=f"One document of this {kind}",
+        description=f"One document attached to this {kind}: its type, title, language, size, SHA-256 and versions.",
     )
     router.add_api_route(
         base + "/{document_id}/content",
@@ -508,6 +513,8 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         tags=[spec.tag],
         name=f"{kind}_document_content",
         summary=f"Download a document of this {kind} (Range, If-None-Match)",
+        description=f"The file of a document of this {kind}, streamed as its media type; byte ranges (`Range`, "
+        "206) and revalidation (`If-None-Match` on the SHA-256 ETag, 304) are supported.",
     )
     router.add_api_route(
         base + "/{document_id}/versions",
@@ -520,6 +527,8 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
         tags=[spec.tag],
         name=f"{kind}_document_supersede",
         summary=f"A new version of a document of this {kind}, superseding the current one",
+        description=f"Upload a new version of a document of this {kind} (the body is the file): it supersedes "
+        "the current version, which stays readable with its history. Audited.",
     )
 
 

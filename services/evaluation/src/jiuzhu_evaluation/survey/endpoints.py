@@ -203,5 +203,6 @@ async def survey_events(
 async def verify_survey_events(
     request: Request, session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID
 ) -> VerifyOut:
+    """Check the survey's audit hash chain: every event's SHA-256 recomputed and linked."""
     row = await SurveyRepository(session).get(survey_id)
     return await verify_of(request, session, POLICY, principal, row, survey_id)
