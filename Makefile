@@ -60,7 +60,7 @@ openapi-check: sync
 # the changes feed and the roster, so every operation they reach gets its captured examples.
 EXAMPLE_TESTS ?= tests/test_platform_through_gateway.py tests/test_local_rules.py $(wildcard tests/test_story_*.py) \
 	tests/test_fuzz_examples.py tests/test_documents_through_gateway.py tests/test_webhooks.py \
-	tests/test_changes_feed.py tests/test_workers.py
+	tests/test_changes_feed.py tests/test_workers.py gateway/tests/test_api_keys.py
 examples: sync
 	@rm -rf .data/examples
 	@JIUZHU_CAPTURE_EXAMPLES=$(CURDIR)/.data/examples $(RUN) python -m jiuzhu_devtools.testdb -- pytest -q -p no:randomly $(EXAMPLE_TESTS) || true

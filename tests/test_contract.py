@@ -469,8 +469,8 @@ ALLOWANCE = {
     "parameter descriptions": 0,
     "operation descriptions": 0,
     "parameter examples": 0,
-    "request examples": 40,
-    "success examples": 162,
+    "request examples": 37,
+    "success examples": 153,
 }
 
 
