@@ -469,8 +469,8 @@ ALLOWANCE = {
     "parameter descriptions": 0,
     "operation descriptions": 0,
     "parameter examples": 0,
-    "request examples": 37,
-    "success examples": 153,
+    "request examples": 34,
+    "success examples": 86,
 }
 
 
