@@ -20,7 +20,7 @@ RESULTS = "/api/evaluation/surveys/results/by-contract-period"
 async def _issue(c: httpx.AsyncClient, admin: dict[str, str], **body: Any) -> dict[str, Any]:
     r = await c.post(
         KEYS,
-        json={"name": "福建省社会救助信息系统", "roles": ["bureau"], "division": "350802", **body},
+        json={"name": "福建省社会救助信息系统", "roles": ["bureau"], "division_code": "350802", **body},
         headers=admin,
     )
     assert r.status_code == 201, r.text
@@ -69,15 +69,15 @@ async def test_key_lifecycle_on_real_services(live_stack: LiveStack, auth: Auth)
 
 async def test_only_admins_within_their_jurisdiction_manage_keys(live_stack: LiveStack, auth: Auth) -> None:
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=10) as c:
-        body = {"name": "x", "roles": ["portal"], "division": "350802"}
+        body = {"name": "x", "roles": ["portal"], "division_code": "350802"}
         r = await c.post(KEYS, json=body, headers=auth("bureau", "350802"))
         assert r.status_code == 403 and r.json()["code"] == "ROLE_FORBIDDEN"
         assert (await c.post(KEYS, json=body)).status_code == 401
-        r = await c.post(KEYS, json={**body, "division": "350803"}, headers=auth("admin", "350802"))
+        r = await c.post(KEYS, json={**body, "division_code": "350803"}, headers=auth("admin", "350802"))
         assert r.status_code == 403 and r.json()["code"] == "JURISDICTION_FORBIDDEN"
         r = await c.post(KEYS, json={**body, "roles": ["admin"]}, headers=auth("admin", "350802"))
         assert r.status_code == 400 and r.json()["code"] == "API_KEY_ADMIN_ROLE"
-        r = await c.post(KEYS, json={**body, "division": "35080"}, headers=auth("admin", "350802"))
+        r = await c.post(KEYS, json={**body, "division_code": "35080"}, headers=auth("admin", "350802"))
         assert r.status_code == 422
         key = await _issue(c, auth("admin", "350802"), roles=["portal"])
         # another county's admin neither sees nor revokes it
@@ -85,6 +85,33 @@ async def test_only_admins_within_their_jurisdiction_manage_keys(live_stack: Liv
         assert (await c.get(f"{KEYS}/{key['id']}", headers=other)).status_code == 404
         r = await c.post(f"{KEYS}/{key['id']}/revoke", json={"reason": "x"}, headers=other)
         assert r.status_code == 404
+
+
+async def test_the_old_division_name_is_still_accepted_for_one_release(
+    live_stack: LiveStack, auth: Auth
+) -> None:
+    """`division` was renamed `division_code` (one name per concept across services); the old name
+    is accepted for one release (its description says so), and both at once are refused."""
+    admin = auth("admin", "350800")
+    async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=10) as c:
+        new = await _issue(c, admin, name="新字段")
+        assert new["division_code"] == new["division"] == "350802"
+        old = await c.post(
+            KEYS, json={"name": "旧字段", "roles": ["bureau"], "division": "350802"}, headers=admin
+        )
+        assert old.status_code == 201, old.text
+        assert old.json()["division_code"] == old.json()["division"] == "350802"
+        got = (await c.get(f"{KEYS}/{old.json()['id']}", headers=admin)).json()
+        assert got["division_code"] == "350802"
+        outside = await c.post(
+            KEYS, json={"name": "x", "roles": ["bureau"], "division": "350803"}, headers=admin
+        )
+        assert outside.status_code == 201  # 350803 is within the admin's 350800
+        both = {"name": "x", "roles": ["bureau"], "division_code": "350802", "division": "350802"}
+        r = await c.post(KEYS, json=both, headers=admin)
+        assert r.status_code == 422 and r.json()["code"] == "REQUEST_INVALID", r.text
+        r = await c.post(KEYS, json={"name": "x", "roles": ["bureau"]}, headers=admin)
+        assert r.status_code == 422 and r.json()["code"] == "REQUEST_INVALID", r.text
 
 
 async def test_key_calls_carry_a_short_lived_minted_token(fault_stack: LiveStack, auth: Auth) -> None:
@@ -103,7 +130,7 @@ async def test_key_calls_carry_a_short_lived_minted_token(fault_stack: LiveStack
             json={
                 "name": "x",
                 "roles": ["portal"],
-                "division": "350802",
+                "division_code": "350802",
                 "expires_at": "2020-01-01T00:00:00Z",
             },
             headers=admin,

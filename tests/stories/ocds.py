@@ -9,6 +9,8 @@ checked with, all offline (the OCDS 1.1.5 schema and codelists are vendored):
   array or object, unique array items) over every release and compiled release;
 - ocdsmerge (the reference merge): each record's compiledRelease is what merging its releases gives;
 - a follow-on release always changes something OCDS shows, its date never goes back;
+- the committed contract (services/procurement/openapi.json, `OcdsReleasePackage`,
+  `OcdsRecordPackage`) types every package as it is sent, so generated clients can rely on it;
 - the bulk package of a period holds exactly the releases of the per-project packages, and each
   package's `uri` is the public route that serves it.
 
@@ -31,11 +33,12 @@ from typing import Any
 from unittest.mock import patch
 
 import httpx
-from jsonschema import Draft4Validator
+from jsonschema import Draft4Validator, Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
 OCDS = Path(__file__).resolve().parents[2] / "services/procurement/tests/data/ocds-1.1.5"  # see its README.md
+CONTRACT = Path(__file__).resolve().parents[2] / "services/procurement/openapi.json"
 TAG = "1__1__5"
 
 
@@ -68,6 +71,15 @@ def strict_validators() -> dict[str, Draft4Validator]:
         (doc["id"], Resource.from_contents(doc, default_specification=DRAFT4)) for doc in docs.values()
     )
     return {name: Draft4Validator(doc, registry=registry) for name, doc in docs.items()}
+
+
+def contract_validators() -> dict[str, Draft202012Validator]:
+    """The committed contract's package schemas (what generated clients are built from)."""
+    doc = json.loads(CONTRACT.read_text(encoding="utf-8"))
+    return {
+        name: Draft202012Validator({"$ref": f"#/components/schemas/{name}", "components": doc["components"]})
+        for name in ("OcdsReleasePackage", "OcdsRecordPackage")
+    }
 
 
 class _Offline:
@@ -104,6 +116,7 @@ class Figures:
     open_codelist_values: Counter[str] = field(default_factory=Counter)
     strict_errors: list[str] = field(default_factory=list)
     merge_mismatches: list[str] = field(default_factory=list)
+    contract_errors: list[str] = field(default_factory=list)
     unchanged_releases: list[str] = field(default_factory=list)
     dates_backwards: list[str] = field(default_factory=list)
     links: set[tuple[str, str, str]] = field(default_factory=set)  # (ocid, relationship, ocid)
@@ -116,6 +129,7 @@ class Figures:
             f"{len(self.closed_codelist_values)} closed-codelist values; "
             f"strict schema {len(self.strict_errors)} errors; "
             f"ocdsmerge {len(self.merge_mismatches)} compiled releases differ; "
+            f"contract {len(self.contract_errors)} errors; "
             f"{len(self.unchanged_releases)} releases change nothing; "
             f"{len(self.dates_backwards)} dates go back; open-codelist values {dict(self.open_codelist_values)}"
         )
@@ -128,6 +142,7 @@ class Checker:
 
         self.config = LibCoveOCDSConfig({"context": "api", "standard_zip": _standard_zip()})
         self.strict = strict_validators()
+        self.contract = contract_validators()
         self.merger = Merger(schema=_schemas()["release-schema.json"])
         self.figures = Figures()
 
@@ -154,6 +169,9 @@ class Checker:
     def strict_schema(self, what: str, name: str, doc: dict[str, Any]) -> None:
         for e in self.strict[name].iter_errors(doc):
             self.figures.strict_errors.append(f"{what}: /{'/'.join(map(str, e.absolute_path))} {e.message}")
+        typed = "OcdsRecordPackage" if "records" in doc else "OcdsReleasePackage"
+        for e in self.contract[typed].iter_errors(doc):
+            self.figures.contract_errors.append(f"{what}: /{'/'.join(map(str, e.absolute_path))} {e.message}")
 
     def project(self, pid: str, releases_pkg: dict[str, Any], records_pkg: dict[str, Any]) -> None:
         f = self.figures
@@ -280,5 +298,6 @@ def assert_clean(f: Figures) -> None:
     assert f.closed_codelist_values == [], f.closed_codelist_values[:10]
     assert f.strict_errors == [], f.strict_errors[:10]
     assert f.merge_mismatches == [], f.merge_mismatches[:10]
+    assert f.contract_errors == [], f.contract_errors[:10]
     assert f.unchanged_releases == [], f.unchanged_releases[:10]
     assert f.dates_backwards == [], f.dates_backwards[:10]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -38,6 +39,8 @@ from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.contract import declare_problems, operation_id
 from jiuzhu_kit.db import UnitOfWorkMiddleware, connect_args, make_engine, make_sessionmaker
+from jiuzhu_kit.examples import CaptureExamples, capture_directory
+from jiuzhu_kit.examples import load as load_examples
 from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.headerlimit import HeaderLimits
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
@@ -146,7 +149,13 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
     inner.mount(DOCS_STATIC, StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
     inner.include_router(api_keys_router)
     inner.include_router(changes_router)
-    declare_problems(inner, server="/")  # the admin API declares the problems it really sends
+    # the admin API declares the problems it really sends, and the examples tests captured
+    declare_problems(
+        inner, server="/", examples=load_examples(Path(__file__).parent / "contract_examples.json")
+    )
+    directory = capture_directory(cfg.environment)
+    if directory is not None:  # outermost: it sees the route template after routing
+        inner.add_middleware(CaptureExamples, service="gateway", directory=directory)
 
     headerlimit.configure(cfg.header_limits)  # the protocol's, when uvicorn runs ours
     app: ASGIApp = Gateway(inner, proxy, cfg.header_limits)

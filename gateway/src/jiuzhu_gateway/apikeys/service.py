@@ -49,7 +49,7 @@ def _snapshot(key: ApiKey) -> dict[str, object]:
 async def create(
     session: AsyncSession, audit: AuditLog, principal: Principal, data: ApiKeyIn
 ) -> tuple[ApiKey, str]:
-    principal.ensure_covers(data.division)
+    principal.ensure_covers(data.division_code)
     if Role.ADMIN in data.roles:
         raise ApiKeyAdminRole()
     if data.expires_at is not None and data.expires_at <= datetime.now(UTC):
@@ -62,7 +62,7 @@ async def create(
             secret_hash=hash_secret(secret),
             name=data.name,
             roles=sorted({r.value for r in data.roles}),
-            division=data.division,
+            division=data.division_code,
             org=data.org,
             created_by=principal.sub,
             expires_at=data.expires_at,

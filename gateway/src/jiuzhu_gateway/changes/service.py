@@ -27,6 +27,8 @@ from jiuzhu_kit.pagination import CursorInvalid, decode_cursor, encode_cursor
 
 
 class MergedChange(Change):
+    """变更 One change of the merged changes feed (all services)."""
+
     service: str
 
 

@@ -57,6 +57,8 @@ def pick(lines: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def target(package: str) -> Path:
+    if package == "jiuzhu_gateway":  # the gateway's own routes (API keys, health)
+        return repo_root() / "gateway" / "src" / package / "contract_examples.json"
     spec = next(s for s in SERVICES if s.package == package)
     return repo_root() / spec.directory / "src" / package / "contract_examples.json"
 
@@ -67,6 +69,7 @@ def main() -> int:
         "staffing-calc": "jiuzhu_staffing",
         "procurement": "jiuzhu_procurement",
         "evaluation": "jiuzhu_evaluation",
+        "gateway": "jiuzhu_gateway",
     }
     for service, package in names.items():
         lines = [

@@ -18,6 +18,8 @@ from jiuzhu_kit.policy import ReadPolicy
 
 
 class AuditEventOut(BaseModel):
+    """审计事件 One event of a record's hash-chained audit history."""
+
     seq: int
     action: str
     actor: str
@@ -33,6 +35,8 @@ class AuditEventOut(BaseModel):
 
 
 class VerifyOut(BaseModel):
+    """核验 Whether a record's audit hash chain is intact."""
+
     aggregate_type: str
     aggregate_id: str
     ok: bool

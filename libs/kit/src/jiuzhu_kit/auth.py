@@ -24,6 +24,8 @@ from jiuzhu_kit.settings import KitSettings
 
 
 class Role(StrEnum):
+    """角色 A caller role."""
+
     ADMIN = "admin"  # platform administrator (reference data, calendar, keys)
     BUREAU = "bureau"  # civil-affairs bureau staff: the purchaser
     TOWNSHIP = "township"  # township government / street office

@@ -194,6 +194,8 @@ class CalendarStore:
 
 
 class HolidayIn(BaseModel):
+    """节假日 A holiday or make-up working day."""
+
     date: date
     name: str = Field(min_length=1, max_length=64)
 
@@ -216,6 +218,8 @@ class YearIn(BaseModel):
 
 
 class DayOut(BaseModel):
+    """日历日 One day: working or not, and why."""
+
     date: date
     is_working: bool
     kind: str
@@ -223,12 +227,16 @@ class DayOut(BaseModel):
 
 
 class YearOut(BaseModel):
+    """年度日历 A year's holidays and make-up working days."""
+
     year: int
     source: str
     special_days: list[DayOut]
 
 
 class WorkingDaysOut(BaseModel):
+    """工作日 A count of working days and the day it ends on."""
+
     start: date
     working_days: int
     due: date

@@ -84,6 +84,8 @@ ACCEPT_LANGUAGE: dict[str, Any] = {
 CURSOR_EXAMPLE = "WyIyMDIwLTA2LTMwIiwiM2YwYzZhNTItMmQxZS00ZjBiLTlhNTctOGMxZDJlM2Y0YTViIiwiMjAyMC1IMSJd"
 
 GLOSSARY_FILE = Path(__file__).parent / "contract_data" / "glossary.yaml"
+EXAMPLES_FILE = Path(__file__).parent / "contract_data" / "examples.yaml"
+EXAMPLE_UUID = "3f0c6a52-2d1e-4f0b-9a57-8c1d2e3f4a5b"
 
 
 @cache
@@ -96,7 +98,13 @@ def glossary() -> dict[str, str]:
 def describe(schema: dict[str, Any]) -> None:
     """Every property and parameter without its own description gets the glossary's, if any."""
     words = glossary()
-    for component in schema.get("components", {}).get("schemas", {}).values():
+    for name, component in schema.get("components", {}).get("schemas", {}).items():
+        page = re.fullmatch(r"CursorPage_(\w+)_", name)
+        if page and not component.get("description"):  # pydantic drops a generic's docstring
+            component["description"] = (
+                f"一页 `{page[1]}` 列表 One page of `{page[1]}` entries; pass `next_cursor` as `cursor` "
+                "for the next page (null on the last page)."
+            )
         for name, prop in component.get("properties", {}).items():
             if not prop.get("description") and name in words:
                 prop["description"] = words[name]
@@ -110,6 +118,92 @@ def describe(schema: dict[str, Any]) -> None:
                 sample = (param.get("schema") or {}).get("examples")
                 if "example" not in param and isinstance(sample, list) and sample:
                     param["example"] = sample[0]
+
+
+@cache
+def example_table() -> dict[str, list[Any]]:
+    """Parameter name → candidate examples (contract_data/examples.yaml)."""
+    data = yaml.safe_load(EXAMPLES_FILE.read_text(encoding="utf-8"))
+    return {str(k): list(v) for k, v in data.items()}
+
+
+def _branches(schema: dict[str, Any], components: dict[str, Any]) -> list[dict[str, Any]]:
+    """The non-null alternatives of a parameter schema, `$ref`s resolved."""
+    out = []
+    for branch in schema.get("anyOf", [schema]):
+        ref = branch.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            branch = components.get(ref.rsplit("/", 1)[-1], {})
+        if branch.get("type") != "null":
+            out.append(branch)
+    return out
+
+
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "integer": int,
+    "number": (int, float),
+    "boolean": bool,
+}
+
+
+def accepts(schema: dict[str, Any], value: Any) -> bool:
+    """Does this (flat) parameter schema accept the value? Type, enum, pattern, lengths, bounds."""
+    kind = _TYPES.get(schema.get("type", ""), object)
+    if not isinstance(value, kind) or (isinstance(value, bool) and schema.get("type") != "boolean"):
+        return False
+    if "enum" in schema and value not in schema["enum"]:
+        return False
+    if isinstance(value, str):
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            return False
+        if not schema.get("minLength", 0) <= len(value) <= schema.get("maxLength", len(value)):
+            return False
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        low = schema.get("minimum", schema.get("ge"))
+        high = schema.get("maximum", schema.get("le"))
+        if (low is not None and value < low) or (high is not None and value > high):
+            return False
+    return True
+
+
+def _typed_example(name: str, schema: dict[str, Any]) -> Any:
+    if schema.get("format") == "uuid" or (name.endswith("_id") and schema.get("type") == "string"):
+        return EXAMPLE_UUID
+    if schema.get("format") == "date":
+        return "2019-12-31" if name.endswith("_to") else "2019-01-01"
+    if schema.get("type") == "boolean":
+        return False
+    if schema.get("type") in ("integer", "number"):
+        return schema.get("minimum", schema.get("ge", 1))
+    return None
+
+
+def example_for(name: str, schema: dict[str, Any], components: dict[str, Any]) -> Any:
+    """An example a parameter's schema accepts: its schema's own, an enumeration's first value,
+    the table's (examples.yaml), its default, or one of its type; None if nothing fits."""
+    branches = _branches(schema, components)
+    candidates: list[Any] = [*schema.get("examples", [])]
+    for branch in branches:
+        candidates += branch.get("examples", []) + branch.get("enum", [])[:1]
+    candidates += example_table().get(name, [])
+    if "default" in schema:
+        candidates.append(schema["default"])
+    candidates += [_typed_example(name, b) for b in branches]
+    return next((c for c in candidates if c is not None and any(accepts(b, c) for b in branches)), None)
+
+
+def exemplify(schema: dict[str, Any]) -> None:
+    """Every path and query parameter without an example gets one (`example_for`)."""
+    components = schema.get("components", {}).get("schemas", {})
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            for param in op.get("parameters", []) if isinstance(op, dict) else []:
+                if "example" in param or param.get("in") not in ("path", "query"):
+                    continue
+                value = example_for(param["name"], param.get("schema", {}), components)
+                if value is not None:
+                    param["example"] = value
 
 
 def camel(name: str) -> str:
@@ -317,6 +411,7 @@ def declare_problems(
             declare_enums(app.openapi_schema, enums or {})
             describe(app.openapi_schema)
             apply_examples(app.openapi_schema, examples or {})
+            exemplify(app.openapi_schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -19,6 +19,8 @@ _PLACEHOLDER = re.compile(r"\s*[（(]?\{[a-z_]+\}[）)]?")
 
 
 class FieldError(BaseModel):
+    """字段错误 One field's problem: where (JSON pointer), a stable code and a message."""
+
     pointer: str
     code: str
     detail: str

@@ -35,6 +35,8 @@ EndpointId = Annotated[uuid.UUID, Path(description="推送地址 id")]
 
 
 class EndpointIn(BaseModel):
+    """推送地址 A webhook endpoint to register."""
+
     url: str = Field(max_length=2048, examples=["https://sync.example.gov.cn/jiuzhu/webhooks"])
     event_types: list[str] = Field(
         default=["*"],
@@ -45,6 +47,8 @@ class EndpointIn(BaseModel):
 
 
 class EndpointOut(BaseModel):
+    """推送地址 A registered webhook endpoint."""
+
     id: uuid.UUID
     url: str
     event_types: list[str]
@@ -54,10 +58,14 @@ class EndpointOut(BaseModel):
 
 
 class EndpointCreated(EndpointOut):
+    """新推送地址 A webhook endpoint just registered, with its signing secret (shown once)."""
+
     secret: str = Field(description="签名密钥，仅此一次返回 the signing secret, shown once (`whsec_…`)")
 
 
 class AttemptOut(BaseModel):
+    """推送尝试 One attempt to deliver a webhook message."""
+
     attempted_at: datetime
     status: int | None
     response_ms: int
@@ -65,6 +73,8 @@ class AttemptOut(BaseModel):
 
 
 class DeliveryOut(BaseModel):
+    """推送 A webhook message and its delivery attempts."""
+
     id: int
     msg_id: str
     event_type: str
@@ -77,10 +87,14 @@ class DeliveryOut(BaseModel):
 
 
 class ReplayIn(BaseModel):
+    """重新推送 Which deliveries to send again."""
+
     since: datetime = Field(description="deliver again every change from this time on")
 
 
 class ReplayOut(BaseModel):
+    """重新推送 How many deliveries were queued again."""
+
     enqueued: int
 
 
@@ -169,6 +183,7 @@ def webhooks_router() -> APIRouter:
     async def get_webhook_endpoint(
         request: Request, session: SessionDep, principal: PrincipalDep, endpoint_id: EndpointId
     ) -> EndpointOut:
+        """One of your webhook endpoints: its URL, the events it subscribes to and whether it is enabled."""
         return EndpointOut(**_out(await _own(session, _hooks(request), principal, endpoint_id)))
 
     @router.get(

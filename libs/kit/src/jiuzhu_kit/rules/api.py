@@ -23,6 +23,8 @@ CACHE = "public, max-age=300"
 
 
 class DocumentOut(BaseModel):
+    """文件 A document (its metadata; the content has its own route)."""
+
     key: str
     title: str
     number: str | None
@@ -34,6 +36,8 @@ class DocumentOut(BaseModel):
 
 
 class RuleOut(BaseModel):
+    """规则 A rule and its citation."""
+
     name: str
     label: str
     unit: str
@@ -47,6 +51,8 @@ class RuleOut(BaseModel):
 
 
 class RulesInForceOut(BaseModel):
+    """现行规则 The rule packs in force for a division on a day."""
+
     division_code: str
     on: date
     pack: str

@@ -31,12 +31,16 @@ Reader = Annotated[Principal, Depends(require_roles(Role.BUREAU, Role.FINANCE, R
 
 
 class LocalPackIn(BaseModel):
+    """地方规则包 A local rule pack submitted by a bureau."""
+
     model_config = ConfigDict(extra="forbid")
 
     pack: dict[str, Any] = Field(description="the pack, in the same format as the rule-pack files")
 
 
 class LocalPackDecisionIn(BaseModel):
+    """地方规则包审批 The decision on a local rule pack."""
+
     model_config = ConfigDict(extra="forbid")
 
     to: Literal["published", "withdrawn"]
@@ -44,6 +48,8 @@ class LocalPackDecisionIn(BaseModel):
 
 
 class LocalPackOut(BaseModel):
+    """地方规则包 A local rule pack and its state."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

@@ -21,6 +21,8 @@ class PaymentReleaseOut(BaseModel):
 
 
 class HistoryItem(BaseModel):
+    """历史结果 One published evaluation result of a contractor."""
+
     round_id: uuid.UUID
     contract_id: uuid.UUID
     period: str
@@ -38,6 +40,8 @@ class ContractorHistoryOut(BaseModel):
 
 
 class DebarmentSuggestionOut(BaseModel):
+    """禁止建议 Whether a contractor's results suggest a debarment, and for how long."""
+
     uscc: str
     suggested: bool
     reason: str

@@ -28,6 +28,8 @@ from jiuzhu_evaluation.db import Base
 
 
 class RoundStatus(StrEnum):
+    """评价轮次状态 The states of an evaluation round."""
+
     OPEN = "open"  # parties are scoring
     CLOSED = "closed"  # every required party is in; result computed; immutable
     PUBLISHED = "published"  # 公示; the appeal window runs

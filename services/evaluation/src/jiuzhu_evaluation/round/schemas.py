@@ -25,6 +25,8 @@ PERIOD_PATTERNS = {
 
 
 class PartyIn(BaseModel):
+    """评价主体 An evaluating party of a round and its weight."""
+
     model_config = ConfigDict(extra="forbid")
 
     party: PartyKind
@@ -39,6 +41,8 @@ class PartyIn(BaseModel):
 
 
 class RoundIn(BaseModel):
+    """评价轮次 An evaluation round to open for a contract and period."""
+
     model_config = ConfigDict(extra="forbid")
 
     contract_id: uuid.UUID
@@ -70,6 +74,8 @@ class RoundIn(BaseModel):
 
 
 class EvidenceIn(BaseModel):
+    """证明材料 Evidence for a score: a document reference and its digest."""
+
     model_config = ConfigDict(extra="forbid")
 
     kind: Literal["document", "photo", "record", "survey", "report", "link"]
@@ -79,6 +85,8 @@ class EvidenceIn(BaseModel):
 
 
 class ScoresIn(BaseModel):
+    """评分 One party's scores in a round."""
+
     model_config = ConfigDict(extra="forbid")
 
     party: PartyKind
@@ -95,6 +103,8 @@ class ScoresIn(BaseModel):
 
 
 class PartyScoreOut(BaseModel):
+    """主体评分 One party's scores in a round."""
+
     model_config = ConfigDict(from_attributes=True)
 
     party: str
@@ -108,6 +118,8 @@ class PartyScoreOut(BaseModel):
 
 
 class RoundOut(BaseModel):
+    """评价轮次 An evaluation round and its result."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -135,12 +147,16 @@ class RoundOut(BaseModel):
 
 
 class AppealIn(BaseModel):
+    """申诉 A contractor's appeal against a published round result, with its grounds."""
+
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=4000)
 
 
 class AppealDecisionIn(BaseModel):
+    """申诉决定 The decision on an appeal against a round's result."""
+
     model_config = ConfigDict(extra="forbid")
 
     decision: Literal["dismissed", "upheld"]
@@ -151,6 +167,8 @@ class AppealDecisionIn(BaseModel):
 
 
 class AppealOut(BaseModel):
+    """申诉 An appeal against a round's result and its decision."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

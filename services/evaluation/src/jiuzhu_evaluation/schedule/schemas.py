@@ -12,6 +12,8 @@ ScheduleStatus = Literal["upcoming", "running", "in_progress", "published", "mis
 
 
 class ScheduledPeriodOut(BaseModel):
+    """评价期间 One period to evaluate."""
+
     period_kind: Literal["annual", "half_yearly"]
     period: str = Field(examples=["2019-H1"])
     starts_on: date
@@ -26,6 +28,8 @@ class ScheduledPeriodOut(BaseModel):
 
 
 class ScheduleOut(BaseModel):
+    """评价安排 A contract's evaluation schedule."""
+
     contract_id: uuid.UUID
     purchaser_division: str
     contractor_uscc: str

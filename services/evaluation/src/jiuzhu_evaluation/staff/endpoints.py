@@ -120,5 +120,6 @@ async def assessment_events(
 async def verify_assessment_events(
     request: Request, session: SessionDep, principal: PrincipalDep, assessment_id: uuid.UUID
 ) -> VerifyOut:
+    """Check the staff assessment's audit hash chain: every event's SHA-256 recomputed and linked."""
     row = await session.get(StaffAssessment, assessment_id)
     return await verify_of(request, session, POLICY, principal, row, assessment_id)

@@ -13,6 +13,8 @@ from jiuzhu_kit.money import Number
 
 
 class AssessmentIn(BaseModel):
+    """人员考核 A contractor staff member's yearly assessment."""
+
     model_config = ConfigDict(extra="forbid")
 
     contract_id: uuid.UUID
@@ -30,6 +32,8 @@ class AssessmentIn(BaseModel):
 
 
 class AssessmentOut(BaseModel):
+    """人员考核 A staff member's recorded assessment and its scores."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -49,11 +53,15 @@ class AssessmentOut(BaseModel):
 
 
 class YearOutcome(BaseModel):
+    """年度结果 One year's assessment outcome."""
+
     year: int
     qualified: bool
 
 
 class StaffOutcomes(BaseModel):
+    """人员考核结果 A staff member's assessment outcomes."""
+
     staff_ref: str
     years: list[YearOutcome]
 
@@ -67,6 +75,8 @@ class OutcomesOut(BaseModel):
 
 
 class RenewalOut(BaseModel):
+    """续签 Whether a contract's results allow a renewal."""
+
     staff_ref: str
     contract_id: uuid.UUID
     years_assessed: list[int]

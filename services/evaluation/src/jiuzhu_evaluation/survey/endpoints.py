@@ -17,9 +17,11 @@ from jiuzhu_evaluation.survey.schemas import (
     BulkIn,
     CodesIn,
     CodesOut,
+    ContractPeriodResultOut,
     IntakeOut,
     SurveyIn,
     SurveyOut,
+    SurveyResultsOut,
 )
 from jiuzhu_kit import divisions
 from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
@@ -91,7 +93,7 @@ async def list_surveys(
 
 @router.get(
     "/results/by-contract-period",
-    response_model=list[dict[str, Any]],
+    response_model=list[ContractPeriodResultOut],
     responses=responses(JurisdictionForbidden),
 )
 async def results_by_contract_period(
@@ -174,7 +176,7 @@ async def close_survey(
 
 
 @router.get(
-    "/{survey_id}/results", response_model=dict[str, Any], responses=responses(service.SurveyNotFound)
+    "/{survey_id}/results", response_model=SurveyResultsOut, responses=responses(service.SurveyNotFound)
 )
 async def get_survey_results(
     session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID
@@ -201,5 +203,6 @@ async def survey_events(
 async def verify_survey_events(
     request: Request, session: SessionDep, principal: PrincipalDep, survey_id: uuid.UUID
 ) -> VerifyOut:
+    """Check the survey's audit hash chain: every event's SHA-256 recomputed and linked."""
     row = await SurveyRepository(session).get(survey_id)
     return await verify_of(request, session, POLICY, principal, row, survey_id)

@@ -25,7 +25,7 @@ from jiuzhu_evaluation.survey.endpoints import _limits, _pepper
 from jiuzhu_evaluation.survey.policy import SurveyNotFound
 from jiuzhu_evaluation.survey.ratelimit import RateLimited
 from jiuzhu_evaluation.survey.repository import SurveyRepository
-from jiuzhu_evaluation.survey.schemas import AnswerIn, Code, IntakeOut
+from jiuzhu_evaluation.survey.schemas import AnswerIn, Code, IntakeOut, SurveyResultsOut
 from jiuzhu_kit import httpcache
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
@@ -36,6 +36,8 @@ PAGE_TAG = httpcache.Stamp.of("survey-page", PAGE.decode())
 
 
 class CodeIn(BaseModel):
+    """答卷码 A one-time survey code to look up."""
+
     model_config = ConfigDict(extra="forbid")
 
     code: Code = Field(examples=["ABCD-EFGH-JKMN-PQRS"])
@@ -43,6 +45,8 @@ class CodeIn(BaseModel):
 
 
 class QuestionOut(BaseModel):
+    """问题 A survey question as respondents see it."""
+
     key: str = Field(examples=["attitude"])
     text: str = Field(examples=["您对社工的服务态度满意吗？"])
 
@@ -117,7 +121,7 @@ async def answer_survey_with_code(
 
 @router.get(
     "/surveys/{survey_id}/results",
-    response_model=dict[str, Any],
+    response_model=SurveyResultsOut,
     responses={**responses(SurveyNotFound), **httpcache.documented(httpcache.RECORD)},
 )
 async def published_survey_results(

@@ -33,6 +33,8 @@ IndicatorType = Literal["likert", "threshold", "deduction", "count", "computed"]
 
 
 class IndicatorIn(BaseModel):
+    """评价指标 An indicator of a template."""
+
     model_config = ConfigDict(extra="forbid")
 
     key: Key
@@ -44,6 +46,8 @@ class IndicatorIn(BaseModel):
 
 
 class DimensionIn(BaseModel):
+    """评价维度 A dimension of an indicator template and its indicators."""
+
     model_config = ConfigDict(extra="forbid")
 
     key: Key
@@ -54,6 +58,8 @@ class DimensionIn(BaseModel):
 
 
 class GradeBandIn(BaseModel):
+    """等级区间 A grade and its minimum score."""
+
     model_config = ConfigDict(extra="forbid")
 
     code: Key
@@ -104,10 +110,14 @@ class TemplateBody(BaseModel):
 
 
 class TemplateIn(TemplateBody):
+    """指标模板 An indicator template."""
+
     code: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{1,63}$")]
 
 
 class TemplateOut(TemplateBody):
+    """指标模板 An indicator template as recorded."""
+
     model_config = ConfigDict(from_attributes=True, extra="ignore")
 
     grade_bands: list[GradeBandIn] = Field(min_length=1, max_length=10)

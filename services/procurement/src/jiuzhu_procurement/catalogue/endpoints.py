@@ -19,6 +19,8 @@ router = APIRouter(tags=["reference"])
 
 
 class CatalogueItemOut(BaseModel):
+    """购买目录条目 One purchasable service in the catalogue in force."""
+
     model_config = ConfigDict(from_attributes=True)
 
     code: str
@@ -73,6 +75,8 @@ class PublicCatalogueOut(BaseModel):
 
 
 class NegativeOut(BaseModel):
+    """负面清单条目 A service that may not be bought, with its citation."""
+
     model_config = ConfigDict(from_attributes=True)
 
     code: str
@@ -85,6 +89,8 @@ class NegativeOut(BaseModel):
 
 
 class ThresholdOut(BaseModel):
+    """限额标准 A procurement threshold and its citation."""
+
     model_config = ConfigDict(from_attributes=True)
 
     region: str
@@ -98,6 +104,8 @@ class ThresholdOut(BaseModel):
 
 
 class CheckIn(BaseModel):
+    """购买审查 A purchase to check against the catalogue and the negative list."""
+
     model_config = ConfigDict(extra="forbid")
 
     purchase_form: Literal[rules.FORMS] = "service_contract"  # type: ignore[valid-type]
@@ -107,6 +115,8 @@ class CheckIn(BaseModel):
 
 
 class RefusalOut(BaseModel):
+    """不予购买 Why a purchase is not allowed, with its citation."""
+
     code: str
     subject: str
     reason_zh: str
@@ -115,6 +125,8 @@ class RefusalOut(BaseModel):
 
 
 class CheckOut(BaseModel):
+    """审查结果 Whether the purchase is allowed, with the refusals and citations."""
+
     lawful: bool
     on: date
     refusals: list[RefusalOut]

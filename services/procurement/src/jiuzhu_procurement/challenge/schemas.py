@@ -12,6 +12,8 @@ Against = Literal["documents", "process", "result"]
 
 
 class ChallengeIn(BaseModel):
+    """质疑 A supplier's challenge to a procurement (政府采购法 52)."""
+
     model_config = ConfigDict(extra="forbid")
 
     uscc: Uscc
@@ -26,6 +28,8 @@ class ChallengeIn(BaseModel):
 
 
 class ChallengeOut(BaseModel):
+    """质疑 A challenge and its handling."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

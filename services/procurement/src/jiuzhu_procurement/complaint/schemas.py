@@ -10,6 +10,8 @@ RedoFrom = Literal["announcement", "qualification_review", "scoring"]
 
 
 class ComplaintIn(BaseModel):
+    """投诉 A complaint to the finance bureau after a challenge (政府采购法 55)."""
+
     model_config = ConfigDict(extra="forbid")
 
     challenge_id: uuid.UUID = Field(description="先质疑后投诉：投诉针对的质疑（政府采购法 55）")
@@ -36,6 +38,8 @@ class UpholdIn(BaseModel):
 
 
 class ComplaintOut(BaseModel):
+    """投诉 A complaint and its handling."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

@@ -86,6 +86,8 @@ async def contracts(
 
 
 class PaymentItemOut(PaymentOut):
+    """付款 A scheduled payment as listed."""
+
     contract_id: uuid.UUID
     division_code: str
 

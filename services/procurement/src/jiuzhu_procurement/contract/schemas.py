@@ -17,6 +17,8 @@ Gate = Literal["on_signing", "acceptance", "evaluation"]
 
 
 class PaymentLine(BaseModel):
+    """付款计划行 One scheduled payment of a contract."""
+
     model_config = ConfigDict(extra="forbid")
 
     # ≤16: the evaluation service's payment-release query accepts at most 16 characters.
@@ -60,6 +62,8 @@ class GradeRatioIn(BaseModel):
 
 
 class Party(BaseModel):
+    """合同当事人 A party to the contract and its contact."""
+
     model_config = ConfigDict(extra="forbid")
 
     role: Literal["purchaser", "contractor", "township", "user_unit", "other"]
@@ -71,6 +75,8 @@ class Party(BaseModel):
 
 
 class DeadlineIn(BaseModel):
+    """合同期限 A contract deadline to track."""
+
     model_config = ConfigDict(extra="forbid")
 
     key: str = Field(pattern=r"^[a-z0-9_]{1,40}$", examples=["staff_dispatched"])
@@ -135,6 +141,8 @@ class ContractIn(BaseModel):
 
 
 class AmendmentIn(BaseModel):
+    """合同变更 A change to a signed contract (price, term, schedule, standards) and why."""
+
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=5, max_length=4000)
@@ -147,6 +155,8 @@ class AmendmentIn(BaseModel):
 
 
 class FulfilIn(BaseModel):
+    """履行 The day a contract deadline was met."""
+
     model_config = ConfigDict(extra="forbid")
 
     on: date
@@ -175,6 +185,8 @@ class ReleaseIn(BaseModel):
 
 
 class PaymentOut(BaseModel):
+    """付款 A scheduled payment and its release."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -195,6 +207,8 @@ class PaymentOut(BaseModel):
 
 
 class ContractOut(BaseModel):
+    """合同 A service contract: parties, term, price, payments, deadlines, amendments."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -231,6 +245,8 @@ class ContractOut(BaseModel):
 
 
 class OverdueOut(BaseModel):
+    """逾期 A contract deadline or payment that is overdue."""
+
     contract_id: uuid.UUID
     project_id: uuid.UUID
     division_code: str

@@ -21,6 +21,8 @@ class Capacities(BaseModel):
 
 
 class ContractorIn(BaseModel):
+    """承接主体 A contractor's registration."""
+
     model_config = ConfigDict(extra="forbid")
 
     uscc: str = Field(min_length=18, max_length=18, examples=["91350100M000100Y43"])
@@ -34,6 +36,8 @@ class ContractorIn(BaseModel):
 
 
 class ContractorOut(BaseModel):
+    """承接主体 A contractor as registered, with its debarment state."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

@@ -12,6 +12,8 @@ from jiuzhu_kit.money import Money
 
 
 class DebarmentReportIn(BaseModel):
+    """不良行为报告 A report of a contractor's misconduct."""
+
     model_config = ConfigDict(extra="forbid")
 
     grounds: str = Field(min_length=5, max_length=4000, description="违约或违法事实 (政府采购法 77)")
@@ -19,6 +21,8 @@ class DebarmentReportIn(BaseModel):
 
 
 class DebarmentOut(BaseModel):
+    """不良行为记录 A debarment case and its state."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

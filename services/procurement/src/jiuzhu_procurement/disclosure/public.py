@@ -57,6 +57,8 @@ def _filters(request: Request) -> list[tuple[str, str]]:
 
 
 class AnnouncementOut(BaseModel):
+    """采购公告 A procurement announcement as the public lists show it."""
+
     project_id: uuid.UUID
     ocid: str = Field(examples=["ocds-jiuzhu-0b5c…"])
     title: str = Field(examples=["新罗区社会救助经办服务采购"])
@@ -70,6 +72,8 @@ class AnnouncementOut(BaseModel):
 
 
 class ResultOut(BaseModel):
+    """成交结果公告 An award result as the public lists show it."""
+
     project_id: uuid.UUID
     title: str
     division_code: str = Field(examples=[LONGYAN])
@@ -85,6 +89,8 @@ class ResultOut(BaseModel):
 
 
 class PublicContractOut(BaseModel):
+    """合同公告 A signed contract as the public lists show it."""
+
     contract_id: uuid.UUID
     project_id: uuid.UUID
     subject: str
@@ -100,6 +106,8 @@ class PublicContractOut(BaseModel):
 
 
 class PublicDebarmentOut(BaseModel):
+    """禁止参加名单 A debarment in force as the public list shows it."""
+
     contractor_name: str
     uscc: str
     legal_representative: str | None = Field(description="masked", examples=["张*"])

@@ -38,6 +38,8 @@ class ConflictIn(BaseModel):
 
 
 class ExpertIn(BaseModel):
+    """评审专家 An expert for the pool."""
+
     model_config = ConfigDict(extra="forbid")
 
     pool_division: DivisionCode = Field(description="专家库所属行政区划（覆盖其下级的项目）")
@@ -49,6 +51,8 @@ class ExpertIn(BaseModel):
 
 
 class StatusIn(BaseModel):
+    """专家状态 An expert's status change."""
+
     model_config = ConfigDict(extra="forbid")
 
     active: bool
@@ -56,6 +60,8 @@ class StatusIn(BaseModel):
 
 
 class ExpertOut(BaseModel):
+    """评审专家 An expert in the pool."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -71,6 +77,8 @@ class ExpertOut(BaseModel):
 
 
 class CommitmentIn(BaseModel):
+    """承诺 The purchaser's commitment to its seed, published before the draw."""
+
     model_config = ConfigDict(extra="forbid")
 
     purchaser_commitment: Hex64 = Field(
@@ -85,12 +93,16 @@ class CommitmentIn(BaseModel):
 
 
 class RevealIn(BaseModel):
+    """公开种子 The purchaser's seed, revealed for the draw."""
+
     model_config = ConfigDict(extra="forbid")
 
     seed: str = Field(pattern=r"^[0-9a-f]{32,128}$", description="the purchaser's seed, as committed")
 
 
 class RuleOut(BaseModel):
+    """规则 A rule and its citation."""
+
     minimum: int
     odd: bool
     expert_share: str
@@ -98,6 +110,8 @@ class RuleOut(BaseModel):
 
 
 class ExclusionOut(BaseModel):
+    """回避排除 A candidate excluded from a draw and why."""
+
     expert_id: str
     reason: str
     reason_zh: str
@@ -106,6 +120,8 @@ class ExclusionOut(BaseModel):
 
 
 class PanelExpertOut(BaseModel):
+    """小组专家 An expert drawn onto a panel."""
+
     expert_id: str
     name: str = Field(description="masked (张**) for anyone but the managers of the expert's pool")
     organisation: str

@@ -16,6 +16,8 @@ FundingSource = Literal["working_funds", "assistance_subsidy_funds", "welfare_lo
 
 
 class BudgetLine(BaseModel):
+    """预算明细 One funding source's amount in a plan."""
+
     model_config = ConfigDict(extra="forbid")
 
     funding_source: FundingSource
@@ -44,6 +46,8 @@ BudgetLines = Annotated[
 
 
 class PlanIn(BaseModel):
+    """购买计划 An annual purchase plan."""
+
     model_config = ConfigDict(extra="forbid")
 
     division_code: DivisionCode
@@ -53,12 +57,16 @@ class PlanIn(BaseModel):
 
 
 class PlanLinesIn(BaseModel):
+    """预算明细 A plan's budget lines, replaced as a whole."""
+
     model_config = ConfigDict(extra="forbid")
 
     budget_lines: BudgetLines
 
 
 class BudgetLineOut(BaseModel):
+    """预算明细 One funding source's amount, committed and remaining."""
+
     funding_source: str
     amount: Money
     scope: str
@@ -67,6 +75,8 @@ class BudgetLineOut(BaseModel):
 
 
 class PlanOut(BaseModel):
+    """购买计划 An annual purchase plan and its state."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from pydantic_core import to_json
 from sqlalchemy import Select, func, select
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
@@ -32,6 +33,7 @@ from jiuzhu_procurement.project import machine, notice, service
 from jiuzhu_procurement.project.filters import BidFilters, ProjectFilters, StatusCountsOut
 from jiuzhu_procurement.project.models import Bid, Project
 from jiuzhu_procurement.project.policy import POLICY, READERS
+from jiuzhu_procurement.project.ranking import RankingOut
 from jiuzhu_procurement.project.schemas import (
     BidDetailOut,
     BidIn,
@@ -409,38 +411,40 @@ async def qualify_bid(
 
 @router.post(
     "/projects/{project_id}/scoring",
-    response_model=dict[str, Any],
+    response_model=RankingOut,
     responses=responses(service.ProjectNotFound, service.WrongStage, service.PanelInvalid),
 )
 async def score_project(
     request: Request, session: SessionDep, principal: Purchaser, project_id: uuid.UUID, body: ScoringIn
-) -> dict[str, Any]:
+) -> Response:
     """Record the panel's scores and compute the full ranking (comprehensive scoring, 财政部令第87号 55)."""
-    return await service.score(
-        session,
-        request.app.state.audit,
-        principal,
-        project_id,
-        body,
-        book_of(request),
-        request.app.state.settings,
-        request.headers.get("authorization"),
+    return _ranking(
+        await service.score(
+            session,
+            request.app.state.audit,
+            principal,
+            project_id,
+            body,
+            book_of(request),
+            request.app.state.settings,
+            request.headers.get("authorization"),
+        )
     )
 
 
 @router.get(
     "/projects/{project_id}/ranking",
-    response_model=dict[str, Any],
+    response_model=RankingOut,
     responses=responses(service.ProjectNotFound),
 )
-async def get_ranking(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> dict[str, Any]:
+async def get_ranking(session: SessionDep, principal: Reader, project_id: uuid.UUID) -> Response:
     """The ranking with each score's breakdown (price, panel, history; base price and formula)."""
-    return (await service.get(session, principal, project_id)).scoring or {}
+    return _ranking((await service.get(session, principal, project_id)).scoring or {})
 
 
 @router.post(
     "/projects/{project_id}/bids/{bid_id}/explanation",
-    response_model=dict[str, Any],
+    response_model=RankingOut,
     responses=responses(service.ProjectNotFound, service.BidNotFound, service.WrongStage),
 )
 async def explain_low_price(
@@ -450,9 +454,16 @@ async def explain_low_price(
     project_id: uuid.UUID,
     bid_id: uuid.UUID,
     body: ExplanationIn,
-) -> dict[str, Any]:
+) -> Response:
     """Record an abnormally low bid's explanation and the panel's acceptance (财政部令第87号 60)."""
-    return await service.explain(session, request.app.state.audit, principal, project_id, bid_id, body)
+    return _ranking(
+        await service.explain(session, request.app.state.audit, principal, project_id, bid_id, body)
+    )
+
+
+def _ranking(stored: dict[str, Any]) -> Response:
+    """The ranking as stored and computed (its bytes unchanged); `RankingOut` is its contract."""
+    return Response(to_json(stored), media_type="application/json")
 
 
 @router.post(

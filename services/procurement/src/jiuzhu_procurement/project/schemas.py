@@ -18,6 +18,8 @@ PurchaseForm = Literal[FORMS]  # type: ignore[valid-type]
 
 
 class ProjectIn(BaseModel):
+    """采购项目 A procurement project to declare."""
+
     model_config = ConfigDict(extra="forbid")
 
     plan_id: uuid.UUID
@@ -81,6 +83,8 @@ class AnnounceIn(BaseModel):
 
 
 class DeadlineExtensionIn(BaseModel):
+    """期限延长 Extending a project deadline, with its ground."""
+
     model_config = ConfigDict(extra="forbid")
 
     response_deadline: date = Field(description="新的截止之日：只能晚于现在的截止之日")
@@ -88,6 +92,8 @@ class DeadlineExtensionIn(BaseModel):
 
 
 class DeadlineMetIn(BaseModel):
+    """期限完成 The day a project deadline was met."""
+
     model_config = ConfigDict(extra="forbid")
 
     on: date = Field(description="实际完成之日（不早于起算之日，不晚于今天）")
@@ -109,6 +115,8 @@ class ProjectDeadlineOut(BaseModel):
 
 
 class OverdueProjectDeadlineOut(BaseModel):
+    """逾期期限 A project deadline that is overdue."""
+
     project_id: uuid.UUID
     division_code: str
     title: str
@@ -135,6 +143,8 @@ class TakeoverIn(BaseModel):
 
 
 class ProjectOut(BaseModel):
+    """采购项目 A procurement project and its state."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -181,6 +191,8 @@ class ProjectOut(BaseModel):
 
 
 class BidIn(BaseModel):
+    """投标（响应） A bid: the price and the bidder's declarations (sealed until the opening)."""
+
     model_config = ConfigDict(extra="forbid")
 
     uscc: Uscc
@@ -240,6 +252,8 @@ class BidDetailOut(BidOut):
 
 
 class QualificationIn(BaseModel):
+    """资格审查 The qualification review of a bid."""
+
     model_config = ConfigDict(extra="forbid")
 
     qualified: bool
@@ -247,6 +261,8 @@ class QualificationIn(BaseModel):
 
 
 class ExplanationIn(BaseModel):
+    """异常低价说明 A bidder's explanation of an abnormally low price and its acceptance."""
+
     model_config = ConfigDict(extra="forbid")
 
     explanation: str = Field(min_length=1, max_length=4000, description="投标人的书面说明")
@@ -254,6 +270,8 @@ class ExplanationIn(BaseModel):
 
 
 class PanelMember(BaseModel):
+    """评委 A member of the scoring panel."""
+
     model_config = ConfigDict(extra="forbid")
 
     id: str = Field(min_length=1, max_length=64)
@@ -261,6 +279,8 @@ class PanelMember(BaseModel):
 
 
 class PanelScore(BaseModel):
+    """评分 A panel member's score of a bid."""
+
     model_config = ConfigDict(extra="forbid")
 
     bid_id: uuid.UUID
@@ -269,6 +289,8 @@ class PanelScore(BaseModel):
 
 
 class ScoringIn(BaseModel):
+    """评分 The panel's scores of the bids."""
+
     model_config = ConfigDict(extra="forbid")
 
     members: list[PanelMember] = Field(min_length=1, max_length=25)

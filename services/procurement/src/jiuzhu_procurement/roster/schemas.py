@@ -51,6 +51,8 @@ class WorkerIn(BaseModel):
 
 
 class WorkerOut(BaseModel):
+    """人员 A contractor's worker on the roster."""
+
     id: uuid.UUID
     contract_id: uuid.UUID
     division_code: str
@@ -81,6 +83,8 @@ class WorkerOut(BaseModel):
 
 
 class PersonalDataIn(BaseModel):
+    """个人信息 A worker's personal data (kept apart and masked)."""
+
     model_config = ConfigDict(extra="forbid")
 
     purpose: str = Field(
@@ -98,6 +102,8 @@ class PersonalDataOut(BaseModel):
 
 
 class ReplacementIn(BaseModel):
+    """人员替换 Replacing a worker who left."""
+
     model_config = ConfigDict(extra="forbid")
 
     replacement_id: uuid.UUID = Field(description="接替的工作人员（同一合同花名册中，已派遣或到岗）")
@@ -113,6 +119,8 @@ class AssessmentCheckIn(BaseModel):
 
 
 class TrainingIn(BaseModel):
+    """培训 A training held for contractor staff."""
+
     model_config = ConfigDict(extra="forbid")
 
     on: date
@@ -131,6 +139,8 @@ class TrainingIn(BaseModel):
 
 
 class TrainingOut(BaseModel):
+    """培训 A training as recorded."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID

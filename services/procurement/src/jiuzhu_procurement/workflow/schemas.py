@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class TransitionIn(BaseModel):
+    """状态迁移 A workflow transition to take, with its data."""
+
     model_config = ConfigDict(extra="forbid")
 
     to: str = Field(min_length=1, max_length=40)
@@ -16,6 +18,8 @@ class TransitionIn(BaseModel):
 
 
 class WorkflowOut(BaseModel):
+    """流程 A workflow: states and transitions."""
+
     aggregate: str
     initial: str
     states: list[str]

@@ -10,6 +10,8 @@ MAX_COUNTIES = 4000
 
 
 class BatchRequest(BaseModel):
+    """批量测算 Many counties worked out at once (a province's or city's)."""
+
     model_config = ConfigDict(extra="forbid")
     on: date
     pack: PackRef | None = Field(
@@ -20,11 +22,15 @@ class BatchRequest(BaseModel):
 
 
 class CountyProblem(BaseModel):
+    """县级问题 Why a county in a batch could not be worked out."""
+
     code: str
     detail: str
 
 
 class CountyRow(BaseModel):
+    """县级结果 One county's figures in a batch."""
+
     division_code: str
     name: str
     city: str
@@ -37,6 +43,8 @@ class CountyRow(BaseModel):
 
 
 class RollUp(BaseModel):
+    """汇总 Figures rolled up over counties."""
+
     division_code: str
     name: str
     counties: int
@@ -46,6 +54,8 @@ class RollUp(BaseModel):
 
 
 class BatchResult(BaseModel):
+    """批量测算结果 Each county's figures and their roll-ups."""
+
     on: date
     counties: list[CountyRow]
     cities: list[RollUp]

@@ -29,12 +29,16 @@ CountyCode = Annotated[DivisionCode, AfterValidator(_county_code)]
 
 
 class NursingHomeIn(BaseModel):
+    """敬老院 A rural support institution and its residents."""
+
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100)
     government_run: bool = Field(description="由政府运营（公办公营）：须配专职管理人员")
 
 
 class TownshipIn(BaseModel):
+    """乡镇输入 A township's figures for the staffing calculation."""
+
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=100, examples=["崇兴镇"])
     code: str | None = Field(default=None, pattern=r"^[0-9]{9}$", description="统计用区划代码（9 位），可选")
@@ -49,6 +53,8 @@ class TownshipIn(BaseModel):
 
 
 class CountyIn(BaseModel):
+    """县级输入 A county's figures for the staffing calculation."""
+
     model_config = ConfigDict(extra="forbid")
     division_code: CountyCode = Field(examples=["640181"])
     name: str | None = Field(default=None, max_length=100)
@@ -57,6 +63,8 @@ class CountyIn(BaseModel):
 
 
 class StaffingRequest(BaseModel):
+    """人员测算 The inputs of a staffing calculation."""
+
     model_config = ConfigDict(extra="forbid")
     county: CountyIn
     on: date = Field(description="测算日期：选用当日生效的规则包与参数")
@@ -64,6 +72,8 @@ class StaffingRequest(BaseModel):
 
 
 class Explanation(BaseModel):
+    """测算说明 How a figure was worked out: the rule, its inputs and steps."""
+
     rule: str
     rule_label: str
     citation: str
@@ -74,6 +84,8 @@ class Explanation(BaseModel):
 
 
 class Figure(BaseModel):
+    """测算数字 One figure of a calculation with its unit and rule."""
+
     unit_kind: str
     unit_name: str
     unit_code: str | None = None
@@ -83,6 +95,8 @@ class Figure(BaseModel):
 
 
 class PackUsed(BaseModel):
+    """使用的规则包 The rule pack a calculation used."""
+
     id: str
     version: int
     content_hash: str
@@ -93,6 +107,8 @@ class PackUsed(BaseModel):
 
 
 class StaffingResult(BaseModel):
+    """人员测算结果 The staff required, with the figures and their rules."""
+
     division_code: str
     county_name: str | None
     on: date
@@ -107,6 +123,8 @@ FundingSource = Literal["working_funds", "assistance_subsidy_funds", "welfare_lo
 
 
 class FundingIn(BaseModel):
+    """资金 The funding inputs of a budget."""
+
     model_config = ConfigDict(extra="forbid")
     source: FundingSource
     annual_amount: NonNegativeMoney
@@ -114,6 +132,8 @@ class FundingIn(BaseModel):
 
 
 class BudgetRequest(BaseModel):
+    """预算测算 The inputs of a staffing budget over some years."""
+
     model_config = ConfigDict(extra="forbid")
     division_code: CountyCode
     start: date = Field(description="合同起始日（第 1 年从此日起算）")
@@ -145,6 +165,8 @@ class BudgetRequest(BaseModel):
 
 
 class Step(BaseModel):
+    """测算步骤 One step of working out a figure."""
+
     name: str
     citation: str
     amount: Money
@@ -153,12 +175,16 @@ class Step(BaseModel):
 
 
 class PositionYear(BaseModel):
+    """岗位年度 One position's count in a year."""
+
     position: int
     pay: Money
     basis: str
 
 
 class BudgetYear(BaseModel):
+    """年度预算 One year's budget, positions and working."""
+
     year: int
     start: date
     end: date
@@ -178,6 +204,8 @@ class BudgetYear(BaseModel):
 
 
 class WorkingFunds(BaseModel):
+    """工作经费 The working funds worked out and declared."""
+
     dibao_spending_last_year: Money
     rate: str
     amount: Money
@@ -187,6 +215,8 @@ class WorkingFunds(BaseModel):
 
 
 class BudgetResult(BaseModel):
+    """预算测算结果 The budget by year, funding source and shortfall."""
+
     division_code: str
     pack: PackUsed
     years: list[BudgetYear]

@@ -167,5 +167,6 @@ async def verify_report_events(
     division_code: DivisionCode,
     year: Annotated[Year, Path(ge=2000, le=2100)],
 ) -> VerifyOut:
+    """Check the compliance report's audit hash chain: every event's SHA-256 recomputed and linked."""
     row = await ComplianceRepository(session).get(division_code, year)
     return await verify_of(request, session, POLICY, principal, row, row.id if row else None)

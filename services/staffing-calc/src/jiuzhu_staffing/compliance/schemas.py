@@ -12,6 +12,8 @@ from jiuzhu_staffing.calc.schemas import Count, CountyIn, NonNegativeMoney
 
 
 class ActualStaff(BaseModel):
+    """实际配备 The staff a county actually has, by kind, as reported."""
+
     model_config = ConfigDict(extra="forbid")
     unit_name: str = Field(
         min_length=1, max_length=100, description="与 county 中的单位名称一致；县级填县名或文件所称单位"
@@ -21,6 +23,8 @@ class ActualStaff(BaseModel):
 
 
 class ReportIn(BaseModel):
+    """合规报告 A county's yearly compliance report."""
+
     model_config = ConfigDict(extra="forbid")
     year: Year = Field(ge=2000, le=2100)
     on: date = Field(description="按此日生效的规则计算应配备数")
@@ -34,6 +38,8 @@ class ReportIn(BaseModel):
 
 
 class ReportOut(BaseModel):
+    """合规报告 A compliance report as recorded."""
+
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
     division_code: str
@@ -51,6 +57,8 @@ class ReportOut(BaseModel):
 
 
 class Gap(BaseModel):
+    """缺口 How far a figure falls short of the rules."""
+
     unit_name: str
     role: str
     required: int
@@ -64,6 +72,8 @@ class Gap(BaseModel):
 
 
 class ComplianceOut(BaseModel):
+    """合规检查 A compliance report checked against the rules in force."""
+
     division_code: str
     name: str
     year: int
@@ -89,6 +99,8 @@ class ComplianceOut(BaseModel):
 
 
 class AreaRollUp(BaseModel):
+    """地区汇总 A division's compliance reports rolled up."""
+
     division_code: str
     name: str
     reports: int
@@ -98,6 +110,8 @@ class AreaRollUp(BaseModel):
 
 
 class SummaryOut(BaseModel):
+    """合规汇总 Compliance summed over a division."""
+
     division_code: str
     year: int
     as_of: date

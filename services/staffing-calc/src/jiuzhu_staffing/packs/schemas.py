@@ -7,6 +7,8 @@ from pydantic import BaseModel
 
 
 class PackSummary(BaseModel):
+    """规则包摘要 A rule pack listed."""
+
     id: str
     version: int
     versions: list[int]
@@ -25,6 +27,8 @@ class PackSummary(BaseModel):
 
 
 class PackDetail(PackSummary):
+    """规则包详情 A rule pack: parameters, staffing and pay rules, lineage."""
+
     lineage: list[str]
     notes: str
     parameters: dict[str, Any]

@@ -90,5 +90,6 @@ async def verify_pilot_events(
     province_code: DivisionCode,
     year: Annotated[Year, Path(ge=2000, le=2100)],
 ) -> VerifyOut:
+    """Check the pilot declaration's audit hash chain: every event's SHA-256 recomputed and linked."""
     row = await service.designation(session, province_code, year)
     return await verify_of(request, session, POLICY, principal, row, f"{province_code}:{year}")

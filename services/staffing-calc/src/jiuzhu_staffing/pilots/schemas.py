@@ -9,18 +9,24 @@ from jiuzhu_staffing.calc.schemas import CountyCode
 
 
 class PilotCounty(BaseModel):
+    """试点县 A pilot county's figures."""
+
     model_config = ConfigDict(extra="forbid")
     division_code: CountyCode
     townships: list[str] = Field(max_length=20, description="试点乡镇名称（或 9 位代码）")
 
 
 class PilotsIn(BaseModel):
+    """试点申报 A province's pilot counties for a year."""
+
     model_config = ConfigDict(extra="forbid")
     counties: list[PilotCounty] = Field(max_length=500)
     expected_version: int | None = None
 
 
 class PilotsOut(BaseModel):
+    """试点申报 A province's pilot counties as recorded."""
+
     province_code: str
     year: int
     counties: list[dict[str, Any]]
@@ -30,6 +36,8 @@ class PilotsOut(BaseModel):
 
 
 class PilotCheck(BaseModel):
+    """试点核查 A province's pilot figures checked."""
+
     province_code: str
     year: int
     on: date

@@ -10,6 +10,8 @@ from jiuzhu_kit.ids import DivisionCode
 
 
 class ScenarioIn(BaseModel):
+    """测算方案 A staffing scenario to save."""
+
     model_config = ConfigDict(extra="forbid")
 
     division_code: DivisionCode
@@ -21,6 +23,8 @@ class ScenarioIn(BaseModel):
 
 
 class ScenarioOut(BaseModel):
+    """测算方案 A saved staffing scenario and its result."""
+
     model_config = ConfigDict(from_attributes=True)
 
     id: uuid.UUID
@@ -51,6 +55,8 @@ class ScenarioSummary(BaseModel):
 
 
 class ReproduceOut(BaseModel):
+    """复算 A saved scenario worked out again, and whether it still gives the same."""
+
     scenario_id: uuid.UUID
     pack_version: str
     pack_hash: str

@@ -22,12 +22,16 @@ class ParameterChange(BaseModel):
 
 
 class BracketIn(BaseModel):
+    """档次 A bracket of a staffing rule: its range and the figure it gives."""
+
     model_config = ConfigDict(extra="forbid")
     range: str = Field(max_length=40, examples=["(250, 600)"])
     value: int = Field(ge=0, le=10_000)
 
 
 class Side(BaseModel):
+    """比较方 One side of a what-if: inputs and rule changes."""
+
     model_config = ConfigDict(extra="forbid")
     on: date
     pack: PackRef | None = Field(default=None, description="缺省为当日生效的规则包")
@@ -39,6 +43,8 @@ class Side(BaseModel):
 
 
 class BudgetOptions(BaseModel):
+    """预算选项 What the budget calculation takes into account."""
+
     model_config = ConfigDict(extra="forbid")
     years: int | None = Field(default=None, ge=1, le=10)
     assessments: list[list[Outcome]] = Field(default_factory=list, max_length=10)
@@ -46,6 +52,8 @@ class BudgetOptions(BaseModel):
 
 
 class WhatIfRequest(BaseModel):
+    """假设测算 Two sides to compare."""
+
     model_config = ConfigDict(extra="forbid")
     county: CountyIn
     a: Side
@@ -57,6 +65,8 @@ class WhatIfRequest(BaseModel):
 
 
 class Difference(BaseModel):
+    """差异 One figure that differs between two calculations."""
+
     unit_name: str
     unit_kind: str
     role: str
@@ -68,6 +78,8 @@ class Difference(BaseModel):
 
 
 class BudgetDiff(BaseModel):
+    """预算差异 How a what-if changes the budget."""
+
     a_total: Money
     b_total: Money
     delta: Money
@@ -75,6 +87,8 @@ class BudgetDiff(BaseModel):
 
 
 class AppliedChange(BaseModel):
+    """已应用的变更 One change a what-if applied to the rules, and what it replaced."""
+
     parameter: str
     label: str
     from_: str = Field(alias="from")
@@ -83,6 +97,8 @@ class AppliedChange(BaseModel):
 
 
 class WhatIfResult(BaseModel):
+    """假设测算结果 The two sides' results and their differences."""
+
     a: dict[str, Any]
     b: dict[str, Any]
     changes: dict[str, list[AppliedChange]] = Field(
