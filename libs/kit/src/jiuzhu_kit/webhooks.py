@@ -37,14 +37,14 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-from sqlalchemy import ARRAY, BigInteger, any_, bindparam, delete, insert, select, update
+from sqlalchemy import ARRAY, BigInteger, any_, bindparam, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
@@ -55,7 +55,9 @@ from jiuzhu_kit.tables import WebhookTables
 
 log = logging.getLogger("jiuzhu.webhooks")
 
-BATCH = 500  # outbox rows fanned out, and deliveries claimed and sent, per round
+BATCH = 500  # outbox rows fanned out per round
+IN_FLIGHT = 32  # deliveries being sent to one endpoint at once (claimed and not yet recorded)
+CLAIM_SECONDS = 60  # a claimed delivery is another replica's to take again after this
 
 
 def new_secret() -> str:
@@ -259,29 +261,52 @@ class Webhooks:
         events = await self._events(session, list(ids))
         return await self.enqueue(session, [endpoint], events)
 
-    async def claim(self, session: AsyncSession) -> list[Any]:
-        """Due deliveries, claimed for a minute (short transaction; sent after it commits)."""
-        d = self.t.delivery
+    async def claim(self, session: AsyncSession, busy: Mapping[Any, int] | None = None) -> list[Any]:
+        """Due deliveries, claimed for a minute (short transaction; sent after it commits): at most
+        IN_FLIGHT per endpoint counting the `busy` ones this process is still sending, so a
+        receiver that hangs holds only its own few deliveries and never the others' turn."""
+        d, e = self.t.delivery, self.t.endpoint
+        busy = busy or {}
         now = datetime.now(UTC)
-        due = (
-            select(d.c.id)
-            .where(d.c.status == "pending", d.c.next_attempt_at <= now)
-            .where((d.c.claimed_until.is_(None)) | (d.c.claimed_until < now))
-            .order_by(d.c.next_attempt_at)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True)
+        active = (await session.scalars(select(e.c.id).where(e.c.status == "active"))).all()
+        rooms = {i: IN_FLIGHT - busy.get(i, 0) for i in active}
+        rooms = {i: r for i, r in rooms.items() if r > 0}
+        if not rooms:
+            return []
+        # One statement for every endpoint: a LATERAL pick of each one's due rows, oldest first,
+        # skipping rows another replica holds (SKIP LOCKED), then marked claimed.
+        claimed = await session.execute(
+            text(
+                f"""
+                WITH picked AS (
+                    SELECT c.id FROM unnest(CAST(:eids AS uuid[]), CAST(:rooms AS int[])) AS r(eid, room)
+                    CROSS JOIN LATERAL (
+                        SELECT d.id FROM {d.fullname} d
+                        WHERE d.endpoint_id = r.eid AND d.status = 'pending' AND d.next_attempt_at <= :now
+                          AND (d.claimed_until IS NULL OR d.claimed_until < :now)
+                        ORDER BY d.next_attempt_at LIMIT r.room
+                        FOR UPDATE SKIP LOCKED
+                    ) c
+                )
+                UPDATE {d.fullname} d SET claimed_until = :until FROM picked WHERE d.id = picked.id
+                RETURNING d.id
+                """  # noqa: S608 - the table is the service's own
+            ),
+            {
+                "eids": list(rooms),
+                "rooms": list(rooms.values()),
+                "now": now,
+                "until": now + timedelta(seconds=CLAIM_SECONDS),
+            },
         )
-        ids = (await session.scalars(due)).all()
+        ids = [r[0] for r in claimed.all()]
         if not ids:
             return []
-        await session.execute(
-            update(d).where(d.c.id.in_(ids)).values(claimed_until=now + timedelta(seconds=60))
-        )
-        e = self.t.endpoint
         rows = await session.execute(
             select(d, e.c.url, e.c.secret, e.c.status.label("endpoint_status"))
             .join(e, e.c.id == d.c.endpoint_id)
-            .where(d.c.id.in_(ids))
+            .where(d.c.id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger))))
+            .order_by(d.c.next_attempt_at, d.c.id)
         )
         return list(rows.all())
 
@@ -379,43 +404,77 @@ class Webhooks:
 
 
 class Sender:
-    """The background task: fan out, then deliver, until stopped."""
+    """The background task: fan out, claim, and deliver concurrently, until stopped.
+
+    Deliveries are sent by tasks of their own (at most IN_FLIGHT per endpoint, over one shared
+    keep-alive client), so a round never waits for a slow receiver: the loop keeps fanning out and
+    claiming for the other endpoints while they run, and their outcomes are written in one batch
+    per round (`record_all`). The loop sleeps `webhook_poll_seconds` only when a round found
+    nothing to do and nothing finished meanwhile (a finished delivery wakes it at once).
+    """
 
     def __init__(self, hooks: Webhooks) -> None:
         self.hooks = hooks
         self.task: asyncio.Task[None] | None = None
         self.client: httpx.AsyncClient | None = None
+        self.sending: dict[Any, int] = {}  # endpoint id → deliveries being sent
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.done: list[tuple[Any, tuple[int | None, int, str | None]]] = []
+        self.wake = asyncio.Event()
 
     def start_with(self, maker: async_sessionmaker[AsyncSession]) -> None:
         self.maker = maker
-        self.client = httpx.AsyncClient(timeout=self.hooks.settings.webhook_timeout_seconds)
+        # Enough connections for every endpoint's IN_FLIGHT; kept alive between deliveries.
+        limits = httpx.Limits(max_connections=None, max_keepalive_connections=4 * IN_FLIGHT)
+        self.client = httpx.AsyncClient(timeout=self.hooks.settings.webhook_timeout_seconds, limits=limits)
         self.task = asyncio.create_task(self.run(), name="webhook-sender")
 
     async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
+        for t in [*self.tasks, *([self.task] if self.task else [])]:
+            t.cancel()
+        for t in [*self.tasks, *([self.task] if self.task else [])]:
             try:
-                await self.task
+                await t
             except asyncio.CancelledError:
                 pass
         if self.client is not None:
             await self.client.aclose()
 
+    async def _deliver(self, delivery: Any) -> None:
+        client = self.client
+        assert client is not None
+        try:
+            result = await self.hooks.send(client, delivery)
+        except Exception as exc:
+            result = (None, 0, f"{type(exc).__name__}: {exc}"[:500])
+        self.done.append((delivery, result))
+        self.sending[delivery.endpoint_id] -= 1
+        self.wake.set()
+
     async def once(self) -> int:
         async with self.maker() as session, session.begin():
             fanned = await self.hooks.fan_out(session)
+        finished, self.done = self.done, []
+        if finished:
+            try:
+                async with self.maker() as session, session.begin():
+                    await self.hooks.record_all(session, finished)
+            except BaseException:  # written next round (the claims stand until then)
+                self.done[:0] = finished
+                raise
         async with self.maker() as session, session.begin():
-            due = await self.hooks.claim(session)
+            due = await self.hooks.claim(session, self.sending)
         live = [d for d in due if d.endpoint_status == "active"]
-        client = self.client
-        assert client is not None
-        results = await asyncio.gather(*(self.hooks.send(client, d) for d in live))
-        async with self.maker() as session, session.begin():
-            await self.hooks.record_all(session, list(zip(live, results, strict=True)))
-        return fanned + len(due)
+        for d in live:
+            self.sending[d.endpoint_id] = self.sending.get(d.endpoint_id, 0) + 1
+            task = asyncio.create_task(self._deliver(d), name=f"webhook {d.msg_id}")
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+        return fanned + len(due) + len(finished)
 
     async def run(self) -> None:
         while True:
+            self.wake.clear()
             try:
                 busy = await self.once()
             except asyncio.CancelledError:
@@ -423,5 +482,10 @@ class Sender:
             except Exception:  # the sender outlives a failed round (database restart, …)
                 log.exception("webhook round failed")
                 busy = 0
-            if not busy:
-                await asyncio.sleep(self.hooks.settings.webhook_poll_seconds)
+            if not busy and not self.done:
+                try:
+                    await asyncio.wait_for(self.wake.wait(), self.hooks.settings.webhook_poll_seconds)
+                except TimeoutError:
+                    pass
+            else:
+                await asyncio.sleep(0)  # let the deliveries just started run before the next round
