@@ -65,10 +65,11 @@ async def test_failed_audit_append_undoes_the_transition(
     conn = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         status = await conn.fetchval("SELECT status FROM procurement.project WHERE id = $1::uuid", pid)
-        # The tree-head publisher's leader lock (jiuzhu_kit.transparency) is held for the process's life.
+        # The Leaders' locks (tree-head publisher, documents sweep) are held for the process's life.
         locks = await conn.fetchval(
             "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
             " WHERE l.locktype = 'advisory' AND a.application_name NOT LIKE '%-transparency'"
+            " AND a.application_name NOT LIKE '%-documents-sweep'"
         )
     finally:
         await conn.close()

@@ -271,6 +271,7 @@ CONTRACTOR_PATHS = (
     "/debarments",
     "/contracts",
     "/workers",
+    "/trainings",
     "/rounds",
     "/consequences/contractor-history",
 )

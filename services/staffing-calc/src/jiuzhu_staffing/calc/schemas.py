@@ -137,7 +137,14 @@ class BudgetRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     division_code: CountyCode
     start: date = Field(description="合同起始日（第 1 年从此日起算）")
-    people: Count | None = Field(default=None, description="购买人数；缺省时按 county 测算所需人数")
+    # The answer has a row per position per year: bounded so one request cannot build gigabytes.
+    people: int | None = Field(
+        default=None,
+        ge=0,
+        le=10_000,
+        description="购买人数（至多 10000 个岗位）；缺省时按 county 测算所需人数",
+        examples=[13],
+    )
     county: CountyIn | None = None
     years: int | None = Field(default=None, ge=1, le=10, description="缺省为规则包的合同期")
     assessments: list[list[Outcome]] = Field(
