@@ -5,6 +5,10 @@ exchanges, jiuzhu_kit.examples), then this: per service and operation it keeps o
 (preferring one with data over an empty answer, then the smallest), shortens long lists, and
 writes the service's `contract_examples.json`, merged with what is there (an operation the run did
 not reach keeps its example). Then `make openapi`.
+
+`python -m jiuzhu_devtools.examples --add-only <dir>` keeps every committed example as it is and
+only adds the operations that have none yet: for a capture from a few test files (the full `make
+examples` refreshes them all).
 """
 
 from __future__ import annotations
@@ -63,8 +67,10 @@ def target(package: str) -> Path:
     return repo_root() / spec.directory / "src" / package / "contract_examples.json"
 
 
-def main() -> int:
-    captured = Path(sys.argv[1])
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    add_only = "--add-only" in args
+    captured = Path(next(a for a in args if not a.startswith("--")))
     names = {
         "staffing-calc": "jiuzhu_staffing",
         "procurement": "jiuzhu_procurement",
@@ -79,11 +85,15 @@ def main() -> int:
         ]
         path = target(package)
         old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        new = {**old, **pick(lines)}
+        got = pick(lines)
+        new = {**got, **old} if add_only else {**old, **got}
         path.write_text(
             json.dumps(dict(sorted(new.items())), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
-        print(f"{path.relative_to(repo_root())}: {len(new)} operations ({len(lines)} exchanges captured)")
+        print(
+            f"{path.relative_to(repo_root())}: {len(new)} operations, {len(new) - len(old)} new "
+            f"({len(lines)} exchanges captured)"
+        )
     return 0
 
 
