@@ -22,9 +22,13 @@ from jiuzhu_devtools import repo_root
 from jiuzhu_devtools.services import SERVICES
 
 MAX_ITEMS = 2  # items kept of any list in an example
+MAX_TEXT = 4000  # characters kept of a text answer (a CSV table, an HTML page)
+JSON = "application/json"
 
 
 def shorten(node: Any) -> Any:
+    if isinstance(node, str) and len(node) > MAX_TEXT:
+        return node[:MAX_TEXT] + "…"
     if isinstance(node, list):
         return [shorten(v) for v in node[:MAX_ITEMS]]
     if isinstance(node, dict):
@@ -54,6 +58,7 @@ def pick(lines: list[dict[str, Any]]) -> dict[str, Any]:
             "query": line["query"],
             "request": shorten(line["request"]),
             "status": line["status"],
+            **({"media": line["media"]} if line.get("media", JSON) != JSON else {}),
             "response": shorten(line["response"]),
         }
         for key, line in sorted(best.items())
