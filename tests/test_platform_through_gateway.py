@@ -77,7 +77,19 @@ async def test_reference_reads_answer_through_the_gateway(
         staffing_packs = (await ok("/api/staffing/packs")).json()
         await ok(f"/api/staffing/packs/{staffing_packs[0]['id']}")
         await ok("/api/staffing/packs/in-force", division_code="350802", on="2019-07-01")
-        await ok("/api/staffing/pilots/640000/2019/check", on="2019-07-01")
+        # Sichuan's pilot list for 2019 (seed 004: one county of Chengdu, one township), then its
+        # check against the pilot rules.
+        province = auth("bureau", "510000")
+        pilots = {"counties": [{"division_code": "510121", "townships": ["赵镇街道"]}]}
+        r = await c.put("/api/staffing/pilots/510000/2019", json=pilots, headers=province)
+        assert r.status_code == 200, r.text
+        r = await c.get(
+            "/api/staffing/pilots/510000/2019/check", params={"on": "2019-07-01"}, headers=province
+        )
+        assert r.status_code == 200, r.text
+        for history in ("events", "events/verify"):
+            r = await c.get(f"/api/staffing/pilots/510000/2019/{history}", headers=auth("auditor", "510000"))
+            assert r.status_code == 200, r.text
         await ok("/api/procurement/thresholds", division_code="350802", on="2019-07-01")
         await ok("/api/procurement/negative-list", division_code="350802", on="2019-07-01")
         await ok("/api/procurement/workflows")

@@ -2,7 +2,7 @@
 
 Run tests with `JIUZHU_CAPTURE_EXAMPLES=<dir>` (every service process then records its 2xx JSON
 exchanges, jiuzhu_kit.examples), then this: per service and operation it keeps one real exchange
-(preferring one with data over an empty answer, then the smallest), shortens long lists, and
+(preferring one with data over an empty answer, then one with a request body, then the smallest), shortens long lists, and
 writes the service's `contract_examples.json`, merged with what is there (an operation the run did
 not reach keeps its example). Then `make openapi`.
 
@@ -42,8 +42,14 @@ def _empty(node: Any) -> bool:
     return node in ([], {}, None)
 
 
-def _rank(line: dict[str, Any]) -> tuple[bool, int]:
-    return (_empty(line["response"]), len(json.dumps(line, ensure_ascii=False)))
+def _rank(line: dict[str, Any]) -> tuple[bool, bool, int]:
+    """Prefer an answer with data, then a request that sends a body (an optional body is still
+    worth showing), then the smallest."""
+    return (
+        _empty(line["response"]),
+        line["request"] is None,
+        len(json.dumps(line, ensure_ascii=False)),
+    )
 
 
 def pick(lines: list[dict[str, Any]]) -> dict[str, Any]:
@@ -91,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         path = target(package)
         old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         got = pick(lines)
-        new = {**got, **old} if add_only else {**old, **got}
+        new = {**old, **got}
+        if add_only:  # what is committed stays, unless it lacks the request body a capture has
+            new = {
+                **got,
+                **{k: v for k, v in old.items() if not (v["request"] is None and got.get(k, v)["request"])},
+            }
         path.write_text(
             json.dumps(dict(sorted(new.items())), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )

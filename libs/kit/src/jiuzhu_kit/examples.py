@@ -54,8 +54,8 @@ class CaptureExamples:
             await send(message)
 
         await self.app(scope, receive_, send_)
-        route = scope.get("route")
-        template = getattr(route, "path_format", None)
+        route = scope.get("route")  # a lean route (jiuzhu_kit.lean) has its FastAPI twin's template as path
+        template = getattr(route, "path_format", None) or getattr(route, "path", None)
         media = head.get("type", "").split(";")[0].strip()
         if template is None or not 200 <= head.get("status", 0) < 300 or not _recorded(media):
             return
