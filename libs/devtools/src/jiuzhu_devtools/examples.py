@@ -6,8 +6,8 @@ exchanges, jiuzhu_kit.examples), then this: per service and operation it keeps o
 writes the service's `contract_examples.json`, merged with what is there (an operation the run did
 not reach keeps its example). Then `make openapi`.
 
-`python -m jiuzhu_devtools.examples --add-only <dir>` keeps every committed example as it is and
-only adds the operations that have none yet: for a capture from a few test files (the full `make
+`python -m jiuzhu_devtools.examples --add-only <dir>` keeps the committed examples (but for stale
+ones, `_stale`) and adds the operations that have none yet: for a capture from a few test files (the full `make
 examples` refreshes them all).
 """
 
@@ -71,6 +71,15 @@ def pick(lines: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _stale(old: dict[str, Any], captured: dict[str, Any]) -> bool:
+    """A committed example the capture replaces even with `--add-only`: its answer has another
+    shape (a bare list where the route now answers a page) or it lacks the request body the
+    capture shows."""
+    return type(old["response"]) is not type(captured["response"]) or (
+        old["request"] is None and captured["request"] is not None
+    )
+
+
 def target(package: str) -> Path:
     if package == "jiuzhu_gateway":  # the gateway's own routes (API keys, health)
         return repo_root() / "gateway" / "src" / package / "contract_examples.json"
@@ -98,11 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
         got = pick(lines)
         new = {**old, **got}
-        if add_only:  # what is committed stays, unless it lacks the request body a capture has
-            new = {
-                **got,
-                **{k: v for k, v in old.items() if not (v["request"] is None and got.get(k, v)["request"])},
-            }
+        if add_only:  # what is committed stays, unless the capture shows it stale or poorer
+            new = {**got, **{k: v for k, v in old.items() if k not in got or not _stale(v, got[k])}}
         path.write_text(
             json.dumps(dict(sorted(new.items())), ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
         )
