@@ -71,6 +71,14 @@ def pick(lines: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def documented(package: str) -> set[str]:
+    """The operations of the package's committed contract (`"METHOD /path"`): a capture of anything
+    else (`GET /openapi.json`, which the gateway fetches) is no example of it."""
+    contract = target(package).parents[2] / "openapi.json"
+    doc = json.loads(contract.read_text(encoding="utf-8"))
+    return {f"{m.upper()} {p}" for p, item in doc.get("paths", {}).items() for m in item if m != "parameters"}
+
+
 def _stale(old: dict[str, Any], captured: dict[str, Any]) -> bool:
     """A committed example the capture replaces even with `--add-only`: its answer has another
     shape (a bare list where the route now answers a page) or it lacks the request body the
@@ -105,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         path = target(package)
         old = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        got = pick(lines)
+        got = {k: v for k, v in pick(lines).items() if k in documented(package)}
         new = {**old, **got}
         if add_only:  # what is committed stays, unless the capture shows it stale or poorer
             new = {**got, **{k: v for k, v in old.items() if k not in got or not _stale(v, got[k])}}
