@@ -82,7 +82,24 @@ async def _half_year_round(
             "POST", f"/api/evaluation/surveys/{survey['id']}/codes", bureau, json={"count": 6}, expect=201
         )
     )["codes"]
-    for code, (overall, attitude) in zip(codes, answers, strict=False):
+    # The first recipient goes through the public survey page's routes: the code finds its survey
+    # and questions, then the answer goes in with the code (the same intake as the portal's).
+    anonymous = {"X-Forwarded-For": "203.0.113.77"}
+    form = await w.client.post(
+        "/api/public/evaluation/surveys/lookup", json={"code": codes[0]}, headers=anonymous
+    )
+    assert form.status_code == 200 and form.json()["survey_id"] == survey["id"], form.text
+    first, *others = zip(codes, answers, strict=False)
+    taken = await w.client.post(
+        f"/api/public/evaluation/surveys/{survey['id']}/responses",
+        json={
+            "code": first[0],
+            "answers": {"overall_satisfaction": first[1][0], "service_attitude": first[1][1]},
+        },
+        headers=anonymous,
+    )
+    assert taken.status_code == 201, taken.text
+    for code, (overall, attitude) in others:
         await w.answer_anonymously(
             survey["id"], code, {"overall_satisfaction": overall, "service_attitude": attitude}
         )
@@ -109,6 +126,8 @@ async def _half_year_round(
     assert closed["status"] == "closed"  # all three parties in: it closed itself
     published = await w.call("POST", f"/api/evaluation/rounds/{rid}/publish", bureau)
     assert published["status"] == "published"
+    public = await w.client.get(f"/api/public/evaluation/surveys/{survey['id']}/results")
+    assert public.status_code == 200 and public.json()["respondents"] == len(answers), public.text
     # The recipients' score took the survey as it stood: an unused code can no longer answer, and the
     # published aggregates are the ones the score was computed from.
     late = await w.answer_anonymously(survey["id"], codes[-1], {"overall_satisfaction": 1}, expect=409)

@@ -392,3 +392,11 @@ async def test_a_small_enterprise_is_paid_within_30_days_of_acceptance(
         assert date.fromisoformat(pays(c)["2026-H2"]["released_on"]) == today
         await w.verify_trail(("auditor", LINGWU))
         assert (await every_chain(database_url))["procurement"]["payment"] == 1
+        # A change to the signed contract (合同变更) with its reason, kept in the contract's history.
+        amended = await w.call(
+            "POST",
+            f"/api/procurement/contracts/{cid}/amendments",
+            bureau,
+            json={"reason": "服务范围调整：新增郝家桥镇入户核查", "quantity": "11 个乡镇（街道）入户核查"},
+        )
+        assert amended["id"] == cid, amended

@@ -330,6 +330,10 @@ async def test_lingwu_roster_dispatch_training_and_replacement(
         history = await w.call(
             "GET", f"/api/procurement/workers/{chongxing_worker}/events", ("auditor", LINGWU)
         )
+        chain = await w.call(
+            "GET", f"/api/procurement/workers/{chongxing_worker}/events/verify", ("auditor", LINGWU)
+        )
+        assert chain["ok"] is True, chain
         assert [e["action"] for e in history] == [
             "roster_worker.recruited",
             "roster_worker.train",

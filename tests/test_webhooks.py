@@ -206,6 +206,23 @@ async def test_webhooks_are_signed_retried_logged_replayed_and_disabled(
         assert failed[0]["attempts"] >= 3 and all(a["status"] is None for a in failed[0]["log"])
         assert json.loads(rx.accepted[-1][1])["type"] == "plan.created"  # the live endpoint got it too
 
+        # Turned on again once the receiver is fixed.
+        r = await client.post(f"{hooks}/{gone}/enable", headers=h)
+        assert (r.status_code, r.json()["status"]) == (200, "active"), r.text
+        # Every service offers the same endpoints (jiuzhu_kit.webhooks_api).
+        for prefix in ("staffing", "evaluation"):
+            other = f"/api/{prefix}/webhooks/endpoints"
+            r = await client.post(other, json={"url": rx.url, "event_types": ["plan.*"]}, headers=h)
+            assert r.status_code == 201, r.text
+            eid = r.json()["id"]
+            for path in (f"{other}/{eid}", f"{other}/{eid}/deliveries"):
+                r = await client.get(path, headers=h)
+                assert r.status_code == 200, r.text
+            r = await client.post(f"{other}/{eid}/enable", headers=h)
+            assert (r.status_code, r.json()["status"]) == (200, "active"), r.text
+            r = await client.post(f"{other}/{eid}/replay", json={"since": since}, headers=h)
+            assert (r.status_code, r.json()) == (200, {"enqueued": 0}), r.text
+
 
 class Resolver:
     """A name server that answers what the test says, in turn (DNS rebinding: a public address

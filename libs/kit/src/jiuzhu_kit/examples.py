@@ -1,8 +1,8 @@
 """The contract's examples, produced by tests so they stay true.
 
 Capture: with `JIUZHU_CAPTURE_EXAMPLES=<dir>` (tests only; ignored in prod) a service records each
-JSON request it answers with a 2xx — route template, path and query values, request body and
-response — one JSON line per exchange in `<dir>/<service>-<pid>.jsonl`. `python -m
+request it answers with a 2xx JSON or text answer — route template, path and query values, request body,
+media type and response — one JSON line per exchange in `<dir>/<service>-<pid>.jsonl`. `python -m
 jiuzhu_devtools.examples <dir>` picks one exchange per operation into the service's committed
 `contract_examples.json`; `apply` puts those into the OpenAPI (`make openapi`), and
 tests/test_contract.py validates every example against its schema.
@@ -54,12 +54,14 @@ class CaptureExamples:
             await send(message)
 
         await self.app(scope, receive_, send_)
-        route = scope.get("route")
-        template = getattr(route, "path_format", None)
-        if template is None or not 200 <= head.get("status", 0) < 300 or not head["type"].startswith(JSON):
+        route = scope.get("route")  # a lean route (jiuzhu_kit.lean) has its FastAPI twin's template as path
+        template = getattr(route, "path_format", None) or getattr(route, "path", None)
+        media = head.get("type", "").split(";")[0].strip()
+        if template is None or not 200 <= head.get("status", 0) < 300 or not _recorded(media):
             return
         try:
             body = b"".join(request)
+            answer = b"".join(response)
             line = {
                 "method": scope["method"],
                 "path": template,
@@ -67,12 +69,18 @@ class CaptureExamples:
                 "query": dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))),
                 "request": json.loads(body) if body else None,
                 "status": head["status"],
-                "response": json.loads(b"".join(response)),
+                "media": media,
+                "response": json.loads(answer) if media == JSON else answer.decode("utf-8-sig"),
             }
-        except ValueError:  # not JSON after all
+        except ValueError:  # not JSON (or not UTF-8 text) after all
             return
         with self.file.open("a", encoding="utf-8") as f:
             f.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def _recorded(media: str) -> bool:
+    """JSON answers, and text ones (CSV tables, Mermaid diagrams, HTML pages) as their text."""
+    return media == JSON or media.startswith("text/")
 
 
 def capture_directory(environment: str) -> str | None:
@@ -96,7 +104,8 @@ def apply(schema: dict[str, Any], examples: dict[str, Any]) -> None:
             body = op.get("requestBody", {}).get("content", {}).get(JSON)
             if body is not None and ex.get("request") is not None and "example" not in body:
                 body["example"] = ex["request"]
-            answer = op.get("responses", {}).get(str(ex.get("status")), {}).get("content", {}).get(JSON)
+            content = op.get("responses", {}).get(str(ex.get("status")), {}).get("content", {})
+            answer = content.get(ex.get("media", JSON))
             if answer is not None and "example" not in answer:
                 answer["example"] = ex["response"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -117,6 +117,80 @@ class PartyScoreOut(BaseModel):
     submitted_at: datetime
 
 
+Score = Annotated[
+    str,
+    Field(
+        pattern=r"^-?[0-9]+\.[0-9]{2}$",
+        description="分数 a score or weight as a decimal string with two places (never a float)",
+        examples=["95.86"],
+    ),
+]
+
+
+class ResultTemplate(BaseModel):
+    """评价模板 The indicator template version a result was computed with."""
+
+    id: uuid.UUID = Field(description="模板编号 the template version's id")
+    code: str = Field(
+        description="模板代码 the template's code", examples=["social-assistance-comprehensive"]
+    )
+    version: int = Field(description="模板版本 the template's version number", examples=[1])
+
+
+class ResultDimension(BaseModel):
+    """维度得分 One dimension of the template: its weight, weighted score and each party's score."""
+
+    dimension: str = Field(description="维度代码 the dimension's key", examples=["service_effectiveness"])
+    name: str = Field(description="维度名称 the dimension's name", examples=["服务成效"])
+    weight: Score = Field(description="维度权重 the dimension's weight in percent")
+    score: Score | None = Field(
+        description="维度得分 the dimension's score weighted over the parties that scored it; null if none did"
+    )
+    by_party: dict[str, Score] = Field(
+        description="各主体维度得分 the dimension's score by evaluating party (party kind → score)"
+    )
+
+
+class SensitivityScenario(BaseModel):
+    """敏感性情景 The total and grade if one party's or dimension's weight moved by the shift."""
+
+    shift: str = Field(
+        description="权重变动 which weight moved and how: `party:<kind>±5` or `dimension:<key>±5`",
+        examples=["party:purchaser+5"],
+    )
+    total: Score = Field(description="变动后总分 the total under the shifted weights")
+    grade: str = Field(description="变动后等级 the grade under the shifted weights", examples=["优秀"])
+    changes_grade: bool = Field(description="是否改变等级 whether the shift changes the grade")
+
+
+class Sensitivity(BaseModel):
+    """敏感性分析 How far the grade depends on the weights chosen."""
+
+    shift_points: str = Field(
+        description="变动幅度 the shift applied to each weight, in points", examples=["5"]
+    )
+    grade_stable: bool = Field(description="等级是否稳定 true if no scenario changes the grade")
+    scenarios: list[SensitivityScenario] = Field(description="情景 every shifted-weight scenario")
+
+
+class RoundResult(BaseModel):
+    """评价结果 A closed round's computed result: total, grade, breakdown by dimension and party."""
+
+    total: Score = Field(description="总分 the weighted total, rounded half-up to two places")
+    grade: str = Field(description="等级 the grade's label, read from the rounded total", examples=["优秀"])
+    grade_code: str = Field(description="等级代码 the grade's stable code", examples=["excellent"])
+    passed: bool = Field(description="是否合格 whether the grade passes")
+    rounding: str = Field(description="取舍规则 the rounding rule applied (text)")
+    party_weights_used: dict[str, Score] = Field(
+        description="实际主体权重 the weights of the parties that scored (party kind → percent)"
+    )
+    by_party: dict[str, Score] = Field(description="各主体总分 each party's total (party kind → score)")
+    dimensions: list[ResultDimension] = Field(description="维度明细 the result by dimension")
+    sensitivity: Sensitivity = Field(description="敏感性分析 how the grade depends on the weights")
+    template: ResultTemplate = Field(description="所用模板 the template version the result was computed with")
+    revision: int = Field(description="轮次修订号 the round's revision the result belongs to", examples=[1])
+
+
 class RoundOut(BaseModel):
     """评价轮次 An evaluation round and its result."""
 
@@ -136,7 +210,9 @@ class RoundOut(BaseModel):
     status: str
     revision: int
     appeal_working_days: int
-    result: dict[str, Any] | None
+    result: RoundResult | None = Field(
+        description="评价结果 the computed result once the round is closed; null before (and after an upheld appeal)"
+    )
     closed_at: datetime | None
     published_at: datetime | None
     appeal_deadline: date | None
