@@ -57,10 +57,12 @@ openapi-check: sync
 # The contracts' examples, captured from real responses of the story tests (jiuzhu_kit/examples.py),
 # then merged into the committed openapi.json files. Commit both.
 # Beyond the stories: documents, webhooks, the changes feed, the roster, API keys and every read
-# of the authorisation matrix, so every operation they reach gets its captured examples.
+# of the authorisation matrix, a round closed by hand, so every operation they reach gets its
+# captured examples.
 EXAMPLE_TESTS ?= tests/test_platform_through_gateway.py tests/test_local_rules.py $(wildcard tests/test_story_*.py) \
 	tests/test_documents_through_gateway.py tests/test_webhooks.py \
-	tests/test_changes_feed.py tests/test_workers.py gateway/tests/test_api_keys.py tests/test_authz_reads.py
+	tests/test_changes_feed.py tests/test_workers.py gateway/tests/test_api_keys.py tests/test_authz_reads.py \
+	services/evaluation/tests/test_evaluation_rounds.py
 examples: sync
 	@rm -rf .data/examples
 	@JIUZHU_CAPTURE_EXAMPLES=$(CURDIR)/.data/examples $(RUN) python -m jiuzhu_devtools.testdb -- pytest -q -p no:randomly $(EXAMPLE_TESTS) || true

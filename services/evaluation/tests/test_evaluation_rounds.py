@@ -3,6 +3,7 @@ the payment (灵政办发〔2018〕201号 六(二)); publication, appeal, histor
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 
 import httpx
 
+from jiuzhu_devtools.seeds import LINGWU_PARTIES
 from jiuzhu_evaluation.template.builtin import builtin_id
 
 from .conftest import EVIDENCE, FULL_MARKS, LINGWU, TOWNSHIP_SHEET, USCC
@@ -349,3 +351,33 @@ async def test_scoring_recipients_from_the_survey_closes_it(
     await client.post(f"/rounds/{rid}/publish", headers=auth("bureau", LINGWU))
     view = (await client.get(f"/rounds/{rid}/publication", headers=auth("bureau", LINGWU))).json()
     assert view["recipients"]["respondents"] == 4 + taken
+
+
+async def test_the_bureau_closes_a_round_whose_optional_party_did_not_score(
+    client: httpx.AsyncClient, auth: Auth, open_round: Any, survey_with_codes: Any
+) -> None:
+    parties = copy.deepcopy(LINGWU_PARTIES)
+    parties[1]["required"] = False  # the township may score, need not
+    rnd = await open_round(parties=parties)
+    rid = rnd["id"]
+    sid, codes = await survey_with_codes(rid, 6)
+    await _answer(client, auth, sid, codes)
+    r = await _score(client, auth("bureau", LINGWU), rid, "purchaser", values=FULL_MARKS)
+    assert r.status_code == 201, r.text
+    r = await _score(client, auth("bureau", LINGWU), rid, "recipients", from_survey=True)
+    assert r.status_code == 201, r.text
+    r = await client.get(f"/rounds/{rid}", headers=auth("bureau", LINGWU))
+    assert r.json()["status"] == "open"  # an optional party may still come: no self-close
+    r = await client.post(f"/rounds/{rid}/close", headers=auth("township", TOWNSHIP))
+    assert r.status_code == 403 and r.json()["code"] == "ROLE_FORBIDDEN"  # the bureau closes
+
+    r = await client.post(f"/rounds/{rid}/close", headers=auth("bureau", LINGWU))
+    assert r.status_code == 200, r.text
+    res = r.json()["result"]
+    assert r.json()["status"] == "closed"
+    # The township is left out and the others' weights carry the total:
+    # (40 × 100 + 30 × 82.5) / 70 = 92.5 → 92.50
+    assert res["by_party"] == {"purchaser": "100.00", "recipients": "82.50"}
+    assert res["total"] == "92.50" and res["grade"] == "优秀"
+    r = await _score(client, auth("township", TOWNSHIP), rid, "township", values=TOWNSHIP_SHEET)
+    assert r.status_code == 409 and r.json()["code"] == "ROUND_NOT_OPEN"  # too late once closed
