@@ -265,6 +265,7 @@ INTEGRATION_PATHS = ("/changes", "/webhooks/", "/ocds/", "/calculations/batch")
 CONTRACTOR_PATHS = (
     "/payments",
     "/bids",
+    "/award",
     "/challenges",
     "/complaints",
     "/contractors",
