@@ -38,13 +38,12 @@ from jiuzhu_kit import headerlimit, tracing
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.contract import declare_problems, operation_id
-from jiuzhu_kit.db import UnitOfWorkMiddleware, connect_args, make_engine, make_sessionmaker
+from jiuzhu_kit.db import UnitOfWorkMiddleware, connect_args, make_engine, make_sessionmaker, plain_dsn
 from jiuzhu_kit.examples import CaptureExamples, capture_directory
 from jiuzhu_kit.examples import load as load_examples
 from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.headerlimit import HeaderLimits
 from jiuzhu_kit.observability import AccessLogMiddleware, Metrics, RequestIdMiddleware, configure_logging
-from jiuzhu_kit.writepool import plain_dsn
 
 
 class Gateway:

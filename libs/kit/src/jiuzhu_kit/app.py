@@ -20,7 +20,7 @@ from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.calendar import CalendarStore, calendar_router
 from jiuzhu_kit.contract import declare_problems, operation_id
-from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker
+from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker, plain_dsn
 from jiuzhu_kit.errors import problem_response
 from jiuzhu_kit.examples import CaptureExamples, capture_directory
 from jiuzhu_kit.examples import load as load_examples
@@ -49,11 +49,6 @@ class Health(BaseModel):
     service: str = Field(description="the process: a service's name or `gateway`", examples=["procurement"])
     version: str = Field(description="its version", examples=["0.1.0"])
     database: Literal["ok"] | None = Field(default=None, description="`ok` when the database answered")
-
-
-def plain_dsn(url: str) -> str:
-    """A DATABASE_URL as asyncpg.connect takes it (no SQLAlchemy driver suffix)."""
-    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
 
 
 def _maker(scope: Scope) -> Any:

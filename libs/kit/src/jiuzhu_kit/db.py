@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiuzhu_kit.errors import Conflict, DomainError, InternalError, ServiceUnavailable
-from jiuzhu_kit.settings import KitSettings
+from jiuzhu_kit.settings import KitSettings, to_async_url
 
 log = logging.getLogger("jiuzhu.db")
 _errors_log = logging.getLogger("jiuzhu.errors")  # where unclassified failures are reported
@@ -57,6 +57,40 @@ def connect_args(settings: KitSettings, application_name: str) -> dict[str, Any]
             "lock_timeout": "10000",
         },
     }
+
+
+def plain_dsn(url: str) -> str:
+    """A DATABASE_URL as asyncpg takes it (no SQLAlchemy driver suffix)."""
+    return "postgresql://" + to_async_url(url).removeprefix("postgresql+asyncpg://")
+
+
+class Dedicated:
+    """One asyncpg connection of its own, outside the pools, for what lives on a session: an advisory
+    lock (singleton.Leader), a LISTEN (the gateway's revocations), a loop that must never wait for a
+    request's pool (ratelimit.ClusterWindow). Opened on first use and again after it closed; closing
+    it ends the session and whatever it held."""
+
+    def __init__(self, dsn: str, connect_options: dict[str, Any] | None = None) -> None:
+        self.dsn = dsn
+        self.connect_options = connect_options or {}
+        self._conn: asyncpg.Connection | None = None
+
+    @property
+    def open(self) -> bool:
+        return self._conn is not None and not self._conn.is_closed()
+
+    async def get(self) -> asyncpg.Connection:
+        if self._conn is None or self._conn.is_closed():
+            self._conn = await asyncpg.connect(self.dsn, **self.connect_options)
+        return self._conn
+
+    async def close(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None and not conn.is_closed():
+            try:
+                await conn.close(timeout=1)
+            except Exception:
+                conn.terminate()
 
 
 def make_engine(settings: KitSettings, application_name: str) -> AsyncEngine:

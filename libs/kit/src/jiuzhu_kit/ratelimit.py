@@ -30,8 +30,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import asyncpg
-
+from jiuzhu_kit.db import Dedicated
 from jiuzhu_kit.errors import RateLimited
 
 log = logging.getLogger("jiuzhu.ratelimit")
@@ -165,7 +164,7 @@ class ClusterWindow(LocalWindow):
         self.degraded = False  # the last sync failed: count alone until one succeeds
         self._dirty: dict[tuple[Key, int], int] = {}  # (key, window index) → hits not yet synced
         self._stale_prev: set[Key] = set()  # keys whose previous window others may have added to
-        self._conn: asyncpg.Connection | None = None
+        self._db = Dedicated(dsn, connect_options)
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         self._round: asyncio.Future[None] | None = None
@@ -221,7 +220,7 @@ class ClusterWindow(LocalWindow):
                 await task
             except asyncio.CancelledError:
                 pass
-        await self._drop_connection()
+        await self._db.close()
 
     async def _run(self) -> None:
         while True:
@@ -240,23 +239,10 @@ class ClusterWindow(LocalWindow):
                 if not self.degraded:
                     log.warning("rate-limit sync failed: counting in this process only", exc_info=True)
                 self.degraded = True
-                await self._drop_connection()
+                await self._db.close()
             finally:
                 if done is not None and not done.done():
                     done.set_result(None)
-
-    async def _connection(self) -> asyncpg.Connection:
-        if self._conn is None or self._conn.is_closed():
-            self._conn = await asyncpg.connect(self.dsn, **self.connect_options)
-        return self._conn
-
-    async def _drop_connection(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                await conn.close(timeout=1)
-            except Exception:
-                conn.terminate()
 
     async def sync(self) -> None:
         """Push the hits counted since the last sync, read back the totals (and the previous window
@@ -264,7 +250,7 @@ class ClusterWindow(LocalWindow):
         expired rows."""
         now = time.time()
         if now - self._beat >= self.HEARTBEAT_SECONDS:
-            conn = await self._connection()
+            conn = await self._db.get()
             self.replicas = int(await conn.fetchval(self._sql_heartbeat, self.replica, self.LIVE_SECONDS))
             self._beat = now
         if not self._dirty and not self._stale_prev:
@@ -280,7 +266,7 @@ class ClusterWindow(LocalWindow):
                 rows.setdefault((_bucket(full), int(entry[IDX]) - 1), (full, 0))
         ordered = sorted(rows)  # one lock order for every replica: no deadlocks between syncs
         try:
-            conn = await self._connection()
+            conn = await self._db.get()
             result = await conn.fetch(
                 self._sql_sync,
                 [b for b, _ in ordered],
@@ -359,7 +345,7 @@ def make_window(
 ) -> LocalWindow:
     """The window a setting names: `cluster` needs a database (without one it is `local`)."""
     if policy == "cluster" and database_url:
-        from jiuzhu_kit.writepool import plain_dsn
+        from jiuzhu_kit.db import plain_dsn
 
         return ClusterWindow(plain_dsn(database_url), schema, connect_options, sync_seconds, error, max_keys)
     return LocalWindow(max_keys)

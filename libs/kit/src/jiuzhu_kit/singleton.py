@@ -19,7 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
+from jiuzhu_kit.db import Dedicated
 
 log = logging.getLogger("jiuzhu.singleton")
 
@@ -40,7 +40,7 @@ class Leader:
         self.connect_options = connect_options or {}
         self.leading = False
         self.runs = 0
-        self._conn: asyncpg.Connection | None = None
+        self._db = Dedicated(dsn, self.connect_options)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -58,25 +58,20 @@ class Leader:
         await self._release()
 
     async def _release(self) -> None:
-        conn, self._conn = self._conn, None
         self.leading = False
-        if conn is not None and not conn.is_closed():
-            try:
-                await conn.close(timeout=1)  # ends the session: the lock goes with it
-            except Exception:
-                conn.terminate()
+        await self._db.close()  # ends the session: the lock goes with it
 
     async def try_lead(self) -> bool:
         """Hold the lock (kept while this replica's connection lives), or learn that another does."""
-        if self._conn is None or self._conn.is_closed():
-            self.leading = False
-            self._conn = await asyncpg.connect(self.dsn, **self.connect_options)
+        if not self._db.open:
+            self.leading = False  # the lock went with the session
+        conn = await self._db.get()
         if not self.leading:
             self.leading = bool(
-                await self._conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", self.name)
+                await conn.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", self.name)
             )
         else:  # still ours? (a connection silently gone would fail here)
-            await self._conn.fetchval("SELECT 1")
+            await conn.fetchval("SELECT 1")
         return self.leading
 
     async def _run(self) -> None:

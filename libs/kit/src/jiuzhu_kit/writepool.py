@@ -22,13 +22,8 @@ from typing import Any
 
 import asyncpg
 
-from jiuzhu_kit.db import DatabaseUnavailable, classify_db_error, connect_args
-from jiuzhu_kit.settings import KitSettings, to_async_url
-
-
-def plain_dsn(url: str) -> str:
-    """The URL as asyncpg takes it (no SQLAlchemy driver suffix)."""
-    return "postgresql://" + to_async_url(url).removeprefix("postgresql+asyncpg://")
+from jiuzhu_kit.db import DatabaseUnavailable, classify_db_error, connect_args, plain_dsn
+from jiuzhu_kit.settings import KitSettings
 
 
 def _json_out(value: bytes) -> Any:

@@ -14,11 +14,10 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from jiuzhu_kit.db import connect_args
+from jiuzhu_kit.db import connect_args, plain_dsn
 from jiuzhu_kit.documents.api import Documents, sweep_orphans
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_kit.singleton import Leader
-from jiuzhu_kit.writepool import plain_dsn
 
 log = logging.getLogger("jiuzhu.documents.sweep")
 
