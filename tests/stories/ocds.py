@@ -183,7 +183,10 @@ class Checker:
         releases = releases_pkg["releases"]
         f.releases += len(releases)
         (record,) = records_pkg["records"]
-        assert record["releases"] == releases, f"{pid}: the record embeds other releases than the package"
+        assert record["releases"] == releases, (
+            f"{pid}: the record embeds other releases than the package",
+            next(((x, y) for x, y in zip(record["releases"], releases, strict=False) if x != y), None),
+        )
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # a duplicate id in an array would be merged wrongly
             merged = self.merger.create_compiled_release(deepcopy(releases))

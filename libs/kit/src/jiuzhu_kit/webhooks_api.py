@@ -176,7 +176,9 @@ def webhooks_router() -> APIRouter:
     ) -> list[EndpointOut]:
         """Your endpoints, with their state (a disabled one says why)."""
         e = _hooks(request).t.endpoint
-        rows = await session.execute(select(e).where(e.c.owner_sub == principal.sub).order_by(e.c.created_at))
+        rows = await session.execute(
+            select(e).where(e.c.owner_sub == principal.sub).order_by(e.c.created_at, e.c.id)
+        )
         return [EndpointOut(**_out(r)) for r in rows]
 
     @router.get("/{endpoint_id}", response_model=EndpointOut, responses=responses(WebhookEndpointNotFound))

@@ -51,7 +51,7 @@ class RoundRepository:
         )
 
     async def appeals(self, round_id: uuid.UUID) -> list[Appeal]:
-        q = select(Appeal).where(Appeal.round_id == round_id).order_by(Appeal.filed_at)
+        q = select(Appeal).where(Appeal.round_id == round_id).order_by(Appeal.filed_at, Appeal.id)
         return list((await self.session.execute(q)).scalars())
 
     async def appeal(self, round_id: uuid.UUID, appeal_id: uuid.UUID) -> Appeal | None:
@@ -63,6 +63,6 @@ class RoundRepository:
             select(EvaluationRound)
             .where(EvaluationRound.contractor_uscc == uscc, EvaluationRound.published_at.is_not(None))
             .where(EvaluationRound.total.is_not(None))
-            .order_by(EvaluationRound.published_at)
+            .order_by(EvaluationRound.published_at, EvaluationRound.id)
         )
         return list((await self.session.execute(q)).scalars())

@@ -133,7 +133,9 @@ async def of_project(session: AsyncSession, project: Project) -> list[Challenge]
     return list(
         (
             await session.execute(
-                select(Challenge).where(Challenge.project_id == project.id).order_by(Challenge.submitted_on)
+                select(Challenge)
+                .where(Challenge.project_id == project.id)
+                .order_by(Challenge.submitted_on, Challenge.id)
             )
         ).scalars()
     )

@@ -106,7 +106,9 @@ async def of_project(session: AsyncSession, project: Project) -> list[Complaint]
     return list(
         (
             await session.execute(
-                select(Complaint).where(Complaint.project_id == project.id).order_by(Complaint.filed_on)
+                select(Complaint)
+                .where(Complaint.project_id == project.id)
+                .order_by(Complaint.filed_on, Complaint.id)
             )
         ).scalars()
     )

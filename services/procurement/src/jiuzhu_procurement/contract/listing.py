@@ -70,7 +70,9 @@ async def contracts(
     pays: dict[uuid.UUID, list[PaymentOut]] = defaultdict(list)
     ids = [c.id for c in rows]
     for p in (
-        await session.execute(select(Payment).where(Payment.contract_id.in_(ids)).order_by(Payment.due_on))
+        await session.execute(
+            select(Payment).where(Payment.contract_id.in_(ids)).order_by(Payment.due_on, Payment.id)
+        )
     ).scalars():
         pays[p.contract_id].append(PaymentOut.model_validate(p))
 

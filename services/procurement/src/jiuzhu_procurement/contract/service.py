@@ -92,7 +92,9 @@ async def get(session: AsyncSession, principal: Principal, contract_id: uuid.UUI
 async def out(session: AsyncSession, c: Contract, principal: Principal) -> ContractOut:
     """The contract with its payments, as `principal` may see it (contract/policy.py)."""
     pays = (
-        await session.execute(select(Payment).where(Payment.contract_id == c.id).order_by(Payment.due_on))
+        await session.execute(
+            select(Payment).where(Payment.contract_id == c.id).order_by(Payment.due_on, Payment.id)
+        )
     ).scalars()
     o = ContractOut.model_validate(c)
     o.payments = [PaymentOut.model_validate(p) for p in pays]

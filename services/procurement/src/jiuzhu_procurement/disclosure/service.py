@@ -100,7 +100,7 @@ async def releases(session: AsyncSession, app_state: Any, p: Project) -> tuple[s
                 select(Bid)
                 # Opened bids only: a sealed or withdrawn one has no bidder or price to publish, ever.
                 .where(Bid.project_id == p.id, Bid.sealed.is_(None), Bid.withdrawn_at.is_(None))
-                .order_by(Bid.submitted_at)
+                .order_by(Bid.submitted_at, Bid.id)  # a frozen clock submits several at one instant
             )
         )
         .scalars()

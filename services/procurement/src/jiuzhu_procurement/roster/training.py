@@ -84,7 +84,7 @@ async def status(
             await session.execute(
                 select(Worker)
                 .where(Worker.contract_id == c.id, Worker.status.in_(DISPATCHED))
-                .order_by(Worker.created_at)
+                .order_by(Worker.created_at, Worker.id)
             )
         ).scalars()
     ]
