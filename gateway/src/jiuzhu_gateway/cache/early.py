@@ -10,6 +10,8 @@ credential, a CORS request, a forwarded client address, a conditional the ordina
 
 from __future__ import annotations
 
+import logging
+import random
 import time
 
 from jiuzhu_gateway.cache.public import HIT, PublicCache, fresh
@@ -82,7 +84,10 @@ class EarlyHits:
         # it (or the shared counters due for a sync), the ordinary way decides and answers.
         if self.window.hit(self.limit, ("public", route.service, client[0] if client else "unknown")):
             return None
-        rid = request_id_for(h.get(b"x-request-id", b""))
+        incoming = h.get(b"x-request-id")
+        # uuid4 reads the OS's randomness (a system call) on every request: a request id needs
+        # uniqueness, not secrecy — the same 32 hex digits, from the process's generator.
+        rid = request_id_for(incoming) if incoming is not None else f"{random.getrandbits(128):032x}"
         not_modified = fresh(entry, h)
         head = _head(entry, not_modified) + b"x-request-id: %s\r\nage: %d\r\nx-cache: %s\r\n" % (
             rid.encode("latin-1"),
@@ -91,13 +96,16 @@ class EarlyHits:
         )
         status = 304 if not_modified else entry.status
         self.cache.hits.inc()
-        token = request_id_var.set(rid)
+        telemetry = self.proxy.telemetry
+        logged = telemetry.access_log and telemetry.log.isEnabledFor(logging.INFO)
+        token = request_id_var.set(rid) if logged else None  # the access line names the request
         try:
-            self.proxy.telemetry.record(
+            telemetry.record(
                 {"method": "GET", "path": path}, route.label, status, time.perf_counter() - start, "public"
             )
         finally:
-            request_id_var.reset(token)
+            if token is not None:
+                request_id_var.reset(token)
         return head, b"" if not_modified else entry.body
 
 
@@ -105,11 +113,30 @@ def _head(entry: Entry, not_modified: bool) -> bytes:
     """The status line and stored headers on the wire, made once per entry."""
     if not_modified:
         if entry.wire_304 is None:
-            entry.wire_304 = _lines(b"HTTP/1.1 304 Not Modified\r\n", entry.not_modified)
+            entry.wire_304 = _lines(b"HTTP/1.1 304 Not Modified\r\n", _cors(entry.not_modified))
         return entry.wire_304
     if entry.wire is None:
-        entry.wire = _lines(b"HTTP/1.1 %d %s\r\n" % (entry.status, _reason(entry.status)), entry.headers)
+        status_line = b"HTTP/1.1 %d %s\r\n" % (entry.status, _reason(entry.status))
+        entry.wire = _lines(status_line, _cors(entry.headers))
     return entry.wire
+
+
+def _cors(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """What the gateway's CORS layer (cors.py, Starlette's) does to an answer to a request without
+    `Origin` — the only ones answered here: `Origin` joins `Vary`, in one header where the first was."""
+    varies = [v for k, v in headers if k == b"vary"]
+    vary = b", ".join([*varies, b"Origin"])
+    if not varies:
+        return [*headers, (b"vary", vary)]
+    out, placed = [], False
+    for k, v in headers:
+        if k == b"vary":
+            if not placed:
+                out.append((k, vary))
+                placed = True
+        else:
+            out.append((k, v))
+    return out
 
 
 def _lines(status_line: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:

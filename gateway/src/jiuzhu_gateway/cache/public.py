@@ -233,7 +233,7 @@ def fresh(entry: Entry, headers: dict[bytes, bytes]) -> bool:
     """The client's copy is current (RFC 9110 13.2.2: If-None-Match first, else If-Modified-Since)."""
     inm = headers.get(b"if-none-match")
     if inm is not None:
-        return entry.etag is not None and etag_matches(inm, entry.etag)
+        return entry.etag is not None and (inm == entry.etag or etag_matches(inm, entry.etag))
     ims = headers.get(b"if-modified-since")
     if ims is None:
         return False

@@ -32,8 +32,9 @@ class Store:
         self.bytes = 0
         self.entries: OrderedDict[Key, Entry] = OrderedDict()
         # The request headers each path's answer varies on (learned from its answers), so a lookup
-        # knows its full key. Bounded with the entries.
-        self.vary: OrderedDict[str, tuple[bytes, ...]] = OrderedDict()
+        # knows its full key; kept while the path has entries (`held` counts them).
+        self.vary: dict[str, tuple[bytes, ...]] = {}
+        self.held: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -61,16 +62,13 @@ class Store:
         if entry.size > self.max_bytes or self.max_entries <= 0:
             return False
         known = self.vary.get(target)
-        if known != names:
-            if known is not None:  # the answer's Vary changed: the old keys are unreachable
-                self._drop_target(target)
-            self.vary[target] = names
-        self.vary.move_to_end(target)
-        while len(self.vary) > self.max_entries:
-            self._drop_target(next(iter(self.vary)))
+        if known is not None and known != names:  # the answer's Vary changed: old keys unreachable
+            self._drop_target(target)
         key: Key = (target, tuple(request_headers.get(n) for n in names))
         if key in self.entries:
             self._drop(key)
+        self.vary[target] = names
+        self.held[target] = self.held.get(target, 0) + 1
         self.entries[key] = entry
         self.bytes += entry.size
         while len(self.entries) > self.max_entries or self.bytes > self.max_bytes:
@@ -80,13 +78,19 @@ class Store:
     def clear(self) -> None:
         self.entries.clear()
         self.vary.clear()
+        self.held.clear()
         self.bytes = 0
 
     def _drop(self, key: Key) -> None:
         entry = self.entries.pop(key)
         self.bytes -= entry.size
+        target = key[0]
+        left = self.held[target] - 1
+        if left:
+            self.held[target] = left
+        else:
+            del self.held[target], self.vary[target]
 
     def _drop_target(self, target: str) -> None:
-        self.vary.pop(target, None)
         for key in [k for k in self.entries if k[0] == target]:
             self._drop(key)

@@ -79,6 +79,17 @@ EarlyAnswer = Callable[
 _early: EarlyAnswer | None = None
 
 
+_defaults: tuple[object, bytes] = (None, b"")
+
+
+def _default_headers(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """uvicorn's date and server headers as bytes; uvicorn replaces the list when the second turns."""
+    global _defaults
+    if _defaults[0] is not headers:
+        _defaults = (headers, b"".join(k + b": " + v + b"\r\n" for k, v in headers))
+    return _defaults[1]
+
+
 def answer_early(hook: EarlyAnswer | None) -> None:
     """Let `hook` answer GETs in the protocol, before the app (see the module's docstring)."""
     global _early
@@ -173,13 +184,17 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             return False
         head, body = answer
         keep_alive = parser.should_keep_alive()
-        out = [head]
-        for name, value in self.server_state.default_headers:  # date, server: as uvicorn's answers
-            out += [name, b": ", value, b"\r\n"]
-        out.append(b"\r\n" if keep_alive else b"connection: close\r\n\r\n")
-        out.append(body)
         self._answered = True
-        self.transport.write(b"".join(out))
+        self.transport.write(
+            b"".join(
+                (
+                    head,
+                    _default_headers(self.server_state.default_headers),
+                    b"\r\n" if keep_alive else b"connection: close\r\n\r\n",
+                    body,
+                )
+            )
+        )
         if keep_alive:
             self.on_response_complete()  # counts it, arms the keep-alive timer
         else:
