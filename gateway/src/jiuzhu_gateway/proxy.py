@@ -20,11 +20,12 @@ import re
 import time
 from collections.abc import Awaitable
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from jiuzhu_gateway import SERVICES
 from jiuzhu_gateway.cache import PublicCache
 from jiuzhu_gateway.cache.policy import CONDITIONAL
+from jiuzhu_gateway.cache.public import Renew
 from jiuzhu_gateway.credentials import Authenticator, Caller
 from jiuzhu_gateway.errors import ApiKeyInvalid, PathInvalid, RouteNotFound, send_problem
 from jiuzhu_gateway.ratelimit import RateLimits
@@ -33,7 +34,7 @@ from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import DROP_REQUEST, BodyStreamed, Route, Upstream
 from jiuzhu_kit import clock, tracing
 from jiuzhu_kit.errors import DomainError
-from jiuzhu_kit.observability import request_id_for, request_id_var
+from jiuzhu_kit.observability import new_request_id, request_id_for, request_id_var
 
 log = logging.getLogger("jiuzhu.gateway")
 
@@ -141,7 +142,8 @@ class Proxy:
                         sent = [h for h in out if h[0] not in CONDITIONAL] if fill else out
                         return upstream.forward(scope, receive, to, route, sent, rid)
 
-                    status = await self.cache.serve(scope, send, headers, rid, route.service, fetch)
+                    renew = _renewer(upstream, scope, route, out)
+                    status = await self.cache.serve(scope, send, headers, rid, route.service, fetch, renew)
                 else:
                     status = await upstream.forward(scope, receive, send, route, out, rid)
             except DomainError as err:
@@ -238,6 +240,26 @@ class Proxy:
         if host is not None:
             out.append((b"x-forwarded-host", host))
         out.append((b"x-forwarded-prefix", route.prefix.encode()))
+
+
+def _renewer(upstream: Upstream, scope: Scope, route: Route, out: list[tuple[bytes, bytes]]) -> Renew:
+    """The same GET again as the gateway's own request (a new request id, no conditionals, no
+    client connection kept alive by it), to renew a cache entry in the background."""
+    copy = {
+        k: scope[k] for k in ("type", "method", "path", "raw_path", "query_string", "client") if k in scope
+    }
+    copy["headers"] = []  # no body
+    sent = [h for h in out if h[0] not in CONDITIONAL and h[0] != b"x-request-id"]
+
+    async def renew(to: Send) -> int:
+        rid = new_request_id().encode()
+        return await upstream.forward(copy, _no_body, to, route, [*sent, (b"x-request-id", rid)], rid)
+
+    return renew
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _check_segments(rest: str) -> None:

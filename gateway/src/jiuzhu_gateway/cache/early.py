@@ -77,7 +77,8 @@ class EarlyHits:
         target = path + "?" + query.decode("latin-1") if query else path
         store = self.cache.store
         key = store.key(target, h)
-        entry = store.get(key, time.monotonic()) if key is not None else None
+        now = time.monotonic()
+        entry = store.get(key, now) if key is not None else None
         if entry is None:
             return None
         # The per-address limit of anonymous public reads, as PublicCache's callers apply it; over
@@ -91,11 +92,12 @@ class EarlyHits:
         not_modified = fresh(entry, h)
         head = _head(entry, not_modified) + b"x-request-id: %s\r\nage: %d\r\nx-cache: %s\r\n" % (
             rid.encode("latin-1"),
-            time.monotonic() - entry.stored_at,
+            now - entry.stored_at,
             HIT,
         )
         status = 304 if not_modified else entry.status
         self.cache.hits.inc()
+        self.cache.renew_soon(target, entry, now)
         telemetry = self.proxy.telemetry
         logged = telemetry.access_log and telemetry.log.isEnabledFor(logging.INFO)
         token = request_id_var.set(rid) if logged else None  # the access line names the request

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from email.utils import parsedate_to_datetime
@@ -27,7 +28,10 @@ from jiuzhu_kit.observability import Metrics
 # The upstream call with the given `send`; `fill`: without the client's conditional headers (the
 # whole answer is wanted, to store), else the request as it came.
 Fetch = Callable[[Send, bool], Awaitable[int]]
+# The same request again, unconditional, as a new request of the gateway's own (no client): renewal.
+Renew = Callable[[Send], Awaitable[int]]
 HIT, MISS = b"HIT", b"MISS"
+log = logging.getLogger("jiuzhu.gateway.cache")
 
 
 class PublicCache:
@@ -40,6 +44,7 @@ class PublicCache:
         self.clock_header = clock_header
         self.generation = 0  # bumped by every flush: a fill begun before it is not stored
         self.inflight: dict[str, asyncio.Future[None]] = {}
+        self._renewals: set[asyncio.Task[None]] = set()
         self.lookups = Counter(
             "gateway_cache_lookups_total",
             "Anonymous public reads by how the cache answered: hit, miss (filled from the upstream)",
@@ -79,6 +84,7 @@ class PublicCache:
         request_id: bytes,
         service: str,
         fetch: Fetch,
+        renew: Renew,
     ) -> int:
         qs: bytes = scope["query_string"]
         target: str = scope["path"] + "?" + qs.decode("latin-1") if qs else scope["path"]
@@ -88,6 +94,7 @@ class PublicCache:
             entry = self._lookup(target, headers, now)
             if entry is not None:
                 self.hits.inc()
+                self.renew_soon(target, entry, now)
                 return await _answer(entry, headers, send, request_id, HIT, now)
             waiting = self.inflight.get(target)
             if waiting is not None:  # another request is filling it: its answer serves this one too
@@ -120,6 +127,8 @@ class PublicCache:
             if entry is None:
                 return status  # passed through as it came
             if generation == self.generation and collector.names is not None:
+                # what a renewal needs: the request again, and the headers of its key
+                entry.renew = ({n: headers[n] for n in collector.names if n in headers}, renew)
                 self.store.put(target, collector.names, headers, entry)
             return await _answer(entry, headers, send, request_id, MISS, time.monotonic())
         finally:
@@ -127,9 +136,46 @@ class PublicCache:
                 del self.inflight[target]
             done.set_result(None)
 
+    def renew_soon(self, target: str, entry: Entry, now: float) -> None:
+        """Read in its last quarter of life, an entry is fetched again in the background, so a
+        page read all the time never expires into a gap of misses while the upstream answers. Each
+        stored answer still lives its own max-age at most: nothing stale is served."""
+        if (
+            entry.renew is None
+            or entry.expires - now > (entry.expires - entry.stored_at) / 4
+            or target in self.inflight
+        ):
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.inflight[target] = done
+        task = asyncio.get_running_loop().create_task(self._renew(target, entry, done))
+        self._renewals.add(task)
+        task.add_done_callback(self._renewals.discard)
+
+    async def _renew(self, target: str, entry: Entry, done: asyncio.Future[None]) -> None:
+        assert entry.renew is not None
+        generation = self.generation
+        collector = _Collector(_discard, self.max_seconds, self.max_entry_bytes)
+        headers, renew = entry.renew
+        try:
+            await renew(collector.send)
+            fresh_entry = collector.entry
+            if fresh_entry is not None and collector.names is not None and generation == self.generation:
+                fresh_entry.renew = entry.renew
+                self.store.put(target, collector.names, headers, fresh_entry)
+        except Exception as exc:  # the entry just expires; the next reader fills it
+            log.info("renewing %s failed: %r", target, exc)
+        finally:
+            del self.inflight[target]
+            done.set_result(None)
+
     def _lookup(self, target: str, headers: dict[bytes, bytes], now: float) -> Entry | None:
         key = self.store.key(target, headers)
         return self.store.get(key, now) if key is not None else None
+
+
+async def _discard(message: Message) -> None:
+    return None
 
 
 def _no_cache(headers: dict[bytes, bytes]) -> bool:

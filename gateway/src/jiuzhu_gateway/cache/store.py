@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 Key = tuple[str, tuple[bytes | None, ...]]
 
@@ -20,6 +22,8 @@ class Entry:
     size: int = field(init=False)
     wire: bytes | None = None  # the 200's status line and headers as sent (cache/early.py)
     wire_304: bytes | None = None
+    # (the request headers of its key, how to fetch it again): set once stored (PublicCache.renew_soon)
+    renew: tuple[dict[bytes, bytes], Callable[[Any], Awaitable[int]]] | None = None
 
     def __post_init__(self) -> None:
         self.size = len(self.body) + sum(len(k) + len(v) for k, v in self.headers) + 64
