@@ -50,6 +50,7 @@ class EarlyHits:
         self.ordinary = ORDINARY | ({cache.clock_header} if cache.clock_header else set())
         self.window: LocalWindow = proxy.limits.window
         self.limit = proxy.limits.public
+        self.routes = {r.prefix: r for r in proxy.routes if r.public}  # /api/public/<service>
 
     def __call__(
         self, url: bytes, headers: list[tuple[bytes, bytes]], client: tuple[str, int] | None
@@ -62,18 +63,16 @@ class EarlyHits:
             path = raw_path.decode("ascii")
         except UnicodeDecodeError:
             return None
-        route = self.proxy.match(path)
-        if route is None or not route.public:
+        end = path.find("/", len(PUBLIC))
+        route = self.routes.get(path[:end] if end > 0 else path)  # as Route.matches, one lookup
+        if route is None:
             return None
         rest = path[len(route.prefix) :]
         if "/." in rest or "//" in rest:
             return None
-        h: dict[bytes, bytes] = {}
-        ordinary = self.ordinary
-        for k, v in headers:
-            if k in ordinary:
-                return None
-            h[k] = v
+        h = dict(headers)  # the last of repeated headers, as the proxy reads them
+        if not self.ordinary.isdisjoint(h):
+            return None
         target = path + "?" + query.decode("latin-1") if query else path
         store = self.cache.store
         key = store.key(target, h)

@@ -47,6 +47,8 @@ class Store:
         names = self.vary.get(target)
         if names is None:
             return None
+        if len(names) == 1:  # the usual case (Accept-Language): no generator
+            return target, (request_headers.get(names[0]),)
         return target, tuple(request_headers.get(n) for n in names)
 
     def get(self, key: Key, now: float) -> Entry | None:
