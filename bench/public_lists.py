@@ -22,14 +22,15 @@ after: the machine is shared, every figure moves with it.
 
 Measured 2026-12-03 before the gateway cache (2 shared cores, load ≈ 10–14): nginx 10,063 req/s (200)
 and 14,230 (304); the gateway 26.4 (0.003×) and 30.0 (0.002×): each answer ran the list query.
-With the cache (jiuzhu_gateway.cache: anonymous public reads kept ≤ 1 s, hits answered in the
-protocol before the ASGI app), 2026-12-04, load ≈ 10: nginx 65,370 / 72,866 req/s, the gateway
-13,540 (0.21×) / 20,768 (0.29×); over 5 runs 0.16–0.27× and 0.20–0.29×. Neither bar is met on
-an idle-ish machine: a minimal Python server (uvloop + httptools, one canned answer, nothing else)
-reaches ≈ 70–88k req/s here, and what remains per hit is uvicorn's protocol (a parser callback per
-header, the scope it builds per request, the keep-alive timer) and ours (route, key, limit, metrics,
-request id) — ≈ 30–45 µs a hit against nginx's ≈ 12–15. Under heavy load (the 2026-12-03 figures),
-nginx slows more than the gateway and the ratios rise.
+With the cache (jiuzhu_gateway.cache: anonymous public reads kept ≤ 1 s, renewed in the background
+while read, hits answered in the protocol before the ASGI app), 2026-12-04, five runs of this code,
+load average 10–15 (other suites running): nginx 46–61k req/s (200), 59–97k (304); the gateway
+10.0–16.7k (0.20–0.36×) and 10.3–28.0k (0.11–0.48×). Neither bar is met: a minimal Python server
+(uvloop + httptools, one canned answer, nothing else) reaches ≈ 70–88k req/s here, and what
+remains per hit is uvicorn's protocol (a parser callback per header, the scope it builds per
+request, the keep-alive timer) and ours (route, key, limit, metrics, request id) — ≈ 30–45 µs a hit
+against nginx's ≈ 12–15. Under heavier load nginx slows more than the gateway and the ratios rise
+(a previous attempt reported 0.40–0.53 and 0.37–0.60 with nginx at ≈ 10–14k).
 """
 
 from __future__ import annotations
