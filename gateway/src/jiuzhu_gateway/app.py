@@ -20,6 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from jiuzhu_gateway import SERVICES, VERSION
 from jiuzhu_gateway.apikeys.endpoints import router as api_keys_router
+from jiuzhu_gateway.cache import PublicCache
+from jiuzhu_gateway.cache.early import EarlyHits
 from jiuzhu_gateway.changes.endpoints import router as changes_router
 from jiuzhu_gateway.cors import Cors
 from jiuzhu_gateway.credentials import Authenticator
@@ -34,7 +36,7 @@ from jiuzhu_gateway.revocations import RevocationListener
 from jiuzhu_gateway.settings import GatewaySettings
 from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import Upstream
-from jiuzhu_kit import headerlimit, tracing
+from jiuzhu_kit import clock, headerlimit, tracing
 from jiuzhu_kit.audit import AuditLog
 from jiuzhu_kit.auth import TokenVerifier
 from jiuzhu_kit.contract import declare_problems, operation_id
@@ -128,7 +130,8 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         if cfg.database_url
         else None
     )
-    proxy = Proxy(cfg, upstreams, auth, limits, telemetry)
+    cache = PublicCache(cfg, metrics, None if not cfg.clock_header else clock.HEADER.lower().encode())
+    proxy = Proxy(cfg, upstreams, auth, limits, telemetry, cache)
     inner.state.rate_limits = limits
     inner.state.revocations = revocations
     inner.state.settings = cfg
@@ -157,6 +160,8 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         inner.add_middleware(CaptureExamples, service="gateway", directory=directory)
 
     headerlimit.configure(cfg.header_limits)  # the protocol's, when uvicorn runs ours
+    # Cache hits answered by that protocol before the ASGI app (not while tracing: each request is a span).
+    headerlimit.answer_early(EarlyHits(proxy, cache) if cache.enabled and not traced else None)
     app: ASGIApp = Gateway(inner, proxy, cfg.header_limits)
     # Preflights answered before authentication: allowed origins get CORS headers, others a 403 problem.
     app = Cors(app, cfg.cors_origins)

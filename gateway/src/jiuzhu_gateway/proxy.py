@@ -18,10 +18,14 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Awaitable
 
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from jiuzhu_gateway import SERVICES
+from jiuzhu_gateway.cache import PublicCache
+from jiuzhu_gateway.cache.policy import CONDITIONAL
+from jiuzhu_gateway.cache.public import Renew
 from jiuzhu_gateway.credentials import Authenticator, Caller
 from jiuzhu_gateway.errors import ApiKeyInvalid, PathInvalid, RouteNotFound, send_problem
 from jiuzhu_gateway.ratelimit import RateLimits
@@ -30,7 +34,7 @@ from jiuzhu_gateway.telemetry import Telemetry
 from jiuzhu_gateway.upstream import DROP_REQUEST, BodyStreamed, Route, Upstream
 from jiuzhu_kit import clock, tracing
 from jiuzhu_kit.errors import DomainError
-from jiuzhu_kit.observability import request_id_for, request_id_var
+from jiuzhu_kit.observability import new_request_id, request_id_for, request_id_var
 
 log = logging.getLogger("jiuzhu.gateway")
 
@@ -78,6 +82,7 @@ class Proxy:
         auth: Authenticator,
         limits: RateLimits,
         telemetry: Telemetry,
+        cache: PublicCache,
     ) -> None:
         self.settings = settings
         self.routes = build_routes(settings)
@@ -85,6 +90,7 @@ class Proxy:
         self.auth = auth
         self.limits = limits
         self.telemetry = telemetry
+        self.cache = cache
         self.anonymous = parse_anonymous(settings.anonymous_routes)
         self.public_reads = parse_anonymous(settings.public_reads)
         self.drop = dropped_headers(settings)
@@ -119,7 +125,7 @@ class Proxy:
         principal = "-"
         try:
             try:
-                caller = await self._admit(scope, route, headers)
+                caller, public_read = await self._admit(scope, route, headers)
                 if caller is not None:
                     principal = caller.principal
                     out.append((b"authorization", caller.authorization.encode("latin-1")))
@@ -129,7 +135,17 @@ class Proxy:
                 out.append((b"x-request-id", rid))
                 if self.traced:  # the service's span continues this request's trace
                     out = tracing.inject_headers(out)
-                status = await self.upstreams[route.service].forward(scope, receive, send, route, out, rid)
+                upstream = self.upstreams[route.service]
+                if public_read and self.cache.usable(scope, headers):
+
+                    def fetch(to: Send, fill: bool) -> Awaitable[int]:
+                        sent = [h for h in out if h[0] not in CONDITIONAL] if fill else out
+                        return upstream.forward(scope, receive, to, route, sent, rid)
+
+                    renew = _renewer(upstream, scope, route, out)
+                    status = await self.cache.serve(scope, send, headers, rid, route.service, fetch, renew)
+                else:
+                    status = await upstream.forward(scope, receive, send, route, out, rid)
             except DomainError as err:
                 status = err.status
                 await send_problem(scope, send, err, rid_s)
@@ -143,11 +159,16 @@ class Proxy:
                 status = 499  # the client went away
                 raise
         finally:
+            if scope["method"] not in SAFE and not 400 <= status < 499:
+                self.cache.flush()  # a write went through (or may have): public answers may differ now
             self.telemetry.record(scope, route.label, status, time.perf_counter() - start, principal)
             request_id_var.reset(token)
 
-    async def _admit(self, scope: Scope, route: Route, headers: dict[bytes, bytes]) -> Caller | None:
-        """Authenticate and rate-limit; None for calls that need no credential."""
+    async def _admit(
+        self, scope: Scope, route: Route, headers: dict[bytes, bytes]
+    ) -> tuple[Caller | None, bool]:
+        """Authenticate and rate-limit: (the caller, None for calls that need no credential; whether
+        it is a read of public data)."""
         rest = scope["path"][len(route.prefix) :] or "/"
         if "/." in rest or "//" in rest:
             _check_segments(rest)
@@ -156,13 +177,14 @@ class Proxy:
         if route.public or rest.startswith("/public/"):
             if scope["method"] in SAFE:
                 await self._public_read(scope, route, headers)
-            else:  # survey answers and other public writes: a much tighter budget, per address
-                await self.limits.enforce(self.limits.public_write, "public", route.service, _client(scope))
-            return None
+                return None, True
+            # survey answers and other public writes: a much tighter budget, per address
+            await self.limits.enforce(self.limits.public_write, "public", route.service, _client(scope))
+            return None, False
         if rest in HIDDEN_PATHS:
             raise RouteNotFound()
         if (rest in OPEN_PATHS or rest.startswith(DOCS_ASSETS)) and scope["method"] in SAFE:
-            return None
+            return None, False
         method = scope["method"]
         credential = b"authorization" in headers or b"x-api-key" in headers
         for m, service, pattern in self.public_reads:
@@ -170,20 +192,20 @@ class Proxy:
             # a signed-in caller more (its own local rule packs, `GET …/rules/local-packs`).
             if not credential and m == method and service == route.service and pattern.match(rest):
                 await self._public_read(scope, route, headers)
-                return None
+                return None, True
         for m, service, pattern in self.anonymous:
             if m == method and service == route.service and pattern.match(rest):
                 await self.limits.enforce(
                     self.limits.public_write, "anonymous", route.service, _client(scope)
                 )
-                return None
+                return None, False
         api_key = headers.get(b"x-api-key")
         if api_key is None:
             caller = await self.auth.authenticate(headers.get(b"authorization"), None)
         else:
             caller = await self._by_key(scope, api_key)
         await self.limits.enforce(self.limits.principal, "principal", caller.principal)
-        return caller
+        return caller, False
 
     async def _public_read(self, scope: Scope, route: Route, headers: dict[bytes, bytes]) -> None:
         """Anonymous: limited per client address. A portal naming itself with an API key of role
@@ -218,6 +240,26 @@ class Proxy:
         if host is not None:
             out.append((b"x-forwarded-host", host))
         out.append((b"x-forwarded-prefix", route.prefix.encode()))
+
+
+def _renewer(upstream: Upstream, scope: Scope, route: Route, out: list[tuple[bytes, bytes]]) -> Renew:
+    """The same GET again as the gateway's own request (a new request id, no conditionals, no
+    client connection kept alive by it), to renew a cache entry in the background."""
+    copy = {
+        k: scope[k] for k in ("type", "method", "path", "raw_path", "query_string", "client") if k in scope
+    }
+    copy["headers"] = []  # no body
+    sent = [h for h in out if h[0] not in CONDITIONAL and h[0] != b"x-request-id"]
+
+    async def renew(to: Send) -> int:
+        rid = new_request_id().encode()
+        return await upstream.forward(copy, _no_body, to, route, [*sent, (b"x-request-id", rid)], rid)
+
+    return renew
+
+
+async def _no_body() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
 
 
 def _check_segments(rest: str) -> None:

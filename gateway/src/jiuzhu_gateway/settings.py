@@ -101,5 +101,13 @@ class GatewaySettings(KitSettings):
     max_header_bytes: int = Field(default=16 * 1024, ge=4096)
     max_header_field_bytes: int = Field(default=8 * 1024, ge=1024)
 
+    # The shared cache of anonymous public reads (jiuzhu_gateway.cache): an answer is kept for its
+    # max-age but at most this long — the staleness a reader can see after a write that did not go
+    # through this gateway (another replica, a worker); writes through it flush the cache. 0: off.
+    cache_max_seconds: float = Field(default=1.0, ge=0)
+    cache_max_entries: int = Field(default=2000, ge=0)
+    cache_max_bytes: int = Field(default=32 * 1024 * 1024, ge=0)
+    cache_max_entry_bytes: int = Field(default=1024 * 1024, ge=0)  # larger answers pass through
+
     openapi_cache_seconds: float = 300.0
     access_log: bool = True

@@ -7,13 +7,18 @@ Two layers, the same limits (`KitSettings.max_header_*`, set by each app factory
   is still arriving — so a 50 MB header is never held in memory;
 - `HeaderLimits.refusal` in the request pipeline (kit middleware, gateway): the same rule for any
   other server or protocol (`--http h11`, in-process tests).
+
+The protocol also lets an app answer a plain GET before any ASGI machinery (`answer_early`): the
+gateway's public cache hits (jiuzhu_gateway.cache.early), where the per-request task, scope and
+send/receive cost more than the answer itself. Only one request at a time per connection takes that
+way (never behind a pipelined request still being answered), only HTTP/1.1, never an upgrade.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from starlette.requests import Request
@@ -66,6 +71,31 @@ def configure(limits: HeaderLimits) -> None:
     _limits = limits
 
 
+# (request target, headers as uvicorn lowercased them, client address) → the answer's status line and
+# headers (each line ending in CRLF, no blank line) and its body; None: the app answers as usual.
+EarlyAnswer = Callable[
+    [bytes, list[tuple[bytes, bytes]], "tuple[str, int] | None"], "tuple[bytes, bytes] | None"
+]
+_early: EarlyAnswer | None = None
+
+
+_defaults: tuple[object, bytes] = (None, b"")
+
+
+def _default_headers(headers: list[tuple[bytes, bytes]]) -> bytes:
+    """uvicorn's date and server headers as bytes; uvicorn replaces the list when the second turns."""
+    global _defaults
+    if _defaults[0] is not headers:
+        _defaults = (headers, b"".join(k + b": " + v + b"\r\n" for k, v in headers))
+    return _defaults[1]
+
+
+def answer_early(hook: EarlyAnswer | None) -> None:
+    """Let `hook` answer GETs in the protocol, before the app (see the module's docstring)."""
+    global _early
+    _early = hook
+
+
 LINGER_BYTES = 1024 * 1024
 LINGER_SECONDS = 2.0
 
@@ -83,6 +113,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     _head_total = 0
     _refused = False
     _discarded = 0
+    _answered = False  # this request was answered early: its parser events are none of the app's
 
     def data_received(self, data: bytes) -> None:
         if self._refused:  # lingering after the 431 (see _refuse): drain a little, then stop reading
@@ -101,6 +132,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._in_head, self._head_bytes, self._head_count, self._head_total = True, 0, 0, 0
+        self._answered = False
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -123,7 +155,52 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
+        if _early is not None and self._answer_early(_early):
+            return
         super().on_headers_complete()
+
+    def on_body(self, body: bytes) -> None:
+        if not self._answered:
+            super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if not self._answered:
+            super().on_message_complete()
+
+    def _answer_early(self, hook: EarlyAnswer) -> bool:
+        parser = self.parser
+        if (
+            parser.get_method() != b"GET"
+            or parser.get_http_version() != "1.1"
+            or parser.should_upgrade()
+            or self.expect_100_continue
+            or not (self.cycle is None or self.cycle.response_complete)  # a request still answered
+            or self.flow.write_paused
+            or self.transport.is_closing()
+        ):
+            return False
+        answer = hook(self.url, self.headers, self.client)
+        if answer is None:
+            return False
+        head, body = answer
+        keep_alive = parser.should_keep_alive()
+        self._answered = True
+        self.transport.write(
+            b"".join(
+                (
+                    head,
+                    _default_headers(self.server_state.default_headers),
+                    b"\r\n" if keep_alive else b"connection: close\r\n\r\n",
+                    body,
+                )
+            )
+        )
+        if keep_alive:
+            self.on_response_complete()  # counts it, arms the keep-alive timer
+        else:
+            self.server_state.total_requests += 1
+            self.transport.close()
+        return True
 
     def send_400_response(self, msg: str) -> None:
         if self._refused:

@@ -1,0 +1,150 @@
+"""Cache hits answered in the server's protocol, before any ASGI machinery (jiuzhu_kit.headerlimit's
+`answer_early`): the same answer, the same rate limit and metrics as through the proxy (proxy.py →
+PublicCache.serve), without the per-request task, scope, middleware and send/receive calls — at
+tens of thousands of answers a second those are most of the cost (bench/public_lists.py).
+
+Anything unusual goes the ordinary way, which answers it fully: a miss or an expired entry, a
+credential, a CORS request, a forwarded client address, a conditional the ordinary way handles
+(`Cache-Control: no-cache`), an encoded path, a limit reached (the ordinary way sends the 429).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+from jiuzhu_gateway.cache.public import HIT, PublicCache, fresh
+from jiuzhu_gateway.cache.store import Entry
+from jiuzhu_gateway.proxy import Proxy
+from jiuzhu_kit.observability import request_id_for, request_id_var
+from jiuzhu_kit.ratelimit import LocalWindow
+
+# Request headers that send a request the ordinary way: a credential (never from cache), a cookie,
+# CORS (its headers are added around the proxy), the client's address as a proxy saw it, a body,
+# a demand for a fresh answer, a trace to continue, the test clock.
+ORDINARY = frozenset(
+    {
+        b"authorization",
+        b"x-api-key",
+        b"cookie",
+        b"origin",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+        b"forwarded",
+        b"content-length",
+        b"transfer-encoding",
+        b"cache-control",
+        b"pragma",
+        b"traceparent",
+    }
+)
+PUBLIC = b"/api/public/"
+
+
+class EarlyHits:
+    def __init__(self, proxy: Proxy, cache: PublicCache) -> None:
+        self.proxy = proxy
+        self.cache = cache
+        self.ordinary = ORDINARY | ({cache.clock_header} if cache.clock_header else set())
+        self.window: LocalWindow = proxy.limits.window
+        self.limit = proxy.limits.public
+        self.routes = {r.prefix: r for r in proxy.routes if r.public}  # /api/public/<service>
+
+    def __call__(
+        self, url: bytes, headers: list[tuple[bytes, bytes]], client: tuple[str, int] | None
+    ) -> tuple[bytes, bytes] | None:
+        start = time.perf_counter()
+        if not url.startswith(PUBLIC) or b"%" in url or b"#" in url:
+            return None
+        raw_path, _, query = url.partition(b"?")
+        try:
+            path = raw_path.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+        end = path.find("/", len(PUBLIC))
+        route = self.routes.get(path[:end] if end > 0 else path)  # as Route.matches, one lookup
+        if route is None:
+            return None
+        rest = path[len(route.prefix) :]
+        if "/." in rest or "//" in rest:
+            return None
+        h = dict(headers)  # the last of repeated headers, as the proxy reads them
+        if not self.ordinary.isdisjoint(h):
+            return None
+        target = path + "?" + query.decode("latin-1") if query else path
+        store = self.cache.store
+        key = store.key(target, h)
+        now = time.monotonic()
+        entry = store.get(key, now) if key is not None else None
+        if entry is None:
+            return None
+        # The per-address limit of anonymous public reads, as PublicCache's callers apply it; over
+        # it (or the shared counters due for a sync), the ordinary way decides and answers.
+        if self.window.hit(self.limit, ("public", route.service, client[0] if client else "unknown")):
+            return None
+        incoming = h.get(b"x-request-id")
+        # uuid4 reads the OS's randomness (a system call) on every request: a request id needs
+        # uniqueness, not secrecy — the same 32 hex digits, from the process's generator.
+        rid = request_id_for(incoming) if incoming is not None else f"{random.getrandbits(128):032x}"
+        not_modified = fresh(entry, h)
+        head = _head(entry, not_modified) + b"x-request-id: %s\r\nage: %d\r\nx-cache: %s\r\n" % (
+            rid.encode("latin-1"),
+            now - entry.stored_at,
+            HIT,
+        )
+        status = 304 if not_modified else entry.status
+        self.cache.hits.inc()
+        self.cache.renew_soon(target, entry, now)
+        telemetry = self.proxy.telemetry
+        logged = telemetry.access_log and telemetry.log.isEnabledFor(logging.INFO)
+        token = request_id_var.set(rid) if logged else None  # the access line names the request
+        try:
+            telemetry.record(
+                {"method": "GET", "path": path}, route.label, status, time.perf_counter() - start, "public"
+            )
+        finally:
+            if token is not None:
+                request_id_var.reset(token)
+        return head, b"" if not_modified else entry.body
+
+
+def _head(entry: Entry, not_modified: bool) -> bytes:
+    """The status line and stored headers on the wire, made once per entry."""
+    if not_modified:
+        if entry.wire_304 is None:
+            entry.wire_304 = _lines(b"HTTP/1.1 304 Not Modified\r\n", _cors(entry.not_modified))
+        return entry.wire_304
+    if entry.wire is None:
+        status_line = b"HTTP/1.1 %d %s\r\n" % (entry.status, _reason(entry.status))
+        entry.wire = _lines(status_line, _cors(entry.headers))
+    return entry.wire
+
+
+def _cors(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """What the gateway's CORS layer (cors.py, Starlette's) does to an answer to a request without
+    `Origin` — the only ones answered here: `Origin` joins `Vary`, in one header where the first was."""
+    varies = [v for k, v in headers if k == b"vary"]
+    vary = b", ".join([*varies, b"Origin"])
+    if not varies:
+        return [*headers, (b"vary", vary)]
+    out, placed = [], False
+    for k, v in headers:
+        if k == b"vary":
+            if not placed:
+                out.append((k, vary))
+                placed = True
+        else:
+            out.append((k, v))
+    return out
+
+
+def _lines(status_line: bytes, headers: list[tuple[bytes, bytes]]) -> bytes:
+    return status_line + b"".join(k + b": " + v + b"\r\n" for k, v in headers)
+
+
+def _reason(status: int) -> bytes:
+    from http import HTTPStatus
+
+    return HTTPStatus(status).phrase.encode("ascii")

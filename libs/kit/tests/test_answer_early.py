@@ -1,0 +1,114 @@
+"""The kit protocol's early answers (jiuzhu_kit.headerlimit.answer_early, the gateway's cache hits)
+against a real uvicorn server: keep-alive, pipelining in order, HEAD, `Connection: close`, HTTP/1.0
+and bodies all still behave as HTTP says."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httptools
+import pytest
+
+from jiuzhu_devtools.run import wait_ready
+from jiuzhu_devtools.services import UVICORN_HTTP
+from jiuzhu_devtools.testing import free_port
+
+HERE = Path(__file__).parent
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, int]]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "uvicorn", "--factory", "--app-dir", str(HERE), "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--http", UVICORN_HTTP, "--log-level", "warning", "early_app:create"]
+    proc = subprocess.Popen(cmd)
+    try:
+        wait_ready([f"http://127.0.0.1:{port}/ready"], timeout=60)
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+class _Responses:
+    """Responses parsed off one connection, in order (no HEAD among them: a parser can't know)."""
+
+    def __init__(self) -> None:
+        self.parser = httptools.HttpResponseParser(self)
+        self.done: list[tuple[int, dict[bytes, bytes], bytes]] = []
+        self._headers: dict[bytes, bytes] = {}
+        self._body = b""
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers[name.lower()] = value
+
+    def on_body(self, body: bytes) -> None:
+        self._body += body
+
+    def on_message_complete(self) -> None:
+        self.done.append((self.parser.get_status_code(), self._headers, self._body))
+        self._headers, self._body = {}, b""
+
+
+def _exchange(
+    addr: tuple[str, int], raw: bytes, count: int
+) -> tuple[list[tuple[int, dict[bytes, bytes], bytes]], bool]:
+    """Send `raw` in one write; the first `count` responses, and whether the server then closed."""
+    got = _Responses()
+    with socket.create_connection(addr, timeout=5) as s:
+        s.sendall(raw)
+        while len(got.done) < count:
+            data = s.recv(65536)
+            assert data, f"closed after {len(got.done)} responses"
+            got.parser.feed_data(data)
+        s.settimeout(0.5)
+        try:
+            closed = s.recv(1) == b""
+        except TimeoutError:
+            closed = False
+    return got.done, closed
+
+
+def _get(path: str, extra: bytes = b"") -> bytes:
+    return b"GET " + path.encode() + b" HTTP/1.1\r\nHost: t\r\n" + extra + b"\r\n"
+
+
+def test_keep_alive_and_pipelining_keep_order(server: tuple[str, int]) -> None:
+    # An early answer never overtakes a request before it that the app is still answering: behind
+    # /slow, the rest of the batch is the app's, in order.
+    raw = _get("/early/1") + _get("/early/2") + _get("/slow") + _get("/early/3") + _get("/other")
+    done, closed = _exchange(server, raw, 5)
+    assert [b for _, _, b in done] == [
+        b"early /early/1",
+        b"early /early/2",
+        b"asgi GET /slow",
+        b"asgi GET /early/3",
+        b"asgi GET /other",
+    ]
+    assert all(status == 200 for status, _, _ in done) and not closed
+    assert all(b"date" in h and b"server" in h for _, h, _ in done)  # as uvicorn's own answers
+
+
+def test_connection_close_is_honoured(server: tuple[str, int]) -> None:
+    done, closed = _exchange(server, _get("/early/x", b"Connection: close\r\n"), 1)
+    assert done[0][2] == b"early /early/x" and done[0][1][b"connection"] == b"close"
+    assert closed
+
+
+def test_head_http10_and_bodies_go_to_the_app(server: tuple[str, int]) -> None:
+    with socket.create_connection(server, timeout=5) as s:
+        s.sendall(b"HEAD /early/h HTTP/1.1\r\nHost: t\r\n\r\n")
+        head = s.recv(65536)
+    assert head.startswith(b"HTTP/1.1 200") and head.endswith(b"\r\n\r\n")  # no body after a HEAD
+    assert b"content-length: 18" in head.lower()  # the app answered it: "asgi HEAD /early/h"
+    done, closed = _exchange(server, b"GET /early/10 HTTP/1.0\r\nHost: t\r\n\r\n", 1)
+    assert done[0][2] == b"asgi GET /early/10" and closed
+    body = b"GET /early/b HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+    done, _ = _exchange(server, body + _get("/early/after"), 2)
+    # the early hook answers a GET with a body too (the gateway's refuses those); the body is
+    # consumed, not read as the next request
+    assert [b for _, _, b in done] == [b"early /early/b", b"early /early/after"]
