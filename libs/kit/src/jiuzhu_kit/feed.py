@@ -41,6 +41,8 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
+    Boolean,
     ColumnClause,
     ColumnElement,
     Select,
@@ -57,6 +59,8 @@ from sqlalchemy import (
     select,
     tuple_,
 )
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import divisions
@@ -276,39 +280,56 @@ class Feed:
 
     def _statement(self, kinds: tuple[str, ...], *, expand: bool, after: bool) -> Select[Any]:
         """The page's query for these types (built once per shape; the reader's prefix, the
-        cursor and the limit are parameters): the window of events after the cursor below the
-        horizon, each row's verdict (true/false when its policy decides on the jurisdiction alone,
-        NULL when Python decides) and its JSON."""
+        cursor and the limit are parameters). Its window is the events after the cursor below the
+        horizon; each gets a verdict (true/false when its policy decides on the jurisdiction
+        alone, NULL when Python decides). Rows come back as runs, each starting at a row Python
+        decides (its event id) and holding the JSON of the changes shown after it, joined: a
+        page of projects is one row. `last` is the window's last position."""
         key = (kinds, expand, after)
         if (cached := self._statements.get(key)) is not None:
             return cached
         t = self.table
-        columns = [c for c in t.c if c.name in WINDOW or (expand and c.name == "data")]
-        window = select(*columns).where(t.c.xid < HORIZON, t.c.aggregate_type.in_(kinds))
+        window = select(*(c for c in t.c if c.name in WINDOW or (expand and c.name == "data")))
+        window = window.where(t.c.xid < HORIZON, t.c.aggregate_type.in_(kinds))
         if after:
             window = window.where(
                 tuple_(t.c.xid, t.c.id) > tuple_(bindparam("after_xid"), bindparam("after_id"))
             )
-        w = window.order_by(t.c.xid, t.c.id).limit(bindparam("limit")).subquery("w")
         prefix = bindparam("prefix", type_=String())
         verdicts = {  # Principal.covers in SQL: the record's current division starts with the reader's prefix
             kind: func.coalesce(func.starts_with(division, prefix), False)
             for kind in kinds
-            if (division := self.sources[kind].division(w.c.aggregate_id)) is not None
+            if (division := self.sources[kind].division(t.c.aggregate_id)) is not None
         }
-        # A CASE runs only the branch of the row's type: one index probe per row.
-        verdict = case(verdicts, value=w.c.aggregate_type) if verdicts else null()
+        # A CASE runs only the branch of the row's type: one index probe per row (of the window
+        # only: the LIMIT below stops the scan first).
+        verdict = case(verdicts, value=t.c.aggregate_type) if verdicts else cast(null(), Boolean())
+        e = (
+            window.add_columns(verdict.label("ok"))
+            .order_by(t.c.xid, t.c.id)
+            .limit(bindparam("limit"))
+            .subquery("e")
+        )
+        undecided = e.c.ok.is_(None)
+        if len(verdicts) < len(kinds):  # a new run at each row Python decides
+            run: ColumnElement[Any] = func.count().filter(undecided).over(order_by=(e.c.xid, e.c.id))
+        else:
+            run = literal_column("0")
+        w = select(e, run.label("run")).subquery("w")
         doc: ColumnElement[str] = literal_column(
             CHANGE_JSON.format(aggregate="coalesce(w.data::text, 'null')" if expand else "'null'")
         )
-        # The event's own columns only for the rows Python decides (the others cost nothing to read).
-        python = [k for k in kinds if k not in verdicts]
-        raw = (
-            [case((w.c.aggregate_type.in_(python), c)).label(f"event_{c.name}") for c in w.c]
-            if python
-            else []
+        query = (
+            select(
+                func.string_agg(doc, aggregate_order_by(literal_column("','"), w.c.xid, w.c.id))
+                .filter(w.c.ok)
+                .label("docs"),
+                func.max(pg_array([w.c.xid, w.c.id])).label("last"),
+                func.max(w.c.id).filter(w.c.ok.is_(None)).label("undecided"),
+            )
+            .group_by(w.c.run)
+            .order_by(w.c.run)
         )
-        query = select(verdict, doc, w.c.xid, w.c.id, *raw).order_by(w.c.xid, w.c.id)
         self._statements[key] = query
         return query
 
@@ -324,31 +345,45 @@ class Feed:
     ) -> bytes:
         """One page as `ChangesPage` JSON. One query reads the page's window of events and, for
         the aggregate types whose policy decides on the jurisdiction alone (`Source.division`),
-        the decision and each change's JSON too: those rows cost Python a list append. The other
-        types' rows are decided as the webhooks decide them (`decide`) and written here."""
+        decides them and writes their JSON, joined (`_statement`). The rows of the other types
+        are read again by id and decided as the webhooks decide them (`decide`)."""
         kinds = self.readable(principal, only)
         params: dict[str, Any] = {"limit": limit, "prefix": divisions.prefix(principal.division)}
         if cursor:
             params["after_xid"], params["after_id"] = parse_position(cursor)
-        query = self._statement(tuple(kinds), expand=expand, after=bool(cursor))
-        rows = (await session.execute(query, params)).all()
-        if not rows:
+        runs = (
+            await session.execute(self._statement(tuple(kinds), expand=expand, after=bool(cursor)), params)
+        ).all()
+        if not runs:
             return _json({"items": [], "next_cursor": cursor})
-        names = [c.name for c in self.table.c if c.name in WINDOW or (expand and c.name == "data")]
-        undecided = [dict(zip(names, r[4:], strict=True)) for r in rows if r[0] is None]
-        shown = {  # the changes Python shows, by position
-            i["position"]: i
-            for i in (await self.decide(session, principal, undecided, expand=expand) if undecided else ())
-        }
+        shown = await self._decided(
+            session, principal, [r.undecided for r in runs if r.undecided is not None], expand
+        )
         items: list[str] = []
-        for ok, text, xid, event_id, *_ in rows:
-            if ok:
-                items.append(text)
-            elif ok is None and (item := shown.get(position(xid, event_id))) is not None:
-                item["occurred_at"] = _iso(item["occurred_at"])
-                items.append(_json(item).decode())
-        next_cursor = position(rows[-1][2], rows[-1][3])
+        for docs, _, event_id in runs:
+            if event_id is not None and (item := shown.get(event_id)) is not None:
+                items.append(item)
+            if docs is not None:
+                items.append(docs)
+        next_cursor = position(*runs[-1].last)
         return f'{{"items":[{",".join(items)}],"next_cursor":"{next_cursor}"}}'.encode()
+
+    async def _decided(
+        self, session: AsyncSession, principal: Principal, ids: list[int], expand: bool
+    ) -> dict[int, str]:
+        """The JSON of the changes among these events that Python decides and shows, by event id."""
+        if not ids:
+            return {}
+        t = self.table
+        columns = [c for c in t.c if c.name in WINDOW or (expand and c.name == "data")]
+        result = await session.execute(select(*columns).where(t.c.id == any_array(ids, BigInteger())))
+        rows = [dict(r) for r in result.mappings().all()]
+        ids_at = {position(r["xid"], r["id"]): r["id"] for r in rows}
+        out = {}
+        for item in await self.decide(session, principal, rows, expand=expand):
+            item["occurred_at"] = _iso(item["occurred_at"])
+            out[ids_at[item["position"]]] = _json(item).decode()
+        return out
 
     async def visible(
         self, session: AsyncSession, principal: Principal, rows: list[dict[str, Any]], *, expand: bool
