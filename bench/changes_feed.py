@@ -8,12 +8,20 @@ for procurement + gateway, dropped afterwards).
    reads them: aggregate type, id, seq, action, time, jurisdiction). A city auditor's token pages
    `GET /api/procurement/changes?limit=1000` from the start to the end, one page at a time on one
    keep-alive connection; the figure is changes per second through the gateway (target ≥ 50,000/s),
-   the same drain straight to the service is the reference. Every change is counted once.
+   the same drain straight to the service is the reference. Every change is counted once. The
+   two sides alternate, BENCH_FEED_DRAINS (2) times each, and each side's best counts (the first
+   drain meets a cold table).
 2. Write → visible: BENCH_FEED_WRITERS clients create plans through the gateway at
    BENCH_FEED_RATE writes/s in total (200) for BENCH_FEED_SECONDS (10) while one follower pages the
    feed from its end (`limit=1000`, no pause when a page was full, 20 ms when empty). Latency is
    from the 201 (the write committed before it: the unit of work holds the response until then) to
    the follower's page that shows its `plan.created`; p99 target ≤ 1 s.
+
+The transparency publisher (jiuzhu_kit.transparency) is off here: its first run would append the
+million bulk-inserted events to the log in one transaction (minutes of one core, measured ~2.5 min
+under load) while the direct drain runs, so the reference would be measured against a busy process
+and the gateway's drain against an idle one. Written one by one, events reach the log in its
+periodic runs instead; that cost belongs to bench.transparency_log.
 """
 
 from __future__ import annotations
@@ -40,6 +48,7 @@ PAGE = 1000
 RATE = float(os.environ.get("BENCH_FEED_RATE", "200"))
 SECONDS = float(os.environ.get("BENCH_FEED_SECONDS", "10"))
 WRITERS = int(os.environ.get("BENCH_FEED_WRITERS", "16"))
+DRAINS = int(os.environ.get("BENCH_FEED_DRAINS", "2"))  # per side, alternated
 
 
 async def _seed_changes(dsn: str) -> None:
@@ -183,6 +192,7 @@ def main() -> list[dict[str, Any]]:
             "GATEWAY_LOG_LEVEL": "WARNING",
             "GATEWAY_UPSTREAM_PROCUREMENT": f"http://127.0.0.1:{svc}",
             "GATEWAY_RATE_LIMIT_PRINCIPAL": "10000000/minute",
+            "JIUZHU_TRANSPARENCY_PUBLISHER": "false",
         }
         try:
             t = time.perf_counter()
@@ -194,10 +204,16 @@ def main() -> list[dict[str, Any]]:
             wait_ready([f"http://127.0.0.1:{svc}/readyz", f"http://127.0.0.1:{gw}/healthz"], timeout=300)
             settings = KitSettings(JWT_SECRET=SECRET, DATABASE_URL="")
             token = issue_token(settings, "bench", ["auditor"], CITY)
-            direct_s, direct_n = asyncio.run(_drain(svc, "", token))
-            through_s, through_n = asyncio.run(_drain(gw, "/api/procurement", token))
-            assert direct_n == through_n == CHANGES, (direct_n, through_n)
-            rate, ref = through_n / through_s, direct_n / direct_s
+            # Alternated, twice, each side's best: the first drain reads the table cold (from disk
+            # into the caches) and would hand the second a warm one.
+            rates: dict[str, list[float]] = {"direct": [], "gateway": []}
+            for _ in range(DRAINS):
+                for side, port, prefix in (("direct", svc, ""), ("gateway", gw, "/api/procurement")):
+                    took, seen = asyncio.run(_drain(port, prefix, token))
+                    assert seen == CHANGES, (side, seen)
+                    rates[side].append(seen / took)
+                    print(f"   drain {side}: {seen / took:,.0f} changes/s", flush=True)
+            rate, ref = max(rates["gateway"]), max(rates["direct"])
             rows.append(
                 row(
                     f"drain {CHANGES:,} changes, pages of {PAGE}, through the gateway",

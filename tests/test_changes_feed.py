@@ -240,3 +240,50 @@ async def test_the_feed_is_scoped_by_each_aggregates_read_policy(
         r = await feed(("bureau", "440103"), cursor="not-a-cursor")
         assert (r.status_code, r.json()["code"]) == (400, "CURSOR_INVALID")
         assert json.loads(r.text)["status"] == 400
+
+
+async def test_postgres_writes_a_change_as_python_does(
+    live_stack: LiveStack, token: Callable[..., str], database_url: str
+) -> None:
+    """A page mixes changes Postgres decides and writes (plans: their policy decides on the
+    jurisdiction alone) with changes Python decides (contractors): both carry the position and the
+    time exactly as jiuzhu_kit.feed writes them from the audit row, and the same fields."""
+    from jiuzhu_kit.feed import _iso, position
+
+    year = test_today().year
+    async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=30) as client:
+        walk = Walk(client, token)
+        plan = await walk.plan("440103", year, LINES, "荔湾区购买服务计划")
+        await walk.register(uscc("52", "440103", 11), "荔湾区测试社工服务社二", "440103")
+        r = await client.get(
+            "/api/procurement/changes", params={"limit": 1000}, headers=walk.h("bureau", "440103")
+        )
+        assert r.status_code == 200, r.text
+        items = r.json()["items"]
+    con = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        events = {
+            (e["aggregate_type"], e["aggregate_id"], e["seq"]): e
+            for e in await con.fetch(
+                "SELECT id, xid, aggregate_type, aggregate_id, seq, occurred_at FROM procurement.audit_event"
+            )
+        }
+    finally:
+        await con.close()
+    kinds = {i["aggregate_type"] for i in items}
+    assert {"plan", "contractor"} <= kinds, kinds
+    assert any(i["aggregate_id"] == plan for i in items)
+    for i in items:
+        e = events[(i["aggregate_type"], i["aggregate_id"], i["revision"])]
+        assert i["position"] == position(e["xid"], e["id"])
+        assert i["occurred_at"] == _iso(e["occurred_at"])
+        assert list(i) == [
+            "position",
+            "aggregate_type",
+            "aggregate_id",
+            "revision",
+            "event",
+            "occurred_at",
+            "division",
+            "aggregate",
+        ]

@@ -17,7 +17,10 @@ aggregate type's read policy decides the role (as for a history), the record (`m
 aggregate's current row; a record the reader may not see, or that no longer exists, is skipped),
 the event (`event_visible`) and the fields (`view`, for `?expand=true`). A role that reads none of
 the service's aggregates gets 403 ROLE_FORBIDDEN. Events of kinds no source is registered for
-(calendar years, local rule packs) are not in the feed.
+(calendar years, local rule packs) are not in the feed. Where a policy decides on the jurisdiction
+alone (`ReadPolicy.decides_on_jurisdiction`: projects, plans, …), the page's own query makes the
+same decision on the current row and writes the change's JSON (`page_json`): a drain of a million
+changes then spends its time in Postgres's C, not in a Python loop over every row.
 
 `next_cursor` is always the position to resume from (a feed has no last page): after the last
 change examined, which may be beyond the last one shown when the reader may not see the rest.
@@ -36,9 +39,31 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import ARRAY, ColumnClause, Table, Uuid, any_, bindparam, literal_column, select, tuple_
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    ColumnClause,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    Uuid,
+    any_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    select,
+    tuple_,
+)
+from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import array as pg_array
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_kit import divisions
 from jiuzhu_kit.auth import Principal, PrincipalDep, RoleForbidden
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import responses
@@ -50,16 +75,67 @@ MAX_LIMIT = 1000  # a synchroniser drains in big pages
 # Transactions below this id have all ended: the feed's horizon.
 HORIZON: ColumnClause[Any] = literal_column("(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint")
 
+# The event columns a page reads (and `data` with `expand=true`).
+WINDOW = frozenset(
+    {"id", "xid", "aggregate_type", "aggregate_id", "seq", "action", "occurred_at", "jurisdiction"}
+)
+
+# A change as `Change` JSON, written by Postgres from the window `w` (feed.page_json): the position
+# is `position()`'s base64url of `[xid,id]`, the time as pydantic writes it (UTC as `Z`, micro-
+# seconds only when there are any). `{aggregate}`: the expanded aggregate's SQL, or 'null'.
+CHANGE_JSON = """format(
+    '{{"position":"%s","aggregate_type":%s,"aggregate_id":%s,"revision":%s,"event":%s,"occurred_at":"%s","division":%s,"aggregate":%s}}',
+    rtrim(translate(encode(convert_to('[' || w.xid || ',' || w.id || ']', 'UTF8'), 'base64'), '+/', '-_'), '='),
+    to_json(w.aggregate_type), to_json(w.aggregate_id), w.seq, to_json(w.action),
+    to_char(w.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+        || coalesce(nullif(to_char(w.occurred_at AT TIME ZONE 'UTC', '.US'), '.000000'), '') || 'Z',
+    coalesce(to_json(w.jurisdiction)::text, 'null'), {aggregate})"""
+
 # Rows the policy decides on, by aggregate id (a payment's row is its contract, a challenge's its project).
 Loader = Callable[[AsyncSession, Sequence[str]], Awaitable[Mapping[str, Any]]]
 
 
 @dataclass(frozen=True)
 class Source:
-    """One aggregate type in the feed: its read policy and how to load the rows it decides on."""
+    """One aggregate type in the feed: its read policy and how to load the rows it decides on.
+    `through` (child model, its column naming the parent) when the policy decides on a parent's row
+    (a challenge on its project): lets the page's SQL find that row too (`division`)."""
 
     policy: ReadPolicy[Any]
     load: Loader
+    through: tuple[Any, str] | None = None
+
+    def division(self, aggregate_id: ColumnElement[Any]) -> ColumnElement[Any] | None:
+        """SQL: the aggregate's current jurisdiction (NULL once it no longer exists), when its
+        policy decides on that alone (`ReadPolicy.decides_on_jurisdiction`); None: the policy
+        decides in Python, on the row `load` reads."""
+        policy = self.policy
+        if not policy.decides_on_jurisdiction:
+            return None
+        model: Any = policy.model
+        # An id that is no UUID names no record (as `by_id` skips it) instead of failing the cast.
+        key = case(
+            (func.pg_input_is_valid(aggregate_id, literal_column("'uuid'")), cast(aggregate_id, Uuid()))
+        )
+        query = select(getattr(model, policy.division_attr))
+        if self.through is None:
+            return query.where(model.id == key).scalar_subquery()
+        child, parent_attr = self.through
+        return (
+            query.join(child, getattr(child, parent_attr) == model.id)
+            .where(child.id == key)
+            .scalar_subquery()
+        )
+
+
+def jurisdictional(policy: ReadPolicy[Any], through: tuple[Any, str] | None = None) -> Source:
+    """The source of an aggregate whose policy decides on the jurisdiction alone (of its own row,
+    or of its parent's `through` (child model, parent column)): the feed decides its changes in
+    the page's SQL; webhooks load its rows narrow (the id and the jurisdiction column)."""
+    if not policy.decides_on_jurisdiction:
+        raise ValueError(f"{type(policy).__name__} decides on more than the jurisdiction")
+    rows = by_id(policy.model, policy.division_attr)
+    return Source(policy, rows if through is None else via(through[0], through[1], rows), through)
 
 
 def by_id(model: Any, *columns: str) -> Loader:
@@ -186,6 +262,7 @@ class Feed:
     def __init__(self, table: Table, sources: Mapping[str, Source]) -> None:
         self.table = table
         self.sources = dict(sources)
+        self._statements: dict[tuple[tuple[str, ...], bool, bool], Select[Any]] = {}
 
     def readable(self, principal: Principal, only: set[str] | None = None) -> list[str]:
         """The aggregate types whose history this reader's role may read (none at all → 403), of
@@ -201,56 +278,60 @@ class Feed:
             raise RoleForbidden()
         return sorted(k for k in out if only is None or k in only)
 
-    async def rows(
-        self,
-        session: AsyncSession,
-        principal: Principal,
-        *,
-        cursor: str | None,
-        limit: int,
-        expand: bool,
-        only: set[str] | None = None,
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """The changes of one page this reader may see, as plain dicts of `Change`'s fields, and
-        the cursor to resume from."""
-        kinds = self.readable(principal, only)
+    def _statement(self, kinds: tuple[str, ...], *, expand: bool, after: bool) -> Select[Any]:
+        """The page's query for these types (built once per shape; the reader's prefix, the
+        cursor and the limit are parameters). Its window is the events after the cursor below the
+        horizon; each gets a verdict (true/false when its policy decides on the jurisdiction
+        alone, NULL when Python decides). Rows come back as runs, each starting at a row Python
+        decides (its event id) and holding the JSON of the changes shown after it, joined: a
+        page of projects is one row. `last` is the window's last position."""
+        key = (kinds, expand, after)
+        if (cached := self._statements.get(key)) is not None:
+            return cached
         t = self.table
-        query = select(
-            t.c.id,
-            t.c.xid,
-            t.c.aggregate_type,
-            t.c.aggregate_id,
-            t.c.seq,
-            t.c.action,
-            t.c.occurred_at,
-            t.c.jurisdiction,
-            *((t.c.data,) if expand else ()),
-        ).where(t.c.xid < HORIZON, t.c.aggregate_type.in_(kinds))
-        if cursor:
-            query = query.where(tuple_(t.c.xid, t.c.id) > tuple_(*parse_position(cursor)))
-        result = await session.execute(query.order_by(t.c.xid, t.c.id).limit(limit))
-        keys = list(result.keys())
-        rows = [dict(zip(keys, r, strict=True)) for r in result.all()]
-        if not rows:
-            return [], cursor
-        items = await self.decide(session, principal, rows, expand=expand)
-        last = rows[-1]
-        return items, position(last["xid"], last["id"])
-
-    async def page(
-        self,
-        session: AsyncSession,
-        principal: Principal,
-        *,
-        cursor: str | None,
-        limit: int,
-        expand: bool,
-        only: set[str] | None = None,
-    ) -> ChangesPage:
-        items, next_cursor = await self.rows(
-            session, principal, cursor=cursor, limit=limit, expand=expand, only=only
+        window = select(*(c for c in t.c if c.name in WINDOW or (expand and c.name == "data")))
+        window = window.where(t.c.xid < HORIZON, t.c.aggregate_type.in_(kinds))
+        if after:
+            window = window.where(
+                tuple_(t.c.xid, t.c.id) > tuple_(bindparam("after_xid"), bindparam("after_id"))
+            )
+        prefix = bindparam("prefix", type_=String())
+        verdicts = {  # Principal.covers in SQL: the record's current division starts with the reader's prefix
+            kind: func.coalesce(func.starts_with(division, prefix), False)
+            for kind in kinds
+            if (division := self.sources[kind].division(t.c.aggregate_id)) is not None
+        }
+        # A CASE runs only the branch of the row's type: one index probe per row (of the window
+        # only: the LIMIT below stops the scan first).
+        verdict = case(verdicts, value=t.c.aggregate_type) if verdicts else cast(null(), Boolean())
+        e = (
+            window.add_columns(verdict.label("ok"))
+            .order_by(t.c.xid, t.c.id)
+            .limit(bindparam("limit"))
+            .subquery("e")
         )
-        return ChangesPage(items=[Change.model_construct(**i) for i in items], next_cursor=next_cursor)
+        undecided = e.c.ok.is_(None)
+        if len(verdicts) < len(kinds):  # a new run at each row Python decides
+            run: ColumnElement[Any] = func.count().filter(undecided).over(order_by=(e.c.xid, e.c.id))
+        else:
+            run = literal_column("0")
+        w = select(e, run.label("run")).subquery("w")
+        doc: ColumnElement[str] = literal_column(
+            CHANGE_JSON.format(aggregate="coalesce(w.data::text, 'null')" if expand else "'null'")
+        )
+        query = (
+            select(
+                func.string_agg(doc, aggregate_order_by(literal_column("','"), w.c.xid, w.c.id))
+                .filter(w.c.ok)
+                .label("docs"),
+                func.max(pg_array([w.c.xid, w.c.id])).label("last"),
+                func.max(w.c.id).filter(w.c.ok.is_(None)).label("undecided"),
+            )
+            .group_by(w.c.run)
+            .order_by(w.c.run)
+        )
+        self._statements[key] = query
+        return query
 
     async def page_json(
         self,
@@ -262,14 +343,47 @@ class Feed:
         expand: bool,
         only: set[str] | None = None,
     ) -> bytes:
-        """The page as `ChangesPage` JSON, written straight from the plain rows (json's C encoder;
-        times as pydantic writes them): no model per change, nothing validated again."""
-        items, next_cursor = await self.rows(
-            session, principal, cursor=cursor, limit=limit, expand=expand, only=only
+        """One page as `ChangesPage` JSON. One query reads the page's window of events and, for
+        the aggregate types whose policy decides on the jurisdiction alone (`Source.division`),
+        decides them and writes their JSON, joined (`_statement`). The rows of the other types
+        are read again by id and decided as the webhooks decide them (`decide`)."""
+        kinds = self.readable(principal, only)
+        params: dict[str, Any] = {"limit": limit, "prefix": divisions.prefix(principal.division)}
+        if cursor:
+            params["after_xid"], params["after_id"] = parse_position(cursor)
+        runs = (
+            await session.execute(self._statement(tuple(kinds), expand=expand, after=bool(cursor)), params)
+        ).all()
+        if not runs:
+            return _json({"items": [], "next_cursor": cursor})
+        shown = await self._decided(
+            session, principal, [r.undecided for r in runs if r.undecided is not None], expand
         )
-        for i in items:
-            i["occurred_at"] = _iso(i["occurred_at"])
-        return _json({"items": items, "next_cursor": next_cursor})
+        items: list[str] = []
+        for docs, _, event_id in runs:
+            if event_id is not None and (item := shown.get(event_id)) is not None:
+                items.append(item)
+            if docs is not None:
+                items.append(docs)
+        next_cursor = position(*runs[-1].last)
+        return f'{{"items":[{",".join(items)}],"next_cursor":"{next_cursor}"}}'.encode()
+
+    async def _decided(
+        self, session: AsyncSession, principal: Principal, ids: list[int], expand: bool
+    ) -> dict[int, str]:
+        """The JSON of the changes among these events that Python decides and shows, by event id."""
+        if not ids:
+            return {}
+        t = self.table
+        columns = [c for c in t.c if c.name in WINDOW or (expand and c.name == "data")]
+        result = await session.execute(select(*columns).where(t.c.id == any_array(ids, BigInteger())))
+        rows = [dict(r) for r in result.mappings().all()]
+        ids_at = {position(r["xid"], r["id"]): r["id"] for r in rows}
+        out = {}
+        for item in await self.decide(session, principal, rows, expand=expand):
+            item["occurred_at"] = _iso(item["occurred_at"])
+            out[ids_at[item["position"]]] = _json(item).decode()
+        return out
 
     async def visible(
         self, session: AsyncSession, principal: Principal, rows: list[dict[str, Any]], *, expand: bool

@@ -119,6 +119,17 @@ class ReadPolicy(Generic[R]):
         """Whether one history event is shown to this reader at all. Default: yes."""
         return True
 
+    @property
+    def decides_on_jurisdiction(self) -> bool:
+        """The record decision is its jurisdiction column alone, every field shown (`may_read`,
+        `view`, `event_visible` and `division_of` as here): a SQL predicate on `model`'s
+        `division_attr` then decides exactly as `may_read` would (the changes feed relies on it)."""
+        cls = type(self)
+        return self.model is not None and all(
+            getattr(cls, m) is getattr(ReadPolicy, m)
+            for m in ("may_read", "view", "event_visible", "division_of")
+        )
+
     # ---- one behaviour for every read path --------------------------------------------------
 
     def ensure_role(self, principal: Principal, *, history: bool = False) -> None:

@@ -4,7 +4,7 @@ their project is (the same decision as their own read paths)."""
 
 from __future__ import annotations
 
-from jiuzhu_kit.feed import Source, by_id, via
+from jiuzhu_kit.feed import Source, by_id, jurisdictional, via
 from jiuzhu_procurement.challenge.models import Challenge
 from jiuzhu_procurement.complaint.models import Complaint
 from jiuzhu_procurement.contract.models import Contract, Payment
@@ -16,20 +16,15 @@ from jiuzhu_procurement.debarment.models import Debarment
 from jiuzhu_procurement.debarment.policy import POLICY as DEBARMENT
 from jiuzhu_procurement.expert.models import Expert
 from jiuzhu_procurement.expert.policy import POLICY as EXPERT
-from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.policy import POLICY as PLAN
-from jiuzhu_procurement.project.models import Project
 from jiuzhu_procurement.project.policy import POLICY as PROJECT
 
-# The project policy decides on the jurisdiction alone (no may_read/view/event_visible of its own):
-# its rows are read narrow, the feed's hottest path.
-PROJECT_ROWS = by_id(Project, "division_code")
-
+# Projects (and their challenges and complaints) and plans: decided by jurisdiction in the page's SQL.
 SOURCES = {
-    "project": Source(PROJECT, PROJECT_ROWS),
-    "challenge": Source(PROJECT, via(Challenge, "project_id", PROJECT_ROWS)),
-    "complaint": Source(PROJECT, via(Complaint, "project_id", PROJECT_ROWS)),
-    "plan": Source(PLAN, by_id(PurchasePlan)),
+    "project": jurisdictional(PROJECT),
+    "challenge": jurisdictional(PROJECT, through=(Challenge, "project_id")),
+    "complaint": jurisdictional(PROJECT, through=(Complaint, "project_id")),
+    "plan": jurisdictional(PLAN),
     "contract": Source(CONTRACT, by_id(Contract)),
     "payment": Source(PAYMENT_POLICY, via(Payment, "contract_id", by_id(Contract))),
     "contractor": Source(CONTRACTOR, by_id(Contractor)),
