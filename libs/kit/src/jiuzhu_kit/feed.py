@@ -94,6 +94,11 @@ CHANGE_JSON = """format(
 # Rows the policy decides on, by aggregate id (a payment's row is its contract, a challenge's its project).
 Loader = Callable[[AsyncSession, Sequence[str]], Awaitable[Mapping[str, Any]]]
 
+# str(uuid.UUID): how every aggregate id is written into the audit log.
+_UUID_PATTERN: ColumnElement[str] = literal_column(
+    "'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$'"
+)
+
 
 @dataclass(frozen=True)
 class Source:
@@ -114,9 +119,8 @@ class Source:
             return None
         model: Any = policy.model
         # An id that is no UUID names no record (as `by_id` skips it) instead of failing the cast.
-        key = case(
-            (func.pg_input_is_valid(aggregate_id, literal_column("'uuid'")), cast(aggregate_id, Uuid()))
-        )
+        # A pattern, not pg_input_is_valid: that is PostgreSQL 16's, and 15 is still supported.
+        key = case((aggregate_id.op("~")(_UUID_PATTERN), cast(aggregate_id, Uuid())))
         query = select(getattr(model, policy.division_attr))
         if self.through is None:
             return query.where(model.id == key).scalar_subquery()
