@@ -9,7 +9,9 @@ sender inside, as in production).
 an endpoint for `bench.*` at a receiver in this process (a raw asyncio HTTP server answering 204).
 Events about those projects are then committed into the audit log at BENCH_HOOK_RATE a second (1,000)
 for BENCH_HOOK_SECONDS (5), in transactions of 50 (the outbox trigger enqueues them in the same
-transaction); the receiver notes when each `webhook-id` arrives. Figures: deliveries per second
+transaction); the receiver notes when each `webhook-id` arrives. BENCH_HOOK_RECEIVER=nginx puts
+nginx there instead (answers 204, logs each `webhook-id` with its time; `nginx` on the PATH), to
+show the Python receiver, which shares this process's core, is not what limits the figure. Figures: deliveries per second
 from the first commit to the last arrival (target ≥ 1,000/s) and commit → delivery p99 (≤ 2 s).
 Then a second endpoint whose receiver accepts connections and never answers gets the same traffic,
 while a client measures `GET /projects?limit=50` on the service: its p50 is compared with the
@@ -20,9 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import statistics
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -34,6 +39,7 @@ from jiuzhu_devtools.run import wait_ready
 from jiuzhu_devtools.testing import free_port
 
 RATE = int(os.environ.get("BENCH_HOOK_RATE", "1000"))
+RECEIVER = os.environ.get("BENCH_HOOK_RECEIVER", "python")
 SECONDS = float(os.environ.get("BENCH_HOOK_SECONDS", "5"))
 TX = 50  # events per committed transaction
 PROJECTS = 1000
@@ -61,7 +67,7 @@ class Receiver:
                 await reader.readexactly(int(headers.get("content-length", "0")))
                 if self.hang:
                     await asyncio.sleep(3600)
-                self.arrived.setdefault(headers.get("webhook-id", ""), time.perf_counter())
+                self.arrived.setdefault(headers.get("webhook-id", ""), time.time())
                 writer.write(b"HTTP/1.1 204 No Content\r\ncontent-length: 0\r\n\r\n")
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
@@ -71,6 +77,57 @@ class Receiver:
 
     async def close(self) -> None:
         self.server.close()
+
+
+class Nginx:
+    """nginx as the receiver: 204 to everything, each request's `webhook-id` and time in its log
+    (wall clock, ms), read as it grows."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.dir = Path(tempfile.mkdtemp(prefix="bench-nginx-"))
+        self.arrived: dict[str, float] = {}
+        self.read = 0
+        self.launch()
+
+    def launch(self) -> None:
+        d = self.dir
+        (d / "nginx.conf").write_text(
+            f"""
+            worker_processes 1; daemon off; pid {d}/nginx.pid; error_log {d}/error.log warn;
+            events {{ worker_connections 4096; }}
+            http {{
+              log_format hook '$http_webhook_id $msec';
+              access_log off; client_body_temp_path {d}/body;
+              keepalive_requests 10000000; keepalive_timeout 120s;
+              server {{
+                listen 127.0.0.1:{self.port};
+                location = /ready {{ return 200; }}
+                location / {{ access_log {d}/access.log hook buffer=256k flush=50ms; return 204; }}
+              }}
+            }}
+            """
+        )
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        self.proc = subprocess.Popen([nginx, "-c", str(d / "nginx.conf"), "-p", str(d)])
+        (d / "access.log").touch()
+
+    async def start(self) -> None:
+        await asyncio.to_thread(wait_ready, [f"http://127.0.0.1:{self.port}/ready"], 30)
+
+    def poll(self) -> None:
+        with open(self.dir / "access.log", "rb") as f:
+            f.seek(self.read)
+            chunk = f.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        self.read += len(complete)
+        for line in complete.decode().splitlines():
+            msg_id, _, at = line.partition(" ")
+            self.arrived.setdefault(msg_id, float(at))
+
+    async def close(self) -> None:
+        stop(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 async def _commit_events(dsn: str, label: str) -> dict[int, float]:
@@ -100,7 +157,7 @@ async def _commit_events(dsn: str, label: str) -> dict[int, float]:
                     [projects[(batch + i) % len(projects)]["division_code"] for i in range(TX)],
                     (1_000 if label == "ok" else 1_000_000) + batch,  # one seq per project and event
                 )
-            now = time.perf_counter()
+            now = time.time()
             committed.update({r["id"]: now for r in ids})
         return committed
     finally:
@@ -126,7 +183,8 @@ async def _latencies(port: int, token: str, count: int) -> list[float]:
 async def _run(svc: int, dsn: str, token: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     base = f"http://127.0.0.1:{svc}"
-    ok, hanging = Receiver(), Receiver(hang=True)
+    ok: Receiver | Nginx = Nginx() if RECEIVER == "nginx" else Receiver()
+    hanging = Receiver(hang=True)
     await ok.start()
     await hanging.start()
     headers = {"Authorization": f"Bearer {token}"}
@@ -141,8 +199,10 @@ async def _run(svc: int, dsn: str, token: str) -> list[dict[str, Any]]:
         assert r.status_code == 201, r.text
         committed = await _commit_events(dsn, "ok")
         async with asyncio.timeout(120):
-            while len(ok.arrived) < len(committed):  # noqa: ASYNC110 - polling another process
+            while len(ok.arrived) < len(committed):
                 await asyncio.sleep(0.05)
+                if isinstance(ok, Nginx):
+                    ok.poll()
         first = min(committed.values())
         last = max(ok.arrived.values())
         rate = len(committed) / (last - first)
@@ -151,7 +211,7 @@ async def _run(svc: int, dsn: str, token: str) -> list[dict[str, Any]]:
         offered = len(committed) / (max(committed.values()) - first)
         rows.append(
             row(
-                f"deliveries/s to a local receiver ({len(committed):,} events)",
+                f"deliveries/s to a local receiver ({RECEIVER}; {len(committed):,} events)",
                 rate,
                 "deliveries/s",
                 offered,
