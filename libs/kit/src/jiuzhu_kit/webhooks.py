@@ -57,8 +57,9 @@ from jiuzhu_kit.tables import WebhookTables
 log = logging.getLogger("jiuzhu.webhooks")
 
 BATCH = 500  # outbox rows fanned out per round
-IN_FLIGHT = 32  # deliveries being sent to one endpoint at once (claimed and not yet recorded)
-CLAIM_SECONDS = 60  # a claimed delivery is another replica's to take again after this
+IN_FLIGHT = 32  # deliveries being sent to one endpoint at once (its connections)
+AHEAD = 256  # deliveries claimed for one endpoint and not yet recorded (sending or waiting their turn)
+CLAIM_SECONDS = 60  # a claimed delivery is another replica's to take again after this (at least)
 RESPONSE_BYTES = 64 * 1024  # read of a receiver's answer at most (it is not kept)
 
 
@@ -199,6 +200,9 @@ class Webhooks:
         # Internal addresses are refused outside dev/test, at registration and at every attempt.
         self.allow_private = settings.environment != "prod"
         self.resolver: Resolver = resolve
+        # A claim outlives several attempts' timeouts, so one waiting its turn behind a slow
+        # receiver is rarely given up (`Sender._deliver`) and never sent twice at once.
+        self.claim_seconds = max(CLAIM_SECONDS, 3 * settings.webhook_timeout_seconds)
 
     def msg_id(self, event_id: int) -> str:
         return f"msg_{self.service}_{event_id}"
@@ -271,14 +275,14 @@ class Webhooks:
         return await self.enqueue(session, [endpoint], events)
 
     async def claim(self, session: AsyncSession, busy: Mapping[Any, int] | None = None) -> list[Any]:
-        """Due deliveries, claimed for a minute (short transaction; sent after it commits): at most
-        IN_FLIGHT per endpoint counting the `busy` ones this process is still sending, so a
-        receiver that hangs holds only its own few deliveries and never the others' turn."""
+        """Due deliveries, claimed for `claim_seconds` (short transaction; sent after it commits):
+        at most AHEAD per endpoint counting the `busy` ones this process has not yet recorded, so
+        a receiver that hangs holds only its own and never the others' turn."""
         d, e = self.t.delivery, self.t.endpoint
         busy = busy or {}
         now = datetime.now(UTC)
         active = (await session.scalars(select(e.c.id).where(e.c.status == "active"))).all()
-        rooms = {i: IN_FLIGHT - busy.get(i, 0) for i in active}
+        rooms = {i: AHEAD - busy.get(i, 0) for i in active}
         rooms = {i: r for i, r in rooms.items() if r > 0}
         if not rooms:
             return []
@@ -305,7 +309,7 @@ class Webhooks:
                 "eids": list(rooms),
                 "rooms": list(rooms.values()),
                 "now": now,
-                "until": now + timedelta(seconds=CLAIM_SECONDS),
+                "until": now + timedelta(seconds=self.claim_seconds),
             },
         )
         ids = [r[0] for r in claimed.all()]
@@ -418,18 +422,22 @@ class Webhooks:
 class Sender:
     """The background task: fan out, claim, and deliver concurrently, until stopped.
 
-    Deliveries are sent by tasks of their own (at most IN_FLIGHT per endpoint, over one shared
-    keep-alive client), so a round never waits for a slow receiver: the loop keeps fanning out and
-    claiming for the other endpoints while they run, and their outcomes are written in one batch
-    per round (`record_all`). The loop sleeps `webhook_poll_seconds` only when a round found
-    nothing to do and nothing finished meanwhile (a finished delivery wakes it at once).
+    Deliveries are sent by tasks of their own over one shared keep-alive client, so a round never
+    waits for a slow receiver: the loop keeps fanning out and claiming for the other endpoints
+    while they run. Up to AHEAD deliveries per endpoint are claimed ahead and sent IN_FLIGHT at a
+    time (a gate per endpoint), so an endpoint's throughput is not one claim round per IN_FLIGHT
+    deliveries. A round is one transaction: the outcomes since the last one (`record_all`), the
+    fan-out, and the next claims (which see the deliveries just fanned out). The loop sleeps
+    `webhook_poll_seconds` only when a round found nothing to do and nothing finished meanwhile
+    (a finished delivery wakes it at once).
     """
 
     def __init__(self, hooks: Webhooks) -> None:
         self.hooks = hooks
         self.task: asyncio.Task[None] | None = None
         self.client: aiohttp.ClientSession | None = None
-        self.sending: dict[Any, int] = {}  # endpoint id → deliveries being sent
+        self.sending: dict[Any, int] = {}  # endpoint id → deliveries claimed and not yet recorded
+        self.gates: dict[Any, asyncio.Semaphore] = {}  # endpoint id → its IN_FLIGHT connections
         self.tasks: set[asyncio.Task[None]] = set()
         self.done: list[tuple[Any, tuple[int | None, int, str | None]]] = []
         self.wake = asyncio.Event()
@@ -458,34 +466,41 @@ class Sender:
         if self.client is not None:
             await self.client.close()
 
-    async def _deliver(self, delivery: Any) -> None:
+    async def _deliver(self, delivery: Any, claimed: float) -> None:
         client = self.client
         assert client is not None
+        gate = self.gates.setdefault(delivery.endpoint_id, asyncio.Semaphore(IN_FLIGHT))
+        # Given up, unsent and unrecorded, if its claim could lapse before this attempt ends: the
+        # claim runs out and the delivery is taken again (here or by a replica), never sent twice
+        # at once.
+        stale = self.hooks.claim_seconds - 2 * self.hooks.settings.webhook_timeout_seconds
         try:
-            result = await self.hooks.send(client, delivery)
-        except Exception as exc:
-            result = (None, 0, f"{type(exc).__name__}: {exc}"[:500])
-        self.done.append((delivery, result))
-        self.sending[delivery.endpoint_id] -= 1
-        self.wake.set()
+            async with gate:
+                if time.monotonic() - claimed > stale:
+                    return
+                try:
+                    result = await self.hooks.send(client, delivery)
+                except Exception as exc:
+                    result = (None, 0, f"{type(exc).__name__}: {exc}"[:500])
+                self.done.append((delivery, result))
+        finally:
+            self.sending[delivery.endpoint_id] -= 1
+            self.wake.set()
 
     async def once(self) -> int:
-        async with self.maker() as session, session.begin():
-            fanned = await self.hooks.fan_out(session)
         finished, self.done = self.done, []
-        if finished:
-            try:
-                async with self.maker() as session, session.begin():
-                    await self.hooks.record_all(session, finished)
-            except BaseException:  # written next round (the claims stand until then)
-                self.done[:0] = finished
-                raise
-        async with self.maker() as session, session.begin():
-            due = await self.hooks.claim(session, self.sending)
-        live = [d for d in due if d.endpoint_status == "active"]
-        for d in live:
+        try:
+            async with self.maker() as session, session.begin():
+                await self.hooks.record_all(session, finished)
+                fanned = await self.hooks.fan_out(session)
+                due = await self.hooks.claim(session, self.sending)
+        except BaseException:  # written next round (the claims stand until then)
+            self.done[:0] = finished
+            raise
+        claimed = time.monotonic()
+        for d in due:
             self.sending[d.endpoint_id] = self.sending.get(d.endpoint_id, 0) + 1
-            task = asyncio.create_task(self._deliver(d), name=f"webhook {d.msg_id}")
+            task = asyncio.create_task(self._deliver(d, claimed), name=f"webhook {d.msg_id}")
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
         return fanned + len(due) + len(finished)
