@@ -284,7 +284,7 @@ async def test_a_delivery_goes_to_the_pinned_address_and_never_to_a_rebound_one(
         hooks.resolver = names
         delivery = SimpleNamespace(
             url=f"http://receiver.invalid:{rx.port}/hooks/jiuzhu",
-            payload={"type": "plan.created"},
+            body=json.dumps({"type": "plan.created"}),
             secret="whsec_" + "QUJD" * 8,
             msg_id="msg_procurement_1",
         )

@@ -176,7 +176,9 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def _json(value: Any) -> bytes:
+def to_json(value: Any) -> bytes:
+    """Compact JSON of plain rows (json's C encoder; times as pydantic writes them): the feed's
+    fast path and the webhooks' payloads."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default).encode()
 
 
@@ -269,7 +271,7 @@ class Feed:
         )
         for i in items:
             i["occurred_at"] = _iso(i["occurred_at"])
-        return _json({"items": items, "next_cursor": next_cursor})
+        return to_json({"items": items, "next_cursor": next_cursor})
 
     async def visible(
         self, session: AsyncSession, principal: Principal, rows: list[dict[str, Any]], *, expand: bool
