@@ -150,6 +150,23 @@ def drop_webhook_tables(schema: str) -> None:
         op.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}"')
 
 
+def create_webhook_pending_index(schema: str) -> None:
+    """Migration step: the pending deliveries by endpoint, which the sender claims from
+    (tables.WebhookTables; already there when the webhook tables were made after it)."""
+    from alembic import op
+
+    op.execute(
+        f'CREATE INDEX IF NOT EXISTS webhook_delivery_pending ON "{schema}".webhook_delivery '
+        "(endpoint_id, next_attempt_at) WHERE status = 'pending'"
+    )
+
+
+def drop_webhook_pending_index(schema: str) -> None:
+    from alembic import op
+
+    op.execute(f'DROP INDEX IF EXISTS "{schema}".webhook_delivery_pending')
+
+
 def create_transparency_tables(schema: str) -> None:
     """Migration step: the transparency log's tables, append-only (jiuzhu_kit.transparency)."""
     from alembic import op

@@ -149,6 +149,14 @@ class WebhookTables:
             Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
             Column("delivered_at", DateTime(timezone=True), nullable=True),
             Index("webhook_delivery_due", "status", "next_attempt_at"),
+            # The sender's claim, per endpoint, oldest first: only the pending rows (delivered ones
+            # pile up in the log and would be scanned at every round otherwise).
+            Index(
+                "webhook_delivery_pending",
+                "endpoint_id",
+                "next_attempt_at",
+                postgresql_where=text("status = 'pending'"),
+            ),
         )
         self.attempt = Table(
             "webhook_attempt",
