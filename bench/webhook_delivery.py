@@ -7,15 +7,16 @@ sender inside, as in production).
 
 1,000 projects are copied in (bench.procurement_lists' seed) and an integration of the city registers
 an endpoint for `bench.*` at a receiver in this process (a raw asyncio HTTP server answering 204).
-Events about those projects are then committed into the audit log at BENCH_HOOK_RATE a second (1,000)
-for BENCH_HOOK_SECONDS (5), in transactions of 50 (the outbox trigger enqueues them in the same
+Events about those projects are then committed into the audit log at BENCH_HOOK_RATE a second (1,250:
+above the bar, so the figure is not capped by the offer) for BENCH_HOOK_SECONDS (5), in transactions of 50 (the outbox trigger enqueues them in the same
 transaction); the receiver notes when each `webhook-id` arrives. The receiver is nginx when it is
 installed (answers 204, logs each `webhook-id` with its time), else, or with
 BENCH_HOOK_RECEIVER=python, a Python one in this process: that one shares a core with the writes
 and limits the figure from about 1,000/s on the shared 2-core machine (BENCH_HOOK_RATE=2000: nginx
 ≈1,850/s, Python ≈930/s). Figures: deliveries per second
 from the first commit to the last arrival (target ≥ 1,000/s) and commit → delivery p99 (≤ 2 s).
-Then a second endpoint whose receiver accepts connections and never answers gets the same traffic,
+Then a second endpoint whose receiver accepts connections and never answers gets the same traffic
+at BENCH_HOOK_HANG_RATE (1,000/s),
 while a client measures `GET /projects?limit=50` on the service: its p50 is compared with the
 p50 before any webhook traffic (target: unchanged within noise, ratio ≤ 1.25), and with the p50
 during the same writes of events no endpoint wants (`bench.none`: committed, put in the outbox
@@ -43,7 +44,10 @@ from bench.common import SECRET, RawHTTP, print_table, row, scratch_database, st
 from jiuzhu_devtools.run import wait_ready
 from jiuzhu_devtools.testing import free_port
 
-RATE = int(os.environ.get("BENCH_HOOK_RATE", "1000"))
+# Offered above the bar, so the figure is the sender's rate (the last event's latency included),
+# not the offer; the hang is measured at the bar's 1,000/s.
+RATE = int(os.environ.get("BENCH_HOOK_RATE", "1250"))
+HANG_RATE = int(os.environ.get("BENCH_HOOK_HANG_RATE", "1000"))
 RECEIVER = os.environ.get("BENCH_HOOK_RECEIVER") or ("nginx" if shutil.which("nginx") else "python")
 SECONDS = float(os.environ.get("BENCH_HOOK_SECONDS", "5"))
 TX = 50  # events per committed transaction
@@ -136,16 +140,16 @@ class Nginx:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-async def _commit_events(dsn: str, label: str) -> dict[int, float]:
-    """Events about the seeded projects at RATE/s for SECONDS; each event's commit time."""
+async def _commit_events(dsn: str, label: str, rate: int) -> dict[int, float]:
+    """Events about the seeded projects at `rate`/s for SECONDS; each event's commit time."""
     conn = await asyncpg.connect(dsn)
     committed: dict[int, float] = {}
     try:
         projects = await conn.fetch("SELECT id, division_code FROM procurement.project LIMIT $1", PROJECTS)
-        n = int(RATE * SECONDS)
+        n = int(rate * SECONDS)
         start = time.perf_counter()
         for batch in range(0, n, TX):
-            due = start + batch / RATE
+            due = start + batch / rate
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
             async with conn.transaction():
                 ids = await conn.fetch(
@@ -203,7 +207,7 @@ async def _run(svc: int, dsn: str, token: str) -> list[dict[str, Any]]:
             headers=headers,
         )
         assert r.status_code == 201, r.text
-        committed = await _commit_events(dsn, "ok")
+        committed = await _commit_events(dsn, "ok", RATE)
         async with asyncio.timeout(120):
             while len(ok.arrived) < len(committed):
                 await asyncio.sleep(0.05)
@@ -229,7 +233,7 @@ async def _run(svc: int, dsn: str, token: str) -> list[dict[str, Any]]:
 
         # The same writes, which no endpoint wants (outbox and fan-out, nothing to send): what the
         # hang below is compared with, to see what a hanging receiver adds beyond the writes.
-        writes = asyncio.create_task(_commit_events(dsn, "none"))
+        writes = asyncio.create_task(_commit_events(dsn, "none", HANG_RATE))
         await asyncio.sleep(0.5)
         quiet = await _latencies(svc, token, 200)
         await writes
@@ -240,7 +244,7 @@ async def _run(svc: int, dsn: str, token: str) -> list[dict[str, Any]]:
             headers=headers,
         )
         assert r.status_code == 201, r.text
-        writes = asyncio.create_task(_commit_events(dsn, "hang"))
+        writes = asyncio.create_task(_commit_events(dsn, "hang", HANG_RATE))
         await asyncio.sleep(0.5)
         during = await _latencies(svc, token, 200)
         await writes
