@@ -44,6 +44,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
+import asyncpg
 from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
@@ -52,6 +53,7 @@ from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.feed import Feed, to_json
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_kit.tables import WebhookTables
+from jiuzhu_kit.writepool import plain_dsn
 
 log = logging.getLogger("jiuzhu.webhooks")
 
@@ -452,13 +454,16 @@ class Sender:
     time (a gate per endpoint), so an endpoint's throughput is not one claim round per IN_FLIGHT
     deliveries. A round is one transaction: the outcomes since the last one (`record_all`), the
     fan-out, and the next claims (which see the deliveries just fanned out). The loop sleeps
-    `webhook_poll_seconds` only when a round found nothing to do and nothing finished meanwhile
-    (a finished delivery wakes it at once).
+    `webhook_poll_seconds` only when a round found nothing to do and nothing finished meanwhile;
+    a finished delivery wakes it at once, and so does a commit that wrote the outbox (the
+    trigger's NOTIFY, on a connection of the sender's own: `listen`). The poll remains for
+    retries coming due and for a listener that lost its connection.
     """
 
     def __init__(self, hooks: Webhooks) -> None:
         self.hooks = hooks
         self.task: asyncio.Task[None] | None = None
+        self.listener: asyncio.Task[None] | None = None
         self.client: aiohttp.ClientSession | None = None
         self.sending: dict[Any, int] = {}  # endpoint id → deliveries claimed and not yet recorded
         self.gates: dict[Any, asyncio.Semaphore] = {}  # endpoint id → its IN_FLIGHT connections
@@ -478,11 +483,40 @@ class Sender:
             cookie_jar=aiohttp.DummyCookieJar(),
         )
         self.task = asyncio.create_task(self.run(), name="webhook-sender")
+        self.listener = asyncio.create_task(self.listen(), name="webhook-listener")
+
+    async def listen(self) -> None:
+        """Wake the loop at each commit that wrote the outbox; connect again when the connection
+        is lost (meanwhile the loop polls)."""
+        settings = self.hooks.settings
+        channel = f"{self.hooks.t.outbox.schema}_webhook_outbox"
+        while True:
+            conn: asyncpg.Connection | None = None
+            try:
+                conn = await asyncpg.connect(
+                    plain_dsn(settings.database_url),
+                    timeout=5,
+                    server_settings={"application_name": f"{self.hooks.service}-webhooks"},
+                )
+                lost = asyncio.Event()
+                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
+                await conn.add_listener(channel, lambda *_: self.wake.set())
+                self.wake.set()  # what was written before listening
+                await lost.wait()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # no database now: the poll goes on, try again later
+                log.warning("webhook listener: %s", exc)
+            finally:
+                if conn is not None and not conn.is_closed():
+                    await conn.close(timeout=2)
+            await asyncio.sleep(max(1.0, settings.webhook_poll_seconds))
 
     async def stop(self) -> None:
-        for t in [*self.tasks, *([self.task] if self.task else [])]:
+        background = [t for t in (self.task, self.listener) if t is not None]
+        for t in [*self.tasks, *background]:
             t.cancel()
-        for t in [*self.tasks, *([self.task] if self.task else [])]:
+        for t in [*self.tasks, *background]:
             try:
                 await t
             except asyncio.CancelledError:

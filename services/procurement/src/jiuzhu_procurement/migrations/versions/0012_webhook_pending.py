@@ -1,11 +1,11 @@
-"""webhooks: pending deliveries indexed by endpoint, for the sender's claim
+"""webhooks: pending deliveries indexed by endpoint (the sender's claim); the outbox trigger notifies the senders
 
 Revision ID: 0012_webhook_pending
 Revises: 0011_transparency
 Create Date: 2026-12-04
 """
 
-from jiuzhu_kit.migrations import create_webhook_pending_index, drop_webhook_pending_index
+from jiuzhu_kit.migrations import update_webhook_sender, downgrade_webhook_sender
 
 revision = "0012_webhook_pending"
 down_revision = "0011_transparency"
@@ -14,8 +14,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    create_webhook_pending_index("procurement")
+    update_webhook_sender("procurement")
 
 
 def downgrade() -> None:
-    drop_webhook_pending_index("procurement")
+    downgrade_webhook_sender("procurement")
