@@ -256,7 +256,9 @@ def _default(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def _json(value: Any) -> bytes:
+def to_json(value: Any) -> bytes:
+    """Compact JSON of plain rows (json's C encoder; times as pydantic writes them): the feed's
+    fast path and the webhooks' payloads."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_default).encode()
 
 
@@ -359,7 +361,7 @@ class Feed:
             await session.execute(self._statement(tuple(kinds), expand=expand, after=bool(cursor)), params)
         ).all()
         if not runs:
-            return _json({"items": [], "next_cursor": cursor})
+            return to_json({"items": [], "next_cursor": cursor})
         shown = await self._decided(
             session, principal, [r.undecided for r in runs if r.undecided is not None], expand
         )
@@ -386,7 +388,7 @@ class Feed:
         out = {}
         for item in await self.decide(session, principal, rows, expand=expand):
             item["occurred_at"] = _iso(item["occurred_at"])
-            out[ids_at[item["position"]]] = _json(item).decode()
+            out[ids_at[item["position"]]] = to_json(item).decode()
         return out
 
     async def visible(

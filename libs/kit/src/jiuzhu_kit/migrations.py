@@ -150,6 +150,28 @@ def drop_webhook_tables(schema: str) -> None:
         op.execute(f'DROP TABLE IF EXISTS "{schema}"."{name}"')
 
 
+def update_webhook_sender(schema: str) -> None:
+    """Migration step: the pending deliveries by endpoint, which the sender claims from, and the
+    outbox trigger's NOTIFY, which wakes it (tables.WebhookTables, webhook_outbox_ddl; the index
+    is already there when the webhook tables were made after it)."""
+    from alembic import op
+
+    from jiuzhu_kit.tables import webhook_outbox_ddl
+
+    op.execute(
+        f'CREATE INDEX IF NOT EXISTS webhook_delivery_pending ON "{schema}".webhook_delivery '
+        "(endpoint_id, next_attempt_at) WHERE status = 'pending'"
+    )
+    op.execute(webhook_outbox_ddl(schema)[0])  # CREATE OR REPLACE FUNCTION
+
+
+def downgrade_webhook_sender(schema: str) -> None:
+    """The index dropped; the trigger keeps notifying (harmless with nobody listening)."""
+    from alembic import op
+
+    op.execute(f'DROP INDEX IF EXISTS "{schema}".webhook_delivery_pending')
+
+
 def create_transparency_tables(schema: str) -> None:
     """Migration step: the transparency log's tables, append-only (jiuzhu_kit.transparency)."""
     from alembic import op

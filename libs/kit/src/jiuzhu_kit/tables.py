@@ -149,6 +149,14 @@ class WebhookTables:
             Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
             Column("delivered_at", DateTime(timezone=True), nullable=True),
             Index("webhook_delivery_due", "status", "next_attempt_at"),
+            # The sender's claim, per endpoint, oldest first: only the pending rows (delivered ones
+            # pile up in the log and would be scanned at every round otherwise).
+            Index(
+                "webhook_delivery_pending",
+                "endpoint_id",
+                "next_attempt_at",
+                postgresql_where=text("status = 'pending'"),
+            ),
         )
         self.attempt = Table(
             "webhook_attempt",
@@ -164,7 +172,8 @@ class WebhookTables:
 
 def webhook_outbox_ddl(schema: str) -> list[str]:
     """The trigger that writes the outbox in the writing transaction: every audit event, while
-    any endpoint is active (a rolled-back write leaves no outbox row, so nothing is sent)."""
+    any endpoint is active (a rolled-back write leaves no outbox row, so nothing is sent), and
+    notifies `<schema>_webhook_outbox`, which the senders listen on (delivered only at commit)."""
     return [
         f"""
         CREATE OR REPLACE FUNCTION "{schema}".webhook_outbox_enqueue() RETURNS trigger
@@ -172,6 +181,8 @@ def webhook_outbox_ddl(schema: str) -> list[str]:
         BEGIN
             IF EXISTS (SELECT 1 FROM "{schema}".webhook_endpoint WHERE status = 'active') THEN
                 INSERT INTO "{schema}".webhook_outbox (event_id) VALUES (NEW.id);
+                -- Wakes the senders at commit (once per transaction: Postgres folds repeats).
+                PERFORM pg_notify('{schema}_webhook_outbox', '');
             END IF;
             RETURN NULL;
         END $$;
