@@ -23,6 +23,7 @@ them into the ordinary store at the opening. `sweep_orphans` removes the blobs n
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 import uuid
@@ -122,10 +123,11 @@ class Attachable:
 
 @dataclass
 class Documents:
-    """A service's documents: the store and the table (app.state.documents)."""
+    """A service's documents: the store, the table and the generated ones (generated.py)."""
 
     store: DocumentStore
     table: Table
+    generators: tuple[Any, ...] = ()
 
 
 class DocumentOut(BaseModel):
@@ -211,15 +213,22 @@ async def _record(
     owner: Owner,
     values: dict[str, Any],
 ) -> dict[str, Any]:
-    table = _documents(request).table
+    return await record_version(
+        _documents(request).table, request.app.state.audit, session, Actor.of(principal), owner, values
+    )
+
+
+async def record_version(
+    table: Table, audit: AuditLog, session: AsyncSession, actor: Actor, owner: Owner, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Insert one version's row and append its hash, size and type to the owner's audit chain."""
     await session.execute(table.insert().values(**values))
-    audit: AuditLog = request.app.state.audit
     await audit.append(
         session,
         aggregate_type=owner.chain,
         aggregate_id=owner.chain_id,
         action=ATTACHED,
-        actor=owner.actor or principal,
+        actor=owner.actor or actor,
         data={
             k: values[k]
             for k in (
@@ -253,10 +262,42 @@ async def attach(
     language: str = "zh",
 ) -> tuple[DocumentOut, bool]:
     """Store a document the service made (a generated contract, notice or report) on `owner`: a new
-    version of its current document of that type and title, or the first one; the same bytes as the
-    current version change nothing. Returns the current version and whether it is new."""
+    version of its current document of that title, or the first one; the same bytes as the current
+    version change nothing. Returns the current version and whether it is new."""
+    values, new = await store_made(
+        _documents(request),
+        request.app.state.audit,
+        request.app.state.settings,
+        session,
+        Actor.of(principal),
+        owner,
+        data,
+        media_type=media_type,
+        document_type=document_type,
+        title=title,
+        language=language,
+    )
+    return _out(request, values), new
+
+
+async def store_made(
+    docs: Documents,
+    audit: AuditLog,
+    settings: KitSettings,
+    session: AsyncSession,
+    actor: Actor,
+    owner: Owner,
+    data: bytes,
+    *,
+    media_type: str,
+    document_type: str,
+    title: str,
+    language: str = "zh",
+) -> tuple[dict[str, Any], bool]:
+    """attach() without a request (the regeneration before a commit, generated.py). A generated
+    document is known by its title: its type may change between versions (a contract's draft, then
+    signed), its series stays."""
     codelist.check_type(document_type)
-    docs = _documents(request)
     table = docs.table
     current = (
         await session.execute(
@@ -264,7 +305,6 @@ async def attach(
             .where(
                 table.c.owner_type == owner.kind,
                 table.c.owner_id == owner.id,
-                table.c.document_type == document_type,
                 table.c.title == title,
                 table.c.superseded_by.is_(None),
             )
@@ -276,20 +316,21 @@ async def attach(
     async def chunks() -> AsyncIterator[bytes]:
         yield data
 
-    settings: KitSettings = request.app.state.settings
+    # Hashed before storing: the same bytes (the renderers are deterministic) touch nothing.
+    if prev is not None and prev["sha256"] == hashlib.sha256(data).hexdigest():
+        return dict(prev), False
     stored = await docs.store.ingest(chunks(), declared=media_type, limit=settings.documents_max_bytes)
-    if prev is not None and prev["sha256"] == stored.sha256:
-        return _out(request, prev), False
     now = clock.now()
     new_id = uuid.uuid4()
     if prev is not None:
         await session.execute(
             update(table).where(table.c.id == prev["id"]).values(superseded_by=new_id, superseded_at=now)
         )
-    values = await _record(
-        request,
+    values = await record_version(
+        table,
+        audit,
         session,
-        principal,
+        actor,
         owner,
         {
             "id": new_id,
@@ -304,14 +345,14 @@ async def attach(
             "media_type": stored.media_type,
             "size": stored.size,
             "sha256": stored.sha256,
-            "uploaded_by": owner.actor.sub if owner.actor else principal.sub,
+            "uploaded_by": owner.actor.sub if owner.actor else actor.sub,
             "uploaded_at": now,
             "supersedes": prev["id"] if prev is not None else None,
             "superseded_by": None,
             "superseded_at": None,
         },
     )
-    return _out(request, values), True
+    return values, True
 
 
 async def _one(session: AsyncSession, table: Table, owner: Owner, document_id: uuid.UUID) -> Any:
