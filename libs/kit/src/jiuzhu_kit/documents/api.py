@@ -316,8 +316,10 @@ async def store_made(
     async def chunks() -> AsyncIterator[bytes]:
         yield data
 
-    # Hashed before storing: the same bytes (the renderers are deterministic) touch nothing.
-    if prev is not None and prev["sha256"] == hashlib.sha256(data).hexdigest():
+    # Hashed before storing: the same bytes (the renderers are deterministic) of the same type touch
+    # nothing; the same bytes under another type (the draft now signed) are a new version.
+    sha = hashlib.sha256(data).hexdigest()
+    if prev is not None and (prev["sha256"], prev["document_type"]) == (sha, document_type):
         return dict(prev), False
     stored = await docs.store.ingest(chunks(), declared=media_type, limit=settings.documents_max_bytes)
     now = clock.now()

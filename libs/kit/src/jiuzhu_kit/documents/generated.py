@@ -21,6 +21,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit.audit import Actor, AuditLog, touched
@@ -80,29 +81,15 @@ async def regenerate(app: Any, session: AsyncSession, watched: set[str]) -> int:
     if not hits:
         return 0
     docs: Documents = app.state.documents
-    table = docs.table
     ids: dict[str, list[str]] = {}
     actors: dict[tuple[str, str], Actor] = {}
     for (kind, key), (_, actor) in hits.items():
         ids.setdefault(kind, []).append(key)
         actors[(kind, key)] = actor
-    conds: list[ColumnElement[bool]] = []
-    for g in docs.generators:
-        mine = table.c.owner_type == g.owner_kind, table.c.title == g.title
-        if g.aggregate in ids:
-            conds.append(and_(*mine, table.c.owner_id.in_(ids[g.aggregate])))
-        for kind, reach in g.follows.items():
-            if kind in ids:
-                conds.append(and_(*mine, table.c.owner_id.in_(reach(ids[kind]).scalar_subquery())))
-    if not conds:
+    query = _having_generated(docs, ids)
+    if query is None:
         return 0
-    rows = (
-        await session.execute(
-            select(table.c.owner_type, table.c.owner_id, table.c.title)
-            .where(table.c.superseded_by.is_(None), or_(*conds))
-            .distinct()
-        )
-    ).all()
+    rows = (await session.execute(query)).all()
     by_key = {(g.owner_kind, g.title): g for g in docs.generators}
     fallback = next(iter(actors.values()))
     stored = 0
@@ -116,6 +103,43 @@ async def regenerate(app: Any, session: AsyncSession, watched: set[str]) -> int:
         stored += new
     written.clear()  # the versions just stored touched their chains: not a reason to run again
     return stored
+
+
+def _having_generated(docs: Documents, ids: Mapping[str, list[str]]) -> Select[Any] | None:
+    """The generated documents (owner type, owner id, title) that writes to `ids` (chain type →
+    ids) may change: one query on the owner index; None when no generator watches those chains."""
+    table = docs.table
+    conds: list[ColumnElement[bool]] = []
+    for g in docs.generators:
+        mine = table.c.owner_type == g.owner_kind, table.c.title == g.title
+        if g.aggregate in ids:
+            conds.append(and_(*mine, table.c.owner_id.in_(ids[g.aggregate])))
+        for kind, reach in g.follows.items():
+            if kind in ids:
+                conds.append(and_(*mine, table.c.owner_id.in_(reach(ids[kind]).scalar_subquery())))
+    if not conds:
+        return None
+    return (
+        select(table.c.owner_type, table.c.owner_id, table.c.title)
+        .where(table.c.superseded_by.is_(None), or_(*conds))
+        .distinct()
+    )
+
+
+async def affected(app: Any, con: Any, aggregate: str, ids: Sequence[str]) -> bool:
+    """Whether a write to `aggregate` `ids` made on a bare asyncpg connection (a lean route's write
+    pool, which has no session to regenerate in) changed a generated document: the caller then
+    rolls back and writes again through the session, whose commit regenerates it."""
+    docs = getattr(app.state, "documents", None)
+    if not isinstance(docs, Documents) or not docs.generators:
+        return False
+    query = _having_generated(docs, {aggregate: list(ids)})
+    if query is None:
+        return False
+    # Literal values: ids of the path (UUIDs) and the generators' titles, escaped by the dialect.
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    sql = str(query.limit(1).compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return await con.fetchrow(sql) is not None
 
 
 async def _store(
