@@ -273,6 +273,16 @@ async def test_a_sealed_bids_documents_are_its_bidders_until_the_opening(dkit: K
     doc = r.json()
     url = f"/bids/{bids[0]}/documents/{doc['id']}/content"
     assert (await kit.c.get(url, headers=own)).content == proposal
+    # Its bidder reads a range of it (decrypted from the frames that hold it), conditionally too.
+    r = await kit.c.get(url, headers=own | {"Range": "bytes=10-49"})
+    assert (r.status_code, r.content, r.headers["Content-Range"]) == (
+        206,
+        proposal[10:50],
+        f"bytes 10-49/{len(proposal)}",
+    )
+    assert (await kit.c.get(url, headers=own | {"If-None-Match": r.headers["ETag"]})).status_code == 304
+    r = await kit.c.get(url, headers=own | {"Range": f"bytes={len(proposal)}-"})
+    assert (r.status_code, r.json()["code"]) == (416, "RANGE_NOT_SATISFIABLE")
     for who, status, code in (
         (bureau, 409, "BID_SEALED"),
         (rival, 404, "BID_NOT_FOUND"),
@@ -281,6 +291,7 @@ async def test_a_sealed_bids_documents_are_its_bidders_until_the_opening(dkit: K
         for r in (
             await kit.c.get(f"/bids/{bids[0]}/documents", headers=who),
             await kit.c.get(url, headers=who),
+            await kit.c.get(url, headers=who | {"Range": "bytes=10-49"}),
         ):
             assert (r.status_code, r.json()["code"]) == (status, code)
     r = await upload(
@@ -644,3 +655,38 @@ async def test_a_write_to_an_aggregate_without_a_generated_document_costs_one_qu
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert (await _versions(kit, f"/contracts/{cid}", "政府购买社会救助服务合同（系统生成）")) == []
+
+
+async def test_a_range_of_a_sealed_file_decrypts_only_its_frames(tmp_path: Path) -> None:
+    """Ranges across the sealed frames (1 MiB each) of a real store: the bytes of the plain file,
+    read from the frames that hold them only (a frame out of its place would not decrypt)."""
+    import uuid
+
+    from obstore.store import LocalStore
+
+    from jiuzhu_kit.documents.sealed import FRAME, FileSealer, frame_span
+    from jiuzhu_kit.documents.store import DocumentStore
+
+    plain = b"".join(f"{i:07d} sealed line of a bid's response file\n".encode() for i in range(60_000))
+    assert 2 * FRAME < len(plain) < 3 * FRAME
+    (tmp_path / "s").mkdir()
+    store = DocumentStore(LocalStore(prefix=tmp_path / "s"))
+    sealer, doc_id = FileSealer(os.urandom(32)), uuid.uuid4()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for at in range(0, len(plain), 65536):
+            yield plain[at : at + 65536]
+
+    stored = await store.ingest(chunks(), declared="text/plain", limit=10 * FRAME, sealed=(doc_id, sealer))
+    assert await store.size_of(stored.sha256) is None  # nothing in clear
+    for start, end in (
+        (0, 1),
+        (5, 100),
+        (FRAME - 3, FRAME + 3),
+        (FRAME, 2 * FRAME),
+        (FRAME + 7, len(plain)),
+        (len(plain) - 1, len(plain)),
+    ):
+        got = b"".join([c async for c in store.read_sealed_range(stored.sha256, doc_id, sealer, start, end)])
+        assert got == plain[start:end], (start, end)
+    assert frame_span(FRAME + 7, FRAME + 9)[0] == 1  # the second frame alone

@@ -651,15 +651,6 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
             raise DocumentContentMissing()  # said before the response starts, not halfway through it
         if http.not_modified(request.headers.get("if-none-match"), sha):
             return Response(status_code=304, headers=headers)
-        if sealed:
-            # Encrypted at rest: streamed whole, decrypted as it goes (a Range is not served on it,
-            # which RFC 9110 14.2 allows); only the sealed owner's own readers get here.
-            assert owner.sealer is not None
-            headers["Content-Length"] = str(size)
-            headers.pop("Accept-Ranges")
-            await session.close()
-            stream = store.read_sealed(sha, row["id"], owner.sealer)
-            return StreamingResponse(stream, media_type=row["media_type"], headers=headers)
         span = http.byte_range(request.headers.get("range"), request.headers.get("if-range"), sha, size)
         start, end = span or (0, size)
         headers["Content-Length"] = str(end - start)
@@ -668,7 +659,16 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
         await session.close()  # no connection held while the bytes stream
-        stream = store.read(sha, start, end if end < size else None)
+        if sealed:
+            # Encrypted at rest (only the sealed owner's own readers get here): decrypted as it
+            # streams, a range from the frames that hold it only (sealed.py).
+            assert owner.sealer is not None
+            if span is None:
+                stream = store.read_sealed(sha, row["id"], owner.sealer)
+            else:
+                stream = store.read_sealed_range(sha, row["id"], owner.sealer, start, end)
+        else:
+            stream = store.read(sha, start, end if end < size else None)
         return StreamingResponse(stream, status_code=status, media_type=row["media_type"], headers=headers)
 
     idempotency = responses(IdempotencyKeyReused, IdempotencyKeyInvalid)
