@@ -128,6 +128,7 @@ class Documents:
     store: DocumentStore
     table: Table
     generators: tuple[Any, ...] = ()
+    lean_sql: dict[str, str | None] = field(default_factory=dict)  # generated.affected's, per chain
 
 
 class DocumentOut(BaseModel):

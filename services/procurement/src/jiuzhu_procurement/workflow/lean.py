@@ -60,7 +60,7 @@ def transition_route(
         try:  # rendered inside the transaction: a write is never committed behind an error
             async with app.state.write_pool.transaction() as con:
                 entity = await run(session=None, con=con, **args)
-                if await generated.affected(app, con, machine.aggregate, [str(entity.id)]):
+                if await generated.affected(app, con, machine.aggregate, str(entity.id)):
                     raise NeedsSession()  # rolled back: written again below, regenerated at its commit
                 out = render(entity)
         except NeedsSession:
