@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import FastAPI, Request
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, any_, func, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -116,7 +116,8 @@ def _having_generated(docs: Documents, ids: Mapping[str, list[str]]) -> Select[A
             conds.append(and_(*mine, table.c.owner_id.in_(ids[g.aggregate])))
         for kind, reach in g.follows.items():
             if kind in ids:
-                conds.append(and_(*mine, table.c.owner_id.in_(reach(ids[kind]).scalar_subquery())))
+                reached = func.array(reach(ids[kind]).scalar_subquery())  # an index condition, see _lean_sql
+                conds.append(and_(*mine, table.c.owner_id == any_(reached)))
     if not conds:
         return None
     return (
@@ -158,7 +159,8 @@ def _lean_sql(docs: Documents, aggregate: str) -> str | None:
             conds.append(f"({mine} AND {table.c.owner_id.name} = $1::text)")
         if aggregate in g.follows:
             reach = literal(g.follows[aggregate]([_SENTINEL])).replace(f"'{_SENTINEL}'", "($1::text)::uuid")
-            conds.append(f"({mine} AND {table.c.owner_id.name} IN ({reach}))")
+            # = ANY(ARRAY(…)): an index condition (IN (…) made it a filter over every such document).
+            conds.append(f"({mine} AND {table.c.owner_id.name} = ANY(ARRAY({reach})))")
     if not conds:
         return None
     name = f'"{table.schema}"."{table.name}"' if table.schema else f'"{table.name}"'
