@@ -20,6 +20,7 @@ import time
 import uuid
 from datetime import UTC, date, datetime
 from types import SimpleNamespace
+from typing import Any
 
 import asyncpg
 
@@ -84,7 +85,7 @@ async def _time(con: asyncpg.Connection, ids: list[str], one: object) -> float:
     return (time.perf_counter() - start) / CALLS * 1e6
 
 
-async def main(dsn: str) -> None:
+async def _measure(dsn: str) -> list[dict[str, Any]]:
     con = await asyncpg.connect(dsn)
     try:
         ids = await _seed(con)
@@ -106,17 +107,23 @@ async def main(dsn: str) -> None:
     finally:
         await con.close()
     c, k = statistics.median(checks), statistics.median(locks)
+    rows = [
+        row("project read by primary key (reference)", k, "µs"),
+        row("generated-document check", c, "µs", k, "≤ 2 × the read", c <= 2 * k),
+    ]
     print_table(
-        [
-            row("project read by primary key (reference)", k, "µs"),
-            row("generated-document check", c, "µs", k, "≤ 2 × the read", c <= 2 * k),
-        ],
+        rows,
         f"generated documents: the check on a write with none ({PROJECTS} projects, {CALLS} calls, "
         f"median of {ROUNDS}; runs: check {[round(x) for x in checks]}, read {[round(x) for x in locks]})",
     )
     print("\n".join(r[0] for r in plan))
+    return rows
+
+
+def main() -> list[dict[str, Any]]:
+    with scratch_database("gendocs", ["jiuzhu_procurement"]) as url:
+        return asyncio.run(_measure(url.replace("postgresql+asyncpg://", "postgresql://")))
 
 
 if __name__ == "__main__":
-    with scratch_database("gendocs", ["jiuzhu_procurement"]) as url:
-        asyncio.run(main(url.replace("postgresql+asyncpg://", "postgresql://")))
+    main()
