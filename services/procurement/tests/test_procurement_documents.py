@@ -349,6 +349,20 @@ async def test_the_award_notice_is_generated_from_the_award(dkit: Kit) -> None:
     r = await kit.c.post(f"/projects/{pid}/documents/generated", headers=kit.auth("finance", LINGWU))
     assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
 
+    # A challenge upheld: the scoring reopened clears the award; the notice issued stays as it was
+    # (nothing to announce is not a reason to refuse the reopening).
+    await kit.tr("projects", pid, "scoring", "bureau", LINGWU, reason="质疑成立，重新评审")
+    path, title = f"/projects/{pid}", "中标（成交）结果公告（系统生成）"
+    assert [d["id"] for d in await _versions(kit, path, title)] == [doc["id"]]
+    # Scored again, another winner: awarded, and the notice's new version names it, same commit.
+    await kit.score(LINGWU, pid, bids, ["70", "40", "65"])
+    p2 = (await kit.tr("projects", pid, "awarded", "bureau", LINGWU)).json()
+    assert p2["awarded_uscc"] != p["awarded_uscc"]
+    got = await _versions(kit, path, title)
+    assert [(d["version"], d["supersedes"]) for d in got] == [(1, None), (2, doc["id"])]
+    text = _paragraphs((await kit.c.get(got[1]["url"], headers=bureau)).content)
+    assert any(t.startswith("五、中标（成交）供应商：") and p2["awarded_uscc"] in t for t in text)
+
 
 MARKER = "密封响应文件：服务方案与报价说明 SEALED-PLAINTEXT-7391".encode()
 
