@@ -36,7 +36,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import clock
@@ -300,6 +300,13 @@ async def store_made(
     signed), its series stays."""
     codelist.check_type(document_type)
     table = docs.table
+    # Two writes regenerating the same document at once (two projects of one plan): the second
+    # waits here, then reads the first's version (a row lock alone would find no current row).
+    await session.execute(
+        select(
+            func.pg_advisory_xact_lock(func.hashtextextended(f"document:{owner.kind}:{owner.id}:{title}", 0))
+        )
+    )
     current = (
         await session.execute(
             select(table)
