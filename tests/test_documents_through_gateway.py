@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from jiuzhu_devtools.testing import LiveStack, test_today
+from jiuzhu_kit.documents.store import key_of
 from tests.stories import Walk, uscc
 
 LIMIT = 8 * 1024 * 1024
@@ -166,6 +167,15 @@ async def test_documents_along_a_whole_purchase_as_each_role(
         assert gen["document_type"] == "procurementPlan"
         listed = await w.call("GET", f"{P}/plans/{plan}/documents", finance)
         assert sorted(d["title"] for d in listed) == ["年度购买服务计划（系统生成）", "计划批复（扫描件）"]
+        # The purchaser it names, from the registry, is public (no token), cacheable.
+        r = await client.get("/api/public/procurement/purchasers/640181")
+        assert (r.status_code, r.json()["name"]) == (200, "灵武市民政局"), r.text
+        again = await client.get(
+            "/api/public/procurement/purchasers/640181", headers={"If-None-Match": r.headers["ETag"]}
+        )
+        assert again.status_code == 304
+        r = await client.get("/api/public/procurement/purchasers/640104")
+        assert (r.status_code, r.json()["code"]) == (404, "PURCHASER_NOT_FOUND")
 
         # 2. The project: the tender notice, then its correction superseding it.
         body = {
@@ -177,6 +187,9 @@ async def test_documents_along_a_whole_purchase_as_each_role(
             "funding_source": "working_funds",
         }
         pid = str((await w.call("POST", f"{P}/projects", bureau, json=body, expect=201))["id"])
+        # The project commits part of the plan: the generated plan was regenerated in its commit.
+        listed = await w.call("GET", f"{P}/plans/{plan}/documents", finance)
+        assert [d["version"] for d in listed if d["id"] != gen["id"] and d["title"] == gen["title"]] == [2]
         await w.tr("projects", pid, "approved", finance)
         await w.tr(
             "projects", pid, "announced", bureau, {"method": "open_tender", "scoring": {"price_weight": "30"}}
@@ -215,10 +228,18 @@ async def test_documents_along_a_whole_purchase_as_each_role(
         assert (await fetch(url, ("contractor", LINGWU, b), 404)).json()["code"] == "BID_NOT_FOUND"
         assert not [x for x in _on_disk(docs_dir) if b"SEALED-IN-THE-STORY" in x]
 
-        # 4. The opening: the purchaser's side reads it; it is an ordinary stored file now.
+        # 4. The opening: the purchaser's side reads it; it is an ordinary stored file now, so a
+        # range, a conditional request and a range past its end are answered as for any file.
         await w.tr("projects", pid, "bidding_closed", bureau)
         assert (await fetch(url, bureau)).content == SEALED
         assert (await fetch(url, auditor)).content == SEALED
+        r = await client.get(f"{P}{url}", headers=w.h(*bureau) | {"Range": "bytes=100-199"})
+        assert (r.status_code, r.content) == (206, SEALED[100:200])
+        assert r.headers["Content-Range"] == f"bytes 100-199/{len(SEALED)}"
+        r = await client.get(f"{P}{url}", headers=w.h(*bureau) | {"If-None-Match": r.headers["ETag"]})
+        assert r.status_code == 304
+        r = await client.get(f"{P}{url}", headers=w.h(*bureau) | {"Range": f"bytes={len(SEALED)}-"})
+        assert (r.status_code, r.json()["code"]) == (416, "RANGE_NOT_SATISFIABLE")
         await w.tr("projects", pid, "qualification_review", bureau)
         await w.qualify_all(pid, LINGWU)
         await w.tr("projects", pid, "scoring", bureau)
@@ -282,3 +303,13 @@ async def test_documents_along_a_whole_purchase_as_each_role(
         for path in (f"plans/{plan}", f"projects/{pid}", f"contracts/{cid}"):
             v = await w.call("GET", f"{P}/{path}/events/verify", auditor)
             assert v["ok"] is True, (path, v)
+
+        # 8. A stored file replaced on disk: the chain that recorded its hash says so.
+        blob = docs_dir / "procurement" / key_of(staffing["sha256"])
+        original = blob.read_bytes()
+        blob.write_bytes(original.replace(b"%%EOF", b"%%EOX"))
+        try:
+            v = await w.call("GET", f"{P}/contracts/{cid}/events/verify", auditor)
+            assert v["ok"] is False and "document" in v["reason"], v
+        finally:
+            blob.write_bytes(original)

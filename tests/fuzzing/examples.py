@@ -323,6 +323,7 @@ def procurement(w: World) -> dict[str, Example]:
         "GET /workers/{worker_id}/events": Example(path={"worker_id": w.workers[0]}),
         "GET /workers/{worker_id}/events/verify": Example(path={"worker_id": w.workers[0]}),
         "GET /public/who-serves/{division_code}": Example(path={"division_code": TOWNSHIP}),
+        "GET /public/purchasers/{division_code}": Example(path={"division_code": "640181"}),
         "POST /contracts/{contract_id}/amendments": Example(
             path=k.path, body={"reason": "服务对象增加", "quantity": "14 名入户核查员"}
         ),

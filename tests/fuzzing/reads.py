@@ -50,6 +50,7 @@ REFERENCE = {
     "/pilots/{province_code}/{year}/check",
     "/catalogue",
     "/public/catalogue",
+    "/public/purchasers/{division_code}",  # the purchaser registry (data): public bureaus, no one's data
     "/negative-list",
     "/thresholds",
     "/workflows",

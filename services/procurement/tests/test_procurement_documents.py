@@ -10,7 +10,9 @@ import io
 import os
 import zipfile
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import docx
 import httpx
@@ -22,6 +24,7 @@ from jiuzhu_procurement.app import create
 from jiuzhu_procurement.settings import Settings
 
 from .conftest import LINGWU, SH_DISTRICT, Kit
+from .test_procurement_payments import awarded, contract_body
 
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n" + b"7" * 20000 + b"\n%%EOF\n"
 PDF_V2 = PDF.replace(b"7" * 100, b"8" * 100, 1)
@@ -43,8 +46,11 @@ async def dkit(database_url: str, auth: Callable[..., dict[str, str]], docs_dir:
         documents_dir=str(docs_dir),
         documents_max_bytes=100_000,
     )
-    async with service_client(create(settings)) as c:
-        yield Kit(c, auth, database_url)
+    app = create(settings)
+    async with service_client(app) as c:
+        kit = Kit(c, auth, database_url)
+        kit.__dict__["app"] = app  # the engine, for counting statements
+        yield kit
 
 
 def stored_files(docs_dir: Path) -> list[str]:
@@ -267,6 +273,16 @@ async def test_a_sealed_bids_documents_are_its_bidders_until_the_opening(dkit: K
     doc = r.json()
     url = f"/bids/{bids[0]}/documents/{doc['id']}/content"
     assert (await kit.c.get(url, headers=own)).content == proposal
+    # Its bidder reads a range of it (decrypted from the frames that hold it), conditionally too.
+    r = await kit.c.get(url, headers=own | {"Range": "bytes=10-49"})
+    assert (r.status_code, r.content, r.headers["Content-Range"]) == (
+        206,
+        proposal[10:50],
+        f"bytes 10-49/{len(proposal)}",
+    )
+    assert (await kit.c.get(url, headers=own | {"If-None-Match": r.headers["ETag"]})).status_code == 304
+    r = await kit.c.get(url, headers=own | {"Range": f"bytes={len(proposal)}-"})
+    assert (r.status_code, r.json()["code"]) == (416, "RANGE_NOT_SATISFIABLE")
     for who, status, code in (
         (bureau, 409, "BID_SEALED"),
         (rival, 404, "BID_NOT_FOUND"),
@@ -275,6 +291,7 @@ async def test_a_sealed_bids_documents_are_its_bidders_until_the_opening(dkit: K
         for r in (
             await kit.c.get(f"/bids/{bids[0]}/documents", headers=who),
             await kit.c.get(url, headers=who),
+            await kit.c.get(url, headers=who | {"Range": "bytes=10-49"}),
         ):
             assert (r.status_code, r.json()["code"]) == (status, code)
     r = await upload(
@@ -331,6 +348,20 @@ async def test_the_award_notice_is_generated_from_the_award(dkit: Kit) -> None:
     )
     r = await kit.c.post(f"/projects/{pid}/documents/generated", headers=kit.auth("finance", LINGWU))
     assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
+
+    # A challenge upheld: the scoring reopened clears the award; the notice issued stays as it was
+    # (nothing to announce is not a reason to refuse the reopening).
+    await kit.tr("projects", pid, "scoring", "bureau", LINGWU, reason="质疑成立，重新评审")
+    path, title = f"/projects/{pid}", "中标（成交）结果公告（系统生成）"
+    assert [d["id"] for d in await _versions(kit, path, title)] == [doc["id"]]
+    # Scored again, another winner: awarded, and the notice's new version names it, same commit.
+    await kit.score(LINGWU, pid, bids, ["70", "40", "65"])
+    p2 = (await kit.tr("projects", pid, "awarded", "bureau", LINGWU)).json()
+    assert p2["awarded_uscc"] != p["awarded_uscc"]
+    got = await _versions(kit, path, title)
+    assert [(d["version"], d["supersedes"]) for d in got] == [(1, None), (2, doc["id"])]
+    text = _paragraphs((await kit.c.get(got[1]["url"], headers=bureau)).content)
+    assert any(t.startswith("五、中标（成交）供应商：") and p2["awarded_uscc"] in t for t in text)
 
 
 MARKER = "密封响应文件：服务方案与报价说明 SEALED-PLAINTEXT-7391".encode()
@@ -433,15 +464,27 @@ async def test_the_annual_plan_is_generated_and_regenerated_when_it_changes(dkit
     r = await kit.c.post(f"/plans/{plan}/documents/generated", headers=bureau)
     assert (r.status_code, r.json()["id"]) == (201, v1["id"])
     assert body.tables[0].rows[1].cells[3].text == "0.00"  # nothing committed yet
-    # A project commits part of the plan: the next one is a new version superseding the first.
-    assert (await kit.project(LINGWU, plan, budget="50000.00")).status_code == 201
+    # A project commits part of the plan: a new version superseding the first.
+    project = await kit.project(LINGWU, plan, budget="50000.00")
+    assert project.status_code == 201
+    # Regenerated in the project's own commit (the plan follows its projects), before anyone asks.
+    current = (await kit.c.get(f"/plans/{plan}/documents", headers=bureau)).json()
+    assert [d["version"] for d in current] == [2]
     r = await kit.c.post(f"/plans/{plan}/documents/generated", headers=bureau)
     v2 = r.json()
+    assert v2["id"] == current[0]["id"]
     assert (v2["version"], v2["supersedes"], v2["series_id"]) == (2, v1["id"], v1["id"])
     body = docx.Document(io.BytesIO((await kit.c.get(v2["url"], headers=bureau)).content))
     assert body.tables[0].rows[1].cells[3].text == "50000.00"
     current = (await kit.c.get(f"/plans/{plan}/documents", headers=bureau)).json()
     assert [d["id"] for d in current] == [v2["id"]]
+    # The project cancelled (a lean route's write pool: written again through the session, whose
+    # commit regenerates): the commitment freed in a third version.
+    await kit.tr("projects", project.json()["id"], "cancelled", "bureau", LINGWU, reason="预算调整，取消采购")
+    current = (await kit.c.get(f"/plans/{plan}/documents", headers=bureau)).json()
+    assert [(d["version"], d["supersedes"]) for d in current] == [(3, v2["id"])]
+    body = docx.Document(io.BytesIO((await kit.c.get(current[0]["url"], headers=bureau)).content))
+    assert body.tables[0].rows[1].cells[3].text == "0.00"
     r = await kit.c.post(f"/plans/{plan}/documents/generated", headers=kit.auth("finance", LINGWU))
     assert (r.status_code, r.json()["code"]) == (403, "ROLE_FORBIDDEN")
 
@@ -486,7 +529,9 @@ async def test_the_sweep_removes_blobs_no_document_refers_to(
         JIUZHU_ENVIRONMENT="test",
         documents_dir=str(tmp_path / "documents"),
         documents_sweep_seconds=0.2,
-        documents_orphan_grace_seconds=0,
+        # Not 0: an upload's blob is stored before its record commits, and a sweep in between
+        # (a loaded machine: the upload took 0.4 s) removed the kept file too.
+        documents_orphan_grace_seconds=1.5,
     )
     app = create(settings)
     async with service_client(app) as c:
@@ -503,8 +548,8 @@ async def test_the_sweep_removes_blobs_no_document_refers_to(
         orphan = await app.state.documents.store.ingest(chunks(), declared=PDF_MT, limit=10**6)
         path = tmp_path / "documents" / "procurement" / key_of(orphan.sha256)
         assert path.exists()
-        # The Leader (one replica) sweeps it within a period or two; the referenced file stays.
-        for _ in range(50):
+        # The Leader (one replica) sweeps it once past the grace; the referenced file stays.
+        for _ in range(100):
             if not path.exists():
                 break
             await asyncio.sleep(0.1)
@@ -512,3 +557,150 @@ async def test_the_sweep_removes_blobs_no_document_refers_to(
         assert app.state.documents_sweeper.leading and app.state.documents_sweeper.runs >= 1
         assert (tmp_path / "documents" / "procurement" / key_of(kept.json()["sha256"])).exists()
         assert await sweep_once(app) == []
+
+
+async def _versions(kit: Kit, path: str, title: str) -> list[dict[str, Any]]:
+    r = await kit.c.get(f"{path}/documents", params={"history": "true"}, headers=kit.auth("auditor", LINGWU))
+    assert r.status_code == 200, r.text
+    return [d for d in r.json() if d["title"] == title]
+
+
+def _paragraphs(content: bytes) -> list[str]:
+    return [p.text for p in docx.Document(io.BytesIO(content)).paragraphs]
+
+
+async def test_the_generated_contract_follows_each_committed_write(dkit: Kit) -> None:
+    """Once generated, the contract's .docx is regenerated in the transaction of every write that
+    changes what it shows (signing: the type; an amendment: the amount); a refused write, or one
+    that changes nothing it shows, stores nothing; each version is in the contract's chain."""
+    kit = dkit
+    bureau = kit.auth("bureau", LINGWU)
+    pid, _ = await awarded(kit, "480000.00", small=False, n=9301)
+    day = test_today() + timedelta(days=100)
+    schedule = [
+        {"period": "H1", "amount": "240000.00", "due_on": day.isoformat()},
+        {"period": "H2", "amount": "240000.00", "due_on": (day + timedelta(days=100)).isoformat()},
+    ]
+    r = await kit.c.post(f"/projects/{pid}/contract", json=contract_body(schedule), headers=bureau)
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    path, title = f"/contracts/{cid}", "政府购买社会救助服务合同（系统生成）"
+    assert await _versions(kit, path, title) == []
+    r = await kit.c.post(f"{path}/documents/generated", headers=bureau)
+    assert r.status_code == 201, r.text
+    v1 = r.json()
+    assert (v1["document_type"], v1["version"]) == ("contractDraft", 1)
+    assert "合同总价人民币 480000.00 元" in _paragraphs((await kit.c.get(v1["url"], headers=bureau)).content)
+
+    # Signed: the same text, now the signed contract (a new version of the same document).
+    await kit.tr("projects", pid, "contract_signed", "bureau", LINGWU)
+    got = await _versions(kit, path, title)
+    assert [(d["version"], d["document_type"]) for d in got] == [(1, "contractDraft"), (2, "contractSigned")]
+    assert got[1]["sha256"] == v1["sha256"] and got[1]["supersedes"] == v1["id"]
+
+    # A refused amendment (above +10%) changes nothing, the document included.
+    raised = [{**line, "amount": "270000.00"} for line in schedule]
+    r = await kit.c.post(
+        f"{path}/amendments",
+        json={"reason": "增加两名核查员", "price": "540000.00", "payment_schedule": raised},
+        headers=bureau,
+    )
+    assert (r.status_code, r.json()["code"]) == (409, "AMENDMENT_INCREASE_TOO_LARGE")
+    assert len(await _versions(kit, path, title)) == 2
+
+    # An amendment committed: the new amount is in a new version, stored in the same commit.
+    raised = [{**line, "amount": "250000.00"} for line in schedule]
+    r = await kit.c.post(
+        f"{path}/amendments",
+        json={"reason": "增加一名核查员", "price": "500000.00", "payment_schedule": raised},
+        headers=bureau,
+    )
+    assert r.status_code == 200, r.text
+    got = await _versions(kit, path, title)
+    assert [(d["version"], d["superseded_by"] is None) for d in got] == [(1, False), (2, False), (3, True)]
+    v3 = got[2]
+    text = _paragraphs((await kit.c.get(v3["url"], headers=kit.auth("auditor", LINGWU))).content)
+    assert "合同总价人民币 500000.00 元" in text and "合同总价人民币 480000.00 元" not in text
+    assert "H1：人民币 250000.00 元" in " ".join(text)
+
+    # A write that does not change what the contract shows (a deadline met) stores nothing.
+    c = (await kit.c.get(path, headers=bureau)).json()
+    r = await kit.c.post(
+        f"{path}/deadlines/{c['deadlines'][0]['key']}/fulfil", json={"on": c["signed_on"]}, headers=bureau
+    )
+    assert r.status_code == 200, r.text
+    assert len(await _versions(kit, path, title)) == 3
+
+    # The chain holds each version's hash right after the write that caused it; verify passes.
+    events = (await kit.c.get(f"{path}/events", headers=kit.auth("auditor", LINGWU))).json()
+    actions = [e["action"] for e in events]
+    assert actions[actions.index("contract.amended") + 1] == "document.attached"
+    assert events[actions.index("contract.amended") + 1]["data"]["sha256"] == v3["sha256"]
+    verify = (await kit.c.get(f"{path}/events/verify", headers=kit.auth("auditor", LINGWU))).json()
+    assert verify["ok"] is True
+
+
+async def test_a_write_to_an_aggregate_without_a_generated_document_costs_one_query(dkit: Kit) -> None:
+    """The regeneration's price where nothing was generated: one indexed SELECT on the documents
+    for a watched aggregate (a contract, a project, a plan), none for any other."""
+    from sqlalchemy import event
+
+    kit = dkit
+    bureau = kit.auth("bureau", LINGWU)
+    pid, _ = await awarded(kit, "300000.00", small=False, n=9302)
+    day = test_today() + timedelta(days=100)
+    schedule = [{"period": "H1", "amount": "300000.00", "due_on": day.isoformat()}]
+    r = await kit.c.post(f"/projects/{pid}/contract", json=contract_body(schedule), headers=bureau)
+    cid = r.json()["id"]
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "procurement.document" in statement:
+            seen.append(statement)
+
+    engine = kit.__dict__["app"].state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await kit.tr("projects", pid, "contract_signed", "bureau", LINGWU)  # writes project and contract
+        assert len(seen) == 1 and seen[0].lstrip().startswith("SELECT DISTINCT"), seen
+        seen.clear()
+        await kit.contractor(9303)
+        assert seen == []  # a contractor: no generator watches it
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert (await _versions(kit, f"/contracts/{cid}", "政府购买社会救助服务合同（系统生成）")) == []
+
+
+async def test_a_range_of_a_sealed_file_decrypts_only_its_frames(tmp_path: Path) -> None:
+    """Ranges across the sealed frames (1 MiB each) of a real store: the bytes of the plain file,
+    read from the frames that hold them only (a frame out of its place would not decrypt)."""
+    import uuid
+
+    from obstore.store import LocalStore
+
+    from jiuzhu_kit.documents.sealed import FRAME, FileSealer, frame_span
+    from jiuzhu_kit.documents.store import DocumentStore
+
+    plain = b"".join(f"{i:07d} sealed line of a bid's response file\n".encode() for i in range(60_000))
+    assert 2 * FRAME < len(plain) < 3 * FRAME
+    (tmp_path / "s").mkdir()
+    store = DocumentStore(LocalStore(prefix=tmp_path / "s"))
+    sealer, doc_id = FileSealer(os.urandom(32)), uuid.uuid4()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for at in range(0, len(plain), 65536):
+            yield plain[at : at + 65536]
+
+    stored = await store.ingest(chunks(), declared="text/plain", limit=10 * FRAME, sealed=(doc_id, sealer))
+    assert await store.size_of(stored.sha256) is None  # nothing in clear
+    for start, end in (
+        (0, 1),
+        (5, 100),
+        (FRAME - 3, FRAME + 3),
+        (FRAME, 2 * FRAME),
+        (FRAME + 7, len(plain)),
+        (len(plain) - 1, len(plain)),
+    ):
+        got = b"".join([c async for c in store.read_sealed_range(stored.sha256, doc_id, sealer, start, end)])
+        assert got == plain[start:end], (start, end)
+    assert frame_span(FRAME + 7, FRAME + 9)[0] == 1  # the second frame alone

@@ -205,16 +205,23 @@ async def test_lingwu_walk_single_source_to_a_tripartite_contract(
         "contract.drafted",
         "contract.signed",
         "document.attached",  # the generated contract (.docx): its hash, size and type
-        "contract.deadline_fulfilled",
+        "contract.deadline_fulfilled",  # not shown on the contract: no new version
         "contract.amended",
+        "document.attached",  # the amended standards: the generated contract regenerated, same commit
     ]
     attached = ev[2]["data"]
     assert (attached["document_type"], attached["media_type"]) == (
         "contractSigned",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )
+    assert (ev[5]["data"]["version"], ev[5]["data"]["supersedes"]) == (2, attached["id"])
+    assert ev[5]["actor"] == ev[4]["actor"]  # the amendment's author's
+    current = (await client.get(f"/contracts/{cid}/documents", headers=kit.auth("bureau", LINGWU))).json()
+    (doc,) = [d for d in current if d["title"] == "政府购买社会救助服务合同（系统生成）"]
+    got = await client.get(doc["url"], headers=kit.auth("bureau", LINGWU))
+    assert "每月入户核查不少于 60 户" in [p.text for p in docx.Document(io.BytesIO(got.content)).paragraphs]
     v = (await client.get(f"/contracts/{cid}/events/verify", headers=kit.auth("auditor", LINGWU))).json()
-    assert v["ok"] is True and v["events"] == 5
+    assert v["ok"] is True and v["events"] == 6
     v = (await client.get(f"/projects/{pid}/events/verify", headers=kit.auth("auditor", LINGWU))).json()
     assert v["ok"] and v["events"] >= 9
 

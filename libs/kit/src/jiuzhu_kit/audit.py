@@ -159,6 +159,16 @@ class Actor:
 
 SYSTEM = Actor(sub="system", roles="system", division=None)
 
+_TOUCHED = "jiuzhu.touched"
+
+
+def touched(session: AsyncSession) -> dict[tuple[str, str], tuple[str, Actor]]:
+    """The aggregates this session's transaction appended events to: (type, id) → (its last action,
+    who acted). What runs before the commit (documents/generated.py) reads it; a plain dict in
+    `session.info`, so recording costs a dict write per append."""
+    found: dict[tuple[str, str], tuple[str, Actor]] = session.sync_session.info.setdefault(_TOUCHED, {})
+    return found
+
 
 class AuditLog:
     def __init__(self, table: Table) -> None:
@@ -188,6 +198,8 @@ class AuditLog:
         who = actor if isinstance(actor, Actor) else Actor.of(actor)
         agg_id = str(aggregate_id)
         con = await _driver(session)  # begins the transaction if the caller has not yet
+        if isinstance(session, AsyncSession):
+            touched(session)[(aggregate_type, agg_id)] = (action, who)
         if not row_locked:
             await con.execute(
                 "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"audit:{aggregate_type}:{agg_id}"

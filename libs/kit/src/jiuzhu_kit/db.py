@@ -186,6 +186,9 @@ class UnitOfWorkMiddleware:
         may pass a lean route as `app`)."""
         app = app or self.app
         uow = UnitOfWork(self.maker_from_scope(scope))
+        # The app's own hooks first (generated documents kept in step: documents/generated.py).
+        app_state = getattr(scope.get("app"), "state", None)
+        uow.before_commit.extend(getattr(app_state, "commit_hooks", ()))
         scope.setdefault("state", {})["uow"] = uow
         if scope["method"] in SAFE_METHODS:
             try:

@@ -12,6 +12,7 @@ from jiuzhu_evaluation.consequence.endpoints import router as consequence_router
 from jiuzhu_evaluation.db import documents
 from jiuzhu_evaluation.models import kit
 from jiuzhu_evaluation.round import documents as round_documents
+from jiuzhu_evaluation.round import report
 from jiuzhu_evaluation.round.endpoints import router as round_router
 from jiuzhu_evaluation.round.models import RoundStatus
 from jiuzhu_evaluation.round.public import router as public_round_router
@@ -26,7 +27,7 @@ from jiuzhu_evaluation.survey.public import router as public_survey_router
 from jiuzhu_evaluation.survey.ratelimit import SurveyLimits
 from jiuzhu_evaluation.template.endpoints import router as template_router
 from jiuzhu_kit.app import create_app
-from jiuzhu_kit.documents import sweep
+from jiuzhu_kit.documents import generated, sweep
 from jiuzhu_kit.documents.api import Documents, body_limits
 from jiuzhu_kit.documents.store import DocumentStore
 from jiuzhu_kit.rules.api import rules_router
@@ -95,4 +96,6 @@ def create(settings: Settings | None = None) -> FastAPI:
     app.state.rules = default_book()  # a pack that is wrong stops start-up
     # Documents of rounds and surveys: content-addressed in the store the settings choose.
     app.state.documents = Documents(DocumentStore.from_settings(cfg, "evaluation"), documents)
+    # The evaluation report, once generated, kept in step with its round before each commit.
+    generated.install(app, [report.GENERATOR])
     return app

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from jiuzhu_kit.app import create_app
-from jiuzhu_kit.documents import sweep
+from jiuzhu_kit.documents import generated, sweep
 from jiuzhu_kit.documents.api import Documents, body_limits
 from jiuzhu_kit.documents.store import DocumentStore
 from jiuzhu_kit.rules.api import rules_router
@@ -24,6 +24,7 @@ from jiuzhu_procurement.challenge.endpoints import router as challenge_router
 from jiuzhu_procurement.changes.sources import SOURCES as feed_sources
 from jiuzhu_procurement.complaint import machine as complaint_machine
 from jiuzhu_procurement.complaint.endpoints import router as complaint_router
+from jiuzhu_procurement.contract import document as contract_document
 from jiuzhu_procurement.contract import machine as contract_machine
 from jiuzhu_procurement.contract.endpoints import router as contract_router
 from jiuzhu_procurement.contractor.endpoints import router as contractor_router
@@ -34,12 +35,15 @@ from jiuzhu_procurement.disclosure.endpoints import router as disclosure_router
 from jiuzhu_procurement.disclosure.public import router as public_router
 from jiuzhu_procurement.expert.endpoints import router as expert_router
 from jiuzhu_procurement.models import kit
+from jiuzhu_procurement.plan import document as plan_document
 from jiuzhu_procurement.plan import machine as plan_machine
 from jiuzhu_procurement.plan.endpoints import router as plan_router
 from jiuzhu_procurement.project import machine as project_machine
+from jiuzhu_procurement.project import notice
 from jiuzhu_procurement.project.endpoints import lean_routes as project_lean_routes
 from jiuzhu_procurement.project.endpoints import router as project_router
 from jiuzhu_procurement.project.sealing import Keyring
+from jiuzhu_procurement.purchaser.endpoints import router as purchaser_router
 from jiuzhu_procurement.roster.crypto import PersonalDataKey
 from jiuzhu_procurement.roster.endpoints import router as roster_router
 from jiuzhu_procurement.rulebook.book import SPEC, default_book, file_sources
@@ -94,6 +98,7 @@ def create(settings: Settings | None = None) -> FastAPI:
         workflow_router,
         disclosure_router,
         public_router,
+        purchaser_router,
         expert_router,
         attachments_router,
         local_packs_router(local_packs),  # before rules_router: /rules/{pack_id} would take its paths
@@ -126,6 +131,8 @@ def create(settings: Settings | None = None) -> FastAPI:
     app.state.bid_keys = Keyring.of(settings.bid_key, settings.bid_keys_previous)
     # Documents: content-addressed in the store the settings choose (local .data/documents or S3).
     app.state.documents = Documents(DocumentStore.from_settings(settings, "procurement"), documents)
+    # The generated ones (contract, award notice, plan) kept in step with their data before each commit.
+    generated.install(app, [contract_document.GENERATOR, notice.GENERATOR, plan_document.GENERATOR])
     # The roster's personal-data key, likewise (roster/crypto.py).
     app.state.personal_data_key = PersonalDataKey.of(settings.personal_data_key)
     app.state.local_packs = LocalPacks(rule_pack, SPEC, file_sources, app.state.audit)

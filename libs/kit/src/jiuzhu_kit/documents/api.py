@@ -23,6 +23,7 @@ them into the ordinary store at the opening. `sweep_orphans` removes the blobs n
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import re
 import uuid
@@ -35,7 +36,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_kit import clock
@@ -122,10 +123,12 @@ class Attachable:
 
 @dataclass
 class Documents:
-    """A service's documents: the store and the table (app.state.documents)."""
+    """A service's documents: the store, the table and the generated ones (generated.py)."""
 
     store: DocumentStore
     table: Table
+    generators: tuple[Any, ...] = ()
+    lean_sql: dict[str, str | None] = field(default_factory=dict)  # generated.affected's, per chain
 
 
 class DocumentOut(BaseModel):
@@ -211,15 +214,22 @@ async def _record(
     owner: Owner,
     values: dict[str, Any],
 ) -> dict[str, Any]:
-    table = _documents(request).table
+    return await record_version(
+        _documents(request).table, request.app.state.audit, session, Actor.of(principal), owner, values
+    )
+
+
+async def record_version(
+    table: Table, audit: AuditLog, session: AsyncSession, actor: Actor, owner: Owner, values: dict[str, Any]
+) -> dict[str, Any]:
+    """Insert one version's row and append its hash, size and type to the owner's audit chain."""
     await session.execute(table.insert().values(**values))
-    audit: AuditLog = request.app.state.audit
     await audit.append(
         session,
         aggregate_type=owner.chain,
         aggregate_id=owner.chain_id,
         action=ATTACHED,
-        actor=owner.actor or principal,
+        actor=owner.actor or actor,
         data={
             k: values[k]
             for k in (
@@ -253,18 +263,56 @@ async def attach(
     language: str = "zh",
 ) -> tuple[DocumentOut, bool]:
     """Store a document the service made (a generated contract, notice or report) on `owner`: a new
-    version of its current document of that type and title, or the first one; the same bytes as the
-    current version change nothing. Returns the current version and whether it is new."""
+    version of its current document of that title, or the first one; the same bytes as the current
+    version change nothing. Returns the current version and whether it is new."""
+    values, new = await store_made(
+        _documents(request),
+        request.app.state.audit,
+        request.app.state.settings,
+        session,
+        Actor.of(principal),
+        owner,
+        data,
+        media_type=media_type,
+        document_type=document_type,
+        title=title,
+        language=language,
+    )
+    return _out(request, values), new
+
+
+async def store_made(
+    docs: Documents,
+    audit: AuditLog,
+    settings: KitSettings,
+    session: AsyncSession,
+    actor: Actor,
+    owner: Owner,
+    data: bytes,
+    *,
+    media_type: str,
+    document_type: str,
+    title: str,
+    language: str = "zh",
+) -> tuple[dict[str, Any], bool]:
+    """attach() without a request (the regeneration before a commit, generated.py). A generated
+    document is known by its title: its type may change between versions (a contract's draft, then
+    signed), its series stays."""
     codelist.check_type(document_type)
-    docs = _documents(request)
     table = docs.table
+    # Two writes regenerating the same document at once (two projects of one plan): the second
+    # waits here, then reads the first's version (a row lock alone would find no current row).
+    await session.execute(
+        select(
+            func.pg_advisory_xact_lock(func.hashtextextended(f"document:{owner.kind}:{owner.id}:{title}", 0))
+        )
+    )
     current = (
         await session.execute(
             select(table)
             .where(
                 table.c.owner_type == owner.kind,
                 table.c.owner_id == owner.id,
-                table.c.document_type == document_type,
                 table.c.title == title,
                 table.c.superseded_by.is_(None),
             )
@@ -276,20 +324,23 @@ async def attach(
     async def chunks() -> AsyncIterator[bytes]:
         yield data
 
-    settings: KitSettings = request.app.state.settings
+    # Hashed before storing: the same bytes (the renderers are deterministic) of the same type touch
+    # nothing; the same bytes under another type (the draft now signed) are a new version.
+    sha = hashlib.sha256(data).hexdigest()
+    if prev is not None and (prev["sha256"], prev["document_type"]) == (sha, document_type):
+        return dict(prev), False
     stored = await docs.store.ingest(chunks(), declared=media_type, limit=settings.documents_max_bytes)
-    if prev is not None and prev["sha256"] == stored.sha256:
-        return _out(request, prev), False
     now = clock.now()
     new_id = uuid.uuid4()
     if prev is not None:
         await session.execute(
             update(table).where(table.c.id == prev["id"]).values(superseded_by=new_id, superseded_at=now)
         )
-    values = await _record(
-        request,
+    values = await record_version(
+        table,
+        audit,
         session,
-        principal,
+        actor,
         owner,
         {
             "id": new_id,
@@ -304,14 +355,14 @@ async def attach(
             "media_type": stored.media_type,
             "size": stored.size,
             "sha256": stored.sha256,
-            "uploaded_by": owner.actor.sub if owner.actor else principal.sub,
+            "uploaded_by": owner.actor.sub if owner.actor else actor.sub,
             "uploaded_at": now,
             "supersedes": prev["id"] if prev is not None else None,
             "superseded_by": None,
             "superseded_at": None,
         },
     )
-    return _out(request, values), True
+    return values, True
 
 
 async def _one(session: AsyncSession, table: Table, owner: Owner, document_id: uuid.UUID) -> Any:
@@ -608,15 +659,6 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
             raise DocumentContentMissing()  # said before the response starts, not halfway through it
         if http.not_modified(request.headers.get("if-none-match"), sha):
             return Response(status_code=304, headers=headers)
-        if sealed:
-            # Encrypted at rest: streamed whole, decrypted as it goes (a Range is not served on it,
-            # which RFC 9110 14.2 allows); only the sealed owner's own readers get here.
-            assert owner.sealer is not None
-            headers["Content-Length"] = str(size)
-            headers.pop("Accept-Ranges")
-            await session.close()
-            stream = store.read_sealed(sha, row["id"], owner.sealer)
-            return StreamingResponse(stream, media_type=row["media_type"], headers=headers)
         span = http.byte_range(request.headers.get("range"), request.headers.get("if-range"), sha, size)
         start, end = span or (0, size)
         headers["Content-Length"] = str(end - start)
@@ -625,7 +667,16 @@ def add_document_routes(router: APIRouter, spec: Attachable) -> None:
             status = 206
             headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
         await session.close()  # no connection held while the bytes stream
-        stream = store.read(sha, start, end if end < size else None)
+        if sealed:
+            # Encrypted at rest (only the sealed owner's own readers get here): decrypted as it
+            # streams, a range from the frames that hold it only (sealed.py).
+            assert owner.sealer is not None
+            if span is None:
+                stream = store.read_sealed(sha, row["id"], owner.sealer)
+            else:
+                stream = store.read_sealed_range(sha, row["id"], owner.sealer, start, end)
+        else:
+            stream = store.read(sha, start, end if end < size else None)
         return StreamingResponse(stream, status_code=status, media_type=row["media_type"], headers=headers)
 
     idempotency = responses(IdempotencyKeyReused, IdempotencyKeyInvalid)

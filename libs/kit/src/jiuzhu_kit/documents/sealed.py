@@ -59,12 +59,15 @@ class FileSealer:
             frame = body[at : at + SEALED_FRAME]
             yield aead.decrypt(frame[:_NONCE], frame[_NONCE:], _aad(doc_id, index))
 
-    async def open_stream(self, doc_id: uuid.UUID, chunks: AsyncIterable[bytes]) -> AsyncIterator[bytes]:
-        """The plain bytes of a sealed blob read as a stream of chunks of any size."""
+    async def open_stream(
+        self, doc_id: uuid.UUID, chunks: AsyncIterable[bytes], first: int | None = None
+    ) -> AsyncIterator[bytes]:
+        """The plain bytes of a sealed blob read as a stream of chunks of any size; `first`: the
+        chunks start at that frame (a range read, `frame_span`), not at the header."""
         aead = AESGCM(self.key)
         buf = bytearray()
-        index = 0
-        header = True
+        index = first or 0
+        header = first is None
         async for chunk in chunks:
             buf += chunk
             if header:
@@ -82,3 +85,10 @@ class FileSealer:
         if buf:
             frame = bytes(buf)
             yield aead.decrypt(frame[:_NONCE], frame[_NONCE:], _aad(doc_id, index))
+
+
+def frame_span(start: int, end: int) -> tuple[int, int, int]:
+    """The sealed frames holding plain bytes [start, end): (first frame, the blob's offset of its
+    start, the blob's offset past the last one) — a range is decrypted from these frames only."""
+    first, last = start // FRAME, (end - 1) // FRAME
+    return first, len(MAGIC) + first * SEALED_FRAME, len(MAGIC) + (last + 1) * SEALED_FRAME

@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiuzhu_evaluation.round.models import EvaluationRound
 from jiuzhu_evaluation.round.policy import POLICY, RoundNotFound
-from jiuzhu_evaluation.round.report import DOCUMENT_TYPE, DOCX, TITLE, RoundResultNotReady, render
+from jiuzhu_evaluation.round.purchaser import PurchaserUnavailable
+from jiuzhu_evaluation.round.report import GENERATOR, RoundResultNotReady
 from jiuzhu_kit.auth import Principal, Role, RoleForbidden, require_roles
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.documents.api import Attachable, DocumentOut, Owner, add_document_routes, attach
+from jiuzhu_kit.documents.api import Attachable, DocumentOut, Owner, add_document_routes
+from jiuzhu_kit.documents.generated import generate
 from jiuzhu_kit.errors import responses
 
 router = APIRouter(tags=["rounds"])
@@ -63,23 +65,15 @@ add_document_routes(router, ATTACHABLE)
     "/rounds/{round_id}/documents/generated",
     response_model=DocumentOut,
     status_code=status.HTTP_201_CREATED,
-    responses=responses(RoundNotFound, RoundResultNotReady, RoleForbidden),
+    responses=responses(RoundNotFound, RoundResultNotReady, PurchaserUnavailable, RoleForbidden),
 )
 async def generate_evaluation_report(
     request: Request, session: SessionDep, principal: Purchaser, round_id: uuid.UUID
 ) -> DocumentOut:
     """The round's evaluation report as .docx (templates/evaluation_report.yaml: the dimensions'
     scores, each party's, the total and the grade), stored as the round's document: a new version
-    superseding the last when the result changed (a revision after an appeal), else the same."""
+    superseding the last when the result changed (a revision after an appeal), else the same; once
+    generated, every later write to the round regenerates it before it commits. The purchaser is
+    named by procurement's registry: 503 `PURCHASER_UNAVAILABLE` when procurement cannot answer."""
     r = POLICY.check(principal, await session.get(EvaluationRound, round_id))
-    out, _ = await attach(
-        request,
-        session,
-        principal,
-        owner_of(r),
-        render(r),
-        media_type=DOCX,
-        document_type=DOCUMENT_TYPE,
-        title=TITLE,
-    )
-    return out
+    return await generate(request, session, principal, GENERATOR, str(r.id))

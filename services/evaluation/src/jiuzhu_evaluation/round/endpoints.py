@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from jiuzhu_evaluation.round import access, contract_check, review, service
 from jiuzhu_evaluation.round.models import EvaluationRound, RoundStatus
 from jiuzhu_evaluation.round.policy import POLICY
+from jiuzhu_evaluation.round.purchaser import PurchaserUnavailable
 from jiuzhu_evaluation.round.repository import RoundRepository
 from jiuzhu_evaluation.round.schemas import (
     AppealDecisionIn,
@@ -123,6 +124,7 @@ async def get_round(session: SessionDep, principal: PrincipalDep, round_id: uuid
     response_model=PartyScoreOut,
     status_code=status.HTTP_201_CREATED,
     responses=responses(
+        PurchaserUnavailable,
         service.RoundNotFound,
         service.RoundNotOpen,
         service.PartyNotInRound,
@@ -154,7 +156,9 @@ async def list_scores(
 @router.post(
     "/{round_id}/close",
     response_model=RoundOut,
-    responses=responses(service.RoundNotFound, service.RoundIncomplete, service.InvalidTransition),
+    responses=responses(
+        PurchaserUnavailable, service.RoundNotFound, service.RoundIncomplete, service.InvalidTransition
+    ),
 )
 async def close_round(
     request: Request, session: SessionDep, principal: Bureau, round_id: uuid.UUID
@@ -167,7 +171,9 @@ async def close_round(
 @router.post(
     "/{round_id}/publish",
     response_model=RoundOut,
-    responses=responses(service.RoundNotFound, service.InvalidTransition, CalendarYearMissing),
+    responses=responses(
+        PurchaserUnavailable, service.RoundNotFound, service.InvalidTransition, CalendarYearMissing
+    ),
 )
 async def publish_round(
     request: Request, session: SessionDep, principal: Bureau, round_id: uuid.UUID
@@ -196,6 +202,7 @@ async def get_round_publication(
     response_model=AppealOut,
     status_code=status.HTTP_201_CREATED,
     responses=responses(
+        PurchaserUnavailable,
         service.RoundNotFound,
         review.AppealNotAllowed,
         review.AppealWindowClosed,
@@ -222,7 +229,9 @@ async def list_appeals(session: SessionDep, principal: PrincipalDep, round_id: u
 @router.post(
     "/{round_id}/appeals/{appeal_id}/decision",
     response_model=RoundOut,
-    responses=responses(service.RoundNotFound, review.AppealNotFound, review.AppealDecided),
+    responses=responses(
+        PurchaserUnavailable, service.RoundNotFound, review.AppealNotFound, review.AppealDecided
+    ),
 )
 async def decide_appeal(
     request: Request,

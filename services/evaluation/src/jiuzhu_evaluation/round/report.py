@@ -7,6 +7,7 @@ an appeal) is a new version superseding the old."""
 from __future__ import annotations
 
 import io
+import uuid
 import zipfile
 from datetime import datetime
 from functools import cache
@@ -15,8 +16,14 @@ from typing import Any
 
 import docx
 import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_evaluation.round import purchaser
 from jiuzhu_evaluation.round.models import EvaluationRound
+from jiuzhu_evaluation.round.policy import POLICY, RoundNotFound
+from jiuzhu_kit.documents.api import Owner
+from jiuzhu_kit.documents.generated import Generator, Rendered
 from jiuzhu_kit.errors import Conflict
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -38,11 +45,11 @@ def template() -> dict[str, Any]:
     return loaded
 
 
-def _values(r: EvaluationRound, t: dict[str, Any]) -> dict[str, str]:
+def _values(r: EvaluationRound, t: dict[str, Any], purchaser: str) -> dict[str, str]:
     result = r.result or {}
     passed = result.get("passed", r.passed)
     return {
-        "purchaser": r.purchaser_division,
+        "purchaser": f"{purchaser}（{r.purchaser_division}）",
         "contractor": r.contractor_uscc,
         "contract": str(r.contract_id),
         "period": r.period,
@@ -54,11 +61,12 @@ def _values(r: EvaluationRound, t: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def render(r: EvaluationRound) -> bytes:
+def render(r: EvaluationRound, purchaser: str) -> bytes:
+    """The report of round `r`, whose purchaser is named `purchaser` (the registry's, purchaser.py)."""
     if not r.result:
         raise RoundResultNotReady()
     t = template()
-    values = _values(r, t)
+    values = _values(r, t, purchaser)
     d = docx.Document()
     d.core_properties.created = d.core_properties.modified = EPOCH
     d.core_properties.title = t["title"].format(period=r.period)
@@ -96,3 +104,24 @@ def stable(blob: bytes) -> bytes:
                 zipfile.ZIP_DEFLATED,
             )
     return out.getvalue()
+
+
+async def current(app: Any, session: AsyncSession, round_id: str) -> Rendered:
+    """The round's report from its result now (reloaded: fresh), its purchaser named by procurement's
+    registry; RoundResultNotReady before a result, PurchaserUnavailable when procurement is down."""
+    fresh = select(EvaluationRound).where(EvaluationRound.id == uuid.UUID(round_id))
+    r = (await session.execute(fresh.execution_options(populate_existing=True))).scalar_one_or_none()
+    if r is None:
+        raise RoundNotFound()
+    if not r.result:
+        raise RoundResultNotReady()
+    name = await purchaser.name_of(app, r.purchaser_division)
+    return Rendered(
+        Owner("round", str(r.id), r.purchaser_division, POLICY.aggregate, str(r.id)),
+        render(r, name),
+        DOCX,
+        DOCUMENT_TYPE,
+    )
+
+
+GENERATOR = Generator("round", POLICY.aggregate, TITLE, current)

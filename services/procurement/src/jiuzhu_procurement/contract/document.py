@@ -5,6 +5,7 @@ seed 003 三(五)2 requires, and the tripartite form when a third party signs (s
 from __future__ import annotations
 
 import io
+import uuid
 import zipfile
 from datetime import datetime
 from functools import cache
@@ -13,8 +14,14 @@ from typing import Any
 
 import docx
 import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_kit.documents.api import Owner
+from jiuzhu_kit.documents.generated import Generator, Rendered
 from jiuzhu_procurement.contract.models import Contract
+from jiuzhu_procurement.contract.policy import POLICY, ContractNotFound
+from jiuzhu_procurement.project.models import Project
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TITLE = "政府购买社会救助服务合同（系统生成）"
@@ -87,3 +94,25 @@ def stable(blob: bytes) -> bytes:
                 zipfile.ZIP_DEFLATED,
             )
     return out.getvalue()
+
+
+async def current(app: Any, session: AsyncSession, contract_id: str) -> Rendered:
+    """The contract's document from its data now (reloaded: the write may have gone around the ORM)."""
+    fresh = (
+        select(Contract)
+        .where(Contract.id == uuid.UUID(contract_id))
+        .execution_options(populate_existing=True)
+    )
+    c = (await session.execute(fresh)).scalar_one_or_none()
+    if c is None:
+        raise ContractNotFound()
+    title = (await session.execute(select(Project.title).where(Project.id == c.project_id))).scalar()
+    return Rendered(
+        Owner("contract", str(c.id), c.division_code, POLICY.aggregate, str(c.id)),
+        render(c, title or c.subject),
+        DOCX,
+        "contractSigned" if c.signed_on else "contractDraft",
+    )
+
+
+GENERATOR = Generator("contract", POLICY.aggregate, TITLE, current)

@@ -10,7 +10,8 @@ from jiuzhu_kit.audit_api import AuditEventOut, VerifyOut, history_of, verify_of
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.documents.api import DocumentOut, Owner, attach
+from jiuzhu_kit.documents.api import DocumentOut
+from jiuzhu_kit.documents.generated import generate
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode, Period
 from jiuzhu_kit.listing import RangeInverted, StatusCountsOut
@@ -30,7 +31,6 @@ from jiuzhu_procurement.contract.schemas import (
     ReleaseIn,
 )
 from jiuzhu_procurement.project.service import ProjectNotFound
-from jiuzhu_procurement.project.service import load as load_project
 from jiuzhu_procurement.workflow.http import add_event_routes, apply, by_uuid
 from jiuzhu_procurement.workflow.machine import ReasonRequired, TransitionNotAllowed
 from jiuzhu_procurement.workflow.schemas import TransitionIn
@@ -344,20 +344,10 @@ async def generate_contract_document(
 ) -> DocumentOut:
     """The contract as .docx from its current data (templates/contract.yaml: the parties, the eight
     clauses of seed 003 三(五)2, the tripartite form when a third party signs), stored as the
-    contract's document: a new version when the data changed since the last one, else the same."""
+    contract's document: a new version when the data changed since the last one, else the same.
+    Once generated, every later write to the contract (an amendment) regenerates it before commit."""
     c = await service.get(session, principal, contract_id)
-    p = await load_project(session, c.project_id)
-    out, _ = await attach(
-        request,
-        session,
-        principal,
-        Owner("contract", str(c.id), c.division_code, POLICY.aggregate, str(c.id)),
-        document.render(c, p.title if p is not None else c.subject),
-        media_type=document.DOCX,
-        document_type="contractSigned" if c.signed_on else "contractDraft",
-        title=document.TITLE,
-    )
-    return out
+    return await generate(request, session, principal, document.GENERATOR, str(c.id))
 
 
 add_event_routes(router, "/contracts/{contract_id}", POLICY, by_uuid(service.load))

@@ -6,15 +6,24 @@ committing part of it), the next generation is a new version superseding the las
 from __future__ import annotations
 
 import io
+import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import docx
 import yaml
+from sqlalchemy import Select, String, cast, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiuzhu_procurement.contract.document import EPOCH, stable
+from jiuzhu_kit.documents.api import Owner
+from jiuzhu_kit.documents.generated import Generator, Rendered
+from jiuzhu_procurement.contract.document import DOCX, EPOCH, stable
+from jiuzhu_procurement.plan import service
+from jiuzhu_procurement.plan.models import PurchasePlan
+from jiuzhu_procurement.plan.policy import POLICY, PlanNotFound
 from jiuzhu_procurement.plan.schemas import PlanOut
+from jiuzhu_procurement.project.models import Project
 from jiuzhu_procurement.purchaser.registry import purchaser_of
 
 TITLE = "年度购买服务计划（系统生成）"
@@ -66,3 +75,26 @@ def render(plan: PlanOut) -> bytes:
     out = io.BytesIO()
     d.save(out)
     return stable(out.getvalue())
+
+
+async def current(app: Any, session: AsyncSession, plan_id: str) -> Rendered:
+    """The plan's document from its data now, its commitments included (reloaded: fresh)."""
+    fresh = select(PurchasePlan).where(PurchasePlan.id == uuid.UUID(plan_id))
+    plan = (await session.execute(fresh.execution_options(populate_existing=True))).scalar_one_or_none()
+    if plan is None:
+        raise PlanNotFound()
+    return Rendered(
+        Owner("plan", str(plan.id), plan.division_code, POLICY.aggregate, str(plan.id)),
+        render(await service.out(session, plan)),
+        DOCX,
+        DOCUMENT_TYPE,
+    )
+
+
+def _plans_of_projects(project_ids: list[str]) -> Select[Any]:
+    """A project's writes (created, its budget, cancelled) change what its plan shows committed."""
+    ids = [uuid.UUID(i) for i in project_ids]
+    return select(cast(Project.plan_id, String)).where(Project.id.in_(ids), Project.plan_id.is_not(None))
+
+
+GENERATOR = Generator("plan", POLICY.aggregate, TITLE, current, follows={"project": _plans_of_projects})

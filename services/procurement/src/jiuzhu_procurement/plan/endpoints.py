@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.db import SessionDep
-from jiuzhu_kit.documents.api import DocumentOut, Owner, attach
+from jiuzhu_kit.documents.api import DocumentOut
+from jiuzhu_kit.documents.generated import generate
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.listing import (
     DivisionFilter,
@@ -20,7 +21,6 @@ from jiuzhu_kit.listing import (
     matching,
 )
 from jiuzhu_kit.pagination import CursorInvalid, CursorPage, CursorParams, cursor_page, cursor_params, keyset
-from jiuzhu_procurement.contract.document import DOCX
 from jiuzhu_procurement.plan import document, repository, service
 from jiuzhu_procurement.plan.models import PurchasePlan
 from jiuzhu_procurement.plan.policy import POLICY
@@ -122,19 +122,10 @@ async def generate_plan_document(
 ) -> DocumentOut:
     """The annual purchase plan as .docx (templates/annual_plan.yaml: the purchaser from the
     registry, each budget line with what projects committed of it), stored as the plan's document:
-    a new version superseding the last when the plan changed since, else the same one."""
+    a new version superseding the last when the plan changed since, else the same one. Once
+    generated, later writes to the plan or its projects regenerate it before they commit."""
     plan = POLICY.check(principal, await repository.load(session, plan_id))
-    out, _ = await attach(
-        request,
-        session,
-        principal,
-        Owner("plan", str(plan.id), plan.division_code, POLICY.aggregate, str(plan.id)),
-        document.render(await service.out(session, plan)),
-        media_type=DOCX,
-        document_type=document.DOCUMENT_TYPE,
-        title=document.TITLE,
-    )
-    return out
+    return await generate(request, session, principal, document.GENERATOR, str(plan.id))
 
 
 add_event_routes(router, "/{plan_id}", POLICY, by_uuid(repository.load))

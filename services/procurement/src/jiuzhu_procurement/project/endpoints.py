@@ -11,7 +11,8 @@ from sqlalchemy import Select, func, select
 from jiuzhu_kit.auth import JurisdictionForbidden, Principal, PrincipalDep, Role, RoleForbidden, require_roles
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep, get_uow
-from jiuzhu_kit.documents.api import DocumentOut, Owner, attach
+from jiuzhu_kit.documents.api import DocumentOut
+from jiuzhu_kit.documents.generated import generate
 from jiuzhu_kit.errors import responses
 from jiuzhu_kit.ids import DivisionCode
 from jiuzhu_kit.listing import RangeInverted
@@ -25,8 +26,7 @@ from jiuzhu_kit.pagination import (
 )
 from jiuzhu_kit.rules.book import book_of
 from jiuzhu_procurement.catalogue.service import PurchaseNotAllowed
-from jiuzhu_procurement.contract.document import DOCX
-from jiuzhu_procurement.contractor.service import ContractorNotEligible, get_by_uscc
+from jiuzhu_procurement.contractor.service import ContractorNotEligible
 from jiuzhu_procurement.debarment.service import ContractorDebarred
 from jiuzhu_procurement.plan.service import PlanNotFound
 from jiuzhu_procurement.project import machine, notice, service
@@ -476,22 +476,10 @@ async def generate_award_notice(
     request: Request, session: SessionDep, principal: Purchaser, project_id: uuid.UUID
 ) -> DocumentOut:
     """The award notice as .docx from the project's award (templates/award_notice.yaml), stored as
-    the project's `awardNotice` document: a new version when the award changed, else the same."""
+    the project's `awardNotice` document: a new version when the award changed, else the same. Once
+    generated, later writes to the project regenerate it before they commit."""
     p = await service.get(session, principal, project_id)
-    if p.awarded_uscc is None or p.awarded_amount is None:
-        raise notice.AwardNotMade()
-    supplier = await get_by_uscc(session, p.awarded_uscc)
-    out, _ = await attach(
-        request,
-        session,
-        principal,
-        Owner("project", str(p.id), p.division_code, POLICY.aggregate, str(p.id)),
-        notice.render(p, supplier.name),
-        media_type=DOCX,
-        document_type="awardNotice",
-        title=notice.TITLE,
-    )
-    return out
+    return await generate(request, session, principal, notice.GENERATOR, str(p.id))
 
 
 add_event_routes(router, "/projects/{project_id}", POLICY, by_uuid(service.load))

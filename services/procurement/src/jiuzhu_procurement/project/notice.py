@@ -4,16 +4,23 @@ the purchaser from the registry, the supplier and amount of the award, the chall
 from __future__ import annotations
 
 import io
+import uuid
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import docx
 import yaml
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiuzhu_kit.documents.api import Owner
+from jiuzhu_kit.documents.generated import Generator, Rendered
 from jiuzhu_kit.errors import Conflict
-from jiuzhu_procurement.contract.document import EPOCH, stable
+from jiuzhu_procurement.contract.document import DOCX, EPOCH, stable
+from jiuzhu_procurement.contractor.models import Contractor
 from jiuzhu_procurement.project.models import Project
+from jiuzhu_procurement.project.policy import POLICY, ProjectNotFound
 from jiuzhu_procurement.purchaser.registry import purchaser_of
 
 
@@ -61,3 +68,23 @@ def render(p: Project, supplier_name: str) -> bytes:
     out = io.BytesIO()
     d.save(out)
     return stable(out.getvalue())
+
+
+async def current(app: Any, session: AsyncSession, project_id: str) -> Rendered:
+    """The award notice from the project's award now (reloaded: fresh); AwardNotMade without one."""
+    fresh = select(Project).where(Project.id == uuid.UUID(project_id))
+    p = (await session.execute(fresh.execution_options(populate_existing=True))).scalar_one_or_none()
+    if p is None:
+        raise ProjectNotFound()
+    if p.awarded_uscc is None or p.awarded_amount is None:
+        raise AwardNotMade()
+    name = (await session.execute(select(Contractor.name).where(Contractor.uscc == p.awarded_uscc))).scalar()
+    return Rendered(
+        Owner("project", str(p.id), p.division_code, POLICY.aggregate, str(p.id)),
+        render(p, name or p.awarded_uscc),
+        DOCX,
+        "awardNotice",
+    )
+
+
+GENERATOR = Generator("project", POLICY.aggregate, TITLE, current)

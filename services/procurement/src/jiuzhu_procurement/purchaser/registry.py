@@ -40,6 +40,11 @@ def _registry() -> dict[str, Purchaser]:
     }
 
 
+def registered(division: str) -> Purchaser | None:
+    """The purchaser the registry names for `division`, or None."""
+    return _registry().get(division)
+
+
 def purchaser_of(division: str) -> Purchaser:
     """The registered purchaser of `division`; otherwise the body its level implies, by code (the
     township for a township purchase, the civil-affairs department above it)."""

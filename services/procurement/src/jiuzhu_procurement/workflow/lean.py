@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import uow_of
+from jiuzhu_kit.documents import generated
 from jiuzhu_kit.errors import DomainError
 from jiuzhu_kit.lean import UUID_PATTERN, Decline, LeanRequest, LeanRoute
 from jiuzhu_procurement.workflow.machine import Machine, NeedsSession, run
@@ -58,7 +59,10 @@ def transition_route(
         }
         try:  # rendered inside the transaction: a write is never committed behind an error
             async with app.state.write_pool.transaction() as con:
-                out = render(await run(session=None, con=con, **args))
+                entity = await run(session=None, con=con, **args)
+                if await generated.affected(app, con, machine.aggregate, str(entity.id)):
+                    raise NeedsSession()  # rolled back: written again below, regenerated at its commit
+                out = render(entity)
         except NeedsSession:
             out = render(await run(session=uow_of(req.scope).session, **args))
         return 200, out.model_dump_json().encode()

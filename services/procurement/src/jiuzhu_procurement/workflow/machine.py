@@ -258,8 +258,11 @@ async def run(
         after = snapshot(entity)
     changed = {k: v for k, v in after.items() if before.get(k) != v}
     await fastpath.update_changed(con, model, entity.id, changed)
+    # Through the session when there is one (the same connection): the commit then knows which
+    # chains this transaction wrote (generated documents are regenerated before it).
+    db = session if session is not None else con
     await audit.append(
-        con,
+        db,
         aggregate_type=machine.aggregate,
         aggregate_id=entity.id,
         action=f"{machine.aggregate}.{tr.name}",
@@ -271,7 +274,7 @@ async def run(
         row_locked=True,  # this row is locked FOR UPDATE above
     )
     for ev in extra_events:
-        await audit.append(con, actor=principal, **ev)
+        await audit.append(db, actor=principal, **ev)
     return entity
 
 
