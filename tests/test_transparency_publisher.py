@@ -108,3 +108,36 @@ async def test_replicas_publish_each_growth_once_and_a_late_commit_enters_the_ne
         await con.close()
         await late.close()
         await engine.dispose()
+
+
+async def test_a_backlog_is_appended_one_batch_per_transaction(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first publication over a long history commits batch by batch: an open transaction that has
+    written holds back the commit horizon, and the changes feed would serve nothing newer until it
+    ends. The head still covers every event, in the feed's order."""
+    assert procurement_kit.transparency is not None
+    monkeypatch.setattr("jiuzhu_kit.transparency.log.BATCH", 3)
+    engine = create_async_engine(to_async_url(database_url))
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    log = TransparencyLog(
+        "procurement", procurement_kit.transparency, procurement_kit.audit, heads.dev_key("procurement")
+    )
+    audit = AuditLog(procurement_kit.audit)
+    con = await asyncpg.connect(asyncpg_dsn(database_url))
+    plan = str(uuid.uuid4())
+    try:
+        for n in range(7):
+            await _write(con, audit, plan, f"plan.step{n}")
+        await Publisher(log, maker)()
+        async with maker() as session:
+            head = await log.latest(session)
+            assert head is not None and head.tree_size == 7
+            entries = await log.entries(session, 0, 7)
+        assert [(e.aggregate_id, e.revision) for e in entries] == [(plan, n) for n in range(1, 8)]
+        # 3 + 3 + 1 events: three transactions wrote the entries (the head's own appended none).
+        writers = await con.fetchval("SELECT count(DISTINCT xmin::text) FROM procurement.transparency_entry")
+        assert writers == 3
+    finally:
+        await con.close()
+        await engine.dispose()

@@ -177,10 +177,35 @@ class TransparencyLog:
         got = await self.nodes(session, merkle.needed(compute))
         return compute(merkle.lookup(got))
 
+    async def lock(self, session: AsyncSession) -> None:
+        """The publish lock, held until the session's transaction ends: one appender at a time."""
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
+            {"name": f"transparency-publish:{self.t.head.schema}"},
+        )
+
+    async def catch_up(self, maker: async_sessionmaker[AsyncSession]) -> None:
+        """Append a backlog one batch per transaction, so the publication's own transaction is
+        short: an open transaction that has written holds back the commit horizon, and the changes
+        feed serves nothing committed after it until it ends (a first run over a million events
+        took minutes)."""
+        while True:
+            async with maker() as session, session.begin():
+                await self.lock(session)
+                _, more = await self._append(session, max_batches=1)
+            if not more:
+                return
+
     async def append(self, session: AsyncSession) -> int:
         """Append the audit events of every transaction that has ended since the last append (the
         feed's order and horizon); the new tree size. Call under the publish lock."""
+        size, _ = await self._append(session)
+        return size
+
+    async def _append(self, session: AsyncSession, max_batches: int | None = None) -> tuple[int, bool]:
+        """append(), at most `max_batches` batches: (the tree size, whether events may remain)."""
         e, a = self.t.entry, self.audit
+        batches = 0
         size = await self.size(session)
         last: tuple[int, int] | None = None
         if size:
@@ -194,7 +219,7 @@ class TransparencyLog:
                 query = query.where(tuple_(a.c.xid, a.c.id) > tuple_(last[0], last[1]))
             events = (await session.execute(query.order_by(a.c.xid, a.c.id).limit(BATCH))).all()
             if not events:
-                return size
+                return size, False
             rows = [
                 {
                     "idx": size + i,
@@ -220,16 +245,16 @@ class TransparencyLog:
             )
             size += len(rows)
             last = (events[-1].xid, events[-1].id)
+            batches += 1
             if len(events) < BATCH:
-                return size
+                return size, False
+            if max_batches is not None and batches >= max_batches:
+                return size, True
 
     async def publish(self, session: AsyncSession, trigger: str) -> Head | None:
         """Append, then sign and store a head, in the caller's transaction. `periodic` publishes
         only when the log grew (or has no head yet); `on_demand` always does."""
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"),
-            {"name": f"transparency-publish:{self.t.head.schema}"},
-        )
+        await self.lock(session)
         previous = await self.latest(session)
         size = await self.append(session)
         if trigger == "periodic" and previous is not None and previous.tree_size == size:
@@ -299,6 +324,7 @@ class Publisher:
         self.maker = maker
 
     async def __call__(self) -> None:
+        await self.log.catch_up(self.maker)
         async with self.maker() as session, session.begin():
             head = await self.log.publish(session, "periodic")
         if head is not None:
