@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from jiuzhu_gateway.credentials import REVOKED_CHANNEL, Authenticator
+from jiuzhu_kit import waiting
 
 log = logging.getLogger("jiuzhu.gateway.revocations")
 
@@ -63,9 +64,7 @@ class RevocationListener:
                 while not lost.is_set():
                     # A dead peer is noticed by the termination listener or, on a silent network,
                     # by this probe failing.
-                    try:
-                        await asyncio.wait_for(lost.wait(), 10)
-                    except TimeoutError:
+                    if not await waiting.wait(lost, 10):
                         await conn.fetchval("SELECT 1", timeout=5)
             except asyncio.CancelledError:
                 raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,6 +50,24 @@ class Health(BaseModel):
     service: str = Field(description="the process: a service's name or `gateway`", examples=["procurement"])
     version: str = Field(description="its version", examples=["0.1.0"])
     database: Literal["ok"] | None = Field(default=None, description="`ok` when the database answered")
+
+
+SHUTDOWN_STEP_SECONDS = 10.0
+
+
+async def _bounded(step: str, done: Awaitable[None]) -> bool:
+    """One step of the shutdown, given SHUTDOWN_STEP_SECONDS: a step that never ends (a pool
+    waiting for a connection nobody releases) must not keep the process, or a test's teardown,
+    forever. False, and a warning naming the step, when it did not end in time."""
+    try:
+        async with asyncio.timeout(SHUTDOWN_STEP_SECONDS):
+            await done
+    except TimeoutError:
+        logging.getLogger("jiuzhu.app").warning(
+            "shutdown: %s did not end in %ss", step, SHUTDOWN_STEP_SECONDS
+        )
+        return False
+    return True
 
 
 def _maker(scope: Scope) -> Any:
@@ -161,14 +180,15 @@ def create_app(
         finally:
             gc.unfreeze()  # several apps may come and go in one process (tests)
             if on_shutdown is not None:
-                await on_shutdown(app)
+                await _bounded("on_shutdown", on_shutdown(app))
             if sender is not None:
-                await sender.stop()
+                await _bounded("webhook sender", sender.stop())
             leader = getattr(app.state, "transparency_leader", None)
             if leader is not None:
-                await leader.close()
-            await app.state.write_pool.close()
-            await engine.dispose()
+                await _bounded("transparency publisher", leader.close())
+            if not await _bounded("write pool", app.state.write_pool.close()):
+                app.state.write_pool.terminate()
+            await _bounded("engine", engine.dispose())
             tracing.shutdown()
 
     # FastAPIOffline: FastAPI whose /docs and /redoc load Swagger UI and ReDoc from the package

@@ -30,6 +30,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from jiuzhu_kit import waiting
 from jiuzhu_kit.db import Dedicated
 from jiuzhu_kit.errors import RateLimited
 
@@ -202,7 +203,8 @@ class ClusterWindow(LocalWindow):
         done = self._round
         self._wake.set()
         try:
-            await asyncio.wait_for(asyncio.shield(done), self.SYNC_TIMEOUT)
+            async with asyncio.timeout(self.SYNC_TIMEOUT):
+                await asyncio.shield(done)
         except TimeoutError:
             self.degraded = True
 
@@ -224,10 +226,7 @@ class ClusterWindow(LocalWindow):
 
     async def _run(self) -> None:
         while True:
-            try:
-                await asyncio.wait_for(self._wake.wait(), self.sync_seconds)
-            except TimeoutError:
-                pass
+            await waiting.wait(self._wake, self.sync_seconds)
             self._wake.clear()
             done, self._round = self._round, None
             try:

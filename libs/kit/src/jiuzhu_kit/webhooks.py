@@ -49,6 +49,7 @@ from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, delete, i
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
+from jiuzhu_kit import waiting
 from jiuzhu_kit.auth import Principal
 from jiuzhu_kit.db import plain_dsn
 from jiuzhu_kit.feed import Feed, to_json
@@ -574,9 +575,6 @@ class Sender:
                 log.exception("webhook round failed")
                 busy = 0
             if not busy and not self.done:
-                try:
-                    await asyncio.wait_for(self.wake.wait(), self.hooks.settings.webhook_poll_seconds)
-                except TimeoutError:
-                    pass
+                await waiting.wait(self.wake, self.hooks.settings.webhook_poll_seconds)
             else:
                 await asyncio.sleep(0)  # let the deliveries just started run before the next round

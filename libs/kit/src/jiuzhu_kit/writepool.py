@@ -117,6 +117,13 @@ class WritePool:
         return self._pool
 
     async def close(self) -> None:
+        pool = self._pool
+        if pool is not None:
+            await pool.close()  # waits for every connection to be released
+            self._pool = None
+
+    def terminate(self) -> None:
+        """Close every connection now, released or not (a close that did not end)."""
         pool, self._pool = self._pool, None
         if pool is not None:
-            await pool.close()
+            pool.terminate()
