@@ -139,8 +139,12 @@ class Connection(asyncio.Protocol):
         """The next body chunk, None at the end."""
         while True:
             if self.chunks:
-                chunk = self.chunks.popleft()
-                self.buffered -= len(chunk)
+                # All that has arrived, in one piece: a streamed download then costs one send to the
+                # client per read of the socket's backlog, not one per 64 KiB the parser handed over.
+                chunks = self.chunks
+                chunk = chunks.popleft() if len(chunks) == 1 else b"".join(chunks)
+                chunks.clear()
+                self.buffered = 0
                 if self.reading_paused and self.buffered <= LOW_WATER and self.transport is not None:
                     self.reading_paused = False
                     self.transport.resume_reading()
