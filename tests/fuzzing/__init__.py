@@ -126,6 +126,7 @@ async def row_counts(database_url: str) -> dict[str, int]:
             WHERE c.relkind IN ('r', 'p') AND n.nspname IN ('staffing', 'procurement', 'evaluation')
               AND coalesce(obj_description(c.oid, 'pg_class'), '') NOT LIKE 'reference%'
               AND c.relname NOT LIKE 'rate\\_limit\\_%'  -- the shared limiter's counters, not records
+              AND c.relname NOT LIKE 'transparency\\_%'  -- appended by the periodic publisher, on its own time
             """
         )
         return {
