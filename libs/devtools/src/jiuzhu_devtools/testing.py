@@ -174,12 +174,22 @@ async def service_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 # ---- the whole system as real processes ------------------------------------------------------
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
+    """A loopback port free now and never handed out before by this process: the OS may offer a
+    port it just released again, and a test's gateway and its fake upstream once got the same one
+    (gateway/tests/test_harden.py, 25 failures at the 2026-12-24 clock)."""
     import socket
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if port not in _handed_out:
+            _handed_out.add(port)
+            return port
 
 
 class LiveStack:
