@@ -11,7 +11,7 @@ from collections.abc import Callable
 import httpx
 
 from jiuzhu_devtools.testing import LiveStack
-from tests.stories import uscc
+from tests.stories import contractor_body, uscc
 
 PATH = "/api/public/procurement/debarments"
 PASSED = ("etag", "cache-control", "last-modified", "content-type", "content-length")
@@ -83,21 +83,7 @@ def test_a_write_through_the_gateway_is_visible_on_the_next_read(
         assert _flushes(live_stack) == flushes  # a refused write changes nothing: the cache stays
         r = c.post(
             "/api/procurement/contractors",
-            json={
-                "uscc": code,
-                "name": "官渡区测试社工服务中心",
-                "small_enterprise": True,
-                "legal_representative": "王五",
-                "contact_phone": "13912345678",
-                "capacities": {
-                    "facilities": "办公场所 100 平方米",
-                    "staff_count": 10,
-                    "skills": ["社会工作"],
-                    "finance_system": True,
-                    "governance": True,
-                    "independent_liability": True,
-                },
-            },
+            json=contractor_body(code, "官渡区测试社工服务中心", small=True),
             headers=auth("contractor", div, org=code),
         )
         assert r.status_code == 201, r.text

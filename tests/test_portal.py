@@ -13,7 +13,7 @@ import httpx
 from jiuzhu_devtools.demo import load
 from jiuzhu_devtools.testing import TEST_SECRET, LiveStack
 from jiuzhu_kit.settings import KitSettings
-from tests.stories import uscc
+from tests.stories import contractor_body, uscc
 
 LONGYAN = "350802"
 XUHUI = "310104"
@@ -204,19 +204,8 @@ def test_a_write_changes_the_public_etag(live_stack: LiveStack, auth: Callable[.
         r = c.post(
             "/api/procurement/contractors",
             json={
-                "uscc": code,
-                "name": "五华区测试社工服务中心",
-                "small_enterprise": True,
+                **contractor_body(code, "五华区测试社工服务中心", small=True),
                 "legal_representative": "李四光",
-                "contact_phone": "13912345678",
-                "capacities": {
-                    "facilities": "办公场所 100 平方米",
-                    "staff_count": 10,
-                    "skills": ["社会工作"],
-                    "finance_system": True,
-                    "governance": True,
-                    "independent_liability": True,
-                },
             },
             headers=auth("contractor", div, org=code),
         )

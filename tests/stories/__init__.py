@@ -53,6 +53,25 @@ STAFF_POOR = {
 }
 
 
+def contractor_body(code: str, name: str, *, small: bool = False) -> dict[str, Any]:
+    """A contractor's registration that passes every capacity check (政府采购法 22)."""
+    return {
+        "uscc": code,
+        "name": name,
+        "small_enterprise": small,
+        "legal_representative": "张建国",
+        "contact_phone": "13912345678",
+        "capacities": {
+            "facilities": "办公场所 300 平方米",
+            "staff_count": 30,
+            "skills": ["社会工作", "入户核查"],
+            "finance_system": True,
+            "governance": True,
+            "independent_liability": True,
+        },
+    }
+
+
 def uscc(registration: str, division: str, serial: int) -> str:
     """A valid unified social credit code: 2-char authority/type, 6-digit division, 9-char org code."""
     body = f"{registration}{division}MA{serial:07d}"
@@ -125,21 +144,7 @@ class Walk:
         return date.fromisoformat(r["due"])
 
     async def register(self, code: str, name: str, div: str, *, small: bool = False) -> dict[str, Any]:
-        body = {
-            "uscc": code,
-            "name": name,
-            "small_enterprise": small,
-            "legal_representative": "张建国",
-            "contact_phone": "13912345678",
-            "capacities": {
-                "facilities": "办公场所 300 平方米",
-                "staff_count": 30,
-                "skills": ["社会工作", "入户核查"],
-                "finance_system": True,
-                "governance": True,
-                "independent_liability": True,
-            },
-        }
+        body = contractor_body(code, name, small=small)
         out = await self.call(
             "POST", "/api/procurement/contractors", ("contractor", div, code), json=body, expect=201
         )
