@@ -44,14 +44,13 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import aiohttp
-import asyncpg
 from sqlalchemy import ARRAY, BigInteger, Text, any_, bindparam, cast, delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from standardwebhooks.webhooks import Webhook
 
 from jiuzhu_kit import waiting
 from jiuzhu_kit.auth import Principal
-from jiuzhu_kit.db import plain_dsn
+from jiuzhu_kit.db import Dedicated, plain_dsn
 from jiuzhu_kit.feed import Feed, to_json
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_kit.tables import WebhookTables
@@ -491,14 +490,13 @@ class Sender:
         is lost (meanwhile the loop polls)."""
         settings = self.hooks.settings
         channel = f"{self.hooks.t.outbox.schema}_webhook_outbox"
+        db = Dedicated(
+            plain_dsn(settings.database_url),
+            {"timeout": 5, "server_settings": {"application_name": f"{self.hooks.service}-webhooks"}},
+        )
         while True:
-            conn: asyncpg.Connection | None = None
             try:
-                conn = await asyncpg.connect(
-                    plain_dsn(settings.database_url),
-                    timeout=5,
-                    server_settings={"application_name": f"{self.hooks.service}-webhooks"},
-                )
+                conn = await db.get()
                 lost = asyncio.Event()
                 conn.add_termination_listener(lambda _c, lost=lost: lost.set())
                 await conn.add_listener(channel, lambda *_: self.wake.set())
@@ -509,8 +507,7 @@ class Sender:
             except Exception as exc:  # no database now: the poll goes on, try again later
                 log.warning("webhook listener: %s", exc)
             finally:
-                if conn is not None and not conn.is_closed():
-                    await conn.close(timeout=2)
+                await db.close()
             await asyncio.sleep(max(1.0, settings.webhook_poll_seconds))
 
     async def stop(self) -> None:
