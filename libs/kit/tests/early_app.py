@@ -10,12 +10,10 @@ from starlette.types import Receive, Scope, Send
 from jiuzhu_kit import headerlimit
 
 
-def _early(
-    url: bytes, headers: list[tuple[bytes, bytes]], client: tuple[str, int] | None
-) -> tuple[bytes, bytes] | None:
-    if not url.startswith(b"/early"):
+def _early(head: headerlimit.Head, client: tuple[str, int] | None) -> tuple[bytes, bytes] | None:
+    if not head.target.startswith(b"/early"):
         return None
-    body = b"early " + url
+    body = b"early " + head.target
     return b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n" % len(body), body
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,11 +21,10 @@ from jiuzhu_devtools.testing import free_port
 HERE = Path(__file__).parent
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, int]]:
+def _serve(*extra: str) -> Iterator[tuple[str, int]]:
     port = free_port()
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "--app-dir", str(HERE), "--host", "127.0.0.1"]
-    cmd += ["--port", str(port), "--http", UVICORN_HTTP, "--log-level", "warning", "early_app:create"]
+    cmd += ["--port", str(port), "--http", UVICORN_HTTP, "--log-level", "warning", *extra, "early_app:create"]
     proc = subprocess.Popen(cmd)
     try:
         wait_ready([f"http://127.0.0.1:{port}/ready"], timeout=60)
@@ -32,6 +32,16 @@ def server() -> Iterator[tuple[str, int]]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[str, int]]:
+    yield from _serve()
+
+
+@pytest.fixture(scope="module")
+def idle_server() -> Iterator[tuple[str, int]]:
+    yield from _serve("--timeout-keep-alive", "1")
 
 
 class _Responses:
@@ -112,3 +122,46 @@ def test_head_http10_and_bodies_go_to_the_app(server: tuple[str, int]) -> None:
     # the early hook answers a GET with a body too (the gateway's refuses those); the body is
     # consumed, not read as the next request
     assert [b for _, _, b in done] == [b"early /early/b", b"early /early/after"]
+
+
+def test_whole_heads_taken_without_the_parser_keep_order_and_framing(server: tuple[str, int]) -> None:
+    # One head per write, at a message boundary: the protocol's own reading (headerlimit._whole_head),
+    # the same answers as the parser's way, in turn with the app's on one connection.
+    got = _Responses()
+    with socket.create_connection(server, timeout=5) as s:
+        for path in ("/early/w1", "/other", "/early/w2", "/early/w1", "/slow", "/early/w3"):
+            s.sendall(_get(path, b"Connection: keep-alive\r\n"))
+            want = len(got.done) + 1
+            while len(got.done) < want:
+                got.parser.feed_data(s.recv(65536))
+    assert [b for _, _, b in got.done] == [
+        b"early /early/w1",
+        b"asgi GET /other",
+        b"early /early/w2",
+        b"early /early/w1",
+        b"asgi GET /slow",
+        b"early /early/w3",
+    ]
+
+
+def test_a_head_the_strict_reading_refuses_goes_the_parsers_way(server: tuple[str, int]) -> None:
+    # a space before the colon is not a field (RFC 9112 5.1): httptools answers 400, as without the hook
+    done, closed = _exchange(server, b"GET /early/s HTTP/1.1\r\nHost : t\r\n\r\n", 1)
+    assert done[0][0] == 400 and closed
+    # a value with obs-text is not taken whole, yet answered by the hook through the parser
+    done, closed = _exchange(server, _get("/early/o", b"X-Name: caf\xe9\r\n"), 1)
+    assert done[0][2] == b"early /early/o" and not closed
+
+
+def test_idle_connections_still_time_out_after_early_answers(idle_server: tuple[str, int]) -> None:
+    # An early answer leaves the idle timer running (headerlimit.timeout_keep_alive_handler): the
+    # connection stays open while answers come more often than the timeout, and closes once idle.
+    with socket.create_connection(idle_server, timeout=5) as s:
+        for i in range(4):  # 4 × 0.4 s: past the 1 s timeout counted from the first answer
+            s.sendall(_get(f"/early/k{i}"))
+            assert s.recv(65536).startswith(b"HTTP/1.1 200")
+            time.sleep(0.4)
+        s.settimeout(3)
+        started = time.monotonic()
+        assert s.recv(1) == b""  # closed by the server, about 1 s after the last answer
+        assert 0.3 < time.monotonic() - started < 2.5

@@ -13,11 +13,14 @@ from __future__ import annotations
 import logging
 import random
 import time
+from dataclasses import dataclass
 
 from jiuzhu_gateway.cache.public import HIT, PublicCache, fresh
 from jiuzhu_gateway.cache.store import Entry
 from jiuzhu_gateway.proxy import Proxy
-from jiuzhu_kit.observability import request_id_for, request_id_var
+from jiuzhu_gateway.upstream import Route
+from jiuzhu_kit.headerlimit import Head
+from jiuzhu_kit.observability import request_id_var, sane_request_id
 from jiuzhu_kit.ratelimit import LocalWindow
 
 # Request headers that send a request the ordinary way: a credential (never from cache), a cookie,
@@ -43,6 +46,21 @@ ORDINARY = frozenset(
 PUBLIC = b"/api/public/"
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a head asks for, worked out once per head (kept on it: jiuzhu_kit.headerlimit.Head.memo)."""
+
+    route: Route
+    path: str
+    target: str
+    headers: dict[bytes, bytes]  # the last of repeated headers, as the proxy reads them
+    request_id: str | None  # the caller's when sane; None: a new one per answer
+    limit_key_prefix: tuple[str, str]
+
+
+_ORDINARY_WAY = object()  # the head's plan: not for an early answer
+
+
 class EarlyHits:
     def __init__(self, proxy: Proxy, cache: PublicCache) -> None:
         self.proxy = proxy
@@ -52,62 +70,77 @@ class EarlyHits:
         self.limit = proxy.limits.public
         self.routes = {r.prefix: r for r in proxy.routes if r.public}  # /api/public/<service>
 
-    def __call__(
-        self, url: bytes, headers: list[tuple[bytes, bytes]], client: tuple[str, int] | None
-    ) -> tuple[bytes, bytes] | None:
+    def __call__(self, head: Head, client: tuple[str, int] | None) -> tuple[bytes, bytes] | None:
         start = time.perf_counter()
-        if not url.startswith(PUBLIC) or b"%" in url or b"#" in url:
+        plan = head.memo
+        if plan is None:
+            plan = head.memo = self._plan(head)
+        if plan is _ORDINARY_WAY:
             return None
-        raw_path, _, query = url.partition(b"?")
-        try:
-            path = raw_path.decode("ascii")
-        except UnicodeDecodeError:
-            return None
-        end = path.find("/", len(PUBLIC))
-        route = self.routes.get(path[:end] if end > 0 else path)  # as Route.matches, one lookup
-        if route is None:
-            return None
-        rest = path[len(route.prefix) :]
-        if "/." in rest or "//" in rest:
-            return None
-        h = dict(headers)  # the last of repeated headers, as the proxy reads them
-        if not self.ordinary.isdisjoint(h):
-            return None
-        target = path + "?" + query.decode("latin-1") if query else path
+        assert isinstance(plan, _Plan)
         store = self.cache.store
-        key = store.key(target, h)
+        key = store.key(plan.target, plan.headers)
         now = time.monotonic()
         entry = store.get(key, now) if key is not None else None
         if entry is None:
             return None
         # The per-address limit of anonymous public reads, as PublicCache's callers apply it; over
         # it (or the shared counters due for a sync), the ordinary way decides and answers.
-        if self.window.hit(self.limit, ("public", route.service, client[0] if client else "unknown")):
+        if self.window.hit(self.limit, (*plan.limit_key_prefix, client[0] if client else "unknown")):
             return None
-        incoming = h.get(b"x-request-id")
         # uuid4 reads the OS's randomness (a system call) on every request: a request id needs
         # uniqueness, not secrecy — the same 32 hex digits, from the process's generator.
-        rid = request_id_for(incoming) if incoming is not None else f"{random.getrandbits(128):032x}"
-        not_modified = fresh(entry, h)
-        head = _head(entry, not_modified) + b"x-request-id: %s\r\nage: %d\r\nx-cache: %s\r\n" % (
+        rid = plan.request_id or f"{random.getrandbits(128):032x}"
+        not_modified = fresh(entry, plan.headers)
+        wire = _head(entry, not_modified) + b"x-request-id: %s\r\nage: %d\r\nx-cache: %s\r\n" % (
             rid.encode("latin-1"),
             now - entry.stored_at,
             HIT,
         )
         status = 304 if not_modified else entry.status
-        self.cache.hits.inc()
-        self.cache.renew_soon(target, entry, now)
         telemetry = self.proxy.telemetry
-        logged = telemetry.access_log and telemetry.log.isEnabledFor(logging.INFO)
-        token = request_id_var.set(rid) if logged else None  # the access line names the request
-        try:
-            telemetry.record(
-                {"method": "GET", "path": path}, route.label, status, time.perf_counter() - start, "public"
-            )
-        finally:
-            if token is not None:
+        metrics = telemetry.metrics
+        metrics.count_later(self.cache.hits)
+        self.cache.renew_soon(plan.target, entry, now)
+        if telemetry.access_log and telemetry.log.isEnabledFor(logging.INFO):
+            token = request_id_var.set(rid)  # the access line names the request
+            try:
+                scope = {"method": "GET", "path": plan.path}
+                telemetry.record(scope, plan.route.label, status, time.perf_counter() - start, "public")
+            finally:
                 request_id_var.reset(token)
-        return head, b"" if not_modified else entry.body
+        else:
+            metrics.observe_later("GET", plan.route.label, status, time.perf_counter() - start)
+        return wire, b"" if not_modified else entry.body
+
+    def _plan(self, head: Head) -> _Plan | object:
+        url = head.target
+        if not url.startswith(PUBLIC) or b"%" in url or b"#" in url:
+            return _ORDINARY_WAY
+        raw_path, _, query = url.partition(b"?")
+        try:
+            path = raw_path.decode("ascii")
+        except UnicodeDecodeError:
+            return _ORDINARY_WAY
+        end = path.find("/", len(PUBLIC))
+        route = self.routes.get(path[:end] if end > 0 else path)  # as Route.matches, one lookup
+        if route is None:
+            return _ORDINARY_WAY
+        rest = path[len(route.prefix) :]
+        if "/." in rest or "//" in rest:
+            return _ORDINARY_WAY
+        headers = dict(head.headers)
+        if not self.ordinary.isdisjoint(headers):
+            return _ORDINARY_WAY
+        incoming = headers.get(b"x-request-id")
+        return _Plan(
+            route=route,
+            path=path,
+            target=path + "?" + query.decode("latin-1") if query else path,
+            headers=headers,
+            request_id=sane_request_id(incoming) if incoming is not None else None,
+            limit_key_prefix=("public", route.service),
+        )
 
 
 def _head(entry: Entry, not_modified: bool) -> bytes:

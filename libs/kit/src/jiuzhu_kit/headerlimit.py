@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -71,12 +72,57 @@ def configure(limits: HeaderLimits) -> None:
     _limits = limits
 
 
-# (request target, headers as uvicorn lowercased them, client address) → the answer's status line and
-# headers (each line ending in CRLF, no blank line) and its body; None: the app answers as usual.
-EarlyAnswer = Callable[
-    [bytes, list[tuple[bytes, bytes]], "tuple[str, int] | None"], "tuple[bytes, bytes] | None"
-]
+@dataclass(slots=True)
+class Head:
+    """A request head as the early hook sees it: target, headers lowercased as uvicorn does, and
+    `memo` for the hook's own work on it. A head that arrives whole is parsed once and kept
+    (`_heads`), memo included: a portal asking for the same page over and over is parsed once."""
+
+    target: bytes
+    headers: list[tuple[bytes, bytes]]
+    memo: object = None
+
+
+# (the request's head, client address) → the answer's status line and headers (each line ending in
+# CRLF, no blank line) and its body; None: the app answers as usual.
+EarlyAnswer = Callable[[Head, "tuple[str, int] | None"], "tuple[bytes, bytes] | None"]
 _early: EarlyAnswer | None = None
+
+# One GET head, whole, that nothing about needs the parser: HTTP/1.1, a target of visible ASCII, each
+# field a token, a colon and visible ASCII with inner blanks — stricter than httptools, so whatever
+# matches means the same to both. Anything else (obs-text, folding, a body, bare LF) goes the
+# parser's way, which answers it fully.
+_TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_HEAD = re.compile(
+    rb"GET (/[!-~]*) HTTP/1\.1\r\n((?:" + _TOKEN + rb":[ \t]*[!-~]*(?:[ \t]+[!-~]+)*[ \t]*\r\n)*)\r\n"
+)
+_FIELD = re.compile(b"(" + _TOKEN + rb"):[ \t]*([!-~]*(?:[ \t]+[!-~]+)*)[ \t]*\r\n")
+# Fields that change how the message is framed or kept: the parser's way decides.
+_FRAMING = frozenset({b"connection", b"upgrade", b"expect", b"content-length", b"transfer-encoding"})
+HEAD_MEMO_BYTES = 2048  # heads longer than this are not kept (nor taken whole: the parser's way)
+HEAD_MEMO_ENTRIES = 1024
+_heads: dict[bytes, Head | None] = {}
+
+
+def _whole_head(data: bytes) -> Head | None:
+    """`data` as one GET head the early hook may take without the parser, else None (memoised)."""
+    try:
+        return _heads[data]
+    except KeyError:
+        pass
+    head = None
+    match = _HEAD.fullmatch(data)
+    if match is not None:
+        fields = [(name.lower(), value) for name, value in _FIELD.findall(match[2])]
+        if len(fields) <= _limits.count and all(
+            name not in _FRAMING or (name == b"connection" and value.lower() == b"keep-alive")
+            for name, value in fields
+        ):
+            head = Head(match[1], fields)
+    if len(_heads) >= HEAD_MEMO_ENTRIES:
+        _heads.clear()  # varying heads (a request id each) would only churn it: start again
+    _heads[data] = head
+    return head
 
 
 _defaults: tuple[object, bytes] = (None, b"")
@@ -114,8 +160,22 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
     _refused = False
     _discarded = 0
     _answered = False  # this request was answered early: its parser events are none of the app's
+    _between = True  # the parser is between messages (none begun, or the last one complete)
+    _early_at = float("-inf")  # loop time of the last early answer taken without the parser
 
     def data_received(self, data: bytes) -> None:
+        # A whole GET head at a message boundary, taken without the parser (see _whole_head).
+        if (
+            _early is not None
+            and self._between
+            and len(data) <= HEAD_MEMO_BYTES
+            and data.startswith(b"GET ")
+            and data.endswith(b"\r\n\r\n")
+            and not self._refused
+        ):
+            head = _whole_head(data)
+            if head is not None and self._answer_early(_early, head, keep_alive=True, parsed=False):
+                return
         if self._refused:  # lingering after the 431 (see _refuse): drain a little, then stop reading
             self._discarded += len(data)
             if self._discarded > LINGER_BYTES:
@@ -133,6 +193,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_begin()
         self._in_head, self._head_bytes, self._head_count, self._head_total = True, 0, 0, 0
         self._answered = False
+        self._between = False
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -155,7 +216,18 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._in_head = False
-        if _early is not None and self._answer_early(_early):
+        parser = self.parser
+        if (
+            _early is not None
+            and parser.get_method() == b"GET"
+            and parser.get_http_version() == "1.1"
+            and not parser.should_upgrade()
+            and not self.expect_100_continue
+            and self._answer_early(
+                _early, Head(self.url, self.headers), parser.should_keep_alive(), parsed=True
+            )
+        ):
+            self._answered = True
             return
         super().on_headers_complete()
 
@@ -164,27 +236,25 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             super().on_body(body)
 
     def on_message_complete(self) -> None:
+        self._between = True
         if not self._answered:
             super().on_message_complete()
 
-    def _answer_early(self, hook: EarlyAnswer) -> bool:
-        parser = self.parser
+    def _answer_early(self, hook: EarlyAnswer, request: Head, keep_alive: bool, parsed: bool) -> bool:
+        cycle = self.cycle
         if (
-            parser.get_method() != b"GET"
-            or parser.get_http_version() != "1.1"
-            or parser.should_upgrade()
-            or self.expect_100_continue
-            or not (self.cycle is None or self.cycle.response_complete)  # a request still answered
+            not (cycle is None or cycle.response_complete)  # a request still answered
+            or self.pipeline
             or self.flow.write_paused
             or self.transport.is_closing()
         ):
             return False
-        answer = hook(self.url, self.headers, self.client)
+        answer = hook(request, self.client)
         if answer is None:
             return False
         head, body = answer
-        keep_alive = parser.should_keep_alive()
-        self._answered = True
+        if parsed:
+            self._unset_keepalive_if_required()
         self.transport.write(
             b"".join(
                 (
@@ -195,12 +265,31 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
                 )
             )
         )
-        if keep_alive:
+        if not parsed:  # keep-alive, nothing paused or queued (see data_received)
+            self.server_state.total_requests += 1
+            self._early_at = self.loop.time()
+            if self.timeout_keep_alive_task is None:
+                self.timeout_keep_alive_task = self.loop.call_later(
+                    self.timeout_keep_alive, self.timeout_keep_alive_handler
+                )
+        elif keep_alive:
             self.on_response_complete()  # counts it, arms the keep-alive timer
         else:
             self.server_state.total_requests += 1
             self.transport.close()
         return True
+
+    def timeout_keep_alive_handler(self) -> None:
+        # An early answer without the parser leaves the idle timer running rather than setting a
+        # new one per answer (a timer made and cancelled per request was a measurable share of a
+        # cache hit): the connection is idle only since its last answer.
+        idle = self.loop.time() - self._early_at
+        if idle < self.timeout_keep_alive:
+            self.timeout_keep_alive_task = self.loop.call_later(
+                self.timeout_keep_alive - idle, self.timeout_keep_alive_handler
+            )
+            return
+        super().timeout_keep_alive_handler()
 
     def send_400_response(self, msg: str) -> None:
         if self._refused:

@@ -27,8 +27,7 @@ import math
 import re
 import time
 import uuid
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from jiuzhu_kit import waiting
 from jiuzhu_kit.db import Dedicated
@@ -42,8 +41,7 @@ _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(?:(\d+)\s*)?(second|minute|hour|day)s?\s*$
 Policy = Literal["local", "cluster"]
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(NamedTuple):  # hashed on every hit: a tuple's hash is C, a frozen dataclass's Python
     amount: int
     window: float  # seconds
 
