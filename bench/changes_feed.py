@@ -17,6 +17,16 @@ for procurement + gateway, dropped afterwards).
    from the 201 (the write committed before it: the unit of work holds the response until then) to
    the follower's page that shows its `plan.created`; p99 target ≤ 1 s.
 
+Measured (2026-12-04, 2 cores, `flock /work/wt/bench.lock python -m jiuzhu_devtools.testdb --
+python -m bench.changes_feed`): with the feed's GET served as a lean route (jiuzhu_kit.feed.
+changes_lean_route; FastAPI's routing and dependency solving had been ~30% of the service's CPU
+per page, py-spy), the drain through the gateway in three runs 58,818, 60,605 and 58,465
+changes/s, best of two each (every drain: 45,275 cold and profiled, 58,818; 60,605, 52,090;
+58,465, 54,918), direct 57,041, 57,425 and 56,658 (load average 1.65 and 2.37 after the runs),
+from 29.5–38.6k before; write → visible p99 157, 163 and 179 ms (1,981 writes, 0 unseen). The
+first run had py-spy sampling both servers at 200 Hz. The page still decides on each record's
+current row (no shortcut through the audit row's own jurisdiction).
+
 The transparency publisher (jiuzhu_kit.transparency) is off here: its first run would append the
 million bulk-inserted events to the log in one transaction (minutes of one core, measured ~2.5 min
 under load) while the direct drain runs, so the reference would be measured against a busy process

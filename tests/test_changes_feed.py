@@ -260,6 +260,18 @@ async def test_postgres_writes_a_change_as_python_does(
         )
         assert r.status_code == 200, r.text
         items = r.json()["items"]
+        # `expand=0` is declined by the lean route (jiuzhu_kit.feed.changes_lean_route): the FastAPI
+        # route, the reference, answers it — with the same bytes.
+        ref = await client.get(
+            "/api/procurement/changes",
+            params={"limit": 1000, "expand": "0"},
+            headers=walk.h("bureau", "440103"),
+        )
+        assert (ref.status_code, ref.content) == (200, r.content)
+        bad = await client.get(
+            "/api/procurement/changes", params={"limit": 1001}, headers=walk.h("bureau", "440103")
+        )
+        assert (bad.status_code, bad.json()["code"]) == (422, "REQUEST_INVALID")
     con = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         events = {

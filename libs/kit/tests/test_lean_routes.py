@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest_asyncio
@@ -74,9 +75,24 @@ async def lean_handler(req: LeanRequest) -> tuple[int, bytes]:
     return 200, json.dumps({"via": "lean", "name": name, "n": body.n}).encode()
 
 
+@router.get(PATH)
+async def fastapi_read(name: str, principal: PrincipalDep, n: int = 0) -> dict[str, Any]:
+    return {"via": "fastapi", "name": name, "n": n}
+
+
+async def lean_read(req: LeanRequest) -> tuple[int, bytes]:
+    query = dict(parse_qsl(req.query.decode("latin-1")))
+    if not query.get("n", "0").isdigit():
+        raise Decline()
+    return 200, json.dumps({"via": "lean", "name": req.params["name"], "n": int(query.get("n", 0))}).encode()
+
+
 def _app(database_url: str, lean: bool) -> FastAPI:
-    route = LeanRoute("POST", PATH, lean_handler, param_patterns=(("name", "[^/A-Z]+"),))
-    return build_app(database_url, [router], service="kit-lean", lean_routes=[route], lean=lean)
+    routes = [
+        LeanRoute("POST", PATH, lean_handler, param_patterns=(("name", "[^/A-Z]+"),)),
+        LeanRoute("GET", PATH, lean_read, query=True),
+    ]
+    return build_app(database_url, [router], service="kit-lean", lean_routes=routes, lean=lean)
 
 
 @pytest_asyncio.fixture(loop_scope="session")
@@ -145,6 +161,23 @@ async def test_everything_else_goes_to_the_fastapi_route(
         "duplicate keys": (422, "JSON_AMBIGUOUS"),
     }
     assert await _count(database_url, "t") == (0, 0)
+
+
+async def test_a_read_route_takes_its_query_and_declines_the_rest(
+    lean: httpx.AsyncClient, auth: Callable[..., dict[str, str]]
+) -> None:
+    h = auth("bureau", "440103")
+    r = await lean.get("/lean/r?n=7", headers=h)
+    assert r.status_code == 200 and r.json() == {"via": "lean", "name": "r", "n": 7}
+    assert (await lean.get("/lean/r", headers=h)).json()["via"] == "lean"
+    declined = await lean.get("/lean/r?n=x", headers=h)
+    assert (declined.status_code, declined.json()["code"]) == (422, "REQUEST_INVALID")
+    with_body = await lean.request("GET", "/lean/r?n=1", content=b"{}", headers=h)
+    assert with_body.json()["via"] == "fastapi"
+    nul = await lean.get("/lean/r?n=1&m=%00", headers=h)
+    assert (nul.status_code, nul.json()["code"]) == (422, "NUL_CHARACTER")
+    anonymous = await lean.get("/lean/r?n=1")
+    assert (anonymous.status_code, anonymous.json()["code"]) == (401, "UNAUTHENTICATED")
 
 
 async def test_handler_errors_are_problems_and_write_nothing(

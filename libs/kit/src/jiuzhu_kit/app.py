@@ -25,7 +25,7 @@ from jiuzhu_kit.db import classify_db_error, make_engine, make_sessionmaker, pla
 from jiuzhu_kit.errors import problem_response
 from jiuzhu_kit.examples import CaptureExamples, capture_directory
 from jiuzhu_kit.examples import load as load_examples
-from jiuzhu_kit.feed import Feed, Source, changes_router
+from jiuzhu_kit.feed import Feed, Source, changes_lean_route, changes_router
 from jiuzhu_kit.handlers import install_error_handlers
 from jiuzhu_kit.idempotency import IdempotentReplay, idempotency_guard, replay_handler
 from jiuzhu_kit.lean import LeanRoute
@@ -220,6 +220,7 @@ def create_app(
     if feed_sources is not None:
         feed = Feed(tables.audit, feed_sources)
         app.state.feed = feed
+        lean_routes = [*lean_routes, changes_lean_route(feed)]  # a drain's pages (feed.py)
         if tables.webhooks is not None:
             app.state.webhooks = Webhooks(service, tables.webhooks, feed, settings)
             if settings.webhook_sender:

@@ -7,7 +7,8 @@ else to the FastAPI route of the same path, which stays the reference (and the O
 
 - the kit's pipeline still runs around it (request id, body limit, access log, unit of work);
 - it is taken only for its method and path (no NUL), a JSON body, no query string and no
-  Idempotency-Key;
+  Idempotency-Key; a read route (`query=True`: a GET such as the changes feed) instead takes its
+  input from the query string, with no body and no NUL in the query;
 - the bearer token is verified with the app's TokenVerifier and the body passes the strict-JSON
   check; if either fails, or the handler raises `Decline` (malformed input), the FastAPI route
   gets the request with its body replayed and answers with its own problem (401, 422, …);
@@ -50,6 +51,7 @@ class LeanRequest:
     body: bytes
     principal: Principal
     authorization: str  # the header as sent (service-to-service calls forward it)
+    query: bytes = b""  # the raw query string (read routes)
 
     @property
     def app(self) -> Any:
@@ -67,6 +69,7 @@ class LeanRoute:
     handler: LeanHandler
     # How each path parameter must look to be served here (default: one path segment).
     param_patterns: tuple[tuple[str, str], ...] = ()
+    query: bool = False  # a read: its input is the query string, never a body
 
     def compile(self) -> re.Pattern[str]:
         patterns = dict(self.param_patterns)
@@ -102,14 +105,21 @@ class LeanRoutes:
         self.fallback = fallback
 
     def app_for(self, scope: Scope) -> ASGIApp:
-        if not self.routes or scope["query_string"] or "\x00" in scope["path"]:
+        if not self.routes or "\x00" in scope["path"]:
             return self.fallback  # FastAPI's guards answer a NUL in the path (strictjson.py)
+        query: bytes = scope["query_string"]
         for route, pattern in self.routes:
-            if scope["method"] != route.method:
+            if scope["method"] != route.method or (query and not route.query):
                 continue
             match = pattern.fullmatch(scope["path"])
             if match is None:
                 continue
+            if route.query:  # a NUL in the query: FastAPI's guard answers it too
+                return (
+                    self.fallback
+                    if b"%00" in query or b"\x00" in query
+                    else _Bound(self, route, match.groupdict())
+                )
             content_type = b""
             for name, value in scope["headers"]:
                 if name == _IDEMPOTENCY:
@@ -144,11 +154,14 @@ class _Bound:
         body = b"".join(chunks)
         authorization = _header(scope, _AUTHORIZATION)
         principal = _principal(scope, authorization)
-        if authorization is None or principal is None or not self._strict(body):
+        plain = not body if self.route.query else self._strict(body)
+        if authorization is None or principal is None or not plain:
             await self.routes.fallback(scope, _replay(body, receive), send)
             return
         scope.setdefault("state", {})["principal_sub"] = principal.sub
-        request = LeanRequest(scope, self.params, body, principal, authorization.decode("latin-1"))
+        request = LeanRequest(
+            scope, self.params, body, principal, authorization.decode("latin-1"), scope["query_string"]
+        )
         try:
             status, out = await self.route.handler(request)
         except Decline:
