@@ -12,6 +12,7 @@ default) and says why.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -30,7 +31,7 @@ from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn, free_port, test_toda
 from jiuzhu_kit.audit import SYSTEM, AuditLog
 from jiuzhu_kit.feed import Feed
 from jiuzhu_kit.settings import KitSettings
-from jiuzhu_kit.webhooks import TargetRefused, Webhooks, pin
+from jiuzhu_kit.webhooks import Sender, TargetRefused, Webhooks, pin
 from jiuzhu_procurement.db import kit as procurement_kit
 from tests.stories import Walk
 
@@ -299,3 +300,65 @@ async def test_a_delivery_goes_to_the_pinned_address_and_never_to_a_rebound_one(
         assert status is None and ms >= 0 and error is not None
         assert error.startswith("target refused: receiver.invalid resolves to 127.0.0.1")
         assert rx.calls == 1  # nothing reached the receiver
+
+
+async def test_a_commit_that_writes_the_outbox_wakes_the_sender_and_a_rollback_does_not(
+    live_stack: LiveStack, token: Callable[..., str], database_url: str
+) -> None:
+    """The sender sleeps `webhook_poll_seconds` when idle (a minute here): what wakes it sooner is
+    the outbox trigger's NOTIFY, on the sender's own listening connection (Sender.listen),
+    delivered at commit only."""
+    async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=30) as client, Receiver(0) as rx:
+        walk = Walk(client, token)
+        key = await walk.call(
+            "POST",
+            "/api/gateway/api-keys",
+            ("admin", "000000"),
+            json={"name": "南宁市社会救助信息系统", "roles": ["bureau"], "division": "450100"},
+            expect=201,
+        )
+        r = await client.post(
+            "/api/procurement/webhooks/endpoints",
+            json={"url": rx.url, "event_types": ["plan.*"]},
+            headers={"X-API-Key": key["key"]},
+        )
+        assert r.status_code == 201, r.text  # an active endpoint: the trigger writes the outbox
+
+        settings = KitSettings(
+            JWT_SECRET="x" * 40,
+            DATABASE_URL=database_url,
+            JIUZHU_ENVIRONMENT="test",
+            JIUZHU_WEBHOOK_POLL_SECONDS=60,
+        )
+        assert procurement_kit.webhooks is not None
+        hooks = Webhooks("procurement", procurement_kit.webhooks, Feed(procurement_kit.audit, {}), settings)
+        sender = Sender(hooks)
+        listening = asyncio.create_task(sender.listen())
+        con = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            await asyncio.wait_for(sender.wake.wait(), 10)  # listening (it wakes once on connecting)
+            sender.wake.clear()
+
+            async def write(commit: bool) -> None:
+                tx = con.transaction()
+                await tx.start()
+                await AuditLog(procurement_kit.audit).append(
+                    con,
+                    aggregate_type="plan",
+                    aggregate_id="00000000-0000-0000-0000-000000000002",
+                    action="plan.notify_probe",
+                    actor=SYSTEM,
+                    jurisdiction="450102",
+                )
+                await (tx.commit() if commit else tx.rollback())
+
+            await write(commit=False)
+            await asyncio.sleep(1.0)
+            assert not sender.wake.is_set()  # a rolled-back write notifies no one
+            await write(commit=True)
+            await asyncio.wait_for(sender.wake.wait(), 5)  # ≪ the 60 s poll
+        finally:
+            listening.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listening
+            await con.close()
