@@ -35,7 +35,8 @@ between early answers instead of one made and cancelled per answer. A trivial ho
 protocol answers 69–78k req/s here, a bare uvloop server 86–102k. Three runs of this code on a quiet
 machine (load average 0.2–1.3 before, 1.2–1.3 after): 200s 0.99, 0.90, 0.84 × nginx (36.6k, 43.7k,
 39.9k against 36.8k, 48.8k, 47.5k); 304s 1.32, 0.79, 0.83 × nginx (51.1k, 53.3k, 54.9k against 38.7k,
-67.7k, 65.9k; the first run's nginx was slowed by a test suite beside it). The 200 bar is met with
+67.7k, 65.9k; the first run's nginx was slowed by a test suite beside it). Two more quiet runs (load 0.6–2.0):
+200s 0.84 and 0.82, 304s 0.87 and 0.81. The 200 bar is met with
 room; the 304 bar is met at its edge: what is left per hit is mostly the kernel's (the send on
 loopback, ≈ 43 % of the gateway's CPU by perf, as for nginx) and the shared limiter's count.
 """
