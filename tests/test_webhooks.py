@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
@@ -25,12 +26,13 @@ import asyncpg
 import httpx
 import pytest
 import uvicorn
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn, free_port, test_today
 from jiuzhu_kit.audit import SYSTEM, AuditLog
 from jiuzhu_kit.feed import Feed
-from jiuzhu_kit.settings import KitSettings
+from jiuzhu_kit.settings import KitSettings, to_async_url
 from jiuzhu_kit.webhooks import Sender, TargetRefused, Webhooks, pin
 from jiuzhu_procurement.db import kit as procurement_kit
 from tests.stories import Walk
@@ -362,3 +364,59 @@ async def test_a_commit_that_writes_the_outbox_wakes_the_sender_and_a_rollback_d
             with contextlib.suppress(asyncio.CancelledError):
                 await listening
             await con.close()
+
+
+async def test_the_delivery_log_keeps_its_days_and_every_pending_delivery(database_url: str) -> None:
+    """Webhooks.prune (the sender runs it hourly): finished deliveries older than
+    `webhook_log_days`, and their attempts, leave the log; a pending one stays whatever its age."""
+    settings = KitSettings(
+        JWT_SECRET="x" * 40, DATABASE_URL=database_url, JIUZHU_ENVIRONMENT="test", JIUZHU_WEBHOOK_LOG_DAYS=30
+    )
+    assert procurement_kit.webhooks is not None
+    hooks = Webhooks("procurement", procurement_kit.webhooks, Feed(procurement_kit.audit, {}), settings)
+    # Far ahead of any real date: the live stack's own sender prunes against the real clock.
+    now = datetime(2199, 3, 1, 12, tzinfo=UTC)
+    endpoint = uuid.uuid4()
+    con = await asyncpg.connect(asyncpg_dsn(database_url))
+    engine = create_async_engine(to_async_url(database_url))
+    try:
+        ids = {}
+        for name, status, age in [
+            ("old delivered", "delivered", 31),
+            ("old failed", "failed", 40),
+            ("old pending", "pending", 60),
+            ("recent delivered", "delivered", 29),
+        ]:
+            ids[name] = await con.fetchval(
+                "INSERT INTO procurement.webhook_delivery (endpoint_id, event_id, msg_id, event_type, payload,"
+                " status, created_at) VALUES ($1, 1, $2, 'plan.created', '{}', $3, $4) RETURNING id",
+                endpoint,
+                f"msg_prune_{name}",
+                status,
+                now - timedelta(days=age),
+            )
+            await con.execute(
+                "INSERT INTO procurement.webhook_attempt (delivery_id, status, response_ms) VALUES ($1, 500, 3)",
+                ids[name],
+            )
+        async with async_sessionmaker(engine)() as session, session.begin():
+            assert await hooks.prune(session, now) == 2
+        kept = await con.fetch(
+            "SELECT id FROM procurement.webhook_delivery WHERE endpoint_id = $1 ORDER BY id", endpoint
+        )
+        assert [r["id"] for r in kept] == [ids["old pending"], ids["recent delivered"]]
+        attempts = await con.fetch(
+            "SELECT delivery_id FROM procurement.webhook_attempt WHERE delivery_id = ANY($1::bigint[])"
+            " ORDER BY delivery_id",
+            list(ids.values()),
+        )
+        assert [r["delivery_id"] for r in attempts] == [ids["old pending"], ids["recent delivered"]]
+    finally:
+        await con.execute(
+            "DELETE FROM procurement.webhook_attempt WHERE delivery_id IN"
+            " (SELECT id FROM procurement.webhook_delivery WHERE endpoint_id = $1)",
+            endpoint,
+        )
+        await con.execute("DELETE FROM procurement.webhook_delivery WHERE endpoint_id = $1", endpoint)
+        await con.close()
+        await engine.dispose()

@@ -229,3 +229,20 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def index_finished_deliveries(schema: str) -> None:
+    """Migration step: finished deliveries by age, which the delivery log's pruning reads
+    (tables.WebhookTables; already there when the webhook tables were made after it)."""
+    from alembic import op
+
+    op.execute(
+        f'CREATE INDEX IF NOT EXISTS webhook_delivery_finished ON "{schema}".webhook_delivery '
+        "(created_at) WHERE status <> 'pending'"
+    )
+
+
+def drop_finished_deliveries_index(schema: str) -> None:
+    from alembic import op
+
+    op.execute(f'DROP INDEX IF EXISTS "{schema}".webhook_delivery_finished')

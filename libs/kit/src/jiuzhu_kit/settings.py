@@ -56,6 +56,9 @@ class KitSettings(BaseSettings):
         default=10, gt=0, validation_alias="JIUZHU_WEBHOOK_TIMEOUT_SECONDS"
     )
     webhook_sender: bool = Field(default=True, validation_alias="JIUZHU_WEBHOOK_SENDER")
+    # The delivery log (finished deliveries and their attempts) is kept this many days; replay reads
+    # the audit log, so it reaches further back.
+    webhook_log_days: int = Field(default=30, ge=1, le=3650, validation_alias="JIUZHU_WEBHOOK_LOG_DAYS")
     # Public chain heads (jiuzhu_kit.transparency): the Ed25519 key signing this service's tree heads,
     # a base64 32-byte seed or a PEM private key (`<SERVICE>_TRANSPARENCY_KEY`); empty derives a
     # development key from the service's name, refused in prod. Heads are published every period

@@ -157,6 +157,8 @@ class WebhookTables:
                 "next_attempt_at",
                 postgresql_where=text("status = 'pending'"),
             ),
+            # The log's pruning, oldest finished deliveries first (Webhooks.prune).
+            Index("webhook_delivery_finished", "created_at", postgresql_where=text("status <> 'pending'")),
         )
         self.attempt = Table(
             "webhook_attempt",

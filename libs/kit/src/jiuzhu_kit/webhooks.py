@@ -60,6 +60,8 @@ log = logging.getLogger("jiuzhu.webhooks")
 BATCH = 500  # outbox rows fanned out per round
 IN_FLIGHT = 32  # deliveries being sent to one endpoint at once (its connections)
 AHEAD = 256  # deliveries claimed for one endpoint and not yet recorded (sending or waiting their turn)
+PRUNE_BATCH = 5_000  # finished deliveries dropped from the log per transaction
+PRUNE_SECONDS = 3_600  # how often a sender prunes the log
 CLAIM_SECONDS = 60  # a claimed delivery is another replica's to take again after this (at least)
 RESPONSE_BYTES = 64 * 1024  # read of a receiver's answer at most (it is not kept)
 
@@ -289,6 +291,27 @@ class Webhooks:
         ).all()
         events = await self._events(session, list(ids))
         return await self.enqueue(session, [endpoint], events)
+
+    async def prune(self, session: AsyncSession, now: datetime | None = None) -> int:
+        """Drop finished deliveries (delivered or failed) older than `webhook_log_days`, with their
+        attempts, oldest first, at most PRUNE_BATCH: the log would otherwise grow with every change
+        forever. Pending ones stay whatever their age; replicas skip each other's rows."""
+        d, a = self.t.delivery, self.t.attempt
+        cutoff = (now or datetime.now(UTC)) - timedelta(days=self.settings.webhook_log_days)
+        ids = (
+            await session.scalars(
+                select(d.c.id)
+                .where(d.c.status != "pending", d.c.created_at < cutoff)
+                .order_by(d.c.created_at)
+                .limit(PRUNE_BATCH)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        if ids:
+            await session.execute(delete(a).where(a.c.delivery_id.in_(ids)))
+            await session.execute(delete(d).where(d.c.id.in_(ids)))
+            log.info("webhook log pruned: %d deliveries before %s", len(ids), cutoff.isoformat())
+        return len(ids)
 
     async def claim(self, session: AsyncSession, busy: Mapping[Any, int] | None = None) -> list[Any]:
         """Due deliveries, claimed for `claim_seconds` (short transaction; sent after it commits):
@@ -562,9 +585,14 @@ class Sender:
         return fanned + len(due) + len(finished)
 
     async def run(self) -> None:
+        pruned_at = float("-inf")
         while True:
             self.wake.clear()
             try:
+                if time.monotonic() - pruned_at >= PRUNE_SECONDS:
+                    pruned_at = time.monotonic()
+                    async with self.maker() as session, session.begin():
+                        await self.hooks.prune(session)
                 busy = await self.once()
             except asyncio.CancelledError:
                 raise
