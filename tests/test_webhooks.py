@@ -94,6 +94,18 @@ async def _until(check: Callable[[], Any], within: float = 60) -> None:
             await asyncio.sleep(0.1)
 
 
+async def _integration(walk: Walk, name: str, division: str) -> dict[str, str]:
+    """A provincial system's API key (role bureau, over `division`), as headers."""
+    key = await walk.call(
+        "POST",
+        "/api/gateway/api-keys",
+        ("admin", "000000"),
+        json={"name": name, "roles": ["bureau"], "division": division},
+        expect=201,
+    )
+    return {"X-API-Key": key["key"]}
+
+
 @pytest.mark.slow
 async def test_webhooks_are_signed_retried_logged_replayed_and_disabled(
     live_stack: LiveStack, token: Callable[..., str], database_url: str
@@ -101,14 +113,7 @@ async def test_webhooks_are_signed_retried_logged_replayed_and_disabled(
     year = test_today().year
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=30) as client, Receiver(2) as rx:
         walk = Walk(client, token)
-        key = await walk.call(
-            "POST",
-            "/api/gateway/api-keys",
-            ("admin", "000000"),
-            json={"name": "广州市社会救助信息系统", "roles": ["bureau"], "division": "440100"},
-            expect=201,
-        )
-        h = {"X-API-Key": key["key"]}
+        h = await _integration(walk, "广州市社会救助信息系统", "440100")
         hooks = "/api/procurement/webhooks/endpoints"
 
         r = await client.post(hooks, json={"url": "ftp://127.0.0.1/x"}, headers=h)
@@ -311,18 +316,9 @@ async def test_a_commit_that_writes_the_outbox_wakes_the_sender_and_a_rollback_d
     the outbox trigger's NOTIFY, on the sender's own listening connection (Sender.listen),
     delivered at commit only."""
     async with httpx.AsyncClient(base_url=live_stack.gateway, timeout=30) as client, Receiver(0) as rx:
-        walk = Walk(client, token)
-        key = await walk.call(
-            "POST",
-            "/api/gateway/api-keys",
-            ("admin", "000000"),
-            json={"name": "南宁市社会救助信息系统", "roles": ["bureau"], "division": "450100"},
-            expect=201,
-        )
+        h = await _integration(Walk(client, token), "南宁市社会救助信息系统", "450100")
         r = await client.post(
-            "/api/procurement/webhooks/endpoints",
-            json={"url": rx.url, "event_types": ["plan.*"]},
-            headers={"X-API-Key": key["key"]},
+            "/api/procurement/webhooks/endpoints", json={"url": rx.url, "event_types": ["plan.*"]}, headers=h
         )
         assert r.status_code == 201, r.text  # an active endpoint: the trigger writes the outbox
 
