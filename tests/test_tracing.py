@@ -194,13 +194,91 @@ def test_the_sampler_starts_traces_at_requests_and_skips_transaction_control() -
     from opentelemetry.sdk.trace.sampling import Decision
     from opentelemetry.trace import NonRecordingSpan, SpanContext, SpanKind, TraceFlags, set_span_in_context
 
-    sampler = tracing.JiuzhuSampler(1.0)
+    sampler = tracing.JiuzhuSampler()
     parent = set_span_in_context(NonRecordingSpan(SpanContext(1, 2, True, TraceFlags(TraceFlags.SAMPLED))))
     assert sampler.should_sample(None, 7, "GET", SpanKind.SERVER).decision == Decision.RECORD_AND_SAMPLE
     assert sampler.should_sample(None, 7, "SELECT", SpanKind.CLIENT).decision == Decision.DROP  # no request
     assert sampler.should_sample(parent, 1, "SELECT", SpanKind.CLIENT).decision == Decision.RECORD_AND_SAMPLE
     assert sampler.should_sample(parent, 1, "BEGIN;", SpanKind.CLIENT).decision == Decision.DROP
-    assert tracing.JiuzhuSampler(0.0).should_sample(None, 7, "GET", SpanKind.SERVER).decision == Decision.DROP
+
+
+TRACE_ID, CALLER_SPAN = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+
+
+def test_a_valid_traceparent_carries_the_callers_decision() -> None:
+    def decision(value: bytes) -> bool | None:
+        return tracing.caller_decision([(b"accept", b"*/*"), (b"traceparent", value)])
+
+    assert decision(f"00-{TRACE_ID}-{CALLER_SPAN}-01".encode()) is True
+    assert decision(f"00-{TRACE_ID}-{CALLER_SPAN}-00".encode()) is False
+    assert decision(f"00-{TRACE_ID}-{CALLER_SPAN}-03".encode()) is True  # other flag bits
+    # Invalid ones are ignored (W3C Trace Context §3.2): the request is a root, the dice decide.
+    assert decision(f"00-{'0' * 32}-{CALLER_SPAN}-01".encode()) is None  # zero trace id
+    assert decision(f"00-{TRACE_ID}-{'0' * 16}-01".encode()) is None  # zero parent id
+    assert decision(f"00-{TRACE_ID.upper()}-{CALLER_SPAN}-01".encode()) is None  # upper case
+    assert decision(f"00-{TRACE_ID}-{CALLER_SPAN}-01-extra".encode()) is None
+    assert tracing.caller_decision([(b"accept", b"*/*")]) is None
+
+
+def test_a_request_not_traced_forwards_that_decision_upstream() -> None:
+    """The gateway's request to a service: a new traceparent flagged not-sampled (so the service
+    does not roll its own dice), or the caller's own when it came with one."""
+    out = tracing.inject_headers([(b"accept", b"*/*"), (b"tracestate", b"v=1")], {"jiuzhu.untraced": True})
+    (value,) = [v for k, v in out if k == b"traceparent"]
+    assert tracing.caller_decision([(b"traceparent", value)]) is False
+    assert (b"tracestate", b"v=1") not in out  # belongs to no trace now
+    theirs = (b"traceparent", f"00-{TRACE_ID}-{CALLER_SPAN}-00".encode())
+    assert tracing.inject_headers([theirs], {"jiuzhu.untraced": True}) == [theirs]
+
+
+@pytest.fixture(scope="module")
+def never_sampled(database_url: str) -> Iterator[tuple[LiveStack, Collector]]:
+    collector = Collector()
+    stack = LiveStack(
+        database_url,
+        {
+            "JIUZHU_OTLP_ENDPOINT": f"http://127.0.0.1:{collector.port}",
+            "JIUZHU_TRACE_SAMPLE_RATIO": "0",
+            "OTEL_BSP_SCHEDULE_DELAY": "200",
+        },
+    )
+    try:
+        stack.wait_ready()
+        yield stack, collector
+    finally:
+        stack.close()
+        collector.close()
+
+
+def test_at_ratio_zero_only_a_caller_that_asks_is_traced(
+    never_sampled: tuple[LiveStack, Collector], auth: Callable[..., dict[str, str]]
+) -> None:
+    stack, collector = never_sampled
+    with httpx.Client(base_url=stack.gateway, timeout=60) as c:
+        for _ in range(3):
+            assert c.get("/api/procurement/projects", headers=auth("bureau", COUNTY)).status_code == 200
+        time.sleep(1.5)  # three export intervals
+        with collector.lock:
+            assert collector.spans == []  # not one span, in the gateway, the service or Postgres
+        sampled = f"00-{TRACE_ID}-{CALLER_SPAN}-01"
+        r = c.get("/api/procurement/projects", headers={**auth("bureau", COUNTY), "traceparent": sampled})
+        assert r.status_code == 200, r.text
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        with collector.lock:
+            spans = list(collector.spans)
+        if {s["service"] for s in spans} >= {"jiuzhu-gateway", "jiuzhu-procurement"} and any(
+            s["kind"] == CLIENT for s in spans
+        ):
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError(spans)
+    assert {s["trace_id"] for s in spans} == {TRACE_ID}
+    (gateway,) = [s for s in spans if s["service"] == "jiuzhu-gateway" and s["kind"] == SERVER]
+    (service,) = [s for s in spans if s["service"] == "jiuzhu-procurement" and s["kind"] == SERVER]
+    assert gateway["parent_id"] == CALLER_SPAN
+    assert service["parent_id"] == gateway["span_id"]
 
 
 def test_without_an_endpoint_nothing_is_installed(database_url: str) -> None:

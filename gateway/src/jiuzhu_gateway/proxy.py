@@ -134,7 +134,7 @@ class Proxy:
                 self._forwarded(scope, headers, out, route)
                 out.append((b"x-request-id", rid))
                 if self.traced:  # the service's span continues this request's trace
-                    out = tracing.inject_headers(out)
+                    out = tracing.inject_headers(out, scope)
                 upstream = self.upstreams[route.service]
                 if public_read and self.cache.usable(scope, headers):
 
