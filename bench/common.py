@@ -108,6 +108,36 @@ def uvicorn(
     return subprocess.Popen(cmd, env=env, stdout=out, stderr=out)
 
 
+class BusyCores:
+    """How many of the machine's cores were busy (any process: servers, Postgres, the load generator,
+    whatever else runs) while the block ran, from /proc/stat: `with BusyCores() as b: …; b.cores`.
+    Where one process already keeps most cores busy, it bounds what a second can add."""
+
+    def __enter__(self) -> BusyCores:
+        import time
+
+        self.start, self.t = _cpu_jiffies(), time.monotonic()
+        self.cores = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import os
+        import time
+
+        busy0, _ = self.start
+        busy1, _ = _cpu_jiffies()
+        seconds = time.monotonic() - self.t
+        self.cores = (busy1 - busy0) / os.sysconf("SC_CLK_TCK") / seconds if seconds > 0 else 0.0
+
+
+def _cpu_jiffies() -> tuple[int, int]:
+    """(busy, idle) jiffies of all cores since boot (idle counts iowait as idle)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields[:8]) - idle, idle
+
+
 def stop(proc: subprocess.Popen[bytes] | None, timeout: float = 15) -> None:
     if proc is not None and proc.poll() is None:
         proc.terminate()
