@@ -152,6 +152,9 @@ def test_one_trace_spans_gateway_service_and_postgres(
     assert gateway["name"] == "GET /api/procurement/{path}"
     assert service["name"] == "GET /projects"
     assert service["attributes"]["http.route"] == "/projects"
+    assert service["attributes"]["http.response.status_code"] == 200
+    assert gateway["attributes"]["http.request.method"] == "GET"
+    assert gateway["attributes"]["url.path"] == "/api/procurement/projects"
     # Postgres: the service's queries are children of its request span, statements named.
     assert all(q["parent_id"] == service["span_id"] for q in queries)
     assert any(q["attributes"].get("db.system") == "postgresql" for q in queries)
@@ -287,4 +290,4 @@ def test_without_an_endpoint_nothing_is_installed(database_url: str) -> None:
     app = make_app("procurement", database_url)
     assert not tracing.enabled()
     assert observability.trace_ids is None
-    assert not any("OpenTelemetry" in m.cls.__name__ for m in app.user_middleware)  # type: ignore[attr-defined]
+    assert not any(m.cls is tracing.RequestSpans for m in app.user_middleware)  # type: ignore[attr-defined]
