@@ -130,6 +130,15 @@ class BusyCores:
         self.cores = (busy1 - busy0) / os.sysconf("SC_CLK_TCK") / seconds if seconds > 0 else 0.0
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (/proc/<pid>/stat)."""
+    import os
+
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu_jiffies() -> tuple[int, int]:
     """(busy, idle) jiffies of all cores since boot (idle counts iowait as idle)."""
     with open("/proc/stat") as f:

@@ -43,8 +43,8 @@ import sys
 import tempfile
 from typing import Any
 
-from bench.common import SECRET, BusyCores, print_table, row, scratch_database, stop, uvicorn
-from bench.gateway_proxy import _measure
+from bench.common import SECRET, BusyCores, cpu_seconds, print_table, row, scratch_database, stop, uvicorn
+from bench.gateway_proxy import SECONDS, _measure, _pyload, _wrk
 from bench.procurement_transitions import CONCURRENCY, _api, _seed
 from jiuzhu_devtools.run import wait_ready
 from jiuzhu_devtools.services import UVICORN_HTTP
@@ -96,9 +96,11 @@ def _untraced(app: str, port: int, env: dict[str, str]) -> subprocess.Popen[byte
 
 
 def _tracing(env: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> dict[str, tuple[float, float]]:
+    """Per variant: (requests/s, CPU ms per request of its gateway and service together), medians
+    over interleaved rounds."""
     collector = free_port()
     procs.append(subprocess.Popen([sys.executable, "-c", _COLLECTOR, str(collector)]))
-    gateways = {}
+    pairs: dict[str, tuple[str, list[int]]] = {}
     for variant in ("on", "on10", "off", "none"):
         svc, gw = free_port(), free_port()
         e = {**env, "GATEWAY_UPSTREAM_PROCUREMENT": f"http://127.0.0.1:{svc}"}
@@ -106,12 +108,23 @@ def _tracing(env: dict[str, str], procs: list[subprocess.Popen[bytes]]) -> dict[
             ratio = "1" if variant == "on" else "0.1"
             e |= {"JIUZHU_OTLP_ENDPOINT": f"http://127.0.0.1:{collector}", "JIUZHU_TRACE_SAMPLE_RATIO": ratio}
         start = _untraced if variant == "none" else (lambda a, p, v: uvicorn(a, p, v, quiet=True))
-        procs.append(start("jiuzhu_procurement.app:create", svc, e))
-        procs.append(start("jiuzhu_gateway.app:create", gw, e))
+        pair = [start("jiuzhu_procurement.app:create", svc, e), start("jiuzhu_gateway.app:create", gw, e)]
+        procs.extend(pair)
         wait_ready([f"http://127.0.0.1:{svc}/readyz", f"http://127.0.0.1:{gw}/healthz"], 120)
-        gateways[variant] = f"http://127.0.0.1:{gw}/api/public/procurement/announcements?limit=20"
-    _measure(gateways, CONNECTIONS, {}, 1)  # warm-up: pools, prepared statements, first imports
-    return _measure(gateways, CONNECTIONS, {}, ROUNDS)
+        url = f"http://127.0.0.1:{gw}/api/public/procurement/announcements?limit=20"
+        pairs[variant] = (url, [p.pid for p in pair])
+    load = _wrk if shutil.which("wrk") else _pyload
+    got: dict[str, list[tuple[float, float]]] = {k: [] for k in pairs}
+    for n in range(ROUNDS + 1):  # the first round warms up: pools, prepared statements, imports
+        for variant, (url, pids) in pairs.items():  # interleaved: noise hits every variant alike
+            before = sum(cpu_seconds(pid) for pid in pids)
+            rate, _ = load(url, CONNECTIONS, SECONDS, {})
+            used = sum(cpu_seconds(pid) for pid in pids) - before
+            if n:
+                got[variant].append((rate, used * 1000 / (rate * round(SECONDS))))
+    return {
+        k: (statistics.median(r for r, _ in v), statistics.median(c for _, c in v)) for k, v in got.items()
+    }
 
 
 def _workers(env: dict[str, str], dsn: str, procs: list[subprocess.Popen[bytes]]) -> dict[str, float]:
@@ -197,28 +210,41 @@ def main() -> list[dict[str, Any]]:
         finally:
             for p in procs:
                 stop(p)
-    on, off, none = traced["on"][0], traced["off"][0], traced["none"][0]
+    (on, on_cpu), (on10, on10_cpu) = traced["on"], traced["on10"]
+    (off, off_cpu), (none, none_cpu) = traced["off"], traced["none"]
     c = f"{CONNECTIONS} conns, {tool}"
     return [
         row(f"public read via gateway, tracing off ({c})", off, "req/s"),
+        row("  tracing on, every request sampled, exporting to a local collector stub", on, "req/s", off),
+        row("  tracing on, 10 % sampled (JIUZHU_TRACE_SAMPLE_RATIO=0.1, as deployed)", on10, "req/s", off),
+        row("  tracing code not installed at all", none, "req/s", off),
+        # What tracing costs is CPU: the read is CPU-bound in the service, so throughput follows
+        # CPU per request, but the throughput of eight processes sharing two cores with whatever else
+        # runs is noisier than the CPU each request took. The bars are judged on the CPU.
+        row("CPU per read, gateway + service, tracing off", off_cpu, "ms"),
         row(
-            "  tracing on, exporting to a local collector stub",
-            on,
-            "req/s",
-            off,
-            "≥ 0.90 × off",
-            on / off >= 0.9,
+            "  tracing on, every request sampled: off ÷ on",
+            off_cpu / on_cpu,
+            "×",
+            None,
+            "(no bar: full sampling)",
         ),
         row(
-            "  tracing on, 10 % of requests sampled (the k8s config)",
-            traced["on10"][0],
-            "req/s",
-            off,
-            "≥ 0.90 × off",
-            traced["on10"][0] / off >= 0.9,
+            "  tracing on, 10 % sampled, as deployed: off ÷ on",
+            off_cpu / on10_cpu,
+            "×",
+            None,
+            "≥ 0.90 (costs ≤ 10 %)",
+            off_cpu / on10_cpu >= 0.9,
         ),
-        row("  tracing code not installed at all", none, "req/s"),
-        row("  tracing off vs not installed", off, "req/s", none, "≥ 0.97 (noise)", off / none >= 0.97),
+        row(
+            "  tracing off ÷ not installed",
+            none_cpu / off_cpu,
+            "×",
+            None,
+            "≥ 0.97 (nothing measurable)",
+            none_cpu / off_cpu >= 0.97,
+        ),
         row("project transitions, procurement 1 worker", w["t1"], "/s"),
         row(
             f"  2 workers ({CONCURRENCY} clients; load generator on the same 2 cores)",

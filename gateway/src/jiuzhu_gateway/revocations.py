@@ -12,23 +12,17 @@ listener is back (notifications sent meanwhile are lost, so none is trusted).
 from __future__ import annotations
 
 import asyncio
-import logging
 from typing import Any
 
-import asyncpg
-
 from jiuzhu_gateway.credentials import REVOKED_CHANNEL, Authenticator
-from jiuzhu_kit import waiting
-
-log = logging.getLogger("jiuzhu.gateway.revocations")
+from jiuzhu_kit.db import Dedicated, listen
 
 
 class RevocationListener:
     RETRY_SECONDS = 1.0
 
     def __init__(self, dsn: str, connect_options: dict[str, Any], auth: Authenticator) -> None:
-        self.dsn = dsn
-        self.connect_options = connect_options
+        self.db = Dedicated(dsn, connect_options)
         self.auth = auth
         self.connected = asyncio.Event()
         self.received = 0
@@ -51,27 +45,16 @@ class RevocationListener:
         self.received += 1
         self.auth.forget(payload)
 
+    def _listening(self) -> None:
+        self.auth.forget_all()  # anything revoked while no one listened
+        self.connected.set()
+
     async def _run(self) -> None:
-        while True:
-            conn: asyncpg.Connection | None = None
-            try:
-                conn = await asyncpg.connect(self.dsn, **self.connect_options)
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c, ev=lost: ev.set())
-                await conn.add_listener(REVOKED_CHANNEL, self._on_notify)
-                self.auth.forget_all()  # anything revoked while no one listened
-                self.connected.set()
-                while not lost.is_set():
-                    # A dead peer is noticed by the termination listener or, on a silent network,
-                    # by this probe failing.
-                    if not await waiting.wait(lost, 10):
-                        await conn.fetchval("SELECT 1", timeout=5)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                log.warning("revocation listener lost (%s): key cache time applies until it is back", exc)
-            finally:
-                self.connected.clear()
-                if conn is not None and not conn.is_closed():
-                    conn.terminate()
-            await asyncio.sleep(self.RETRY_SECONDS)
+        await listen(
+            self.db,
+            REVOKED_CHANNEL,
+            self._on_notify,
+            listening=self._listening,
+            lost=self.connected.clear,
+            retry_seconds=self.RETRY_SECONDS,
+        )

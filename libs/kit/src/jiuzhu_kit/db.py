@@ -7,6 +7,7 @@ becomes a 5xx problem. Services flush, never commit. Safe methods never commit.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from jiuzhu_kit import waiting
 from jiuzhu_kit.errors import Conflict, DomainError, InternalError, ServiceUnavailable
 from jiuzhu_kit.settings import KitSettings, to_async_url
 
@@ -91,6 +93,40 @@ class Dedicated:
                 await conn.close(timeout=1)
             except Exception:
                 conn.terminate()
+
+
+async def listen(
+    db: Dedicated,
+    channel: str,
+    notified: Callable[[asyncpg.Connection, int, str, str], Any],
+    *,
+    listening: Callable[[], None],
+    lost: Callable[[], None] = lambda: None,
+    retry_seconds: float = 1.0,
+    probe_seconds: float = 10.0,
+) -> None:
+    """LISTEN on `channel` over `db` for as long as the task runs: `notified` at each notification,
+    `listening` once listening (a caller catches up there on what it missed), `lost` when the
+    connection is gone, then connected again after `retry_seconds`. A dead server is noticed by the
+    driver's termination listener or, on a silent network, by a probe every `probe_seconds`."""
+    while True:
+        try:
+            conn = await db.get()
+            gone = asyncio.Event()
+            conn.add_termination_listener(lambda _c, gone=gone: gone.set())
+            await conn.add_listener(channel, notified)
+            listening()
+            while not gone.is_set():
+                if not await waiting.wait(gone, probe_seconds):
+                    await conn.fetchval("SELECT 1", timeout=5)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # no database now: the caller's fallback applies until it is back
+            log.warning("listening on %s: %s", channel, exc)
+        finally:
+            lost()
+            await db.close()
+        await asyncio.sleep(retry_seconds)
 
 
 def make_engine(settings: KitSettings, application_name: str) -> AsyncEngine:

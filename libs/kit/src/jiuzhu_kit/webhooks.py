@@ -50,7 +50,7 @@ from standardwebhooks.webhooks import Webhook
 
 from jiuzhu_kit import waiting
 from jiuzhu_kit.auth import Principal
-from jiuzhu_kit.db import Dedicated, plain_dsn
+from jiuzhu_kit.db import Dedicated, listen, plain_dsn
 from jiuzhu_kit.feed import Feed, to_json
 from jiuzhu_kit.settings import KitSettings
 from jiuzhu_kit.tables import WebhookTables
@@ -517,21 +517,13 @@ class Sender:
             plain_dsn(settings.database_url),
             {"timeout": 5, "server_settings": {"application_name": f"{self.hooks.service}-webhooks"}},
         )
-        while True:
-            try:
-                conn = await db.get()
-                lost = asyncio.Event()
-                conn.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await conn.add_listener(channel, lambda *_: self.wake.set())
-                self.wake.set()  # what was written before listening
-                await lost.wait()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # no database now: the poll goes on, try again later
-                log.warning("webhook listener: %s", exc)
-            finally:
-                await db.close()
-            await asyncio.sleep(max(1.0, settings.webhook_poll_seconds))
+        await listen(
+            db,
+            channel,
+            lambda *_: self.wake.set(),
+            listening=self.wake.set,  # what was written before listening
+            retry_seconds=max(1.0, settings.webhook_poll_seconds),
+        )
 
     async def stop(self) -> None:
         background = [t for t in (self.task, self.listener) if t is not None]
