@@ -23,7 +23,7 @@ bench/procurement_transitions.py's seed and client) and on the public read. Bar:
 load generator, anything else): all cores ÷ that bounds what a second worker can add.
 
 Measured on the shared 2-core machine, `.venv/bin/python -m jiuzhu_devtools.testdb --
-.venv/bin/python -m bench.tracing_workers`, three runs on 2026-12-05 (load average ≈ 2):
+.venv/bin/python -m bench.tracing_workers`, runs on 2026-12-05 (load average ≈ 2):
 - CPU per read, off ÷ on: every request sampled 0.65 and 0.87; 10 % sampled 0.87 and 0.90; off ÷
   not installed 0.99 and 0.93 — the noise of one run is as large as the bar. Requests/s, on ÷ off:
   0.64–0.86 (every request), 0.81–0.94 (10 %).
