@@ -55,7 +55,7 @@ log = logging.getLogger("jiuzhu.tracing")
 
 REQUEST_ID_ATTRIBUTE = "jiuzhu.request_id"
 # Probes and scrapes are not traced: every few seconds from every kubelet and Prometheus.
-EXCLUDED_URLS = "/healthz,/readyz,/metrics"
+EXCLUDED_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 _PROPAGATION_HEADERS = frozenset({b"traceparent", b"tracestate", b"baggage"})
 
 _provider: Any = None  # the process's TracerProvider once installed
@@ -186,7 +186,6 @@ def instrument(app: Starlette, service: str) -> None:
 
 # W3C Trace Context §3.2: version 00, a non-zero trace id and parent id, the flags (bit 0: sampled).
 _TRACEPARENT = re.compile(rb"00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-([0-9a-f]{2})")
-_EXCLUDED_PATHS = frozenset(EXCLUDED_URLS.split(","))
 
 
 def caller_decision(headers: Sequence[tuple[bytes, bytes]]) -> bool | None:
@@ -231,7 +230,7 @@ class RequestSpans:
                 await self.app(scope, receive, send)
 
     def traced(self, scope: Scope) -> bool:
-        if scope["path"] in _EXCLUDED_PATHS:
+        if scope["path"] in EXCLUDED_PATHS:
             return False
         decided = caller_decision(scope["headers"])
         if decided is not None:
