@@ -177,6 +177,34 @@ def test_probes_and_background_work_start_no_trace(traced: tuple[LiveStack, Coll
     assert not probes, probes[:5]
 
 
+def test_cache_hits_answered_early_make_no_span_unless_the_caller_asks(
+    traced: tuple[LiveStack, Collector],
+) -> None:
+    """With tracing on, the gateway still answers public cache hits before the ASGI app (untraced);
+    a hit that carries a sampled traceparent is answered the ordinary way, and traced."""
+    stack, collector = traced
+    page = "/api/public/procurement/announcements?limit=5"
+    hit, asked = f"hit-{uuid.uuid4().hex[:12]}", f"asked-{uuid.uuid4().hex[:12]}"
+    trace_id = uuid.uuid4().hex
+    with httpx.Client(base_url=stack.gateway, timeout=60) as c:
+        assert c.get(page).status_code == 200  # fills the cache
+        r = c.get(page, headers={"X-Request-ID": hit})
+        assert r.status_code == 200 and r.headers["x-cache"] == "HIT", r.headers
+        r = c.get(page, headers={"X-Request-ID": asked, "traceparent": f"00-{trace_id}-{CALLER_SPAN}-01"})
+        assert r.status_code == 200, r.text
+
+    def ours(rid: str) -> list[dict[str, Any]]:
+        with collector.lock:
+            return [s for s in collector.spans if s["attributes"].get("jiuzhu.request_id") == rid]
+
+    deadline = time.monotonic() + 30
+    while not ours(asked) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (span,) = [s for s in ours(asked) if s["service"] == "jiuzhu-gateway"]
+    assert span["trace_id"] == trace_id and span["parent_id"] == CALLER_SPAN
+    assert ours(hit) == []  # exported in the same batches as the asked one, had it made a span
+
+
 def test_log_lines_carry_the_trace_ids() -> None:
     provider = TracerProvider()  # not the process's: this test process traces nothing itself
     record = logging.LogRecord("jiuzhu.test", logging.INFO, __file__, 1, "hello", None, None)

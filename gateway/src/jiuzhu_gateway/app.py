@@ -160,8 +160,10 @@ def create(settings: GatewaySettings | None = None) -> ASGIApp:
         inner.add_middleware(CaptureExamples, service="gateway", directory=directory)
 
     headerlimit.configure(cfg.header_limits)  # the protocol's, when uvicorn runs ours
-    # Cache hits answered by that protocol before the ASGI app (not while tracing: each request is a span).
-    headerlimit.answer_early(EarlyHits(proxy, cache) if cache.enabled and not traced else None)
+    # Cache hits answered by that protocol before the ASGI app. Those make no span when tracing is on
+    # (no upstream, nothing to follow; the hits metric counts them); a request that carries a
+    # `traceparent` goes the ordinary way and is traced as its caller asks.
+    headerlimit.answer_early(EarlyHits(proxy, cache) if cache.enabled else None)
     app: ASGIApp = Gateway(inner, proxy, cfg.header_limits)
     # Preflights answered before authentication: allowed origins get CORS headers, others a 403 problem.
     app = Cors(app, cfg.cors_origins)
