@@ -1,6 +1,6 @@
 """What tracing costs, and what a second uvicorn worker buys (issue 19), in one run.
 
-Run: `.venv/bin/python -m bench.tracing_workers` (≈ 3 min; loopback only; database server as in
+Run: `.venv/bin/python -m bench.tracing_workers` (≈ 5 min; loopback only; database server as in
 bench/gateway_proxy.py; wrk if installed, else a Python load generator on the same cores).
 
 Tracing: four gateway + procurement pairs on one scratch database, the same public read through
@@ -54,7 +54,7 @@ from jiuzhu_devtools.run import wait_ready
 from jiuzhu_devtools.services import UVICORN_HTTP
 from jiuzhu_devtools.testing import free_port
 
-ROUNDS = int(os.environ.get("BENCH_TRACING_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_TRACING_ROUNDS", "5"))
 CORES = os.cpu_count() or 1
 CONNECTIONS = 16
 TRANSITIONS = int(os.environ.get("BENCH_TRANSITIONS", "1000"))
