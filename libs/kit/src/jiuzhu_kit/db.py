@@ -427,6 +427,8 @@ def problem_for(exc: BaseException, log_message: str | None) -> DomainError:
     """The problem to answer for `exc`: its classification (classify_db_error), else a 500 after
     logging `exc` with `log_message` on the `jiuzhu.errors` logger (None: the caller logs)."""
     mapped = classify_db_error(exc)
+    if isinstance(mapped, DatabaseUnavailable):  # the 503 says only "retry": the cause is for operators
+        _errors_log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
     if mapped is not None:
         return mapped
     if log_message is not None:
