@@ -677,10 +677,19 @@ def _settings(cls: type[KitSettings], env: dict[str, str]) -> KitSettings:
         os.environ.update(saved)
 
 
+# Connections a worker holds outside its pools (jiuzhu_kit.db.Dedicated; their application_name in
+# pg_stat_activity ends in the suffix named): a service's webhook LISTEN (-webhooks) and its
+# transparency publisher's advisory lock (-transparency), evaluation's shared survey limiter
+# (-ratelimit); the gateway's revocation LISTEN (-listen) and shared limiter (-ratelimit). Seen on an
+# idle stack; leaving them out once let a sum pass that Postgres would refuse ("too many clients").
+DEDICATED = {"gateway": 2, "staffing-calc": 2, "procurement": 2, "evaluation": 3}
+
+
 @pytest.mark.parametrize("render_name", list(RENDERS))
 def test_connections_at_max_replicas_fit_in_postgres(render_name: str) -> None:
     """Per worker: pool + overflow, plus the lean routes' write pool (up to the pool size) in a
-    service; times the pod's uvicorn workers (WEB_CONCURRENCY). At every HPA's maxReplicas, with room left for the Job, init containers, the operator."""
+    service, plus its dedicated connections; times the pod's uvicorn workers (WEB_CONCURRENCY). At
+    every HPA's maxReplicas, with room left for the Job, init containers, the operator."""
     docs = RENDERS[render_name]
     hpas = {h["spec"]["scaleTargetRef"]["name"]: h for h in by_kind(docs, "HorizontalPodAutoscaler").values()}
     total = 0
@@ -689,6 +698,7 @@ def test_connections_at_max_replicas_fit_in_postgres(render_name: str) -> None:
         assert spec is not None
         s = _settings(COMPONENTS[name], _env_of(docs, spec["containers"][0], _real_secrets()))
         per_worker = s.db_pool_size + s.db_max_overflow + (s.db_pool_size if name in SERVICES else 0)
+        per_worker += DEDICATED[name]
         workers = int(_env_of(docs, spec["containers"][0], _real_secrets()).get("WEB_CONCURRENCY", "1"))
         total += per_worker * workers * hpas[name]["spec"]["maxReplicas"]
     max_connections = int(
