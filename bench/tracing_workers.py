@@ -24,15 +24,15 @@ load generator, anything else): all cores ÷ that bounds what a second worker ca
 
 Measured on the shared 2-core machine, `.venv/bin/python -m jiuzhu_devtools.testdb --
 .venv/bin/python -m bench.tracing_workers`, runs on 2026-12-05 (load average ≈ 2):
-- CPU per read, off ÷ on: every request sampled 0.65 and 0.87; 10 % sampled 0.87 and 0.90; off ÷
-  not installed 0.99 and 0.93 — the noise of one run is as large as the bar. Requests/s, on ÷ off:
-  0.64–0.86 (every request), 0.81–0.94 (10 %).
+- CPU per read, off ÷ on, four runs: every request sampled 0.65, 0.87, 0.75, 0.73; 10 % sampled
+  0.87, 0.90, 0.85, 0.97; off ÷ not installed 0.99, 0.93, 1.09, 0.91 — the noise of one run is as
+  large as the bar. Requests/s, on ÷ off: 0.64–0.86 (every request), 0.81–1.03 (10 %).
 - What a traced request costs, per process (scratch runs, CPU ms per read): the service 1.4 → 2.0,
   the gateway 0.23 → 0.39 (0.51 with OpenTelemetry's ASGI middleware, which jiuzhu_kit.tracing
   no longer uses); at ratio 0 what it costs with tracing off. The service's share: its SERVER span,
   one CLIENT span per statement and the exporter's encoding, each about a third.
-- 2 workers ÷ 1: transitions 0.85–1.00, the public read 1.20–1.40, against bounds of 1.17–1.24 and
-  1.43–1.46: one worker already keeps 1.6–1.7 (transitions) and 1.37–1.40 (read) of the 2 cores
+- 2 workers ÷ 1: transitions 0.83–1.00, the public read 1.16–1.40, against bounds of 1.17–1.24 and
+  1.35–1.46: one worker already keeps 1.6–1.7 (transitions) and 1.37–1.48 (read) of the 2 cores
   busy. ≥ 1.6 needs a machine where one worker's run leaves more than 60 % of it idle.
 """
 
