@@ -677,12 +677,19 @@ def _settings(cls: type[KitSettings], env: dict[str, str]) -> KitSettings:
         os.environ.update(saved)
 
 
-# Connections a worker holds outside its pools (jiuzhu_kit.db.Dedicated; their application_name in
-# pg_stat_activity ends in the suffix named): a service's webhook LISTEN (-webhooks) and its
-# transparency publisher's advisory lock (-transparency), evaluation's shared survey limiter
-# (-ratelimit); the gateway's revocation LISTEN (-listen) and shared limiter (-ratelimit). Seen on an
-# idle stack; leaving them out once let a sum pass that Postgres would refuse ("too many clients").
-DEDICATED = {"gateway": 2, "staffing-calc": 2, "procurement": 2, "evaluation": 3}
+# Connections a worker holds outside its pools (jiuzhu_kit.db.Dedicated), by the suffix of their
+# application_name (`<component>-<suffix>` in pg_stat_activity): a service's webhook LISTEN and its
+# transparency publisher's advisory lock; evaluation's shared survey limiter; the documents sweep's
+# advisory lock where documents are stored (every replica keeps its connection, leader or not); the
+# gateway's revocation LISTEN and shared limiter. tests/test_replicas.py counts them on a live stack
+# (all but the sweep, which a test process on the shared local store does not start). Leaving them
+# out once let a sum pass that Postgres would refuse ("too many clients").
+DEDICATED = {
+    "gateway": ("listen", "ratelimit"),
+    "staffing-calc": ("webhooks", "transparency"),
+    "procurement": ("webhooks", "transparency", "documents-sweep"),
+    "evaluation": ("webhooks", "transparency", "ratelimit", "documents-sweep"),
+}
 
 
 @pytest.mark.parametrize("render_name", list(RENDERS))
@@ -698,7 +705,7 @@ def test_connections_at_max_replicas_fit_in_postgres(render_name: str) -> None:
         assert spec is not None
         s = _settings(COMPONENTS[name], _env_of(docs, spec["containers"][0], _real_secrets()))
         per_worker = s.db_pool_size + s.db_max_overflow + (s.db_pool_size if name in SERVICES else 0)
-        per_worker += DEDICATED[name]
+        per_worker += len(DEDICATED[name])
         workers = int(_env_of(docs, spec["containers"][0], _real_secrets()).get("WEB_CONCURRENCY", "1"))
         total += per_worker * workers * hpas[name]["spec"]["maxReplicas"]
     max_connections = int(

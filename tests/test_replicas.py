@@ -251,3 +251,40 @@ async def test_the_changes_feed_through_both_replicas_shows_each_change_once(
     assert len(source) == len(divisions)
     assert {k: v for k, v in seen.items() if k[1] == "plan"} == source
     assert set(source.values()) == {2}  # created, submitted: both seen, once each
+
+
+async def test_each_replica_holds_the_dedicated_connections_the_k8s_sum_counts(
+    pair: LiveStack, database_url: str
+) -> None:
+    """tests/test_deploy_k8s.py adds up connections at full scale-out with a table of what each worker
+    holds outside its pools; here the two replicas of every process hold exactly that (the documents
+    sweep aside: a test process on the shared local store does not start it)."""
+    from tests.test_deploy_k8s import DEDICATED
+
+    await _live_gateways(database_url, 2)  # both shared limiters are syncing by now
+    conn = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        rows = await conn.fetch(
+            "SELECT application_name, count(*) AS n FROM pg_stat_activity"
+            " WHERE datname = current_database() GROUP BY 1"
+        )
+    finally:
+        await conn.close()
+    held = {r["application_name"]: r["n"] for r in rows}
+    expected = {
+        f"{component}-{suffix}": 2
+        for component, suffixes in DEDICATED.items()
+        for suffix in suffixes
+        if suffix != "documents-sweep"
+    }
+    assert {name: held.get(name, 0) for name in expected} == expected, held
+    # Nothing else outside the pools (`<component>` and the lean write pools, `<component>-write`).
+    pools = set(DEDICATED) | {f"{c}-write" for c in DEDICATED}
+    others = {
+        n
+        for n in held
+        if n not in expected
+        and n not in pools
+        and n.split("-")[0] in {"gateway", "staffing", "procurement", "evaluation"}
+    }
+    assert not others, held
