@@ -15,6 +15,7 @@ The init container's wait script runs against the test Postgres with the migrate
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import os
 import re
@@ -675,6 +676,28 @@ def _settings(cls: type[KitSettings], env: dict[str, str]) -> KitSettings:
     finally:
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _keeps_documents(component: str) -> bool:
+    """Whether the component's app keeps a document store (it starts the store's sweeper)."""
+    spec = importlib.util.find_spec(f"{COMPONENTS[component].__module__.rsplit('.', 1)[0]}.app")
+    assert spec is not None and spec.origin is not None
+    return "sweep.start(" in Path(spec.origin).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("render_name", list(RENDERS))
+def test_documents_are_kept_in_the_object_store(render_name: str) -> None:
+    """A pod's root filesystem is read-only, and its own disk would hold one replica's documents:
+    every component that keeps documents is configured for the S3-compatible store, with its keys."""
+    docs = RENDERS[render_name]
+    keepers = [name for name in by_kind(docs, "Deployment") if _keeps_documents(name)]
+    assert sorted(keepers) == ["evaluation", "procurement"]
+    for name in keepers:
+        spec = pod_spec(by_kind(docs, "Deployment")[name])
+        assert spec is not None
+        s = _settings(COMPONENTS[name], _env_of(docs, spec["containers"][0], _real_secrets()))
+        assert s.documents_backend == "s3" and s.documents_s3_bucket, name
+        assert s.documents_s3_access_key_id and s.documents_s3_secret_access_key, name
 
 
 # Connections a worker holds outside its pools (jiuzhu_kit.db.Dedicated), by the suffix of their
