@@ -96,15 +96,17 @@ def test_compose_is_valid_and_wired() -> None:
         assert "http://gateway:8000" in conf and "X-Forwarded-For $remote_addr" in conf
 
 
-def test_compose_keeps_documents_in_minio() -> None:
+@pytest.mark.parametrize("service", ["procurement", "evaluation"])  # the two that keep documents
+def test_compose_keeps_documents_in_minio(service: str) -> None:
+    """Two replicas of a service on their containers' disks would each hold half its documents."""
     services = load_compose(ENV)["services"]
-    env = services["procurement"]["environment"]
-    assert env["PROCUREMENT_DOCUMENTS_BACKEND"] == "s3"
-    assert env["PROCUREMENT_DOCUMENTS_S3_ENDPOINT"] == "http://minio:9000"
-    assert env["PROCUREMENT_DOCUMENTS_S3_SECRET_ACCESS_KEY"] == ENV["MINIO_ROOT_PASSWORD"]
-    assert (
-        services["procurement"]["depends_on"]["minio-bucket"]["condition"] == "service_completed_successfully"
-    )
+    env = services[service]["environment"]
+    prefix = service.upper()
+    assert env[f"{prefix}_DOCUMENTS_BACKEND"] == "s3"
+    assert env[f"{prefix}_DOCUMENTS_S3_BUCKET"] == "jiuzhu-documents"
+    assert env[f"{prefix}_DOCUMENTS_S3_ENDPOINT"] == "http://minio:9000"
+    assert env[f"{prefix}_DOCUMENTS_S3_SECRET_ACCESS_KEY"] == ENV["MINIO_ROOT_PASSWORD"]
+    assert services[service]["depends_on"]["minio-bucket"]["condition"] == "service_completed_successfully"
     assert services["minio-bucket"]["depends_on"]["minio"]["condition"] == "service_healthy"
     assert "jiuzhu-documents" in " ".join(services["minio-bucket"]["entrypoint"])
     with pytest.raises(ValueError, match="MINIO_ROOT_PASSWORD"):
