@@ -15,12 +15,21 @@ import asyncpg
 import httpx
 import pytest
 
-from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn, audit_chains, test_today
+from jiuzhu_devtools.testing import LiveStack, asyncpg_dsn, audit_chains, fresh_database, test_today
 
 LIMIT = 120  # per minute, per principal, over both gateways
 ERROR = 0.05  # the cluster policy's bound (README): at most LIMIT × (1 + ERROR) in one window
 NOTIFY_BOUND = 1.0  # seconds: a revoked key is refused on the other gateway within this
 COUNTY = "441521"  # 海丰县 (Guangdong)
+
+
+@pytest.fixture(scope="module")
+def database_url() -> Iterator[str]:
+    """This module's own database: the suite's session stacks (live_stack, the gateway's fault_stack)
+    keep their gateways and workers on the shared one, and here two replicas must be alone on theirs —
+    the shared limiter counts the gateways it sees, and the connection count counts every process."""
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,8 @@
 """Pytest plugin shared by every test suite: a real Postgres database, migrated, cleaned per test.
 
 - `database_url`: a fresh database on TEST_DATABASE_URL's server (or the embedded test server),
-  migrated with every service's alembic history, dropped at the end of the run.
+  migrated with every service's alembic history, dropped at the end of the run (`fresh_database()`
+  makes another, for a module whose processes must be alone on theirs).
 - `clean_db` (autouse): empties every non-reference table before each test.
 - `token`: mints JWTs; `service_client`: an httpx client on a service app with its lifespan run.
 - `audit_chains`: a schema's audit log as hash chains, ready for `verify_chain`.
@@ -18,7 +19,7 @@ import os
 import subprocess
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import asyncpg
@@ -57,8 +58,9 @@ def server_url() -> str:
     return ensure_embedded(data_dir("test"))
 
 
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new database on the test server, migrated, with the clock's calendars; dropped after."""
     from jiuzhu_devtools.migrate import migrate_all
     from jiuzhu_devtools.pg import drop_database, ensure_database
 
@@ -71,6 +73,12 @@ def database_url() -> Iterator[str]:
         yield url
     finally:
         drop_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with fresh_database() as url:
+        yield url
 
 
 async def truncate_all(url: str) -> None:
