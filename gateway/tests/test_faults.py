@@ -150,6 +150,25 @@ async def test_public_routes_need_no_credential_and_are_rate_limited(fault_stack
         assert (await c.get("/api/public/evaluation/echo", headers=client_a)).status_code == 429
 
 
+async def test_cache_hits_behind_a_load_balancer_count_against_each_client(fault_stack: LiveStack) -> None:
+    """Behind an Ingress every request carries X-Forwarded-For; public cache hits are still answered
+    from the cache and limited per client (5/minute here) — the address the trusted hop names, as on
+    every other route — never per load balancer."""
+    url = "/api/public/procurement/announcements?limit=1&division_code=350802"
+    one = {"X-Forwarded-For": "198.51.100.60"}
+    other = {"X-Forwarded-For": "203.0.113.9, 198.51.100.61"}  # the rightmost hop not trusted counts
+    async with httpx.AsyncClient(base_url=fault_stack.gateway, timeout=10) as c:
+        # A cold first read may pass this stack's 1 s public timeout: warm up from addresses of its own.
+        warm = [(await c.get(url, headers={"X-Forwarded-For": f"192.0.2.{i}"})).status_code for i in range(5)]
+        assert 200 in warm, warm
+        answers = [await c.get(url, headers=one) for _ in range(6)]
+        assert [r.status_code for r in answers] == [200] * 5 + [429], [r.text for r in answers]
+        assert answers[5].json()["code"] == "RATE_LIMITED"
+        assert [r.headers["x-cache"] for r in answers[1:5]] == ["HIT"] * 4
+        r = await c.get(url, headers=other)
+        assert (r.status_code, r.headers["x-cache"]) == (200, "HIT"), r.text
+
+
 async def test_portal_keys_read_public_data_above_the_anonymous_limit(
     fault_stack: LiveStack, auth: Callable[..., dict[str, str]]
 ) -> None:

@@ -1,5 +1,6 @@
 """A server for test_answer_early.py: `GET /early…` answered by the protocol's early hook, the rest
-by a plain ASGI app (`/slow` after a pause, so a request pipelined behind it must wait its turn)."""
+by a plain ASGI app (`/slow` after a pause, so a request pipelined behind it must wait its turn);
+`/early/client` and `/client` answer with the client address each way was given."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ def _early(head: headerlimit.Head, client: tuple[str, int] | None) -> tuple[byte
     if not head.target.startswith(b"/early"):
         return None
     body = b"early " + head.target
+    if head.target == b"/early/client":  # the address the hook was given, as /client shows the app's
+        body = (client[0] if client else "-").encode()
     return b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n" % len(body), body
 
 
@@ -23,6 +26,8 @@ async def _app(scope: Scope, receive: Receive, send: Send) -> None:
     if scope["path"] == "/slow":
         await asyncio.sleep(0.3)
     body = b"asgi " + scope["method"].encode() + b" " + scope["path"].encode()
+    if scope["path"] == "/client":
+        body = scope["client"][0].encode() if scope.get("client") else b"-"
     while (await receive()).get("more_body"):
         pass
     headers = [(b"content-type", b"text/plain"), (b"content-length", str(len(body)).encode())]

@@ -165,3 +165,53 @@ def test_idle_connections_still_time_out_after_early_answers(idle_server: tuple[
         started = time.monotonic()
         assert s.recv(1) == b""  # closed by the server, about 1 s after the last answer
         assert 0.3 < time.monotonic() - started < 2.5
+
+
+# (uvicorn's proxy options, X-Forwarded-For lines sent, the client the app sees)
+FORWARDED_CASES = [
+    ((), [], "127.0.0.1"),
+    ((), ["203.0.113.7"], "203.0.113.7"),  # from loopback, trusted by default
+    ((), ["203.0.113.7, 127.0.0.1"], "203.0.113.7"),  # the rightmost hop not trusted
+    ((), ["198.51.100.1", "203.0.113.7"], "203.0.113.7"),  # two lines read as one list
+    (("--forwarded-allow-ips", "10.9.9.9"), ["203.0.113.7"], "127.0.0.1"),  # the peer is not trusted
+    (("--forwarded-allow-ips", "*"), ["203.0.113.7, 198.51.100.1"], "203.0.113.7"),  # every hop trusted
+    (("--no-proxy-headers",), ["203.0.113.7"], "127.0.0.1"),
+]
+
+
+@pytest.fixture(
+    scope="module",
+    params=[
+        (),
+        ("--forwarded-allow-ips", "10.9.9.9"),
+        ("--forwarded-allow-ips", "*"),
+        ("--no-proxy-headers",),
+    ],
+    ids=str,
+)
+def proxied_server(request: pytest.FixtureRequest) -> Iterator[tuple[tuple[str, ...], tuple[str, int]]]:
+    for addr in _serve(*request.param):
+        yield request.param, addr
+
+
+def test_the_hook_sees_the_client_the_app_sees(
+    proxied_server: tuple[tuple[str, ...], tuple[str, int]],
+) -> None:
+    """Behind a load balancer the early hook is given the client address uvicorn's proxy-headers
+    middleware gives the app (the gateway limits anonymous reads per that address), on both the whole
+    head's way and the parser's."""
+    options, server = proxied_server
+    cases = [(lines, expected) for opts, lines, expected in FORWARDED_CASES if opts == options]
+    assert cases
+    for lines, expected in cases:
+        extra = b"".join(b"X-Forwarded-For: " + line.encode() + b"\r\n" for line in lines)
+        through_parser = extra + b"X-Name: caf\xe9\r\n"  # obs-text: not taken whole
+        seen = [
+            _exchange(server, _get(path, more), 1)[0][0][2].decode()
+            for path, more in (
+                ("/early/client", extra),
+                ("/early/client", through_parser),
+                ("/client", extra),
+            )
+        ]
+        assert seen == [expected] * 3, (lines, seen)

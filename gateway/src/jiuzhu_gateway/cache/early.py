@@ -4,7 +4,7 @@ PublicCache.serve), without the per-request task, scope, middleware and send/rec
 tens of thousands of answers a second those are most of the cost (bench/public_lists.py).
 
 Anything unusual goes the ordinary way, which answers it fully: a miss or an expired entry, a
-credential, a CORS request, a forwarded client address, a conditional the ordinary way handles
+credential, a CORS request, an RFC 7239 `Forwarded`, a conditional the ordinary way handles
 (`Cache-Control: no-cache`), an encoded path, a limit reached (the ordinary way sends the 429).
 """
 
@@ -24,17 +24,16 @@ from jiuzhu_kit.observability import request_id_var, sane_request_id
 from jiuzhu_kit.ratelimit import LocalWindow
 
 # Request headers that send a request the ordinary way: a credential (never from cache), a cookie,
-# CORS (its headers are added around the proxy), the client's address as a proxy saw it, a body,
-# a demand for a fresh answer, a trace to continue, the test clock.
+# CORS (its headers are added around the proxy), a body, a demand for a fresh answer, a trace to
+# continue, the test clock. A load balancer's X-Forwarded-* are not among them (behind an Ingress
+# every request has them): the protocol hands the hook the client the app would see, and nothing
+# else in a cached answer depends on them (the proxy forwards its own X-Forwarded-*).
 ORDINARY = frozenset(
     {
         b"authorization",
         b"x-api-key",
         b"cookie",
         b"origin",
-        b"x-forwarded-for",
-        b"x-forwarded-proto",
-        b"x-forwarded-host",
         b"forwarded",
         b"content-length",
         b"transfer-encoding",

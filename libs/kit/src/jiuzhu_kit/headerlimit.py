@@ -17,6 +17,7 @@ way (never behind a pipelined request still being answered), only HTTP/1.1, neve
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Scope
+from uvicorn.middleware.proxy_headers import _TrustedHosts
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from jiuzhu_kit.errors import PROBLEM_JSON, DomainError, problem_body, problem_response
@@ -83,7 +85,7 @@ class Head:
     memo: object = None
 
 
-# (the request's head, client address) → the answer's status line and headers (each line ending in
+# (the request's head, client address as the app would see it) → the answer's status line and headers (each line ending in
 # CRLF, no blank line) and its body; None: the app answers as usual.
 EarlyAnswer = Callable[[Head, "tuple[str, int] | None"], "tuple[bytes, bytes] | None"]
 _early: EarlyAnswer | None = None
@@ -134,6 +136,17 @@ def _default_headers(headers: list[tuple[bytes, bytes]]) -> bytes:
     if _defaults[0] is not headers:
         _defaults = (headers, b"".join(k + b": " + v + b"\r\n" for k, v in headers))
     return _defaults[1]
+
+
+@functools.cache
+def _hosts(allowed: str | tuple[str, ...]) -> _TrustedHosts:
+    return _TrustedHosts(list(allowed) if isinstance(allowed, tuple) else allowed)
+
+
+def _trusted_hosts(allowed: str | list[str]) -> _TrustedHosts:
+    """uvicorn's own reading of the trusted proxies (private, but the very rule its middleware
+    applies to the app's requests: an early answer must see the same client), built once."""
+    return _hosts(tuple(allowed) if isinstance(allowed, list) else allowed)
 
 
 def answer_early(hook: EarlyAnswer | None) -> None:
@@ -249,7 +262,7 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             or self.transport.is_closing()
         ):
             return False
-        answer = hook(request, self.client)
+        answer = hook(request, self._client_as_the_app_sees_it(request))
         if answer is None:
             return False
         head, body = answer
@@ -278,6 +291,23 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
             self.server_state.total_requests += 1
             self.transport.close()
         return True
+
+    def _client_as_the_app_sees_it(self, request: Head) -> tuple[str, int] | None:
+        """The client address uvicorn's proxy-headers middleware gives the app for this request: the
+        X-Forwarded-For hop it trusts when the peer is a trusted proxy (`--forwarded-allow-ips`,
+        FORWARDED_ALLOW_IPS), else the peer — so an early answer counts a client behind a load
+        balancer as the app would (the gateway's per-address limit)."""
+        client = self.client
+        if client is None or not self.config.proxy_headers:
+            return client
+        forwarded = [value for name, value in request.headers if name == b"x-forwarded-for"]
+        if not forwarded:
+            return client
+        trusted = _trusted_hosts(self.config.forwarded_allow_ips)
+        if client[0] not in trusted:
+            return client
+        host, port = trusted.get_trusted_client_address(b", ".join(forwarded).decode("latin-1"))
+        return (host, port) if host else client
 
     def timeout_keep_alive_handler(self) -> None:
         # An early answer without the parser leaves the idle timer running rather than setting a
