@@ -11,8 +11,8 @@ the CPU of the whole process (the batch exporter's thread included) divided per 
 - `encoded`: the exporter's protobuf encoding alone (`encode_spans`, per span), the largest part.
 Process CPU time, not wall time: the figure holds on a loaded machine (the noise is the CPU's speed).
 
-Measured 2026-12-05 on the shared 2-core machine: made ≈ 28 µs a span, made + exported ≈ 85 µs a
-span (a 3-span request ≈ 256 µs), encoding ≈ 32 µs a span. A read that costs 1.4 ms traced with
+Measured 2026-12-05 on the shared 2-core machine (two runs): made 28–29 µs a span, made + exported
+85–88 µs a span (a 3-span request 256–265 µs), of which the encoding 32–40 µs. A read that costs 1.4 ms traced with
 four spans pays ≈ 0.35 ms in the SDK alone: the 10 % bar holds at a sampled share, not for every
 request (bench/tracing_workers.py measures both through real processes).
 """
