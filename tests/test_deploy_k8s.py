@@ -889,6 +889,7 @@ def test_network_policies_let_in_only_what_they_should(render_name: str) -> None
 @pytest.mark.parametrize("render_name", list(RENDERS))
 def test_the_ingress_reaches_the_gateway_only_and_not_its_metrics(render_name: str) -> None:
     from jiuzhu_evaluation.survey.endpoints import MAX_BULK_BYTES
+    from jiuzhu_kit.settings import KitSettings
     from jiuzhu_staffing.batch.endpoints import MAX_BATCH_BYTES
 
     docs = RENDERS[render_name]
@@ -898,8 +899,12 @@ def test_the_ingress_reaches_the_gateway_only_and_not_its_metrics(render_name: s
     assert all(p["backend"]["service"]["port"] == {"name": "http"} for p in paths)
     routed = {p["path"] for p in paths}
     assert "/api" in routed and not {"/", "/metrics", "/readyz"} & routed
+    # The largest body any service takes passes the Ingress (else it answers 413 first, in HTML).
+    env = by_kind(docs, "ConfigMap")["jiuzhu-env"]["data"]
+    documents = [int(v) for k, v in env.items() if k.endswith("DOCUMENTS_MAX_BYTES")]
+    documents.append(KitSettings.model_fields["documents_max_bytes"].default)
     body = ingress["metadata"]["annotations"]["nginx.ingress.kubernetes.io/proxy-body-size"]
-    assert _bytes(body.replace("m", "Mi")) >= max(MAX_BATCH_BYTES, MAX_BULK_BYTES)
+    assert _bytes(body.replace("m", "Mi")) >= max(MAX_BATCH_BYTES, MAX_BULK_BYTES, *documents)
     hosts = {rule["host"] for rule in ingress["spec"]["rules"]}
     assert {h for t in ingress["spec"]["tls"] for h in t["hosts"]} == hosts
     base_url = by_kind(docs, "ConfigMap")["jiuzhu-env"]["data"]["PROCUREMENT_PUBLIC_BASE_URL"]
