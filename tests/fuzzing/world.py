@@ -44,7 +44,9 @@ PRICES = {
     "awarded": {W: "1472583.69", V: "2583691.47", Z: "2934567.81"},
 }
 # Panel scores in the project being scored, per bid (each panel member gives the bid this mark).
-SCORES = {X: "67.31", Y: "59.53", Z: "45.87"}
+# Each from 60 to the full mark of 70 (财政部令第87号), so none can be a timestamp's seconds:
+# "59.53" was once found in "…:59.531…", an event's time, and read as a leaked score.
+SCORES = {X: "69.31", Y: "64.53", Z: "61.87"}
 PANEL = [{"id": "采购人代表", "expert": False}] + [{"id": f"评委{i}", "expert": True} for i in range(1, 5)]
 TEMPLATE_CODE = "lingwu-matrix-template"
 # Review experts of Lingwu's pool; the first one's name is a sentinel (its pool's managers only).
