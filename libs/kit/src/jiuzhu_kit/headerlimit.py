@@ -83,10 +83,13 @@ class Head:
     target: bytes
     headers: list[tuple[bytes, bytes]]
     memo: object = None
+    # (peer host, the client X-Forwarded-For names for it, None: the peer): see the protocol's
+    # _client_as_the_app_sees_it
+    seen: tuple[str, tuple[str, int] | None] | None = None
 
 
-# (the request's head, client address as the app would see it) → the answer's status line and headers (each line ending in
-# CRLF, no blank line) and its body; None: the app answers as usual.
+# (the request's head, the client address the app would see) → the answer's status line and headers
+# (each line ending in CRLF, no blank line) and its body; None: the app answers as usual.
 EarlyAnswer = Callable[[Head, "tuple[str, int] | None"], "tuple[bytes, bytes] | None"]
 _early: EarlyAnswer | None = None
 
@@ -300,14 +303,21 @@ class BoundedHttpToolsProtocol(HttpToolsProtocol):
         client = self.client
         if client is None or not self.config.proxy_headers:
             return client
+        seen = request.seen  # a kept head from the same peer: worked out already
+        if seen is None or seen[0] != client[0]:
+            seen = request.seen = (client[0], self._forwarded_client(request, client[0]))
+        return seen[1] or client
+
+    def _forwarded_client(self, request: Head, peer: str) -> tuple[str, int] | None:
+        """The client X-Forwarded-For names when `peer` is a trusted proxy; None: the peer itself."""
         forwarded = [value for name, value in request.headers if name == b"x-forwarded-for"]
         if not forwarded:
-            return client
+            return None
         trusted = _trusted_hosts(self.config.forwarded_allow_ips)
-        if client[0] not in trusted:
-            return client
+        if peer not in trusted:
+            return None
         host, port = trusted.get_trusted_client_address(b", ".join(forwarded).decode("latin-1"))
-        return (host, port) if host else client
+        return (host, port) if host else None
 
     def timeout_keep_alive_handler(self) -> None:
         # An early answer without the parser leaves the idle timer running rather than setting a
