@@ -93,7 +93,7 @@ async def truncate_all(url: str) -> None:
             list(SCHEMAS),
         )
         names = [f'"{r["nspname"]}"."{r["relname"]}"' for r in rows if r["relname"] not in KEEP]
-        for attempt in range(5) if names else ():
+        for attempt in range(10) if names else ():
             try:
                 async with conn.transaction():
                     # Bypass the audit log's append-only trigger: test isolation only.
@@ -102,9 +102,11 @@ async def truncate_all(url: str) -> None:
                 break
             except asyncpg.DeadlockDetectedError:
                 # A service's background work (webhook sender, shared limiter sync) still writing:
-                # Postgres chose the truncation as the victim; try again.
-                if attempt == 4:
+                # Postgres chose the truncation as the victim; try again once that work has moved on
+                # (five immediate retries all lost to one sender's claims once).
+                if attempt == 9:
                     raise
+                await asyncio.sleep(0.05 * (attempt + 1))
     finally:
         await conn.close()
 
