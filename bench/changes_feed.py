@@ -17,7 +17,7 @@ for procurement + gateway, dropped afterwards).
    from the 201 (the write committed before it: the unit of work holds the response until then) to
    the follower's page that shows its `plan.created`; p99 target ≤ 1 s.
 
-Measured (2026-12-04, 2 cores, `flock /work/wt/bench.lock python -m jiuzhu_devtools.testdb --
+Measured (2026-12-04, 2 cores, `python -m jiuzhu_devtools.testdb --
 python -m bench.changes_feed`): with the feed's GET served as a lean route (jiuzhu_kit.feed.
 changes_lean_route; FastAPI's routing and dependency solving had been ~30% of the service's CPU
 per page, py-spy), the drain through the gateway in three runs 58,818, 60,605 and 58,465
