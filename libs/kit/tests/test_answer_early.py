@@ -179,16 +179,7 @@ FORWARDED_CASES = [
 ]
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        (),
-        ("--forwarded-allow-ips", "10.9.9.9"),
-        ("--forwarded-allow-ips", "*"),
-        ("--no-proxy-headers",),
-    ],
-    ids=str,
-)
+@pytest.fixture(scope="module", params=list(dict.fromkeys(opts for opts, _, _ in FORWARDED_CASES)), ids=str)
 def proxied_server(request: pytest.FixtureRequest) -> Iterator[tuple[tuple[str, ...], tuple[str, int]]]:
     for addr in _serve(*request.param):
         yield request.param, addr

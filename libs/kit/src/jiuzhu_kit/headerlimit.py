@@ -17,7 +17,6 @@ way (never behind a pipelined request still being answered), only HTTP/1.1, neve
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 import re
 from collections.abc import Callable, Iterable
@@ -141,15 +140,17 @@ def _default_headers(headers: list[tuple[bytes, bytes]]) -> bytes:
     return _defaults[1]
 
 
-@functools.cache
-def _hosts(allowed: str | tuple[str, ...]) -> _TrustedHosts:
-    return _TrustedHosts(list(allowed) if isinstance(allowed, tuple) else allowed)
+_trusted: dict[str | tuple[str, ...], _TrustedHosts] = {}
 
 
 def _trusted_hosts(allowed: str | list[str]) -> _TrustedHosts:
     """uvicorn's own reading of the trusted proxies (private, but the very rule its middleware
     applies to the app's requests: an early answer must see the same client), built once."""
-    return _hosts(tuple(allowed) if isinstance(allowed, list) else allowed)
+    key = allowed if isinstance(allowed, str) else tuple(allowed)
+    hosts = _trusted.get(key)
+    if hosts is None:
+        hosts = _trusted[key] = _TrustedHosts(allowed)
+    return hosts
 
 
 def answer_early(hook: EarlyAnswer | None) -> None:
