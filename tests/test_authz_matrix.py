@@ -323,15 +323,14 @@ async def test_the_owner_can_do_what_outsiders_cannot(
         r = await clients["procurement"].post(
             f"/plans/{plan}/transitions", json={"to": "submitted"}, headers=auth("bureau", SIBLING)
         )
-        assert (r.status_code, r.json()["code"]) == (403, "JURISDICTION_FORBIDDEN"), r.text
+        assert (r.status_code, r.json()["code"]) == (404, "PLAN_NOT_FOUND"), r.text
         r = await clients["procurement"].post(
             f"/plans/{plan}/transitions", json={"to": "submitted"}, headers=auth("bureau", OWN)
         )
         assert r.status_code == 200, r.text
     survey = owned["evaluation"]["surveys"]
     r = await clients["evaluation"].post(f"/surveys/{survey}/close", headers=auth("bureau", SIBLING))
-    # A survey's writes load it through its read policy, so outside it looks absent (a transition
-    # of the procurement machine refuses by jurisdiction instead: the house rule differs there).
+    # Every write on a record reads it through its read policy first: outside, it looks absent.
     assert (r.status_code, r.json()["code"]) == (404, "SURVEY_NOT_FOUND"), r.text
     r = await clients["evaluation"].post(f"/surveys/{survey}/close", headers=auth("bureau", OWN))
     assert r.status_code == 200, r.text

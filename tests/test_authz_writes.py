@@ -4,8 +4,9 @@ Part of the matrix in tests/test_authz_matrix.py. Every write operation of the t
 valid request in tests/fuzzing/valid_bodies.py (checked against the committed openapi.json below).
 On the Lingwu world (tests/fuzzing/world.py) each is sent
 
-- by its own role from the sibling county 640121 and another province 440103: 403
-  JURISDICTION_FORBIDDEN or 404 with a not-found code;
+- by its own role from the sibling county 640121 and another province 440103: a write on a record
+  finds it absent (404 with its not-found code), one that names a division is 403
+  JURISDICTION_FORBIDDEN (the few that differ are listed below, each with why);
 - by every role outside the operation's policy, from its own place: 403 ROLE_FORBIDDEN (operations
   whose service decides the role after reading the body may also answer 404 not-found);
 
@@ -90,11 +91,23 @@ def test_every_write_has_a_valid_body_by_its_contract() -> None:
     assert not problems, "\n".join(problems)
 
 
-def _refusal_ok(status: int, code: str, expected: str) -> bool:
+# Writes from outside whose answer is not the path's: the path's key is a division, or a record
+# everyone reads (forbidden, nothing to hide); the body names a record the caller cannot read (its 404).
+FORBIDDEN_ON_PATH = {
+    ("staffing", "PUT /pilots/{province_code}/{year}"),
+    ("evaluation", "POST /templates/by-code/{code}/versions"),
+}
+ABSENT_IN_BODY = {("evaluation", "POST /surveys")}
+
+
+def _refusal_ok(status: int, code: str, expected: str, service: str, op: str) -> bool:
     if expected == "jurisdiction":
-        return (status, code) == (403, "JURISDICTION_FORBIDDEN") or (
-            status == 404 and code.endswith("NOT_FOUND")
-        )
+        # A write on another county's record reads it through its read policy first: it looks absent
+        # (a 403 would tell it exists). A write that names a division outside is forbidden.
+        path = op.split(" ", 1)[1]
+        if ("{" in path and (service, op) not in FORBIDDEN_ON_PATH) or (service, op) in ABSENT_IN_BODY:
+            return status == 404 and code.endswith("NOT_FOUND")
+        return (status, code) == (403, "JURISDICTION_FORBIDDEN")
     if expected == "role":
         return (status, code) == (403, "ROLE_FORBIDDEN")
     # The service decides the role after reading the body: PARTY_FORBIDDEN is that role refusal
@@ -153,7 +166,7 @@ async def test_writes_are_refused_for_who_sends_them_not_for_the_body(
                 else ""
             )
             invalid += r.status_code == 422
-            if not _refusal_ok(r.status_code, str(code), expected):
+            if not _refusal_ok(r.status_code, str(code), expected, service, op):
                 who = f"{role}@{div}" + (f" org={org}" if org else "")
                 problems.append(
                     f"{service} {op} as {who}: expected a {expected} refusal, got {r.status_code} {code} {r.text[:160]}"

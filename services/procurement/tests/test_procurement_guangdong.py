@@ -157,9 +157,10 @@ async def test_roles_and_jurisdiction(
 ) -> None:
     plan = await kit.plan(GD_COUNTY, test_today().year)
     pid = (await kit.project(GD_COUNTY, plan, budget="100000.00")).json()["id"]
-    # A sibling county cannot act (403) nor see (404); the city above can see.
-    r = await kit.tr("projects", pid, "approved", "finance", "441502", expect=403)
-    assert r.json()["code"] == "JURISDICTION_FORBIDDEN"
+    # A sibling county can neither see nor act: the project looks absent (404) to both; the city
+    # above can see.
+    r = await kit.tr("projects", pid, "approved", "finance", "441502", expect=404)
+    assert r.json()["code"] == "PROJECT_NOT_FOUND"
     assert (await client.get(f"/projects/{pid}", headers=auth("bureau", "441502"))).status_code == 404
     assert (await client.get(f"/projects/{pid}", headers=auth("auditor", "441500"))).status_code == 200
     await kit.tr("projects", pid, "approved", "auditor", GD_COUNTY, expect=403)

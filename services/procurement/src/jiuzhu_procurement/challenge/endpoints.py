@@ -122,6 +122,7 @@ async def decide_challenge(
         challenge_id,
         body,
         service.ChallengeNotFound,
+        PROJECTS.readable,  # a challenge is read with its project
     )
     return ChallengeOut.model_validate(c)
 
@@ -134,6 +135,7 @@ lean_routes = [
         service.MACHINE,
         Challenge,
         service.ChallengeNotFound,
+        PROJECTS.readable,
         ChallengeOut.model_validate,
     ),
 ]

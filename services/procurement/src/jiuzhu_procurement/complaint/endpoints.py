@@ -124,6 +124,14 @@ async def decide_complaint(
     and decide with the decision's text as the reason: `dismissed`, `upheld` with the step the purchase
     goes back to (`{"redo_from": "scoring"}`), or `award_void`. The project moves accordingly."""
     c = await apply(
-        request, session, principal, service.MACHINE, Complaint, complaint_id, body, service.ComplaintNotFound
+        request,
+        session,
+        principal,
+        service.MACHINE,
+        Complaint,
+        complaint_id,
+        body,
+        service.ComplaintNotFound,
+        PROJECTS.readable,
     )
     return ComplaintOut.model_validate(c)

@@ -135,11 +135,19 @@ async def _decide(ctx: Ctx, target: str | None, what: str, what_en: str) -> None
             c.challenge_id,
             "superseded",
             not_found=ChallengeNotFound,
+            readable=PROJECTS.readable,
             authority=authority,
         )
     if move and target is not None:
         await follow(
-            ctx, PROJECT, Project, c.project_id, target, not_found=ProjectNotFound, authority=authority
+            ctx,
+            PROJECT,
+            Project,
+            c.project_id,
+            target,
+            not_found=ProjectNotFound,
+            readable=PROJECTS.readable,
+            authority=authority,
         )
 
 

@@ -32,7 +32,7 @@ from jiuzhu_procurement.contract.schemas import (
 )
 from jiuzhu_procurement.project.service import ProjectNotFound
 from jiuzhu_procurement.workflow.http import add_event_routes, apply, by_uuid
-from jiuzhu_procurement.workflow.machine import ReasonRequired, TransitionNotAllowed
+from jiuzhu_procurement.workflow.machine import ReasonRequired, TransitionNotAllowed, read_before
 from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 router = APIRouter(tags=["contracts"])
@@ -299,6 +299,7 @@ async def release_payment(
         pay,
         TransitionIn(to="released", reason=ov.reason, data=data),
         service.ContractNotFound,
+        read_before,  # the contract, above
     )
     return await service.out(session, c, principal)
 

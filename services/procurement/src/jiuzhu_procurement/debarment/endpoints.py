@@ -123,6 +123,7 @@ async def transition_debarment(
         debarment_id,
         body,
         DebarmentNotFound,
+        POLICY.readable,
         jurisdiction,
     )
     return DebarmentOut.model_validate(d)

@@ -106,7 +106,15 @@ async def transition_plan(
 ) -> PlanOut:
     """submit (purchaser) → approve / reject (finance) → revise; see `GET /workflows/plan`."""
     plan = await apply(
-        request, session, principal, service.MACHINE, PurchasePlan, plan_id, body, service.PlanNotFound
+        request,
+        session,
+        principal,
+        service.MACHINE,
+        PurchasePlan,
+        plan_id,
+        body,
+        service.PlanNotFound,
+        POLICY.readable,
     )
     return await service.out(session, plan)
 

@@ -182,7 +182,15 @@ async def transition_project(
     # solve) and the ProjectOut it builds is rendered here (FastAPI would validate it once more).
     session = get_uow(request).session
     p = await apply(
-        request, session, principal, machine.MACHINE, Project, project_id, body, service.ProjectNotFound
+        request,
+        session,
+        principal,
+        machine.MACHINE,
+        Project,
+        project_id,
+        body,
+        service.ProjectNotFound,
+        POLICY.readable,
     )
     return Response(service.project_out(p).model_dump_json(), media_type="application/json")
 
@@ -492,6 +500,7 @@ lean_routes = [
         machine.MACHINE,
         Project,
         service.ProjectNotFound,
+        POLICY.readable,
         service.project_out,
     ),
 ]

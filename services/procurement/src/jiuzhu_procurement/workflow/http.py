@@ -14,7 +14,7 @@ from jiuzhu_kit.clock import today
 from jiuzhu_kit.db import SessionDep
 from jiuzhu_kit.errors import DomainError, responses
 from jiuzhu_kit.policy import ReadPolicy
-from jiuzhu_procurement.workflow.machine import Machine, TransitionNotAllowed, run
+from jiuzhu_procurement.workflow.machine import Machine, Readable, TransitionNotAllowed, run
 from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 
@@ -27,6 +27,7 @@ async def apply(
     entity_id: uuid.UUID,
     body: TransitionIn,
     not_found: type[DomainError],
+    readable: Readable,
     jurisdiction_of: Callable[[Any], str] | None = None,
 ) -> Any:
     return await run(
@@ -42,6 +43,7 @@ async def apply(
         today=today(),
         app=request.app,
         not_found=not_found,
+        readable=readable,
         authorization=request.headers.get("authorization"),
         jurisdiction_of=jurisdiction_of,
     )

@@ -21,7 +21,7 @@ from jiuzhu_kit.db import uow_of
 from jiuzhu_kit.documents import generated
 from jiuzhu_kit.errors import DomainError
 from jiuzhu_kit.lean import UUID_PATTERN, Decline, LeanRequest, LeanRoute
-from jiuzhu_procurement.workflow.machine import Machine, NeedsSession, run
+from jiuzhu_procurement.workflow.machine import Machine, NeedsSession, Readable, run
 from jiuzhu_procurement.workflow.schemas import TransitionIn
 
 
@@ -30,6 +30,7 @@ def transition_route(
     machine: Machine,
     model: type[Any],
     not_found: type[DomainError],
+    readable: Readable,
     render: Callable[[Any], BaseModel],
     jurisdiction_of: Callable[[Any], str] | None = None,
 ) -> LeanRoute:
@@ -54,6 +55,7 @@ def transition_route(
             "today": today(),
             "app": app,
             "not_found": not_found,
+            "readable": readable,
             "authorization": req.authorization,
             "jurisdiction_of": jurisdiction_of,
         }

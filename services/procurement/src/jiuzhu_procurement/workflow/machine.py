@@ -48,6 +48,16 @@ class Row(SimpleNamespace):
     returns (building the ORM object was ≈15% of the hot path's CPU, and nothing needs it there)."""
 
 
+# Whether a caller may read a record: its read policy's `readable`, asked when a write comes from
+# outside the record's jurisdiction (a record the caller cannot read must look absent).
+Readable = Callable[[Principal, Any], bool]
+
+
+def read_before(principal: Principal, row: Any) -> bool:
+    """`readable` of a transition whose route has read the record through its read policy already."""
+    return True
+
+
 class NeedsSession(Exception):
     """Raised on a write-pool connection (lean route) when the transition has a handler, which
     works with the ORM session: nothing has been written; run it again with the session."""
@@ -206,6 +216,7 @@ async def run(
     today: date,
     app: Any,
     not_found: type[DomainError],
+    readable: Readable,
     authorization: str | None = None,
     jurisdiction_of: Callable[[Any], str] | None = None,
     con: Any = None,
@@ -218,6 +229,9 @@ async def run(
     then None and a transition with a handler raises NeedsSession before writing anything), else to
     the session's own connection, in its transaction.
 
+    From outside the record's jurisdiction the answer is the record's `not_found` when the caller
+    may not read it (`readable`), else 403 JURISDICTION_FORBIDDEN.
+
     `authority` names another aggregate's transition that decided this one (see `follow`): the
     role check was that transition's, and this table still decides whether the move is legal."""
     if con is None:
@@ -229,7 +243,10 @@ async def run(
     view = Row(**before)
     division = jurisdiction_of(view) if jurisdiction_of else view.division_code
     if not principal.covers(division):
-        # House rule: a write outside the caller's subtree is refused as forbidden (reads look absent).
+        # House rule: a record the caller may not read looks absent here as on every read path (its
+        # 404: a 403 would confirm it exists); one it reads but does not govern is forbidden.
+        if not readable(principal, view):
+            raise not_found()
         raise JurisdictionForbidden(division=division)
     tr = machine.find(view.status, target)
     if authority is None and not (principal.roles & (tr.roles | {Role.ADMIN})):
@@ -286,6 +303,7 @@ async def follow(
     target: str,
     *,
     not_found: type[DomainError],
+    readable: Readable,
     authority: str,
 ) -> Any:
     """Apply `machine`'s transition to another aggregate as the consequence of the one running in
@@ -305,6 +323,7 @@ async def follow(
         today=ctx.today,
         app=ctx.app,
         not_found=not_found,
+        readable=readable,
         authorization=ctx.authorization,
         authority=authority,
     )
