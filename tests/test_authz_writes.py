@@ -7,8 +7,8 @@ On the Lingwu world (tests/fuzzing/world.py) each is sent
 - by its own role from the sibling county 640121 and another province 440103: a write on a record
   finds it absent (404 with its not-found code), one that names a division is 403
   JURISDICTION_FORBIDDEN (the few that differ are listed below, each with why);
-- by every role outside the operation's policy, from its own place: 403 ROLE_FORBIDDEN (operations
-  whose service decides the role after reading the body may also answer 404 not-found);
+- by every role outside the operation's policy, from its own place: 403 ROLE_FORBIDDEN (where the
+  record decides who may act, the answers listed in SERVICE_DECIDES);
 
 and nothing is written (row counts of every service table before and after). Then the own caller
 sends it once: never 401/403/422/5xx, so the body is valid and the refusals above were about who
@@ -100,7 +100,17 @@ FORBIDDEN_ON_PATH = {
 ABSENT_IN_BODY = {("evaluation", "POST /surveys")}
 
 
-def _refusal_ok(status: int, code: str, expected: str, service: str, op: str) -> bool:
+# A round's scores: the round names who scores as the third party and which contractor it is
+# about, so another evaluator and another contractor cannot read it (its 404); the portal reads it
+# in its jurisdiction but is no party (PARTY_FORBIDDEN).
+SERVICE_DECIDES = {
+    ("evaluation", "POST /rounds/{round_id}/scores", "contractor"): (404, "ROUND_NOT_FOUND"),
+    ("evaluation", "POST /rounds/{round_id}/scores", "evaluator"): (404, "ROUND_NOT_FOUND"),
+    ("evaluation", "POST /rounds/{round_id}/scores", "portal"): (403, "PARTY_FORBIDDEN"),
+}
+
+
+def _refusal_ok(status: int, code: str, expected: str, service: str, op: str, role: str) -> bool:
     if expected == "jurisdiction":
         # A write on another county's record reads it through its read policy first: it looks absent
         # (a 403 would tell it exists). A write that names a division outside is forbidden.
@@ -110,11 +120,9 @@ def _refusal_ok(status: int, code: str, expected: str, service: str, op: str) ->
         return (status, code) == (403, "JURISDICTION_FORBIDDEN")
     if expected == "role":
         return (status, code) == (403, "ROLE_FORBIDDEN")
-    # The service decides the role after reading the body: PARTY_FORBIDDEN is that role refusal
-    # (this role may not score as the party the body names).
-    return (status, code) in ((403, "ROLE_FORBIDDEN"), (403, "PARTY_FORBIDDEN")) or (
-        status == 404 and code.endswith("NOT_FOUND")
-    )
+    # The service decides the role after reading the record: ROLE_FORBIDDEN, but where the record
+    # itself decides who may act (SERVICE_DECIDES).
+    return (status, code) == SERVICE_DECIDES.get((service, op, role), (403, "ROLE_FORBIDDEN"))
 
 
 async def test_writes_are_refused_for_who_sends_them_not_for_the_body(
@@ -166,7 +174,7 @@ async def test_writes_are_refused_for_who_sends_them_not_for_the_body(
                 else ""
             )
             invalid += r.status_code == 422
-            if not _refusal_ok(r.status_code, str(code), expected, service, op):
+            if not _refusal_ok(r.status_code, str(code), expected, service, op, role):
                 who = f"{role}@{div}" + (f" org={org}" if org else "")
                 problems.append(
                     f"{service} {op} as {who}: expected a {expected} refusal, got {r.status_code} {code} {r.text[:160]}"
